@@ -1,0 +1,62 @@
+import { Effect, Layer, Option } from "effect"
+import type { Company } from "../../../src/domain/company.ts"
+import type { CompanyId } from "../../../src/domain/ids.ts"
+import type { MatchCandidate } from "../../../src/domain/matching.ts"
+import { CompanyRepo, TechnicianRepo } from "../../../src/services/Companies.ts"
+import { isAfter, MemoryStore, newestFirst } from "./store.ts"
+
+export const layerCompanies = Layer.effect(
+  CompanyRepo,
+  Effect.map(MemoryStore, (store) => {
+    const companies = () => store.state.companies
+    const change = (id: CompanyId, now: Date, f: (company: Company) => Company) =>
+      Effect.sync(() => {
+        const current = companies().get(id)
+        if (current === undefined) return Option.none<Company>()
+        const next = { ...f(current), updatedAt: now }
+        companies().set(id, next)
+        return Option.some(next)
+      })
+
+    return CompanyRepo.of({
+      insert: (company) => Effect.sync(() => void companies().set(company.id, company)),
+      get: (id) => Effect.sync(() => Option.fromNullable(companies().get(id))),
+      exists: (id) => Effect.sync(() => companies().has(id)),
+      list: (query) =>
+        Effect.sync(() =>
+          Array.from(companies().values())
+            .filter((c) =>
+              (query.status === null || c.status === query.status) &&
+              (query.skill === null || c.skills.some((s) => s.skill === query.skill)) &&
+              isAfter(c, query.after)
+            )
+            .sort(newestFirst)
+            .slice(0, query.limit)
+        ),
+      update: (id, changes, now) => change(id, now, (c) => ({ ...c, ...changes })),
+      replaceSkills: (id, skills, now) => change(id, now, (c) => ({ ...c, skills })),
+      setProvider: (id, provider, now) => change(id, now, (c) => ({ ...c, provider })),
+      findMatchCandidates: (skills, exclude) =>
+        Effect.sync(() => {
+          const wanted = new Set<string>(skills)
+          const candidates: Array<MatchCandidate> = []
+          for (const c of companies().values()) {
+            if (c.status !== "active" || c.provider === null || !c.provider.active || c.id === exclude) continue
+            const matching = c.skills.filter((s) => wanted.has(s.skill))
+            if (matching.length === 0) continue
+            candidates.push({ companyId: c.id, companyName: c.name, skills: matching, hasActiveProvider: true })
+          }
+          return candidates
+        })
+    })
+  })
+)
+
+export const layerTechnicians = Layer.effect(
+  TechnicianRepo,
+  Effect.map(MemoryStore, (store) =>
+    TechnicianRepo.of({
+      insert: (t) => Effect.sync(() => void store.state.technicians.set(t.id, t)),
+      get: (id) => Effect.sync(() => Option.fromNullable(store.state.technicians.get(id)))
+    }))
+)

@@ -1,0 +1,47 @@
+import { Effect, Layer, Option } from "effect"
+import type { RoutingId } from "../../../src/domain/ids.ts"
+import { isCancelable } from "../../../src/domain/job.ts"
+import { JobRepo } from "../../../src/services/Jobs.ts"
+import { isAfter, MemoryStore, newestFirst } from "./store.ts"
+
+export const layerJobs = Layer.effect(
+  JobRepo,
+  Effect.map(MemoryStore, (store) => {
+    const jobs = () => store.state.jobs
+    return JobRepo.of({
+      insert: (job) => Effect.sync(() => void jobs().set(job.id, job)),
+      get: (id) => Effect.sync(() => Option.fromNullable(jobs().get(id))),
+      list: (query) =>
+        Effect.sync(() =>
+          Array.from(jobs().values())
+            .filter((j) =>
+              (query.status === null || j.status === query.status) &&
+              (query.involving === null || j.createdByCompanyId === query.involving ||
+                j.routings.some((r) => r.companyId === query.involving)) &&
+              (query.createdAfter === null || j.createdAt > query.createdAfter) &&
+              isAfter(j, query.after)
+            )
+            .sort(newestFirst)
+            .slice(0, query.limit)
+        ),
+      cancelUndelivered: (id, now) =>
+        Effect.sync(() => {
+          const job = jobs().get(id)
+          if (job === undefined) return []
+          const canceled: Array<RoutingId> = []
+          const routings = job.routings.map((r) => {
+            if (!isCancelable(r)) return r
+            canceled.push(r.id)
+            return { ...r, syncStatus: "canceled" as const, updatedAt: now }
+          })
+          jobs().set(id, { ...job, routings })
+          return canceled
+        }),
+      setStatus: (id, status, now) =>
+        Effect.sync(() => {
+          const job = jobs().get(id)
+          if (job !== undefined) jobs().set(id, { ...job, status, updatedAt: now })
+        })
+    })
+  })
+)

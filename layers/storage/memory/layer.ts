@@ -1,0 +1,18 @@
+import { Layer } from "effect"
+import { layerCompanies, layerTechnicians } from "./companies.ts"
+import { layerJobs } from "./jobs.ts"
+import { layerApiKeys } from "./apiKeys.ts"
+import { layerIdempotency } from "./idempotency.ts"
+import { layerOutbox } from "./outbox.ts"
+import { layerStore, layerTransactions } from "./store.ts"
+
+/** Every repository in memory, sharing one store; for program tests. */
+export const layerMemory = Layer.mergeAll(
+  layerCompanies,
+  layerTechnicians,
+  layerJobs,
+  layerApiKeys,
+  layerOutbox,
+  layerIdempotency,
+  layerTransactions
+).pipe(Layer.provideMerge(layerStore))

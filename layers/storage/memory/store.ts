@@ -1,0 +1,70 @@
+import { Context, Effect, FiberRef, Layer } from "effect"
+import type { ApiKey } from "../../../src/domain/apiKey.ts"
+import type { Company, Technician } from "../../../src/domain/company.ts"
+import type { OutboxEvent } from "../../../src/domain/events.ts"
+import type { ApiKeyId, CompanyId, JobId, TechnicianId } from "../../../src/domain/ids.ts"
+import type { Job } from "../../../src/domain/job.ts"
+import type { PageCursor } from "../../../src/domain/page.ts"
+import { Transactions } from "../../../src/services/Transactions.ts"
+
+export interface MemoryState {
+  companies: Map<CompanyId, Company>
+  technicians: Map<TechnicianId, Technician>
+  apiKeys: Map<ApiKeyId, ApiKey>
+  jobs: Map<JobId, Job>
+  outbox: Map<string, OutboxEvent & { readonly publishedAt: Date | null }>
+  idempotency: Map<string, { readonly requestHash: string; response: unknown; readonly createdAt: Date }>
+}
+
+const emptyState = (): MemoryState => ({
+  companies: new Map(),
+  technicians: new Map(),
+  apiKeys: new Map(),
+  jobs: new Map(),
+  outbox: new Map(),
+  idempotency: new Map()
+})
+
+/** The data of the in-memory repositories, shared by all of them so that a transaction can cover every one. */
+export class MemoryStore extends Context.Tag("MemoryStore")<MemoryStore, { state: MemoryState }>() {}
+
+const inTransaction = FiberRef.unsafeMake(false)
+
+/**
+ * Transactions over the memory store: one at a time, and a failed one puts back the state it started from. A write made
+ * outside any transaction while one is open is undone with it; the memory layers serve tests and do not do that.
+ */
+const transactions = Layer.effect(
+  Transactions,
+  Effect.gen(function*() {
+    const store = yield* MemoryStore
+    const lock = yield* Effect.makeSemaphore(1)
+    const run = <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+      Effect.flatMap(FiberRef.get(inTransaction), (nested) =>
+        nested ? self : lock.withPermits(1)(
+          Effect.suspend(() => {
+            const snapshot = structuredClone(store.state)
+            return Effect.locally(self, inTransaction, true).pipe(
+              Effect.onExit((exit) => Effect.sync(() => {
+                if (exit._tag === "Failure") store.state = snapshot
+              }))
+            )
+          })
+        ))
+    return Transactions.of({ run })
+  })
+)
+
+export const layerStore = Layer.sync(MemoryStore, () => ({ state: emptyState() }))
+
+export const layerTransactions = transactions
+
+/** Newest first, as the PostgreSQL repositories order pages. */
+export const newestFirst = <A extends { readonly createdAt: Date; readonly id: string }>(a: A, b: A): number =>
+  b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0)
+
+/** True when `item` comes after the cursor in newest-first order. */
+export const isAfter = (item: { readonly createdAt: Date; readonly id: string }, cursor: PageCursor | null): boolean =>
+  cursor === null ||
+  item.createdAt.getTime() < cursor.createdAt.getTime() ||
+  (item.createdAt.getTime() === cursor.createdAt.getTime() && item.id < cursor.id)

@@ -1,0 +1,206 @@
+import { Effect, Layer, Option, Schema } from "effect"
+import { type Company, CompanyStatus, ProviderConfig, ProviderType } from "../../../src/domain/company.ts"
+import { CompanyId } from "../../../src/domain/ids.ts"
+import type { MatchCandidate } from "../../../src/domain/matching.ts"
+import { type CompanySkill, SkillLevel, SkillName } from "../../../src/domain/skills.ts"
+import { CompanyRepo } from "../../../src/services/Companies.ts"
+import { Db, type Sql } from "../Db.ts"
+import { decodeRows } from "./decode.ts"
+
+const CompanyRow = Schema.Struct({
+  id: CompanyId,
+  name: Schema.String,
+  status: CompanyStatus,
+  rate_limit_per_minute: Schema.Int,
+  created_at: Schema.DateFromSelf,
+  updated_at: Schema.DateFromSelf,
+  skills: Schema.Array(Schema.Struct({ skill: SkillName, level: SkillLevel, primary: Schema.Boolean })),
+  provider: Schema.NullOr(Schema.Struct({
+    type: ProviderType,
+    config: ProviderConfig,
+    key_id: Schema.NullOr(Schema.String),
+    sealed: Schema.NullOr(Schema.String),
+    active: Schema.Boolean
+  }))
+})
+
+const toCompany = (row: typeof CompanyRow.Type): Company => ({
+  id: row.id,
+  name: row.name,
+  status: row.status,
+  rateLimitPerMinute: row.rate_limit_per_minute,
+  createdAt: row.created_at,
+  updatedAt: row.updated_at,
+  skills: row.skills,
+  provider: row.provider === null ? null : {
+    type: row.provider.type,
+    config: row.provider.config,
+    credentials: row.provider.key_id !== null && row.provider.sealed !== null
+      ? { keyId: row.provider.key_id, data: row.provider.sealed }
+      : null,
+    active: row.provider.active
+  }
+})
+
+const selectCompanies = (sql: Sql) =>
+  sql`
+    select c.id, c.name, c.status, c.rate_limit_per_minute, c.created_at, c.updated_at,
+      coalesce((
+        select json_agg(json_build_object('skill', s.skill, 'level', s.level, 'primary', s.is_primary) order by s.position)
+        from company_skills s where s.company_id = c.id
+      ), '[]'::json) as skills,
+      (
+        select json_build_object('type', p.type, 'config', p.config, 'key_id', p.credentials_key_id,
+          'sealed', p.credentials_sealed, 'active', p.active)
+        from company_providers p where p.company_id = c.id
+      ) as provider
+    from companies c`
+
+const CandidateRow = Schema.Struct({
+  company_id: CompanyId,
+  name: Schema.String,
+  skill: SkillName,
+  level: SkillLevel,
+  is_primary: Schema.Boolean
+})
+
+const skillRows = (companyId: CompanyId, skills: ReadonlyArray<CompanySkill>) =>
+  skills.map((s, position) => ({ company_id: companyId, skill: s.skill, level: s.level, is_primary: s.primary, position }))
+
+export const layer = Layer.effect(
+  CompanyRepo,
+  Effect.gen(function*() {
+    const db = yield* Db
+    const decodeCompanies = decodeRows(CompanyRow, "companies")
+    const decodeCandidates = decodeRows(CandidateRow, "companies.candidates")
+
+    const get = (id: CompanyId) =>
+      db.query("companies.get", (sql) => sql`${selectCompanies(sql)} where c.id = ${id}`).pipe(
+        Effect.flatMap(decodeCompanies),
+        Effect.map((rows) => Option.fromNullable(rows[0]).pipe(Option.map(toCompany)))
+      )
+
+    const writeSkills = (id: CompanyId, skills: ReadonlyArray<CompanySkill>) =>
+      skills.length === 0
+        ? Effect.void
+        : db.query("companies.insertSkills", (sql) =>
+          sql`insert into company_skills ${sql(skillRows(id, skills), "company_id", "skill", "level", "is_primary", "position")}`)
+
+    const writeProvider = (company: Pick<Company, "id" | "provider">, now: Date) => {
+      const provider = company.provider
+      return provider === null
+        ? db.query("companies.deleteProvider", (sql) => sql`delete from company_providers where company_id = ${company.id}`)
+        : db.query("companies.upsertProvider", (sql) =>
+          sql`
+            insert into company_providers
+              (company_id, type, config, credentials_key_id, credentials_sealed, active, created_at, updated_at)
+            values (${company.id}, ${provider.type}, ${sql.json(provider.config as never)},
+              ${provider.credentials?.keyId ?? null}, ${provider.credentials?.data ?? null}, ${provider.active}, ${now}, ${now})
+            on conflict (company_id) do update set
+              type = excluded.type, config = excluded.config, credentials_key_id = excluded.credentials_key_id,
+              credentials_sealed = excluded.credentials_sealed, active = excluded.active, updated_at = excluded.updated_at`)
+    }
+
+    /** Stamps updated_at and answers whether the company exists. */
+    const touch = (id: CompanyId, now: Date) =>
+      db.query("companies.touch", (sql) => sql`update companies set updated_at = ${now} where id = ${id} returning id`).pipe(
+        Effect.map((rows) => rows.length > 0)
+      )
+
+    /** Runs `change` only when the company exists (after touching it), then answers the company as it is now. */
+    const changeExisting = <E>(id: CompanyId, now: Date, change: Effect.Effect<unknown, E>) =>
+      db.transaction(
+        Effect.gen(function*() {
+          if (!(yield* touch(id, now))) return Option.none<Company>()
+          yield* change
+          return yield* get(id)
+        })
+      )
+
+    return CompanyRepo.of({
+      insert: (company) =>
+        db.transaction(Effect.gen(function*() {
+          yield* db.query("companies.insert", (sql) =>
+            sql`
+              insert into companies (id, name, status, rate_limit_per_minute, created_at, updated_at)
+              values (${company.id}, ${company.name}, ${company.status}, ${company.rateLimitPerMinute},
+                ${company.createdAt}, ${company.updatedAt})`)
+          yield* writeSkills(company.id, company.skills)
+          if (company.provider !== null) yield* writeProvider(company, company.createdAt)
+        })),
+
+      get,
+
+      exists: (id) =>
+        db.query("companies.exists", (sql) => sql`select 1 from companies where id = ${id}`).pipe(
+          Effect.map((rows) => rows.length > 0)
+        ),
+
+      list: (query) =>
+        db.query("companies.list", (sql) =>
+          sql`
+            ${selectCompanies(sql)}
+            where true
+              ${query.status === null ? sql`` : sql`and c.status = ${query.status}`}
+              ${
+            query.skill === null
+              ? sql``
+              : sql`and exists (select 1 from company_skills s where s.company_id = c.id and s.skill = ${query.skill})`
+          }
+              ${query.after === null ? sql`` : sql`and (c.created_at, c.id) < (${query.after.createdAt}, ${query.after.id})`}
+            order by c.created_at desc, c.id desc
+            limit ${query.limit}`).pipe(
+            Effect.flatMap(decodeCompanies),
+            Effect.map((rows) => rows.map(toCompany))
+          ),
+
+      update: (id, changes, now) =>
+        changeExisting(
+          id,
+          now,
+          db.query("companies.update", (sql) =>
+            sql`
+              update companies set
+                name = coalesce(${changes.name ?? null}::text, name),
+                status = coalesce(${changes.status ?? null}::text, status),
+                rate_limit_per_minute = coalesce(${changes.rateLimitPerMinute ?? null}::integer, rate_limit_per_minute)
+              where id = ${id}`)
+        ),
+
+      replaceSkills: (id, skills, now) =>
+        changeExisting(
+          id,
+          now,
+          db.query("companies.deleteSkills", (sql) => sql`delete from company_skills where company_id = ${id}`).pipe(
+            Effect.zipRight(writeSkills(id, skills))
+          )
+        ),
+
+      setProvider: (id, provider, now) => changeExisting(id, now, writeProvider({ id, provider }, now)),
+
+      findMatchCandidates: (skills, exclude) =>
+        skills.length === 0 ? Effect.succeed([]) : db.query("companies.matchCandidates", (sql) =>
+          sql`
+            select s.company_id, c.name, s.skill, s.level, s.is_primary
+            from company_skills s
+            join companies c on c.id = s.company_id and c.status = 'active'
+            join company_providers p on p.company_id = s.company_id and p.active
+            where s.skill = any(${[...skills]}::text[])
+              and s.company_id is distinct from ${exclude}::uuid`).pipe(
+            Effect.flatMap(decodeCandidates),
+            Effect.map((rows) => {
+              const byCompany = new Map<CompanyId, { companyId: CompanyId; companyName: string; skills: Array<CompanySkill> }>()
+              for (const row of rows) {
+                let candidate = byCompany.get(row.company_id)
+                if (candidate === undefined) {
+                  candidate = { companyId: row.company_id, companyName: row.name, skills: [] }
+                  byCompany.set(row.company_id, candidate)
+                }
+                candidate.skills.push({ skill: row.skill, level: row.level, primary: row.is_primary })
+              }
+              return Array.from(byCompany.values(), (c): MatchCandidate => ({ ...c, hasActiveProvider: true }))
+            })
+          )
+    })
+  })
+)

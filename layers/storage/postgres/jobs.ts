@@ -1,0 +1,181 @@
+import { Effect, Layer, Option, Schema } from "effect"
+import { CompanyId, JobId, RoutingId, TechnicianId } from "../../../src/domain/ids.ts"
+import { Address, ExternalStatus, Homeowner, type Job, JobStatus, Priority, SyncStatus } from "../../../src/domain/job.ts"
+import { SkillLevel, SkillName } from "../../../src/domain/skills.ts"
+import { JobRepo } from "../../../src/services/Jobs.ts"
+import { Db, type Sql } from "../Db.ts"
+import { decodeRows } from "./decode.ts"
+
+/** Routings arrive through json_agg, so their timestamps are strings and numerics are numbers. */
+const RoutingJson = Schema.Struct({
+  id: RoutingId,
+  job_id: JobId,
+  company_id_received: CompanyId,
+  score: Schema.Number,
+  matched_skills: Schema.Array(Schema.String),
+  reason: Schema.String,
+  sync_status: SyncStatus,
+  external_id: Schema.NullOr(Schema.String),
+  external_status: Schema.NullOr(ExternalStatus),
+  attempts: Schema.Int,
+  last_error: Schema.NullOr(Schema.String),
+  revenue: Schema.NullOr(Schema.Number),
+  synced_at: Schema.NullOr(Schema.Date),
+  completed_at: Schema.NullOr(Schema.Date),
+  created_at: Schema.Date,
+  updated_at: Schema.Date
+})
+
+const JobRow = Schema.Struct({
+  id: JobId,
+  summary: Schema.String,
+  address: Address,
+  homeowner: Homeowner,
+  category: Schema.NullOr(SkillName),
+  required_skills: Schema.Array(SkillName),
+  skill_levels: Schema.Record({ key: Schema.String, value: SkillLevel }),
+  priority: Priority,
+  status: JobStatus,
+  matching_score: Schema.Number,
+  created_by_company_id: CompanyId,
+  created_by_technician_id: Schema.NullOr(TechnicianId),
+  created_at: Schema.DateFromSelf,
+  updated_at: Schema.DateFromSelf,
+  routings: Schema.Array(RoutingJson)
+})
+
+const toJob = (row: typeof JobRow.Type): Job => ({
+  id: row.id,
+  summary: row.summary,
+  address: row.address,
+  homeowner: row.homeowner,
+  category: row.category,
+  requiredSkills: row.required_skills,
+  skillLevels: row.skill_levels,
+  priority: row.priority,
+  status: row.status,
+  matchingScore: row.matching_score,
+  createdByCompanyId: row.created_by_company_id,
+  createdByTechnicianId: row.created_by_technician_id,
+  createdAt: row.created_at,
+  updatedAt: row.updated_at,
+  routings: row.routings.map((r) => ({
+    id: r.id,
+    jobId: r.job_id,
+    companyId: r.company_id_received,
+    score: r.score,
+    matchedSkills: r.matched_skills,
+    reason: r.reason,
+    syncStatus: r.sync_status,
+    externalId: r.external_id,
+    externalStatus: r.external_status,
+    attempts: r.attempts,
+    lastError: r.last_error,
+    revenue: r.revenue,
+    syncedAt: r.synced_at,
+    completedAt: r.completed_at,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at
+  }))
+})
+
+const selectJobs = (sql: Sql) =>
+  sql`
+    select j.id, j.summary, j.address, j.homeowner, j.category, j.required_skills, j.skill_levels, j.priority, j.status,
+      j.matching_score, j.created_by_company_id, j.created_by_technician_id, j.created_at, j.updated_at,
+      coalesce((
+        select json_agg(json_build_object(
+          'id', r.id, 'job_id', r.job_id, 'company_id_received', r.company_id_received, 'score', r.score,
+          'matched_skills', r.matched_skills, 'reason', r.reason, 'sync_status', r.sync_status,
+          'external_id', r.external_id, 'external_status', r.external_status, 'attempts', r.attempts,
+          'last_error', r.last_error, 'revenue', r.revenue, 'synced_at', r.synced_at, 'completed_at', r.completed_at,
+          'created_at', r.created_at, 'updated_at', r.updated_at) order by r.position)
+        from job_routings r where r.job_id = j.id
+      ), '[]'::json) as routings
+    from jobs j`
+
+export const layer = Layer.effect(
+  JobRepo,
+  Effect.gen(function*() {
+    const db = yield* Db
+    const decode = decodeRows(JobRow, "jobs")
+    const toJobs = (rows: ReadonlyArray<unknown>) => decode(rows).pipe(Effect.map((jobs) => jobs.map(toJob)))
+
+    return JobRepo.of({
+      insert: (job) =>
+        db.transaction(Effect.gen(function*() {
+          yield* db.query("jobs.insert", (sql) =>
+            sql`
+              insert into jobs (id, summary, address, homeowner, category, required_skills, skill_levels, priority, status,
+                matching_score, created_by_company_id, created_by_technician_id, created_at, updated_at)
+              values (${job.id}, ${job.summary}, ${sql.json(job.address as never)}, ${sql.json(job.homeowner as never)},
+                ${job.category}, ${[...job.requiredSkills]}::text[], ${sql.json(job.skillLevels as never)},
+                ${job.priority}, ${job.status}, ${job.matchingScore}, ${job.createdByCompanyId},
+                ${job.createdByTechnicianId}, ${job.createdAt}, ${job.updatedAt})`)
+          if (job.routings.length === 0) return
+          const rows = job.routings.map((r, position) => ({
+            id: r.id,
+            job_id: r.jobId,
+            company_id_received: r.companyId,
+            position,
+            score: r.score,
+            matched_skills: [...r.matchedSkills],
+            reason: r.reason,
+            sync_status: r.syncStatus,
+            attempts: r.attempts,
+            created_at: r.createdAt,
+            updated_at: r.updatedAt
+          }))
+          yield* db.query("routings.insert", (sql) =>
+            sql`insert into job_routings ${
+              sql(
+                rows,
+                "id",
+                "job_id",
+                "company_id_received",
+                "position",
+                "score",
+                "matched_skills",
+                "reason",
+                "sync_status",
+                "attempts",
+                "created_at",
+                "updated_at"
+              )
+            }`)
+        })),
+
+      get: (id) =>
+        db.query("jobs.get", (sql) => sql`${selectJobs(sql)} where j.id = ${id}`).pipe(
+          Effect.flatMap(toJobs),
+          Effect.map((jobs) => Option.fromNullable(jobs[0]))
+        ),
+
+      list: (query) =>
+        db.query("jobs.list", (sql) =>
+          sql`
+            ${selectJobs(sql)}
+            where true
+              ${query.status === null ? sql`` : sql`and j.status = ${query.status}`}
+              ${
+            query.involving === null ? sql`` : sql`and (j.created_by_company_id = ${query.involving}
+                or exists (select 1 from job_routings r where r.job_id = j.id and r.company_id_received = ${query.involving}))`
+          }
+              ${query.createdAfter === null ? sql`` : sql`and j.created_at > ${query.createdAfter}`}
+              ${query.after === null ? sql`` : sql`and (j.created_at, j.id) < (${query.after.createdAt}, ${query.after.id})`}
+            order by j.created_at desc, j.id desc
+            limit ${query.limit}`).pipe(Effect.flatMap(toJobs)),
+
+      cancelUndelivered: (id, now) =>
+        db.query<ReadonlyArray<{ id: RoutingId }>>("routings.cancelUndelivered", (sql) =>
+          sql`
+            update job_routings set sync_status = 'canceled', updated_at = ${now}
+            where job_id = ${id} and sync_status in ('pending', 'retrying', 'failed')
+            returning id`).pipe(Effect.map((rows) => rows.map((r) => r.id))),
+
+      setStatus: (id, status, now) =>
+        db.query("jobs.setStatus", (sql) => sql`update jobs set status = ${status}, updated_at = ${now} where id = ${id}`)
+          .pipe(Effect.asVoid)
+    })
+  })
+)

@@ -1,0 +1,22 @@
+import { Effect, Layer } from "effect"
+import { Transactions } from "../../../src/services/Transactions.ts"
+import { Db } from "../Db.ts"
+import * as ApiKeys from "./apiKeys.ts"
+import * as Companies from "./companies.ts"
+import * as Idempotency from "./idempotency.ts"
+import * as Jobs from "./jobs.ts"
+import * as Outbox from "./outbox.ts"
+import * as Technicians from "./technicians.ts"
+
+const transactions = Layer.effect(Transactions, Effect.map(Db, (db) => Transactions.of({ run: db.transaction })))
+
+/** Every repository on PostgreSQL, given a `Db`. */
+export const layer = Layer.mergeAll(
+  Companies.layer,
+  Technicians.layer,
+  ApiKeys.layer,
+  Jobs.layer,
+  Outbox.layer,
+  Idempotency.layer,
+  transactions
+)

@@ -1,0 +1,61 @@
+import { Effect, Layer, Schema } from "effect"
+import { EventId } from "../../../src/domain/ids.ts"
+import { OutboxRepo } from "../../../src/services/Outbox.ts"
+import { Db } from "../Db.ts"
+import { decodeRows } from "./decode.ts"
+
+const OutboxRow = Schema.Struct({
+  id: EventId,
+  aggregate_id: Schema.String,
+  type: Schema.String,
+  payload: Schema.Unknown,
+  traceparent: Schema.NullOr(Schema.String),
+  created_at: Schema.DateFromSelf
+})
+
+export const layer = Layer.effect(
+  OutboxRepo,
+  Effect.gen(function*() {
+    const db = yield* Db
+    const decode = decodeRows(OutboxRow, "outbox")
+    return OutboxRepo.of({
+      append: (events) =>
+        events.length === 0 ? Effect.void : db.query("outbox.append", (sql) =>
+          sql`insert into outbox_events ${
+            sql(
+              events.map((e) => ({
+                id: e.id,
+                aggregate_id: e.aggregateId,
+                type: e.type,
+                payload: sql.json(e.payload as never),
+                traceparent: e.traceparent,
+                created_at: e.createdAt
+              })),
+              "id",
+              "aggregate_id",
+              "type",
+              "payload",
+              "traceparent",
+              "created_at"
+            )
+          }`).pipe(Effect.asVoid),
+      pending: (limit) =>
+        db.query("outbox.pending", (sql) =>
+          sql`
+            select id, aggregate_id, type, payload, traceparent, created_at from outbox_events
+            where published_at is null order by created_at, id limit ${limit}`).pipe(
+            Effect.flatMap(decode),
+            Effect.map((rows) =>
+              rows.map((r) => ({
+                id: r.id,
+                aggregateId: r.aggregate_id,
+                type: r.type,
+                payload: r.payload,
+                traceparent: r.traceparent,
+                createdAt: r.created_at
+              }))
+            )
+          )
+    })
+  })
+)

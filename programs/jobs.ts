@@ -1,0 +1,68 @@
+import { Effect, Option } from "effect"
+import { jobAsSeenBy } from "../src/domain/access.ts"
+import { Conflict, Forbidden, NotFound } from "../src/domain/errors.ts"
+import type { CompanyId, JobId } from "../src/domain/ids.ts"
+import type { JobStatus } from "../src/domain/job.ts"
+import { type PageCursor, toPage } from "../src/domain/page.ts"
+import { now } from "../src/domain/time.ts"
+import { CurrentPrincipal } from "../src/services/CurrentPrincipal.ts"
+import { JobRepo } from "../src/services/Jobs.ts"
+import { Transactions } from "../src/services/Transactions.ts"
+
+/** The job as the caller may see it; `NotFound` also when the caller may not see it, so existence does not leak. */
+const visibleJob = (id: JobId) =>
+  Effect.gen(function*() {
+    const principal = yield* CurrentPrincipal
+    const found = yield* (yield* JobRepo).get(id)
+    const visible = Option.flatMapNullable(found, (job) => jobAsSeenBy(principal, job))
+    if (Option.isNone(visible)) return yield* new NotFound({ resource: "job", id })
+    return visible.value
+  })
+
+export const getJob = Effect.fn("Jobs.get")(visibleJob)
+
+export interface JobListQuery {
+  readonly status: JobStatus | null
+  readonly companyId: CompanyId | null
+  readonly createdAfter: Date | null
+  readonly limit: number
+  readonly after: PageCursor | null
+}
+
+/** A page of jobs, newest first; a company key sees the jobs its company created or received a routing for. */
+export const listJobs = Effect.fn("Jobs.list")(function*(query: JobListQuery) {
+  const principal = yield* CurrentPrincipal
+  if (principal.role === "company" && query.companyId !== null && query.companyId !== principal.companyId) {
+    return yield* new Forbidden({ message: "a company key may list only its own company's jobs" })
+  }
+  const involving = principal.role === "company" ? principal.companyId : query.companyId
+  const rows = yield* (yield* JobRepo).list({ ...query, involving, limit: query.limit + 1 })
+  const page = toPage(rows, query.limit)
+  return {
+    items: page.items.flatMap((job) => jobAsSeenBy(principal, job) ?? []),
+    nextCursor: page.nextCursor
+  }
+})
+
+/**
+ * Cancels every routing of the job that has not reached its provider. The job becomes `canceled` unless a routing was
+ * already delivered. Canceling a canceled job changes nothing; a completed job cannot be canceled.
+ */
+export const cancelJob = Effect.fn("Jobs.cancel")(function*(id: JobId) {
+  const principal = yield* CurrentPrincipal
+  const jobs = yield* JobRepo
+  const job = yield* visibleJob(id)
+  if (principal.role === "company" && job.createdByCompanyId !== principal.companyId) {
+    return yield* new Forbidden({ message: "only the company that created a job may cancel it" })
+  }
+  if (job.status === "completed") return yield* new Conflict({ message: "a completed job cannot be canceled" })
+  if (job.status === "canceled") return job
+  return yield* (yield* Transactions).run(Effect.gen(function*() {
+    const at = yield* now
+    const canceled = yield* jobs.cancelUndelivered(id, at)
+    const after = yield* jobs.get(id).pipe(Effect.map(Option.getOrThrow))
+    if (!after.routings.some((r) => r.syncStatus === "synced")) yield* jobs.setStatus(id, "canceled", at)
+    yield* Effect.logInfo("job canceled").pipe(Effect.annotateLogs({ job_id: id, routings_canceled: canceled.length }))
+    return yield* jobs.get(id).pipe(Effect.map(Option.getOrThrow))
+  }))
+})

@@ -1,0 +1,158 @@
+import { Config, ConfigError, Duration, Either, LogLevel, Option, Redacted } from "effect"
+import { decodeSecretKey } from "./domain/secretKey.ts"
+
+/** Everything the service reads from its environment, validated at start-up. */
+export interface AppConfig {
+  readonly port: number
+  readonly host: string
+  /** None: the embedded PostgreSQL (PGlite) in `dataDir`. */
+  readonly databaseUrl: Option.Option<Redacted.Redacted<string>>
+  readonly dbPoolMax: number
+  /** None: the in-process broker. */
+  readonly natsUrl: Option.Option<string>
+  readonly dataDir: string
+  readonly adminApiKey: Option.Option<Redacted.Redacted<string>>
+  readonly secretsKey: Option.Option<Redacted.Redacted<string>>
+  readonly secretsPreviousKeys: ReadonlyArray<Redacted.Redacted<string>>
+  readonly matchMaxRoutings: number
+  readonly matchMinScore: number
+  readonly idempotencyTtl: Duration.Duration
+  readonly shutdownTimeout: Duration.Duration
+  readonly logLevel: LogLevel.LogLevel
+  readonly seedDemo: boolean
+}
+
+const fail = (name: string, message: string) => Either.left(ConfigError.InvalidData([name], message))
+
+const number = (name: string, fallback: number, check: (n: number) => boolean, expected: string) =>
+  Config.string(name).pipe(
+    Config.mapOrFail((text) => {
+      const value = Number(text)
+      return text.trim() !== "" && Number.isFinite(value) && check(value)
+        ? Either.right(value)
+        : fail(name, `expected ${expected}, got ${JSON.stringify(text)}`)
+    }),
+    Config.withDefault(fallback)
+  )
+
+const integer = (name: string, fallback: number, min: number, max: number) =>
+  number(name, fallback, (n) => Number.isInteger(n) && n >= min && n <= max, `an integer from ${min} to ${max}`)
+
+/** Durations are seconds, fractions allowed, in variables ending `_SECONDS`. */
+const seconds = (name: `${string}_SECONDS`, fallback: number) =>
+  number(name, fallback, (n) => n >= 0, "a number of seconds, 0 or more").pipe(Config.map(Duration.seconds))
+
+const logLevels: Record<string, LogLevel.LogLevel> = {
+  trace: LogLevel.Trace,
+  debug: LogLevel.Debug,
+  info: LogLevel.Info,
+  warn: LogLevel.Warning,
+  warning: LogLevel.Warning,
+  error: LogLevel.Error,
+  fatal: LogLevel.Fatal,
+  none: LogLevel.None
+}
+
+const logLevel = Config.string("LOG_LEVEL").pipe(
+  Config.mapOrFail((text) => {
+    const level = logLevels[text.trim().toLowerCase()]
+    return level === undefined ? fail("LOG_LEVEL", `expected one of ${Object.keys(logLevels).join(", ")}, got ${JSON.stringify(text)}`) : Either.right(level)
+  }),
+  Config.withDefault(LogLevel.Info)
+)
+
+const flag = (name: string) =>
+  Config.string(name).pipe(
+    Config.mapOrFail((text) => {
+      const value = text.trim().toLowerCase()
+      if (["1", "true", "yes", "on"].includes(value)) return Either.right(true)
+      if (["", "0", "false", "no", "off"].includes(value)) return Either.right(false)
+      return fail(name, `expected 1 or 0 (true or false), got ${JSON.stringify(text)}`)
+    }),
+    Config.withDefault(false)
+  )
+
+const optionalSecret = (name: string) => Config.option(Config.redacted(Config.nonEmptyString(name)))
+
+const secretKey = (name: string, text: string) =>
+  decodeSecretKey(text) === undefined
+    ? fail(name, "expected 32 bytes as base64 or as 64 hex digits (make one: openssl rand -base64 32)")
+    : Either.right(text)
+
+const url = (name: string, schemes: ReadonlyArray<string>) =>
+  Config.string(name).pipe(
+    Config.mapOrFail((text) => {
+      try {
+        const parsed = new URL(text)
+        return schemes.includes(parsed.protocol) ? Either.right(text) : fail(name, `expected a ${schemes.join(" or ")} URL`)
+      } catch {
+        return fail(name, "expected a URL")
+      }
+    })
+  )
+
+/** What reaching the database takes; all `npm run migrate` reads. */
+export const storageConfig = Config.all({
+  databaseUrl: Config.option(Config.redacted(url("DATABASE_URL", ["postgres:", "postgresql:"]))),
+  dbPoolMax: integer("DB_POOL_MAX", 10, 1, 200),
+  dataDir: Config.nonEmptyString("DATA_DIR").pipe(Config.withDefault(".data")),
+  logLevel
+})
+
+const fields = Config.all({
+  storage: storageConfig,
+  port: integer("PORT", 3000, 0, 65535),
+  host: Config.nonEmptyString("HOST").pipe(Config.withDefault("127.0.0.1")),
+  natsUrl: Config.option(url("NATS_URL", ["nats:", "tls:", "ws:", "wss:"])),
+  adminApiKey: optionalSecret("ADMIN_API_KEY"),
+  secretsKey: Config.option(Config.redacted(Config.string("SECRETS_KEY").pipe(
+    Config.mapOrFail((text) => secretKey("SECRETS_KEY", text))
+  ))),
+  secretsPreviousKeys: Config.string("SECRETS_PREVIOUS_KEYS").pipe(
+    Config.mapOrFail((text): Either.Either<ReadonlyArray<Redacted.Redacted<string>>, ConfigError.ConfigError> => {
+      const keys = text.split(",").map((k) => k.trim()).filter((k) => k !== "")
+      return keys.every((k) => decodeSecretKey(k) !== undefined)
+        ? Either.right(keys.map((k) => Redacted.make(k)))
+        : fail("SECRETS_PREVIOUS_KEYS", "expected comma-separated keys, each 32 bytes as base64 or 64 hex digits")
+    }),
+    Config.withDefault<ReadonlyArray<Redacted.Redacted<string>>>([])
+  ),
+  matchMaxRoutings: integer("MATCH_MAX_ROUTINGS", 3, 1, 50),
+  matchMinScore: number("MATCH_MIN_SCORE", 1.0, (n) => n >= 0, "a number, 0 or more"),
+  idempotencyTtl: seconds("IDEMPOTENCY_TTL_SECONDS", 24 * 60 * 60),
+  shutdownTimeout: seconds("SHUTDOWN_TIMEOUT_SECONDS", 10),
+  seedDemo: flag("SEED_DEMO")
+}).pipe(Config.map(({ storage, ...rest }): AppConfig => ({ ...storage, ...rest })))
+
+/** On a real database the keys must be given: the embedded default is the only place the service makes its own. */
+export const appConfig: Config.Config<AppConfig> = fields.pipe(
+  Config.mapOrFail((config): Either.Either<AppConfig, ConfigError.ConfigError> => {
+    if (Option.isNone(config.databaseUrl)) return Either.right(config)
+    if (Option.isNone(config.secretsKey)) {
+      return fail("SECRETS_KEY", "required when DATABASE_URL is set (make one: openssl rand -base64 32)")
+    }
+    if (Option.isNone(config.adminApiKey)) return fail("ADMIN_API_KEY", "required when DATABASE_URL is set")
+    return Either.right(config)
+  })
+)
+
+/** A configuration error as one line naming each bad variable. */
+export const formatConfigError = (error: ConfigError.ConfigError): string => {
+  const lines: Array<string> = []
+  const walk = (e: ConfigError.ConfigError): void => {
+    switch (e._op) {
+      case "And":
+      case "Or":
+        walk(e.left)
+        walk(e.right)
+        return
+      case "InvalidData":
+      case "MissingData":
+      case "SourceUnavailable":
+      case "Unsupported":
+        lines.push(`${e.path.join(".")}: ${e.message}`)
+    }
+  }
+  walk(error)
+  return `configuration error: ${[...new Set(lines)].join("; ")}`
+}

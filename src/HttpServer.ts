@@ -1,0 +1,50 @@
+import { createAdaptorServer } from "@hono/node-server"
+import { Context, Duration, Effect, Layer } from "effect"
+import type { Server } from "node:http"
+import type { AddressInfo } from "node:net"
+import { makeApp } from "./http/app.ts"
+
+/** Where the HTTP API listens, once it does. */
+export class HttpAddress extends Context.Tag("HttpAddress")<HttpAddress, { readonly url: string }>() {}
+
+export interface HttpServerOptions {
+  readonly port: number
+  readonly host: string
+  /** How long shutdown waits for requests in flight before closing their connections. */
+  readonly shutdownTimeout: Duration.Duration
+}
+
+const listen = (server: Server, options: HttpServerOptions) =>
+  Effect.async<AddressInfo, Error>((resume) => {
+    const onError = (error: Error) => resume(Effect.fail(new Error(`cannot listen on ${options.host}:${options.port}: ${error.message}`)))
+    server.once("error", onError)
+    server.listen(options.port, options.host, () => {
+      server.off("error", onError)
+      resume(Effect.succeed(server.address() as AddressInfo))
+    })
+  })
+
+const close = (server: Server, timeout: Duration.Duration) =>
+  Effect.async<void>((resume) => {
+    server.close(() => resume(Effect.void))
+    server.closeIdleConnections()
+  }).pipe(
+    Effect.timeout(timeout),
+    Effect.catchAll(() => Effect.sync(() => server.closeAllConnections())),
+    Effect.zipRight(Effect.logInfo("http server stopped"))
+  )
+
+/** Serves the API until the scope closes; then stops taking connections and lets requests in flight finish (bounded). */
+export const layerHttpServer = (options: HttpServerOptions) =>
+  Layer.scoped(
+    HttpAddress,
+    Effect.gen(function*() {
+      const app = yield* makeApp
+      const server = createAdaptorServer({ fetch: app.fetch }) as Server
+      const address = yield* Effect.acquireRelease(listen(server, options), () => close(server, options.shutdownTimeout))
+      const host = address.family === "IPv6" ? `[${address.address}]` : address.address
+      const url = `http://${host === "0.0.0.0" || host === "[::]" ? "127.0.0.1" : host}:${address.port}`
+      yield* Effect.logInfo("http server listening").pipe(Effect.annotateLogs({ url }))
+      return { url }
+    })
+  )

@@ -1,0 +1,114 @@
+import { Console, Context, Effect, Layer, Option, Redacted } from "effect"
+import { join } from "node:path"
+import { seedDemo } from "../programs/seedDemo.ts"
+import { layer as layerWebCryptoSecrets } from "../layers/secrets/webCrypto.ts"
+import { Db, layer as layerDb } from "../layers/storage/Db.ts"
+import { migrate } from "../layers/storage/migrate.ts"
+import { layerPglite } from "../layers/storage/pglite.ts"
+import { layer as layerPostgresRepos } from "../layers/storage/postgres/layer.ts"
+import type { AppConfig } from "./Config.ts"
+import { sha256Hex } from "./domain/hash.ts"
+import { newApiKey } from "./domain/apiKey.ts"
+import { generateSecretKey } from "./domain/secretKey.ts"
+import { HttpAddress, layerHttpServer } from "./HttpServer.ts"
+import { readOrCreateKeyFile } from "./keyFiles.ts"
+import { startupConnectRetry } from "./Schedules.ts"
+import { HealthProbes } from "./services/Health.ts"
+import { AdminKey, IdempotencySettings, MatchSettings } from "./services/Settings.ts"
+
+/** PostgreSQL at `DATABASE_URL`, or the embedded PGlite; migrated before anything else may use it. */
+const layerStorage = (config: AppConfig) =>
+  Layer.effectDiscard(
+    migrate.pipe(
+      Effect.tapError((e) => Effect.logWarning("database not reachable yet; retrying").pipe(Effect.annotateLogs("error", e.message))),
+      Effect.retry({ schedule: startupConnectRetry, while: (e) => e.unavailable })
+    )
+  ).pipe(
+    Layer.provideMerge(Option.match(config.databaseUrl, {
+      onNone: () => layerPglite(config.dataDir),
+      onSome: (url) => layerDb({ url, max: config.dbPoolMax })
+    }))
+  )
+
+const layerHealth = Layer.effect(
+  HealthProbes,
+  Effect.map(Db, (db) => [{ name: "postgres", check: db.query("health.ping", (sql) => sql`select 1`) }])
+)
+
+/** The secrets key from `SECRETS_KEY`, or on the embedded default one kept in `DATA_DIR/secrets.key`. */
+const layerSecrets = (config: AppConfig) =>
+  Layer.unwrapEffect(Effect.gen(function*() {
+    const current = Option.isSome(config.secretsKey)
+      ? config.secretsKey.value
+      : Redacted.make(yield* readOrCreateKeyFile(join(config.dataDir, "secrets.key"), generateSecretKey))
+    return layerWebCryptoSecrets({ current, previous: config.secretsPreviousKeys })
+  }))
+
+/** The admin key from `ADMIN_API_KEY`, or on the embedded default one generated once and kept in `DATA_DIR/admin.key`. */
+const adminKeyOf = (config: AppConfig) =>
+  Option.isSome(config.adminApiKey)
+    ? Effect.succeed({ key: Redacted.value(config.adminApiKey.value), generated: false })
+    : Effect.map(readOrCreateKeyFile(join(config.dataDir, "admin.key"), newApiKey), (key) => ({ key, generated: true }))
+
+const layerSettings = (config: AppConfig) =>
+  Layer.mergeAll(
+    Layer.succeed(MatchSettings, { maxRoutings: config.matchMaxRoutings, minScore: config.matchMinScore }),
+    Layer.succeed(IdempotencySettings, { ttl: config.idempotencyTtl })
+  )
+
+/** What start-up did that the banner reports. */
+class StartupReport extends Context.Tag("StartupReport")<StartupReport, {
+  readonly seeded: boolean
+  /** The generated admin key of the embedded default, to print; null when it comes from `ADMIN_API_KEY`. */
+  readonly adminKeyToPrint: string | null
+}>() {}
+
+/** Resolves the admin key and, on the embedded default or with `SEED_DEMO=1`, seeds the demo on first start. */
+const layerStartup = (config: AppConfig) =>
+  Layer.unwrapEffect(Effect.gen(function*() {
+    const admin = yield* adminKeyOf(config)
+    const adminKey = Layer.succeed(AdminKey, { hash: yield* sha256Hex(admin.key) })
+    const report = Layer.effect(
+      StartupReport,
+      Effect.gen(function*() {
+        const seeded = Option.isNone(config.databaseUrl) || config.seedDemo ? (yield* seedDemo()) !== null : false
+        return { seeded, adminKeyToPrint: admin.generated ? admin.key : null }
+      })
+    )
+    return Layer.merge(adminKey, report)
+  }))
+
+const printBanner = (config: AppConfig) =>
+  Effect.gen(function*() {
+    const { url } = yield* HttpAddress
+    const report = yield* StartupReport
+    const storage = Option.isNone(config.databaseUrl) ? `embedded PostgreSQL in ${join(config.dataDir, "pglite")}` : "PostgreSQL at DATABASE_URL"
+    const adminKey = report.adminKeyToPrint === null
+      ? "from ADMIN_API_KEY"
+      : `${report.adminKeyToPrint}   (kept in ${join(config.dataDir, "admin.key")}; set ADMIN_API_KEY to use your own)`
+    yield* Console.log([
+      "",
+      `service-integration is running on ${storage}${report.seeded ? ", demo data seeded" : ""}`,
+      `  API        ${url}`,
+      `  Docs       ${url}/docs   (OpenAPI: ${url}/openapi.json)`,
+      `  Health     ${url}/health/ready`,
+      `  Admin key  ${adminKey}`,
+      `  Try        curl -H "Authorization: Bearer ${report.adminKeyToPrint ?? "$ADMIN_API_KEY"}" ${url}/companies`,
+      ""
+    ].join("\n"))
+  })
+
+/** The whole service for a configuration: storage, programs' services, the HTTP server, and the start-up banner. */
+export const MainLive = (config: AppConfig) => {
+  const services = Layer.mergeAll(
+    layerPostgresRepos,
+    layerHealth,
+    layerSecrets(config),
+    layerSettings(config)
+  ).pipe(Layer.provideMerge(layerStorage(config)))
+  const startup = layerStartup(config).pipe(Layer.provideMerge(services))
+  const server = layerHttpServer({ port: config.port, host: config.host, shutdownTimeout: config.shutdownTimeout }).pipe(
+    Layer.provideMerge(startup)
+  )
+  return Layer.effectDiscard(printBanner(config)).pipe(Layer.provide(server))
+}

@@ -1,0 +1,30 @@
+import { Effect, Schema } from "effect"
+import { toBase64Url } from "./base64.ts"
+import { ApiKeyId, CompanyId } from "./ids.ts"
+
+export const ApiKeyRole = Schema.Literal("admin", "company")
+export type ApiKeyRole = typeof ApiKeyRole.Type
+
+/** A stored API key: only the hash of the key is kept. */
+export const ApiKey = Schema.Struct({
+  id: ApiKeyId,
+  role: ApiKeyRole,
+  companyId: Schema.NullOr(CompanyId),
+  name: Schema.String,
+  keyHash: Schema.String,
+  prefix: Schema.String,
+  createdAt: Schema.DateFromSelf,
+  revokedAt: Schema.NullOr(Schema.DateFromSelf)
+})
+export type ApiKey = typeof ApiKey.Type
+
+/** Keys read `si_` followed by 43 base64url characters (32 random bytes). */
+export const API_KEY_PREFIX = "si_"
+
+/** A new random key. */
+export const newApiKey = (): string => API_KEY_PREFIX + toBase64Url(crypto.getRandomValues(new Uint8Array(32)))
+
+export const generateApiKey: Effect.Effect<string> = Effect.sync(newApiKey)
+
+/** The part of a key safe to show and log: enough to tell keys apart, useless to an attacker. */
+export const displayPrefix = (key: string): string => key.slice(0, API_KEY_PREFIX.length + 6)

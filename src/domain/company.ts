@@ -1,0 +1,48 @@
+import { Schema } from "effect"
+import { CompanyId, TechnicianId } from "./ids.ts"
+import { CompanySkill } from "./skills.ts"
+
+export const CompanyStatus = Schema.Literal("active", "inactive", "suspended")
+export type CompanyStatus = typeof CompanyStatus.Type
+
+export const ProviderType = Schema.Literal("servicetitan", "housecallpro", "jobber", "mock")
+export type ProviderType = typeof ProviderType.Type
+
+/** Non-secret provider settings, as JSON. */
+export const ProviderConfig = Schema.Record({ key: Schema.String, value: Schema.Unknown })
+export type ProviderConfig = typeof ProviderConfig.Type
+
+/** A secret encrypted at rest: the id of the key that sealed it and the sealed bytes (base64). */
+export const SealedSecret = Schema.Struct({ keyId: Schema.String, data: Schema.String })
+export type SealedSecret = typeof SealedSecret.Type
+
+/** The company's link to its field-service system; credentials are only ever held sealed. */
+export const ProviderAssociation = Schema.Struct({
+  type: ProviderType,
+  config: ProviderConfig,
+  credentials: Schema.NullOr(SealedSecret),
+  active: Schema.Boolean
+})
+export type ProviderAssociation = typeof ProviderAssociation.Type
+
+export const Company = Schema.Struct({
+  id: CompanyId,
+  name: Schema.String,
+  status: CompanyStatus,
+  rateLimitPerMinute: Schema.Int,
+  skills: Schema.Array(CompanySkill),
+  provider: Schema.NullOr(ProviderAssociation),
+  createdAt: Schema.DateFromSelf,
+  updatedAt: Schema.DateFromSelf
+})
+export type Company = typeof Company.Type
+
+export const Technician = Schema.Struct({
+  id: TechnicianId,
+  companyId: CompanyId,
+  name: Schema.String,
+  createdAt: Schema.DateFromSelf
+})
+export type Technician = typeof Technician.Type
+
+export const DEFAULT_RATE_LIMIT_PER_MINUTE = 50

@@ -1,0 +1,31 @@
+import { Schema } from "effect"
+
+export const ErrorDetail = Schema.Struct({ path: Schema.String, message: Schema.String })
+export type ErrorDetail = typeof ErrorDetail.Type
+
+/** Input that is well-formed but refers to things that do not exist or do not fit together (HTTP 422). */
+export class InvalidReference extends Schema.TaggedError<InvalidReference>()("InvalidReference", {
+  message: Schema.String,
+  details: Schema.Array(ErrorDetail)
+}) {}
+
+export class NotFound extends Schema.TaggedError<NotFound>()("NotFound", {
+  resource: Schema.String,
+  id: Schema.String
+}) {
+  override get message() {
+    return `${this.resource} ${this.id} not found`
+  }
+}
+
+export class Unauthorized extends Schema.TaggedError<Unauthorized>()("Unauthorized", {
+  message: Schema.String
+}) {}
+
+export class Forbidden extends Schema.TaggedError<Forbidden>()("Forbidden", {
+  message: Schema.String
+}) {}
+
+export class Conflict extends Schema.TaggedError<Conflict>()("Conflict", {
+  message: Schema.String
+}) {}

@@ -1,0 +1,84 @@
+import { Schema } from "effect"
+import { CompanyId, JobId, RoutingId, TechnicianId } from "./ids.ts"
+import { SkillLevel, SkillName } from "./skills.ts"
+
+export const JobStatus = Schema.Literal("pending", "routed", "in_progress", "completed", "canceled", "unmatched")
+export type JobStatus = typeof JobStatus.Type
+
+export const SyncStatus = Schema.Literal("pending", "syncing", "synced", "retrying", "failed", "canceled")
+export type SyncStatus = typeof SyncStatus.Type
+
+export const ExternalStatus = Schema.Literal("scheduled", "in_progress", "completed", "canceled")
+export type ExternalStatus = typeof ExternalStatus.Type
+
+export const Priority = Schema.Literal("low", "normal", "high", "urgent")
+export type Priority = typeof Priority.Type
+
+export const Address = Schema.Struct({
+  street: Schema.String,
+  unit: Schema.optional(Schema.String),
+  city: Schema.String,
+  state: Schema.String,
+  zipCode: Schema.String
+})
+export type Address = typeof Address.Type
+
+export const Homeowner = Schema.Struct({
+  name: Schema.String,
+  phone: Schema.optional(Schema.String),
+  email: Schema.optional(Schema.String)
+})
+export type Homeowner = typeof Homeowner.Type
+
+/** What the matcher needs from a job: the skills, the level each needs, and the category used when no skill is named. */
+export const MatchCriteria = Schema.Struct({
+  requiredSkills: Schema.Array(SkillName),
+  skillLevels: Schema.Record({ key: Schema.String, value: SkillLevel }),
+  category: Schema.NullOr(SkillName)
+})
+export type MatchCriteria = typeof MatchCriteria.Type
+
+/** One job's delivery to one company. Dates are `Date` in memory and RFC 3339 strings when encoded. */
+export const Routing = Schema.Struct({
+  id: RoutingId,
+  jobId: JobId,
+  companyId: CompanyId,
+  score: Schema.Number,
+  matchedSkills: Schema.Array(Schema.String),
+  reason: Schema.String,
+  syncStatus: SyncStatus,
+  externalId: Schema.NullOr(Schema.String),
+  externalStatus: Schema.NullOr(ExternalStatus),
+  attempts: Schema.Int,
+  lastError: Schema.NullOr(Schema.String),
+  revenue: Schema.NullOr(Schema.Number),
+  syncedAt: Schema.NullOr(Schema.Date),
+  completedAt: Schema.NullOr(Schema.Date),
+  createdAt: Schema.Date,
+  updatedAt: Schema.Date
+})
+export type Routing = typeof Routing.Type
+
+export const Job = Schema.Struct({
+  id: JobId,
+  summary: Schema.String,
+  address: Address,
+  homeowner: Homeowner,
+  ...MatchCriteria.fields,
+  priority: Priority,
+  status: JobStatus,
+  matchingScore: Schema.Number,
+  createdByCompanyId: CompanyId,
+  createdByTechnicianId: Schema.NullOr(TechnicianId),
+  routings: Schema.Array(Routing),
+  createdAt: Schema.Date,
+  updatedAt: Schema.Date
+})
+export type Job = typeof Job.Type
+
+/** A job's status right after matching. */
+export const initialJobStatus = (routingCount: number): JobStatus => (routingCount > 0 ? "pending" : "unmatched")
+
+/** Routings that have not reached the provider yet and can still be stopped. */
+export const isCancelable = (routing: Routing): boolean =>
+  routing.syncStatus === "pending" || routing.syncStatus === "retrying" || routing.syncStatus === "failed"

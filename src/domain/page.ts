@@ -1,0 +1,26 @@
+import { Option, Schema } from "effect"
+
+/** Where a newest-first page ends: the last item's creation time and id. */
+export const PageCursor = Schema.Struct({ createdAt: Schema.Date, id: Schema.UUID })
+export type PageCursor = typeof PageCursor.Type
+
+const CursorFromString = Schema.compose(Schema.StringFromBase64Url, Schema.parseJson(PageCursor))
+
+export const encodeCursor = (cursor: PageCursor): string => Schema.encodeSync(CursorFromString)(cursor)
+
+/** Decodes a cursor a client sent back; none when it is not one of ours. */
+export const decodeCursor = (text: string): Option.Option<PageCursor> =>
+  Schema.decodeUnknownOption(CursorFromString)(text)
+
+/** Splits `limit + 1` fetched rows into the page and the cursor to the next one. */
+export const toPage = <A extends { readonly id: string; readonly createdAt: Date }>(
+  rows: ReadonlyArray<A>,
+  limit: number
+): { readonly items: ReadonlyArray<A>; readonly nextCursor: string | null } => {
+  const items = rows.slice(0, limit)
+  const last = items[items.length - 1]
+  return {
+    items,
+    nextCursor: rows.length > limit && last !== undefined ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null
+  }
+}

@@ -1,0 +1,60 @@
+import { Effect, Runtime } from "effect"
+import { bodyLimit } from "hono/body-limit"
+import { requireApiKey } from "./auth.ts"
+import { renderDocsPage } from "./docsPage.ts"
+import { ApiError, handleError } from "./errors.ts"
+import { type ApiServices, makeRouter, makeRunners } from "./router.ts"
+import { apiKeyRoutes } from "./routes/apiKeys.ts"
+import { companyRoutes } from "./routes/companies.ts"
+import { healthRoutes } from "./routes/health.ts"
+import { jobRoutes } from "./routes/jobs.ts"
+
+/** Request bodies larger than this are refused with 413 before they are read. */
+export const MAX_BODY_BYTES = 64 * 1024
+
+const openApiInfo = {
+  openapi: "3.1.0",
+  info: {
+    title: "service-integration",
+    version: "0.1.0",
+    description: "Takes home-service jobs, matches each to the trade companies best able to do it, and delivers " +
+      "every routing as a lead into that company's field-service system. Errors always have the body " +
+      "`{ \"error\": { \"code\", \"message\", \"details\" } }`."
+  }
+}
+
+/** The HTTP API as a Hono app whose routes run programs on the current runtime. */
+export const makeApp = Effect.gen(function*() {
+  const runtime = yield* Effect.runtime<ApiServices>()
+  const { run, runPublic } = makeRunners(runtime)
+  const logError = (message: string, error: unknown) =>
+    Runtime.runFork(runtime)(Effect.logError(message).pipe(Effect.annotateLogs("error", String(error))))
+
+  const app = makeRouter()
+  app.onError(handleError(logError))
+  app.notFound((c) => {
+    throw new ApiError(404, "not_found", `no route for ${c.req.method} ${c.req.path}`)
+  })
+  app.use(
+    "*",
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: () => {
+        throw new ApiError(413, "payload_too_large", `request bodies are limited to ${MAX_BODY_BYTES} bytes`)
+      }
+    })
+  )
+  app.use("*", requireApiKey(runPublic))
+
+  app.route("/", healthRoutes(runPublic))
+  app.route("/", companyRoutes(run))
+  app.route("/", jobRoutes(run))
+  app.route("/", apiKeyRoutes(run))
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" })
+  const document = app.getOpenAPI31Document(openApiInfo)
+  const docsPage = renderDocsPage(JSON.parse(JSON.stringify(document)))
+  app.get("/openapi.json", (c) => c.json(document))
+  app.get("/docs", (c) => c.html(docsPage))
+  return app
+})

@@ -1,0 +1,27 @@
+import type { MiddlewareHandler } from "hono"
+import { authenticate } from "../../programs/authenticate.ts"
+import { ApiError } from "./errors.ts"
+import type { ApiEnv, RunPublic } from "./router.ts"
+
+const PUBLIC_PATHS = new Set(["/health", "/health/live", "/health/ready", "/health/detailed", "/metrics", "/docs", "/openapi.json"])
+
+/** Keys are 46 characters; anything far longer is not one and is not worth hashing. */
+const MAX_KEY_LENGTH = 256
+
+const bearer = (header: string | undefined): string | undefined => {
+  const match = header?.match(/^Bearer\s+(\S+)\s*$/i)
+  return match?.[1] !== undefined && match[1].length <= MAX_KEY_LENGTH ? match[1] : undefined
+}
+
+/** Every route but health, metrics and docs needs `Authorization: Bearer <key>`; the caller is kept for the route. */
+export const requireApiKey = (runPublic: RunPublic): MiddlewareHandler<ApiEnv> => async (c, next) => {
+  if (PUBLIC_PATHS.has(c.req.path)) return next()
+  const key = bearer(c.req.header("Authorization"))
+  if (key === undefined) {
+    throw new ApiError(401, "unauthorized", "send the API key as `Authorization: Bearer <key>`", [], {
+      "WWW-Authenticate": "Bearer"
+    })
+  }
+  c.set("principal", await runPublic(c, authenticate(key)))
+  return next()
+}

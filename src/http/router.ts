@@ -1,0 +1,68 @@
+import { OpenAPIHono } from "@hono/zod-openapi"
+import { Effect, Exit, Runtime } from "effect"
+import type { Context } from "hono"
+import type { Principal } from "../domain/principal.ts"
+import type { ApiKeyRepo } from "../services/ApiKeys.ts"
+import type { CompanyRepo, TechnicianRepo } from "../services/Companies.ts"
+import { CurrentPrincipal } from "../services/CurrentPrincipal.ts"
+import type { HealthProbes } from "../services/Health.ts"
+import type { IdempotencyRepo } from "../services/Idempotency.ts"
+import type { JobRepo } from "../services/Jobs.ts"
+import type { OutboxRepo } from "../services/Outbox.ts"
+import type { Secrets } from "../services/Secrets.ts"
+import type { AdminKey, IdempotencySettings, MatchSettings } from "../services/Settings.ts"
+import type { Transactions } from "../services/Transactions.ts"
+import { ApiError, ProgramFailure, zodDetails } from "./errors.ts"
+
+/** Every service the routes' programs may use. */
+export type ApiServices =
+  | AdminKey
+  | ApiKeyRepo
+  | CompanyRepo
+  | HealthProbes
+  | IdempotencyRepo
+  | IdempotencySettings
+  | JobRepo
+  | MatchSettings
+  | OutboxRepo
+  | Secrets
+  | TechnicianRepo
+  | Transactions
+
+export interface ApiEnv {
+  Variables: { principal: Principal }
+}
+
+/** Runs a program for a request, as its caller; a failure is thrown for the error handler to answer. */
+export type Run = <A, E>(c: Context<ApiEnv>, program: Effect.Effect<A, E, ApiServices | CurrentPrincipal>) => Promise<A>
+
+/** Runs a program that needs no caller (authentication, health). */
+export type RunPublic = <A, E>(c: Context, program: Effect.Effect<A, E, ApiServices>) => Promise<A>
+
+export const makeRunners = (runtime: Runtime.Runtime<ApiServices>) => {
+  const runExit = Runtime.runPromiseExit(runtime)
+  const runPublic: RunPublic = async (c, program) => {
+    const exit = await runExit(program, { signal: c.req.raw.signal })
+    if (Exit.isSuccess(exit)) return exit.value
+    throw new ProgramFailure(exit.cause)
+  }
+  const run: Run = (c, program) => runPublic(c, Effect.provideService(program, CurrentPrincipal, c.get("principal")))
+  return { run, runPublic }
+}
+
+const targetNames: Record<string, string> = {
+  json: "request body",
+  query: "query parameters",
+  param: "path parameters",
+  header: "headers"
+}
+
+/** A router whose request validation fails with the API.md error body. */
+export const makeRouter = () =>
+  new OpenAPIHono<ApiEnv>({
+    defaultHook: (result) => {
+      if (!result.success) {
+        throw new ApiError(400, "validation_error", `invalid ${targetNames[result.target] ?? result.target}`, zodDetails(result.error))
+      }
+    }
+  })

@@ -1,0 +1,58 @@
+import { createRoute, z } from "@hono/zod-openapi"
+import { createApiKey, revokeApiKey } from "../../../programs/apiKeys.ts"
+import { ApiKeyId } from "../../domain/ids.ts"
+import { makeRouter, type Run } from "../router.ts"
+import { CreateApiKeyBody, CreatedApiKeyView } from "../schemas/apiKeys.ts"
+import { answers, errorResponses, idParam, json, security } from "../schemas/common.ts"
+import { apiKeyView } from "../views.ts"
+
+/** API keys (admin): issue one, shown once; revoke one. */
+export const apiKeyRoutes = (run: Run) => {
+  const router = makeRouter()
+
+  router.openapi(
+    createRoute({
+      method: "post",
+      path: "/api-keys",
+      tags: ["api keys"],
+      summary: "Issue an API key (admin); the key is in this answer only",
+      security,
+      request: { body: json(CreateApiKeyBody) },
+      responses: {
+        201: answers("The key", CreatedApiKeyView),
+        ...errorResponses(400, 401, 403, 413, 415, 422, 503)
+      }
+    }),
+    async (c) => {
+      const body = c.req.valid("json")
+      const { record, key } = await run(c, createApiKey({
+        role: body.role,
+        companyId: body.company_id ?? null,
+        name: body.name ?? `${body.role} key`
+      }))
+      return c.json({ ...apiKeyView(record), key }, 201)
+    }
+  )
+
+  router.openapi(
+    createRoute({
+      method: "delete",
+      path: "/api-keys/{id}",
+      tags: ["api keys"],
+      summary: "Revoke an API key (admin)",
+      security,
+      request: { params: idParam(ApiKeyId) },
+      responses: {
+        200: answers("Revoked", z.object({ id: z.string(), revoked: z.literal(true) })),
+        ...errorResponses(400, 401, 403, 404, 503)
+      }
+    }),
+    async (c) => {
+      const { id } = c.req.valid("param")
+      await run(c, revokeApiKey(id))
+      return c.json({ id, revoked: true as const }, 200)
+    }
+  )
+
+  return router
+}

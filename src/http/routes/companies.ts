@@ -1,0 +1,187 @@
+import { createRoute, z } from "@hono/zod-openapi"
+import {
+  createCompany,
+  getCompany,
+  listCompanies,
+  type ProviderInput,
+  removeProvider,
+  replaceSkills,
+  setProvider,
+  updateCompany
+} from "../../../programs/companies.ts"
+import { addTechnician } from "../../../programs/technicians.ts"
+import { CompanyId } from "../../domain/ids.ts"
+import type { CompanyChanges } from "../../services/Companies.ts"
+import { makeRouter, type Run } from "../router.ts"
+import { answers, Cursor, errorResponses, idParam, json, Limit, pageOf, security } from "../schemas/common.ts"
+import {
+  CompanyQuery,
+  CompanyView,
+  CreateCompanyBody,
+  CreateTechnicianBody,
+  PatchCompanyBody,
+  ProviderInput as ProviderBody,
+  PutSkillsBody,
+  TechnicianView
+} from "../schemas/companies.ts"
+import { companyView, technicianView } from "../views.ts"
+
+const IdParam = idParam(CompanyId)
+
+const providerInput = (body: z.output<typeof ProviderBody>): ProviderInput => ({
+  type: body.type,
+  config: body.config,
+  credentials: body.credentials,
+  active: body.active
+})
+
+/** Companies, their skills, provider association and technicians. */
+export const companyRoutes = (run: Run) => {
+  const router = makeRouter()
+
+  router.openapi(
+    createRoute({
+      method: "post",
+      path: "/companies",
+      tags: ["companies"],
+      summary: "Register a company (admin)",
+      security,
+      request: { body: json(CreateCompanyBody) },
+      responses: { 201: answers("The company", CompanyView), ...errorResponses(400, 401, 403, 413, 415, 503) }
+    }),
+    async (c) => {
+      const body = c.req.valid("json")
+      const company = await run(
+        c,
+        createCompany({
+          name: body.name,
+          status: body.status,
+          rateLimitPerMinute: body.rate_limit_per_minute,
+          skills: body.skills,
+          provider: body.provider === undefined ? null : providerInput(body.provider)
+        })
+      )
+      c.header("Location", `/companies/${company.id}`)
+      return c.json(companyView(company), 201)
+    }
+  )
+
+  router.openapi(
+    createRoute({
+      method: "get",
+      path: "/companies",
+      tags: ["companies"],
+      summary: "List companies, newest first (admin)",
+      security,
+      request: { query: CompanyQuery.extend({ limit: Limit, cursor: Cursor.optional() }) },
+      responses: { 200: answers("A page of companies", pageOf(CompanyView)), ...errorResponses(400, 401, 403, 503) }
+    }),
+    async (c) => {
+      const q = c.req.valid("query")
+      const page = await run(
+        c,
+        listCompanies({ status: q.status ?? null, skill: q.skill ?? null, limit: q.limit, after: q.cursor ?? null })
+      )
+      return c.json({ items: page.items.map(companyView), next_cursor: page.nextCursor }, 200)
+    }
+  )
+
+  router.openapi(
+    createRoute({
+      method: "get",
+      path: "/companies/{id}",
+      tags: ["companies"],
+      summary: "One company (admin, or a key of that company)",
+      security,
+      request: { params: IdParam },
+      responses: { 200: answers("The company", CompanyView), ...errorResponses(400, 401, 403, 404, 503) }
+    }),
+    async (c) => c.json(companyView(await run(c, getCompany(c.req.valid("param").id))), 200)
+  )
+
+  router.openapi(
+    createRoute({
+      method: "patch",
+      path: "/companies/{id}",
+      tags: ["companies"],
+      summary: "Change name, status or rate limit (admin)",
+      security,
+      request: { params: IdParam, body: json(PatchCompanyBody) },
+      responses: { 200: answers("The company", CompanyView), ...errorResponses(400, 401, 403, 404, 413, 415, 503) }
+    }),
+    async (c) => {
+      const body = c.req.valid("json")
+      const changes: CompanyChanges = {
+        ...(body.name === undefined ? {} : { name: body.name }),
+        ...(body.status === undefined ? {} : { status: body.status }),
+        ...(body.rate_limit_per_minute === undefined ? {} : { rateLimitPerMinute: body.rate_limit_per_minute })
+      }
+      return c.json(companyView(await run(c, updateCompany(c.req.valid("param").id, changes))), 200)
+    }
+  )
+
+  router.openapi(
+    createRoute({
+      method: "put",
+      path: "/companies/{id}/skills",
+      tags: ["companies"],
+      summary: "Replace the whole list of skills (admin)",
+      security,
+      request: { params: IdParam, body: json(PutSkillsBody) },
+      responses: { 200: answers("The company", CompanyView), ...errorResponses(400, 401, 403, 404, 413, 415, 503) }
+    }),
+    async (c) => {
+      const body = c.req.valid("json")
+      const skills = Array.isArray(body) ? body : body.skills
+      return c.json(companyView(await run(c, replaceSkills(c.req.valid("param").id, skills))), 200)
+    }
+  )
+
+  router.openapi(
+    createRoute({
+      method: "put",
+      path: "/companies/{id}/provider",
+      tags: ["companies"],
+      summary: "Set the provider association (admin); credentials are stored encrypted and never returned",
+      security,
+      request: { params: IdParam, body: json(ProviderBody) },
+      responses: { 200: answers("The company", CompanyView), ...errorResponses(400, 401, 403, 404, 413, 415, 503) }
+    }),
+    async (c) =>
+      c.json(companyView(await run(c, setProvider(c.req.valid("param").id, providerInput(c.req.valid("json"))))), 200)
+  )
+
+  router.openapi(
+    createRoute({
+      method: "delete",
+      path: "/companies/{id}/provider",
+      tags: ["companies"],
+      summary: "Remove the provider association (admin); the company is no longer matched",
+      security,
+      request: { params: IdParam },
+      responses: { 200: answers("The company", CompanyView), ...errorResponses(400, 401, 403, 404, 503) }
+    }),
+    async (c) => c.json(companyView(await run(c, removeProvider(c.req.valid("param").id))), 200)
+  )
+
+  router.openapi(
+    createRoute({
+      method: "post",
+      path: "/companies/{id}/technicians",
+      tags: ["companies"],
+      summary: "Add a technician (admin, or a key of that company)",
+      security,
+      request: { params: IdParam, body: json(CreateTechnicianBody) },
+      responses: {
+        201: answers("The technician", TechnicianView),
+        ...errorResponses(400, 401, 403, 404, 413, 415, 503)
+      }
+    }),
+    async (c) => {
+      const technician = await run(c, addTechnician(c.req.valid("param").id, c.req.valid("json").name))
+      return c.json(technicianView(technician), 201)
+    }
+  )
+
+  return router
+}

@@ -1,0 +1,82 @@
+import { createRoute, z } from "@hono/zod-openapi"
+import { checkHealth } from "../../../programs/health.ts"
+import { errorBody, RETRY_AFTER_SECONDS } from "../errors.ts"
+import { makeRouter, type RunPublic } from "../router.ts"
+import { ErrorBody } from "../schemas/common.ts"
+
+const Ok = z.object({ status: z.literal("ok") })
+const Component = z.object({
+  name: z.string(),
+  status: z.enum(["ok", "down"]),
+  latency_ms: z.number(),
+  error: z.string().nullable()
+})
+const Detailed = z.object({ status: z.enum(["ok", "degraded"]), components: z.array(Component) }).openapi("Health")
+
+const okRoute = (path: string, summary: string) =>
+  createRoute({
+    method: "get",
+    path,
+    tags: ["health"],
+    summary,
+    responses: { 200: { description: "The process is up", content: { "application/json": { schema: Ok } } } }
+  })
+
+/** Health checks; no API key needed. */
+export const healthRoutes = (runPublic: RunPublic) => {
+  const router = makeRouter()
+  router.openapi(okRoute("/health", "Is the service up"), (c) => c.json({ status: "ok" as const }, 200))
+  router.openapi(okRoute("/health/live", "Liveness: the process answers"), (c) => c.json({ status: "ok" as const }, 200))
+
+  router.openapi(
+    createRoute({
+      method: "get",
+      path: "/health/ready",
+      tags: ["health"],
+      summary: "Readiness: every dependency is reachable",
+      responses: {
+        200: { description: "Ready", content: { "application/json": { schema: Detailed } } },
+        503: { description: "A dependency is unreachable (`unavailable`)", content: { "application/json": { schema: ErrorBody } } }
+      }
+    }),
+    async (c) => {
+      const components = await runPublic(c, checkHealth())
+      const down = components.filter((x) => x.status === "down")
+      if (down.length > 0) {
+        c.header("Retry-After", String(RETRY_AFTER_SECONDS))
+        return c.json(
+          errorBody(
+            "unavailable",
+            `not ready: ${down.map((x) => x.name).join(", ")} unreachable`,
+            down.map((x) => ({ path: x.name, message: x.error ?? "down" }))
+          ),
+          503
+        )
+      }
+      return c.json({ status: "ok" as const, components: components.map(componentView) }, 200)
+    }
+  )
+
+  router.openapi(
+    createRoute({
+      method: "get",
+      path: "/health/detailed",
+      tags: ["health"],
+      summary: "Each dependency with its status and latency",
+      responses: { 200: { description: "Status of each component", content: { "application/json": { schema: Detailed } } } }
+    }),
+    async (c) => {
+      const components = await runPublic(c, checkHealth())
+      const status = components.every((x) => x.status === "ok") ? "ok" as const : "degraded" as const
+      return c.json({ status, components: components.map(componentView) }, 200)
+    }
+  )
+  return router
+}
+
+const componentView = (x: { name: string; status: "ok" | "down"; latencyMs: number; error: string | null }) => ({
+  name: x.name,
+  status: x.status,
+  latency_ms: x.latencyMs,
+  error: x.error
+})

@@ -1,0 +1,29 @@
+import { z } from "@hono/zod-openapi"
+import { CompanyId } from "../../domain/ids.ts"
+import { idOf, Timestamp } from "./common.ts"
+
+export const CreateApiKeyBody = z.strictObject({
+  role: z.enum(["admin", "company"]).default("company"),
+  company_id: idOf(CompanyId).optional(),
+  name: z.string().trim().min(1).max(200).optional()
+}).superRefine((body, ctx) => {
+  if (body.role === "company" && body.company_id === undefined) {
+    ctx.addIssue({ code: "custom", path: ["company_id"], message: "a company key needs company_id" })
+  }
+  if (body.role === "admin" && body.company_id !== undefined) {
+    ctx.addIssue({ code: "custom", path: ["company_id"], message: "an admin key has no company_id" })
+  }
+}).openapi("CreateApiKey")
+
+export const ApiKeyView = z.object({
+  id: z.string().openapi({ format: "uuid" }),
+  role: z.enum(["admin", "company"]),
+  company_id: z.string().openapi({ format: "uuid" }).nullable(),
+  name: z.string(),
+  prefix: z.string().openapi({ description: "The first characters of the key, to tell keys apart" }),
+  created_at: Timestamp
+}).openapi("ApiKey")
+
+export const CreatedApiKeyView = ApiKeyView.extend({
+  key: z.string().openapi({ description: "The key itself; shown this once, stored only as a hash" })
+}).openapi("CreatedApiKey")

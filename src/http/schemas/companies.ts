@@ -1,0 +1,86 @@
+import { z } from "@hono/zod-openapi"
+import { SkillLevelInput, SkillNameInput, Timestamp } from "./common.ts"
+
+export const CompanyStatusInput = z.enum(["active", "inactive", "suspended"])
+export const ProviderTypeInput = z.enum(["servicetitan", "housecallpro", "jobber", "mock"])
+
+const MAX_SKILLS = 100
+
+export const SkillInput = z.strictObject({
+  skill: SkillNameInput,
+  level: SkillLevelInput,
+  primary: z.boolean().default(false)
+})
+
+export const SkillListInput = z.array(SkillInput).max(MAX_SKILLS).superRefine((skills, ctx) => {
+  const seen = new Set<string>()
+  skills.forEach((s, i) => {
+    if (seen.has(s.skill)) ctx.addIssue({ code: "custom", path: [i, "skill"], message: `skill ${s.skill} is listed twice` })
+    seen.add(s.skill)
+  })
+})
+
+const ConfigValue = z.union([z.string().max(2048), z.number(), z.boolean(), z.null()])
+
+export const ProviderInput = z.strictObject({
+  type: ProviderTypeInput,
+  config: z.record(z.string().min(1).max(64), ConfigValue)
+    .refine((c) => Object.keys(c).length <= 32, "at most 32 config entries")
+    .default({}),
+  credentials: z.record(z.string().min(1).max(64), z.string().max(8192))
+    .refine((c) => Object.keys(c).length <= 16, "at most 16 credentials")
+    .optional()
+    .openapi({ description: "Write-only: stored encrypted, never returned. Omitted on PUT: keep the stored ones." }),
+  active: z.boolean().default(true)
+}).openapi("ProviderInput")
+
+const Name = z.string().trim().min(1).max(200)
+const RateLimit = z.number().int().min(1).max(100_000)
+
+export const CreateCompanyBody = z.strictObject({
+  name: Name,
+  status: CompanyStatusInput.default("active"),
+  skills: SkillListInput.default([]),
+  provider: ProviderInput.optional(),
+  rate_limit_per_minute: RateLimit.default(50)
+}).openapi("CreateCompany")
+
+export const PatchCompanyBody = z.strictObject({
+  name: Name.optional(),
+  status: CompanyStatusInput.optional(),
+  rate_limit_per_minute: RateLimit.optional()
+}).refine((b) => Object.keys(b).length > 0, "name, status or rate_limit_per_minute is needed").openapi("PatchCompany")
+
+/** The whole list of skills, as an array or as `{ "skills": [...] }`. */
+export const PutSkillsBody = z.union([SkillListInput, z.strictObject({ skills: SkillListInput })]).openapi("PutSkills")
+
+export const CreateTechnicianBody = z.strictObject({ name: Name }).openapi("CreateTechnician")
+
+export const CompanyQuery = z.object({
+  status: CompanyStatusInput.optional(),
+  skill: SkillNameInput.optional()
+})
+
+export const CompanyView = z.object({
+  id: z.string().openapi({ format: "uuid" }),
+  name: z.string(),
+  status: CompanyStatusInput,
+  rate_limit_per_minute: z.number().int(),
+  skills: z.array(z.object({ skill: z.string(), level: SkillLevelInput, primary: z.boolean() })),
+  provider: z.object({
+    type: ProviderTypeInput,
+    config: z.record(z.string(), z.unknown()),
+    credentials_set: z.boolean(),
+    active: z.boolean()
+  }).nullable(),
+  created_at: Timestamp,
+  updated_at: Timestamp
+}).openapi("Company")
+
+export const TechnicianView = z.object({
+  id: z.string().openapi({ format: "uuid" }),
+  company_id: z.string().openapi({ format: "uuid" }),
+  name: z.string(),
+  created_at: Timestamp
+}).openapi("Technician")
+

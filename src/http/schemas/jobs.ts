@@ -1,0 +1,130 @@
+import { z } from "@hono/zod-openapi"
+import { CompanyId, TechnicianId } from "../../domain/ids.ts"
+import { idOf, SkillLevelInput, SkillNameInput, Timestamp } from "./common.ts"
+
+const MAX_REQUIRED_SKILLS = 20
+
+const Text = (max: number) => z.string().trim().min(1).max(max)
+
+export const AddressInput = z.strictObject({
+  street: Text(200),
+  unit: Text(50).optional(),
+  city: Text(100),
+  state: Text(50),
+  zip_code: Text(20)
+})
+
+export const HomeownerInput = z.strictObject({
+  name: Text(200),
+  phone: Text(40).optional(),
+  email: z.email().max(254).optional()
+})
+
+/** The fields matching reads. `skill_levels` may only name skills the job asks for. */
+const matchFields = {
+  required_skills: z.array(SkillNameInput).max(MAX_REQUIRED_SKILLS).default([]),
+  skill_levels: z.record(z.string().max(256), SkillLevelInput)
+    .transform((levels) => Object.fromEntries(Object.entries(levels).map(([k, v]) => [k.trim().toLowerCase(), v])))
+    .default({}),
+  category: SkillNameInput.optional()
+}
+
+interface MatchFields {
+  readonly required_skills: ReadonlyArray<string>
+  readonly skill_levels: Readonly<Record<string, string>>
+  readonly category?: string | undefined
+}
+
+const checkMatchFields = (body: MatchFields, ctx: z.RefinementCtx) => {
+  const wanted = body.required_skills.length > 0 ? body.required_skills : body.category === undefined ? [] : [body.category]
+  if (wanted.length === 0) {
+    ctx.addIssue({ code: "custom", path: ["required_skills"], message: "name required_skills or a category" })
+  }
+  for (const skill of Object.keys(body.skill_levels)) {
+    if (!wanted.includes(skill)) {
+      ctx.addIssue({ code: "custom", path: ["skill_levels", skill], message: "not one of the skills the job asks for" })
+    }
+  }
+}
+
+export const PriorityInput = z.enum(["low", "normal", "high", "urgent"])
+
+export const CreateJobBody = z.strictObject({
+  summary: Text(2000),
+  address: AddressInput,
+  homeowner: HomeownerInput,
+  created_by_company_id: idOf(CompanyId),
+  created_by_technician_id: idOf(TechnicianId).nullable().optional(),
+  ...matchFields,
+  priority: PriorityInput.default("normal")
+}).superRefine(checkMatchFields).openapi("CreateJob")
+
+/** The matching fields of a job; other fields of a job body are accepted and ignored. */
+export const PreviewBody = z.object({
+  ...matchFields,
+  created_by_company_id: idOf(CompanyId).optional()
+}).superRefine(checkMatchFields).openapi("MatchingPreview")
+
+export const IdempotencyHeaders = z.object({
+  "idempotency-key": z.string().min(1).max(255).regex(/^[\x21-\x7e]+$/, "printable ASCII without spaces").optional()
+    .openapi({ description: "Idempotency-Key: the same key and body within 24 h answer the same job" })
+})
+
+export const JobStatusInput = z.enum(["pending", "routed", "in_progress", "completed", "canceled", "unmatched"])
+
+export const JobQuery = z.object({
+  status: JobStatusInput.optional(),
+  company_id: idOf(CompanyId).optional(),
+  created_after: z.iso.datetime({ offset: true }).optional()
+})
+
+export const RoutingView = z.object({
+  id: z.string().openapi({ format: "uuid" }),
+  job_id: z.string().openapi({ format: "uuid" }),
+  company_id_received: z.string().openapi({ format: "uuid" }),
+  score: z.number(),
+  matched_skills: z.array(z.string()),
+  reason: z.string(),
+  sync_status: z.enum(["pending", "syncing", "synced", "retrying", "failed", "canceled"]),
+  external_id: z.string().nullable(),
+  external_status: z.enum(["scheduled", "in_progress", "completed", "canceled"]).nullable(),
+  attempts: z.number().int(),
+  last_error: z.string().nullable(),
+  revenue: z.number().nullable(),
+  synced_at: Timestamp.nullable(),
+  completed_at: Timestamp.nullable(),
+  created_at: Timestamp,
+  updated_at: Timestamp
+}).openapi("Routing")
+
+export const JobView = z.object({
+  id: z.string().openapi({ format: "uuid" }),
+  summary: z.string(),
+  address: z.object({
+    street: z.string(),
+    unit: z.string().optional(),
+    city: z.string(),
+    state: z.string(),
+    zip_code: z.string()
+  }),
+  homeowner: z.object({ name: z.string(), phone: z.string().optional(), email: z.string().optional() }),
+  required_skills: z.array(z.string()),
+  skill_levels: z.record(z.string(), SkillLevelInput),
+  category: z.string().nullable(),
+  priority: PriorityInput,
+  status: JobStatusInput,
+  matching_score: z.number(),
+  routings: z.array(RoutingView),
+  created_by_company_id: z.string().openapi({ format: "uuid" }),
+  created_by_technician_id: z.string().openapi({ format: "uuid" }).nullable(),
+  created_at: Timestamp,
+  updated_at: Timestamp
+}).openapi("Job")
+
+export const MatchView = z.object({
+  company_id: z.string().openapi({ format: "uuid" }),
+  company_name: z.string(),
+  score: z.number(),
+  matched_skills: z.array(z.string()),
+  reason: z.string()
+}).openapi("Match")

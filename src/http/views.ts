@@ -1,0 +1,95 @@
+import type { z } from "@hono/zod-openapi"
+import type { ApiKey } from "../domain/apiKey.ts"
+import type { Company, Technician } from "../domain/company.ts"
+import type { Job, Routing } from "../domain/job.ts"
+import type { Match } from "../domain/matching.ts"
+import type { ApiKeyView } from "./schemas/apiKeys.ts"
+import type { CompanyView, TechnicianView } from "./schemas/companies.ts"
+import type { JobView, MatchView, RoutingView } from "./schemas/jobs.ts"
+
+/** Domain values as the API shows them: snake_case, RFC 3339 UTC timestamps, secrets never included. */
+const iso = (d: Date): string => d.toISOString()
+const isoOrNull = (d: Date | null): string | null => (d === null ? null : d.toISOString())
+
+export const companyView = (c: Company): z.input<typeof CompanyView> => ({
+  id: c.id,
+  name: c.name,
+  status: c.status,
+  rate_limit_per_minute: c.rateLimitPerMinute,
+  skills: c.skills.map((s) => ({ skill: s.skill, level: s.level, primary: s.primary })),
+  provider: c.provider === null ? null : {
+    type: c.provider.type,
+    config: c.provider.config,
+    credentials_set: c.provider.credentials !== null,
+    active: c.provider.active
+  },
+  created_at: iso(c.createdAt),
+  updated_at: iso(c.updatedAt)
+})
+
+export const technicianView = (t: Technician): z.input<typeof TechnicianView> => ({
+  id: t.id,
+  company_id: t.companyId,
+  name: t.name,
+  created_at: iso(t.createdAt)
+})
+
+export const routingView = (r: Routing): z.input<typeof RoutingView> => ({
+  id: r.id,
+  job_id: r.jobId,
+  company_id_received: r.companyId,
+  score: r.score,
+  matched_skills: [...r.matchedSkills],
+  reason: r.reason,
+  sync_status: r.syncStatus,
+  external_id: r.externalId,
+  external_status: r.externalStatus,
+  attempts: r.attempts,
+  last_error: r.lastError,
+  revenue: r.revenue,
+  synced_at: isoOrNull(r.syncedAt),
+  completed_at: isoOrNull(r.completedAt),
+  created_at: iso(r.createdAt),
+  updated_at: iso(r.updatedAt)
+})
+
+export const jobView = (j: Job): z.input<typeof JobView> => ({
+  id: j.id,
+  summary: j.summary,
+  address: {
+    street: j.address.street,
+    ...(j.address.unit === undefined ? {} : { unit: j.address.unit }),
+    city: j.address.city,
+    state: j.address.state,
+    zip_code: j.address.zipCode
+  },
+  homeowner: j.homeowner,
+  required_skills: [...j.requiredSkills],
+  skill_levels: j.skillLevels,
+  category: j.category,
+  priority: j.priority,
+  status: j.status,
+  matching_score: j.matchingScore,
+  routings: j.routings.map(routingView),
+  created_by_company_id: j.createdByCompanyId,
+  created_by_technician_id: j.createdByTechnicianId,
+  created_at: iso(j.createdAt),
+  updated_at: iso(j.updatedAt)
+})
+
+export const matchView = (m: Match): z.input<typeof MatchView> => ({
+  company_id: m.companyId,
+  company_name: m.companyName,
+  score: m.score,
+  matched_skills: [...m.matchedSkills],
+  reason: m.reason
+})
+
+export const apiKeyView = (k: ApiKey): z.input<typeof ApiKeyView> => ({
+  id: k.id,
+  role: k.role,
+  company_id: k.companyId,
+  name: k.name,
+  prefix: k.prefix,
+  created_at: iso(k.createdAt)
+})

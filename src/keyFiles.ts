@@ -1,0 +1,23 @@
+import { Effect } from "effect"
+import { mkdir, readFile, writeFile } from "node:fs/promises"
+import { dirname } from "node:path"
+
+/**
+ * The key kept in `path`, made by `generate` and written (readable by the owner only) when the file does not exist.
+ * Used by the embedded default only, where no key is configured.
+ */
+export const readOrCreateKeyFile = (path: string, generate: () => string) =>
+  Effect.tryPromise({
+    try: async () => {
+      try {
+        return (await readFile(path, "utf8")).trim()
+      } catch (error) {
+        if ((error as { code?: string }).code !== "ENOENT") throw error
+        await mkdir(dirname(path), { recursive: true })
+        const key = generate()
+        await writeFile(path, `${key}\n`, { mode: 0o600, flag: "wx" })
+        return key
+      }
+    },
+    catch: (cause) => new Error(`cannot read or create the key file ${path}: ${String(cause)}`)
+  })

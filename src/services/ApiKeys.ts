@@ -1,0 +1,13 @@
+import { Context, type Effect, type Option } from "effect"
+import type { ApiKey } from "../domain/apiKey.ts"
+import type { ApiKeyId } from "../domain/ids.ts"
+import type { StorageError } from "./StorageError.ts"
+
+/** API keys, found by the hash of the key. */
+export class ApiKeyRepo extends Context.Tag("ApiKeyRepo")<ApiKeyRepo, {
+  readonly insert: (key: ApiKey) => Effect.Effect<void, StorageError>
+  /** The key with this hash, unless revoked. */
+  readonly findActive: (keyHash: string) => Effect.Effect<Option.Option<ApiKey>, StorageError>
+  /** Revokes the key; false when there is no such unrevoked key. */
+  readonly revoke: (id: ApiKeyId, now: Date) => Effect.Effect<boolean, StorageError>
+}>() {}

@@ -1,0 +1,26 @@
+import { Context, type Effect, type Option } from "effect"
+import type { CompanyId, JobId, RoutingId } from "../domain/ids.ts"
+import type { Job, JobStatus } from "../domain/job.ts"
+import type { PageCursor } from "../domain/page.ts"
+import type { StorageError } from "./StorageError.ts"
+
+export interface JobQuery {
+  readonly status: JobStatus | null
+  /** Jobs this company created or received a routing for. */
+  readonly involving: CompanyId | null
+  readonly createdAfter: Date | null
+  readonly limit: number
+  readonly after: PageCursor | null
+}
+
+/** Jobs with their routings. */
+export class JobRepo extends Context.Tag("JobRepo")<JobRepo, {
+  /** Writes the job and all its routings. */
+  readonly insert: (job: Job) => Effect.Effect<void, StorageError>
+  readonly get: (id: JobId) => Effect.Effect<Option.Option<Job>, StorageError>
+  /** Newest first, after the cursor when one is given. */
+  readonly list: (query: JobQuery) => Effect.Effect<ReadonlyArray<Job>, StorageError>
+  /** Cancels the job's routings that have not reached their provider; answers the ids it canceled. */
+  readonly cancelUndelivered: (id: JobId, now: Date) => Effect.Effect<ReadonlyArray<RoutingId>, StorageError>
+  readonly setStatus: (id: JobId, status: JobStatus, now: Date) => Effect.Effect<void, StorageError>
+}>() {}
