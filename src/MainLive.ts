@@ -2,7 +2,8 @@ import { Console, Context, Effect, Layer, Option, Redacted } from "effect"
 import { join } from "node:path"
 import { seedDemo } from "../programs/seedDemo.ts"
 import { layer as layerWebCryptoSecrets } from "../layers/secrets/webCrypto.ts"
-import { Db, layer as layerDb } from "../layers/storage/Db.ts"
+import { layer as layerDb } from "../layers/storage/Db.ts"
+import { layerPostgresHealth } from "../layers/storage/health.ts"
 import { migrate } from "../layers/storage/migrate.ts"
 import { layerPglite } from "../layers/storage/pglite.ts"
 import { layer as layerPostgresRepos } from "../layers/storage/postgres/layer.ts"
@@ -13,7 +14,6 @@ import { generateSecretKey } from "./domain/secretKey.ts"
 import { HttpAddress, layerHttpServer } from "./HttpServer.ts"
 import { readOrCreateKeyFile } from "./keyFiles.ts"
 import { startupConnectRetry } from "./Schedules.ts"
-import { HealthProbes } from "./services/Health.ts"
 import { AdminKey, IdempotencySettings, MatchSettings } from "./services/Settings.ts"
 
 /** PostgreSQL at `DATABASE_URL`, or the embedded PGlite; migrated before anything else may use it. */
@@ -29,11 +29,6 @@ const layerStorage = (config: AppConfig) =>
       onSome: (url) => layerDb({ url, max: config.dbPoolMax })
     }))
   )
-
-const layerHealth = Layer.effect(
-  HealthProbes,
-  Effect.map(Db, (db) => [{ name: "postgres", check: db.query("health.ping", (sql) => sql`select 1`) }])
-)
 
 /** The secrets key from `SECRETS_KEY`, or on the embedded default one kept in `DATA_DIR/secrets.key`. */
 const layerSecrets = (config: AppConfig) =>
@@ -102,7 +97,7 @@ const printBanner = (config: AppConfig) =>
 export const MainLive = (config: AppConfig) => {
   const services = Layer.mergeAll(
     layerPostgresRepos,
-    layerHealth,
+    layerPostgresHealth,
     layerSecrets(config),
     layerSettings(config)
   ).pipe(Layer.provideMerge(layerStorage(config)))

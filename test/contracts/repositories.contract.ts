@@ -1,0 +1,253 @@
+import { expect, layer } from "@effect/vitest"
+import { Effect, Layer, Option } from "effect"
+import type { ApiKey } from "../../src/domain/apiKey.ts"
+import { ApiKeyId, CompanyId, EventId } from "../../src/domain/ids.ts"
+import { ApiKeyRepo } from "../../src/services/ApiKeys.ts"
+import { CompanyRepo, TechnicianRepo } from "../../src/services/Companies.ts"
+import { IdempotencyRepo } from "../../src/services/Idempotency.ts"
+import { JobRepo } from "../../src/services/Jobs.ts"
+import { OutboxRepo } from "../../src/services/Outbox.ts"
+import { Transactions } from "../../src/services/Transactions.ts"
+import { at, makeCompany, makeJob, makeTechnician, skill, uniqueSkill, uuid } from "../support/fixtures.ts"
+
+export type Repositories = CompanyRepo | TechnicianRepo | ApiKeyRepo | JobRepo | OutboxRepo | IdempotencyRepo | Transactions
+
+const sealed = { keyId: "k1", data: "c2VhbGVk" }
+
+/** The behaviour every implementation of the repositories must have; run against each layer. */
+export const repositoryContract = <E>(name: string, repositories: Layer.Layer<Repositories, E>) =>
+  layer(repositories)(`repositories: ${name}`, (it) => {
+    it.effect("a company reads back as written, with skills in order and sealed credentials", () =>
+      Effect.gen(function*() {
+        const repo = yield* CompanyRepo
+        const company = makeCompany({
+          skills: [skill("plumbing", "expert", true), skill("electrical", "intermediate")],
+          provider: { type: "servicetitan", config: { tenant_id: "123", campaign_id: 9 }, credentials: sealed, active: true }
+        })
+        yield* repo.insert(company)
+        expect(yield* repo.get(company.id)).toEqual(Option.some(company))
+        expect(yield* repo.exists(company.id)).toBe(true)
+        expect(yield* repo.exists(CompanyId.make(uuid()))).toBe(false)
+        expect(yield* repo.get(CompanyId.make(uuid()))).toEqual(Option.none())
+      }))
+
+    it.effect("a company without a provider has none", () =>
+      Effect.gen(function*() {
+        const repo = yield* CompanyRepo
+        const company = makeCompany({ provider: null })
+        yield* repo.insert(company)
+        expect(Option.getOrThrow(yield* repo.get(company.id)).provider).toBeNull()
+      }))
+
+    it.effect("update changes only the given fields and stamps updated_at", () =>
+      Effect.gen(function*() {
+        const repo = yield* CompanyRepo
+        const company = makeCompany({ skills: [skill("hvac", "basic")] })
+        yield* repo.insert(company)
+        const updated = Option.getOrThrow(yield* repo.update(company.id, { status: "suspended" }, at(5000)))
+        expect(updated).toEqual({ ...company, status: "suspended", updatedAt: at(5000) })
+        const renamed = Option.getOrThrow(yield* repo.update(company.id, { name: "B", rateLimitPerMinute: 7 }, at(6000)))
+        expect(renamed).toMatchObject({ name: "B", status: "suspended", rateLimitPerMinute: 7 })
+        expect(yield* repo.update(CompanyId.make(uuid()), { name: "x" }, at(1))).toEqual(Option.none())
+      }))
+
+    it.effect("skills and provider are replaced whole", () =>
+      Effect.gen(function*() {
+        const repo = yield* CompanyRepo
+        const company = makeCompany({ skills: [skill("hvac", "basic")] })
+        yield* repo.insert(company)
+        const skills = [skill("roofing", "expert", true), skill("hvac", "intermediate")]
+        expect(Option.getOrThrow(yield* repo.replaceSkills(company.id, skills, at(1))).skills).toEqual(skills)
+        expect(Option.getOrThrow(yield* repo.replaceSkills(company.id, [], at(2))).skills).toEqual([])
+        const provider = { type: "jobber" as const, config: { graphql_version: "2025-01-20" }, credentials: sealed, active: false }
+        expect(Option.getOrThrow(yield* repo.setProvider(company.id, provider, at(3))).provider).toEqual(provider)
+        expect(Option.getOrThrow(yield* repo.setProvider(company.id, null, at(4))).provider).toBeNull()
+        expect(yield* repo.setProvider(CompanyId.make(uuid()), null, at(4))).toEqual(Option.none())
+        expect(yield* repo.replaceSkills(CompanyId.make(uuid()), [], at(4))).toEqual(Option.none())
+      }))
+
+    it.effect("companies list newest first, filtered, in pages that follow a cursor", () =>
+      Effect.gen(function*() {
+        const repo = yield* CompanyRepo
+        const tag = uniqueSkill()
+        const companies = Array.from({ length: 5 }, (_, i) =>
+          makeCompany({ createdAt: at(i % 2 === 0 ? 1000 : 2000), skills: [skill(tag, "basic")], status: i === 4 ? "inactive" : "active" }))
+        yield* Effect.forEach(companies, repo.insert)
+        const expected = [...companies].sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : -1))
+        const first = yield* repo.list({ status: null, skill: tag, limit: 3, after: null })
+        expect(first.map((c) => c.id)).toEqual(expected.slice(0, 3).map((c) => c.id))
+        const last = first[2]!
+        const second = yield* repo.list({ status: null, skill: tag, limit: 3, after: { createdAt: last.createdAt, id: last.id } })
+        expect(second.map((c) => c.id)).toEqual(expected.slice(3).map((c) => c.id))
+        const active = yield* repo.list({ status: "active", skill: tag, limit: 10, after: null })
+        expect(active.map((c) => c.id).sort()).toEqual(companies.slice(0, 4).map((c) => c.id).sort())
+      }))
+
+    it.effect("match candidates are the eligible companies with any wanted skill, with only those skills", () =>
+      Effect.gen(function*() {
+        const repo = yield* CompanyRepo
+        const [a, b, other] = [uniqueSkill("a"), uniqueSkill("b"), uniqueSkill("other")]
+        const good = makeCompany({ skills: [skill(a, "expert", true), skill(b, "basic"), skill(other, "basic")] })
+        const onlyB = makeCompany({ skills: [skill(b, "intermediate")] })
+        const inactive = makeCompany({ status: "inactive", skills: [skill(a, "expert")] })
+        const noProvider = makeCompany({ provider: null, skills: [skill(a, "expert")] })
+        const pausedProvider = makeCompany({
+          provider: { type: "mock", config: {}, credentials: null, active: false },
+          skills: [skill(a, "expert")]
+        })
+        const creator = makeCompany({ skills: [skill(a, "expert")] })
+        const unrelated = makeCompany({ skills: [skill(other, "expert")] })
+        yield* Effect.forEach([good, onlyB, inactive, noProvider, pausedProvider, creator, unrelated], repo.insert)
+
+        const candidates = yield* repo.findMatchCandidates([a, b], creator.id)
+        const byId = new Map(candidates.map((c) => [c.companyId, c]))
+        expect([...byId.keys()].sort()).toEqual([good.id, onlyB.id].sort())
+        expect(byId.get(good.id)).toEqual({
+          companyId: good.id,
+          companyName: good.name,
+          skills: expect.arrayContaining([skill(a, "expert", true), skill(b, "basic")]),
+          hasActiveProvider: true
+        })
+        expect(byId.get(good.id)?.skills).toHaveLength(2)
+        expect((yield* repo.findMatchCandidates([a], null)).map((c) => c.companyId).sort()).toEqual([good.id, creator.id].sort())
+        expect(yield* repo.findMatchCandidates([], null)).toEqual([])
+      }))
+
+    it.effect("technicians read back as written", () =>
+      Effect.gen(function*() {
+        const company = makeCompany()
+        yield* (yield* CompanyRepo).insert(company)
+        const technicians = yield* TechnicianRepo
+        const technician = makeTechnician(company.id)
+        yield* technicians.insert(technician)
+        expect(yield* technicians.get(technician.id)).toEqual(Option.some(technician))
+      }))
+
+    it.effect("API keys are found by hash until revoked", () =>
+      Effect.gen(function*() {
+        const company = makeCompany()
+        yield* (yield* CompanyRepo).insert(company)
+        const keys = yield* ApiKeyRepo
+        const key: ApiKey = {
+          id: ApiKeyId.make(uuid()),
+          role: "company",
+          companyId: company.id,
+          name: "ci",
+          keyHash: `hash-${uuid()}`,
+          prefix: "si_abcdef",
+          createdAt: at(0),
+          revokedAt: null
+        }
+        yield* keys.insert(key)
+        expect(yield* keys.findActive(key.keyHash)).toEqual(Option.some(key))
+        expect(yield* keys.findActive("no-such-hash")).toEqual(Option.none())
+        expect(yield* keys.revoke(key.id, at(1))).toBe(true)
+        expect(yield* keys.findActive(key.keyHash)).toEqual(Option.none())
+        expect(yield* keys.revoke(key.id, at(2))).toBe(false)
+        expect(yield* keys.revoke(ApiKeyId.make(uuid()), at(2))).toBe(false)
+      }))
+
+    it.effect("a job reads back with its routings in order", () =>
+      Effect.gen(function*() {
+        const companies = yield* CompanyRepo
+        const [creator, r1, r2] = [makeCompany(), makeCompany(), makeCompany()]
+        yield* Effect.forEach([creator, r1, r2], companies.insert)
+        const jobs = yield* JobRepo
+        const job = makeJob(creator.id, [r1.id, r2.id], { createdAt: at(123) })
+        yield* jobs.insert(job)
+        expect(yield* jobs.get(job.id)).toEqual(Option.some(job))
+        const unmatched = makeJob(creator.id, [])
+        yield* jobs.insert(unmatched)
+        expect(yield* jobs.get(unmatched.id)).toEqual(Option.some(unmatched))
+      }))
+
+    it.effect("jobs list newest first by the companies involved, status and time, in pages", () =>
+      Effect.gen(function*() {
+        const companies = yield* CompanyRepo
+        const [creator, receiver, stranger] = [makeCompany(), makeCompany(), makeCompany()]
+        yield* Effect.forEach([creator, receiver, stranger], companies.insert)
+        const jobs = yield* JobRepo
+        const created = Array.from({ length: 4 }, (_, i) => makeJob(creator.id, i < 2 ? [receiver.id] : [], { createdAt: at(1000 * (i + 1)) }))
+        const foreign = makeJob(stranger.id, [])
+        yield* Effect.forEach([...created, foreign], jobs.insert)
+        const query = { status: null, involving: creator.id, createdAfter: null, limit: 10, after: null }
+        expect((yield* jobs.list(query)).map((j) => j.id)).toEqual(created.map((j) => j.id).reverse())
+        expect((yield* jobs.list({ ...query, involving: receiver.id })).map((j) => j.id)).toEqual([created[1]!.id, created[0]!.id])
+        expect((yield* jobs.list({ ...query, status: "unmatched" })).map((j) => j.id)).toEqual([created[3]!.id, created[2]!.id])
+        expect((yield* jobs.list({ ...query, createdAfter: at(2000) })).map((j) => j.id)).toEqual([created[3]!.id, created[2]!.id])
+        const page = yield* jobs.list({ ...query, limit: 2 })
+        const next = yield* jobs.list({ ...query, after: { createdAt: page[1]!.createdAt, id: page[1]!.id } })
+        expect(next.map((j) => j.id)).toEqual([created[1]!.id, created[0]!.id])
+      }))
+
+    it.effect("canceling a job's routings touches only those not delivered", () =>
+      Effect.gen(function*() {
+        const companies = yield* CompanyRepo
+        const [creator, r1, r2, r3] = [makeCompany(), makeCompany(), makeCompany(), makeCompany()]
+        yield* Effect.forEach([creator, r1, r2, r3], companies.insert)
+        const jobs = yield* JobRepo
+        const job = makeJob(creator.id, [r1.id, r2.id, r3.id])
+        const routings = [
+          { ...job.routings[0]!, syncStatus: "synced" as const },
+          { ...job.routings[1]!, syncStatus: "failed" as const },
+          job.routings[2]!
+        ]
+        yield* jobs.insert({ ...job, routings })
+        const canceled = yield* jobs.cancelUndelivered(job.id, at(9))
+        expect([...canceled].sort()).toEqual([routings[1]!.id, routings[2]!.id].sort())
+        yield* jobs.setStatus(job.id, "routed", at(9))
+        const after = Option.getOrThrow(yield* jobs.get(job.id))
+        expect(after.status).toBe("routed")
+        expect(after.updatedAt).toEqual(at(9))
+        expect(after.routings.map((r) => r.syncStatus)).toEqual(["synced", "canceled", "canceled"])
+        expect(yield* jobs.cancelUndelivered(job.id, at(10))).toEqual([])
+      }))
+
+    it.effect("outbox events wait, oldest first, until published", () =>
+      Effect.gen(function*() {
+        const outbox = yield* OutboxRepo
+        const aggregate = uuid()
+        const events = [2, 1].map((n) => ({
+          id: EventId.make(uuid()),
+          aggregateId: aggregate,
+          type: "routing.created",
+          payload: { n },
+          traceparent: `00-${"a".repeat(32)}-${"b".repeat(16)}-01`,
+          createdAt: at(-1_000_000 + n)
+        }))
+        yield* outbox.append(events)
+        const pending = (yield* outbox.pending(1000)).filter((e) => e.aggregateId === aggregate)
+        expect(pending).toEqual([events[1], events[0]])
+      }))
+
+    it.effect("an idempotency key is claimed once, then replays or refuses another body, until it expires", () =>
+      Effect.gen(function*() {
+        const repo = yield* IdempotencyRepo
+        const claim = { scope: "admin", key: uuid(), requestHash: "h1", now: at(0), expiresBefore: at(-1) }
+        expect(yield* repo.claim(claim)).toEqual({ _tag: "Claimed" })
+        yield* repo.complete(claim.scope, claim.key, { id: "job-1", n: [1, 2] })
+        expect(yield* repo.claim({ ...claim, now: at(10) })).toEqual({ _tag: "Replay", response: { id: "job-1", n: [1, 2] } })
+        expect(yield* repo.claim({ ...claim, requestHash: "h2" })).toEqual({ _tag: "Mismatch" })
+        expect(yield* repo.claim({ ...claim, scope: "key:other" })).toEqual({ _tag: "Claimed" })
+        expect(yield* repo.claim({ ...claim, requestHash: "h2", now: at(100), expiresBefore: at(50) }))
+          .toEqual({ _tag: "Claimed" })
+      }))
+
+    it.effect("a transaction that fails leaves nothing of its writes", () =>
+      Effect.gen(function*() {
+        const companies = yield* CompanyRepo
+        const transactions = yield* Transactions
+        const kept = makeCompany()
+        const dropped = makeCompany()
+        yield* transactions.run(companies.insert(kept))
+        const result = yield* transactions.run(
+          companies.insert(dropped).pipe(
+            Effect.zipRight(transactions.run(companies.update(kept.id, { name: "changed" }, at(1)))),
+            Effect.zipRight(Effect.fail("boom" as const))
+          )
+        ).pipe(Effect.flip)
+        expect(result).toBe("boom")
+        expect(yield* companies.exists(dropped.id)).toBe(false)
+        expect(Option.getOrThrow(yield* companies.get(kept.id)).name).toBe(kept.name)
+      }))
+  })

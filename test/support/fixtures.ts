@@ -1,0 +1,84 @@
+import type { Company } from "../../src/domain/company.ts"
+import { CompanyId, JobId, RoutingId, TechnicianId } from "../../src/domain/ids.ts"
+import type { Job, Routing } from "../../src/domain/job.ts"
+import { type CompanySkill, SkillName } from "../../src/domain/skills.ts"
+
+export const uuid = () => crypto.randomUUID()
+
+/** A skill name no other test uses, so tests sharing a database do not see each other's companies. */
+export const uniqueSkill = (label = "skill") => SkillName.make(`${label}-${uuid().slice(0, 8)}`)
+
+export const skill = (name: string, level: CompanySkill["level"], primary = false): CompanySkill => ({
+  skill: SkillName.make(name),
+  level,
+  primary
+})
+
+/** Timestamps at whole milliseconds, as the service writes them. */
+export const at = (ms: number) => new Date(Date.UTC(2026, 0, 1) + ms)
+
+export const makeCompany = (overrides: Partial<Company> = {}): Company => ({
+  id: CompanyId.make(uuid()),
+  name: "Acme Plumbing",
+  status: "active",
+  rateLimitPerMinute: 50,
+  skills: [],
+  provider: { type: "mock", config: {}, credentials: null, active: true },
+  createdAt: at(0),
+  updatedAt: at(0),
+  ...overrides
+})
+
+export const makeTechnician = (companyId: CompanyId) => ({
+  id: TechnicianId.make(uuid()),
+  companyId,
+  name: "Alex",
+  createdAt: at(0)
+})
+
+export const makeRouting = (jobId: JobId, companyId: CompanyId, overrides: Partial<Routing> = {}): Routing => ({
+  id: RoutingId.make(uuid()),
+  jobId,
+  companyId,
+  score: 4.8,
+  matchedSkills: ["plumbing"],
+  reason: "matched",
+  syncStatus: "pending",
+  externalId: null,
+  externalStatus: null,
+  attempts: 0,
+  lastError: null,
+  revenue: null,
+  syncedAt: null,
+  completedAt: null,
+  createdAt: at(0),
+  updatedAt: at(0),
+  ...overrides
+})
+
+export const makeJob = (
+  createdBy: CompanyId,
+  receivers: ReadonlyArray<CompanyId>,
+  overrides: Partial<Omit<Job, "routings">> = {}
+): Job => {
+  const id = overrides.id ?? JobId.make(uuid())
+  const createdAt = overrides.createdAt ?? at(0)
+  return {
+    id,
+    summary: "Kitchen faucet replacement",
+    address: { street: "123 Main St", city: "Anytown", state: "CA", zipCode: "12345" },
+    homeowner: { name: "John Doe", phone: "(555) 123-4567" },
+    requiredSkills: [SkillName.make("plumbing")],
+    skillLevels: { plumbing: "expert" },
+    category: SkillName.make("plumbing"),
+    priority: "normal",
+    status: receivers.length > 0 ? "pending" : "unmatched",
+    matchingScore: receivers.length > 0 ? 4.8 : 0,
+    createdByCompanyId: createdBy,
+    createdByTechnicianId: null,
+    createdAt,
+    updatedAt: createdAt,
+    ...overrides,
+    routings: receivers.map((companyId) => makeRouting(id, companyId, { createdAt, updatedAt: createdAt }))
+  }
+}

@@ -1,0 +1,38 @@
+import { Effect, Layer, Redacted } from "effect"
+import postgres from "postgres"
+import { Db, layer as layerDb } from "../../layers/storage/Db.ts"
+import { migrate } from "../../layers/storage/migrate.ts"
+
+/** The server the integration tests use; each test file gets a database of its own on it. */
+export const TEST_SERVER_URL = process.env["TEST_DATABASE_URL"] ?? "postgres://postgres@127.0.0.1:5432/postgres"
+
+const databaseUrl = (name: string) => {
+  const url = new URL(TEST_SERVER_URL)
+  url.pathname = `/${name}`
+  return url.toString()
+}
+
+const admin = <A>(f: (sql: postgres.Sql) => Promise<A>) =>
+  Effect.acquireUseRelease(
+    Effect.sync(() => postgres(TEST_SERVER_URL, { max: 1, onnotice: () => {} })),
+    (sql) => Effect.promise(() => f(sql)),
+    (sql) => Effect.promise(() => sql.end())
+  )
+
+/** A database made for this test file and dropped afterwards, with its URL; not migrated. */
+export const freshDatabase = Effect.acquireRelease(
+  Effect.gen(function*() {
+    const name = `si_test_${crypto.randomUUID().replace(/-/g, "").slice(0, 16)}`
+    yield* admin((sql) => sql.unsafe(`create database ${name}`))
+    return { name, url: databaseUrl(name) }
+  }),
+  ({ name }) => admin((sql) => sql.unsafe(`drop database if exists ${name} with (force)`))
+)
+
+/** `Db` on a fresh, migrated database that is dropped when the layer is released. */
+export const layerFreshDb = (options: { readonly max?: number } = {}): Layer.Layer<Db> =>
+  Layer.unwrapScoped(
+    Effect.map(freshDatabase, ({ url }) => layerDb({ url: Redacted.make(url), max: options.max ?? 5 }))
+  ).pipe(
+    (db) => Layer.effectDiscard(Effect.orDie(migrate)).pipe(Layer.provideMerge(db))
+  )
