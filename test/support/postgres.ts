@@ -1,4 +1,4 @@
-import { Effect, Layer, Redacted } from "effect"
+import { Effect, Layer, Logger, LogLevel, Redacted } from "effect"
 import postgres from "postgres"
 import { Db, layer as layerDb } from "../../layers/storage/Db.ts"
 import { migrate } from "../../layers/storage/migrate.ts"
@@ -34,5 +34,5 @@ export const layerFreshDb = (options: { readonly max?: number } = {}): Layer.Lay
   Layer.unwrapScoped(
     Effect.map(freshDatabase, ({ url }) => layerDb({ url: Redacted.make(url), max: options.max ?? 5 }))
   ).pipe(
-    (db) => Layer.effectDiscard(Effect.orDie(migrate)).pipe(Layer.provideMerge(db))
+    (db) => Layer.effectDiscard(Effect.orDie(migrate).pipe(Logger.withMinimumLogLevel(LogLevel.Warning))).pipe(Layer.provideMerge(db))
   )

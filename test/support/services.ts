@@ -1,4 +1,4 @@
-import { Duration, Effect, Layer, Redacted } from "effect"
+import { Duration, Effect, Layer, Logger, LogLevel, Redacted } from "effect"
 import { layer as layerSecrets } from "../../layers/secrets/webCrypto.ts"
 import { layerPostgresHealth } from "../../layers/storage/health.ts"
 import { layerMemory } from "../../layers/storage/memory/layer.ts"
@@ -11,8 +11,9 @@ import { layerFreshDb } from "./postgres.ts"
 
 export const TEST_ADMIN_KEY = "si_test_admin_key_0123456789abcdefghijklmnopqrstu"
 
-/** Settings, secrets and the admin key as the tests use them. */
+/** Settings, secrets and the admin key as the tests use them; logs below warnings are left out. */
 export const layerTestSettings = Layer.mergeAll(
+  Logger.minimumLogLevel(LogLevel.Warning),
   Layer.succeed(MatchSettings, { maxRoutings: 3, minScore: 1.0 }),
   Layer.succeed(IdempotencySettings, { ttl: Duration.hours(24) }),
   Layer.effect(AdminKey, Effect.map(sha256Hex(TEST_ADMIN_KEY), (hash) => ({ hash }))),

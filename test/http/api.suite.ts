@@ -1,0 +1,356 @@
+import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
+import type { Layer } from "effect"
+import type { ApiServices } from "../../src/http/router.ts"
+import { uniqueSkill } from "../support/fixtures.ts"
+import { type Answer, makeTestApi } from "../support/http.ts"
+
+const expectError = (answer: Answer, status: number, code: string) => {
+  expect(answer.status, answer.text).toBe(status)
+  expect(answer.body).toEqual({ error: { code, message: expect.any(String), details: expect.any(Array) } })
+}
+
+const detailPaths = (answer: Answer): Array<string> => answer.body.error.details.map((d: { path: string }) => d.path)
+
+/** The HTTP contract of API.md for companies, API keys, jobs, matching, health and docs; run on each storage. */
+export const apiSuite = <E>(name: string, services: Layer.Layer<ApiServices, E>) =>
+  describe(`HTTP API on ${name}`, () => {
+    const api = makeTestApi(services)
+    const { call } = api
+    afterAll(() => api.dispose())
+
+    const plumbing = uniqueSkill("plumbing")
+    const electrical = uniqueSkill("electrical")
+    const secret = `secret-${crypto.randomUUID()}`
+    let abc: string, xyz: string, creator: string, technician: string
+    let creatorKey: string, abcKey: string, strangerKey: string
+
+    const newCompany = async (body: Record<string, unknown>) => {
+      const answer = await call("POST", "/companies", { body })
+      expect(answer.status, answer.text).toBe(201)
+      return answer.body.id as string
+    }
+    const newKey = async (companyId: string) => {
+      const answer = await call("POST", "/api-keys", { body: { role: "company", company_id: companyId, name: "test" } })
+      expect(answer.status, answer.text).toBe(201)
+      return answer.body.key as string
+    }
+    const jobBody = (overrides: Record<string, unknown> = {}) => ({
+      summary: "Kitchen faucet replacement",
+      address: { street: "123 Main St", city: "Anytown", state: "CA", zip_code: "12345" },
+      homeowner: { name: "John Doe", phone: "(555) 123-4567", email: "john@example.com" },
+      created_by_company_id: creator,
+      created_by_technician_id: technician,
+      required_skills: [plumbing, electrical],
+      skill_levels: { [plumbing]: "expert", [electrical]: "intermediate" },
+      category: plumbing,
+      ...overrides
+    })
+
+    beforeAll(async () => {
+      abc = await newCompany({
+        name: "ABC Plumbing",
+        skills: [{ skill: plumbing, level: "expert", primary: true }, { skill: electrical, level: "intermediate" }],
+        provider: { type: "mock", config: { latency_ms: 0 } },
+        rate_limit_per_minute: 50
+      })
+      xyz = await newCompany({
+        name: "XYZ Services",
+        skills: [{ skill: electrical, level: "intermediate", primary: true }],
+        provider: { type: "mock" }
+      })
+      creator = await newCompany({ name: "Creator Co", skills: [{ skill: plumbing, level: "basic" }], provider: { type: "mock" } })
+      const stranger = await newCompany({ name: "Stranger", provider: { type: "mock" } })
+      const tech = await call("POST", `/companies/${creator}/technicians`, { body: { name: "Alex Rivera" } })
+      expect(tech.status, tech.text).toBe(201)
+      expect(tech.body).toMatchObject({ company_id: creator, name: "Alex Rivera" })
+      technician = tech.body.id
+      creatorKey = await newKey(creator)
+      abcKey = await newKey(abc)
+      strangerKey = await newKey(stranger)
+    })
+
+    describe("health and docs", () => {
+      it("answers health without a key", async () => {
+        expect((await call("GET", "/health", { key: null })).body).toEqual({ status: "ok" })
+        expect((await call("GET", "/health/live", { key: null })).status).toBe(200)
+        const ready = await call("GET", "/health/ready", { key: null })
+        expect(ready.status).toBe(200)
+        expect(ready.body.components[0]).toMatchObject({ status: "ok", latency_ms: expect.any(Number) })
+        const detailed = await call("GET", "/health/detailed", { key: null })
+        expect(detailed.body).toMatchObject({ status: "ok", components: [{ status: "ok" }] })
+      })
+
+      it("serves OpenAPI 3.1 of every route and a rendered reference that needs no internet", async () => {
+        const doc = await call("GET", "/openapi.json", { key: null })
+        expect(doc.body.openapi).toBe("3.1.0")
+        const paths = Object.keys(doc.body.paths)
+        for (
+          const path of [
+            "/companies",
+            "/companies/{id}",
+            "/companies/{id}/skills",
+            "/companies/{id}/provider",
+            "/companies/{id}/technicians",
+            "/jobs",
+            "/jobs/{id}",
+            "/jobs/{id}/cancel",
+            "/matching/preview",
+            "/api-keys",
+            "/api-keys/{id}",
+            "/health/ready"
+          ]
+        ) expect(paths).toContain(path)
+        const docs = await call("GET", "/docs", { key: null })
+        expect(docs.status).toBe(200)
+        expect(docs.headers.get("content-type")).toContain("text/html")
+        expect(docs.text).toContain("/jobs/{id}/cancel")
+        expect(docs.text).not.toMatch(/<script|<link[^>]+https?:|src="https?:/)
+      })
+    })
+
+    describe("authentication", () => {
+      it("refuses a missing, malformed or unknown key with 401", async () => {
+        expectError(await call("GET", "/companies", { key: null }), 401, "unauthorized")
+        expectError(await call("GET", "/companies", { key: null, headers: { authorization: "Basic abc" } }), 401, "unauthorized")
+        expectError(await call("GET", "/companies", { key: "si_unknown" }), 401, "unauthorized")
+      })
+
+      it("keeps company keys to their own company", async () => {
+        expect((await call("GET", `/companies/${creator}`, { key: creatorKey })).status).toBe(200)
+        expectError(await call("GET", `/companies/${abc}`, { key: creatorKey }), 403, "forbidden")
+        expectError(await call("GET", "/companies", { key: creatorKey }), 403, "forbidden")
+        expectError(await call("POST", "/companies", { key: creatorKey, body: { name: "x" } }), 403, "forbidden")
+        expectError(await call("POST", "/api-keys", { key: creatorKey, body: { company_id: creator } }), 403, "forbidden")
+      })
+
+      it("issues keys shown once and revokes them", async () => {
+        const created = await call("POST", "/api-keys", { body: { role: "company", company_id: xyz, name: "ops" } })
+        expect(created.status).toBe(201)
+        expect(created.body).toMatchObject({ role: "company", company_id: xyz, name: "ops", key: expect.stringMatching(/^si_/) })
+        expect(created.body.key.startsWith(created.body.prefix)).toBe(true)
+        expect((await call("GET", `/companies/${xyz}`, { key: created.body.key })).status).toBe(200)
+        expect((await call("DELETE", `/api-keys/${created.body.id}`)).status).toBe(200)
+        expectError(await call("GET", `/companies/${xyz}`, { key: created.body.key }), 401, "unauthorized")
+        expectError(await call("DELETE", `/api-keys/${created.body.id}`), 404, "not_found")
+      })
+
+      it("validates new keys", async () => {
+        expectError(await call("POST", "/api-keys", { body: { role: "company" } }), 400, "validation_error")
+        expectError(await call("POST", "/api-keys", { body: { role: "admin", company_id: xyz } }), 400, "validation_error")
+        const unknown = await call("POST", "/api-keys", { body: { company_id: crypto.randomUUID() } })
+        expectError(unknown, 422, "validation_error")
+        expect(detailPaths(unknown)).toEqual(["company_id"])
+        const admin = await call("POST", "/api-keys", { body: { role: "admin", name: "second admin" } })
+        expect(admin.status).toBe(201)
+        expect((await call("GET", "/companies?limit=1", { key: admin.body.key })).status).toBe(200)
+      })
+    })
+
+    describe("companies", () => {
+      it("creates a company, storing credentials without ever returning them", async () => {
+        const answer = await call("POST", "/companies", {
+          body: {
+            name: "Titan Plumbing",
+            skills: [{ skill: "Plumbing ", level: "expert", primary: true }],
+            provider: {
+              type: "servicetitan",
+              config: { tenant_id: "123", business_unit_id: 5, campaign_id: 9, job_type_id: 7 },
+              credentials: { client_id: "cid", client_secret: secret, app_key: "ak" }
+            }
+          }
+        })
+        expect(answer.status, answer.text).toBe(201)
+        expect(answer.headers.get("location")).toBe(`/companies/${answer.body.id}`)
+        expect(answer.body).toMatchObject({
+          name: "Titan Plumbing",
+          status: "active",
+          rate_limit_per_minute: 50,
+          skills: [{ skill: "plumbing", level: "expert", primary: true }],
+          provider: {
+            type: "servicetitan",
+            config: { tenant_id: "123", business_unit_id: 5, campaign_id: 9, job_type_id: 7 },
+            credentials_set: true,
+            active: true
+          }
+        })
+        expect(answer.text).not.toContain(secret)
+        const read = await call("GET", `/companies/${answer.body.id}`)
+        expect(read.body).toEqual(answer.body)
+        expect(read.text).not.toContain(secret)
+        const kept = await call("PUT", `/companies/${answer.body.id}/provider`, {
+          body: { type: "servicetitan", config: { tenant_id: "456" } }
+        })
+        expect(kept.body.provider).toMatchObject({ config: { tenant_id: "456" }, credentials_set: true })
+        const changedType = await call("PUT", `/companies/${answer.body.id}/provider`, { body: { type: "mock" } })
+        expect(changedType.body.provider).toEqual({ type: "mock", config: {}, credentials_set: false, active: true })
+        const removed = await call("DELETE", `/companies/${answer.body.id}/provider`)
+        expect(removed.body.provider).toBeNull()
+      })
+
+      it("names each bad field of a company", async () => {
+        const answer = await call("POST", "/companies", {
+          body: {
+            name: "",
+            skills: [{ skill: "plumbing", level: "guru" }, { skill: "hvac", level: "basic", extra: 1 }],
+            provider: { type: "sap" },
+            colour: "red"
+          }
+        })
+        expectError(answer, 400, "validation_error")
+        expect(detailPaths(answer)).toEqual(expect.arrayContaining(["name", "skills.0.level", "skills.1.extra", "provider.type", "colour"]))
+        const twice = await call("POST", "/companies", {
+          body: { name: "Twice", skills: [{ skill: "hvac", level: "basic" }, { skill: "HVAC", level: "expert" }] }
+        })
+        expect(detailPaths(twice)).toEqual(["skills.1.skill"])
+      })
+
+      it("reads, lists, patches and replaces skills", async () => {
+        expectError(await call("GET", `/companies/${crypto.randomUUID()}`), 404, "not_found")
+        expectError(await call("GET", "/companies/not-a-uuid"), 400, "validation_error")
+        const tagged = uniqueSkill("tag")
+        const ids: Array<string> = []
+        for (let i = 0; i < 3; i++) ids.push(await newCompany({ name: `Paged ${i}`, skills: [{ skill: tagged, level: "basic" }] }))
+        const first = await call("GET", `/companies?skill=${tagged}&limit=2`)
+        expect(first.body.items.map((c: { id: string }) => c.id)).toEqual([ids[2], ids[1]])
+        expect(first.body.next_cursor).toEqual(expect.any(String))
+        const second = await call("GET", `/companies?skill=${tagged}&limit=2&cursor=${first.body.next_cursor}`)
+        expect(second.body).toEqual({ items: [expect.objectContaining({ id: ids[0] })], next_cursor: null })
+        expectError(await call("GET", "/companies?cursor=bogus"), 400, "validation_error")
+        expectError(await call("GET", "/companies?limit=0"), 400, "validation_error")
+        expectError(await call("GET", "/companies?limit=201"), 400, "validation_error")
+        expectError(await call("GET", "/companies?status=sleeping"), 400, "validation_error")
+
+        const patched = await call("PATCH", `/companies/${ids[0]}`, { body: { status: "inactive", rate_limit_per_minute: 10 } })
+        expect(patched.body).toMatchObject({ status: "inactive", rate_limit_per_minute: 10, name: "Paged 0" })
+        expect((await call("GET", `/companies?skill=${tagged}&status=inactive`)).body.items.map((c: { id: string }) => c.id))
+          .toEqual([ids[0]])
+        expectError(await call("PATCH", `/companies/${ids[0]}`, { body: {} }), 400, "validation_error")
+        expectError(await call("PATCH", `/companies/${crypto.randomUUID()}`, { body: { name: "x" } }), 404, "not_found")
+
+        const asArray = await call("PUT", `/companies/${ids[1]}/skills`, { body: [{ skill: "roofing", level: "expert" }] })
+        expect(asArray.body.skills).toEqual([{ skill: "roofing", level: "expert", primary: false }])
+        const asObject = await call("PUT", `/companies/${ids[1]}/skills`, { body: { skills: [] } })
+        expect(asObject.body.skills).toEqual([])
+        expectError(await call("POST", `/companies/${crypto.randomUUID()}/technicians`, { body: { name: "x" } }), 404, "not_found")
+      })
+    })
+
+    describe("jobs", () => {
+      it("accepts a job and routes it per the matching rules", async () => {
+        const answer = await call("POST", "/jobs", { body: jobBody(), key: creatorKey })
+        expect(answer.status, answer.text).toBe(201)
+        expect(answer.headers.get("location")).toBe(`/jobs/${answer.body.id}`)
+        expect(answer.body).toMatchObject({
+          summary: "Kitchen faucet replacement",
+          status: "pending",
+          matching_score: 4.8,
+          created_by_company_id: creator,
+          created_by_technician_id: technician,
+          priority: "normal",
+          created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/)
+        })
+        expect(answer.body.routings.map((r: Record<string, unknown>) => [r["company_id_received"], r["score"], r["sync_status"]]))
+          .toEqual([[abc, 4.8, "pending"], [xyz, 3.3, "pending"]])
+        expect(answer.body.routings[0]).toMatchObject({ matched_skills: [plumbing, electrical], reason: expect.any(String) })
+        const read = await call("GET", `/jobs/${answer.body.id}`, { key: creatorKey })
+        expect(read.body).toEqual(answer.body)
+      })
+
+      it("shows a receiving company only its own routing, and nothing to others", async () => {
+        const job = (await call("POST", "/jobs", { body: jobBody() })).body
+        const asReceiver = await call("GET", `/jobs/${job.id}`, { key: abcKey })
+        expect(asReceiver.status).toBe(200)
+        expect(asReceiver.body.routings.map((r: { company_id_received: string }) => r.company_id_received)).toEqual([abc])
+        expectError(await call("GET", `/jobs/${job.id}`, { key: strangerKey }), 404, "not_found")
+        expectError(await call("POST", `/jobs/${job.id}/cancel`, { key: abcKey }), 403, "forbidden")
+        expectError(await call("POST", "/jobs", { body: jobBody({ created_by_company_id: abc, created_by_technician_id: null }), key: creatorKey }), 403, "forbidden")
+        const listed = await call("GET", "/jobs?limit=200", { key: strangerKey })
+        expect(listed.body.items.map((j: { id: string }) => j.id)).not.toContain(job.id)
+        expectError(await call("GET", `/jobs?company_id=${abc}`, { key: creatorKey }), 403, "forbidden")
+      })
+
+      it("answers the same job for a repeated Idempotency-Key and 409 for another body", async () => {
+        const key = `idem-${crypto.randomUUID()}`
+        const first = await call("POST", "/jobs", { body: jobBody(), headers: { "idempotency-key": key } })
+        const again = await call("POST", "/jobs", { body: jobBody(), headers: { "idempotency-key": key } })
+        expect(again.status).toBe(201)
+        expect(again.body).toEqual(first.body)
+        expectError(await call("POST", "/jobs", { body: jobBody({ summary: "Other" }), headers: { "idempotency-key": key } }), 409, "conflict")
+        expectError(await call("POST", "/jobs", { body: jobBody(), headers: { "idempotency-key": "has space" } }), 400, "validation_error")
+      })
+
+      it("refuses bad input with the error body and never a 500", async () => {
+        expectError(await call("POST", "/jobs", { raw: "{not json", headers: { "content-type": "application/json" } }), 400, "validation_error")
+        expectError(await call("POST", "/jobs", { raw: "{}", headers: { "content-type": "text/plain" } }), 415, "unsupported_media_type")
+        expectError(await call("POST", "/jobs", { raw: "x".repeat(70_000), headers: { "content-type": "application/json" } }), 413, "payload_too_large")
+        expectError(await call("POST", "/jobs", { body: [] }), 400, "validation_error")
+        expectError(await call("POST", "/jobs", { body: null }), 400, "validation_error")
+        const wrong = await call("POST", "/jobs", {
+          body: jobBody({ summary: 5, required_skills: "plumbing", priority: "asap", homeowner: { name: "J", email: "nope" }, bonus: true })
+        })
+        expectError(wrong, 400, "validation_error")
+        expect(detailPaths(wrong)).toEqual(expect.arrayContaining(["summary", "required_skills", "priority", "homeowner.email", "bonus"]))
+        const noSkills = await call("POST", "/jobs", { body: jobBody({ required_skills: [], category: undefined, skill_levels: {} }) })
+        expect(detailPaths(noSkills)).toEqual(["required_skills"])
+        const strayLevel = await call("POST", "/jobs", { body: jobBody({ skill_levels: { roofing: "basic" } }) })
+        expect(detailPaths(strayLevel)).toEqual(["skill_levels.roofing"])
+        const unknownCompany = await call("POST", "/jobs", { body: jobBody({ created_by_company_id: crypto.randomUUID(), created_by_technician_id: null }) })
+        expectError(unknownCompany, 422, "validation_error")
+        const foreignTech = await call("POST", "/jobs", { body: jobBody({ created_by_company_id: abc }) })
+        expectError(foreignTech, 422, "validation_error")
+        expect(detailPaths(foreignTech)).toEqual(["created_by_technician_id"])
+        expectError(await call("GET", "/jobs/123"), 400, "validation_error")
+        expectError(await call("GET", `/jobs/${crypto.randomUUID()}`), 404, "not_found")
+        expectError(await call("GET", "/nowhere"), 404, "not_found")
+      })
+
+      it("creates an unmatched job when no company can do it", async () => {
+        const answer = await call("POST", "/jobs", { body: jobBody({ required_skills: [uniqueSkill()], skill_levels: {} }) })
+        expect(answer.status).toBe(201)
+        expect(answer.body).toMatchObject({ status: "unmatched", matching_score: 0, routings: [] })
+      })
+
+      it("lists jobs newest first with a cursor and filters", async () => {
+        const before = new Date().toISOString()
+        const created: Array<string> = []
+        for (let i = 0; i < 3; i++) created.push((await call("POST", "/jobs", { body: jobBody(), key: creatorKey })).body.id)
+        const first = await call("GET", `/jobs?limit=2&created_after=${encodeURIComponent(before)}&company_id=${creator}`)
+        expect(first.body.items.map((j: { id: string }) => j.id)).toEqual([created[2], created[1]])
+        const second = await call("GET", `/jobs?limit=2&created_after=${encodeURIComponent(before)}&company_id=${creator}&cursor=${first.body.next_cursor}`)
+        expect(second.body.items.map((j: { id: string }) => j.id)).toEqual([created[0]])
+        expect(second.body.next_cursor).toBeNull()
+        const asReceiver = await call("GET", `/jobs?limit=200&created_after=${encodeURIComponent(before)}`, { key: abcKey })
+        expect(asReceiver.body.items.map((j: { id: string }) => j.id)).toEqual([created[2], created[1], created[0]])
+        expectError(await call("GET", "/jobs?status=lost"), 400, "validation_error")
+        expectError(await call("GET", "/jobs?created_after=yesterday"), 400, "validation_error")
+        expect((await call("GET", "/jobs?status=unmatched&limit=200")).body.items.every((j: { status: string }) => j.status === "unmatched")).toBe(true)
+      })
+
+      it("cancels every routing not yet delivered", async () => {
+        const job = (await call("POST", "/jobs", { body: jobBody(), key: creatorKey })).body
+        const canceled = await call("POST", `/jobs/${job.id}/cancel`, { key: creatorKey })
+        expect(canceled.status).toBe(200)
+        expect(canceled.body.status).toBe("canceled")
+        expect(canceled.body.routings.map((r: { sync_status: string }) => r.sync_status)).toEqual(["canceled", "canceled"])
+        expect((await call("POST", `/jobs/${job.id}/cancel`)).body.status).toBe("canceled")
+        expectError(await call("POST", `/jobs/${crypto.randomUUID()}/cancel`), 404, "not_found")
+      })
+    })
+
+    describe("matching preview", () => {
+      it("answers the matches and writes nothing", async () => {
+        const before = (await call("GET", `/jobs?company_id=${creator}&limit=200`)).body.items.length
+        const answer = await call("POST", "/matching/preview", {
+          body: { ...jobBody(), summary: "ignored" },
+          key: creatorKey
+        })
+        expect(answer.status, answer.text).toBe(200)
+        expect(answer.body.matches).toEqual([
+          { company_id: abc, company_name: "ABC Plumbing", score: 4.8, matched_skills: [plumbing, electrical], reason: expect.any(String) },
+          { company_id: xyz, company_name: "XYZ Services", score: 3.3, matched_skills: [electrical], reason: expect.any(String) }
+        ])
+        expect((await call("GET", `/jobs?company_id=${creator}&limit=200`)).body.items.length).toBe(before)
+        expectError(await call("POST", "/matching/preview", { body: { required_skills: 3 } }), 400, "validation_error")
+      })
+    })
+  })

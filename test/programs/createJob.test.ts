@@ -1,0 +1,4 @@
+import { layerMemoryServices } from "../support/services.ts"
+import { createJobSuite } from "./createJob.suite.ts"
+
+createJobSuite("memory", layerMemoryServices)
