@@ -22,6 +22,10 @@ export interface AppConfig {
   readonly seedDemo: boolean
 }
 
+/** A value that does not fit; the variable's name is added to the path by the `Config` it belongs to. */
+const invalid = (message: string) => Either.left(ConfigError.InvalidData([], message))
+
+/** A rule across variables, naming the one to fix. */
 const fail = (name: string, message: string) => Either.left(ConfigError.InvalidData([name], message))
 
 const number = (name: string, fallback: number, check: (n: number) => boolean, expected: string) =>
@@ -30,7 +34,7 @@ const number = (name: string, fallback: number, check: (n: number) => boolean, e
       const value = Number(text)
       return text.trim() !== "" && Number.isFinite(value) && check(value)
         ? Either.right(value)
-        : fail(name, `expected ${expected}, got ${JSON.stringify(text)}`)
+        : invalid(`expected ${expected}, got ${JSON.stringify(text)}`)
     }),
     Config.withDefault(fallback)
   )
@@ -56,7 +60,7 @@ const logLevels: Record<string, LogLevel.LogLevel> = {
 const logLevel = Config.string("LOG_LEVEL").pipe(
   Config.mapOrFail((text) => {
     const level = logLevels[text.trim().toLowerCase()]
-    return level === undefined ? fail("LOG_LEVEL", `expected one of ${Object.keys(logLevels).join(", ")}, got ${JSON.stringify(text)}`) : Either.right(level)
+    return level === undefined ? invalid(`expected one of ${Object.keys(logLevels).join(", ")}, got ${JSON.stringify(text)}`) : Either.right(level)
   }),
   Config.withDefault(LogLevel.Info)
 )
@@ -67,16 +71,17 @@ const flag = (name: string) =>
       const value = text.trim().toLowerCase()
       if (["1", "true", "yes", "on"].includes(value)) return Either.right(true)
       if (["", "0", "false", "no", "off"].includes(value)) return Either.right(false)
-      return fail(name, `expected 1 or 0 (true or false), got ${JSON.stringify(text)}`)
+      return invalid(`expected 1 or 0 (true or false), got ${JSON.stringify(text)}`)
     }),
     Config.withDefault(false)
   )
 
-const optionalSecret = (name: string) => Config.option(Config.redacted(Config.nonEmptyString(name)))
+/** Validated in the clear (no message repeats the value), then kept redacted so it never reaches a log. */
+const redacted = (config: Config.Config<string>) => Config.map(config, (value) => Redacted.make(value))
 
-const secretKey = (name: string, text: string) =>
+const secretKey = (text: string) =>
   decodeSecretKey(text) === undefined
-    ? fail(name, "expected 32 bytes as base64 or as 64 hex digits (make one: openssl rand -base64 32)")
+    ? invalid("expected 32 bytes as base64 or as 64 hex digits (make one: openssl rand -base64 32)")
     : Either.right(text)
 
 const url = (name: string, schemes: ReadonlyArray<string>) =>
@@ -84,16 +89,16 @@ const url = (name: string, schemes: ReadonlyArray<string>) =>
     Config.mapOrFail((text) => {
       try {
         const parsed = new URL(text)
-        return schemes.includes(parsed.protocol) ? Either.right(text) : fail(name, `expected a ${schemes.join(" or ")} URL`)
+        return schemes.includes(parsed.protocol) ? Either.right(text) : invalid(`expected a ${schemes.join(" or ")} URL`)
       } catch {
-        return fail(name, "expected a URL")
+        return invalid("expected a URL")
       }
     })
   )
 
 /** What reaching the database takes; all `npm run migrate` reads. */
 export const storageConfig = Config.all({
-  databaseUrl: Config.option(Config.redacted(url("DATABASE_URL", ["postgres:", "postgresql:"]))),
+  databaseUrl: Config.option(redacted(url("DATABASE_URL", ["postgres:", "postgresql:"]))),
   dbPoolMax: integer("DB_POOL_MAX", 10, 1, 200),
   dataDir: Config.nonEmptyString("DATA_DIR").pipe(Config.withDefault(".data")),
   logLevel
@@ -104,16 +109,14 @@ const fields = Config.all({
   port: integer("PORT", 3000, 0, 65535),
   host: Config.nonEmptyString("HOST").pipe(Config.withDefault("127.0.0.1")),
   natsUrl: Config.option(url("NATS_URL", ["nats:", "tls:", "ws:", "wss:"])),
-  adminApiKey: optionalSecret("ADMIN_API_KEY"),
-  secretsKey: Config.option(Config.redacted(Config.string("SECRETS_KEY").pipe(
-    Config.mapOrFail((text) => secretKey("SECRETS_KEY", text))
-  ))),
+  adminApiKey: Config.option(redacted(Config.nonEmptyString("ADMIN_API_KEY"))),
+  secretsKey: Config.option(redacted(Config.string("SECRETS_KEY").pipe(Config.mapOrFail(secretKey)))),
   secretsPreviousKeys: Config.string("SECRETS_PREVIOUS_KEYS").pipe(
     Config.mapOrFail((text): Either.Either<ReadonlyArray<Redacted.Redacted<string>>, ConfigError.ConfigError> => {
       const keys = text.split(",").map((k) => k.trim()).filter((k) => k !== "")
       return keys.every((k) => decodeSecretKey(k) !== undefined)
         ? Either.right(keys.map((k) => Redacted.make(k)))
-        : fail("SECRETS_PREVIOUS_KEYS", "expected comma-separated keys, each 32 bytes as base64 or 64 hex digits")
+        : invalid("expected comma-separated keys, each 32 bytes as base64 or 64 hex digits")
     }),
     Config.withDefault<ReadonlyArray<Redacted.Redacted<string>>>([])
   ),

@@ -21,7 +21,7 @@ export interface CallOptions {
 }
 
 /** The API app on a layer, called in-process as Hono's `app.request` does, without a network. */
-export const makeTestApi = <E>(services: Layer.Layer<ApiServices, E>) => {
+export const makeTestApi = <R, E>(services: Layer.Layer<R | ApiServices, E>) => {
   const runtime = ManagedRuntime.make(services)
   let app: OpenAPIHono<ApiEnv> | undefined
 
