@@ -14,12 +14,18 @@ create table company_skills (
   company_id uuid not null references companies (id) on delete cascade,
   skill text not null,
   level text not null check (level in ('basic', 'intermediate', 'expert')),
+  level_rank smallint not null generated always as
+    (case level when 'basic' then 1 when 'intermediate' then 2 else 3 end) stored,
   is_primary boolean not null default false,
   position smallint not null default 0,
+  -- The company may be matched: status active and an active provider. Kept by the repository with every change to
+  -- the company, its skills or its provider, so that matching reads this table alone.
+  eligible boolean not null default false,
   primary key (company_id, skill)
 );
--- Matching looks companies up by skill.
-create index company_skills_skill_idx on company_skills (skill, company_id) include (level, is_primary);
+create index company_skills_skill_idx on company_skills (skill, company_id);
+-- Matching ranks the eligible companies by skill and level from this index alone.
+create index company_skills_match_idx on company_skills (skill, level_rank, company_id) include (is_primary) where eligible;
 
 -- One association per company. Credentials are AES-256-GCM ciphertext (base64) under the key named by credentials_key_id.
 create table company_providers (

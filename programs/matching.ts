@@ -1,7 +1,7 @@
 import { Effect } from "effect"
 import type { CompanyId } from "../src/domain/ids.ts"
 import type { MatchCriteria } from "../src/domain/job.ts"
-import { rankMatches, wantedSkills } from "../src/domain/matching.ts"
+import { rankMatches } from "../src/domain/matching.ts"
 import { CompanyRepo } from "../src/services/Companies.ts"
 import { MatchSettings } from "../src/services/Settings.ts"
 
@@ -9,6 +9,6 @@ import { MatchSettings } from "../src/services/Settings.ts"
 export const findMatches = Effect.fn("Matching.find")(function*(criteria: MatchCriteria, exclude: CompanyId | null) {
   const companies = yield* CompanyRepo
   const limits = yield* MatchSettings
-  const candidates = yield* companies.findMatchCandidates(wantedSkills(criteria), exclude)
+  const candidates = yield* companies.findMatchCandidates(criteria, exclude, limits)
   return rankMatches(criteria, candidates, limits)
 })

@@ -23,10 +23,21 @@ export interface MatchLimits {
   readonly minScore: number
 }
 
-export const SKILL_MATCH_WEIGHT = 3.0
-export const LEVEL_ABOVE_BONUS = 0.5
-export const PRIMARY_SKILL_BONUS = 1.5
-export const ACTIVE_PROVIDER_BONUS = 0.3
+/**
+ * The weights of API.md in hundredths of a point. Only the skill term (3.0 × matched / required) can have more than
+ * two decimals, so rounding the score to 2 decimals is rounding that term, done exactly in integers (half up). The
+ * PostgreSQL ranking query uses the same integers, so both rank alike.
+ */
+export const SCORE_HUNDREDTHS = {
+  skillMatch: 300,
+  levelAbove: 50,
+  primarySkill: 150,
+  activeProvider: 30
+} as const
+
+/** 300 × matched / required in hundredths, rounded half up. */
+export const skillMatchHundredths = (matched: number, required: number): number =>
+  Math.floor((2 * SCORE_HUNDREDTHS.skillMatch * matched + required) / (2 * required))
 
 /** The skills a job needs: its `required_skills`, or its category when it names none. */
 export const wantedSkills = (criteria: MatchCriteria): ReadonlyArray<SkillName> =>
@@ -36,8 +47,7 @@ export const wantedSkills = (criteria: MatchCriteria): ReadonlyArray<SkillName> 
     ? []
     : [criteria.category]
 
-const round2 = (n: number): number => Math.round((n + Number.EPSILON) * 100) / 100
-const points = (n: number): string => `+${n.toFixed(2)}`
+const points = (hundredths: number): string => `+${(hundredths / 100).toFixed(2)}`
 
 /** Scores one company against a job per API.md; `undefined` when it has none of the wanted skills. */
 export const scoreCandidate = (criteria: MatchCriteria, candidate: MatchCandidate): Match | undefined => {
@@ -57,11 +67,11 @@ export const scoreCandidate = (criteria: MatchCriteria, candidate: MatchCandidat
   }
   if (matched.length === 0) return undefined
 
-  const skillPoints = (SKILL_MATCH_WEIGHT * matched.length) / wanted.length
-  const levelPoints = LEVEL_ABOVE_BONUS * aboveLevel.length
-  const primaryPoints = primary.length > 0 ? PRIMARY_SKILL_BONUS : 0
-  const providerPoints = candidate.hasActiveProvider ? ACTIVE_PROVIDER_BONUS : 0
-  const score = round2(skillPoints + levelPoints + primaryPoints + providerPoints)
+  const skillPoints = skillMatchHundredths(matched.length, wanted.length)
+  const levelPoints = SCORE_HUNDREDTHS.levelAbove * aboveLevel.length
+  const primaryPoints = primary.length > 0 ? SCORE_HUNDREDTHS.primarySkill : 0
+  const providerPoints = candidate.hasActiveProvider ? SCORE_HUNDREDTHS.activeProvider : 0
+  const score = (skillPoints + levelPoints + primaryPoints + providerPoints) / 100
 
   const missing = wanted.filter((s) => !matched.includes(s))
   const parts = [

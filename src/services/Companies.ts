@@ -1,7 +1,8 @@
 import { Context, type Effect, type Option } from "effect"
 import type { Company, CompanyStatus, ProviderAssociation, Technician } from "../domain/company.ts"
 import type { CompanyId, TechnicianId } from "../domain/ids.ts"
-import type { MatchCandidate } from "../domain/matching.ts"
+import type { MatchCriteria } from "../domain/job.ts"
+import type { MatchCandidate, MatchLimits } from "../domain/matching.ts"
 import type { PageCursor } from "../domain/page.ts"
 import type { CompanySkill, SkillName } from "../domain/skills.ts"
 import type { StorageError } from "./StorageError.ts"
@@ -38,12 +39,14 @@ export class CompanyRepo extends Context.Tag("CompanyRepo")<CompanyRepo, {
     now: Date
   ) => Effect.Effect<Option.Option<Company>, StorageError>
   /**
-   * The eligible companies (status `active`, an active provider, not `exclude`) having any of `skills`,
-   * each with only those of its skills.
+   * Eligible companies (status `active`, an active provider, not `exclude`) having any skill the job wants, each with
+   * only those of its skills. They include the `limits.maxRoutings` best by the API.md score at or above
+   * `limits.minScore`; an implementation may answer more (rank them with `rankMatches`).
    */
   readonly findMatchCandidates: (
-    skills: ReadonlyArray<SkillName>,
-    exclude: CompanyId | null
+    criteria: MatchCriteria,
+    exclude: CompanyId | null,
+    limits: MatchLimits
   ) => Effect.Effect<ReadonlyArray<MatchCandidate>, StorageError>
 }>() {}
 

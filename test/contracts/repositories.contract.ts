@@ -2,6 +2,9 @@ import { expect, layer } from "@effect/vitest"
 import { Effect, Layer, Option } from "effect"
 import type { ApiKey } from "../../src/domain/apiKey.ts"
 import { ApiKeyId, CompanyId, EventId } from "../../src/domain/ids.ts"
+import type { MatchCriteria } from "../../src/domain/job.ts"
+import { rankMatches } from "../../src/domain/matching.ts"
+import type { SkillName } from "../../src/domain/skills.ts"
 import { ApiKeyRepo } from "../../src/services/ApiKeys.ts"
 import { CompanyRepo, TechnicianRepo } from "../../src/services/Companies.ts"
 import { IdempotencyRepo } from "../../src/services/Idempotency.ts"
@@ -13,6 +16,12 @@ import { at, makeCompany, makeJob, makeTechnician, skill, uniqueSkill, uuid } fr
 export type Repositories = CompanyRepo | TechnicianRepo | ApiKeyRepo | JobRepo | OutboxRepo | IdempotencyRepo | Transactions
 
 const sealed = { keyId: "k1", data: "c2VhbGVk" }
+
+const criteriaFor = (skills: ReadonlyArray<SkillName>, skillLevels: MatchCriteria["skillLevels"] = {}): MatchCriteria => ({
+  requiredSkills: skills,
+  skillLevels,
+  category: null
+})
 
 /** The behaviour every implementation of the repositories must have; run against each layer. */
 export const repositoryContract = <E>(name: string, repositories: Layer.Layer<Repositories, E>) =>
@@ -83,7 +92,7 @@ export const repositoryContract = <E>(name: string, repositories: Layer.Layer<Re
         expect(active.map((c) => c.id).sort()).toEqual(companies.slice(0, 4).map((c) => c.id).sort())
       }))
 
-    it.effect("match candidates are the eligible companies with any wanted skill, with only those skills", () =>
+    it.effect("match candidates are the eligible companies with a wanted skill, with only those skills", () =>
       Effect.gen(function*() {
         const repo = yield* CompanyRepo
         const [a, b, other] = [uniqueSkill("a"), uniqueSkill("b"), uniqueSkill("other")]
@@ -98,9 +107,13 @@ export const repositoryContract = <E>(name: string, repositories: Layer.Layer<Re
         const creator = makeCompany({ skills: [skill(a, "expert")] })
         const unrelated = makeCompany({ skills: [skill(other, "expert")] })
         yield* Effect.forEach([good, onlyB, inactive, noProvider, pausedProvider, creator, unrelated], repo.insert)
+        const all = { maxRoutings: 100, minScore: 0 }
+        const find = (exclude: CompanyId | null) =>
+          repo.findMatchCandidates(criteriaFor([a, b]), exclude, all).pipe(
+            Effect.map((cs) => new Map(cs.map((c) => [c.companyId, c])))
+          )
 
-        const candidates = yield* repo.findMatchCandidates([a, b], creator.id)
-        const byId = new Map(candidates.map((c) => [c.companyId, c]))
+        const byId = yield* find(creator.id)
         expect([...byId.keys()].sort()).toEqual([good.id, onlyB.id].sort())
         expect(byId.get(good.id)).toEqual({
           companyId: good.id,
@@ -109,8 +122,48 @@ export const repositoryContract = <E>(name: string, repositories: Layer.Layer<Re
           hasActiveProvider: true
         })
         expect(byId.get(good.id)?.skills).toHaveLength(2)
-        expect((yield* repo.findMatchCandidates([a], null)).map((c) => c.companyId).sort()).toEqual([good.id, creator.id].sort())
-        expect(yield* repo.findMatchCandidates([], null)).toEqual([])
+        expect([...(yield* find(null)).keys()].sort()).toEqual([good.id, onlyB.id, creator.id].sort())
+
+        yield* repo.update(inactive.id, { status: "active" }, at(1))
+        yield* repo.setProvider(noProvider.id, { type: "mock", config: {}, credentials: null, active: true }, at(1))
+        yield* repo.update(good.id, { status: "suspended" }, at(1))
+        yield* repo.setProvider(onlyB.id, null, at(1))
+        yield* repo.replaceSkills(unrelated.id, [skill(b, "basic")], at(1))
+        expect([...(yield* find(creator.id)).keys()].sort()).toEqual([inactive.id, noProvider.id, unrelated.id].sort())
+        expect(yield* repo.findMatchCandidates(criteriaFor([]), null, all)).toEqual([])
+      }))
+
+    it.effect("match candidates rank as API.md scores them: the best K, ties by company id", () =>
+      Effect.gen(function*() {
+        const repo = yield* CompanyRepo
+        const [a, b, c] = [uniqueSkill("a"), uniqueSkill("b"), uniqueSkill("c")]
+        const levels = ["basic", "intermediate", "expert"] as const
+        const companies = Array.from({ length: 24 }, (_, i) =>
+          makeCompany({
+            name: `Ranked ${i}`,
+            skills: [a, b, c]
+              .filter((_, k) => (i >> k) % 2 === 1 || k === i % 3)
+              .map((name, k) => skill(name, levels[(i + k) % 3]!, (i + k) % 4 === 0))
+          }))
+        yield* Effect.forEach(companies, repo.insert)
+        const eligible = companies.map((co) => ({
+          companyId: co.id,
+          companyName: co.name,
+          skills: co.skills,
+          hasActiveProvider: true
+        }))
+        const cases = [
+          criteriaFor([a, b, c], { [a]: "intermediate", [b]: "basic" }),
+          criteriaFor([a, b, c]),
+          criteriaFor([a, b], { [a]: "expert", [b]: "expert" }),
+          { requiredSkills: [], skillLevels: {}, category: c }
+        ]
+        for (const criteria of cases) {
+          for (const limits of [{ maxRoutings: 3, minScore: 1 }, { maxRoutings: 7, minScore: 2.5 }]) {
+            const found = yield* repo.findMatchCandidates(criteria, null, limits)
+            expect(rankMatches(criteria, found, limits)).toEqual(rankMatches(criteria, eligible, limits))
+          }
+        }
       }))
 
     it.effect("technicians read back as written", () =>

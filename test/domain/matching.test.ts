@@ -63,6 +63,15 @@ describe("matching", () => {
     expect(scoreCandidate(criteria([], {}, null), candidate(1, [skill("hvac", "basic")]))).toBeUndefined()
   })
 
+  it("rounds the skill term half up to 2 decimals, exactly", () => {
+    const eight = criteria(["a", "b", "c", "d", "e", "f", "g", "h"])
+    expect(scoreCandidate(eight, candidate(1, [skill("a", "basic")]))?.score).toBe(0.68)
+    const three = criteria(["a", "b", "c"])
+    expect(scoreCandidate(three, candidate(1, [skill("a", "basic"), skill("b", "basic")]))?.score).toBe(2.3)
+    const seven = criteria(["a", "b", "c", "d", "e", "f", "g"])
+    expect(scoreCandidate(seven, candidate(1, [skill("a", "basic")]))?.score).toBe(0.73)
+  })
+
   it("counts a required skill named twice once", () => {
     expect(scoreCandidate(criteria(["plumbing", "plumbing"]), candidate(1, [skill("plumbing", "basic")]))?.score).toBe(3.3)
   })

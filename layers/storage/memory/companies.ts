@@ -1,7 +1,7 @@
 import { Effect, Layer, Option } from "effect"
 import type { Company } from "../../../src/domain/company.ts"
 import type { CompanyId } from "../../../src/domain/ids.ts"
-import type { MatchCandidate } from "../../../src/domain/matching.ts"
+import { type MatchCandidate, wantedSkills } from "../../../src/domain/matching.ts"
 import { CompanyRepo, TechnicianRepo } from "../../../src/services/Companies.ts"
 import { isAfter, MemoryStore, newestFirst } from "./store.ts"
 
@@ -36,9 +36,9 @@ export const layerCompanies = Layer.effect(
       update: (id, changes, now) => change(id, now, (c) => ({ ...c, ...changes })),
       replaceSkills: (id, skills, now) => change(id, now, (c) => ({ ...c, skills })),
       setProvider: (id, provider, now) => change(id, now, (c) => ({ ...c, provider })),
-      findMatchCandidates: (skills, exclude) =>
+      findMatchCandidates: (criteria, exclude) =>
         Effect.sync(() => {
-          const wanted = new Set<string>(skills)
+          const wanted = new Set<string>(wantedSkills(criteria))
           const candidates: Array<MatchCandidate> = []
           for (const c of companies().values()) {
             if (c.status !== "active" || c.provider === null || !c.provider.active || c.id === exclude) continue

@@ -1,8 +1,8 @@
 import { Effect, Layer, Option, Schema } from "effect"
 import { type Company, CompanyStatus, ProviderConfig, ProviderType } from "../../../src/domain/company.ts"
 import { CompanyId } from "../../../src/domain/ids.ts"
-import type { MatchCandidate } from "../../../src/domain/matching.ts"
-import { type CompanySkill, SkillLevel, SkillName } from "../../../src/domain/skills.ts"
+import { type MatchCandidate, SCORE_HUNDREDTHS, wantedSkills } from "../../../src/domain/matching.ts"
+import { type CompanySkill, levelRank, SkillLevel, SkillName } from "../../../src/domain/skills.ts"
 import { CompanyRepo } from "../../../src/services/Companies.ts"
 import { Db, type Sql } from "../Db.ts"
 import { decodeRows } from "./decode.ts"
@@ -64,6 +64,20 @@ const CandidateRow = Schema.Struct({
   is_primary: Schema.Boolean
 })
 
+/** Candidate rows, one per matched skill, as one candidate per company. */
+const groupCandidates = (rows: ReadonlyArray<typeof CandidateRow.Type>): ReadonlyArray<MatchCandidate> => {
+  const byCompany = new Map<CompanyId, { companyId: CompanyId; companyName: string; skills: Array<CompanySkill> }>()
+  for (const row of rows) {
+    let candidate = byCompany.get(row.company_id)
+    if (candidate === undefined) {
+      candidate = { companyId: row.company_id, companyName: row.name, skills: [] }
+      byCompany.set(row.company_id, candidate)
+    }
+    candidate.skills.push({ skill: row.skill, level: row.level, primary: row.is_primary })
+  }
+  return Array.from(byCompany.values(), (c) => ({ ...c, hasActiveProvider: true }))
+}
+
 const skillRows = (companyId: CompanyId, skills: ReadonlyArray<CompanySkill>) =>
   skills.map((s, position) => ({ company_id: companyId, skill: s.skill, level: s.level, is_primary: s.primary, position }))
 
@@ -101,6 +115,14 @@ export const layer = Layer.effect(
               credentials_sealed = excluded.credentials_sealed, active = excluded.active, updated_at = excluded.updated_at`)
     }
 
+    /** Recomputes whether the company may be matched, on each of its skill rows. */
+    const refreshEligibility = (id: CompanyId) =>
+      db.query("companies.refreshEligibility", (sql) =>
+        sql`
+          update company_skills s set eligible = (c.status = 'active' and coalesce(p.active, false))
+          from companies c left join company_providers p on p.company_id = c.id
+          where c.id = ${id} and s.company_id = c.id`)
+
     /** Stamps updated_at and answers whether the company exists. */
     const touch = (id: CompanyId, now: Date) =>
       db.query("companies.touch", (sql) => sql`update companies set updated_at = ${now} where id = ${id} returning id`).pipe(
@@ -113,6 +135,7 @@ export const layer = Layer.effect(
         Effect.gen(function*() {
           if (!(yield* touch(id, now))) return Option.none<Company>()
           yield* change
+          yield* refreshEligibility(id)
           return yield* get(id)
         })
       )
@@ -127,6 +150,7 @@ export const layer = Layer.effect(
                 ${company.createdAt}, ${company.updatedAt})`)
           yield* writeSkills(company.id, company.skills)
           if (company.provider !== null) yield* writeProvider(company, company.createdAt)
+          yield* refreshEligibility(company.id)
         })),
 
       get,
@@ -178,29 +202,41 @@ export const layer = Layer.effect(
 
       setProvider: (id, provider, now) => changeExisting(id, now, writeProvider({ id, provider }, now)),
 
-      findMatchCandidates: (skills, exclude) =>
-        skills.length === 0 ? Effect.succeed([]) : db.query("companies.matchCandidates", (sql) =>
+      findMatchCandidates: (criteria, exclude, limits) => {
+        const wanted = wantedSkills(criteria)
+        if (wanted.length === 0) return Effect.succeed([])
+        const required = wanted.map((skill) => {
+          const level = criteria.skillLevels[skill]
+          return level === undefined ? null : levelRank(level)
+        })
+        const w = SCORE_HUNDREDTHS
+        // The API.md score in exact hundredths (see SCORE_HUNDREDTHS), so PostgreSQL ranks as rankMatches does.
+        return db.query("companies.matchCandidates", (sql) =>
           sql`
-            select s.company_id, c.name, s.skill, s.level, s.is_primary
-            from company_skills s
-            join companies c on c.id = s.company_id and c.status = 'active'
-            join company_providers p on p.company_id = s.company_id and p.active
-            where s.skill = any(${[...skills]}::text[])
-              and s.company_id is distinct from ${exclude}::uuid`).pipe(
+            with wanted as (select * from unnest(${[...wanted]}::text[], ${required}::int[]) as w (skill, required)),
+            matched as (
+              select s.company_id, s.skill, s.level, s.is_primary, (w.required is not null and s.level_rank > w.required) as above
+              from company_skills s
+              join wanted w on w.skill = s.skill and s.level_rank >= coalesce(w.required, 0)
+              where s.eligible and s.company_id is distinct from ${exclude}::uuid
+            ),
+            ranked as (
+              select company_id,
+                (${2 * w.skillMatch}::int * count(*) + ${wanted.length}::int) / ${2 * wanted.length}::int
+                  + ${w.levelAbove}::int * count(*) filter (where above)
+                  + case when bool_or(is_primary) then ${w.primarySkill}::int else 0 end
+                  + ${w.activeProvider}::int as score
+              from matched
+              group by company_id
+              order by score desc, company_id
+              limit ${limits.maxRoutings}
+            )
+            select m.company_id, c.name, m.skill, m.level, m.is_primary
+            from ranked r join matched m on m.company_id = r.company_id join companies c on c.id = r.company_id`).pipe(
             Effect.flatMap(decodeCandidates),
-            Effect.map((rows) => {
-              const byCompany = new Map<CompanyId, { companyId: CompanyId; companyName: string; skills: Array<CompanySkill> }>()
-              for (const row of rows) {
-                let candidate = byCompany.get(row.company_id)
-                if (candidate === undefined) {
-                  candidate = { companyId: row.company_id, companyName: row.name, skills: [] }
-                  byCompany.set(row.company_id, candidate)
-                }
-                candidate.skills.push({ skill: row.skill, level: row.level, primary: row.is_primary })
-              }
-              return Array.from(byCompany.values(), (c): MatchCandidate => ({ ...c, hasActiveProvider: true }))
-            })
+            Effect.map(groupCandidates)
           )
+      }
     })
   })
 )
