@@ -159,11 +159,32 @@ export const repositoryContract = <E>(name: string, repositories: Layer.Layer<Re
           { requiredSkills: [], skillLevels: {}, category: c }
         ]
         for (const criteria of cases) {
-          for (const limits of [{ maxRoutings: 3, minScore: 1 }, { maxRoutings: 7, minScore: 2.5 }]) {
+          for (const maxRoutings of [1, 2, 3, 5, 8]) {
+            const limits = { maxRoutings, minScore: maxRoutings === 5 ? 2.5 : 1 }
             const found = yield* repo.findMatchCandidates(criteria, null, limits)
             expect(rankMatches(criteria, found, limits)).toEqual(rankMatches(criteria, eligible, limits))
           }
         }
+      }))
+
+    it.effect("match candidates count the level bonus and the primary bonus before the company id", () =>
+      Effect.gen(function*() {
+        const repo = yield* CompanyRepo
+        const [a, b] = [uniqueSkill("a"), uniqueSkill("b")]
+        const idFrom = (prefix: string) => CompanyId.make(`${prefix}-4fff-8fff-${uuid().slice(-12)}`)
+        const low = (n: number) => idFrom(`0000000${n}-0000`)
+        const aboveLevel = makeCompany({ id: idFrom("ffffffff-ffff"), skills: [skill(a, "expert"), skill(b, "intermediate")] })
+        const withPrimary = makeCompany({ id: idFrom("fffffffe-ffff"), skills: [skill(a, "basic", true), skill(b, "basic")] })
+        const plain = [1, 2, 3].map((n) => makeCompany({ id: low(n), skills: [skill(a, "basic"), skill(b, "basic")] }))
+        yield* Effect.forEach([aboveLevel, withPrimary, ...plain], repo.insert)
+        const criteria = criteriaFor([a, b], { [a]: "basic", [b]: "basic" })
+        const top = (maxRoutings: number) =>
+          repo.findMatchCandidates(criteria, null, { maxRoutings, minScore: 0 }).pipe(
+            Effect.map((found) => rankMatches(criteria, found, { maxRoutings, minScore: 0 }).map((m) => [m.companyId, m.score]))
+          )
+        expect(yield* top(1)).toEqual([[withPrimary.id, 4.8]])
+        expect(yield* top(2)).toEqual([[withPrimary.id, 4.8], [aboveLevel.id, 4.3]])
+        expect(yield* top(3)).toEqual([[withPrimary.id, 4.8], [aboveLevel.id, 4.3], [plain[0]!.id, 3.3]])
       }))
 
     it.effect("technicians read back as written", () =>
