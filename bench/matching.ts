@@ -76,7 +76,8 @@ try {
         skill: skillName(s),
         level: pick(LEVELS),
         is_primary: position === 0,
-        position
+        position,
+        eligible: true
       }))
     })
     const providers = companies.map((c) => ({

@@ -4,6 +4,7 @@ import { type OutboxEvent, RoutingCreated } from "../src/domain/events.ts"
 import { canonicalJson, sha256Hex } from "../src/domain/hash.ts"
 import { type CompanyId, EventId, JobId, newId, RoutingId, type TechnicianId } from "../src/domain/ids.ts"
 import { type Address, type Homeowner, initialJobStatus, Job, type MatchCriteria, type Priority, type Routing } from "../src/domain/job.ts"
+import type { Match } from "../src/domain/matching.ts"
 import { idempotencyScope } from "../src/domain/principal.ts"
 import { now } from "../src/domain/time.ts"
 import { CompanyRepo, TechnicianRepo } from "../src/services/Companies.ts"
@@ -58,10 +59,8 @@ const checkReferences = Effect.fn("Jobs.checkReferences")(function*(input: NewJo
   }
 })
 
-/** Matches the job and writes it with its routings and one `routing.created` outbox event per routing. */
-const matchAndWrite = Effect.fn("Jobs.matchAndWrite")(function*(input: NewJob) {
-  yield* checkReferences(input)
-  const matches = yield* findMatches(input, input.createdByCompanyId)
+/** Writes the job with its routings and one `routing.created` outbox event per routing. */
+const writeJob = Effect.fn("Jobs.write")(function*(input: NewJob, matches: ReadonlyArray<Match>) {
   const at = yield* now
   const jobId = yield* newId(JobId)
   const routings = yield* Effect.forEach(matches, (match) =>
@@ -129,6 +128,11 @@ export const createJob = Effect.fn("Jobs.create")(function*(input: NewJob, idemp
   const scope = idempotencyScope(principal)
   const requestHash = idempotencyKey === null ? null : yield* sha256Hex(canonicalJson(input))
 
+  // Reads first, side by side and outside the transaction, so it holds its connection only for the writes.
+  const [, matches] = yield* Effect.all(
+    [checkReferences(input), findMatches(input, input.createdByCompanyId)],
+    { concurrency: "unbounded" }
+  )
   const created = yield* transactions.run(Effect.gen(function*() {
     if (idempotencyKey !== null && requestHash !== null) {
       const at = yield* now
@@ -146,7 +150,7 @@ export const createJob = Effect.fn("Jobs.create")(function*(input: NewJob, idemp
         return { job: yield* Effect.orDie(decodeJob(outcome.response)), replayed: true } satisfies CreatedJob
       }
     }
-    const job = yield* matchAndWrite(input)
+    const job = yield* writeJob(input, matches)
     if (idempotencyKey !== null) yield* idempotency.complete(scope, idempotencyKey, yield* Effect.orDie(encodeJob(job)))
     return { job, replayed: false } satisfies CreatedJob
   }))

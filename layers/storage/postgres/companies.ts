@@ -214,25 +214,23 @@ export const layer = Layer.effect(
         return db.query("companies.matchCandidates", (sql) =>
           sql`
             with wanted as (select * from unnest(${[...wanted]}::text[], ${required}::int[]) as w (skill, required)),
-            matched as (
-              select s.company_id, s.skill, s.level, s.is_primary, (w.required is not null and s.level_rank > w.required) as above
+            ranked as (
+              select s.company_id,
+                (${2 * w.skillMatch} * count(*) + ${wanted.length}) / ${2 * wanted.length}
+                  + ${w.levelAbove} * count(*) filter (where w.required is not null and s.level_rank > w.required)
+                  + case when bool_or(s.is_primary) then ${w.primarySkill} else 0 end
+                  + ${w.activeProvider} as score
               from company_skills s
               join wanted w on w.skill = s.skill and s.level_rank >= coalesce(w.required, 0)
               where s.eligible and s.company_id is distinct from ${exclude}::uuid
-            ),
-            ranked as (
-              select company_id,
-                (${2 * w.skillMatch}::int * count(*) + ${wanted.length}::int) / ${2 * wanted.length}::int
-                  + ${w.levelAbove}::int * count(*) filter (where above)
-                  + case when bool_or(is_primary) then ${w.primarySkill}::int else 0 end
-                  + ${w.activeProvider}::int as score
-              from matched
-              group by company_id
-              order by score desc, company_id
+              group by s.company_id
+              order by score desc, s.company_id
               limit ${limits.maxRoutings}
             )
-            select m.company_id, c.name, m.skill, m.level, m.is_primary
-            from ranked r join matched m on m.company_id = r.company_id join companies c on c.id = r.company_id`).pipe(
+            select s.company_id, c.name, s.skill, s.level, s.is_primary
+            from ranked r
+            join companies c on c.id = r.company_id
+            join company_skills s on s.company_id = r.company_id and s.skill = any(${[...wanted]}::text[])`).pipe(
             Effect.flatMap(decodeCandidates),
             Effect.map(groupCandidates)
           )

@@ -102,48 +102,40 @@ export const layer = Layer.effect(
     const toJobs = (rows: ReadonlyArray<unknown>) => decode(rows).pipe(Effect.map((jobs) => jobs.map(toJob)))
 
     return JobRepo.of({
-      insert: (job) =>
-        db.transaction(Effect.gen(function*() {
-          yield* db.query("jobs.insert", (sql) =>
-            sql`
+      insert: (job) => {
+        const routings = job.routings.map((r, position) => ({
+          id: r.id,
+          company_id_received: r.companyId,
+          position,
+          score: r.score,
+          matched_skills: [...r.matchedSkills],
+          reason: r.reason,
+          sync_status: r.syncStatus,
+          attempts: r.attempts,
+          created_at: r.createdAt,
+          updated_at: r.updatedAt
+        }))
+        // One statement for the job and its routings: one round trip, and atomic on its own.
+        return db.query("jobs.insert", (sql) =>
+          sql`
+            with job as (
               insert into jobs (id, summary, address, homeowner, category, required_skills, skill_levels, priority, status,
                 matching_score, created_by_company_id, created_by_technician_id, created_at, updated_at)
               values (${job.id}, ${job.summary}, ${sql.json(job.address as never)}, ${sql.json(job.homeowner as never)},
                 ${job.category}, ${[...job.requiredSkills]}::text[], ${sql.json(job.skillLevels as never)},
                 ${job.priority}, ${job.status}, ${job.matchingScore}, ${job.createdByCompanyId},
-                ${job.createdByTechnicianId}, ${job.createdAt}, ${job.updatedAt})`)
-          if (job.routings.length === 0) return
-          const rows = job.routings.map((r, position) => ({
-            id: r.id,
-            job_id: r.jobId,
-            company_id_received: r.companyId,
-            position,
-            score: r.score,
-            matched_skills: [...r.matchedSkills],
-            reason: r.reason,
-            sync_status: r.syncStatus,
-            attempts: r.attempts,
-            created_at: r.createdAt,
-            updated_at: r.updatedAt
-          }))
-          yield* db.query("routings.insert", (sql) =>
-            sql`insert into job_routings ${
-              sql(
-                rows,
-                "id",
-                "job_id",
-                "company_id_received",
-                "position",
-                "score",
-                "matched_skills",
-                "reason",
-                "sync_status",
-                "attempts",
-                "created_at",
-                "updated_at"
-              )
-            }`)
-        })),
+                ${job.createdByTechnicianId}, ${job.createdAt}, ${job.updatedAt})
+              returning id
+            )
+            insert into job_routings (id, job_id, company_id_received, position, score, matched_skills, reason, sync_status,
+              attempts, created_at, updated_at)
+            select r.id, job.id, r.company_id_received, r.position, r.score, r.matched_skills, r.reason, r.sync_status,
+              r.attempts, r.created_at, r.updated_at
+            from job, jsonb_to_recordset(${sql.json(routings as never)}) as r (
+              id uuid, company_id_received uuid, position smallint, score double precision, matched_skills text[],
+              reason text, sync_status text, attempts integer, created_at timestamptz, updated_at timestamptz
+            )`).pipe(Effect.asVoid)
+      },
 
       get: (id) =>
         db.query("jobs.get", (sql) => sql`${selectJobs(sql)} where j.id = ${id}`).pipe(
