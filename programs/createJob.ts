@@ -128,11 +128,9 @@ export const createJob = Effect.fn("Jobs.create")(function*(input: NewJob, idemp
   const scope = idempotencyScope(principal)
   const requestHash = idempotencyKey === null ? null : yield* sha256Hex(canonicalJson(input))
 
-  // Reads first, side by side and outside the transaction, so it holds its connection only for the writes.
-  const [, matches] = yield* Effect.all(
-    [checkReferences(input), findMatches(input, input.createdByCompanyId)],
-    { concurrency: "unbounded" }
-  )
+  // Reads first, outside the transaction, so that it holds its connection only for the writes.
+  yield* checkReferences(input)
+  const matches = yield* findMatches(input, input.createdByCompanyId)
   const created = yield* transactions.run(Effect.gen(function*() {
     if (idempotencyKey !== null && requestHash !== null) {
       const at = yield* now

@@ -8,8 +8,13 @@ export type Row = Record<string, unknown>
 /** The connection of the transaction the current fiber runs in, if any. */
 const currentTransaction = FiberRef.unsafeMake<Sql | null>(null)
 
-/** Error codes that mean the database could not be reached, as opposed to a query that is wrong. */
+/**
+ * Error codes that mean the database could not be reached or did not finish, as opposed to a query that is wrong.
+ * 57014 (query canceled) is here because cancellation goes by server process: a cancel sent as a query finishes can
+ * hit the next query on that connection, which then deserves a retry, not a 500.
+ */
 const unreachableCodes = new Set([
+  "57014",
   "ECONNREFUSED",
   "ECONNRESET",
   "ETIMEDOUT",

@@ -22,6 +22,6 @@ export const requireApiKey = (runPublic: RunPublic): MiddlewareHandler<ApiEnv> =
       "WWW-Authenticate": "Bearer"
     })
   }
-  c.set("principal", await runPublic(c, authenticate(key)))
+  c.set("principal", await runPublic(authenticate(key)))
   return next()
 }

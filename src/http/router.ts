@@ -37,16 +37,18 @@ export interface ApiEnv {
 export type Run = <A, E>(c: Context<ApiEnv>, program: Effect.Effect<A, E, ApiServices | CurrentPrincipal>) => Promise<A>
 
 /** Runs a program that needs no caller (authentication, health). */
-export type RunPublic = <A, E>(c: Context, program: Effect.Effect<A, E, ApiServices>) => Promise<A>
+export type RunPublic = <A, E>(program: Effect.Effect<A, E, ApiServices>) => Promise<A>
 
 export const makeRunners = (runtime: Runtime.Runtime<ApiServices>) => {
   const runExit = Runtime.runPromiseExit(runtime)
-  const runPublic: RunPublic = async (c, program) => {
-    const exit = await runExit(program, { signal: c.req.raw.signal })
+  const runPublic: RunPublic = async (program) => {
+    // Not interrupted when the client goes away: a request runs to its end, so its transaction commits or rolls back
+    // on its own terms.
+    const exit = await runExit(program)
     if (Exit.isSuccess(exit)) return exit.value
     throw new ProgramFailure(exit.cause)
   }
-  const run: Run = (c, program) => runPublic(c, Effect.provideService(program, CurrentPrincipal, c.get("principal")))
+  const run: Run = (c, program) => runPublic(Effect.provideService(program, CurrentPrincipal, c.get("principal")))
   return { run, runPublic }
 }
 

@@ -40,7 +40,7 @@ export const healthRoutes = (runPublic: RunPublic) => {
       }
     }),
     async (c) => {
-      const components = await runPublic(c, checkHealth())
+      const components = await runPublic(checkHealth())
       const down = components.filter((x) => x.status === "down")
       if (down.length > 0) {
         c.header("Retry-After", String(RETRY_AFTER_SECONDS))
@@ -66,7 +66,7 @@ export const healthRoutes = (runPublic: RunPublic) => {
       responses: { 200: { description: "Status of each component", content: { "application/json": { schema: Detailed } } } }
     }),
     async (c) => {
-      const components = await runPublic(c, checkHealth())
+      const components = await runPublic(checkHealth())
       const status = components.every((x) => x.status === "ok") ? "ok" as const : "degraded" as const
       return c.json({ status, components: components.map(componentView) }, 200)
     }

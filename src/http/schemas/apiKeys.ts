@@ -1,11 +1,11 @@
 import { z } from "@hono/zod-openapi"
 import { CompanyId } from "../../domain/ids.ts"
-import { idOf, Timestamp } from "./common.ts"
+import { idOf, text, Timestamp } from "./common.ts"
 
 export const CreateApiKeyBody = z.strictObject({
   role: z.enum(["admin", "company"]).default("company"),
   company_id: idOf(CompanyId).optional(),
-  name: z.string().trim().min(1).max(200).optional()
+  name: text(200).optional()
 }).superRefine((body, ctx) => {
   if (body.role === "company" && body.company_id === undefined) {
     ctx.addIssue({ code: "custom", path: ["company_id"], message: "a company key needs company_id" })

@@ -32,6 +32,19 @@ export const errorResponses = <const S extends ReadonlyArray<ErrorStatus>>(...st
     content: { "application/json": { schema: ErrorBody } }
   }])) as { [K in S[number]]: { description: string; content: { "application/json": { schema: typeof ErrorBody } } } }
 
+const unpairedSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+
+/** Text PostgreSQL can store (in text and in jsonb): no NUL character and no unpaired surrogate. */
+export const isStorable = (value: string): boolean => !value.includes("\u0000") && !unpairedSurrogate.test(value)
+
+/** Trimmed, non-empty text of at most `max` characters that PostgreSQL can store. */
+export const text = (max: number) =>
+  z.string().trim().min(1).max(max).refine(isStorable, "must not contain NUL characters or unpaired surrogates")
+
+/** Any text of at most `max` characters that PostgreSQL can store (kept as sent). */
+export const rawText = (max: number) =>
+  z.string().max(max).refine(isStorable, "must not contain NUL characters or unpaired surrogates")
+
 /** Parses a string into a domain type with that type's own Schema, so each rule is written once. */
 const parsedBy = <A>(schema: Schema.Schema<A, string>, message: string) => (text: string, ctx: z.RefinementCtx): A => {
   const parsed = Schema.decodeUnknownOption(schema)(text)

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi"
-import { SkillLevelInput, SkillNameInput, Timestamp } from "./common.ts"
+import { rawText, SkillLevelInput, SkillNameInput, text, Timestamp } from "./common.ts"
 
 export const CompanyStatusInput = z.enum(["active", "inactive", "suspended"])
 export const ProviderTypeInput = z.enum(["servicetitan", "housecallpro", "jobber", "mock"])
@@ -20,21 +20,21 @@ export const SkillListInput = z.array(SkillInput).max(MAX_SKILLS).superRefine((s
   })
 })
 
-const ConfigValue = z.union([z.string().max(2048), z.number(), z.boolean(), z.null()])
+const ConfigValue = z.union([rawText(2048), z.number(), z.boolean(), z.null()])
 
 export const ProviderInput = z.strictObject({
   type: ProviderTypeInput,
-  config: z.record(z.string().min(1).max(64), ConfigValue)
+  config: z.record(text(64), ConfigValue)
     .refine((c) => Object.keys(c).length <= 32, "at most 32 config entries")
     .default({}),
-  credentials: z.record(z.string().min(1).max(64), z.string().max(8192))
+  credentials: z.record(text(64), rawText(8192))
     .refine((c) => Object.keys(c).length <= 16, "at most 16 credentials")
     .optional()
     .openapi({ description: "Write-only: stored encrypted, never returned. Omitted on PUT: keep the stored ones." }),
   active: z.boolean().default(true)
 }).openapi("ProviderInput")
 
-const Name = z.string().trim().min(1).max(200)
+const Name = text(200)
 const RateLimit = z.number().int().min(1).max(100_000)
 
 export const CreateCompanyBody = z.strictObject({

@@ -1,22 +1,20 @@
 import { z } from "@hono/zod-openapi"
 import { CompanyId, TechnicianId } from "../../domain/ids.ts"
-import { idOf, SkillLevelInput, SkillNameInput, Timestamp } from "./common.ts"
+import { idOf, SkillLevelInput, SkillNameInput, text, Timestamp } from "./common.ts"
 
 const MAX_REQUIRED_SKILLS = 20
 
-const Text = (max: number) => z.string().trim().min(1).max(max)
-
 export const AddressInput = z.strictObject({
-  street: Text(200),
-  unit: Text(50).optional(),
-  city: Text(100),
-  state: Text(50),
-  zip_code: Text(20)
+  street: text(200),
+  unit: text(50).optional(),
+  city: text(100),
+  state: text(50),
+  zip_code: text(20)
 })
 
 export const HomeownerInput = z.strictObject({
-  name: Text(200),
-  phone: Text(40).optional(),
+  name: text(200),
+  phone: text(40).optional(),
   email: z.email().max(254).optional()
 })
 
@@ -50,7 +48,7 @@ const checkMatchFields = (body: MatchFields, ctx: z.RefinementCtx) => {
 export const PriorityInput = z.enum(["low", "normal", "high", "urgent"])
 
 export const CreateJobBody = z.strictObject({
-  summary: Text(2000),
+  summary: text(2000),
   address: AddressInput,
   homeowner: HomeownerInput,
   created_by_company_id: idOf(CompanyId),
