@@ -143,10 +143,3 @@ create table idempotency_keys (
   primary key (scope, key)
 );
 create index idempotency_keys_created_idx on idempotency_keys (created_at);
-
--- Small facts the service keeps about itself (e.g. that the demo was seeded).
-create table service_settings (
-  key text primary key,
-  value jsonb not null,
-  updated_at timestamptz not null default now()
-);
