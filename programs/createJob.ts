@@ -3,7 +3,7 @@ import { Conflict, InvalidReference } from "../src/domain/errors.ts"
 import { type OutboxEvent, RoutingCreated } from "../src/domain/events.ts"
 import { canonicalJson, sha256Hex } from "../src/domain/hash.ts"
 import { type CompanyId, EventId, JobId, newId, RoutingId, type TechnicianId } from "../src/domain/ids.ts"
-import { type Address, type Homeowner, initialJobStatus, Job, type MatchCriteria, type Priority, type Routing } from "../src/domain/job.ts"
+import { type Address, type Homeowner, initialJobStatus, Job, type MatchCriteria, pendingRouting, type Priority } from "../src/domain/job.ts"
 import type { Match } from "../src/domain/matching.ts"
 import { idempotencyScope } from "../src/domain/principal.ts"
 import { now } from "../src/domain/time.ts"
@@ -64,24 +64,7 @@ const writeJob = Effect.fn("Jobs.write")(function*(input: NewJob, matches: Reado
   const at = yield* now
   const jobId = yield* newId(JobId)
   const routings = yield* Effect.forEach(matches, (match) =>
-    Effect.map(newId(RoutingId), (id): Routing => ({
-      id,
-      jobId,
-      companyId: match.companyId,
-      score: match.score,
-      matchedSkills: match.matchedSkills,
-      reason: match.reason,
-      syncStatus: "pending",
-      externalId: null,
-      externalStatus: null,
-      attempts: 0,
-      lastError: null,
-      revenue: null,
-      syncedAt: null,
-      completedAt: null,
-      createdAt: at,
-      updatedAt: at
-    })))
+    Effect.map(newId(RoutingId), (id) => pendingRouting({ id, jobId }, match, at)))
   const job: Job = {
     id: jobId,
     summary: input.summary,
@@ -126,18 +109,17 @@ export const createJob = Effect.fn("Jobs.create")(function*(input: NewJob, idemp
   const idempotency = yield* IdempotencyRepo
   const { ttl } = yield* IdempotencySettings
   const scope = idempotencyScope(principal)
-  const requestHash = idempotencyKey === null ? null : yield* sha256Hex(canonicalJson(input))
+  const claim = idempotencyKey === null ? null : { key: idempotencyKey, requestHash: yield* sha256Hex(canonicalJson(input)) }
 
   // Reads first, outside the transaction, so that it holds its connection only for the writes.
   yield* checkReferences(input)
   const matches = yield* findMatches(input, input.createdByCompanyId)
   const created = yield* transactions.run(Effect.gen(function*() {
-    if (idempotencyKey !== null && requestHash !== null) {
+    if (claim !== null) {
       const at = yield* now
       const outcome = yield* idempotency.claim({
+        ...claim,
         scope,
-        key: idempotencyKey,
-        requestHash,
         now: at,
         expiresBefore: new Date(at.getTime() - Duration.toMillis(ttl))
       })
@@ -149,7 +131,7 @@ export const createJob = Effect.fn("Jobs.create")(function*(input: NewJob, idemp
       }
     }
     const job = yield* writeJob(input, matches)
-    if (idempotencyKey !== null) yield* idempotency.complete(scope, idempotencyKey, yield* Effect.orDie(encodeJob(job)))
+    if (claim !== null) yield* idempotency.complete(scope, claim.key, yield* Effect.orDie(encodeJob(job)))
     return { job, replayed: false } satisfies CreatedJob
   }))
   if (!created.replayed) {

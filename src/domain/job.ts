@@ -76,6 +76,29 @@ export const Job = Schema.Struct({
 })
 export type Job = typeof Job.Type
 
+/** A routing just made for a match, waiting to be delivered. */
+export const pendingRouting = (
+  ids: { readonly id: RoutingId; readonly jobId: JobId },
+  match: { readonly companyId: CompanyId; readonly score: number; readonly matchedSkills: ReadonlyArray<string>; readonly reason: string },
+  at: Date
+): Routing => ({
+  ...ids,
+  companyId: match.companyId,
+  score: match.score,
+  matchedSkills: match.matchedSkills,
+  reason: match.reason,
+  syncStatus: "pending",
+  externalId: null,
+  externalStatus: null,
+  attempts: 0,
+  lastError: null,
+  revenue: null,
+  syncedAt: null,
+  completedAt: null,
+  createdAt: at,
+  updatedAt: at
+})
+
 /** A job's status right after matching. */
 export const initialJobStatus = (routingCount: number): JobStatus => (routingCount > 0 ? "pending" : "unmatched")
 

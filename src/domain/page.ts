@@ -1,7 +1,11 @@
 import { Option, Schema } from "effect"
+import { isStorableDate } from "./time.ts"
 
 /** Where a newest-first page ends: the last item's creation time and id. */
-export const PageCursor = Schema.Struct({ createdAt: Schema.Date, id: Schema.UUID })
+export const PageCursor = Schema.Struct({
+  createdAt: Schema.Date.pipe(Schema.filter(isStorableDate, { message: () => "date out of range" })),
+  id: Schema.UUID
+})
 export type PageCursor = typeof PageCursor.Type
 
 const CursorFromString = Schema.compose(Schema.StringFromBase64Url, Schema.parseJson(PageCursor))

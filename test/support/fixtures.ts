@@ -1,6 +1,6 @@
 import type { Company } from "../../src/domain/company.ts"
 import { CompanyId, JobId, RoutingId, TechnicianId } from "../../src/domain/ids.ts"
-import type { Job, Routing } from "../../src/domain/job.ts"
+import { type Job, pendingRouting, type Routing } from "../../src/domain/job.ts"
 import { type CompanySkill, SkillName } from "../../src/domain/skills.ts"
 
 export const uuid = () => crypto.randomUUID()
@@ -37,22 +37,7 @@ export const makeTechnician = (companyId: CompanyId) => ({
 })
 
 export const makeRouting = (jobId: JobId, companyId: CompanyId, overrides: Partial<Routing> = {}): Routing => ({
-  id: RoutingId.make(uuid()),
-  jobId,
-  companyId,
-  score: 4.8,
-  matchedSkills: ["plumbing"],
-  reason: "matched",
-  syncStatus: "pending",
-  externalId: null,
-  externalStatus: null,
-  attempts: 0,
-  lastError: null,
-  revenue: null,
-  syncedAt: null,
-  completedAt: null,
-  createdAt: at(0),
-  updatedAt: at(0),
+  ...pendingRouting({ id: RoutingId.make(uuid()), jobId }, { companyId, score: 4.8, matchedSkills: ["plumbing"], reason: "matched" }, at(0)),
   ...overrides
 })
 

@@ -77,7 +77,7 @@ export const jobRoutes = (run: Run) => {
       const page = await run(c, listJobs({
         status: q.status ?? null,
         companyId: q.company_id ?? null,
-        createdAfter: q.created_after === undefined ? null : new Date(q.created_after),
+        createdAfter: q.created_after ?? null,
         limit: q.limit,
         after: q.cursor ?? null
       }))
