@@ -34,7 +34,7 @@ const inTransaction = FiberRef.unsafeMake(false)
  * Transactions over the memory store: one at a time, and a failed one puts back the state it started from. A write made
  * outside any transaction while one is open is undone with it; the memory layers serve tests and do not do that.
  */
-const transactions = Layer.effect(
+export const layerTransactions = Layer.effect(
   Transactions,
   Effect.gen(function*() {
     const store = yield* MemoryStore
@@ -56,8 +56,6 @@ const transactions = Layer.effect(
 )
 
 export const layerStore = Layer.sync(MemoryStore, () => ({ state: emptyState() }))
-
-export const layerTransactions = transactions
 
 /** Newest first, as the PostgreSQL repositories order pages. */
 export const newestFirst = <A extends { readonly createdAt: Date; readonly id: string }>(a: A, b: A): number =>
