@@ -22,6 +22,7 @@ export interface NewCompany {
   readonly name: string
   readonly status: CompanyStatus
   readonly rateLimitPerMinute: number
+  readonly deliveryConcurrency: number
   readonly skills: ReadonlyArray<CompanySkill>
   readonly provider: ProviderInput | null
 }
@@ -55,6 +56,8 @@ export const createCompany = Effect.fn("Companies.create")(function*(input: NewC
     name: input.name,
     status: input.status,
     rateLimitPerMinute: input.rateLimitPerMinute,
+    deliveryConcurrency: input.deliveryConcurrency,
+    deliveryPaused: false,
     skills: input.skills,
     provider: input.provider === null ? null : yield* toAssociation(id, input.provider, null),
     createdAt: at,

@@ -1,5 +1,6 @@
 import { Duration, Effect, Either } from "effect"
-import { HealthProbes } from "../src/services/Health.ts"
+import { Broker } from "../src/services/Broker.ts"
+import { type HealthProbe, HealthProbes } from "../src/services/Health.ts"
 
 export interface ComponentHealth {
   readonly name: string
@@ -32,3 +33,9 @@ export const checkHealth = Effect.fn("Health.check")(function*() {
       }))
     ), { concurrency: "unbounded" })
 })
+
+/** Readiness depends on the broker answering a ping. */
+export const brokerProbe: Effect.Effect<HealthProbe, never, Broker> = Effect.map(Broker, (broker) => ({
+  name: "broker",
+  check: broker.ping
+}))

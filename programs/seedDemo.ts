@@ -34,7 +34,7 @@ export const seedDemo = Effect.fn("Demo.seed")(function*() {
   if ((yield* companies.list({ status: null, skill: null, limit: 1, after: null })).length > 0) return null
   const seeded = yield* (yield* Transactions).run(Effect.gen(function*() {
     const created = yield* Effect.forEach(demoCompanies, (c) =>
-      createCompany({ ...c, status: "active", rateLimitPerMinute: 50, provider: mockProvider }))
+      createCompany({ ...c, status: "active", rateLimitPerMinute: 50, deliveryConcurrency: 1, provider: mockProvider }))
     const creator = created[0]!
     const technician = yield* addTechnician(creator.id, "Alex Rivera")
     return { creator, technician }

@@ -1,5 +1,6 @@
 import { Config, ConfigError, Duration, Either, LogLevel, Option, Redacted } from "effect"
 import { decodeSecretKey } from "./domain/secretKey.ts"
+import type { DeliveryOptions } from "./services/Settings.ts"
 
 /** Everything the service reads from its environment, validated at start-up. */
 export interface AppConfig {
@@ -17,7 +18,8 @@ export interface AppConfig {
   readonly matchMaxRoutings: number
   readonly matchMinScore: number
   readonly idempotencyTtl: Duration.Duration
-  readonly shutdownTimeout: Duration.Duration
+  readonly natsPrefix: string
+  readonly delivery: DeliveryOptions
   readonly logLevel: LogLevel.LogLevel
   readonly seedDemo: boolean
 }
@@ -123,7 +125,24 @@ const fields = Config.all({
   matchMaxRoutings: integer("MATCH_MAX_ROUTINGS", 3, 1, 50),
   matchMinScore: number("MATCH_MIN_SCORE", 1.0, (n) => n >= 0, "a number, 0 or more"),
   idempotencyTtl: seconds("IDEMPOTENCY_TTL_SECONDS", 24 * 60 * 60),
-  shutdownTimeout: seconds("SHUTDOWN_TIMEOUT_SECONDS", 10),
+  natsPrefix: Config.string("NATS_PREFIX").pipe(
+    Config.mapOrFail((text) =>
+      /^[A-Za-z0-9_-]{1,32}$/.test(text) ? Either.right(text) : invalid("expected 1 to 32 letters, digits, '_' or '-'")
+    ),
+    Config.withDefault("si")
+  ),
+  delivery: Config.all({
+    attempts: integer("DELIVERY_ATTEMPTS", 8, 1, 100),
+    providerTimeout: seconds("PROVIDER_TIMEOUT_SECONDS", 10),
+    retryBase: seconds("RETRY_BASE_SECONDS", 1),
+    retryMaxDelay: seconds("RETRY_MAX_DELAY_SECONDS", 300),
+    circuitThreshold: integer("CIRCUIT_FAILURE_THRESHOLD", 5, 1, 1000),
+    circuitCooldown: seconds("CIRCUIT_COOLDOWN_SECONDS", 30),
+    reconcileAfter: seconds("RECONCILE_AFTER_SECONDS", 60),
+    relayPoll: seconds("RELAY_POLL_SECONDS", 0.25),
+    relayBatch: integer("RELAY_BATCH_SIZE", 100, 1, 1000),
+    shutdownTimeout: seconds("SHUTDOWN_TIMEOUT_SECONDS", 15)
+  }),
   seedDemo: flag("SEED_DEMO")
 }).pipe(Config.map(({ storage, ...rest }): AppConfig => ({ ...storage, ...rest })))
 

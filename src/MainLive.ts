@@ -3,10 +3,19 @@ import { join } from "node:path"
 import { seedDemo } from "../programs/seedDemo.ts"
 import { layer as layerWebCryptoSecrets } from "../layers/secrets/webCrypto.ts"
 import { layer as layerDb } from "../layers/storage/Db.ts"
-import { layerPostgresHealth } from "../layers/storage/health.ts"
+import { postgresProbe } from "../layers/storage/health.ts"
 import { migrate } from "../layers/storage/migrate.ts"
 import { layerPglite } from "../layers/storage/pglite.ts"
 import { layer as layerPostgresRepos } from "../layers/storage/postgres/layer.ts"
+import { layerListen, layerPollOnly } from "../layers/storage/outboxSignal.ts"
+import { layerMemory as layerMemoryBroker } from "../layers/broker/memory.ts"
+import { layer as layerJetStream } from "../layers/broker/jetstream.ts"
+import { layer as layerProviders } from "../layers/providers/registry.ts"
+import { layer as layerWorkerRegistry } from "../layers/workers/registry.ts"
+import { RateLimiter } from "@effect/experimental"
+import { brokerProbe } from "../programs/health.ts"
+import { DeliveryLive } from "./DeliveryLive.ts"
+import { HealthProbes } from "./services/Health.ts"
 import type { AppConfig } from "./Config.ts"
 import { sha256Hex } from "./domain/hash.ts"
 import { newApiKey } from "./domain/apiKey.ts"
@@ -14,7 +23,7 @@ import { generateSecretKey } from "./domain/secretKey.ts"
 import { HttpAddress, layerHttpServer } from "./HttpServer.ts"
 import { readOrCreateKeyFile } from "./keyFiles.ts"
 import { startupConnectRetry } from "./Schedules.ts"
-import { AdminKey, IdempotencySettings, MatchSettings } from "./services/Settings.ts"
+import { AdminKey, BrokerPrefix, DeliverySettings, IdempotencySettings, MatchSettings } from "./services/Settings.ts"
 
 /** PostgreSQL at `DATABASE_URL`, or the embedded PGlite; migrated before anything else may use it. */
 const layerStorage = (config: AppConfig) =>
@@ -48,8 +57,19 @@ const adminKeyOf = (config: AppConfig) =>
 const layerSettings = (config: AppConfig) =>
   Layer.mergeAll(
     Layer.succeed(MatchSettings, { maxRoutings: config.matchMaxRoutings, minScore: config.matchMinScore }),
-    Layer.succeed(IdempotencySettings, { ttl: config.idempotencyTtl })
+    Layer.succeed(IdempotencySettings, { ttl: config.idempotencyTtl }),
+    Layer.succeed(DeliverySettings, config.delivery),
+    Layer.succeed(BrokerPrefix, config.natsPrefix)
   )
+
+/** NATS JetStream at `NATS_URL`, or the in-process broker. */
+const layerBroker = (config: AppConfig) =>
+  Option.match(config.natsUrl, {
+    onNone: () => layerMemoryBroker,
+    onSome: (servers) => layerJetStream({ servers, name: "service-integration" })
+  })
+
+const layerHealth = Layer.effect(HealthProbes, Effect.all([postgresProbe, brokerProbe]))
 
 /** What start-up did that the banner reports. */
 class StartupReport extends Context.Tag("StartupReport")<StartupReport, {
@@ -93,16 +113,25 @@ const printBanner = (config: AppConfig) =>
     ].join("\n"))
   })
 
-/** The whole service for a configuration: storage, programs' services, the HTTP server, and the start-up banner. */
+/**
+ * The whole service for a configuration: storage and broker, the programs' services, delivery in the background, the
+ * HTTP server, and the start-up banner. Built in that order and closed in the reverse one: the server stops taking
+ * requests first, then the actors finish what they hold, then the broker and the database close.
+ */
 export const MainLive = (config: AppConfig) => {
+  const embedded = Option.isNone(config.databaseUrl)
+  const infrastructure = Layer.mergeAll(layerStorage(config), layerBroker(config), layerSettings(config))
   const services = Layer.mergeAll(
     layerPostgresRepos,
-    layerPostgresHealth,
+    layerHealth,
     layerSecrets(config),
-    layerSettings(config)
-  ).pipe(Layer.provideMerge(layerStorage(config)))
-  const startup = layerStartup(config).pipe(Layer.provideMerge(services))
-  const server = layerHttpServer({ port: config.port, host: config.host, shutdownTimeout: config.shutdownTimeout }).pipe(
+    layerWorkerRegistry,
+    RateLimiter.layer.pipe(Layer.provide(RateLimiter.layerStoreMemory)),
+    embedded ? layerPollOnly : layerListen
+  ).pipe(Layer.provideMerge(infrastructure))
+  const delivery = DeliveryLive.pipe(Layer.provide(layerProviders), Layer.provideMerge(services))
+  const startup = layerStartup(config).pipe(Layer.provideMerge(delivery))
+  const server = layerHttpServer({ port: config.port, host: config.host, shutdownTimeout: config.delivery.shutdownTimeout }).pipe(
     Layer.provideMerge(startup)
   )
   return Layer.effectDiscard(printBanner(config)).pipe(Layer.provide(server))

@@ -1,4 +1,4 @@
-import { Schedule } from "effect"
+import { Chunk, Duration, Effect, Option, Schedule } from "effect"
 
 /**
  * While the database is not reachable at start-up (e.g. a container still starting): retry with backoff from 0.2 s,
@@ -8,3 +8,39 @@ export const startupConnectRetry = Schedule.exponential("200 millis").pipe(
   Schedule.union(Schedule.spaced("5 seconds")),
   Schedule.intersect(Schedule.recurs(15))
 )
+
+/** Waits between delivery attempts: from `base`, doubling, ±25 % jitter, capped at `max`. */
+export const redelivery = (base: Duration.Duration, max: Duration.Duration) =>
+  Schedule.exponential(base, 2).pipe(
+    Schedule.jitteredWith({ min: 0.75, max: 1.25 }),
+    Schedule.modifyDelay((_, delay) => Duration.min(delay, max))
+  )
+
+/** Waits before successive half-open probes of an open circuit: from `cooldown`, doubling, capped at 5 minutes. */
+export const circuitCooldown = (cooldown: Duration.Duration) =>
+  Schedule.exponential(cooldown, 2).pipe(Schedule.modifyDelay((_, delay) => Duration.min(delay, Duration.minutes(5))))
+
+/** The outbox relay's look for unpublished events when no notification came. */
+export const relayPoll = (interval: Duration.Duration) => Schedule.spaced(interval)
+
+/** How often the actor supervisor compares the running actors with the companies. */
+export const supervisorRefresh = Schedule.spaced("1 second")
+
+/** How often reconciliation looks for routings that have waited too long. */
+export const reconcileEvery = (reconcileAfter: Duration.Duration) =>
+  Schedule.spaced(Duration.max(Duration.seconds(1), Duration.divide(reconcileAfter, 4).pipe(Option.getOrElse(() => reconcileAfter))))
+
+/** A broker operation that failed (e.g. NATS restarting): retried from 0.5 s, capped at 5 s, until it works. */
+export const brokerRetry = Schedule.exponential("500 millis").pipe(
+  Schedule.modifyDelay((_, delay) => Duration.min(delay, Duration.seconds(5)))
+)
+
+/**
+ * The `n`-th wait of a schedule (n from 1): the delay it would wait after its n-th recurrence. Jitter draws from
+ * `Random`, so `TestRandom` makes it repeatable.
+ */
+export const nthDelay = <Out, R>(schedule: Schedule.Schedule<Out, unknown, R>, n: number) =>
+  Effect.flatMap(
+    Schedule.run(Schedule.delays(schedule), 0, Array.from({ length: Math.max(1, n) }, () => undefined)),
+    (delays) => Effect.succeed(Option.getOrElse(Chunk.last(delays), () => Duration.zero))
+  )

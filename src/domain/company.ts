@@ -30,6 +30,10 @@ export const Company = Schema.Struct({
   name: Schema.String,
   status: CompanyStatus,
   rateLimitPerMinute: Schema.Int,
+  /** Deliveries to this company's provider at once. */
+  deliveryConcurrency: Schema.Int,
+  /** An operator paused delivery to this company. */
+  deliveryPaused: Schema.Boolean,
   skills: Schema.Array(CompanySkill),
   provider: Schema.NullOr(ProviderAssociation),
   createdAt: Schema.DateFromSelf,

@@ -8,6 +8,8 @@ import { apiKeyRoutes } from "./routes/apiKeys.ts"
 import { companyRoutes } from "./routes/companies.ts"
 import { healthRoutes } from "./routes/health.ts"
 import { jobRoutes } from "./routes/jobs.ts"
+import { operationRoutes } from "./routes/operations.ts"
+import { routingRoutes } from "./routes/routings.ts"
 
 /** Request bodies larger than this are refused with 413 before they are read. */
 export const MAX_BODY_BYTES = 64 * 1024
@@ -50,6 +52,8 @@ export const makeApp = Effect.gen(function*() {
   app.route("/", companyRoutes(run))
   app.route("/", jobRoutes(run))
   app.route("/", apiKeyRoutes(run))
+  app.route("/", routingRoutes(run))
+  app.route("/", operationRoutes(run))
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" })
   const document = app.getOpenAPI31Document(openApiInfo)

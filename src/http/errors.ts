@@ -68,6 +68,8 @@ const fromFailure = (error: unknown): ApiError => {
       return new ApiError(403, "forbidden", tagged.message ?? "forbidden")
     case "Conflict":
       return new ApiError(409, "conflict", tagged.message ?? "conflict")
+    case "BrokerError":
+      return unavailable("the message broker is unreachable; retry later")
     case "StorageError":
       return (error as { unavailable: boolean }).unavailable
         ? unavailable("the database is unreachable; retry later")

@@ -10,7 +10,11 @@ import type { IdempotencyRepo } from "../services/Idempotency.ts"
 import type { JobRepo } from "../services/Jobs.ts"
 import type { OutboxRepo } from "../services/Outbox.ts"
 import type { Secrets } from "../services/Secrets.ts"
-import type { AdminKey, IdempotencySettings, MatchSettings } from "../services/Settings.ts"
+import type { Broker } from "../services/Broker.ts"
+import type { MockLeadStore } from "../services/MockLeads.ts"
+import type { RoutingRepo } from "../services/Routings.ts"
+import type { AdminKey, BrokerPrefix, IdempotencySettings, MatchSettings } from "../services/Settings.ts"
+import type { WorkerRegistry } from "../services/Workers.ts"
 import type { Transactions } from "../services/Transactions.ts"
 import { ApiError, ProgramFailure, zodDetails } from "./errors.ts"
 
@@ -18,16 +22,21 @@ import { ApiError, ProgramFailure, zodDetails } from "./errors.ts"
 export type ApiServices =
   | AdminKey
   | ApiKeyRepo
+  | Broker
+  | BrokerPrefix
   | CompanyRepo
   | HealthProbes
   | IdempotencyRepo
   | IdempotencySettings
   | JobRepo
   | MatchSettings
+  | MockLeadStore
   | OutboxRepo
+  | RoutingRepo
   | Secrets
   | TechnicianRepo
   | Transactions
+  | WorkerRegistry
 
 export interface ApiEnv {
   Variables: { principal: Principal }

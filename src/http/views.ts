@@ -1,11 +1,16 @@
 import type { z } from "@hono/zod-openapi"
+import { Option } from "effect"
+import type { DeadLetter } from "../../programs/deadLetters.ts"
 import type { ApiKey } from "../domain/apiKey.ts"
 import type { Company, Technician } from "../domain/company.ts"
 import type { Job, Routing } from "../domain/job.ts"
 import type { Match } from "../domain/matching.ts"
 import type { ApiKeyView } from "./schemas/apiKeys.ts"
 import type { CompanyView, TechnicianView } from "./schemas/companies.ts"
+import type { ConsumerState, StreamState } from "../services/Broker.ts"
+import type { WorkerStatus } from "../services/Workers.ts"
 import type { JobView, MatchView, RoutingView } from "./schemas/jobs.ts"
+import type { DeadLetterView, StreamView, WorkerView } from "./schemas/operations.ts"
 
 /** Domain values as the API shows them: snake_case, RFC 3339 UTC timestamps, secrets never included. */
 const iso = (d: Date): string => d.toISOString()
@@ -16,6 +21,8 @@ export const companyView = (c: Company): z.input<typeof CompanyView> => ({
   name: c.name,
   status: c.status,
   rate_limit_per_minute: c.rateLimitPerMinute,
+  delivery_concurrency: c.deliveryConcurrency,
+  delivery_paused: c.deliveryPaused,
   skills: c.skills.map((s) => ({ skill: s.skill, level: s.level, primary: s.primary })),
   provider: c.provider === null ? null : {
     type: c.provider.type,
@@ -92,4 +99,52 @@ export const apiKeyView = (k: ApiKey): z.input<typeof ApiKeyView> => ({
   name: k.name,
   prefix: k.prefix,
   created_at: iso(k.createdAt)
+})
+
+export const workerView = (
+  entry: { readonly status: WorkerStatus; readonly consumer: Option.Option<ConsumerState> }
+): z.input<typeof WorkerView> => {
+  const { status } = entry
+  const consumer = Option.getOrNull(entry.consumer)
+  return {
+    company_id: status.companyId,
+    state: status.paused || status.rateLimitedUntil !== null ? "paused" : status.inFlight > 0 ? "running" : "idle",
+    consumer: status.consumer,
+    pending: consumer?.pending ?? null,
+    ack_pending: consumer?.ackPending ?? null,
+    redelivered: consumer?.redelivered ?? null,
+    in_flight: status.inFlight,
+    circuit: status.circuit,
+    tokens: status.tokens,
+    rate_limited_until: status.rateLimitedUntil === null ? null : iso(status.rateLimitedUntil),
+    last_error: status.lastError
+  }
+}
+
+export const streamView = (entry: {
+  readonly name: string
+  readonly state: Option.Option<StreamState>
+  readonly consumers: ReadonlyArray<ConsumerState>
+}): z.input<typeof StreamView> => {
+  const state = Option.getOrNull(entry.state)
+  return {
+    name: entry.name,
+    exists: state !== null,
+    subjects: [...(state?.subjects ?? [])],
+    messages: state?.messages ?? 0,
+    bytes: state?.bytes ?? 0,
+    first_seq: state?.firstSequence ?? 0,
+    last_seq: state?.lastSequence ?? 0,
+    consumers: entry.consumers.map((c) => ({ name: c.name, pending: c.pending, ack_pending: c.ackPending, redelivered: c.redelivered }))
+  }
+}
+
+export const deadLetterView = (d: DeadLetter): z.input<typeof DeadLetterView> => ({
+  id: d.id,
+  routing_id: d.routingId,
+  company_id: d.companyId,
+  reason: d.reason,
+  attempts: d.attempts,
+  failed_at: iso(d.failedAt),
+  subject: d.originalSubject
 })

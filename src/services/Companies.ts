@@ -18,6 +18,16 @@ export interface CompanyChanges {
   readonly name?: string
   readonly status?: CompanyStatus
   readonly rateLimitPerMinute?: number
+  readonly deliveryConcurrency?: number
+  readonly deliveryPaused?: boolean
+}
+
+/** A company whose routings are delivered: it has an active provider association. */
+export interface DeliveryTarget {
+  readonly companyId: CompanyId
+  readonly rateLimitPerMinute: number
+  readonly concurrency: number
+  readonly paused: boolean
 }
 
 /** Companies with their skills and provider association. Updates answer the company as it is afterwards, or none when it does not exist. */
@@ -38,6 +48,10 @@ export class CompanyRepo extends Context.Tag("CompanyRepo")<CompanyRepo, {
     provider: ProviderAssociation | null,
     now: Date
   ) => Effect.Effect<Option.Option<Company>, StorageError>
+  /** The companies with an active provider association, whose routings are to be delivered. */
+  readonly deliveryTargets: Effect.Effect<ReadonlyArray<DeliveryTarget>, StorageError>
+  /** Changes whenever a company or its provider changes: a cheap way to know `deliveryTargets` must be read again. */
+  readonly version: Effect.Effect<string, StorageError>
   /**
    * Eligible companies (status `active`, an active provider, not `exclude`) having any skill the job wants, each with
    * only those of its skills. They include the `limits.maxRoutings` best by the API.md score at or above

@@ -11,3 +11,29 @@ export class IdempotencySettings extends Context.Tag("IdempotencySettings")<Idem
 
 /** The SHA-256 of the admin key from configuration, when one is set. */
 export class AdminKey extends Context.Tag("AdminKey")<AdminKey, { readonly hash: string | null }>() {}
+
+/** How routings are delivered to providers. */
+export interface DeliveryOptions {
+  /** Provider calls per routing before it is `failed`. */
+  readonly attempts: number
+  /** A provider call that takes longer has an unknown outcome. */
+  readonly providerTimeout: Duration.Duration
+  /** First wait before a retry; each next one doubles (±25 %), up to `retryMaxDelay`. */
+  readonly retryBase: Duration.Duration
+  readonly retryMaxDelay: Duration.Duration
+  /** Consecutive failures that open a company's circuit, and the first wait before a half-open probe. */
+  readonly circuitThreshold: number
+  readonly circuitCooldown: Duration.Duration
+  /** A routing waiting this long with no message in its company's queue is queued again. */
+  readonly reconcileAfter: Duration.Duration
+  /** How often the outbox relay looks for events when no notification wakes it. */
+  readonly relayPoll: Duration.Duration
+  readonly relayBatch: number
+  /** How long shutdown lets deliveries in flight finish. */
+  readonly shutdownTimeout: Duration.Duration
+}
+
+export class DeliverySettings extends Context.Tag("DeliverySettings")<DeliverySettings, DeliveryOptions>() {}
+
+/** The prefix of every stream, subject and consumer name the service owns. */
+export class BrokerPrefix extends Context.Tag("BrokerPrefix")<BrokerPrefix, string>() {}

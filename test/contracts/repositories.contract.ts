@@ -9,11 +9,22 @@ import { ApiKeyRepo } from "../../src/services/ApiKeys.ts"
 import { CompanyRepo, TechnicianRepo } from "../../src/services/Companies.ts"
 import { IdempotencyRepo } from "../../src/services/Idempotency.ts"
 import { JobRepo } from "../../src/services/Jobs.ts"
+import { MockLeadStore } from "../../src/services/MockLeads.ts"
 import { OutboxRepo } from "../../src/services/Outbox.ts"
+import { RoutingRepo } from "../../src/services/Routings.ts"
 import { Transactions } from "../../src/services/Transactions.ts"
 import { at, makeCompany, makeJob, makeTechnician, skill, uniqueSkill, uuid } from "../support/fixtures.ts"
 
-export type Repositories = CompanyRepo | TechnicianRepo | ApiKeyRepo | JobRepo | OutboxRepo | IdempotencyRepo | Transactions
+export type Repositories =
+  | CompanyRepo
+  | TechnicianRepo
+  | ApiKeyRepo
+  | JobRepo
+  | OutboxRepo
+  | IdempotencyRepo
+  | RoutingRepo
+  | MockLeadStore
+  | Transactions
 
 const sealed = { keyId: "k1", data: "c2VhbGVk" }
 
@@ -323,5 +334,139 @@ export const repositoryContract = <E>(name: string, repositories: Layer.Layer<Re
         expect(result).toBe("boom")
         expect(yield* companies.exists(dropped.id)).toBe(false)
         expect(Option.getOrThrow(yield* companies.get(kept.id)).name).toBe(kept.name)
+      }))
+    it.effect("companies with an active provider are delivery targets, and the version moves with every change", () =>
+      Effect.gen(function*() {
+        const repo = yield* CompanyRepo
+        const target = makeCompany({ rateLimitPerMinute: 7, deliveryConcurrency: 3 })
+        const noProvider = makeCompany({ provider: null })
+        const before = yield* repo.version
+        yield* Effect.forEach([target, noProvider], repo.insert)
+        const afterInsert = yield* repo.version
+        expect(afterInsert).not.toBe(before)
+        const targets = new Map((yield* repo.deliveryTargets).map((t) => [t.companyId, t]))
+        expect(targets.get(target.id)).toEqual({ companyId: target.id, rateLimitPerMinute: 7, concurrency: 3, paused: false })
+        expect(targets.has(noProvider.id)).toBe(false)
+        yield* repo.update(target.id, { deliveryPaused: true }, at(60_000))
+        expect(yield* repo.version).not.toBe(afterInsert)
+        expect((yield* repo.deliveryTargets).find((t) => t.companyId === target.id)?.paused).toBe(true)
+      }))
+
+    it.effect("a routing is claimed once, finished as synced with its attempt recorded, and the job becomes routed", () =>
+      Effect.gen(function*() {
+        const companies = yield* CompanyRepo
+        const [creator, receiver] = [makeCompany(), makeCompany()]
+        yield* Effect.forEach([creator, receiver], companies.insert)
+        const job = makeJob(creator.id, [receiver.id])
+        yield* (yield* JobRepo).insert(job)
+        const routings = yield* RoutingRepo
+        const id = job.routings[0]!.id
+        expect(Option.getOrThrow(yield* routings.get(id)).routing.syncStatus).toBe("pending")
+        expect(yield* routings.claim(id, at(1000), at(31_000))).toEqual(Option.some({ needsLookup: false, attempts: 0 }))
+        expect(yield* routings.claim(id, at(2000), at(32_000))).toEqual(Option.none())
+        yield* routings.finish(id, { _tag: "Synced", externalId: "lead-1", outcome: "created" }, { at: at(3000), durationMs: 12.4 })
+        const { routing, job: after } = Option.getOrThrow(yield* routings.get(id))
+        expect(routing).toMatchObject({ syncStatus: "synced", externalId: "lead-1", attempts: 1, syncedAt: at(3000), lastError: null })
+        expect(after.status).toBe("routed")
+        expect(yield* routings.attempts(id)).toEqual([{ at: at(3000), outcome: "created", durationMs: 12, error: null }])
+        expect(yield* routings.claim(id, at(4000), at(34_000))).toEqual(Option.none())
+        expect(yield* routings.cancel(id, at(5000))).toBe(false)
+      }))
+
+    it.effect("failures count attempts; an unknown outcome or a cut-off lease asks for a lookup; failed routings reopen", () =>
+      Effect.gen(function*() {
+        const companies = yield* CompanyRepo
+        const [creator, receiver] = [makeCompany(), makeCompany()]
+        yield* Effect.forEach([creator, receiver], companies.insert)
+        const job = makeJob(creator.id, [receiver.id])
+        yield* (yield* JobRepo).insert(job)
+        const routings = yield* RoutingRepo
+        const id = job.routings[0]!.id
+        const failed = (status: "retrying" | "failed", counts: boolean, known: boolean) =>
+          ({ _tag: "Failed", status, outcome: "error", error: "boom", counts, known }) as const
+        yield* routings.claim(id, at(0), at(10_000))
+        yield* routings.finish(id, failed("retrying", true, true), { at: at(1000), durationMs: 5 })
+        expect(yield* routings.claim(id, at(2000), at(12_000))).toEqual(Option.some({ needsLookup: false, attempts: 1 }))
+        yield* routings.finish(id, failed("retrying", false, true), { at: at(3000), durationMs: 5 })
+        expect(yield* routings.claim(id, at(4000), at(14_000))).toEqual(Option.some({ needsLookup: false, attempts: 1 }))
+        yield* routings.finish(id, failed("retrying", true, false), { at: at(5000), durationMs: 5 })
+        expect(yield* routings.claim(id, at(6000), at(16_000))).toEqual(Option.some({ needsLookup: true, attempts: 2 }))
+        expect(yield* routings.claim(id, at(15_000), at(25_000))).toEqual(Option.none())
+        expect(yield* routings.claim(id, at(17_000), at(27_000))).toEqual(Option.some({ needsLookup: true, attempts: 2 }))
+        yield* routings.finish(id, failed("failed", true, true), { at: at(18_000), durationMs: 5 })
+        expect(Option.getOrThrow(yield* routings.get(id)).routing).toMatchObject({ syncStatus: "failed", attempts: 3, lastError: "boom" })
+        expect((yield* routings.attempts(id)).map((a) => a.at)).toEqual([at(1000), at(3000), at(5000), at(18_000)])
+        expect(yield* routings.reopen(id, at(19_000))).toBe(true)
+        expect(Option.getOrThrow(yield* routings.get(id)).routing).toMatchObject({ syncStatus: "pending", attempts: 0 })
+        expect(yield* routings.reopen(id, at(19_000))).toBe(false)
+        expect(yield* routings.cancel(id, at(20_000))).toBe(true)
+        expect(yield* routings.claim(id, at(21_000), at(31_000))).toEqual(Option.none())
+      }))
+
+    it.effect("waiting routings: old enough, still to deliver, no unpublished event", () =>
+      Effect.gen(function*() {
+        const companies = yield* CompanyRepo
+        const [creator, receiver] = [makeCompany(), makeCompany()]
+        yield* Effect.forEach([creator, receiver], companies.insert)
+        const old = makeJob(creator.id, [receiver.id, receiver.id], { createdAt: at(-500_000_000) })
+        yield* (yield* JobRepo).insert(old)
+        const routings = yield* RoutingRepo
+        const outbox = yield* OutboxRepo
+        const [withEvent, without] = old.routings
+        yield* outbox.append([{
+          id: EventId.make(uuid()),
+          aggregateId: withEvent!.id,
+          type: "routing.created",
+          payload: {},
+          traceparent: null,
+          createdAt: at(-500_000_000)
+        }])
+        const waiting = (yield* routings.waiting(at(-400_000_000), 1000)).filter((w) => w.jobId === old.id)
+        expect(waiting).toEqual([{ routingId: without!.id, jobId: old.id, companyId: receiver.id }])
+        yield* routings.touch([without!.id], at(-300_000_000))
+        expect((yield* routings.waiting(at(-400_000_000), 1000)).filter((w) => w.jobId === old.id)).toEqual([])
+      }))
+
+    it.effect("the outbox hands out unpublished events to claim and forgets them once marked published", () =>
+      Effect.gen(function*() {
+        const outbox = yield* OutboxRepo
+        const transactions = yield* Transactions
+        const event = {
+          id: EventId.make(uuid()),
+          aggregateId: uuid(),
+          type: "routing.created",
+          payload: { x: 1 },
+          traceparent: null,
+          createdAt: at(-900_000_000)
+        }
+        yield* outbox.append([event])
+        const backlog = yield* outbox.backlog
+        expect(backlog.pending).toBeGreaterThanOrEqual(1)
+        expect(backlog.oldestCreatedAt!.getTime()).toBeLessThanOrEqual(event.createdAt.getTime())
+        const claimed = yield* transactions.run(outbox.claimUnpublished(10_000))
+        expect(claimed.map((e) => e.id)).toContain(event.id)
+        yield* outbox.markPublished([event.id], at(1))
+        expect((yield* outbox.pending(10_000)).map((e) => e.id)).not.toContain(event.id)
+      }))
+
+    it.effect("the mock provider's record counts leads and duplicates per company", () =>
+      Effect.gen(function*() {
+        const leads = yield* MockLeadStore
+        const company = CompanyId.make(uuid())
+        const lead = (externalId: string, n: number) => ({
+          leadId: `mock-${uuid()}`,
+          companyId: company,
+          externalId,
+          payload: { n },
+          receivedAt: at(n)
+        })
+        yield* Effect.forEach([lead("r1", 1), lead("r2", 2), lead("r1", 3)], leads.record)
+        const page = yield* leads.list(company, 2)
+        expect(page.total).toBe(3)
+        expect(page.duplicates).toBe(1)
+        expect(page.items.map((l) => l.receivedAt)).toEqual([at(3), at(2)])
+        expect(Option.getOrThrow(yield* leads.findByExternalId(company, "r2")).payload).toEqual({ n: 2 })
+        expect(yield* leads.findByExternalId(company, "r3")).toEqual(Option.none())
+        expect(yield* leads.findByExternalId(CompanyId.make(uuid()), "r1")).toEqual(Option.none())
       }))
   })

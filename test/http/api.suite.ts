@@ -75,9 +75,12 @@ export const apiSuite = <E>(name: string, services: Layer.Layer<ApiServices, E>)
         expect((await call("GET", "/health/live", { key: null })).status).toBe(200)
         const ready = await call("GET", "/health/ready", { key: null })
         expect(ready.status).toBe(200)
-        expect(ready.body.components[0]).toMatchObject({ status: "ok", latency_ms: expect.any(Number) })
+        expect(ready.body.components.map((c: { name: string }) => c.name)).toContain("broker")
+        for (const component of ready.body.components) {
+          expect(component).toMatchObject({ status: "ok", latency_ms: expect.any(Number), error: null })
+        }
         const detailed = await call("GET", "/health/detailed", { key: null })
-        expect(detailed.body).toMatchObject({ status: "ok", components: [{ status: "ok" }] })
+        expect(detailed.body.status).toBe("ok")
       })
 
       it("serves OpenAPI 3.1 of every route and a rendered reference that needs no internet", async () => {
@@ -86,6 +89,11 @@ export const apiSuite = <E>(name: string, services: Layer.Layer<ApiServices, E>)
         const paths = Object.keys(doc.body.paths)
         for (
           const path of [
+            "/routings/{id}",
+            "/routings/{id}/retry",
+            "/admin/workers",
+            "/admin/dlq/{id}/replay",
+            "/admin/providers/mock/leads",
             "/companies",
             "/companies/{id}",
             "/companies/{id}/skills",
@@ -346,6 +354,45 @@ export const apiSuite = <E>(name: string, services: Layer.Layer<ApiServices, E>)
         expect(canceled.body.routings.map((r: { sync_status: string }) => r.sync_status)).toEqual(["canceled", "canceled"])
         expect((await call("POST", `/jobs/${job.id}/cancel`)).body.status).toBe("canceled")
         expectError(await call("POST", `/jobs/${crypto.randomUUID()}/cancel`), 404, "not_found")
+      })
+    })
+
+    describe("routings and operations", () => {
+      it("shows a routing with its attempts to those involved, cancels it, and refuses retrying one not failed", async () => {
+        const job = (await call("POST", "/jobs", { body: jobBody(), key: creatorKey })).body
+        const routing = job.routings[0]
+        const read = await call("GET", `/routings/${routing.id}`, { key: abcKey })
+        expect(read.status, read.text).toBe(200)
+        expect(read.body).toMatchObject({ id: routing.id, job_id: job.id, sync_status: "pending", attempts_log: [] })
+        expectError(await call("GET", `/routings/${routing.id}`, { key: strangerKey }), 404, "not_found")
+        expectError(await call("GET", `/routings/${job.routings[1].id}`, { key: abcKey }), 404, "not_found")
+        expectError(await call("POST", `/routings/${routing.id}/retry`, { key: creatorKey }), 403, "forbidden")
+        expectError(await call("POST", `/routings/${routing.id}/retry`), 409, "conflict")
+        expectError(await call("POST", `/routings/${routing.id}/cancel`, { key: abcKey }), 403, "forbidden")
+        const canceled = await call("POST", `/routings/${routing.id}/cancel`, { key: creatorKey })
+        expect(canceled.body.sync_status).toBe("canceled")
+        expectError(await call("GET", `/routings/${crypto.randomUUID()}`), 404, "not_found")
+        expectError(await call("GET", "/routings/nope"), 400, "validation_error")
+      })
+
+      it("answers the operations routes to the admin only", async () => {
+        for (const path of ["/admin/workers", "/admin/streams", "/admin/dlq", "/admin/outbox", "/admin/providers/mock/leads"]) {
+          expectError(await call("GET", path, { key: creatorKey }), 403, "forbidden")
+          const answer = await call("GET", path)
+          expect(answer.status, `${path}: ${answer.text}`).toBe(200)
+        }
+        const outbox = await call("GET", "/admin/outbox")
+        expect(outbox.body).toEqual({ pending: expect.any(Number), oldest_pending_age_ms: expect.any(Number) })
+        expect((await call("GET", "/admin/dlq")).body).toEqual({ items: [] })
+        expect((await call("GET", "/admin/providers/mock/leads")).body).toMatchObject({ items: [], total: 0, duplicates: 0 })
+        expectError(await call("GET", "/admin/dlq?limit=0"), 400, "validation_error")
+        expectError(await call("POST", "/admin/dlq/12345/replay"), 404, "not_found")
+        expectError(await call("DELETE", "/admin/dlq/12345"), 404, "not_found")
+        expectError(await call("DELETE", "/admin/dlq/abc"), 400, "validation_error")
+        const paused = await call("POST", `/admin/companies/${xyz}/pause`)
+        expect(paused.body).toMatchObject({ id: xyz, delivery_paused: true })
+        expect((await call("POST", `/admin/companies/${xyz}/resume`)).body.delivery_paused).toBe(false)
+        expectError(await call("POST", `/admin/companies/${crypto.randomUUID()}/pause`), 404, "not_found")
       })
     })
 

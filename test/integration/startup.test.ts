@@ -48,6 +48,13 @@ describe("start-up of the service process", () => {
         })
       }).then((r) => r.json())
       expect(job.routings.length).toBeGreaterThan(0)
+      const delivered = async () =>
+        (await get(`${url}/jobs/${job.id}`, adminKey!)).body.routings.every((r: { sync_status: string }) => r.sync_status === "synced")
+      const deadline = Date.now() + 1_000
+      while (!(await delivered()) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50))
+      expect(await delivered()).toBe(true)
+      const leads = await get(`${url}/admin/providers/mock/leads`, adminKey!)
+      expect(leads.body).toMatchObject({ total: job.routings.length, duplicates: 0 })
       expect(await first.stop()).toBe(0)
 
       const second = start("src/main.ts", { DATA_DIR: dataDir, PORT: "0" })

@@ -81,8 +81,8 @@ export const createJobSuite = <E>(name: string, services: Layer.Layer<ApiService
         const { input } = yield* setup
         const jobs = yield* JobRepo
         const failingOutbox = Layer.succeed(OutboxRepo, {
-          append: () => Effect.fail(new StorageError({ operation: "outbox.append", unavailable: false, cause: "injected" })),
-          pending: () => Effect.succeed([])
+          ...(yield* OutboxRepo),
+          append: () => Effect.fail(new StorageError({ operation: "outbox.append", unavailable: false, cause: "injected" }))
         })
         let written: string | undefined
         const spyingJobs = Layer.succeed(JobRepo, {

@@ -22,6 +22,8 @@ export const makeCompany = (overrides: Partial<Company> = {}): Company => ({
   name: "Acme Plumbing",
   status: "active",
   rateLimitPerMinute: 50,
+  deliveryConcurrency: 1,
+  deliveryPaused: false,
   skills: [],
   provider: { type: "mock", config: {}, credentials: null, active: true },
   createdAt: at(0),

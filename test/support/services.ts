@@ -1,33 +1,76 @@
+import { RateLimiter } from "@effect/experimental"
 import { Duration, Effect, Layer, Logger, LogLevel, Redacted } from "effect"
+import { layerMemory as layerMemoryBroker } from "../../layers/broker/memory.ts"
+import { layer as layerProviders } from "../../layers/providers/registry.ts"
 import { layer as layerSecrets } from "../../layers/secrets/webCrypto.ts"
-import { layerPostgresHealth } from "../../layers/storage/health.ts"
+import { postgresProbe } from "../../layers/storage/health.ts"
 import { layerMemory } from "../../layers/storage/memory/layer.ts"
+import { layerPollOnly } from "../../layers/storage/outboxSignal.ts"
 import { layer as layerPostgresRepos } from "../../layers/storage/postgres/layer.ts"
+import { layer as layerWorkerRegistry } from "../../layers/workers/registry.ts"
+import { brokerProbe } from "../../programs/health.ts"
 import { sha256Hex } from "../../src/domain/hash.ts"
 import { generateSecretKey } from "../../src/domain/secretKey.ts"
 import { HealthProbes } from "../../src/services/Health.ts"
-import { AdminKey, IdempotencySettings, MatchSettings } from "../../src/services/Settings.ts"
+import {
+  AdminKey,
+  BrokerPrefix,
+  type DeliveryOptions,
+  DeliverySettings,
+  IdempotencySettings,
+  MatchSettings
+} from "../../src/services/Settings.ts"
 import { layerFreshDb } from "./postgres.ts"
 
 export const TEST_ADMIN_KEY = "si_test_admin_key_0123456789abcdefghijklmnopqrstu"
+
+/** Delivery settings as configured by default. */
+export const defaultDelivery: DeliveryOptions = {
+  attempts: 8,
+  providerTimeout: Duration.seconds(10),
+  retryBase: Duration.seconds(1),
+  retryMaxDelay: Duration.minutes(5),
+  circuitThreshold: 5,
+  circuitCooldown: Duration.seconds(30),
+  reconcileAfter: Duration.seconds(60),
+  relayPoll: Duration.millis(250),
+  relayBatch: 100,
+  shutdownTimeout: Duration.seconds(15)
+}
 
 /** Settings, secrets and the admin key as the tests use them; logs below warnings are left out. */
 export const layerTestSettings = Layer.mergeAll(
   Logger.minimumLogLevel(LogLevel.Warning),
   Layer.succeed(MatchSettings, { maxRoutings: 3, minScore: 1.0 }),
   Layer.succeed(IdempotencySettings, { ttl: Duration.hours(24) }),
+  Layer.succeed(DeliverySettings, defaultDelivery),
   Layer.effect(AdminKey, Effect.map(sha256Hex(TEST_ADMIN_KEY), (hash) => ({ hash }))),
   layerSecrets({ current: Redacted.make(generateSecretKey()), previous: [] })
 )
 
-/** Every service the API needs, in memory. */
-export const layerMemoryServices = Layer.mergeAll(
-  layerMemory,
-  layerTestSettings,
-  Layer.succeed(HealthProbes, [{ name: "memory", check: Effect.void }])
+/** What delivery needs beside storage and the broker: rate limits, the provider registry, the actors' registry. */
+export const layerDeliveryTools = Layer.mergeAll(
+  RateLimiter.layer.pipe(Layer.provide(RateLimiter.layerStoreMemory)),
+  layerWorkerRegistry,
+  layerPollOnly
 )
 
-/** Every service the API needs, on a fresh PostgreSQL database dropped afterwards; `Db` too, for inspection. */
-export const layerPostgresServices = Layer.mergeAll(layerPostgresRepos, layerPostgresHealth, layerTestSettings).pipe(
-  Layer.provideMerge(layerFreshDb())
+/** Every service the API and delivery need, in memory (the in-process broker under prefix `test`). */
+export const layerMemoryServices = Layer.mergeAll(
+  layerProviders,
+  layerDeliveryTools,
+  Layer.effect(HealthProbes, Effect.all([brokerProbe])),
+  layerTestSettings,
+  Layer.succeed(BrokerPrefix, "test")
+).pipe(Layer.provideMerge(Layer.merge(layerMemory, layerMemoryBroker)))
+
+/** Every service the API needs, on a fresh PostgreSQL database dropped afterwards (`Db` too, for inspection). */
+export const layerPostgresServices = Layer.mergeAll(
+  layerPostgresRepos,
+  layerDeliveryTools,
+  Layer.effect(HealthProbes, Effect.all([postgresProbe, brokerProbe])),
+  layerTestSettings,
+  Layer.succeed(BrokerPrefix, "test")
+).pipe(
+  Layer.provideMerge(Layer.merge(layerFreshDb(), layerMemoryBroker))
 )

@@ -36,6 +36,17 @@ export const layerCompanies = Layer.effect(
       update: (id, changes, now) => change(id, now, (c) => ({ ...c, ...changes })),
       replaceSkills: (id, skills, now) => change(id, now, (c) => ({ ...c, skills })),
       setProvider: (id, provider, now) => change(id, now, (c) => ({ ...c, provider })),
+      deliveryTargets: Effect.sync(() =>
+        Array.from(companies().values()).flatMap((c) =>
+          c.provider?.active === true
+            ? [{ companyId: c.id, rateLimitPerMinute: c.rateLimitPerMinute, concurrency: c.deliveryConcurrency, paused: c.deliveryPaused }]
+            : []
+        )
+      ),
+      version: Effect.sync(() => {
+        const all = Array.from(companies().values())
+        return `${all.length}/${Math.max(0, ...all.map((c) => c.updatedAt.getTime()))}`
+      }),
       findMatchCandidates: (criteria, exclude) =>
         Effect.sync(() => {
           const wanted = new Set<string>(wantedSkills(criteria))

@@ -3,7 +3,9 @@ import { layerCompanies, layerTechnicians } from "./companies.ts"
 import { layerJobs } from "./jobs.ts"
 import { layerApiKeys } from "./apiKeys.ts"
 import { layerIdempotency } from "./idempotency.ts"
+import { layerMockLeads } from "./mockLeads.ts"
 import { layerOutbox } from "./outbox.ts"
+import { layerRoutings } from "./routings.ts"
 import { layerStore, layerTransactions } from "./store.ts"
 
 /** Every repository in memory, sharing one store; for program tests. */
@@ -14,5 +16,7 @@ export const layerMemory = Layer.mergeAll(
   layerApiKeys,
   layerOutbox,
   layerIdempotency,
+  layerRoutings,
+  layerMockLeads,
   layerTransactions
 ).pipe(Layer.provideMerge(layerStore))

@@ -2,9 +2,11 @@ import { Context, Effect, FiberRef, Layer } from "effect"
 import type { ApiKey } from "../../../src/domain/apiKey.ts"
 import type { Company, Technician } from "../../../src/domain/company.ts"
 import type { OutboxEvent } from "../../../src/domain/events.ts"
-import type { ApiKeyId, CompanyId, JobId, TechnicianId } from "../../../src/domain/ids.ts"
+import type { ApiKeyId, CompanyId, JobId, RoutingId, TechnicianId } from "../../../src/domain/ids.ts"
 import type { Job } from "../../../src/domain/job.ts"
 import type { PageCursor } from "../../../src/domain/page.ts"
+import type { MockLead } from "../../../src/services/MockLeads.ts"
+import type { RoutingAttempt } from "../../../src/services/Routings.ts"
 import { Transactions } from "../../../src/services/Transactions.ts"
 
 export interface MemoryState {
@@ -14,6 +16,10 @@ export interface MemoryState {
   jobs: Map<JobId, Job>
   outbox: Map<string, OutboxEvent & { readonly publishedAt: Date | null }>
   idempotency: Map<string, { readonly requestHash: string; response: unknown; readonly createdAt: Date }>
+  /** Delivery state of routings that the domain `Routing` does not carry. */
+  leases: Map<RoutingId, { readonly leaseUntil: Date | null; readonly needsLookup: boolean }>
+  attempts: Map<RoutingId, Array<RoutingAttempt>>
+  mockLeads: Array<MockLead>
 }
 
 const emptyState = (): MemoryState => ({
@@ -22,7 +28,10 @@ const emptyState = (): MemoryState => ({
   apiKeys: new Map(),
   jobs: new Map(),
   outbox: new Map(),
-  idempotency: new Map()
+  idempotency: new Map(),
+  leases: new Map(),
+  attempts: new Map(),
+  mockLeads: []
 })
 
 /** The data of the in-memory repositories, shared by all of them so that a transaction can cover every one. */

@@ -12,6 +12,8 @@ const CompanyRow = Schema.Struct({
   name: Schema.String,
   status: CompanyStatus,
   rate_limit_per_minute: Schema.Int,
+  delivery_concurrency: Schema.Int,
+  delivery_paused: Schema.Boolean,
   created_at: Schema.DateFromSelf,
   updated_at: Schema.DateFromSelf,
   skills: Schema.Array(Schema.Struct({ skill: SkillName, level: SkillLevel, primary: Schema.Boolean })),
@@ -29,6 +31,8 @@ const toCompany = (row: typeof CompanyRow.Type): Company => ({
   name: row.name,
   status: row.status,
   rateLimitPerMinute: row.rate_limit_per_minute,
+  deliveryConcurrency: row.delivery_concurrency,
+  deliveryPaused: row.delivery_paused,
   createdAt: row.created_at,
   updatedAt: row.updated_at,
   skills: row.skills,
@@ -44,7 +48,8 @@ const toCompany = (row: typeof CompanyRow.Type): Company => ({
 
 const selectCompanies = (sql: Sql) =>
   sql`
-    select c.id, c.name, c.status, c.rate_limit_per_minute, c.created_at, c.updated_at,
+    select c.id, c.name, c.status, c.rate_limit_per_minute, c.delivery_concurrency, c.delivery_paused, c.created_at,
+      c.updated_at,
       coalesce((
         select json_agg(json_build_object('skill', s.skill, 'level', s.level, 'primary', s.is_primary) order by s.position)
         from company_skills s where s.company_id = c.id
@@ -55,6 +60,13 @@ const selectCompanies = (sql: Sql) =>
         from company_providers p where p.company_id = c.id
       ) as provider
     from companies c`
+
+const TargetRow = Schema.Struct({
+  company_id: CompanyId,
+  rate_limit_per_minute: Schema.Int,
+  delivery_concurrency: Schema.Int,
+  delivery_paused: Schema.Boolean
+})
 
 const CandidateRow = Schema.Struct({
   company_id: CompanyId,
@@ -87,6 +99,7 @@ export const layer = Layer.effect(
     const db = yield* Db
     const decodeCompanies = decodeRows(CompanyRow, "companies")
     const decodeCandidates = decodeRows(CandidateRow, "companies.candidates")
+    const decodeTargets = decodeRows(TargetRow, "companies.deliveryTargets")
 
     const get = (id: CompanyId) =>
       db.query("companies.get", (sql) => sql`${selectCompanies(sql)} where c.id = ${id}`).pipe(
@@ -145,9 +158,10 @@ export const layer = Layer.effect(
         db.transaction(Effect.gen(function*() {
           yield* db.query("companies.insert", (sql) =>
             sql`
-              insert into companies (id, name, status, rate_limit_per_minute, created_at, updated_at)
+              insert into companies (id, name, status, rate_limit_per_minute, delivery_concurrency, delivery_paused,
+                created_at, updated_at)
               values (${company.id}, ${company.name}, ${company.status}, ${company.rateLimitPerMinute},
-                ${company.createdAt}, ${company.updatedAt})`)
+                ${company.deliveryConcurrency}, ${company.deliveryPaused}, ${company.createdAt}, ${company.updatedAt})`)
           yield* writeSkills(company.id, company.skills)
           if (company.provider !== null) yield* writeProvider(company, company.createdAt)
           yield* refreshEligibility(company.id)
@@ -187,7 +201,9 @@ export const layer = Layer.effect(
               update companies set
                 name = coalesce(${changes.name ?? null}::text, name),
                 status = coalesce(${changes.status ?? null}::text, status),
-                rate_limit_per_minute = coalesce(${changes.rateLimitPerMinute ?? null}::integer, rate_limit_per_minute)
+                rate_limit_per_minute = coalesce(${changes.rateLimitPerMinute ?? null}::integer, rate_limit_per_minute),
+                delivery_concurrency = coalesce(${changes.deliveryConcurrency ?? null}::smallint, delivery_concurrency),
+                delivery_paused = coalesce(${changes.deliveryPaused ?? null}::boolean, delivery_paused)
               where id = ${id}`)
         ),
 
@@ -201,6 +217,26 @@ export const layer = Layer.effect(
         ),
 
       setProvider: (id, provider, now) => changeExisting(id, now, writeProvider({ id, provider }, now)),
+
+      deliveryTargets: db.query("companies.deliveryTargets", (sql) =>
+        sql`
+          select c.id as company_id, c.rate_limit_per_minute, c.delivery_concurrency, c.delivery_paused
+          from companies c join company_providers p on p.company_id = c.id and p.active`).pipe(
+          Effect.flatMap(decodeTargets),
+          Effect.map((rows) =>
+            rows.map((r) => ({
+              companyId: r.company_id,
+              rateLimitPerMinute: r.rate_limit_per_minute,
+              concurrency: r.delivery_concurrency,
+              paused: r.delivery_paused
+            }))
+          )
+        ),
+
+      version: db.query<ReadonlyArray<{ version: string }>>("companies.version", (sql) =>
+        sql`select count(*) || '/' || coalesce(max(updated_at)::text, '') as version from companies`).pipe(
+          Effect.map((rows) => rows[0]?.version ?? "")
+        ),
 
       findMatchCandidates: (criteria, exclude, limits) => {
         const wanted = wantedSkills(criteria)

@@ -5,7 +5,9 @@ import * as ApiKeys from "./apiKeys.ts"
 import * as Companies from "./companies.ts"
 import * as Idempotency from "./idempotency.ts"
 import * as Jobs from "./jobs.ts"
+import * as MockLeads from "./mockLeads.ts"
 import * as Outbox from "./outbox.ts"
+import * as Routings from "./routings.ts"
 import * as Technicians from "./technicians.ts"
 
 const transactions = Layer.effect(Transactions, Effect.map(Db, (db) => Transactions.of({ run: db.transaction })))
@@ -15,8 +17,9 @@ export const layer = Layer.mergeAll(
   Companies.layer,
   Technicians.layer,
   ApiKeys.layer,
-  Jobs.layer,
+  Routings.layer.pipe(Layer.provideMerge(Jobs.layer)),
   Outbox.layer,
   Idempotency.layer,
+  MockLeads.layer,
   transactions
 )

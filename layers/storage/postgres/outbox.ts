@@ -18,6 +18,15 @@ export const layer = Layer.effect(
   Effect.gen(function*() {
     const db = yield* Db
     const decode = decodeRows(OutboxRow, "outbox")
+    const toEvents = (rows: ReadonlyArray<typeof OutboxRow.Type>) =>
+      rows.map((r) => ({
+        id: r.id,
+        aggregateId: r.aggregate_id,
+        type: r.type,
+        payload: r.payload,
+        traceparent: r.traceparent,
+        createdAt: r.created_at
+      }))
     return OutboxRepo.of({
       append: (events) =>
         events.length === 0 ? Effect.void : db.query("outbox.append", (sql) =>
@@ -45,17 +54,21 @@ export const layer = Layer.effect(
             select id, aggregate_id, type, payload, traceparent, created_at from outbox_events
             where published_at is null order by created_at, id limit ${limit}`).pipe(
             Effect.flatMap(decode),
-            Effect.map((rows) =>
-              rows.map((r) => ({
-                id: r.id,
-                aggregateId: r.aggregate_id,
-                type: r.type,
-                payload: r.payload,
-                traceparent: r.traceparent,
-                createdAt: r.created_at
-              }))
-            )
-          )
+            Effect.map(toEvents)
+          ),
+      claimUnpublished: (limit) =>
+        db.query("outbox.claim", (sql) =>
+          sql`
+            select id, aggregate_id, type, payload, traceparent, created_at from outbox_events
+            where published_at is null order by created_at, id limit ${limit}
+            for update skip locked`).pipe(Effect.flatMap(decode), Effect.map(toEvents)),
+      markPublished: (ids, at) =>
+        ids.length === 0 ? Effect.void : db.query("outbox.markPublished", (sql) =>
+          sql`update outbox_events set published_at = ${at} where id = any(${[...ids]}::uuid[])`).pipe(Effect.asVoid),
+      backlog: db.query<ReadonlyArray<{ pending: number; oldest: Date | null }>>("outbox.backlog", (sql) =>
+        sql`select count(*)::int as pending, min(created_at) as oldest from outbox_events where published_at is null`).pipe(
+          Effect.map((rows) => ({ pending: rows[0]?.pending ?? 0, oldestCreatedAt: rows[0]?.oldest ?? null }))
+        )
     })
   })
 )

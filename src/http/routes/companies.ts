@@ -57,6 +57,7 @@ export const companyRoutes = (run: Run) => {
           name: body.name,
           status: body.status,
           rateLimitPerMinute: body.rate_limit_per_minute,
+          deliveryConcurrency: body.delivery_concurrency,
           skills: body.skills,
           provider: body.provider === undefined ? null : providerInput(body.provider)
         })
@@ -104,7 +105,7 @@ export const companyRoutes = (run: Run) => {
       method: "patch",
       path: "/companies/{id}",
       tags: ["companies"],
-      summary: "Change name, status or rate limit (admin)",
+      summary: "Change name, status, rate limit or delivery concurrency (admin)",
       security,
       request: { params: IdParam, body: json(PatchCompanyBody) },
       responses: { 200: answers("The company", CompanyView), ...errorResponses(400, 401, 403, 404, 413, 415, 503) }
@@ -114,7 +115,8 @@ export const companyRoutes = (run: Run) => {
       const changes: CompanyChanges = {
         ...(body.name === undefined ? {} : { name: body.name }),
         ...(body.status === undefined ? {} : { status: body.status }),
-        ...(body.rate_limit_per_minute === undefined ? {} : { rateLimitPerMinute: body.rate_limit_per_minute })
+        ...(body.rate_limit_per_minute === undefined ? {} : { rateLimitPerMinute: body.rate_limit_per_minute }),
+        ...(body.delivery_concurrency === undefined ? {} : { deliveryConcurrency: body.delivery_concurrency })
       }
       return c.json(companyView(await run(c, updateCompany(c.req.valid("param").id, changes))), 200)
     }

@@ -36,20 +36,24 @@ export const ProviderInput = z.strictObject({
 
 const Name = text(200)
 const RateLimit = z.number().int().min(1).max(100_000)
+const Concurrency = z.number().int().min(1).max(64)
 
 export const CreateCompanyBody = z.strictObject({
   name: Name,
   status: CompanyStatusInput.default("active"),
   skills: SkillListInput.default([]),
   provider: ProviderInput.optional(),
-  rate_limit_per_minute: RateLimit.default(50)
+  rate_limit_per_minute: RateLimit.default(50),
+  delivery_concurrency: Concurrency.default(1)
 }).openapi("CreateCompany")
 
 export const PatchCompanyBody = z.strictObject({
   name: Name.optional(),
   status: CompanyStatusInput.optional(),
-  rate_limit_per_minute: RateLimit.optional()
-}).refine((b) => Object.keys(b).length > 0, "name, status or rate_limit_per_minute is needed").openapi("PatchCompany")
+  rate_limit_per_minute: RateLimit.optional(),
+  delivery_concurrency: Concurrency.optional()
+}).refine((b) => Object.keys(b).length > 0, "name, status, rate_limit_per_minute or delivery_concurrency is needed")
+  .openapi("PatchCompany")
 
 /** The whole list of skills, as an array or as `{ "skills": [...] }`. */
 export const PutSkillsBody = z.union([SkillListInput, z.strictObject({ skills: SkillListInput })]).openapi("PutSkills")
@@ -66,6 +70,8 @@ export const CompanyView = z.object({
   name: z.string(),
   status: CompanyStatusInput,
   rate_limit_per_minute: z.number().int(),
+  delivery_concurrency: z.number().int().openapi({ description: "Deliveries to the company's provider at once" }),
+  delivery_paused: z.boolean().openapi({ description: "An operator paused delivery (POST /admin/companies/:id/pause)" }),
   skills: z.array(z.object({ skill: z.string(), level: SkillLevelInput, primary: z.boolean() })),
   provider: z.object({
     type: ProviderTypeInput,

@@ -1,0 +1,21 @@
+import { Effect, Layer, Option } from "effect"
+import { MockLeadStore } from "../../../src/services/MockLeads.ts"
+import { MemoryStore } from "./store.ts"
+
+export const layerMockLeads = Layer.effect(
+  MockLeadStore,
+  Effect.map(MemoryStore, (store) =>
+    MockLeadStore.of({
+      record: (lead) => Effect.sync(() => void store.state.mockLeads.push(lead)),
+      findByExternalId: (companyId, externalId) =>
+        Effect.sync(() =>
+          Option.fromNullable(store.state.mockLeads.find((l) => l.companyId === companyId && l.externalId === externalId))
+        ),
+      list: (companyId, limit) =>
+        Effect.sync(() => {
+          const leads = store.state.mockLeads.filter((l) => companyId === null || l.companyId === companyId)
+          const distinct = new Set(leads.map((l) => `${l.companyId}/${l.externalId}`)).size
+          return { items: [...leads].reverse().slice(0, limit), total: leads.length, duplicates: leads.length - distinct }
+        })
+    }))
+)

@@ -1,0 +1,121 @@
+import { Effect, Layer, Option } from "effect"
+import type { RoutingId } from "../../../src/domain/ids.ts"
+import type { Job, Routing } from "../../../src/domain/job.ts"
+import { RoutingRepo, type WaitingRouting } from "../../../src/services/Routings.ts"
+import { MemoryStore } from "./store.ts"
+
+export const layerRoutings = Layer.effect(
+  RoutingRepo,
+  Effect.map(MemoryStore, (store) => {
+    const find = (id: RoutingId): { job: Job; routing: Routing } | undefined => {
+      for (const job of store.state.jobs.values()) {
+        const routing = job.routings.find((r) => r.id === id)
+        if (routing !== undefined) return { job, routing }
+      }
+      return undefined
+    }
+    const update = (id: RoutingId, f: (routing: Routing) => Routing, jobStatus?: (job: Job) => Job["status"]) => {
+      const found = find(id)
+      if (found === undefined) return
+      const routings = found.job.routings.map((r) => (r.id === id ? f(r) : r))
+      const job = { ...found.job, routings }
+      store.state.jobs.set(job.id, jobStatus === undefined ? job : { ...job, status: jobStatus(job) })
+    }
+    const lease = (id: RoutingId) => store.state.leases.get(id) ?? { leaseUntil: null, needsLookup: false }
+    const hasUnpublishedEvent = (id: RoutingId) =>
+      Array.from(store.state.outbox.values()).some((e) => e.aggregateId === id && e.publishedAt === null)
+
+    return RoutingRepo.of({
+      get: (id) => Effect.sync(() => Option.fromNullable(find(id))),
+
+      claim: (id, now, leaseUntil) =>
+        Effect.sync(() => {
+          const routing = find(id)?.routing
+          if (routing === undefined) return Option.none()
+          const current = lease(id)
+          const expired = routing.syncStatus === "syncing" && (current.leaseUntil === null || current.leaseUntil < now)
+          if (routing.syncStatus !== "pending" && routing.syncStatus !== "retrying" && !expired) return Option.none()
+          const needsLookup = current.needsLookup || routing.syncStatus === "syncing"
+          store.state.leases.set(id, { leaseUntil, needsLookup })
+          update(id, (r) => ({ ...r, syncStatus: "syncing", updatedAt: now }))
+          return Option.some({ needsLookup, attempts: routing.attempts })
+        }),
+
+      finish: (id, result, timing) =>
+        Effect.sync(() => {
+          const attempts = store.state.attempts.get(id) ?? []
+          store.state.attempts.set(id, [...attempts, {
+            at: timing.at,
+            outcome: result.outcome,
+            durationMs: Math.round(timing.durationMs),
+            error: result._tag === "Synced" ? null : result.error
+          }])
+          store.state.leases.set(id, { leaseUntil: null, needsLookup: result._tag === "Failed" && !result.known })
+          if (result._tag === "Synced") {
+            update(
+              id,
+              (r) => ({
+                ...r,
+                syncStatus: "synced",
+                externalId: result.externalId,
+                syncedAt: timing.at,
+                attempts: r.attempts + 1,
+                lastError: null,
+                updatedAt: timing.at
+              }),
+              (job) => (job.status === "pending" ? "routed" : job.status)
+            )
+          } else {
+            update(id, (r) => ({
+              ...r,
+              syncStatus: result.status,
+              lastError: result.error,
+              attempts: r.attempts + (result.counts ? 1 : 0),
+              updatedAt: timing.at
+            }))
+          }
+        }),
+
+      attempts: (id) => Effect.sync(() => store.state.attempts.get(id) ?? []),
+
+      waiting: (before, limit) =>
+        Effect.sync(() => {
+          const waiting: Array<WaitingRouting & { readonly updatedAt: Date }> = []
+          for (const job of store.state.jobs.values()) {
+            for (const r of job.routings) {
+              const leaseUntil = lease(r.id).leaseUntil
+              const open = r.syncStatus === "pending" || r.syncStatus === "retrying" ||
+                (r.syncStatus === "syncing" && (leaseUntil === null || leaseUntil < before))
+              if (open && r.updatedAt < before && !hasUnpublishedEvent(r.id)) {
+                waiting.push({ routingId: r.id, jobId: job.id, companyId: r.companyId, updatedAt: r.updatedAt })
+              }
+            }
+          }
+          return waiting
+            .sort((a, b) => a.updatedAt.getTime() - b.updatedAt.getTime())
+            .slice(0, limit)
+            .map(({ updatedAt: _, ...w }) => w)
+        }),
+
+      touch: (ids, now) =>
+        Effect.sync(() => {
+          for (const id of ids) update(id, (r) => ({ ...r, updatedAt: now }))
+        }),
+
+      reopen: (id, now) =>
+        Effect.sync(() => {
+          if (find(id)?.routing.syncStatus !== "failed") return false
+          update(id, (r) => ({ ...r, syncStatus: "pending", attempts: 0, lastError: null, updatedAt: now }))
+          return true
+        }),
+
+      cancel: (id, now) =>
+        Effect.sync(() => {
+          const status = find(id)?.routing.syncStatus
+          if (status !== "pending" && status !== "retrying" && status !== "failed") return false
+          update(id, (r) => ({ ...r, syncStatus: "canceled", updatedAt: now }))
+          return true
+        })
+    })
+  })
+)

@@ -1,0 +1,58 @@
+import { Effect, Layer, Option, Schema } from "effect"
+import { CompanyId } from "../../../src/domain/ids.ts"
+import { MockLeadStore } from "../../../src/services/MockLeads.ts"
+import { Db } from "../Db.ts"
+import { decodeRows } from "./decode.ts"
+
+const LeadRow = Schema.Struct({
+  lead_id: Schema.String,
+  company_id: CompanyId,
+  external_id: Schema.String,
+  payload: Schema.Unknown,
+  received_at: Schema.DateFromSelf
+})
+
+const toLead = (r: typeof LeadRow.Type) => ({
+  leadId: r.lead_id,
+  companyId: r.company_id,
+  externalId: r.external_id,
+  payload: r.payload,
+  receivedAt: r.received_at
+})
+
+export const layer = Layer.effect(
+  MockLeadStore,
+  Effect.gen(function*() {
+    const db = yield* Db
+    const decode = decodeRows(LeadRow, "mockLeads")
+    return MockLeadStore.of({
+      record: (lead) =>
+        db.query("mockLeads.record", (sql) =>
+          sql`
+            insert into mock_leads (lead_id, company_id, external_id, payload, received_at)
+            values (${lead.leadId}, ${lead.companyId}, ${lead.externalId}, ${sql.json(lead.payload as never)},
+              ${lead.receivedAt})`).pipe(Effect.asVoid),
+      findByExternalId: (companyId, externalId) =>
+        db.query("mockLeads.find", (sql) =>
+          sql`
+            select lead_id, company_id, external_id, payload, received_at from mock_leads
+            where company_id = ${companyId} and external_id = ${externalId} order by id limit 1`).pipe(
+            Effect.flatMap(decode),
+            Effect.map((rows) => Option.map(Option.fromNullable(rows[0]), toLead))
+          ),
+      list: (companyId, limit) =>
+        Effect.gen(function*() {
+          const rows = yield* db.query("mockLeads.list", (sql) =>
+            sql`
+              select lead_id, company_id, external_id, payload, received_at from mock_leads
+              ${companyId === null ? sql`` : sql`where company_id = ${companyId}`}
+              order by id desc limit ${limit}`).pipe(Effect.flatMap(decode))
+          const [counts] = yield* db.query<ReadonlyArray<{ total: number; duplicates: number }>>("mockLeads.count", (sql) =>
+            sql`
+              select count(*)::int as total, (count(*) - count(distinct (company_id, external_id)))::int as duplicates
+              from mock_leads ${companyId === null ? sql`` : sql`where company_id = ${companyId}`}`)
+          return { items: rows.map(toLead), total: counts?.total ?? 0, duplicates: counts?.duplicates ?? 0 }
+        })
+    })
+  })
+)

@@ -1,0 +1,123 @@
+import { Effect, Layer, Option, Schema } from "effect"
+import { CompanyId, JobId, RoutingId } from "../../../src/domain/ids.ts"
+import { RoutingRepo } from "../../../src/services/Routings.ts"
+import { JobRepo } from "../../../src/services/Jobs.ts"
+import { Db } from "../Db.ts"
+import { decodeRows } from "./decode.ts"
+
+const AttemptRow = Schema.Struct({
+  at: Schema.DateFromSelf,
+  outcome: Schema.String,
+  duration_ms: Schema.Int,
+  error: Schema.NullOr(Schema.String)
+})
+
+const WaitingRow = Schema.Struct({ id: RoutingId, job_id: JobId, company_id_received: CompanyId })
+
+export const layer = Layer.effect(
+  RoutingRepo,
+  Effect.gen(function*() {
+    const db = yield* Db
+    const jobs = yield* JobRepo
+    const decodeAttempts = decodeRows(AttemptRow, "routings.attempts")
+    const decodeWaiting = decodeRows(WaitingRow, "routings.waiting")
+
+    return RoutingRepo.of({
+      get: (id) =>
+        db.query<ReadonlyArray<{ job_id: string }>>("routings.jobOf", (sql) =>
+          sql`select job_id from job_routings where id = ${id}`).pipe(
+            Effect.flatMap((rows) => {
+              const jobId = rows[0]?.job_id
+              return jobId === undefined ? Effect.succeed(Option.none()) : jobs.get(JobId.make(jobId))
+            }),
+            Effect.map(Option.flatMap((job) =>
+              Option.map(Option.fromNullable(job.routings.find((r) => r.id === id)), (routing) => ({ routing, job }))
+            ))
+          ),
+
+      claim: (id, now, leaseUntil) =>
+        db.query<ReadonlyArray<{ needs_lookup: boolean; attempts: number }>>("routings.claim", (sql) =>
+          sql`
+            update job_routings set
+              needs_lookup = needs_lookup or sync_status = 'syncing',
+              sync_status = 'syncing', lease_until = ${leaseUntil}, updated_at = ${now}
+            where id = ${id}
+              and (sync_status in ('pending', 'retrying') or (sync_status = 'syncing' and lease_until < ${now}))
+            returning needs_lookup, attempts`).pipe(
+            Effect.map((rows) =>
+              Option.map(Option.fromNullable(rows[0]), (r) => ({ needsLookup: r.needs_lookup, attempts: r.attempts }))
+            )
+          ),
+
+      finish: (id, result, timing) =>
+        db.transaction(Effect.gen(function*() {
+          const synced = result._tag === "Synced"
+          const outcome = result.outcome
+          const error = synced ? null : result.error
+          const counts = synced || result.counts
+          yield* db.query("routings.finish", (sql) =>
+            synced
+              ? sql`
+                update job_routings set sync_status = 'synced', external_id = ${result.externalId},
+                  synced_at = ${timing.at}, attempts = attempts + 1, last_error = null, lease_until = null,
+                  needs_lookup = false, updated_at = ${timing.at}
+                where id = ${id}`
+              : sql`
+                update job_routings set sync_status = ${result.status}, last_error = ${result.error},
+                  attempts = attempts + ${counts ? 1 : 0}, lease_until = null, needs_lookup = ${!result.known},
+                  updated_at = ${timing.at}
+                where id = ${id}`)
+          yield* db.query("routings.recordAttempt", (sql) =>
+            sql`
+              insert into routing_attempts (routing_id, at, outcome, duration_ms, error)
+              values (${id}, ${timing.at}, ${outcome}, ${Math.round(timing.durationMs)}, ${error})`)
+          if (synced) {
+            yield* db.query("jobs.markRouted", (sql) =>
+              sql`
+                update jobs set status = 'routed', updated_at = ${timing.at}
+                where status = 'pending' and id = (select job_id from job_routings where id = ${id})`)
+          }
+        })),
+
+      attempts: (id) =>
+        db.query("routings.attempts", (sql) =>
+          sql`select at, outcome, duration_ms, error from routing_attempts where routing_id = ${id} order by at, id`).pipe(
+            Effect.flatMap(decodeAttempts),
+            Effect.map((rows) => rows.map((r) => ({ at: r.at, outcome: r.outcome, durationMs: r.duration_ms, error: r.error })))
+          ),
+
+      waiting: (before, limit) =>
+        db.query("routings.waiting", (sql) =>
+          sql`
+            select r.id, r.job_id, r.company_id_received from job_routings r
+            where r.updated_at < ${before}
+              and (r.sync_status in ('pending', 'retrying') or (r.sync_status = 'syncing' and r.lease_until < ${before}))
+              and not exists (
+                select 1 from outbox_events o where o.aggregate_id = r.id and o.published_at is null
+              )
+            order by r.updated_at
+            limit ${limit}`).pipe(
+            Effect.flatMap(decodeWaiting),
+            Effect.map((rows) => rows.map((r) => ({ routingId: r.id, jobId: r.job_id, companyId: r.company_id_received })))
+          ),
+
+      touch: (ids, now) =>
+        ids.length === 0 ? Effect.void : db.query("routings.touch", (sql) =>
+          sql`update job_routings set updated_at = ${now} where id = any(${[...ids]}::uuid[])`).pipe(Effect.asVoid),
+
+      reopen: (id, now) =>
+        db.query("routings.reopen", (sql) =>
+          sql`
+            update job_routings set sync_status = 'pending', attempts = 0, last_error = null, updated_at = ${now}
+            where id = ${id} and sync_status = 'failed' returning id`).pipe(Effect.map((rows) => rows.length > 0)),
+
+      cancel: (id, now) =>
+        db.query("routings.cancel", (sql) =>
+          sql`
+            update job_routings set sync_status = 'canceled', lease_until = null, updated_at = ${now}
+            where id = ${id} and sync_status in ('pending', 'retrying', 'failed') returning id`).pipe(
+            Effect.map((rows) => rows.length > 0)
+          )
+    })
+  })
+)

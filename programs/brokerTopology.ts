@@ -1,0 +1,66 @@
+import { Duration, Effect, Option } from "effect"
+import type { CompanyId } from "../src/domain/ids.ts"
+import { topology } from "../src/domain/topology.ts"
+import { brokerRetry } from "../src/Schedules.ts"
+import { Broker, type ConsumerSpec } from "../src/services/Broker.ts"
+import { BrokerPrefix, DeliverySettings } from "../src/services/Settings.ts"
+
+/** How long a message id is remembered to drop a duplicate publish (the relay's crash window is far shorter). */
+const DUPLICATE_WINDOW = Duration.minutes(2)
+
+/** Dead letters are kept for operators this long. */
+const DEAD_LETTER_MAX_AGE = Duration.days(30)
+
+/** The broker names under the configured prefix. */
+export const currentTopology = Effect.map(BrokerPrefix, topology)
+
+/**
+ * A company's consumer. Its ack wait outlasts a provider call, and its max deliveries is a backstop well above the
+ * attempts a routing is given (naks for a busy lease or a restart also count as deliveries).
+ */
+export const consumerSpec = (companyId: CompanyId) =>
+  Effect.gen(function*() {
+    const names = yield* currentTopology
+    const settings = yield* DeliverySettings
+    return {
+      stream: names.workStream,
+      name: names.consumerName(companyId),
+      filterSubject: names.companySubjects(companyId),
+      ackWait: ackWait(settings.providerTimeout),
+      maxDeliver: settings.attempts * 3 + 10
+    } satisfies ConsumerSpec
+  })
+
+/** A delivery is acknowledged within this long, or redelivered: two provider timeouts and room for the writes. */
+export const ackWait = (providerTimeout: Duration.Duration) =>
+  Duration.sum(Duration.times(providerTimeout, 2), Duration.seconds(10))
+
+/**
+ * Creates (or updates) the work-queue stream and the dead-letter stream; idempotent, and safe with several processes.
+ * Retries while the broker cannot be reached.
+ */
+export const provisionStreams = Effect.gen(function*() {
+  const broker = yield* Broker
+  const names = yield* currentTopology
+  yield* broker.ensureStream({
+    name: names.workStream,
+    subjects: [names.workSubjects],
+    retention: "workqueue",
+    duplicateWindow: DUPLICATE_WINDOW,
+    maxAge: Option.none()
+  })
+  yield* broker.ensureStream({
+    name: names.deadLetterStream,
+    subjects: [names.deadLetterSubjects],
+    retention: "limits",
+    duplicateWindow: DUPLICATE_WINDOW,
+    maxAge: Option.some(DEAD_LETTER_MAX_AGE)
+  })
+  yield* Effect.logInfo("broker streams ready").pipe(
+    Effect.annotateLogs({ work: names.workStream, dead_letters: names.deadLetterStream })
+  )
+}).pipe(
+  Effect.tapError((error) => Effect.logWarning("broker not ready; retrying").pipe(Effect.annotateLogs("error", error.message))),
+  Effect.retry(brokerRetry),
+  Effect.withSpan("Broker.provisionStreams")
+)

@@ -1,0 +1,111 @@
+import { Clock, Deferred, Duration, Effect, Ref } from "effect"
+import * as CircuitBreaker from "../src/CircuitBreaker.ts"
+import type { CompanyId } from "../src/domain/ids.ts"
+import { brokerRetry, circuitCooldown } from "../src/Schedules.ts"
+import { Broker } from "../src/services/Broker.ts"
+import { DeliverySettings } from "../src/services/Settings.ts"
+import { WorkerRegistry } from "../src/services/Workers.ts"
+import { currentTopology } from "./brokerTopology.ts"
+import { type CompanyLane, deliverRouting } from "./deliverRouting.ts"
+
+/** What an actor reads of its company each time round, as the supervisor keeps it up to date. */
+export interface ActorSettings {
+  readonly rateLimitPerMinute: number
+  readonly paused: boolean
+}
+
+/** A pull waits this long for a message before the worker looks at its pause and circuit again. */
+const PULL_WAIT = Duration.seconds(5)
+
+/** While paused by an operator, a worker looks again this often. */
+const PAUSED_POLL = Duration.seconds(1)
+
+/**
+ * One company's actor: `concurrency` workers pull from the company's consumer one message each and deliver it. They
+ * stop pulling (rather than nak) while the company is paused, the provider asked to slow down, or the circuit is open.
+ * When `stop` completes, each worker finishes the message it holds and returns.
+ */
+export const runCompanyActor = Effect.fn("Actor.run")(function*(options: {
+  readonly companyId: CompanyId
+  readonly concurrency: number
+  readonly settings: Ref.Ref<ActorSettings>
+  readonly stop: Deferred.Deferred<void>
+}) {
+  const broker = yield* Broker
+  const registry = yield* WorkerRegistry
+  const delivery = yield* DeliverySettings
+  const names = yield* currentTopology
+  const consumer = names.consumerName(options.companyId)
+  const circuit = yield* CircuitBreaker.make({
+    threshold: delivery.circuitThreshold,
+    cooldown: circuitCooldown(delivery.circuitCooldown)
+  })
+  const lane: CompanyLane = {
+    companyId: options.companyId,
+    circuit,
+    rateLimitedUntil: yield* Ref.make(0),
+    rateLimitPerMinute: Effect.map(Ref.get(options.settings), (s) => s.rateLimitPerMinute)
+  }
+  yield* registry.set({
+    companyId: options.companyId,
+    consumer,
+    paused: (yield* Ref.get(options.settings)).paused,
+    rateLimitedUntil: null,
+    inFlight: 0,
+    circuit: "closed",
+    tokens: null,
+    lastError: null
+  })
+
+  /** Zero when the worker may pull now, else how long to wait first. */
+  const holdOff = Effect.gen(function*() {
+    const settings = yield* Ref.get(options.settings)
+    const pausedUntil = yield* Ref.get(lane.rateLimitedUntil)
+    const nowMs = yield* Clock.currentTimeMillis
+    const state = yield* circuit.state
+    yield* registry.update(options.companyId, (s) => ({
+      ...s,
+      paused: settings.paused,
+      circuit: state,
+      rateLimitedUntil: pausedUntil > nowMs ? new Date(pausedUntil) : null
+    }))
+    if (settings.paused) return PAUSED_POLL
+    if (pausedUntil > nowMs) return Duration.millis(pausedUntil - nowMs)
+    return yield* circuit.waitTime
+  })
+
+  const deliverOne = (message: Parameters<typeof deliverRouting>[0]) =>
+    registry.update(options.companyId, (s) => ({ ...s, inFlight: s.inFlight + 1 })).pipe(
+      Effect.zipRight(deliverRouting(message, lane)),
+      Effect.catchAll((error) =>
+        Effect.logError("delivery interrupted by an infrastructure error; redelivered later").pipe(
+          Effect.annotateLogs({ company_id: options.companyId, error: error.message }),
+          Effect.zipRight(Effect.ignore(message.nak(Duration.seconds(5))))
+        )
+      ),
+      Effect.ensuring(registry.update(options.companyId, (s) => ({ ...s, inFlight: s.inFlight - 1 })))
+    )
+
+  const worker = Effect.gen(function*() {
+    while (!(yield* Deferred.isDone(options.stop))) {
+      const wait = yield* holdOff
+      if (Duration.greaterThan(wait, Duration.zero)) {
+        yield* Effect.raceFirst(Effect.sleep(wait), Deferred.await(options.stop))
+        continue
+      }
+      const messages = yield* Effect.raceFirst(
+        broker.fetch(names.workStream, consumer, { max: 1, expires: PULL_WAIT }),
+        Effect.as(Deferred.await(options.stop), [])
+      ).pipe(
+        Effect.tapError((error) => registry.update(options.companyId, (s) => ({ ...s, lastError: error.message }))),
+        Effect.retry(brokerRetry)
+      )
+      for (const message of messages) yield* deliverOne(message)
+    }
+  })
+
+  yield* Effect.all(Array.from({ length: options.concurrency }, () => worker), { concurrency: "unbounded", discard: true })
+})
+
+/** The registry entry of a company this process no longer runs an actor for. */
+export const forgetActor = (companyId: CompanyId) => Effect.flatMap(WorkerRegistry, (r) => r.remove(companyId))

@@ -1,0 +1,139 @@
+import { Effect, Option, Schema } from "effect"
+import { Conflict, NotFound } from "../src/domain/errors.ts"
+import { type CompanyId, EventId, newId, RoutingId } from "../src/domain/ids.ts"
+import { RoutingCreated } from "../src/domain/events.ts"
+import { now } from "../src/domain/time.ts"
+import { currentTraceparent } from "../src/Telemetry.ts"
+import { Broker, type StoredMessage } from "../src/services/Broker.ts"
+import { OutboxRepo } from "../src/services/Outbox.ts"
+import { RoutingRepo } from "../src/services/Routings.ts"
+import { Transactions } from "../src/services/Transactions.ts"
+import { currentTopology } from "./brokerTopology.ts"
+import { requireAdmin } from "./access.ts"
+
+/** Headers a dead letter carries besides those of the message it copies. */
+export const DeadLetterHeaders = {
+  reason: "Dead-Letter-Reason",
+  routingId: "Routing-Id",
+  companyId: "Company-Id",
+  attempts: "Attempts",
+  failedAt: "Failed-At",
+  subject: "Original-Subject"
+} as const
+
+export interface DeadLetter {
+  /** Its sequence in the dead-letter stream. */
+  readonly id: number
+  readonly routingId: string | null
+  readonly companyId: string | null
+  readonly reason: string
+  readonly attempts: number
+  readonly failedAt: Date
+  readonly originalSubject: string | null
+}
+
+const toDeadLetter = (message: StoredMessage): DeadLetter => ({
+  id: message.sequence,
+  routingId: message.headers[DeadLetterHeaders.routingId] ?? null,
+  companyId: message.headers[DeadLetterHeaders.companyId] ?? null,
+  reason: message.headers[DeadLetterHeaders.reason] ?? "unknown",
+  attempts: Number(message.headers[DeadLetterHeaders.attempts] ?? 0),
+  failedAt: new Date(message.headers[DeadLetterHeaders.failedAt] ?? message.time.toISOString()),
+  originalSubject: message.headers[DeadLetterHeaders.subject] ?? null
+})
+
+/**
+ * Copies a message that will not be delivered to the dead-letter stream with the reason. The copy's message id is the
+ * routing and its attempt count, so a retry after a crash does not copy it twice.
+ */
+export const sendToDeadLetters = Effect.fn("DeadLetters.send")(function*(message: {
+  readonly subject: string
+  readonly data: Uint8Array
+  readonly headers: Readonly<Record<string, string>>
+  readonly routingId: RoutingId
+  readonly companyId: CompanyId
+  readonly attempts: number
+  readonly reason: string
+}) {
+  const broker = yield* Broker
+  const names = yield* currentTopology
+  yield* broker.publish(names.deadLetterSubject(message.companyId), message.data, {
+    msgId: `dead-letter-${message.routingId}-${message.attempts}`,
+    headers: {
+      ...message.headers,
+      [DeadLetterHeaders.reason]: message.reason.slice(0, 1000),
+      [DeadLetterHeaders.routingId]: message.routingId,
+      [DeadLetterHeaders.companyId]: message.companyId,
+      [DeadLetterHeaders.attempts]: String(message.attempts),
+      [DeadLetterHeaders.failedAt]: (yield* now).toISOString(),
+      [DeadLetterHeaders.subject]: message.subject
+    }
+  })
+  yield* Effect.logWarning("routing dead-lettered").pipe(
+    Effect.annotateLogs({ routing_id: message.routingId, company_id: message.companyId, reason: message.reason })
+  )
+})
+
+/** Dead letters, oldest first, at most `limit`. */
+export const listDeadLetters = Effect.fn("DeadLetters.list")(function*(limit: number) {
+  yield* requireAdmin
+  const broker = yield* Broker
+  const names = yield* currentTopology
+  const state = yield* broker.streamState(names.deadLetterStream)
+  if (Option.isNone(state)) return []
+  const messages = yield* broker.listMessages(names.deadLetterStream, { fromSequence: state.value.firstSequence, limit })
+  return messages.map(toDeadLetter)
+})
+
+const deadLetterAt = (id: number) =>
+  Effect.gen(function*() {
+    const names = yield* currentTopology
+    const message = yield* (yield* Broker).getMessage(names.deadLetterStream, id)
+    if (Option.isNone(message)) return yield* new NotFound({ resource: "dead letter", id: String(id) })
+    return toDeadLetter(message.value)
+  })
+
+/** Puts a `failed` routing back to `pending` and queues it again through the outbox, in one transaction. */
+export const requeueFailed = Effect.fn("Routings.requeue")(function*(routingId: RoutingId) {
+  const routings = yield* RoutingRepo
+  const outbox = yield* OutboxRepo
+  const found = yield* routings.get(routingId)
+  if (Option.isNone(found)) return yield* new NotFound({ resource: "routing", id: routingId })
+  const { routing, job } = found.value
+  const at = yield* now
+  const traceparent = yield* currentTraceparent
+  yield* (yield* Transactions).run(Effect.gen(function*() {
+    if (!(yield* routings.reopen(routingId, at))) {
+      return yield* new Conflict({ message: `routing is ${routing.syncStatus}; only a failed routing is retried` })
+    }
+    yield* outbox.append([{
+      id: yield* newId(EventId),
+      aggregateId: routingId,
+      type: "routing.created",
+      payload: RoutingCreated.make({ routing_id: routingId, job_id: job.id, company_id: routing.companyId }),
+      traceparent,
+      createdAt: at
+    }])
+  }))
+  yield* Effect.logInfo("routing requeued").pipe(Effect.annotateLogs({ routing_id: routingId }))
+})
+
+/** Delivers a dead letter's routing again (it must be `failed`), and removes the dead letter. */
+export const replayDeadLetter = Effect.fn("DeadLetters.replay")(function*(id: number) {
+  yield* requireAdmin
+  const letter = yield* deadLetterAt(id)
+  const routingId = Schema.decodeUnknownOption(RoutingId)(letter.routingId)
+  if (Option.isNone(routingId)) return yield* new Conflict({ message: "this dead letter names no routing" })
+  yield* requeueFailed(routingId.value)
+  const names = yield* currentTopology
+  yield* (yield* Broker).deleteMessage(names.deadLetterStream, id)
+  return letter
+})
+
+export const deleteDeadLetter = Effect.fn("DeadLetters.delete")(function*(id: number) {
+  yield* requireAdmin
+  const names = yield* currentTopology
+  if (!(yield* (yield* Broker).deleteMessage(names.deadLetterStream, id))) {
+    return yield* new NotFound({ resource: "dead letter", id: String(id) })
+  }
+})

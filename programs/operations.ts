@@ -1,0 +1,58 @@
+import { Clock, Effect, Option } from "effect"
+import { NotFound } from "../src/domain/errors.ts"
+import type { CompanyId } from "../src/domain/ids.ts"
+import { now } from "../src/domain/time.ts"
+import { Broker } from "../src/services/Broker.ts"
+import { CompanyRepo } from "../src/services/Companies.ts"
+import { MockLeadStore } from "../src/services/MockLeads.ts"
+import { OutboxRepo } from "../src/services/Outbox.ts"
+import { WorkerRegistry } from "../src/services/Workers.ts"
+import { currentTopology } from "./brokerTopology.ts"
+import { requireAdmin } from "./access.ts"
+
+/** Every actor of this process with its consumer's counts as the broker reports them. */
+export const listWorkers = Effect.fn("Operations.workers")(function*() {
+  yield* requireAdmin
+  const broker = yield* Broker
+  const names = yield* currentTopology
+  const statuses = yield* (yield* WorkerRegistry).all
+  const consumers = new Map((yield* broker.consumers(names.workStream)).map((c) => [c.name, c]))
+  return statuses.map((status) => ({ status, consumer: Option.fromNullable(consumers.get(status.consumer)) }))
+})
+
+/** Pauses or resumes delivery to a company; every process's actor picks it up within a couple of seconds. */
+export const setDeliveryPaused = Effect.fn("Operations.setDeliveryPaused")(function*(companyId: CompanyId, paused: boolean) {
+  yield* requireAdmin
+  const updated = yield* (yield* CompanyRepo).update(companyId, { deliveryPaused: paused }, yield* now)
+  if (Option.isNone(updated)) return yield* new NotFound({ resource: "company", id: companyId })
+  yield* Effect.logInfo(paused ? "delivery paused" : "delivery resumed").pipe(Effect.annotateLogs({ company_id: companyId }))
+  return updated.value
+})
+
+/** The streams the service owns, and the consumers of its work stream. */
+export const listStreams = Effect.fn("Operations.streams")(function*() {
+  yield* requireAdmin
+  const broker = yield* Broker
+  const names = yield* currentTopology
+  return yield* Effect.forEach([names.workStream, names.deadLetterStream], (stream) =>
+    Effect.all({ stream: broker.streamState(stream), consumers: broker.consumers(stream) }).pipe(
+      Effect.map(({ stream: state, consumers }) => ({ name: stream, state, consumers }))
+    ))
+})
+
+/** How many outbox events wait to be published, and for how long the oldest has. */
+export const outboxBacklog = Effect.fn("Operations.outbox")(function*() {
+  yield* requireAdmin
+  const backlog = yield* (yield* OutboxRepo).backlog
+  const nowMs = yield* Clock.currentTimeMillis
+  return {
+    pending: backlog.pending,
+    oldestPendingAgeMs: backlog.oldestCreatedAt === null ? 0 : Math.max(0, nowMs - backlog.oldestCreatedAt.getTime())
+  }
+})
+
+/** What the mock provider received. */
+export const listMockLeads = Effect.fn("Operations.mockLeads")(function*(companyId: CompanyId | null, limit: number) {
+  yield* requireAdmin
+  return yield* (yield* MockLeadStore).list(companyId, limit)
+})

@@ -1,0 +1,51 @@
+import { Effect, Option } from "effect"
+import { jobAsSeenBy } from "../src/domain/access.ts"
+import { Conflict, Forbidden, NotFound } from "../src/domain/errors.ts"
+import type { RoutingId } from "../src/domain/ids.ts"
+import { now } from "../src/domain/time.ts"
+import { CurrentPrincipal } from "../src/services/CurrentPrincipal.ts"
+import { RoutingRepo } from "../src/services/Routings.ts"
+import { requireAdmin } from "./access.ts"
+import { requeueFailed } from "./deadLetters.ts"
+
+/** The routing as the caller may see it (the admin, the creating company, or the receiving company), with its job. */
+const visibleRouting = (id: RoutingId) =>
+  Effect.gen(function*() {
+    const principal = yield* CurrentPrincipal
+    const found = yield* (yield* RoutingRepo).get(id)
+    if (Option.isSome(found) && jobAsSeenBy(principal, found.value.job)?.routings.some((r) => r.id === id)) {
+      return found.value
+    }
+    return yield* new NotFound({ resource: "routing", id })
+  })
+
+/** The routing with every provider call made for it. */
+export const getRouting = Effect.fn("Routings.get")(function*(id: RoutingId) {
+  const { routing, job } = yield* visibleRouting(id)
+  const attempts = yield* (yield* RoutingRepo).attempts(id)
+  return { routing, job, attempts }
+})
+
+/** A `failed` routing goes back to `pending` and is delivered again (admin). */
+export const retryRouting = Effect.fn("Routings.retry")(function*(id: RoutingId) {
+  yield* requireAdmin
+  yield* requeueFailed(id)
+  return yield* getRouting(id)
+})
+
+/**
+ * Cancels a routing that has not reached its provider (admin, or the company that created the job). One already
+ * delivered is a conflict: canceling it at the provider comes with the lead's lifecycle.
+ */
+export const cancelRouting = Effect.fn("Routings.cancel")(function*(id: RoutingId) {
+  const principal = yield* CurrentPrincipal
+  const { job, routing } = yield* visibleRouting(id)
+  if (principal.role === "company" && job.createdByCompanyId !== principal.companyId) {
+    return yield* new Forbidden({ message: "only the company that created the job may cancel its routings" })
+  }
+  if (routing.syncStatus !== "canceled" && !(yield* (yield* RoutingRepo).cancel(id, yield* now))) {
+    return yield* new Conflict({ message: `routing is ${routing.syncStatus}; it cannot be canceled here` })
+  }
+  yield* Effect.logInfo("routing canceled").pipe(Effect.annotateLogs({ routing_id: id }))
+  return yield* getRouting(id)
+})

@@ -1,0 +1,139 @@
+import { createRoute, z } from "@hono/zod-openapi"
+import { deleteDeadLetter, listDeadLetters, replayDeadLetter } from "../../../programs/deadLetters.ts"
+import { listMockLeads, listStreams, listWorkers, outboxBacklog, setDeliveryPaused } from "../../../programs/operations.ts"
+import { CompanyId } from "../../domain/ids.ts"
+import { makeRouter, type Run } from "../router.ts"
+import { answers, errorResponses, idParam, security } from "../schemas/common.ts"
+import { CompanyView } from "../schemas/companies.ts"
+import {
+  DeadLetterIdParam,
+  DeadLetterQuery,
+  DeadLetterView,
+  MockLeadsQuery,
+  MockLeadsView,
+  OutboxView,
+  StreamView,
+  WorkerView
+} from "../schemas/operations.ts"
+import { companyView, deadLetterView, streamView, workerView } from "../views.ts"
+
+/** Operations (admin): actors, pause and resume, streams, dead letters, the outbox, and what the mock provider received. */
+export const operationRoutes = (run: Run) => {
+  const router = makeRouter()
+  const adminGet = <S extends z.ZodType>(path: string, summary: string, schema: S) =>
+    createRoute({
+      method: "get",
+      path,
+      tags: ["operations"],
+      summary,
+      security,
+      responses: { 200: answers(summary, schema), ...errorResponses(401, 403, 503) }
+    })
+
+  router.openapi(
+    adminGet("/admin/workers", "One entry per company actor in this process", z.object({ items: z.array(WorkerView) })),
+    async (c) => c.json({ items: (await run(c, listWorkers())).map(workerView) }, 200)
+  )
+
+  for (const [action, paused] of [["pause", true], ["resume", false]] as const) {
+    router.openapi(
+      createRoute({
+        method: "post",
+        path: `/admin/companies/{id}/${action}`,
+        tags: ["operations"],
+        summary: paused ? "Stop delivering to a company until resumed" : "Deliver to a paused company again",
+        security,
+        request: { params: idParam(CompanyId) },
+        responses: { 200: answers("The company", CompanyView), ...errorResponses(400, 401, 403, 404, 503) }
+      }),
+      async (c) => c.json(companyView(await run(c, setDeliveryPaused(c.req.valid("param").id, paused))), 200)
+    )
+  }
+
+  router.openapi(
+    adminGet("/admin/streams", "Every stream and consumer the service owns, as the broker reports them", z.object({ items: z.array(StreamView) })),
+    async (c) => c.json({ items: (await run(c, listStreams())).map(streamView) }, 200)
+  )
+
+  router.openapi(
+    createRoute({
+      method: "get",
+      path: "/admin/dlq",
+      tags: ["operations"],
+      summary: "Dead letters, oldest first",
+      security,
+      request: { query: DeadLetterQuery },
+      responses: { 200: answers("Dead letters", z.object({ items: z.array(DeadLetterView) })), ...errorResponses(400, 401, 403, 503) }
+    }),
+    async (c) => c.json({ items: (await run(c, listDeadLetters(c.req.valid("query").limit))).map(deadLetterView) }, 200)
+  )
+
+  router.openapi(
+    createRoute({
+      method: "post",
+      path: "/admin/dlq/{id}/replay",
+      tags: ["operations"],
+      summary: "Deliver a dead letter's routing again and remove the dead letter",
+      security,
+      request: { params: DeadLetterIdParam },
+      responses: { 200: answers("The dead letter replayed", DeadLetterView), ...errorResponses(400, 401, 403, 404, 409, 503) }
+    }),
+    async (c) => c.json(deadLetterView(await run(c, replayDeadLetter(c.req.valid("param").id))), 200)
+  )
+
+  router.openapi(
+    createRoute({
+      method: "delete",
+      path: "/admin/dlq/{id}",
+      tags: ["operations"],
+      summary: "Remove a dead letter",
+      security,
+      request: { params: DeadLetterIdParam },
+      responses: {
+        200: answers("Removed", z.object({ id: z.number().int(), deleted: z.literal(true) })),
+        ...errorResponses(400, 401, 403, 404, 503)
+      }
+    }),
+    async (c) => {
+      const { id } = c.req.valid("param")
+      await run(c, deleteDeadLetter(id))
+      return c.json({ id, deleted: true as const }, 200)
+    }
+  )
+
+  router.openapi(
+    adminGet("/admin/outbox", "Outbox events waiting to be published", OutboxView),
+    async (c) => {
+      const backlog = await run(c, outboxBacklog())
+      return c.json({ pending: backlog.pending, oldest_pending_age_ms: backlog.oldestPendingAgeMs }, 200)
+    }
+  )
+
+  router.openapi(
+    createRoute({
+      method: "get",
+      path: "/admin/providers/mock/leads",
+      tags: ["operations"],
+      summary: "What the mock provider received (newest first); duplicates must stay 0",
+      security,
+      request: { query: MockLeadsQuery },
+      responses: { 200: answers("Leads", MockLeadsView), ...errorResponses(400, 401, 403, 503) }
+    }),
+    async (c) => {
+      const q = c.req.valid("query")
+      const page = await run(c, listMockLeads(q.company_id ?? null, q.limit))
+      return c.json({
+        items: page.items.map((l) => ({
+          external_id: l.externalId,
+          lead_id: l.leadId,
+          company_id: l.companyId,
+          received_at: l.receivedAt.toISOString()
+        })),
+        total: page.total,
+        duplicates: page.duplicates
+      }, 200)
+    }
+  )
+
+  return router
+}

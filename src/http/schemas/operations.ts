@@ -1,0 +1,80 @@
+import { z } from "@hono/zod-openapi"
+import { CompanyId } from "../../domain/ids.ts"
+import { idOf, Timestamp } from "./common.ts"
+import { RoutingView } from "./jobs.ts"
+
+export const RoutingDetailView = RoutingView.extend({
+  attempts_log: z.array(z.object({
+    at: Timestamp,
+    outcome: z.string(),
+    duration_ms: z.number().int(),
+    error: z.string().nullable()
+  }))
+}).openapi("RoutingDetail")
+
+export const WorkerView = z.object({
+  company_id: z.string().openapi({ format: "uuid" }),
+  state: z.enum(["running", "paused", "idle"]),
+  consumer: z.string(),
+  pending: z.number().int().nullable(),
+  ack_pending: z.number().int().nullable(),
+  redelivered: z.number().int().nullable(),
+  in_flight: z.number().int(),
+  circuit: z.enum(["closed", "open", "half_open"]),
+  tokens: z.number().nullable(),
+  rate_limited_until: Timestamp.nullable(),
+  last_error: z.string().nullable()
+}).openapi("Worker")
+
+const ConsumerView = z.object({
+  name: z.string(),
+  pending: z.number().int(),
+  ack_pending: z.number().int(),
+  redelivered: z.number().int()
+})
+
+export const StreamView = z.object({
+  name: z.string(),
+  exists: z.boolean(),
+  subjects: z.array(z.string()),
+  messages: z.number().int(),
+  bytes: z.number().int(),
+  first_seq: z.number().int(),
+  last_seq: z.number().int(),
+  consumers: z.array(ConsumerView)
+}).openapi("Stream")
+
+export const DeadLetterView = z.object({
+  id: z.number().int().openapi({ description: "The dead letter's sequence in the dead-letter stream" }),
+  routing_id: z.string().nullable(),
+  company_id: z.string().nullable(),
+  reason: z.string(),
+  attempts: z.number().int(),
+  failed_at: Timestamp,
+  subject: z.string().nullable()
+}).openapi("DeadLetter")
+
+export const DeadLetterIdParam = z.object({
+  id: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER)
+    .openapi({ param: { name: "id", in: "path" }, type: "integer" })
+})
+
+export const DeadLetterQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) })
+
+export const OutboxView = z.object({ pending: z.number().int(), oldest_pending_age_ms: z.number() }).openapi("OutboxBacklog")
+
+export const MockLeadsQuery = z.object({
+  company_id: idOf(CompanyId).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100)
+})
+
+export const MockLeadsView = z.object({
+  items: z.array(z.object({
+    external_id: z.string(),
+    lead_id: z.string(),
+    company_id: z.string().openapi({ format: "uuid" }),
+    received_at: Timestamp
+  })),
+  total: z.number().int(),
+  duplicates: z.number().int()
+}).openapi("MockLeads")

@@ -1,0 +1,71 @@
+import { Context, type Effect, type Option } from "effect"
+import type { CompanyId, JobId, RoutingId } from "../domain/ids.ts"
+import type { Job, Routing } from "../domain/job.ts"
+import type { StorageError } from "./StorageError.ts"
+
+/** One provider call for a routing, as `GET /routings/:id` shows it. */
+export interface RoutingAttempt {
+  readonly at: Date
+  readonly outcome: string
+  readonly durationMs: number
+  readonly error: string | null
+}
+
+/** A routing taken for delivery. */
+export interface Claim {
+  /** The last call's outcome is unknown (cut off, timed out): ask the provider before creating the lead again. */
+  readonly needsLookup: boolean
+  /** Provider calls so far, counting none that was rate limited. */
+  readonly attempts: number
+}
+
+/** The end of one delivery attempt. */
+export type AttemptResult =
+  | { readonly _tag: "Synced"; readonly externalId: string; readonly outcome: "created" | "found" }
+  | {
+    readonly _tag: "Failed"
+    /** `retrying`: tried again later; `failed`: given up (dead-lettered). */
+    readonly status: "retrying" | "failed"
+    readonly outcome: string
+    readonly error: string
+    /** False for a call that never reached the provider's decision (rate limited): it does not use up an attempt. */
+    readonly counts: boolean
+    /** False when the provider may have created the lead (timeout): the next attempt looks it up first. */
+    readonly known: boolean
+  }
+
+export interface WaitingRouting {
+  readonly routingId: RoutingId
+  readonly jobId: JobId
+  readonly companyId: CompanyId
+}
+
+/** Routings as delivery moves them: claimed with a lease, then synced, retrying or failed, each call recorded. */
+export class RoutingRepo extends Context.Tag("RoutingRepo")<RoutingRepo, {
+  /** The routing with its job (all of the job's routings). */
+  readonly get: (id: RoutingId) => Effect.Effect<Option.Option<{ readonly routing: Routing; readonly job: Job }>, StorageError>
+  /**
+   * Marks the routing `syncing` until `leaseUntil` when it is `pending` or `retrying`, or `syncing` with its lease
+   * run out (the last call was cut off: it then needs a lookup). None when it is not there to take: delivered,
+   * canceled, failed, or leased by another worker.
+   */
+  readonly claim: (id: RoutingId, now: Date, leaseUntil: Date) => Effect.Effect<Option.Option<Claim>, StorageError>
+  /** Ends the attempt begun by `claim`, records it, and moves the job to `routed` on its first synced routing. */
+  readonly finish: (
+    id: RoutingId,
+    result: AttemptResult,
+    timing: { readonly at: Date; readonly durationMs: number }
+  ) => Effect.Effect<void, StorageError>
+  readonly attempts: (id: RoutingId) => Effect.Effect<ReadonlyArray<RoutingAttempt>, StorageError>
+  /**
+   * Routings still to deliver (`pending`, `retrying`, or `syncing` with the lease run out) untouched since `before`,
+   * with no unpublished outbox event; oldest first.
+   */
+  readonly waiting: (before: Date, limit: number) => Effect.Effect<ReadonlyArray<WaitingRouting>, StorageError>
+  /** Stamps the routings so that reconciliation leaves them alone for a while. */
+  readonly touch: (ids: ReadonlyArray<RoutingId>, now: Date) => Effect.Effect<void, StorageError>
+  /** A `failed` routing goes back to `pending` with its attempts reset; false when it is not `failed`. */
+  readonly reopen: (id: RoutingId, now: Date) => Effect.Effect<boolean, StorageError>
+  /** A routing not delivered yet becomes `canceled`; false when it was already delivered or final. */
+  readonly cancel: (id: RoutingId, now: Date) => Effect.Effect<boolean, StorageError>
+}>() {}

@@ -1,0 +1,142 @@
+import { afterAll, describe, expect, it } from "@effect/vitest"
+import { Effect, Scope, Exit } from "effect"
+import postgres from "postgres"
+import { generateSecretKey } from "../../src/domain/secretKey.ts"
+import { apiClient, type ApiClient, eventually, jobFor, tradesFor } from "../support/client.ts"
+import { deleteStreams, NATS_TEST_URL, startNatsServer } from "../support/nats.ts"
+import { freshDatabase } from "../support/postgres.ts"
+import { runService, type ServiceProcess } from "../support/process.ts"
+
+const ADMIN_KEY = "e2e-admin-key"
+const banner = /API\s+(http:\/\/\S+)/
+
+/** A fresh database for the test, dropped when `release` is called. */
+const database = async () => {
+  const scope = Effect.runSync(Scope.make())
+  const { url } = await Effect.runPromise(Scope.extend(freshDatabase, scope))
+  return { url, release: () => Effect.runPromise(Scope.close(scope, Exit.void)) }
+}
+
+/** Every routing in the database with its status, counted by status. */
+const statusCounts = async (databaseUrl: string) => {
+  const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} })
+  try {
+    const rows = await sql<Array<{ sync_status: string; n: number }>>`
+      select sync_status, count(*)::int as n from job_routings group by sync_status`
+    return Object.fromEntries(rows.map((r) => [r.sync_status, r.n])) as Record<string, number>
+  } finally {
+    await sql.end()
+  }
+}
+
+/** Waits until this process runs an actor for each of the companies. */
+const actorsRunning = (api: ApiClient, companies: ReadonlyArray<string>) =>
+  eventually(
+    async () => {
+      const running = new Set((await api.get("/admin/workers")).items.map((w: { company_id: string }) => w.company_id))
+      return companies.every((id) => running.has(id))
+    },
+    10_000,
+    async () => JSON.stringify(await api.get("/admin/workers"))
+  )
+
+describe("delivery end to end (service process, real PostgreSQL and NATS)", () => {
+  const running = new Set<ServiceProcess>()
+  const cleanups: Array<() => Promise<unknown>> = []
+  afterAll(async () => {
+    await Promise.all([...running].map((s) => s.stop()))
+    for (const cleanup of cleanups.reverse()) await cleanup()
+  })
+
+  const serve = async (env: Record<string, string>) => {
+    const service = runService("src/main.ts", {
+      PORT: "0",
+      ADMIN_API_KEY: ADMIN_KEY,
+      LOG_LEVEL: "warn",
+      PROVIDER_TIMEOUT_SECONDS: "2",
+      ...env
+    })
+    running.add(service)
+    const [, url] = await service.waitFor(banner, 60_000)
+    return { service, api: apiClient(url!, ADMIN_KEY) }
+  }
+
+  const setup = async (natsUrl: string) => {
+    const db = await database()
+    const prefix = `e2e${crypto.randomUUID().slice(0, 8)}`
+    cleanups.push(db.release, () => deleteStreams(natsUrl, prefix))
+    const env = { DATABASE_URL: db.url, NATS_URL: natsUrl, NATS_PREFIX: prefix, SECRETS_KEY: generateSecretKey() }
+    return { env, databaseUrl: db.url }
+  }
+
+  it("delivers every routing of a job to the mock provider, once, within a second", async () => {
+    const { env } = await setup(NATS_TEST_URL)
+    const { api } = await serve(env)
+    const skill = `plumbing-${crypto.randomUUID().slice(0, 6)}`
+    const { receivers, creator } = await tradesFor(api, skill, 3)
+    await actorsRunning(api, receivers)
+    const started = Date.now()
+    const job = await api.post("/jobs", jobFor(creator, skill, 1))
+    expect(job.routings).toHaveLength(3)
+    await eventually(
+      async () => (await api.get(`/jobs/${job.id}`)).routings.every((r: { sync_status: string }) => r.sync_status === "synced"),
+      1_000,
+      async () => JSON.stringify((await api.get(`/jobs/${job.id}`)).routings)
+    )
+    const elapsed = Date.now() - started
+    const leads = await api.get("/admin/providers/mock/leads")
+    expect(leads.total).toBe(3)
+    expect(leads.duplicates).toBe(0)
+    expect((await api.get(`/jobs/${job.id}`)).status).toBe("routed")
+    expect(elapsed).toBeLessThan(1_000)
+  }, 90_000)
+
+  it("loses and duplicates nothing when the service is killed (SIGKILL) while 500 jobs are being delivered", async () => {
+    const { env, databaseUrl } = await setup(NATS_TEST_URL)
+    const first = await serve(env)
+    const skill = `hvac-${crypto.randomUUID().slice(0, 6)}`
+    const { receivers, creator } = await tradesFor(first.api, skill, 5, { latency_ms: 100 })
+    await actorsRunning(first.api, receivers)
+    for (let n = 0; n < 500; n += 25) {
+      await Promise.all(Array.from({ length: 25 }, (_, i) => first.api.post("/jobs", jobFor(creator, skill, n + i))))
+    }
+    await eventually(async () => (await first.api.get("/admin/providers/mock/leads?limit=1")).total >= 300, 60_000,
+      async () => JSON.stringify(await statusCounts(databaseUrl)))
+    first.service.child.kill("SIGKILL")
+    await first.service.exited
+    running.delete(first.service)
+    const atKill = await statusCounts(databaseUrl)
+    expect(atKill["synced"] ?? 0).toBeLessThan(1500)
+
+    const second = await serve(env)
+    await eventually(async () => (await statusCounts(databaseUrl))["synced"] === 1500, 120_000,
+      async () => JSON.stringify(await statusCounts(databaseUrl)))
+    const leads = await second.api.get("/admin/providers/mock/leads?limit=1")
+    expect(leads.total).toBe(1500)
+    expect(leads.duplicates).toBe(0)
+  }, 240_000)
+
+  it("loses and duplicates nothing when NATS is stopped mid-run and started again", async () => {
+    const nats = await startNatsServer()
+    cleanups.push(nats.dispose)
+    const { env, databaseUrl } = await setup(nats.url)
+    const { api } = await serve(env)
+    const skill = `roofing-${crypto.randomUUID().slice(0, 6)}`
+    const { receivers, creator } = await tradesFor(api, skill, 3, { latency_ms: 50 })
+    await actorsRunning(api, receivers)
+    for (let n = 0; n < 200; n += 20) {
+      await Promise.all(Array.from({ length: 20 }, (_, i) => api.post("/jobs", jobFor(creator, skill, n + i))))
+    }
+    await eventually(async () => (await api.get("/admin/providers/mock/leads?limit=1")).total >= 100, 60_000,
+      async () => JSON.stringify(await statusCounts(databaseUrl)))
+    await nats.stop()
+    for (let n = 200; n < 250; n++) await api.post("/jobs", jobFor(creator, skill, n))
+    await new Promise((resolve) => setTimeout(resolve, 2_000))
+    await nats.start()
+    await eventually(async () => (await statusCounts(databaseUrl))["synced"] === 750, 120_000,
+      async () => JSON.stringify(await statusCounts(databaseUrl)))
+    const leads = await api.get("/admin/providers/mock/leads?limit=1")
+    expect(leads.total).toBe(750)
+    expect(leads.duplicates).toBe(0)
+  }, 240_000)
+})

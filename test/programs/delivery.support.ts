@@ -1,0 +1,71 @@
+import { Deferred, Effect, Fiber, Ref, TestClock } from "effect"
+import { provisionStreams, consumerSpec } from "../../programs/brokerTopology.ts"
+import { runCompanyActor } from "../../programs/companyActor.ts"
+import { createJob } from "../../programs/createJob.ts"
+import { relayBatch } from "../../programs/relayOutbox.ts"
+import type { ProviderConfig } from "../../src/domain/company.ts"
+import type { CompanyId, RoutingId } from "../../src/domain/ids.ts"
+import { SkillName } from "../../src/domain/skills.ts"
+import { Broker } from "../../src/services/Broker.ts"
+import { CompanyRepo } from "../../src/services/Companies.ts"
+import { CurrentPrincipal } from "../../src/services/CurrentPrincipal.ts"
+import { RoutingRepo } from "../../src/services/Routings.ts"
+import { makeCompany, skill, uniqueSkill } from "../support/fixtures.ts"
+
+const asAdmin = Effect.provideService(CurrentPrincipal, { role: "admin", keyId: null })
+
+/** A company on the mock provider with `config`, and `jobs` jobs routed to it alone; answers the company and routings. */
+export const companyWithRoutings = (config: ProviderConfig, jobs: number, options: { readonly rateLimitPerMinute?: number } = {}) =>
+  Effect.gen(function*() {
+    const companies = yield* CompanyRepo
+    const trade = uniqueSkill("trade")
+    const receiver = makeCompany({
+      skills: [skill(trade, "expert", true)],
+      provider: { type: "mock", config, credentials: null, active: true },
+      rateLimitPerMinute: options.rateLimitPerMinute ?? 50
+    })
+    const creator = makeCompany({ provider: null })
+    yield* Effect.forEach([receiver, creator], companies.insert)
+    const routings: Array<RoutingId> = []
+    for (let i = 0; i < jobs; i++) {
+      const { job } = yield* createJob({
+        summary: `job ${i}`,
+        address: { street: "1 Main St", city: "Anytown", state: "CA", zipCode: "12345" },
+        homeowner: { name: "Jo" },
+        requiredSkills: [SkillName.make(trade)],
+        skillLevels: {},
+        category: null,
+        priority: "normal",
+        createdByCompanyId: creator.id,
+        createdByTechnicianId: null
+      }, null).pipe(asAdmin)
+      routings.push(job.routings[0]!.id)
+    }
+    yield* provisionStreams
+    yield* (yield* Broker).ensureConsumer(yield* consumerSpec(receiver.id))
+    yield* relayBatch()
+    return { companyId: receiver.id, routings }
+  })
+
+/** Starts the company's actor; answers a way to stop it. */
+export const startActor = (companyId: CompanyId, rateLimitPerMinute = 50, concurrency = 1) =>
+  Effect.gen(function*() {
+    const settings = yield* Ref.make({ rateLimitPerMinute, paused: false })
+    const stop = yield* Deferred.make<void>()
+    const fiber = yield* Effect.fork(runCompanyActor({ companyId, concurrency, settings, stop }))
+    return { settings, stop: Deferred.succeed(stop, undefined).pipe(Effect.zipRight(Fiber.interrupt(fiber))) }
+  })
+
+/** Moves the test clock forward by `ms` in steps, letting every fiber run between them. */
+export const advance = (ms: number, step = 50) =>
+  Effect.gen(function*() {
+    for (let t = 0; t < ms; t += step) {
+      yield* TestClock.adjust(`${Math.min(step, ms - t)} millis`)
+      yield* Effect.yieldNow()
+    }
+  })
+
+export const routingOf = (id: RoutingId) =>
+  Effect.flatMap(RoutingRepo, (r) => r.get(id)).pipe(Effect.map((found) => found._tag === "Some" ? found.value.routing : undefined))
+
+export const attemptsOf = (id: RoutingId) => Effect.flatMap(RoutingRepo, (r) => r.attempts(id))

@@ -1,0 +1,223 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Option } from "effect"
+import { currentTopology } from "../../programs/brokerTopology.ts"
+import { listDeadLetters, replayDeadLetter } from "../../programs/deadLetters.ts"
+import { handleMaxDeliveries } from "../../programs/maxDeliveries.ts"
+import { reconcileOnce } from "../../programs/reconcile.ts"
+import { relayBatch } from "../../programs/relayOutbox.ts"
+import { now } from "../../src/domain/time.ts"
+import { Broker } from "../../src/services/Broker.ts"
+import { CompanyRepo } from "../../src/services/Companies.ts"
+import { CurrentPrincipal } from "../../src/services/CurrentPrincipal.ts"
+import { MockLeadStore } from "../../src/services/MockLeads.ts"
+import { OutboxRepo } from "../../src/services/Outbox.ts"
+import { RoutingRepo } from "../../src/services/Routings.ts"
+import { DeliverySettings } from "../../src/services/Settings.ts"
+import { WorkerRegistry } from "../../src/services/Workers.ts"
+import { defaultDelivery, layerMemoryServices } from "../support/services.ts"
+import { advance, attemptsOf, companyWithRoutings, routingOf, startActor } from "./delivery.support.ts"
+
+const run = <A, E>(program: Effect.Effect<A, E, any>) =>
+  program.pipe(Effect.provide(layerMemoryServices)) as Effect.Effect<A, E>
+
+const withDelivery = (overrides: Partial<typeof defaultDelivery>) =>
+  Effect.provideService(DeliverySettings, { ...defaultDelivery, ...overrides })
+
+const leadsOf = (companyId: Parameters<MockLeadStore["Type"]["list"]>[0]) =>
+  Effect.flatMap(MockLeadStore, (store) => store.list(companyId, 1000))
+
+const setMockConfig = (companyId: Parameters<CompanyRepo["Type"]["get"]>[0], config: Record<string, number>) =>
+  Effect.flatMap(CompanyRepo, (repo) =>
+    Effect.flatMap(now, (at) => repo.setProvider(companyId, { type: "mock", config, credentials: null, active: true }, at)))
+
+describe("delivery on memory layers (TestClock)", () => {
+  it.effect("delivers each routing once, writes it synced, and moves the job to routed", () =>
+    run(Effect.gen(function*() {
+      const { companyId, routings } = yield* companyWithRoutings({}, 3)
+      const actor = yield* startActor(companyId)
+      yield* advance(500)
+      for (const id of routings) expect((yield* routingOf(id))?.syncStatus).toBe("synced")
+      const leads = yield* leadsOf(companyId)
+      expect(leads.total).toBe(3)
+      expect(leads.duplicates).toBe(0)
+      expect((yield* (yield* RoutingRepo).get(routings[0]!)).pipe(Option.map((f) => f.job.status))).toEqual(Option.some("routed"))
+      yield* actor.stop
+    })))
+
+  it.effect("retries on the redelivery schedule, then dead-letters after the last attempt", () =>
+    run(Effect.gen(function*() {
+      const { companyId, routings } = yield* companyWithRoutings({ failure_rate: 1 }, 1)
+      const actor = yield* startActor(companyId)
+      yield* advance(200_000, 100)
+      const attempts = yield* attemptsOf(routings[0]!)
+      expect(attempts).toHaveLength(8)
+      const gaps = attempts.slice(1).map((a, i) => a.at.getTime() - attempts[i]!.at.getTime())
+      gaps.forEach((gap, i) => {
+        const base = 1000 * 2 ** i
+        expect(gap).toBeGreaterThanOrEqual(base * 0.75)
+        expect(gap).toBeLessThanOrEqual(base * 1.25 + 200)
+      })
+      expect(yield* routingOf(routings[0]!)).toMatchObject({ syncStatus: "failed", attempts: 8 })
+      const letters = yield* listDeadLetters(10).pipe(Effect.provideService(CurrentPrincipal, { role: "admin", keyId: null }))
+      expect(letters).toHaveLength(1)
+      expect(letters[0]).toMatchObject({ routingId: routings[0], attempts: 8, reason: expect.stringContaining("gave up after 8 attempts") })
+      expect((yield* leadsOf(companyId)).total).toBe(0)
+      yield* actor.stop
+    }).pipe(withDelivery({ circuitThreshold: 100 }))))
+
+  it.effect("opens the circuit after 5 failures, stops calling, and recovers through a half-open probe", () =>
+    run(Effect.gen(function*() {
+      const { companyId, routings } = yield* companyWithRoutings({ failure_rate: 1 }, 8)
+      const actor = yield* startActor(companyId)
+      const calls = Effect.map(Effect.forEach(routings, attemptsOf), (all) => all.flat().length)
+      yield* advance(10_000)
+      expect(yield* calls).toBe(5)
+      const circuit = Effect.map(Effect.flatMap(WorkerRegistry, (r) => r.all), (all) => all[0]?.circuit)
+      expect(yield* circuit).toBe("open")
+      yield* advance(19_000)
+      expect(yield* calls).toBe(5)
+      yield* setMockConfig(companyId, {})
+      yield* advance(2_000)
+      expect(yield* calls).toBeGreaterThan(5)
+      expect(yield* circuit).toBe("closed")
+      yield* advance(60_000)
+      for (const id of routings) expect((yield* routingOf(id))?.syncStatus).toBe("synced")
+      expect(yield* leadsOf(companyId)).toMatchObject({ total: 8, duplicates: 0 })
+      yield* actor.stop
+    }).pipe(withDelivery({ attempts: 100 }))))
+
+  it.effect("spaces calls by the company's rate limit", () =>
+    run(Effect.gen(function*() {
+      const { companyId, routings } = yield* companyWithRoutings({}, 4, { rateLimitPerMinute: 2 })
+      const actor = yield* startActor(companyId, 2)
+      const synced = Effect.map(Effect.forEach(routings, routingOf), (all) => all.filter((r) => r?.syncStatus === "synced").length)
+      yield* advance(1_000)
+      expect(yield* synced).toBe(2)
+      yield* advance(27_000)
+      expect(yield* synced).toBe(2)
+      yield* advance(4_000)
+      expect(yield* synced).toBe(3)
+      yield* advance(30_000)
+      expect(yield* synced).toBe(4)
+      yield* actor.stop
+    })))
+
+  it.effect("a 429 pauses the company without using up an attempt", () =>
+    run(Effect.gen(function*() {
+      const { companyId, routings } = yield* companyWithRoutings({ rate_limited_rate: 1 }, 1)
+      const actor = yield* startActor(companyId)
+      yield* advance(3_500)
+      const limited = yield* attemptsOf(routings[0]!)
+      expect(limited.length).toBeGreaterThanOrEqual(3)
+      expect(limited.every((a) => a.outcome === "rate_limited")).toBe(true)
+      limited.slice(1).forEach((a, i) => expect(a.at.getTime() - limited[i]!.at.getTime()).toBeGreaterThanOrEqual(1000))
+      expect(yield* routingOf(routings[0]!)).toMatchObject({ syncStatus: "retrying", attempts: 0 })
+      yield* setMockConfig(companyId, {})
+      yield* advance(2_000)
+      expect(yield* routingOf(routings[0]!)).toMatchObject({ syncStatus: "synced", attempts: 1 })
+      yield* actor.stop
+    })))
+
+  it.effect("a permanent failure dead-letters at once; replaying it after a fix delivers it", () =>
+    run(Effect.gen(function*() {
+      const { companyId, routings } = yield* companyWithRoutings({ failure_rate: 2 }, 1)
+      const actor = yield* startActor(companyId)
+      yield* advance(500)
+      expect(yield* routingOf(routings[0]!)).toMatchObject({ syncStatus: "failed", attempts: 1 })
+      const asAdmin = Effect.provideService(CurrentPrincipal, { role: "admin", keyId: null })
+      const [letter] = yield* listDeadLetters(10).pipe(asAdmin)
+      expect(letter?.reason).toContain("invalid mock config")
+      yield* setMockConfig(companyId, {})
+      yield* replayDeadLetter(letter!.id).pipe(asAdmin)
+      expect(yield* listDeadLetters(10).pipe(asAdmin)).toEqual([])
+      yield* relayBatch()
+      yield* advance(500)
+      expect(yield* routingOf(routings[0]!)).toMatchObject({ syncStatus: "synced" })
+      expect(yield* leadsOf(companyId)).toMatchObject({ total: 1, duplicates: 0 })
+      yield* actor.stop
+    })))
+
+  it.effect("makes no provider call for a routing already synced", () =>
+    run(Effect.gen(function*() {
+      const { companyId, routings } = yield* companyWithRoutings({}, 1)
+      const repo = yield* RoutingRepo
+      yield* repo.claim(routings[0]!, yield* now, new Date(60_000))
+      yield* repo.finish(routings[0]!, { _tag: "Synced", externalId: "elsewhere", outcome: "created" }, { at: yield* now, durationMs: 1 })
+      const actor = yield* startActor(companyId)
+      yield* advance(500)
+      expect((yield* leadsOf(companyId)).total).toBe(0)
+      expect(yield* attemptsOf(routings[0]!)).toHaveLength(1)
+      const names = yield* currentTopology
+      const consumer = yield* (yield* Broker).consumerState(names.workStream, names.consumerName(companyId))
+      expect(consumer.pipe(Option.map((c) => c.pending + c.ackPending))).toEqual(Option.some(0))
+      yield* actor.stop
+    })))
+
+  it.effect("after a call that timed out, looks the lead up instead of creating it twice", () =>
+    run(Effect.gen(function*() {
+      const { companyId, routings } = yield* companyWithRoutings({ latency_ms: 16_000 }, 1)
+      const actor = yield* startActor(companyId)
+      yield* advance(10_500)
+      expect(yield* routingOf(routings[0]!)).toMatchObject({ syncStatus: "retrying" })
+      yield* setMockConfig(companyId, {})
+      yield* advance(5_000)
+      expect(yield* routingOf(routings[0]!)).toMatchObject({ syncStatus: "synced" })
+      expect((yield* attemptsOf(routings[0]!)).map((a) => a.outcome)).toEqual(["retryable", "found"])
+      expect(yield* leadsOf(companyId)).toMatchObject({ total: 1, duplicates: 0 })
+      yield* actor.stop
+    })))
+
+  it.effect("a routing left syncing by a crashed worker is taken over after its lease, with a lookup first", () =>
+    run(Effect.gen(function*() {
+      const { companyId, routings } = yield* companyWithRoutings({}, 1)
+      const repo = yield* RoutingRepo
+      yield* repo.claim(routings[0]!, yield* now, new Date(25_000))
+      yield* (yield* MockLeadStore).record({
+        leadId: "mock-before-crash",
+        companyId,
+        externalId: routings[0]!,
+        payload: {},
+        receivedAt: yield* now
+      })
+      const actor = yield* startActor(companyId)
+      yield* advance(20_000)
+      expect(yield* routingOf(routings[0]!)).toMatchObject({ syncStatus: "syncing" })
+      yield* advance(15_000)
+      expect(yield* routingOf(routings[0]!)).toMatchObject({ syncStatus: "synced", externalId: "mock-before-crash" })
+      expect(yield* leadsOf(companyId)).toMatchObject({ total: 1, duplicates: 0 })
+      yield* actor.stop
+    })))
+
+  it.effect("reconciliation queues again a routing whose message was lost", () =>
+    run(Effect.gen(function*() {
+      const { companyId, routings } = yield* companyWithRoutings({}, 1)
+      const names = yield* currentTopology
+      const broker = yield* Broker
+      const [stored] = yield* broker.listMessages(names.workStream, { fromSequence: 1, limit: 10 })
+      yield* broker.deleteMessage(names.workStream, stored!.sequence)
+      const actor = yield* startActor(companyId)
+      yield* advance(1_000)
+      expect(yield* routingOf(routings[0]!)).toMatchObject({ syncStatus: "pending" })
+      expect(yield* reconcileOnce(yield* now)).toBe(1)
+      expect(yield* reconcileOnce(yield* now)).toBe(0)
+      yield* relayBatch()
+      yield* advance(1_000)
+      expect(yield* routingOf(routings[0]!)).toMatchObject({ syncStatus: "synced" })
+      expect((yield* (yield* OutboxRepo).backlog).pending).toBe(0)
+      yield* actor.stop
+    })))
+
+  it.effect("a message past its max deliveries is dead-lettered and removed from the work stream", () =>
+    run(Effect.gen(function*() {
+      const { companyId, routings } = yield* companyWithRoutings({}, 1)
+      const names = yield* currentTopology
+      const broker = yield* Broker
+      const [stored] = yield* broker.listMessages(names.workStream, { fromSequence: 1, limit: 10 })
+      yield* handleMaxDeliveries({ stream: names.workStream, consumer: names.consumerName(companyId), streamSequence: stored!.sequence })
+      expect(yield* routingOf(routings[0]!)).toMatchObject({ syncStatus: "failed" })
+      expect(yield* broker.getMessage(names.workStream, stored!.sequence)).toEqual(Option.none())
+      const letters = yield* listDeadLetters(10).pipe(Effect.provideService(CurrentPrincipal, { role: "admin", keyId: null }))
+      expect(letters.map((l) => l.routingId)).toEqual([routings[0]])
+    })))
+})
+

@@ -1,0 +1,72 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Duration, Effect, Random, TestClock } from "effect"
+import * as CircuitBreaker from "../../src/CircuitBreaker.ts"
+import { circuitCooldown, nthDelay, redelivery, startupConnectRetry } from "../../src/Schedules.ts"
+
+const ms = (d: Duration.Duration) => Duration.toMillis(d)
+
+describe("schedules", () => {
+  it.effect("redelivery: from 1 s, doubling, within ±25 %, capped at 5 minutes", () =>
+    Effect.gen(function*() {
+      const schedule = redelivery(Duration.seconds(1), Duration.minutes(5))
+      const at = (random: number, n: number) => nthDelay(schedule, n).pipe(Effect.withRandom(Random.fixed([random])))
+      for (let n = 1; n <= 12; n++) {
+        const base = 1000 * 2 ** (n - 1)
+        expect(ms(yield* at(0, n))).toBe(Math.min(base * 0.75, 300_000))
+        expect(ms(yield* at(0.5, n))).toBe(Math.min(base, 300_000))
+        expect(ms(yield* at(0.999999, n))).toBeCloseTo(Math.min(base * 1.25, 300_000), -1)
+      }
+    }))
+
+  it.effect("circuit cooldowns double from the configured one, capped at 5 minutes", () =>
+    Effect.gen(function*() {
+      const cooldowns = yield* Effect.forEach([1, 2, 3, 4, 5], (n) => nthDelay(circuitCooldown(Duration.seconds(30)), n))
+      expect(cooldowns.map(ms)).toEqual([30_000, 60_000, 120_000, 240_000, 300_000])
+    }))
+
+  it.effect("start-up retries back off to 5 s and give up after about a minute", () =>
+    Effect.gen(function*() {
+      const delays = yield* Effect.forEach(Array.from({ length: 15 }, (_, i) => i + 1), (n) => nthDelay(startupConnectRetry, n))
+      expect(delays.slice(0, 5).map(ms)).toEqual([200, 400, 800, 1600, 3200])
+      expect(delays.slice(5).every((d) => ms(d) === 5000)).toBe(true)
+    }))
+})
+
+describe("circuit breaker (TestClock)", () => {
+  const make = CircuitBreaker.make({ threshold: 5, cooldown: circuitCooldown(Duration.seconds(30)) })
+
+  it.effect("opens after 5 consecutive failures; a success in between resets the count", () =>
+    Effect.gen(function*() {
+      const circuit = yield* make
+      for (let i = 0; i < 4; i++) yield* circuit.recordFailure
+      yield* circuit.recordSuccess
+      for (let i = 0; i < 4; i++) yield* circuit.recordFailure
+      expect(yield* circuit.state).toBe("closed")
+      expect((yield* circuit.permit)._tag).toBe("Go")
+      yield* circuit.recordFailure
+      expect(yield* circuit.state).toBe("open")
+      expect(yield* circuit.permit).toEqual({ _tag: "Wait", duration: Duration.millis(30_000) })
+    }))
+
+  it.effect("lets one probe through after the cooldown; its success closes, its failure reopens for longer", () =>
+    Effect.gen(function*() {
+      const circuit = yield* make
+      for (let i = 0; i < 5; i++) yield* circuit.recordFailure
+      yield* TestClock.adjust("29 seconds")
+      expect((yield* circuit.permit)._tag).toBe("Wait")
+      expect(ms(yield* circuit.waitTime)).toBe(1000)
+      yield* TestClock.adjust("1 second")
+      expect(ms(yield* circuit.waitTime)).toBe(0)
+      expect((yield* circuit.permit)._tag).toBe("Go")
+      expect(yield* circuit.state).toBe("half_open")
+      expect((yield* circuit.permit)._tag).toBe("Wait")
+      yield* circuit.recordFailure
+      expect(yield* circuit.state).toBe("open")
+      expect(yield* circuit.permit).toEqual({ _tag: "Wait", duration: Duration.millis(60_000) })
+      yield* TestClock.adjust("60 seconds")
+      expect((yield* circuit.permit)._tag).toBe("Go")
+      yield* circuit.recordSuccess
+      expect(yield* circuit.state).toBe("closed")
+      expect((yield* circuit.permit)._tag).toBe("Go")
+    }))
+})
