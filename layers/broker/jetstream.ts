@@ -2,147 +2,33 @@ import {
   AckPolicy,
   type Consumer,
   type ConsumerInfo,
-  type ConsumerMessages,
   DeliverPolicy,
-  JetStreamApiError,
-  JetStreamError,
+  type JetStreamClient,
+  type JetStreamManager,
   jetstream,
   jetstreamManager,
-  type JsMsg,
   RetentionPolicy,
-  StorageType,
-  type StoredMsg
+  StorageType
 } from "@nats-io/jetstream"
-import { connect, headers as natsHeaders, type MsgHdrs, type QueuedIterator, type Status } from "@nats-io/transport-node"
-import { Duration, Effect, Layer, Option, Schema, Stream } from "effect"
+import { connect, type NatsConnection, type QueuedIterator, type Status } from "@nats-io/transport-node"
+import { Deferred, Duration, Effect, Layer, Option, Schema, Stream } from "effect"
+import { brokerRetry } from "../../src/Schedules.ts"
+import { Broker, BrokerError, type StoredMessage } from "../../src/services/Broker.ts"
 import {
-  Broker,
-  BrokerError,
-  type ConsumerSpec,
-  type ConsumerState,
-  type Delivery,
-  type StoredMessage,
-  type StreamSpec
-} from "../../src/services/Broker.ts"
-
-/** One JetStream API request (and a double ack) fails after this long. */
-const requestTimeout = Duration.seconds(5)
-/** Bound on one broker operation, which may make a few requests (add, then info and update). */
-const operationTimeout = Duration.seconds(15)
-/** How far past its `expires` a fetch may run before it is abandoned (a dead server sends no end of batch). */
-const fetchGrace = Duration.seconds(5)
-const pingTimeout = Duration.seconds(2)
-
-/** API error codes meaning the stream, consumer or message is not there. */
-const notFoundCodes = new Set([10014, 10059, 10037, 10043])
-/** API error codes meaning a consumer of that name exists with another configuration (servers from 2.10 on). */
-const consumerExistsCodes = new Set([10013, 10105, 10148])
-const streamNameInUse = 10058
-
-const apiCode = (cause: unknown) => (cause instanceof JetStreamApiError ? cause.code : undefined)
-
-const isNotFound = (cause: unknown) =>
-  notFoundCodes.has(apiCode(cause) ?? 0) ||
-  (apiCode(cause) === 10057 && /no message found|not found|EOF/i.test((cause as Error).message))
-
-/** A promise rejection handler answering `value` when the thing asked for does not exist. */
-const orWhenMissing = <A>(value: A) => (cause: unknown): Promise<A> =>
-  isNotFound(cause) ? Promise.resolve(value) : Promise.reject(cause)
-
-const timedOut = (operation: string, after: Duration.Duration) => () =>
-  new BrokerError({ operation, cause: new Error(`no answer within ${Duration.format(after)}`) })
-
-const call = <A>(operation: string, f: () => Promise<A>, timeout: Duration.Duration = operationTimeout) =>
-  Effect.tryPromise({ try: f, catch: (cause) => new BrokerError({ operation, cause }) }).pipe(
-    Effect.timeoutFail({ duration: timeout, onTimeout: timedOut(operation, timeout) }),
-    Effect.withSpan(`broker ${operation}`, { kind: "client", attributes: { "messaging.system": "nats" } })
-  )
-
-const attempt = <A>(operation: string, f: () => A) =>
-  Effect.try({ try: f, catch: (cause) => new BrokerError({ operation, cause }) })
-
-const nanos = (duration: Duration.Duration) => Math.round(Duration.toMillis(duration) * 1_000_000)
-
-const fromHeaders = (headers: MsgHdrs | undefined): Record<string, string> => {
-  const record: Record<string, string> = {}
-  for (const key of headers?.keys() ?? []) record[key] = headers?.get(key) ?? ""
-  return record
-}
-
-const toHeaders = (record: Readonly<Record<string, string>> | undefined) => {
-  const headers = natsHeaders()
-  for (const [key, value] of Object.entries(record ?? {})) headers.set(key, value)
-  return headers
-}
-
-const toStored = (m: StoredMsg): StoredMessage => ({
-  subject: m.subject,
-  data: m.data,
-  headers: fromHeaders(m.header),
-  sequence: m.seq,
-  time: m.time
-})
-
-const toState = (info: ConsumerInfo): ConsumerState => ({
-  name: info.name,
-  pending: info.num_pending,
-  ackPending: info.num_ack_pending,
-  redelivered: info.num_redelivered
-})
-
-/** Servers before 2.10 ignore a `+TERM` that carries a reason, so the message would come back. */
-const readsTermReason = (version: string | undefined) => {
-  const [major = 0, minor = 0] = (version ?? "").split(".").map(Number)
-  return major > 2 || (major === 2 && minor >= 10)
-}
-
-/** `reasons`: whether the server reads a reason after `+TERM`; 2.9 ignores a terminate that carries one. */
-const toDelivery = (reasons: boolean) => (m: JsMsg): Delivery => ({
-  subject: m.subject,
-  data: m.data,
-  headers: fromHeaders(m.headers),
-  streamSequence: m.seq,
-  deliveryCount: m.info.deliveryCount,
-  ack: call("ack", () => m.ackAck({ timeout: Duration.toMillis(requestTimeout) }), requestTimeout).pipe(Effect.asVoid),
-  nak: (delay) => attempt("nak", () => m.nak(Math.max(0, Math.round(Duration.toMillis(delay))))),
-  term: (reason) => attempt("term", () => m.term(reasons ? reason : undefined)),
-  working: attempt("working", () => m.working())
-})
-
-/** The end of a short fetch can race the client's idle-heartbeat check; that is an empty end of batch, not a failure. */
-const isHeartbeatsMissed = (cause: unknown) => cause instanceof JetStreamError && cause.message === "heartbeats missed"
-
-/** The messages of one fetch, as they arrive until the batch completes or expires. */
-const collect = (messages: ConsumerMessages) =>
-  Effect.async<Array<JsMsg>, BrokerError>((resume) => {
-    const received: Array<JsMsg> = []
-    const drain = async () => {
-      for await (const m of messages) received.push(m)
-    }
-    drain().then(
-      () => resume(Effect.succeed(received)),
-      (cause: unknown) =>
-        resume(isHeartbeatsMissed(cause) ? Effect.succeed(received) : Effect.fail(new BrokerError({ operation: "fetch", cause })))
-    )
-  })
-
-const MaxDeliveriesAdvisory = Schema.parseJson(Schema.Struct({
-  stream: Schema.String,
-  consumer: Schema.String,
-  stream_seq: Schema.Number
-}))
-
-const streamUpdate = (spec: StreamSpec) => ({
-  subjects: [...spec.subjects],
-  duplicate_window: nanos(spec.duplicateWindow),
-  max_age: Option.match(spec.maxAge, { onNone: () => 0, onSome: nanos })
-})
-
-const consumerUpdate = (spec: ConsumerSpec) => ({
-  filter_subject: spec.filterSubject,
-  ack_wait: nanos(spec.ackWait),
-  max_deliver: spec.maxDeliver
-})
+  apiCode,
+  consumerExistsCodes,
+  consumerUpdate,
+  isNotFound,
+  MaxDeliveriesAdvisory,
+  orWhenMissing,
+  readsTermReason,
+  streamNameInUse,
+  streamUpdate,
+  toHeaders,
+  toState,
+  toStored
+} from "./jetstreamCodec.ts"
+import { attempt, collect, fetchGrace, operationTimeout, pingTimeout, request, requestTimeout, timedOut, toDelivery } from "./jetstreamCalls.ts"
 
 export interface JetStreamOptions {
   /** Comma-separated server URLs, such as `nats://127.0.0.1:4222`. */
@@ -151,56 +37,87 @@ export interface JetStreamOptions {
   readonly name: string
 }
 
+interface Connection {
+  readonly nc: NatsConnection
+  readonly jsm: JetStreamManager
+  readonly js: JetStreamClient
+}
+
+/** A connection that reconnects forever once made, so the service outlives a NATS restart. */
+const open = (options: JetStreamOptions) =>
+  Effect.gen(function*() {
+    const nc = yield* request("connect", () =>
+      connect({
+        servers: options.servers.split(","),
+        name: options.name,
+        maxReconnectAttempts: -1,
+        reconnectTimeWait: 500,
+        timeout: Duration.toMillis(requestTimeout),
+        pingInterval: 10_000
+      }))
+    const jsm = yield* request("connect", () => jetstreamManager(nc, { timeout: Duration.toMillis(requestTimeout) })).pipe(
+      Effect.tapError(() => Effect.promise(() => nc.close()))
+    )
+    return { nc, jsm, js: jetstream(nc, { timeout: Duration.toMillis(requestTimeout) }) }
+  })
+
+const close = ({ nc }: Connection) =>
+  Effect.tryPromise(() => nc.drain()).pipe(
+    Effect.timeout(requestTimeout),
+    Effect.ignore,
+    Effect.ensuring(Effect.tryPromise(() => nc.close()).pipe(Effect.ignore))
+  )
+
+/** Logs each disconnect and reconnect, for as long as the connection lasts. */
+const logStatus = (nc: NatsConnection, servers: string) =>
+  Stream.async<Status>((emit) => {
+    const statuses = nc.status() as QueuedIterator<Status>
+    void (async () => {
+      for await (const status of statuses) void emit.single(status)
+    })()
+    return Effect.sync(() => statuses.stop())
+  }).pipe(
+    Stream.runForEach((status) =>
+      status.type === "disconnect" || status.type === "reconnect" ? Effect.logWarning(`NATS ${status.type}`, servers) : Effect.void
+    )
+  )
+
 /**
  * The broker on NATS JetStream (server 2.9 or later): file-stored streams, durable pull consumers with explicit acks.
- * The connection reconnects forever, so the service outlives a NATS restart; every call is bounded in time.
+ * It connects in the background, trying again until the server answers: start-up waits a few seconds for it, then goes
+ * on without it (reporting the broker down on `/health/ready`), and every operation fails at once until it is
+ * connected. Every call is bounded in time.
  */
-export const layer = (options: JetStreamOptions): Layer.Layer<Broker, BrokerError> =>
+export const layer = (options: JetStreamOptions): Layer.Layer<Broker> =>
   Layer.scoped(
     Broker,
     Effect.gen(function*() {
-      const nc = yield* Effect.acquireRelease(
-        call("connect", () =>
-          connect({
-            servers: options.servers.split(","),
-            name: options.name,
-            maxReconnectAttempts: -1,
-            reconnectTimeWait: 500,
-            timeout: Duration.toMillis(requestTimeout),
-            pingInterval: 10_000
-          })),
-        (nc) =>
-          Effect.tryPromise(() => nc.drain()).pipe(
-            Effect.timeout(requestTimeout),
-            Effect.ignore,
-            Effect.ensuring(Effect.tryPromise(() => nc.close()).pipe(Effect.ignore))
-          )
-      )
-      const jsm = yield* call("connect", () => jetstreamManager(nc, { timeout: Duration.toMillis(requestTimeout) }))
-      const js = jetstream(nc, { timeout: Duration.toMillis(requestTimeout) })
-      const consumers = new Map<string, Consumer>()
-
-      yield* Stream.async<Status>((emit) => {
-        const statuses = nc.status() as QueuedIterator<Status>
-        void (async () => {
-          for await (const status of statuses) void emit.single(status)
-        })()
-        return Effect.sync(() => statuses.stop())
-      }).pipe(
-        Stream.runForEach((status) =>
-          status.type === "disconnect" || status.type === "reconnect"
-            ? Effect.logWarning(`NATS ${status.type}`, options.servers)
-            : Effect.void
+      const ready = yield* Deferred.make<Connection>()
+      yield* Effect.acquireRelease(open(options), close).pipe(
+        Effect.tapError((error) =>
+          Effect.logWarning("NATS not reachable yet; retrying").pipe(Effect.annotateLogs("error", error.message))
         ),
+        Effect.retry(brokerRetry),
+        Effect.tap((connection) => Deferred.succeed(ready, connection)),
+        Effect.flatMap((connection) => logStatus(connection.nc, options.servers)),
         Effect.forkScoped
       )
+      yield* Deferred.await(ready).pipe(Effect.timeout(requestTimeout), Effect.ignore)
+      const connected = (operation: string) =>
+        Effect.flatMap(Deferred.poll(ready), (connection) =>
+          Option.isSome(connection)
+            ? connection.value
+            : Effect.fail(new BrokerError({ operation, cause: new Error(`not connected to NATS at ${options.servers} yet`) })))
+      const call = <A>(operation: string, f: (connection: Connection) => Promise<A>, timeout = operationTimeout) =>
+        Effect.flatMap(connected(operation), (connection) => request(operation, () => f(connection), timeout))
 
+      const consumers = new Map<string, Consumer>()
       const consumerFor = (stream: string, name: string) =>
         Effect.suspend(() => {
           const cached = consumers.get(`${stream}.${name}`)
           return cached !== undefined
             ? Effect.succeed(cached)
-            : call("fetch", () => js.consumers.get(stream, name)).pipe(
+            : call("fetch", ({ js }) => js.consumers.get(stream, name)).pipe(
               Effect.tap((consumer) => Effect.sync(() => consumers.set(`${stream}.${name}`, consumer)))
             )
         })
@@ -208,16 +125,15 @@ export const layer = (options: JetStreamOptions): Layer.Layer<Broker, BrokerErro
       const fetch = (stream: string, name: string, fetchOptions: { readonly max: number; readonly expires: Duration.Duration }) => {
         const expires = Math.max(1000, Math.round(Duration.toMillis(fetchOptions.expires)))
         const bound = Duration.sum(Duration.millis(expires), fetchGrace)
-        return fetchOptions.max < 1 ? Effect.succeed([]) : consumerFor(stream, name).pipe(
-          Effect.flatMap((consumer) =>
+        return fetchOptions.max < 1 ? Effect.succeed([]) : Effect.all([connected("fetch"), consumerFor(stream, name)]).pipe(
+          Effect.flatMap(([{ nc }, consumer]) =>
             Effect.acquireUseRelease(
-              call("fetch", () => consumer.fetch({ max_messages: fetchOptions.max, expires })),
+              request("fetch", () => consumer.fetch({ max_messages: fetchOptions.max, expires })),
               (messages) => collect(messages).pipe(Effect.timeoutFail({ duration: bound, onTimeout: timedOut("fetch", bound) })),
               (messages) => Effect.sync(() => messages.stop())
-            )
+            ).pipe(Effect.map((messages) => messages.map(toDelivery(readsTermReason(nc.info?.version)))))
           ),
           Effect.tapError(() => Effect.sync(() => consumers.delete(`${stream}.${name}`))),
-          Effect.map((messages) => messages.map(toDelivery(readsTermReason(nc.info?.version)))),
           Effect.withSpan("broker fetch", { kind: "consumer", attributes: { "messaging.system": "nats", stream, consumer: name } })
         )
       }
@@ -225,7 +141,7 @@ export const layer = (options: JetStreamOptions): Layer.Layer<Broker, BrokerErro
       return Broker.of({
         durable: true,
         ensureStream: (spec) =>
-          call("ensureStream", async () => {
+          call("ensureStream", async ({ jsm }) => {
             const retention = spec.retention === "workqueue" ? RetentionPolicy.Workqueue : RetentionPolicy.Limits
             const config = { name: spec.name, retention, storage: StorageType.File, num_replicas: 1, ...streamUpdate(spec) }
             const info = await jsm.streams.add(config).catch((cause: unknown) =>
@@ -236,7 +152,7 @@ export const layer = (options: JetStreamOptions): Layer.Layer<Broker, BrokerErro
             }
           }),
         ensureConsumer: (spec) =>
-          call("ensureConsumer", () =>
+          call("ensureConsumer", ({ jsm }) =>
             jsm.consumers.add(spec.stream, {
               durable_name: spec.name,
               ack_policy: AckPolicy.Explicit,
@@ -248,11 +164,11 @@ export const layer = (options: JetStreamOptions): Layer.Layer<Broker, BrokerErro
                 : Promise.reject(cause)
             )).pipe(Effect.zipRight(Effect.sync(() => consumers.delete(`${spec.stream}.${spec.name}`)))),
         deleteConsumer: (stream, name) =>
-          call("deleteConsumer", () => jsm.consumers.delete(stream, name).catch(orWhenMissing(false))).pipe(
+          call("deleteConsumer", ({ jsm }) => jsm.consumers.delete(stream, name).catch(orWhenMissing(false))).pipe(
             Effect.zipRight(Effect.sync(() => consumers.delete(`${stream}.${name}`)))
           ),
         publish: (subject, data, publishOptions) =>
-          call("publish", () =>
+          call("publish", ({ js }) =>
             js.publish(subject, data, {
               msgID: publishOptions.msgId,
               headers: toHeaders(publishOptions.headers),
@@ -260,17 +176,17 @@ export const layer = (options: JetStreamOptions): Layer.Layer<Broker, BrokerErro
             })).pipe(Effect.map((ack) => ({ sequence: ack.seq, duplicate: ack.duplicate }))),
         fetch,
         consumerState: (stream, name) =>
-          call("consumerState", () => jsm.consumers.info(stream, name).catch(orWhenMissing(null))).pipe(
+          call("consumerState", ({ jsm }) => jsm.consumers.info(stream, name).catch(orWhenMissing(null))).pipe(
             Effect.map((info) => Option.map(Option.fromNullable(info), toState))
           ),
         consumers: (stream) =>
-          call("consumers", async () => {
+          call("consumers", async ({ jsm }) => {
             const infos: Array<ConsumerInfo> = []
             for await (const info of jsm.consumers.list(stream)) infos.push(info)
             return infos.map(toState)
           }).pipe(Effect.catchIf((e) => isNotFound(e.cause), () => Effect.succeed([]))),
         streamState: (name) =>
-          call("streamState", () => jsm.streams.info(name).catch(orWhenMissing(null))).pipe(
+          call("streamState", ({ jsm }) => jsm.streams.info(name).catch(orWhenMissing(null))).pipe(
             Effect.map((info) =>
               Option.map(Option.fromNullable(info), ({ config, state }) => ({
                 name,
@@ -284,13 +200,13 @@ export const layer = (options: JetStreamOptions): Layer.Layer<Broker, BrokerErro
             )
           ),
         getMessage: (stream, sequence) =>
-          call("getMessage", () => jsm.streams.getMessage(stream, { seq: sequence }).catch(orWhenMissing(null))).pipe(
+          call("getMessage", ({ jsm }) => jsm.streams.getMessage(stream, { seq: sequence }).catch(orWhenMissing(null))).pipe(
             Effect.map((m) => Option.map(Option.fromNullable(m), toStored))
           ),
         deleteMessage: (stream, sequence) =>
-          call("deleteMessage", () => jsm.streams.deleteMessage(stream, sequence, false).catch(orWhenMissing(false))),
+          call("deleteMessage", ({ jsm }) => jsm.streams.deleteMessage(stream, sequence, false).catch(orWhenMissing(false))),
         listMessages: (stream, listOptions) =>
-          call("listMessages", async () => {
+          call("listMessages", async ({ jsm }) => {
             const info = await jsm.streams.info(stream).catch(orWhenMissing(null))
             const messages: Array<StoredMessage> = []
             const first = Math.max(1, listOptions.fromSequence, info?.state.first_seq ?? 0)
@@ -303,13 +219,16 @@ export const layer = (options: JetStreamOptions): Layer.Layer<Broker, BrokerErro
         maxDeliveries: (streams) =>
           Stream.asyncScoped<string, BrokerError>((emit) =>
             Effect.acquireRelease(
-              attempt("maxDeliveries", () =>
-                streams.map((stream) =>
-                  nc.subscribe(`$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.${stream}.*`, {
-                    callback: (err, msg) =>
-                      void (err === null ? emit.single(msg.string()) : emit.fail(new BrokerError({ operation: "maxDeliveries", cause: err })))
-                  })
-                )),
+              Effect.flatMap(connected("maxDeliveries"), ({ nc }) =>
+                attempt("maxDeliveries", () =>
+                  streams.map((stream) =>
+                    nc.subscribe(`$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.${stream}.*`, {
+                      callback: (err, msg) =>
+                        void (err === null
+                          ? emit.single(msg.string())
+                          : emit.fail(new BrokerError({ operation: "maxDeliveries", cause: err })))
+                    })
+                  ))),
               (subscriptions) => Effect.sync(() => subscriptions.forEach((s) => s.unsubscribe()))
             )
           ).pipe(
@@ -321,7 +240,7 @@ export const layer = (options: JetStreamOptions): Layer.Layer<Broker, BrokerErro
             ),
             Stream.filterMap((event) => event)
           ),
-        ping: Effect.suspend(() => call("ping", () => nc.rtt(), pingTimeout)).pipe(Effect.asVoid)
+        ping: call("ping", ({ nc }) => nc.rtt(), pingTimeout).pipe(Effect.asVoid)
       })
     })
   )

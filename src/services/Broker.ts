@@ -45,7 +45,7 @@ export interface Delivery {
   readonly ack: Effect.Effect<void, BrokerError>
   /** Asks for redelivery after `delay`. */
   readonly nak: (delay: Duration.Duration) => Effect.Effect<void, BrokerError>
-  /** Gives up on the message: it is never delivered again. */
+  /** Gives up on the message: it is never delivered again. Servers before nats-server 2.10 do not record the reason. */
   readonly term: (reason: string) => Effect.Effect<void, BrokerError>
   /** Tells the server the message is still being worked on, restarting its ack wait. */
   readonly working: Effect.Effect<void, BrokerError>
@@ -111,8 +111,9 @@ export class Broker extends Context.Tag("Broker")<Broker, {
     options: { readonly msgId: string; readonly headers?: Readonly<Record<string, string>> }
   ) => Effect.Effect<PublishResult, BrokerError>
   /**
-   * Up to `max` messages for the consumer, waiting at most `expires` for the first one; empty when none came. Interrupting
-   * it abandons the wait.
+   * Up to `max` messages for the consumer, waiting at most `expires`; empty when none came. JetStream may hold a batch
+   * until `max` messages arrived or `expires` ran out, so a caller that wants each message at once fetches one at a time.
+   * Interrupting it abandons the wait.
    */
   readonly fetch: (
     stream: string,

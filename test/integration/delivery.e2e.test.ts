@@ -58,7 +58,7 @@ describe("delivery end to end (service process, real PostgreSQL and NATS)", () =
     })
     running.add(service)
     const [, url] = await service.waitFor(banner, 60_000)
-    return { service, api: apiClient(url!, ADMIN_KEY) }
+    return { service, url: url!, api: apiClient(url!, ADMIN_KEY) }
   }
 
   const setup = async (natsUrl: string) => {
@@ -139,4 +139,23 @@ describe("delivery end to end (service process, real PostgreSQL and NATS)", () =
     expect(leads.total).toBe(750)
     expect(leads.duplicates).toBe(0)
   }, 240_000)
+
+  it("starts while NATS is down, takes jobs, and delivers them once NATS is up", async () => {
+    const nats = await startNatsServer()
+    cleanups.push(nats.dispose)
+    await nats.stop()
+    const { env, databaseUrl } = await setup(nats.url)
+    const { api, url } = await serve(env)
+    expect((await fetch(`${url}/health/ready`)).status).toBe(503)
+    const skill = `painting-${crypto.randomUUID().slice(0, 6)}`
+    const { creator } = await tradesFor(api, skill, 2)
+    for (let n = 0; n < 10; n++) await api.post("/jobs", jobFor(creator, skill, n))
+    await nats.start()
+    await eventually(async () => (await statusCounts(databaseUrl))["synced"] === 20, 60_000,
+      async () => JSON.stringify(await statusCounts(databaseUrl)))
+    expect((await fetch(`${url}/health/ready`)).status).toBe(200)
+    const leads = await api.get("/admin/providers/mock/leads?limit=1")
+    expect(leads.total).toBe(20)
+    expect(leads.duplicates).toBe(0)
+  }, 120_000)
 })

@@ -1,18 +1,28 @@
 /** A small JSON client for a service the test runs as a process. */
 export const apiClient = (baseUrl: string, key: string) => {
-  const call = async (method: string, path: string, body?: unknown) => {
-    const response = await fetch(`${baseUrl}${path}`, {
+  const send = (method: string, path: string, body?: unknown) =>
+    fetch(`${baseUrl}${path}`, {
       method,
       headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
       ...(body === undefined ? {} : { body: JSON.stringify(body) })
     })
+  const call = async (method: string, path: string, body?: unknown) => {
+    const response = await send(method, path, body)
     const text = await response.text()
     if (response.status >= 300) throw new Error(`${method} ${path} answered ${response.status}: ${text}`)
     return JSON.parse(text)
   }
   return {
     get: (path: string) => call("GET", path),
-    post: (path: string, body: unknown = {}) => call("POST", path, body)
+    post: (path: string, body: unknown = {}) => call("POST", path, body),
+    put: (path: string, body: unknown) => call("PUT", path, body),
+    delete: (path: string) => call("DELETE", path),
+    /** The status and parsed body of a call, whatever the status (to assert on error answers). */
+    raw: async (method: string, path: string, body?: unknown) => {
+      const response = await send(method, path, body)
+      const text = await response.text()
+      return { status: response.status, body: text === "" ? null : JSON.parse(text) }
+    }
   }
 }
 

@@ -1,0 +1,429 @@
+/**
+ * End-to-end delivery latency: from a job being accepted to each of its routings' leads being recorded by the mock
+ * provider. The service runs as its own process (as `npm start` does) on real PostgreSQL, in a database of its own that
+ * is dropped at the end, and real NATS JetStream, under a NATS_PREFIX of its own whose streams are deleted at the end.
+ *
+ *   npm run bench:delivery -- [--jobs 50] [--burst 1000] [--concurrency 32] [--routings-per-job 3]
+ *                             [--companies 30] [--delivery-concurrency 4] [--db-pool-max 10] [--warmup 5] [--embedded]
+ *
+ * What is measured, per routing: latency = mock_leads.received_at (stamped by the mock provider inside the service when
+ * it records the lead; mock_leads.external_id is the routing id) − the moment the client got the `201` of `POST /jobs`
+ * (when `fetch` resolved with the response headers). The benchmark and the service run on the same machine, so the
+ * client's `Date.now()` and the service's timestamps come from the same clock; the client's has millisecond resolution.
+ * A lead may be recorded before the 201 reaches a busy client, so a latency can come out slightly negative. Also
+ * printed: the server-only latency from the routing's `created_at` (stamped in the job's transaction, before commit),
+ * and where that time goes, from timestamps the service already stores (outbox_events.published_at, the first
+ * routing_attempts row, job_routings.synced_at).
+ *
+ * Scenarios:
+ *  (a) sequential: `--jobs` jobs one after the other, each waiting until all its leads are recorded;
+ *  (b) burst: `--burst` jobs posted as fast as `--concurrency` client connections allow, then waiting for every lead.
+ * Each prints p50/p95/p99/max latency, throughput (leads/s) and the time until every lead was in.
+ *
+ * Set-up: `--companies` receiving companies on the mock provider (latency_ms 0) in groups of `--routings-per-job`; each
+ * group shares a skill of its own and jobs ask for the groups' skills in turn, so every job matches exactly one group
+ * (MATCH_MAX_ROUTINGS is set to `--routings-per-job`) and the load is spread over all companies. Each company has
+ * rate_limit_per_minute 100000 (the most the API allows; the limiter is a token bucket that starts full, so it never
+ * throttles here) and delivery_concurrency `--delivery-concurrency` (1..64; the default 1 would serialize a company's
+ * deliveries). Jobs are created by a company with no skills and no provider.
+ *
+ * `--embedded` runs the service with no DATABASE_URL and no NATS_URL instead: embedded PGlite (in a temporary DATA_DIR,
+ * removed at the end) and the in-process broker. The relay there has no NOTIFY and polls every RELAY_POLL_SECONDS, and
+ * the leads are read through `GET /admin/providers/mock/leads` since the database lives inside the service; no stage
+ * breakdown is printed.
+ *
+ * PostgreSQL: TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres); NATS: NATS_TEST_URL (default
+ * nats://127.0.0.1:4222).
+ */
+import postgres from "postgres"
+import { mkdtemp, rm } from "node:fs/promises"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { parseArgs } from "node:util"
+import { generateSecretKey } from "../src/domain/secretKey.ts"
+import { apiClient, type ApiClient, eventually } from "../test/support/client.ts"
+import { deleteStreams, NATS_TEST_URL } from "../test/support/nats.ts"
+import { runService, type ServiceProcess } from "../test/support/process.ts"
+
+const { values: args } = parseArgs({
+  options: {
+    jobs: { type: "string", default: "50" },
+    burst: { type: "string", default: "1000" },
+    concurrency: { type: "string", default: "32" },
+    "routings-per-job": { type: "string", default: "3" },
+    companies: { type: "string", default: "30" },
+    "delivery-concurrency": { type: "string", default: "4" },
+    "db-pool-max": { type: "string", default: "10" },
+    warmup: { type: "string", default: "5" },
+    embedded: { type: "boolean", default: false }
+  }
+})
+const JOBS = Number(args.jobs)
+const BURST = Number(args.burst)
+const CONCURRENCY = Number(args.concurrency)
+const ROUTINGS_PER_JOB = Number(args["routings-per-job"])
+const GROUPS = Math.max(1, Math.floor(Number(args.companies) / ROUTINGS_PER_JOB))
+const DELIVERY_CONCURRENCY = Number(args["delivery-concurrency"])
+const DB_POOL_MAX = Number(args["db-pool-max"])
+const WARMUP = Number(args.warmup)
+const EMBEDDED = args.embedded
+const SERVER_URL = process.env["TEST_DATABASE_URL"] ?? "postgres://postgres@127.0.0.1:5432/postgres"
+const ADMIN_KEY = "bench-admin-key"
+const RATE_LIMIT_PER_MINUTE = 100_000
+const RUN_ID = crypto.randomUUID().replace(/-/g, "").slice(0, 8)
+const SEQUENTIAL_POLL_MS = 2
+const BURST_POLL_MS = 50
+const DRAIN_TIMEOUT_MS = 600_000
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Figures
+
+const percentile = (sorted: ReadonlyArray<number>, p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!
+const ms = (n: number) => `${n.toFixed(1)} ms`
+const sortedOf = (values: ReadonlyArray<number>) => [...values].sort((a, b) => a - b)
+
+/** `p50 … p95 … p99 … max …` of a list of milliseconds. */
+const distribution = (values: ReadonlyArray<number>) => {
+  if (values.length === 0) return "no values"
+  const s = sortedOf(values)
+  return `p50 ${ms(percentile(s, 50))}   p95 ${ms(percentile(s, 95))}   p99 ${ms(percentile(s, 99))}   max ${ms(s.at(-1)!)}` +
+    `   (min ${ms(s[0]!)})`
+}
+
+const median = (values: ReadonlyArray<number>) => percentile(sortedOf(values), 50)
+
+// ---------------------------------------------------------------------------------------------------------------------
+// The service and its backends
+
+/** What the service runs on, with how to read what the mock recorded and how to clean up afterwards. */
+interface Backends {
+  readonly label: string
+  readonly env: Record<string, string>
+  /** A connection to the service's database, when the benchmark can reach it (not on the embedded one). */
+  readonly sql: postgres.Sql | null
+  /** Reads the mock's leads, once the service is up. */
+  readonly makeReader: (api: ApiClient) => LeadReader
+  readonly cleanup: () => Promise<void>
+}
+
+/** A fresh database on the test server and a NATS prefix of our own. */
+const realBackends = async (): Promise<Backends> => {
+  const name = `si_bench_delivery_${RUN_ID}`
+  const admin = postgres(SERVER_URL, { max: 1, onnotice: () => {} })
+  await admin.unsafe(`create database ${name}`)
+  const url = new URL(SERVER_URL)
+  url.pathname = `/${name}`
+  const databaseUrl = url.toString()
+  const sql = postgres(databaseUrl, { max: 2, onnotice: () => {} })
+  const prefix = `bench${RUN_ID}`
+  return {
+    label: `PostgreSQL (${name}) and NATS JetStream at ${NATS_TEST_URL} (prefix ${prefix})`,
+    env: { DATABASE_URL: databaseUrl, NATS_URL: NATS_TEST_URL, NATS_PREFIX: prefix, SECRETS_KEY: generateSecretKey() },
+    sql,
+    makeReader: () => sqlReader(sql),
+    cleanup: async () => {
+      await sql.end()
+      await deleteStreams(NATS_TEST_URL, prefix).catch((e) => console.error(`deleting NATS streams: ${e}`))
+      await admin.unsafe(`drop database if exists ${name} with (force)`)
+      await admin.end()
+    }
+  }
+}
+
+/** The embedded default in a temporary DATA_DIR. */
+const embeddedBackends = async (): Promise<Backends> => {
+  const dataDir = await mkdtemp(join(tmpdir(), "si-bench-delivery-"))
+  return {
+    label: `embedded PGlite in ${dataDir} and the in-process broker`,
+    env: { DATA_DIR: dataDir },
+    sql: null,
+    makeReader: apiReader,
+    cleanup: () => rm(dataDir, { recursive: true, force: true })
+  }
+}
+
+const startService = async (backends: Backends) => {
+  const service = runService("src/main.ts", {
+    PORT: "0",
+    ADMIN_API_KEY: ADMIN_KEY,
+    LOG_LEVEL: "warn",
+    MATCH_MAX_ROUTINGS: String(ROUTINGS_PER_JOB),
+    DB_POOL_MAX: String(DB_POOL_MAX),
+    ...backends.env
+  })
+  const [, baseUrl] = await service.waitFor(/API\s+(http:\/\/\S+)/, 60_000)
+  return { service, api: apiClient(baseUrl!, ADMIN_KEY), baseUrl: baseUrl! }
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Companies and jobs
+
+const skillOf = (group: number) => `bench-${RUN_ID}-${group}`
+
+/** `GROUPS` groups of `ROUTINGS_PER_JOB` receiving companies, one skill per group; and the creating company. */
+const createCompanies = async (api: ApiClient) => {
+  const receivers: Array<string> = []
+  for (let group = 0; group < GROUPS; group++) {
+    for (let i = 0; i < ROUTINGS_PER_JOB; i++) {
+      const company = await api.post("/companies", {
+        name: `Bench trade ${group}.${i}`,
+        skills: [{ skill: skillOf(group), level: "expert", primary: true }],
+        provider: { type: "mock", config: { latency_ms: 0 } },
+        rate_limit_per_minute: RATE_LIMIT_PER_MINUTE,
+        delivery_concurrency: DELIVERY_CONCURRENCY
+      })
+      receivers.push(company.id)
+    }
+  }
+  const creator = await api.post("/companies", { name: "Bench creator" })
+  return { receivers, creator: creator.id as string }
+}
+
+/** Waits until the service runs a delivery actor for each of the companies. */
+const actorsRunning = (api: ApiClient, companies: ReadonlyArray<string>) =>
+  eventually(
+    async () => {
+      const running = new Set((await api.get("/admin/workers")).items.map((w: { company_id: string }) => w.company_id))
+      return companies.every((id) => running.has(id))
+    },
+    30_000,
+    async () => JSON.stringify(await api.get("/admin/workers"))
+  )
+
+const jobBody = (creator: string, n: number) =>
+  JSON.stringify({
+    summary: `Bench job ${n}`,
+    address: { street: `${n} Main St`, city: "Anytown", state: "CA", zip_code: "12345" },
+    homeowner: { name: "Bench Owner", phone: "(555) 000-0000" },
+    created_by_company_id: creator,
+    required_skills: [skillOf(n % GROUPS)]
+  })
+
+interface Routing {
+  readonly id: string
+  readonly companyId: string
+  /** Epoch ms at which the client got the 201 of its job. */
+  readonly acceptedAt: number
+}
+
+/** Posts job `n`; answers its routings stamped with the time the 201 arrived, and how long the request took. */
+const postJob = async (baseUrl: string, creator: string, n: number) => {
+  const started = performance.now()
+  const response = await fetch(`${baseUrl}/jobs`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${ADMIN_KEY}`, "content-type": "application/json" },
+    body: jobBody(creator, n)
+  })
+  const acceptedAt = Date.now()
+  const requestMs = performance.now() - started
+  const body = await response.json() as { routings?: Array<{ id: string; company_id_received: string }> }
+  if (response.status !== 201) throw new Error(`POST /jobs answered ${response.status}: ${JSON.stringify(body)}`)
+  const routings = (body.routings ?? []).map((r): Routing => ({ id: r.id, companyId: r.company_id_received, acceptedAt }))
+  if (routings.length !== ROUTINGS_PER_JOB) {
+    throw new Error(`job ${n} got ${routings.length} routings, expected ${ROUTINGS_PER_JOB}: ${JSON.stringify(body)}`)
+  }
+  return { routings, requestMs }
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Reading what the mock recorded
+
+interface LeadReader {
+  /** mock_leads.received_at (epoch ms) of the leads recorded so far for these routings, by routing id. */
+  readonly receivedAt: (routings: ReadonlyArray<Routing>) => Promise<Map<string, number>>
+  /** How many leads were recorded more than once, over the whole database. */
+  readonly duplicates: () => Promise<number>
+}
+
+const sqlReader = (sql: postgres.Sql): LeadReader => ({
+  receivedAt: async (routings) => {
+    const rows = await sql<Array<{ external_id: string; received_ms: number }>>`
+      select external_id, (extract(epoch from received_at) * 1000)::float8 as received_ms
+      from mock_leads where external_id = any(${routings.map((r) => r.id)}::text[])`
+    return new Map(rows.map((r) => [r.external_id, r.received_ms]))
+  },
+  duplicates: async () => {
+    const [row] = await sql<Array<{ n: number }>>`
+      select count(*)::int as n from (select 1 from mock_leads group by company_id, external_id having count(*) > 1) d`
+    return row!.n
+  }
+})
+
+/** Through the admin route, one call per company involved (it answers at most 1,000 leads, newest first). */
+const apiReader = (api: ApiClient): LeadReader => {
+  const leadsOf = async (companyId: string | null) => {
+    const page = await api.get(`/admin/providers/mock/leads?limit=1000${companyId === null ? "" : `&company_id=${companyId}`}`)
+    if (page.total > page.items.length) console.warn(`  (company ${companyId}: only the newest 1000 of ${page.total} leads read)`)
+    return page as { items: Array<{ external_id: string; received_at: string }>; duplicates: number }
+  }
+  return {
+    receivedAt: async (routings) => {
+      const wanted = new Set(routings.map((r) => r.id))
+      const pages = await Promise.all([...new Set(routings.map((r) => r.companyId))].map(leadsOf))
+      return new Map(pages.flatMap((p) => p.items)
+        .filter((l) => wanted.has(l.external_id))
+        .map((l) => [l.external_id, Date.parse(l.received_at)]))
+    },
+    duplicates: async () => (await leadsOf(null)).duplicates
+  }
+}
+
+/** Polls until every routing has its lead; answers their received_at by routing id. */
+const waitForLeads = async (reader: LeadReader, routings: ReadonlyArray<Routing>, pollMs: number) => {
+  const deadline = Date.now() + DRAIN_TIMEOUT_MS
+  let lastReport = Date.now()
+  for (;;) {
+    const received = await reader.receivedAt(routings)
+    if (received.size >= routings.length) return received
+    if (Date.now() > deadline) throw new Error(`only ${received.size} of ${routings.length} leads within ${DRAIN_TIMEOUT_MS} ms`)
+    if (Date.now() - lastReport > 10_000) {
+      console.log(`    … ${received.size} of ${routings.length} leads so far`)
+      lastReport = Date.now()
+    }
+    await new Promise((resolve) => setTimeout(resolve, pollMs))
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Where the time goes (PostgreSQL only): the service's own timestamps of each routing
+
+interface Stages {
+  readonly id: string
+  readonly createdMs: number
+  readonly publishedMs: number
+  readonly callStartedMs: number
+  readonly receivedMs: number
+  readonly syncedMs: number
+}
+
+const stagesOf = (sql: postgres.Sql, routings: ReadonlyArray<Routing>) =>
+  sql<Array<Stages>>`
+    select r.id,
+      (extract(epoch from r.created_at) * 1000)::float8 as "createdMs",
+      (extract(epoch from o.published_at) * 1000)::float8 as "publishedMs",
+      (extract(epoch from a.at) * 1000 - a.duration_ms)::float8 as "callStartedMs",
+      (extract(epoch from m.received_at) * 1000)::float8 as "receivedMs",
+      (extract(epoch from r.synced_at) * 1000)::float8 as "syncedMs"
+    from job_routings r
+    join outbox_events o on o.aggregate_id = r.id and o.type = 'routing.created'
+    join mock_leads m on m.external_id = r.id::text
+    join lateral (select at, duration_ms from routing_attempts where routing_id = r.id order by at limit 1) a on true
+    where r.id = any(${routings.map((r) => r.id)}::uuid[])`
+
+const printStages = (rows: ReadonlyArray<Stages>, routings: ReadonlyArray<Routing>) => {
+  const acceptedAt = new Map(routings.map((r) => [r.id, r.acceptedAt]))
+  const line = (label: string, values: ReadonlyArray<number>) =>
+    console.log(`    ${label.padEnd(44)} p50 ${ms(median(values)).padStart(9)}   p95 ${ms(percentile(sortedOf(values), 95)).padStart(9)}`)
+  console.log("  where the time goes (service timestamps, ms resolution; published_at is stamped after the publish, so stages can overlap):")
+  line("created_at → 201 at the client", rows.map((r) => acceptedAt.get(r.id)! - r.createdMs))
+  line("created_at → outbox published_at (relay)", rows.map((r) => r.publishedMs - r.createdMs))
+  line("published_at → provider call starts (actor)", rows.map((r) => r.callStartedMs - r.publishedMs))
+  line("call starts → lead recorded (mock)", rows.map((r) => r.receivedMs - r.callStartedMs))
+  line("lead recorded → routing synced", rows.map((r) => r.syncedMs - r.receivedMs))
+  line("created_at → lead recorded (server only)", rows.map((r) => r.receivedMs - r.createdMs))
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Scenarios
+
+interface Outcome {
+  readonly routings: ReadonlyArray<Routing>
+  readonly received: Map<string, number>
+  /** Epoch ms of the first request. */
+  readonly startedAt: number
+}
+
+const latenciesOf = ({ routings, received }: Outcome) => routings.map((r) => received.get(r.id)! - r.acceptedAt)
+
+const printOutcome = async (outcome: Outcome, sql: postgres.Sql | null) => {
+  const latencies = latenciesOf(outcome)
+  const lastLead = Math.max(...outcome.received.values())
+  const drainSeconds = (lastLead - outcome.startedAt) / 1000
+  console.log(`  latency (201 → lead recorded)  ${distribution(latencies)}`)
+  console.log(`  ${(outcome.routings.length / drainSeconds).toFixed(0)} leads/s; all ${outcome.routings.length} leads in ` +
+    `${drainSeconds.toFixed(2)} s after the first POST`)
+  if (sql !== null) printStages(await stagesOf(sql, outcome.routings), outcome.routings)
+}
+
+/** Posts jobs one after the other, each only once every lead of the one before was recorded. */
+const runSequential = async (baseUrl: string, creator: string, reader: LeadReader, count: number, first: number) => {
+  const routings: Array<Routing> = []
+  const received = new Map<string, number>()
+  const startedAt = Date.now()
+  for (let n = first; n < first + count; n++) {
+    const job = await postJob(baseUrl, creator, n)
+    for (const [id, at] of await waitForLeads(reader, job.routings, SEQUENTIAL_POLL_MS)) received.set(id, at)
+    routings.push(...job.routings)
+  }
+  return { routings, received, startedAt }
+}
+
+/** Posts `count` jobs over `CONCURRENCY` connections as fast as they are answered, then waits for every lead. */
+const runBurst = async (baseUrl: string, creator: string, reader: LeadReader, count: number, first: number) => {
+  const routings: Array<Routing> = []
+  const requestMs: Array<number> = []
+  let next = first
+  const startedAt = Date.now()
+  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
+    while (next < first + count) {
+      const job = await postJob(baseUrl, creator, next++)
+      routings.push(...job.routings)
+      requestMs.push(job.requestMs)
+    }
+  }))
+  const postedSeconds = (Date.now() - startedAt) / 1000
+  console.log(`  posting took ${postedSeconds.toFixed(2)} s (${(count / postedSeconds).toFixed(0)} jobs/s); ` +
+    `POST /jobs ${distribution(requestMs)}`)
+  const received = await waitForLeads(reader, routings, BURST_POLL_MS)
+  return { routings, received, startedAt }
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+
+const main = async () => {
+  const backends = EMBEDDED ? await embeddedBackends() : await realBackends()
+  const { sql } = backends
+  let service: ServiceProcess | null = null
+  try {
+    const started = await startService(backends)
+    service = started.service
+    const { api, baseUrl } = started
+    const reader = backends.makeReader(api)
+    const { receivers, creator } = await createCompanies(api)
+    await actorsRunning(api, receivers)
+
+    console.log(`delivery latency on ${backends.label}`)
+    console.log(`  ${receivers.length} receiving companies (${GROUPS} groups of ${ROUTINGS_PER_JOB}, ${ROUTINGS_PER_JOB} routings ` +
+      `per job), mock latency_ms 0, delivery_concurrency ${DELIVERY_CONCURRENCY}, rate_limit_per_minute ` +
+      `${RATE_LIMIT_PER_MINUTE}, DB_POOL_MAX ${DB_POOL_MAX}`)
+
+    let n = 0
+    if (WARMUP > 0) {
+      await runSequential(baseUrl, creator, reader, WARMUP, n)
+      n += WARMUP
+    }
+
+    if (JOBS > 0) {
+      console.log(`(a) sequential: ${JOBS} jobs one after the other, ${JOBS * ROUTINGS_PER_JOB} leads (after ${WARMUP} warm-up jobs)`)
+      await printOutcome(await runSequential(baseUrl, creator, reader, JOBS, n), sql)
+      n += JOBS
+    }
+
+    if (BURST > 0) {
+      console.log(`(b) burst: ${BURST} jobs at client concurrency ${CONCURRENCY}, ${BURST * ROUTINGS_PER_JOB} leads`)
+      await printOutcome(await runBurst(baseUrl, creator, reader, BURST, n), sql)
+    }
+
+    const duplicates = await reader.duplicates()
+    if (duplicates > 0) console.log(`  !! the mock recorded ${duplicates} leads more than once`)
+  } finally {
+    if (service !== null) {
+      const code = await service.stop()
+      if (code !== 0) console.error(`service exited with ${code}; its output:\n${service.output()}`)
+    }
+    await backends.cleanup()
+  }
+}
+
+await main()
