@@ -352,15 +352,19 @@ export const repositoryContract = <E>(name: string, repositories: Layer.Layer<Re
         expect((yield* repo.deliveryTargets).find((t) => t.companyId === target.id)?.paused).toBe(true)
       }))
 
+    /** A job of one company routed to another: the routing repository and the routing's id. */
+    const oneRouting = Effect.gen(function*() {
+      const companies = yield* CompanyRepo
+      const [creator, receiver] = [makeCompany(), makeCompany()]
+      yield* Effect.forEach([creator, receiver], companies.insert)
+      const job = makeJob(creator.id, [receiver.id])
+      yield* (yield* JobRepo).insert(job)
+      return { routings: yield* RoutingRepo, id: job.routings[0]!.id, job }
+    })
+
     it.effect("a routing is claimed once, finished as synced with its attempt recorded, and the job becomes routed", () =>
       Effect.gen(function*() {
-        const companies = yield* CompanyRepo
-        const [creator, receiver] = [makeCompany(), makeCompany()]
-        yield* Effect.forEach([creator, receiver], companies.insert)
-        const job = makeJob(creator.id, [receiver.id])
-        yield* (yield* JobRepo).insert(job)
-        const routings = yield* RoutingRepo
-        const id = job.routings[0]!.id
+        const { routings, id } = yield* oneRouting
         expect(Option.getOrThrow(yield* routings.get(id)).routing.syncStatus).toBe("pending")
         expect(yield* routings.claim(id, at(1000), at(31_000))).toEqual(Option.some({ needsLookup: false, attempts: 0 }))
         expect(yield* routings.claim(id, at(2000), at(32_000))).toEqual(Option.none())
@@ -375,13 +379,7 @@ export const repositoryContract = <E>(name: string, repositories: Layer.Layer<Re
 
     it.effect("failures count attempts; an unknown outcome or a cut-off lease asks for a lookup; failed routings reopen", () =>
       Effect.gen(function*() {
-        const companies = yield* CompanyRepo
-        const [creator, receiver] = [makeCompany(), makeCompany()]
-        yield* Effect.forEach([creator, receiver], companies.insert)
-        const job = makeJob(creator.id, [receiver.id])
-        yield* (yield* JobRepo).insert(job)
-        const routings = yield* RoutingRepo
-        const id = job.routings[0]!.id
+        const { routings, id } = yield* oneRouting
         const failed = (status: "retrying" | "failed", counts: boolean, known: boolean) =>
           ({ _tag: "Failed", status, outcome: "error", error: "boom", counts, known }) as const
         yield* routings.claim(id, at(0), at(10_000))
