@@ -5,6 +5,7 @@
  *
  *   npm run bench:delivery -- [--jobs 50] [--burst 1000] [--concurrency 32] [--routings-per-job 3]
  *                             [--companies 30] [--delivery-concurrency 4] [--db-pool-max 10] [--warmup 5] [--embedded]
+ *                             [--cpu-prof DIR]   (a V8 CPU profile of the service, written to DIR when it stops)
  *
  * What is measured, per routing: latency = mock_leads.received_at (stamped by the mock provider inside the service when
  * it records the lead; mock_leads.external_id is the routing id) − the moment the client got the `201` of `POST /jobs`
@@ -18,7 +19,11 @@
  * Scenarios:
  *  (a) sequential: `--jobs` jobs one after the other, each waiting until all its leads are recorded;
  *  (b) burst: `--burst` jobs posted as fast as `--concurrency` client connections allow, then waiting for every lead.
- * Each prints p50/p95/p99/max latency, throughput (leads/s) and the time until every lead was in.
+ * Each prints p50/p95/p99/max latency, throughput (leads / time from the first POST to the last lead recorded) and that
+ * time; the burst also says how many leads were in when the last 201 came and how fast the rest drained. In (a) the
+ * throughput includes the benchmark's own wait between jobs (it polls for the leads every few ms), so it is not a
+ * capacity figure. Each scenario also prints the CPU time the service process and the benchmark used meanwhile (from
+ * /proc): PostgreSQL, NATS and the benchmark share the machine's cores with the service.
  *
  * Set-up: `--companies` receiving companies on the mock provider (latency_ms 0) in groups of `--routings-per-job`; each
  * group shares a skill of its own and jobs ask for the groups' skills in turn, so every job matches exactly one group
@@ -36,9 +41,9 @@
  * nats://127.0.0.1:4222).
  */
 import postgres from "postgres"
-import { mkdtemp, rm } from "node:fs/promises"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
+import { mkdtemp, readFile, rm } from "node:fs/promises"
+import { cpus, loadavg, tmpdir } from "node:os"
+import { join, resolve } from "node:path"
 import { parseArgs } from "node:util"
 import { generateSecretKey } from "../src/domain/secretKey.ts"
 import { apiClient, type ApiClient, eventually } from "../test/support/client.ts"
@@ -55,7 +60,8 @@ const { values: args } = parseArgs({
     "delivery-concurrency": { type: "string", default: "4" },
     "db-pool-max": { type: "string", default: "10" },
     warmup: { type: "string", default: "5" },
-    embedded: { type: "boolean", default: false }
+    embedded: { type: "boolean", default: false },
+    "cpu-prof": { type: "string" }
   }
 })
 const JOBS = Number(args.jobs)
@@ -67,13 +73,17 @@ const DELIVERY_CONCURRENCY = Number(args["delivery-concurrency"])
 const DB_POOL_MAX = Number(args["db-pool-max"])
 const WARMUP = Number(args.warmup)
 const EMBEDDED = args.embedded
+/** A directory for a V8 CPU profile of the service (written when it exits), for Chrome DevTools or speedscope. */
+const CPU_PROFILE_DIR = args["cpu-prof"]
 const SERVER_URL = process.env["TEST_DATABASE_URL"] ?? "postgres://postgres@127.0.0.1:5432/postgres"
 const ADMIN_KEY = "bench-admin-key"
 const RATE_LIMIT_PER_MINUTE = 100_000
 const RUN_ID = crypto.randomUUID().replace(/-/g, "").slice(0, 8)
-const SEQUENTIAL_POLL_MS = 2
+/** How often the sequential scenario looks for a job's leads; on the embedded database each look is a request to the service. */
+const SEQUENTIAL_POLL_MS = EMBEDDED ? 25 : 5
 const BURST_POLL_MS = 50
 const DRAIN_TIMEOUT_MS = 600_000
+const IDLE_SAMPLE_MS = 3_000
 
 // ---------------------------------------------------------------------------------------------------------------------
 // Figures
@@ -143,17 +153,23 @@ const embeddedBackends = async (): Promise<Backends> => {
   }
 }
 
-const startService = async (backends: Backends) => {
-  const service = runService("src/main.ts", {
+const launchService = (backends: Backends) =>
+  runService("src/main.ts", {
     PORT: "0",
     ADMIN_API_KEY: ADMIN_KEY,
     LOG_LEVEL: "warn",
     MATCH_MAX_ROUTINGS: String(ROUTINGS_PER_JOB),
     DB_POOL_MAX: String(DB_POOL_MAX),
+    ...(CPU_PROFILE_DIR === undefined
+      ? {}
+      : { NODE_OPTIONS: "--import=./bench/cpuProfile.mjs", CPU_PROFILE_DIR: resolve(CPU_PROFILE_DIR) }),
     ...backends.env
   })
+
+/** Waits for the service's banner; answers its base URL and an admin client. */
+const connectTo = async (service: ServiceProcess) => {
   const [, baseUrl] = await service.waitFor(/API\s+(http:\/\/\S+)/, 60_000)
-  return { service, api: apiClient(baseUrl!, ADMIN_KEY), baseUrl: baseUrl! }
+  return { api: apiClient(baseUrl!, ADMIN_KEY), baseUrl: baseUrl! }
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
@@ -252,10 +268,10 @@ const sqlReader = (sql: postgres.Sql): LeadReader => ({
 
 /** Through the admin route, one call per company involved (it answers at most 1,000 leads, newest first). */
 const apiReader = (api: ApiClient): LeadReader => {
-  const leadsOf = async (companyId: string | null) => {
-    const page = await api.get(`/admin/providers/mock/leads?limit=1000${companyId === null ? "" : `&company_id=${companyId}`}`)
-    if (page.total > page.items.length) console.warn(`  (company ${companyId}: only the newest 1000 of ${page.total} leads read)`)
-    return page as { items: Array<{ external_id: string; received_at: string }>; duplicates: number }
+  const leadsOf = async (companyId: string) => {
+    const page = await api.get(`/admin/providers/mock/leads?limit=1000&company_id=${companyId}`)
+    if (page.items.length >= 1000) console.warn(`  (company ${companyId}: only the newest 1000 of ${page.total} leads read)`)
+    return page as { items: Array<{ external_id: string; received_at: string }> }
   }
   return {
     receivedAt: async (routings) => {
@@ -265,7 +281,7 @@ const apiReader = (api: ApiClient): LeadReader => {
         .filter((l) => wanted.has(l.external_id))
         .map((l) => [l.external_id, Date.parse(l.received_at)]))
     },
-    duplicates: async () => (await leadsOf(null)).duplicates
+    duplicates: async () => (await api.get("/admin/providers/mock/leads?limit=1")).duplicates
   }
 }
 
@@ -372,11 +388,50 @@ const runBurst = async (baseUrl: string, creator: string, reader: LeadReader, co
       requestMs.push(job.requestMs)
     }
   }))
-  const postedSeconds = (Date.now() - startedAt) / 1000
+  const postedAt = Date.now()
+  const postedSeconds = (postedAt - startedAt) / 1000
   console.log(`  posting took ${postedSeconds.toFixed(2)} s (${(count / postedSeconds).toFixed(0)} jobs/s); ` +
     `POST /jobs ${distribution(requestMs)}`)
+  const inWhilePosting = (await reader.receivedAt(routings)).size
   const received = await waitForLeads(reader, routings, BURST_POLL_MS)
+  const rest = routings.length - inWhilePosting
+  const restSeconds = (Math.max(...received.values()) - postedAt) / 1000
+  console.log(`  ${inWhilePosting} leads were in when the last 201 came; the other ${rest} took ${restSeconds.toFixed(2)} s more ` +
+    `(${(rest / restSeconds).toFixed(0)} leads/s with no new jobs coming)`)
   return { routings, received, startedAt }
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// CPU: a cheap hint of where the time goes (Linux /proc; the service's and this process's user + system time)
+
+const CLOCK_TICKS_PER_SECOND = 100
+
+/** CPU seconds a process has used so far, or NaN where /proc cannot tell. */
+const cpuSecondsOf = async (pid: number | undefined) => {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, "utf8")
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND
+  } catch {
+    return Number.NaN
+  }
+}
+
+const ownCpuSeconds = () => {
+  const usage = process.cpuUsage()
+  return (usage.user + usage.system) / 1e6
+}
+
+/** Runs a scenario and prints the CPU the service and the benchmark used meanwhile. */
+const withCpu = async <A>(service: ServiceProcess, scenario: () => Promise<A>, label = "") => {
+  const before = { service: await cpuSecondsOf(service.child.pid), own: ownCpuSeconds(), at: performance.now() }
+  const result = await scenario()
+  const wall = (performance.now() - before.at) / 1000
+  const serviceCpu = (await cpuSecondsOf(service.child.pid)) - before.service
+  const ownCpu = ownCpuSeconds() - before.own
+  console.log(`  CPU${label === "" ? "" : ` (${label})`} over ${wall.toFixed(1)} s: service ${serviceCpu.toFixed(1)} s (${(100 * serviceCpu / wall).toFixed(0)} % of a core), ` +
+    `benchmark client ${ownCpu.toFixed(1)} s; ${cpus().length} cores, load average now ${loadavg()[0]!.toFixed(1)}`)
+  return result
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
@@ -386,9 +441,8 @@ const main = async () => {
   const { sql } = backends
   let service: ServiceProcess | null = null
   try {
-    const started = await startService(backends)
-    service = started.service
-    const { api, baseUrl } = started
+    service = launchService(backends)
+    const { api, baseUrl } = await connectTo(service)
     const reader = backends.makeReader(api)
     const { receivers, creator } = await createCompanies(api)
     await actorsRunning(api, receivers)
@@ -398,6 +452,8 @@ const main = async () => {
       `per job), mock latency_ms 0, delivery_concurrency ${DELIVERY_CONCURRENCY}, rate_limit_per_minute ` +
       `${RATE_LIMIT_PER_MINUTE}, DB_POOL_MAX ${DB_POOL_MAX}`)
 
+    await withCpu(service, () => new Promise((resolve) => setTimeout(resolve, IDLE_SAMPLE_MS)), "idle, before any job")
+
     let n = 0
     if (WARMUP > 0) {
       await runSequential(baseUrl, creator, reader, WARMUP, n)
@@ -406,13 +462,13 @@ const main = async () => {
 
     if (JOBS > 0) {
       console.log(`(a) sequential: ${JOBS} jobs one after the other, ${JOBS * ROUTINGS_PER_JOB} leads (after ${WARMUP} warm-up jobs)`)
-      await printOutcome(await runSequential(baseUrl, creator, reader, JOBS, n), sql)
+      await printOutcome(await withCpu(service, () => runSequential(baseUrl, creator, reader, JOBS, n)), sql)
       n += JOBS
     }
 
     if (BURST > 0) {
       console.log(`(b) burst: ${BURST} jobs at client concurrency ${CONCURRENCY}, ${BURST * ROUTINGS_PER_JOB} leads`)
-      await printOutcome(await runBurst(baseUrl, creator, reader, BURST, n), sql)
+      await printOutcome(await withCpu(service, () => runBurst(baseUrl, creator, reader, BURST, n)), sql)
     }
 
     const duplicates = await reader.duplicates()

@@ -1,4 +1,4 @@
-import { Clock, Deferred, Duration, Effect, Ref } from "effect"
+import { Clock, Deferred, Duration, Effect, Ref, Stream, SubscriptionRef } from "effect"
 import * as CircuitBreaker from "../src/CircuitBreaker.ts"
 import type { CompanyId } from "../src/domain/ids.ts"
 import { brokerRetry, circuitCooldown } from "../src/Schedules.ts"
@@ -22,13 +22,14 @@ const PAUSED_POLL = Duration.seconds(1)
 
 /**
  * One company's actor: `concurrency` workers pull from the company's consumer one message each and deliver it. They
- * stop pulling (rather than nak) while the company is paused, the provider asked to slow down, or the circuit is open.
- * When `stop` completes, each worker finishes the message it holds and returns.
+ * stop pulling (rather than nak) while the company is paused, the provider asked to slow down, or the circuit is open;
+ * a pause or `stop` abandons a pull under way. When `stop` completes, each worker finishes the message it holds and
+ * returns.
  */
 export const runCompanyActor = Effect.fn("Actor.run")(function*(options: {
   readonly companyId: CompanyId
   readonly concurrency: number
-  readonly settings: Ref.Ref<ActorSettings>
+  readonly settings: SubscriptionRef.SubscriptionRef<ActorSettings>
   readonly stop: Deferred.Deferred<void>
 }) {
   const broker = yield* Broker
@@ -56,6 +57,9 @@ export const runCompanyActor = Effect.fn("Actor.run")(function*(options: {
     tokens: null,
     lastError: null
   })
+
+  /** Completes when an operator pauses the company. */
+  const paused = options.settings.changes.pipe(Stream.filter((s) => s.paused), Stream.runHead, Effect.asVoid)
 
   /** Zero when the worker may pull now, else how long to wait first. */
   const holdOff = Effect.gen(function*() {
@@ -95,7 +99,7 @@ export const runCompanyActor = Effect.fn("Actor.run")(function*(options: {
       }
       const messages = yield* Effect.raceFirst(
         broker.fetch(names.workStream, consumer, { max: 1, expires: PULL_WAIT }),
-        Effect.as(Deferred.await(options.stop), [])
+        Effect.as(Effect.race(Deferred.await(options.stop), paused), [])
       ).pipe(
         Effect.tapError((error) => registry.update(options.companyId, (s) => ({ ...s, lastError: error.message }))),
         Effect.retry(brokerRetry)

@@ -1,4 +1,4 @@
-import { Deferred, Effect, ExecutionStrategy, Fiber, Ref, Scope } from "effect"
+import { Deferred, Effect, ExecutionStrategy, Fiber, Ref, Scope, SubscriptionRef } from "effect"
 import type { CompanyId } from "../src/domain/ids.ts"
 import { supervisorRefresh } from "../src/Schedules.ts"
 import { Broker } from "../src/services/Broker.ts"
@@ -9,7 +9,7 @@ import { type ActorSettings, forgetActor, runCompanyActor } from "./companyActor
 
 interface RunningActor {
   readonly concurrency: number
-  readonly settings: Ref.Ref<ActorSettings>
+  readonly settings: SubscriptionRef.SubscriptionRef<ActorSettings>
   readonly stop: Deferred.Deferred<void>
   readonly fiber: Fiber.RuntimeFiber<void, unknown>
 }
@@ -39,7 +39,7 @@ export const superviseActors = Effect.gen(function*() {
   const start = (target: DeliveryTarget) =>
     Effect.gen(function*() {
       yield* broker.ensureConsumer(yield* consumerSpec(target.companyId))
-      const settings = yield* Ref.make(settingsOf(target))
+      const settings = yield* SubscriptionRef.make(settingsOf(target))
       const stop = yield* Deferred.make<void>()
       const fiber = yield* runCompanyActor({ companyId: target.companyId, concurrency: target.concurrency, settings, stop }).pipe(
         Effect.forkIn(actorScope)
@@ -69,7 +69,7 @@ export const superviseActors = Effect.gen(function*() {
         const running = actors.get(target.companyId)
         if (running === undefined) return start(target)
         if (running.concurrency !== target.concurrency) return Effect.zipRight(stopActor(target.companyId), start(target))
-        return Ref.set(running.settings, settingsOf(target))
+        return SubscriptionRef.set(running.settings, settingsOf(target))
       }, { concurrency: PROVISION_CONCURRENCY, discard: true })
     })
 

@@ -3,6 +3,7 @@ import { Context, Duration, Effect, Layer } from "effect"
 import type { Server } from "node:http"
 import type { AddressInfo } from "node:net"
 import { makeApp } from "./http/app.ts"
+import { idleConnectionSweep } from "./Schedules.ts"
 
 /** Where the HTTP API listens, once it does. */
 export class HttpAddress extends Context.Tag("HttpAddress")<HttpAddress, { readonly url: string }>() {}
@@ -24,12 +25,18 @@ const listen = (server: Server, options: HttpServerOptions) =>
     })
   })
 
+/**
+ * Stops taking connections and closes each kept-alive one as soon as it is idle (Node leaves those that were busy at
+ * `close` open until their keep-alive runs out); after `timeout`, closes the rest. Interruptible inside, so that the
+ * race and the timeout work although a release runs uninterruptibly.
+ */
 const close = (server: Server, timeout: Duration.Duration) =>
   Effect.async<void>((resume) => {
     server.close(() => resume(Effect.void))
-    server.closeIdleConnections()
   }).pipe(
+    Effect.raceFirst(Effect.sync(() => server.closeIdleConnections()).pipe(Effect.repeat(idleConnectionSweep), Effect.zipRight(Effect.never))),
     Effect.timeout(timeout),
+    Effect.interruptible,
     Effect.catchAll(() => Effect.sync(() => server.closeAllConnections())),
     Effect.zipRight(Effect.logInfo("http server stopped"))
   )

@@ -35,6 +35,15 @@ export const brokerRetry = Schedule.exponential("500 millis").pipe(
   Schedule.modifyDelay((_, delay) => Duration.min(delay, Duration.seconds(5)))
 )
 
+/** While the HTTP server shuts down, how often it closes the connections that have become idle. */
+export const idleConnectionSweep = Schedule.spaced("100 millis")
+
+/** A provider read or token request that failed transiently: tried twice more, from 200 ms, doubling, with jitter. */
+export const providerTransientRetry = Schedule.exponential("200 millis").pipe(
+  Schedule.jittered,
+  Schedule.intersect(Schedule.recurs(2))
+)
+
 /**
  * The `n`-th wait of a schedule (n from 1): the delay it would wait after its n-th recurrence. Jitter draws from
  * `Random`, so `TestRandom` makes it repeatable.

@@ -1,73 +1,10 @@
-import { afterAll, describe, expect, it } from "@effect/vitest"
-import { Effect, Scope, Exit } from "effect"
-import postgres from "postgres"
-import { generateSecretKey } from "../../src/domain/secretKey.ts"
-import { apiClient, type ApiClient, eventually, jobFor, tradesFor } from "../support/client.ts"
-import { deleteStreams, NATS_TEST_URL, startNatsServer } from "../support/nats.ts"
-import { freshDatabase } from "../support/postgres.ts"
-import { runService, type ServiceProcess } from "../support/process.ts"
-
-const ADMIN_KEY = "e2e-admin-key"
-const banner = /API\s+(http:\/\/\S+)/
-
-/** A fresh database for the test, dropped when `release` is called. */
-const database = async () => {
-  const scope = Effect.runSync(Scope.make())
-  const { url } = await Effect.runPromise(Scope.extend(freshDatabase, scope))
-  return { url, release: () => Effect.runPromise(Scope.close(scope, Exit.void)) }
-}
-
-/** Every routing in the database with its status, counted by status. */
-const statusCounts = async (databaseUrl: string) => {
-  const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} })
-  try {
-    const rows = await sql<Array<{ sync_status: string; n: number }>>`
-      select sync_status, count(*)::int as n from job_routings group by sync_status`
-    return Object.fromEntries(rows.map((r) => [r.sync_status, r.n])) as Record<string, number>
-  } finally {
-    await sql.end()
-  }
-}
-
-/** Waits until this process runs an actor for each of the companies. */
-const actorsRunning = (api: ApiClient, companies: ReadonlyArray<string>) =>
-  eventually(
-    async () => {
-      const running = new Set((await api.get("/admin/workers")).items.map((w: { company_id: string }) => w.company_id))
-      return companies.every((id) => running.has(id))
-    },
-    10_000,
-    async () => JSON.stringify(await api.get("/admin/workers"))
-  )
+import { describe, expect, it } from "@effect/vitest"
+import { eventually, jobFor, tradesFor } from "../support/client.ts"
+import { actorsRunning, e2eHarness, statusCounts } from "../support/e2e.ts"
+import { NATS_TEST_URL, startNatsServer } from "../support/nats.ts"
 
 describe("delivery end to end (service process, real PostgreSQL and NATS)", () => {
-  const running = new Set<ServiceProcess>()
-  const cleanups: Array<() => Promise<unknown>> = []
-  afterAll(async () => {
-    await Promise.all([...running].map((s) => s.stop()))
-    for (const cleanup of cleanups.reverse()) await cleanup()
-  })
-
-  const serve = async (env: Record<string, string>) => {
-    const service = runService("src/main.ts", {
-      PORT: "0",
-      ADMIN_API_KEY: ADMIN_KEY,
-      LOG_LEVEL: "warn",
-      PROVIDER_TIMEOUT_SECONDS: "2",
-      ...env
-    })
-    running.add(service)
-    const [, url] = await service.waitFor(banner, 60_000)
-    return { service, url: url!, api: apiClient(url!, ADMIN_KEY) }
-  }
-
-  const setup = async (natsUrl: string) => {
-    const db = await database()
-    const prefix = `e2e${crypto.randomUUID().slice(0, 8)}`
-    cleanups.push(db.release, () => deleteStreams(natsUrl, prefix))
-    const env = { DATABASE_URL: db.url, NATS_URL: natsUrl, NATS_PREFIX: prefix, SECRETS_KEY: generateSecretKey() }
-    return { env, databaseUrl: db.url }
-  }
+  const { serve, setup, forget, cleanups } = e2eHarness()
 
   it("delivers every routing of a job to the mock provider, once, within a second", async () => {
     const { env } = await setup(NATS_TEST_URL)
@@ -104,7 +41,7 @@ describe("delivery end to end (service process, real PostgreSQL and NATS)", () =
       async () => JSON.stringify(await statusCounts(databaseUrl)))
     first.service.child.kill("SIGKILL")
     await first.service.exited
-    running.delete(first.service)
+    forget(first.service)
     const atKill = await statusCounts(databaseUrl)
     expect(atKill["synced"] ?? 0).toBeLessThan(1500)
 

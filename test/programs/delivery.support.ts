@@ -1,4 +1,4 @@
-import { Deferred, Effect, Fiber, Ref, TestClock } from "effect"
+import { Deferred, Effect, Fiber, SubscriptionRef, TestClock } from "effect"
 import { provisionStreams, consumerSpec } from "../../programs/brokerTopology.ts"
 import { runCompanyActor } from "../../programs/companyActor.ts"
 import { createJob } from "../../programs/createJob.ts"
@@ -50,7 +50,7 @@ export const companyWithRoutings = (config: ProviderConfig, jobs: number, option
 /** Starts the company's actor; answers a way to stop it. */
 export const startActor = (companyId: CompanyId, rateLimitPerMinute = 50, concurrency = 1) =>
   Effect.gen(function*() {
-    const settings = yield* Ref.make({ rateLimitPerMinute, paused: false })
+    const settings = yield* SubscriptionRef.make({ rateLimitPerMinute, paused: false })
     const stop = yield* Deferred.make<void>()
     const fiber = yield* Effect.fork(runCompanyActor({ companyId, concurrency, settings, stop }))
     return { settings, stop: Deferred.succeed(stop, undefined).pipe(Effect.zipRight(Fiber.interrupt(fiber))) }

@@ -71,7 +71,7 @@ export const e2eHarness = () => {
     const service = runService("src/main.ts", {
       PORT: "0",
       ADMIN_API_KEY: ADMIN_KEY,
-      LOG_LEVEL: "warn",
+      LOG_LEVEL: process.env["E2E_LOG_LEVEL"] ?? "warn",
       PROVIDER_TIMEOUT_SECONDS: "2",
       ...env
     })
