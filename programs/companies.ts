@@ -1,6 +1,7 @@
 import { Effect, Option } from "effect"
 import type { Company, CompanyStatus, ProviderAssociation, ProviderConfig, ProviderType } from "../src/domain/company.ts"
-import { NotFound } from "../src/domain/errors.ts"
+import { InvalidReference, NotFound } from "../src/domain/errors.ts"
+import { providerSettingsIssues } from "../src/domain/providerSettings.ts"
 import { CompanyId, newId } from "../src/domain/ids.ts"
 import { type PageCursor, toPage } from "../src/domain/page.ts"
 import type { CompanySkill, SkillName } from "../src/domain/skills.ts"
@@ -33,16 +34,32 @@ const orNotFound = (id: CompanyId) => (company: Option.Option<Company>) =>
     onSome: Effect.succeed
   })
 
-/** Seals the credentials (bound to the company id) and keeps the old sealed value where the input leaves them out. */
+/** The credentials the association will hold, in the clear: the input's, or the stored ones it keeps; null: none. */
+const effectiveCredentials = (companyId: CompanyId, input: ProviderInput, existing: ProviderAssociation | null) =>
+  Effect.gen(function*() {
+    if (input.credentials !== undefined) return Object.keys(input.credentials).length === 0 ? null : input.credentials
+    if (existing?.type !== input.type || existing.credentials === null) return null
+    const opened = yield* (yield* Secrets).open(existing.credentials, companyId).pipe(Effect.option)
+    return Option.getOrNull(Option.map(opened, (text) => JSON.parse(text) as Record<string, string>))
+  })
+
+/**
+ * Checks the config and credentials against the provider type (naming each missing or wrong field), then seals the
+ * credentials (bound to the company id), keeping the stored ones where the input leaves them out.
+ */
 const toAssociation = (companyId: CompanyId, input: ProviderInput, existing: ProviderAssociation | null) =>
   Effect.gen(function*() {
-    const secrets = yield* Secrets
-    const credentials = input.credentials === undefined
+    const credentials = yield* effectiveCredentials(companyId, input, existing)
+    const issues = providerSettingsIssues(input.type, input.config, credentials)
+    if (issues.length > 0) {
+      return yield* new InvalidReference({ message: `the provider settings do not fit type ${input.type}`, details: issues })
+    }
+    const sealed = input.credentials === undefined
       ? (existing?.type === input.type ? existing.credentials : null)
-      : Object.keys(input.credentials).length === 0
+      : credentials === null
       ? null
-      : yield* secrets.seal(JSON.stringify(input.credentials), companyId)
-    return { type: input.type, config: input.config, credentials, active: input.active } satisfies ProviderAssociation
+      : yield* (yield* Secrets).seal(JSON.stringify(credentials), companyId)
+    return { type: input.type, config: input.config, credentials: sealed, active: input.active } satisfies ProviderAssociation
   })
 
 /** Registers a company with its skills and, optionally, its provider. */

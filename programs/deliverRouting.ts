@@ -6,13 +6,12 @@ import type { CompanyId } from "../src/domain/ids.ts"
 import { now } from "../src/domain/time.ts"
 import { nthDelay, redelivery } from "../src/Schedules.ts"
 import type { Delivery } from "../src/services/Broker.ts"
-import { CompanyRepo } from "../src/services/Companies.ts"
-import { type LeadRequest, ProviderError, Providers } from "../src/services/Providers.ts"
+import { type LeadRequest, ProviderError } from "../src/services/Providers.ts"
 import { type AttemptResult, type Claim, RoutingRepo } from "../src/services/Routings.ts"
-import { Secrets } from "../src/services/Secrets.ts"
 import { DeliverySettings } from "../src/services/Settings.ts"
 import { WorkerRegistry } from "../src/services/Workers.ts"
 import { sendToDeadLetters } from "./deadLetters.ts"
+import { providerAccountOf } from "./providerAccount.ts"
 
 /** What the deliveries of one company share: its circuit, its 429 pause, and its rate limit. */
 export interface CompanyLane {
@@ -71,40 +70,14 @@ const awaitTurn = (message: Delivery, lane: CompanyLane): Effect.Effect<number, 
     return token.remaining
   })
 
-/** The routing's lead request: its job, and its company's association with the credentials opened. */
-const leadRequestFor = (lane: CompanyLane, routing: LeadRequest["routing"], job: LeadRequest["job"]) =>
-  Effect.gen(function*() {
-    const company = yield* (yield* CompanyRepo).get(lane.companyId)
-    const provider = Option.flatMapNullable(company, (c) => c.provider)
-    if (Option.isNone(provider) || !provider.value.active) {
-      return yield* new ProviderError({ kind: "retryable", message: "the company has no active provider", retryAfter: Option.none() })
-    }
-    const sealed = provider.value.credentials
-    const credentials = sealed === null ? null : yield* (yield* Secrets).open(sealed, lane.companyId).pipe(
-      Effect.map((text) => JSON.parse(text) as Record<string, string>),
-      Effect.mapError((error) =>
-        new ProviderError({ kind: "permanent", message: `credentials cannot be opened: ${error.message}`, retryAfter: Option.none() })
-      )
-    )
-    const client = (yield* Providers).forType(provider.value.type)
-    if (Option.isNone(client)) {
-      return yield* new ProviderError({
-        kind: "permanent",
-        message: `no adapter for provider type ${provider.value.type}`,
-        retryAfter: Option.none()
-      })
-    }
-    const request: LeadRequest = { companyId: lane.companyId, routing, job, config: provider.value.config, credentials }
-    return { client: client.value, request }
-  })
-
 /** The provider call: a lookup first when the last outcome is unknown, else a create; bounded by the provider timeout. */
 const callProvider = (lane: CompanyLane, claim: Claim, routing: LeadRequest["routing"], job: LeadRequest["job"]) =>
   Effect.gen(function*() {
     const { providerTimeout } = yield* DeliverySettings
-    const { client, request } = yield* leadRequestFor(lane, routing, job)
-    if (claim.needsLookup) {
-      const found = yield* client.findLead(request)
+    const { client, account } = yield* providerAccountOf(lane.companyId)
+    const request: LeadRequest = { ...account, routing, job }
+    if (claim.needsLookup && Option.isSome(client.findLead)) {
+      const found = yield* client.findLead.value(request)
       if (Option.isSome(found)) return { externalId: found.value.externalId, outcome: "found" as const }
     }
     const created = yield* client.createLead(request).pipe(

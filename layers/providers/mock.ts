@@ -1,20 +1,17 @@
-import { Duration, Effect, Option, Random, Schema } from "effect"
+import { Clock, Duration, Effect, Option, Random, Schema } from "effect"
+import { MockConfig } from "../../src/domain/providerSettings.ts"
 import { now } from "../../src/domain/time.ts"
-import { MockLeadStore } from "../../src/services/MockLeads.ts"
-import { type LeadRequest, type ProviderClient, ProviderError } from "../../src/services/Providers.ts"
-
-/** The mock provider's settings, from the company's provider `config`; all optional. */
-const MockConfig = Schema.Struct({
-  latency_ms: Schema.optionalWith(Schema.Number.pipe(Schema.between(0, 60_000)), { default: () => 0 }),
-  failure_rate: Schema.optionalWith(Schema.Number.pipe(Schema.between(0, 1)), { default: () => 0 }),
-  rate_limited_rate: Schema.optionalWith(Schema.Number.pipe(Schema.between(0, 1)), { default: () => 0 })
-})
+import { type MockLead, MockLeadStore } from "../../src/services/MockLeads.ts"
+import { type LeadState, type LeadStatus, type ProviderAccount, type ProviderClient, ProviderError } from "../../src/services/Providers.ts"
 
 /** How long the mock asks to wait when it answers 429. */
 const RETRY_AFTER = Duration.seconds(1)
 
-const settingsOf = (request: LeadRequest) =>
-  Schema.decodeUnknown(MockConfig)(request.config).pipe(
+/** The statuses a mock lead goes through, one per `status_step_seconds` after it was received. */
+const PROGRESSION: ReadonlyArray<LeadStatus> = ["pending", "scheduled", "in_progress", "completed"]
+
+const settingsOf = (account: ProviderAccount) =>
+  Schema.decodeUnknown(MockConfig)(account.config).pipe(
     Effect.mapError((error) =>
       new ProviderError({ kind: "permanent", message: `invalid mock config: ${error.message}`, retryAfter: Option.none() })
     )
@@ -23,10 +20,29 @@ const settingsOf = (request: LeadRequest) =>
 const storeFailure = (error: { readonly message: string }) =>
   new ProviderError({ kind: "retryable", message: `mock lead store: ${error.message}`, retryAfter: Option.none() })
 
+/** A lead's state `elapsedMs` after it was received; completed leads carry a revenue derived from their id. */
+const stateOf = (lead: MockLead, step: Duration.Duration, nowMs: number): LeadState => {
+  const elapsed = nowMs - lead.receivedAt.getTime()
+  const index = Math.min(PROGRESSION.length - 1, Math.floor(elapsed / Math.max(1, Duration.toMillis(step))))
+  const status = PROGRESSION[index]!
+  const completed = status === "completed"
+  const revenueCents = [...lead.leadId].reduce((sum, c) => (sum * 31 + c.charCodeAt(0)) % 90_000, 0) + 10_000
+  return {
+    externalId: lead.leadId,
+    status,
+    jobId: index > 0 ? Option.some(`job-${lead.leadId}`) : Option.none(),
+    revenueCents: completed ? Option.some(revenueCents) : Option.none(),
+    completedAt: completed
+      ? Option.some(new Date(lead.receivedAt.getTime() + (PROGRESSION.length - 1) * Duration.toMillis(step)))
+      : Option.none()
+  }
+}
+
 /**
  * The mock field-service system: it answers after `latency_ms` (half before it records the lead, half after, so a
  * timeout can leave a lead behind, as with a real provider), fails with a retryable error at `failure_rate`, answers 429
- * at `rate_limited_rate`, and records every lead it accepts in its store.
+ * at `rate_limited_rate`, records every lead it accepts in its store, finds leads by our reference, and moves each lead
+ * from pending to completed one status every `status_step_seconds`.
  */
 export const make = Effect.map(MockLeadStore, (store): ProviderClient => ({
   createLead: (request) =>
@@ -35,10 +51,20 @@ export const make = Effect.map(MockLeadStore, (store): ProviderClient => ({
       const half = Duration.millis(settings.latency_ms / 2)
       yield* Effect.sleep(half)
       if ((yield* Random.next) < settings.rate_limited_rate) {
-        return yield* new ProviderError({ kind: "rate_limited", message: "mock provider: 429 Too Many Requests", retryAfter: Option.some(RETRY_AFTER) })
+        return yield* new ProviderError({
+          kind: "rate_limited",
+          message: "mock provider: 429 Too Many Requests",
+          retryAfter: Option.some(RETRY_AFTER),
+          status: 429
+        })
       }
       if ((yield* Random.next) < settings.failure_rate) {
-        return yield* new ProviderError({ kind: "retryable", message: "mock provider: 503 Service Unavailable", retryAfter: Option.none() })
+        return yield* new ProviderError({
+          kind: "retryable",
+          message: "mock provider: 503 Service Unavailable",
+          retryAfter: Option.none(),
+          status: 503
+        })
       }
       const leadId = `mock-${crypto.randomUUID()}`
       yield* store.record({
@@ -58,9 +84,20 @@ export const make = Effect.map(MockLeadStore, (store): ProviderClient => ({
       return { externalId: leadId }
     }),
 
-  findLead: (request) =>
+  findLead: Option.some((request) =>
     store.findByExternalId(request.companyId, request.routing.id).pipe(
       Effect.mapError(storeFailure),
       Effect.map(Option.map((lead) => ({ externalId: lead.leadId })))
     )
+  ),
+
+  statuses: (account, externalIds) =>
+    Effect.gen(function*() {
+      const settings = yield* settingsOf(account)
+      const leads = yield* store.findByLeadIds(account.companyId, externalIds).pipe(Effect.mapError(storeFailure))
+      const nowMs = yield* Clock.currentTimeMillis
+      return leads.map((lead) => stateOf(lead, Duration.seconds(settings.status_step_seconds), nowMs))
+    }),
+
+  checkCredentials: (account) => Effect.asVoid(settingsOf(account))
 }))

@@ -1,5 +1,5 @@
 import { Context, type Effect, type Option } from "effect"
-import type { Company, CompanyStatus, ProviderAssociation, Technician } from "../domain/company.ts"
+import type { Company, CompanyStatus, ProviderAssociation, ProviderType, SealedSecret, Technician } from "../domain/company.ts"
 import type { CompanyId, TechnicianId } from "../domain/ids.ts"
 import type { MatchCriteria } from "../domain/job.ts"
 import type { MatchCandidate, MatchLimits } from "../domain/matching.ts"
@@ -48,6 +48,16 @@ export class CompanyRepo extends Context.Tag("CompanyRepo")<CompanyRepo, {
     provider: ProviderAssociation | null,
     now: Date
   ) => Effect.Effect<Option.Option<Company>, StorageError>
+  /**
+   * Replaces the sealed credentials of the company's association when it is still of `type` (a provider rotated them);
+   * false when it is not. Nothing else changes.
+   */
+  readonly replaceCredentials: (
+    id: CompanyId,
+    type: ProviderType,
+    credentials: SealedSecret,
+    now: Date
+  ) => Effect.Effect<boolean, StorageError>
   /** The companies with an active provider association, whose routings are to be delivered. */
   readonly deliveryTargets: Effect.Effect<ReadonlyArray<DeliveryTarget>, StorageError>
   /** Changes whenever a company or its provider changes: a cheap way to know `deliveryTargets` must be read again. */

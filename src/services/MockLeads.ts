@@ -22,6 +22,8 @@ export interface MockLeadPage {
 export class MockLeadStore extends Context.Tag("MockLeadStore")<MockLeadStore, {
   readonly record: (lead: MockLead) => Effect.Effect<void, StorageError>
   readonly findByExternalId: (companyId: CompanyId, externalId: string) => Effect.Effect<Option.Option<MockLead>, StorageError>
+  /** The company's leads with these lead ids; ids it does not have are left out. */
+  readonly findByLeadIds: (companyId: CompanyId, leadIds: ReadonlyArray<string>) => Effect.Effect<ReadonlyArray<MockLead>, StorageError>
   /** Newest first; `total` and `duplicates` count all of them (of the company, when given). */
   readonly list: (companyId: CompanyId | null, limit: number) => Effect.Effect<MockLeadPage, StorageError>
 }>() {}

@@ -1,4 +1,4 @@
-import { Context, Data, type Duration, type Effect, type Option } from "effect"
+import { Context, Data, type Duration, type Effect, type Option, Schema } from "effect"
 import type { ProviderConfig, ProviderType } from "../domain/company.ts"
 import type { CompanyId } from "../domain/ids.ts"
 import type { Job, Routing } from "../domain/job.ts"
@@ -6,7 +6,7 @@ import type { Job, Routing } from "../domain/job.ts"
 /**
  * A provider call failed. `retryable`: try again later (network, timeout, 5xx); `rate_limited`: the provider asked to
  * slow down (429), wait `retryAfter` when it said; `permanent`: trying again will not help (validation, rejected
- * credentials, missing configuration).
+ * credentials, plan or permission refusal, missing configuration). Messages never carry credentials.
  */
 export class ProviderError extends Data.TaggedError("ProviderError")<{
   readonly kind: "retryable" | "rate_limited" | "permanent"
@@ -14,26 +14,68 @@ export class ProviderError extends Data.TaggedError("ProviderError")<{
   readonly retryAfter: Option.Option<Duration.Duration>
   /** The call may have taken effect at the provider (it timed out or the connection dropped mid-answer). */
   readonly outcomeUnknown?: boolean
+  /** The HTTP status of the provider's answer, when the failure came from one. */
+  readonly status?: number
 }> {}
 
-/** What a provider needs to deliver one routing: the routing, its job, and the company's association (credentials opened). */
-export interface LeadRequest {
+/** Where a lead stands in the provider's system, on the set common to every provider. */
+export const LeadStatus = Schema.Literal("pending", "scheduled", "in_progress", "completed", "canceled")
+export type LeadStatus = typeof LeadStatus.Type
+
+/** A company's account at its provider: its settings and its credentials, opened. */
+export interface ProviderAccount {
   readonly companyId: CompanyId
-  readonly routing: Routing
-  readonly job: Job
   readonly config: ProviderConfig
   readonly credentials: Readonly<Record<string, string>> | null
+}
+
+/** What a provider needs to deliver one routing: the routing, its job, and the company's account. */
+export interface LeadRequest extends ProviderAccount {
+  readonly routing: Routing
+  readonly job: Job
+}
+
+/** A lead as the provider has it now, followed into the job it became once converted. */
+export interface LeadState {
+  /** The id `createLead` answered for it. */
+  readonly externalId: string
+  readonly status: LeadStatus
+  /** The provider's job, once the lead became one. */
+  readonly jobId: Option.Option<string>
+  /** The job's total, in cents, where the provider has one. */
+  readonly revenueCents: Option.Option<number>
+  readonly completedAt: Option.Option<Date>
 }
 
 /** One field-service system. */
 export interface ProviderClient {
   /** Creates the lead, carrying the routing id as its external reference; answers the provider's id for it. */
   readonly createLead: (request: LeadRequest) => Effect.Effect<{ readonly externalId: string }, ProviderError>
-  /** The lead already made for this routing, where the provider can look it up by external reference. */
-  readonly findLead: (request: LeadRequest) => Effect.Effect<Option.Option<{ readonly externalId: string }>, ProviderError>
+  /**
+   * The lead already made for this routing, looked up by external reference; none when the provider cannot look leads
+   * up that way (then an uncertain attempt is followed by a new create).
+   */
+  readonly findLead: Option.Option<
+    (request: LeadRequest) => Effect.Effect<Option.Option<{ readonly externalId: string }>, ProviderError>
+  >
+  /** The states of these leads (by the ids `createLead` answered), batched as the provider allows; unknown ids are left out. */
+  readonly statuses: (
+    account: ProviderAccount,
+    externalIds: ReadonlyArray<string>
+  ) => Effect.Effect<ReadonlyArray<LeadState>, ProviderError>
+  /** Succeeds when the provider accepts the account's credentials (fetching a fresh token where it uses them). */
+  readonly checkCredentials: (account: ProviderAccount) => Effect.Effect<void, ProviderError>
 }
 
 /** The provider client for each association type. */
 export class Providers extends Context.Tag("Providers")<Providers, {
   readonly forType: (type: ProviderType) => Option.Option<ProviderClient>
+}>() {}
+
+/**
+ * Keeps credentials a provider rotated (Jobber's refresh tokens), sealed, in the company's association, so the next
+ * process starts from them.
+ */
+export class ProviderCredentialStore extends Context.Tag("ProviderCredentialStore")<ProviderCredentialStore, {
+  readonly save: (companyId: CompanyId, credentials: Readonly<Record<string, string>>) => Effect.Effect<void, ProviderError>
 }>() {}

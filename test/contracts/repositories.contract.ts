@@ -81,7 +81,12 @@ export const repositoryContract = <E>(name: string, repositories: Layer.Layer<Re
         expect(Option.getOrThrow(yield* repo.replaceSkills(company.id, [], at(2))).skills).toEqual([])
         const provider = { type: "jobber" as const, config: { graphql_version: "2025-01-20" }, credentials: sealed, active: false }
         expect(Option.getOrThrow(yield* repo.setProvider(company.id, provider, at(3))).provider).toEqual(provider)
+        const rotated = { keyId: sealed.keyId, data: "rotated" }
+        expect(yield* repo.replaceCredentials(company.id, "servicetitan", rotated, at(4))).toBe(false)
+        expect(yield* repo.replaceCredentials(company.id, "jobber", rotated, at(4))).toBe(true)
+        expect(Option.getOrThrow(yield* repo.get(company.id)).provider).toEqual({ ...provider, credentials: rotated })
         expect(Option.getOrThrow(yield* repo.setProvider(company.id, null, at(4))).provider).toBeNull()
+        expect(yield* repo.replaceCredentials(company.id, "jobber", rotated, at(5))).toBe(false)
         expect(yield* repo.setProvider(CompanyId.make(uuid()), null, at(4))).toEqual(Option.none())
         expect(yield* repo.replaceSkills(CompanyId.make(uuid()), [], at(4))).toEqual(Option.none())
       }))

@@ -186,13 +186,40 @@ export const apiSuite = <E>(name: string, services: Layer.Layer<ApiServices, E>)
         expect(read.body).toEqual(answer.body)
         expect(read.text).not.toContain(secret)
         const kept = await call("PUT", `/companies/${answer.body.id}/provider`, {
-          body: { type: "servicetitan", config: { tenant_id: "456" } }
+          body: { type: "servicetitan", config: { tenant_id: "456", business_unit_id: 5, campaign_id: 9, job_type_id: 7 } }
         })
+        expect(kept.status, kept.text).toBe(200)
         expect(kept.body.provider).toMatchObject({ config: { tenant_id: "456" }, credentials_set: true })
         const changedType = await call("PUT", `/companies/${answer.body.id}/provider`, { body: { type: "mock" } })
         expect(changedType.body.provider).toEqual({ type: "mock", config: {}, credentials_set: false, active: true })
         const removed = await call("DELETE", `/companies/${answer.body.id}/provider`)
         expect(removed.body.provider).toBeNull()
+      })
+
+      it("names each missing or wrong provider field for the chosen type", async () => {
+        const company = await call("POST", "/companies", { body: { name: "Typed", provider: { type: "mock" } } })
+        const put = (body: unknown) => call("PUT", `/companies/${company.body.id}/provider`, { body })
+        const titan = await put({
+          type: "servicetitan",
+          config: { tenant_id: "", campaign_id: "nine", api_base_url: "ftp://example.com", colour: "red" },
+          credentials: { client_id: "id", client_secret: secret }
+        })
+        expectError(titan, 422, "validation_error")
+        expect(titan.body.error.details).toEqual(expect.arrayContaining([
+          { path: "provider.config.tenant_id", message: expect.any(String) },
+          { path: "provider.config.campaign_id", message: "must be a positive integer" },
+          { path: "provider.config.business_unit_id", message: "is required" },
+          { path: "provider.config.job_type_id", message: "is required" },
+          { path: "provider.config.api_base_url", message: "must be an http or https URL" },
+          { path: "provider.config.colour", message: "is not a field of this provider type" },
+          { path: "provider.credentials.app_key", message: "is required" }
+        ]))
+        expect(titan.text).not.toContain(secret)
+        expectError(await put({ type: "jobber", config: {} }), 422, "validation_error")
+        expectError(await put({ type: "mock", config: { failure_rate: 2 } }), 422, "validation_error")
+        const hcp = await put({ type: "housecallpro", config: { api_base_url: "http://127.0.0.1:9/" }, credentials: { api_key: secret } })
+        expect(hcp.status, hcp.text).toBe(200)
+        expect((await call("GET", `/companies/${company.body.id}`)).body.provider).toMatchObject({ type: "housecallpro", active: true })
       })
 
       it("names each bad field of a company", async () => {

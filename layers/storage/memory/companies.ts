@@ -36,6 +36,13 @@ export const layerCompanies = Layer.effect(
       update: (id, changes, now) => change(id, now, (c) => ({ ...c, ...changes })),
       replaceSkills: (id, skills, now) => change(id, now, (c) => ({ ...c, skills })),
       setProvider: (id, provider, now) => change(id, now, (c) => ({ ...c, provider })),
+      replaceCredentials: (id, type, credentials) =>
+        Effect.sync(() => {
+          const company = companies().get(id)
+          if (company === undefined || company.provider === null || company.provider.type !== type) return false
+          companies().set(id, { ...company, provider: { ...company.provider, credentials } })
+          return true
+        }),
       deliveryTargets: Effect.sync(() =>
         Array.from(companies().values()).flatMap((c) =>
           c.provider?.active === true

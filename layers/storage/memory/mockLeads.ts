@@ -11,6 +11,8 @@ export const layerMockLeads = Layer.effect(
         Effect.sync(() =>
           Option.fromNullable(store.state.mockLeads.find((l) => l.companyId === companyId && l.externalId === externalId))
         ),
+      findByLeadIds: (companyId, leadIds) =>
+        Effect.sync(() => store.state.mockLeads.filter((l) => l.companyId === companyId && leadIds.includes(l.leadId))),
       list: (companyId, limit) =>
         Effect.sync(() => {
           const leads = store.state.mockLeads.filter((l) => companyId === null || l.companyId === companyId)

@@ -218,6 +218,13 @@ export const layer = Layer.effect(
 
       setProvider: (id, provider, now) => changeExisting(id, now, writeProvider({ id, provider }, now)),
 
+      replaceCredentials: (id, type, credentials, now) =>
+        db.query("companies.replaceCredentials", (sql) =>
+          sql`
+            update company_providers set credentials_key_id = ${credentials.keyId}, credentials_sealed = ${credentials.data},
+              updated_at = ${now}
+            where company_id = ${id} and type = ${type} returning company_id`).pipe(Effect.map((rows) => rows.length > 0)),
+
       deliveryTargets: db.query("companies.deliveryTargets", (sql) =>
         sql`
           select c.id as company_id, c.rate_limit_per_minute, c.delivery_concurrency, c.delivery_paused

@@ -40,6 +40,14 @@ export const layer = Layer.effect(
             Effect.flatMap(decode),
             Effect.map((rows) => Option.map(Option.fromNullable(rows[0]), toLead))
           ),
+      findByLeadIds: (companyId, leadIds) =>
+        db.query("mockLeads.findByLeadIds", (sql) =>
+          sql`
+            select lead_id, company_id, external_id, payload, received_at from mock_leads
+            where company_id = ${companyId} and lead_id = any(${leadIds as Array<string>})`).pipe(
+            Effect.flatMap(decode),
+            Effect.map((rows) => rows.map(toLead))
+          ),
       list: (companyId, limit) =>
         Effect.gen(function*() {
           const rows = yield* db.query("mockLeads.list", (sql) =>

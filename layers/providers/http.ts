@@ -1,0 +1,114 @@
+import { Headers, HttpClient, HttpClientRequest, type HttpClientResponse } from "@effect/platform"
+import { Clock, Duration, Effect, Option, ParseResult, Schema } from "effect"
+import { providerTransientRetry } from "../../src/Schedules.ts"
+import { ProviderError } from "../../src/services/Providers.ts"
+
+/** Headers that carry credentials, kept out of spans besides the platform's own (`authorization`, `x-api-key`, ...). */
+const SECRET_HEADERS = ["st-app-key"]
+
+/** How much of an error answer's body goes into the error message. */
+const DETAIL_LIMIT = 300
+
+/** A `Retry-After` value: delay seconds, or an HTTP date. */
+export const parseRetryAfter = (value: string | undefined, nowMs: number): Option.Option<Duration.Duration> => {
+  if (value === undefined || value.trim() === "") return Option.none()
+  const seconds = Number(value)
+  if (Number.isFinite(seconds) && seconds >= 0) return Option.some(Duration.seconds(seconds))
+  const at = Date.parse(value)
+  return Number.isNaN(at) ? Option.none() : Option.some(Duration.millis(Math.max(0, at - nowMs)))
+}
+
+/** The gist of an error answer's body: its title, message or error fields where it has them, else its start. */
+const detailOf = (body: string) => {
+  try {
+    const json = JSON.parse(body) as Record<string, unknown>
+    const parts = [json["title"], json["message"], json["error_description"] ?? json["error"]]
+      .filter((part): part is string => typeof part === "string")
+    if (json["errors"] !== undefined && typeof json["errors"] === "object") parts.push(JSON.stringify(json["errors"]))
+    if (parts.length > 0) return parts.join(": ").slice(0, DETAIL_LIMIT)
+  } catch {
+    // not JSON: the text itself
+  }
+  return body.replace(/\s+/g, " ").trim().slice(0, DETAIL_LIMIT)
+}
+
+/** What an answer that is not a success means: 429 rate limited; 408 and 5xx retryable; any other 4xx permanent. */
+export const errorForAnswer = (provider: string, response: HttpClientResponse.HttpClientResponse, nowMs: number) =>
+  Effect.map(Effect.orElseSucceed(response.text, () => ""), (body) => {
+    const message = `${provider} answered ${response.status}${body === "" ? "" : `: ${detailOf(body)}`}`
+    const status = response.status
+    if (status === 429) {
+      return new ProviderError({ kind: "rate_limited", message, retryAfter: parseRetryAfter(response.headers["retry-after"], nowMs), status })
+    }
+    const kind = status === 408 || status >= 500 ? "retryable" : "permanent"
+    return new ProviderError({ kind, message, retryAfter: Option.none(), status })
+  })
+
+/** Paths and kinds of what did not decode, never the values (an answer may hold a token). */
+const shapeIssues = (error: ParseResult.ParseError) =>
+  ParseResult.ArrayFormatter.formatErrorSync(error).slice(0, 3).map((i) => `${i.path.join(".") || "(root)"}: ${i._tag}`).join(", ")
+
+export interface ProviderHttpOptions {
+  /** The provider's name, in messages and spans. */
+  readonly provider: string
+  readonly baseUrl: string
+  /** Bound on one request, answer included. */
+  readonly timeout: Duration.Duration
+}
+
+/** One call: what it is (the span name) and whether repeating it is harmless (reads and token requests). */
+export interface CallOptions {
+  readonly name: string
+  readonly idempotent: boolean
+}
+
+/**
+ * A provider's HTTP pipeline: requests relative to its base URL, JSON accepted, each bounded by the timeout, answers
+ * decoded with a schema at the boundary, failures classified as `ProviderError`s. Idempotent calls are retried on
+ * transient failures by `providerTransientRetry`; the others are left to the delivery pipeline, which looks the lead up
+ * first when their outcome is unknown.
+ */
+export const makeProviderHttp = (options: ProviderHttpOptions) =>
+  Effect.map(HttpClient.HttpClient, (platformClient) => {
+    const client = platformClient.pipe(
+      HttpClient.mapRequest((request) => HttpClientRequest.acceptJson(HttpClientRequest.prependUrl(request, options.baseUrl)))
+    )
+    const transportError = (call: CallOptions, message: string) =>
+      new ProviderError({
+        kind: "retryable",
+        message: `${options.provider} ${call.name}: ${message}`,
+        retryAfter: Option.none(),
+        outcomeUnknown: !call.idempotent
+      })
+
+    const send = <A, I>(request: HttpClientRequest.HttpClientRequest, schema: Schema.Schema<A, I>, call: CallOptions) =>
+      Effect.gen(function*() {
+        const response = yield* client.execute(request).pipe(
+          Effect.mapError((error) => transportError(call, error.reason === "Transport" ? "the connection failed" : error.message))
+        )
+        if (response.status < 200 || response.status >= 300) {
+          return yield* Effect.flip(errorForAnswer(options.provider, response, yield* Clock.currentTimeMillis))
+        }
+        const body = yield* response.json.pipe(Effect.mapError(() => transportError(call, "the answer was not JSON")))
+        return yield* Schema.decodeUnknown(schema)(body).pipe(
+          Effect.mapError((error) => transportError(call, `unexpected answer (${shapeIssues(error)})`))
+        )
+      }).pipe(
+        Effect.timeoutFail({
+          duration: options.timeout,
+          onTimeout: () => transportError(call, `no answer within ${Duration.format(options.timeout)}`)
+        }),
+        Effect.locallyWith(Headers.currentRedactedNames, (names) => [...names, ...SECRET_HEADERS]),
+        Effect.withSpan(`${options.provider}.${call.name}`, { kind: "client", attributes: { "provider.name": options.provider } })
+      )
+
+    return {
+      /** Sends the request and decodes a 2xx answer's JSON body with `schema`. */
+      call: <A, I>(request: HttpClientRequest.HttpClientRequest, schema: Schema.Schema<A, I>, call: CallOptions) =>
+        call.idempotent
+          ? send(request, schema, call).pipe(Effect.retry({ schedule: providerTransientRetry, while: (e) => e.kind === "retryable" }))
+          : send(request, schema, call)
+    }
+  })
+
+export type ProviderHttp = Effect.Effect.Success<ReturnType<typeof makeProviderHttp>>
