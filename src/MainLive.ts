@@ -129,7 +129,7 @@ export const MainLive = (config: AppConfig) => {
     RateLimiter.layer.pipe(Layer.provide(RateLimiter.layerStoreMemory)),
     embedded ? layerPollOnly : layerListen
   ).pipe(Layer.provideMerge(infrastructure))
-  const delivery = DeliveryLive.pipe(Layer.provide(layerProviders), Layer.provideMerge(services))
+  const delivery = DeliveryLive.pipe(Layer.provideMerge(layerProviders.pipe(Layer.provideMerge(services))))
   const startup = layerStartup(config).pipe(Layer.provideMerge(delivery))
   const server = layerHttpServer({ port: config.port, host: config.host, shutdownTimeout: config.delivery.shutdownTimeout }).pipe(
     Layer.provideMerge(startup)

@@ -13,7 +13,8 @@ import type { Secrets } from "../services/Secrets.ts"
 import type { Broker } from "../services/Broker.ts"
 import type { MockLeadStore } from "../services/MockLeads.ts"
 import type { RoutingRepo } from "../services/Routings.ts"
-import type { AdminKey, BrokerPrefix, IdempotencySettings, MatchSettings } from "../services/Settings.ts"
+import type { Providers } from "../services/Providers.ts"
+import type { AdminKey, BrokerPrefix, DeliverySettings, IdempotencySettings, MatchSettings } from "../services/Settings.ts"
 import type { WorkerRegistry } from "../services/Workers.ts"
 import type { Transactions } from "../services/Transactions.ts"
 import { ApiError, ProgramFailure, zodDetails } from "./errors.ts"
@@ -25,6 +26,7 @@ export type ApiServices =
   | Broker
   | BrokerPrefix
   | CompanyRepo
+  | DeliverySettings
   | HealthProbes
   | IdempotencyRepo
   | IdempotencySettings
@@ -32,6 +34,7 @@ export type ApiServices =
   | MatchSettings
   | MockLeadStore
   | OutboxRepo
+  | Providers
   | RoutingRepo
   | Secrets
   | TechnicianRepo

@@ -93,6 +93,7 @@ export const apiSuite = <E>(name: string, services: Layer.Layer<ApiServices, E>)
             "/routings/{id}/retry",
             "/admin/workers",
             "/admin/dlq/{id}/replay",
+            "/companies/{id}/provider/test",
             "/admin/providers/mock/leads",
             "/companies",
             "/companies/{id}",
@@ -220,6 +221,19 @@ export const apiSuite = <E>(name: string, services: Layer.Layer<ApiServices, E>)
         const hcp = await put({ type: "housecallpro", config: { api_base_url: "http://127.0.0.1:9/" }, credentials: { api_key: secret } })
         expect(hcp.status, hcp.text).toBe(200)
         expect((await call("GET", `/companies/${company.body.id}`)).body.provider).toMatchObject({ type: "housecallpro", active: true })
+      })
+
+      it("checks a company's provider credentials against the provider", async () => {
+        const mock = await call("POST", "/companies", { body: { name: "Checked", provider: { type: "mock" } } })
+        const checked = await call("POST", `/companies/${mock.body.id}/provider/test`)
+        expect(checked.status, checked.text).toBe(200)
+        expect(checked.body).toEqual({ ok: true })
+        const bare = await call("POST", "/companies", { body: { name: "No provider" } })
+        expect((await call("POST", `/companies/${bare.body.id}/provider/test`)).body).toEqual({
+          ok: false,
+          error: "the company has no provider association"
+        })
+        expectError(await call("POST", `/companies/${crypto.randomUUID()}/provider/test`), 404, "not_found")
       })
 
       it("names each bad field of a company", async () => {

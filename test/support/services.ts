@@ -66,7 +66,7 @@ export const layerMemoryServices = Layer.mergeAll(
 
 /** Every service the API needs, on a fresh PostgreSQL database dropped afterwards (`Db` too, for inspection). */
 export const layerPostgresServices = Layer.mergeAll(
-  layerPostgresRepos,
+  layerProviders.pipe(Layer.provideMerge(layerPostgresRepos)),
   layerDeliveryTools,
   Layer.effect(HealthProbes, Effect.all([postgresProbe, brokerProbe])),
   layerTestSettings,

@@ -9,6 +9,7 @@ import {
   setProvider,
   updateCompany
 } from "../../../programs/companies.ts"
+import { checkProvider } from "../../../programs/providerCheck.ts"
 import { addTechnician } from "../../../programs/technicians.ts"
 import { CompanyId } from "../../domain/ids.ts"
 import type { CompanyChanges } from "../../services/Companies.ts"
@@ -20,6 +21,7 @@ import {
   CreateCompanyBody,
   CreateTechnicianBody,
   PatchCompanyBody,
+  ProviderCheckView,
   ProviderInput as ProviderBody,
   PutSkillsBody,
   TechnicianView
@@ -47,7 +49,7 @@ export const companyRoutes = (run: Run) => {
       summary: "Register a company (admin)",
       security,
       request: { body: json(CreateCompanyBody) },
-      responses: { 201: answers("The company", CompanyView), ...errorResponses(400, 401, 403, 413, 415, 503) }
+      responses: { 201: answers("The company", CompanyView), ...errorResponses(400, 401, 403, 413, 415, 422, 503) }
     }),
     async (c) => {
       const body = c.req.valid("json")
@@ -147,7 +149,7 @@ export const companyRoutes = (run: Run) => {
       summary: "Set the provider association (admin); credentials are stored encrypted and never returned",
       security,
       request: { params: IdParam, body: json(ProviderBody) },
-      responses: { 200: answers("The company", CompanyView), ...errorResponses(400, 401, 403, 404, 413, 415, 503) }
+      responses: { 200: answers("The company", CompanyView), ...errorResponses(400, 401, 403, 404, 413, 415, 422, 503) }
     }),
     async (c) =>
       c.json(companyView(await run(c, setProvider(c.req.valid("param").id, providerInput(c.req.valid("json"))))), 200)
@@ -164,6 +166,19 @@ export const companyRoutes = (run: Run) => {
       responses: { 200: answers("The company", CompanyView), ...errorResponses(400, 401, 403, 404, 503) }
     }),
     async (c) => c.json(companyView(await run(c, removeProvider(c.req.valid("param").id))), 200)
+  )
+
+  router.openapi(
+    createRoute({
+      method: "post",
+      path: "/companies/{id}/provider/test",
+      tags: ["companies"],
+      summary: "Check the stored credentials against the provider (admin); the answer never echoes a secret",
+      security,
+      request: { params: IdParam },
+      responses: { 200: answers("Whether the provider accepted the credentials", ProviderCheckView), ...errorResponses(400, 401, 403, 404, 503) }
+    }),
+    async (c) => c.json(await run(c, checkProvider(c.req.valid("param").id)), 200)
   )
 
   router.openapi(

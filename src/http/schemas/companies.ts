@@ -90,3 +90,8 @@ export const TechnicianView = z.object({
   created_at: Timestamp
 }).openapi("Technician")
 
+
+export const ProviderCheckView = z.object({
+  ok: z.boolean(),
+  error: z.string().optional().openapi({ description: "Why the provider refused, when it did; never a secret" })
+}).openapi("ProviderCheck")
