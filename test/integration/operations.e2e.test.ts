@@ -90,15 +90,12 @@ describe("operations end to end (service process, real PostgreSQL and NATS)", ()
     // Deliveries in flight (300 ms each, far below the 5 s allowed) finish and are written before the process exits.
     expect(leftBehind, JSON.stringify(atExit)).toEqual({ syncing_recorded: 0, recorded_unsynced: 0 })
     expect(atExit["syncing"] ?? 0, JSON.stringify(atExit)).toBe(0)
-    // "On SIGTERM the service stops taking requests, stops pulling, lets deliveries in flight finish": the mock records a
-    // lead halfway through its 300 ms, so none may be recorded more than a second after the signal. Soft, like the next
-    // one, so that the restart is still checked when they fail.
-    const [pulled] = await withSql(databaseUrl, (sql) =>
-      sql<Array<{ n: number; last: Date | null }>>`
-        select count(*)::int as n, max(received_at) as last from mock_leads where received_at > ${new Date(signalled + 1_000)}`)
-    const lastMs = pulled!.last === null ? null : pulled!.last.getTime() - signalled
-    expect.soft(pulled!.n, `leads recorded over 1 s after SIGTERM (the last ${lastMs} ms after it)`).toBe(0)
-    expect.soft(atExit["synced"] ?? 0, `something left for the restart to deliver: ${JSON.stringify(atExit)}`).toBeLessThan(total)
+    // "On SIGTERM the service stops taking requests, stops pulling, lets deliveries in flight finish": each of the 3 × 4
+    // workers holds at most one message when the signal lands, so at most 12 leads may be recorded after it.
+    const [afterSignal] = await withSql(databaseUrl, (sql) =>
+      sql<Array<{ n: number }>>`select count(*)::int as n from mock_leads where received_at > ${new Date(signalled)}`)
+    expect(afterSignal!.n, "leads recorded after SIGTERM").toBeLessThanOrEqual(3 * 4)
+    expect(atExit["synced"] ?? 0, `something left for the restart to deliver: ${JSON.stringify(atExit)}`).toBeLessThan(total)
 
     const second = await serve(env)
     await eventually(async () => (await statusCounts(databaseUrl))["synced"] === total, 30_000,
@@ -142,9 +139,8 @@ describe("operations end to end (service process, real PostgreSQL and NATS)", ()
     expect((await routingsOf(api, jobs)).map((r) => r.company_id_received)).toEqual(jobs.map(() => trade.id))
     await sleep(2_000)
     const delivered = (await routingsOf(api, jobs)).filter((r) => r.sync_status === "synced").map((r) => r.id)
-    // Soft, so that resuming is still checked when these fail.
-    expect.soft(delivered, "routings delivered after the company showed paused").toEqual([])
-    expect.soft((await leadsOf(api, trade.id)).total, "leads received, 4 of them before the pause").toBe(4)
+    expect(delivered, "routings delivered after the company showed paused").toEqual([])
+    expect((await leadsOf(api, trade.id)).total, "leads received, 4 of them before the pause").toBe(4)
     expect((await workers(api)).get(trade.id)?.state).toBe("paused")
 
     const resumed = await api.post(`/admin/companies/${trade.id}/resume`)
