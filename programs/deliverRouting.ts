@@ -28,8 +28,11 @@ const KEEP_ALIVE = Duration.seconds(10)
 /** A routing another worker is delivering is looked at again after this long. */
 const LEASE_BUSY_RETRY = Duration.seconds(5)
 
-/** How long a claim holds a routing: past any provider call, so a live worker never loses its lease. */
-const leaseFor = (providerTimeout: Duration.Duration) => Duration.sum(Duration.times(providerTimeout, 2), Duration.seconds(5))
+/** How long a claim holds a routing: well past the bound on the provider call, so a live worker never loses its lease. */
+const leaseFor = (callBound: Duration.Duration) => Duration.sum(Duration.times(callBound, 2), Duration.seconds(5))
+
+/** A provider is resolved before the claim, so that the lease fits its calls; failing that, the call fails the same way. */
+type Target = Either.Either<Effect.Effect.Success<ReturnType<typeof providerAccountOf>>, ProviderError>
 
 const decodeMessage = Schema.decodeUnknownOption(Schema.parseJson(RoutingCreated))
 
@@ -70,30 +73,32 @@ const awaitTurn = (message: Delivery, lane: CompanyLane): Effect.Effect<number, 
     return token.remaining
   })
 
-/** The provider call: a lookup first when the last outcome is unknown, else a create; bounded by the provider timeout. */
-const callProvider = (lane: CompanyLane, claim: Claim, routing: LeadRequest["routing"], job: LeadRequest["job"]) =>
+/**
+ * The provider call: a lookup first when the last outcome is unknown, else a create; bounded by `bound` (the provider
+ * timeout for each call a create may make).
+ */
+const callProvider = (target: Target, bound: Duration.Duration, claim: Claim, routing: LeadRequest["routing"], job: LeadRequest["job"]) =>
   Effect.gen(function*() {
-    const { providerTimeout } = yield* DeliverySettings
-    const { client, account } = yield* providerAccountOf(lane.companyId)
+    const { client, account } = yield* target
     const request: LeadRequest = { ...account, routing, job }
     if (claim.needsLookup && Option.isSome(client.findLead)) {
       const found = yield* client.findLead.value(request)
       if (Option.isSome(found)) return { externalId: found.value.externalId, outcome: "found" as const }
     }
-    const created = yield* client.createLead(request).pipe(
-      Effect.timeoutFail({
-        duration: providerTimeout,
-        onTimeout: () =>
-          new ProviderError({
-            kind: "retryable",
-            message: `no answer within ${Duration.format(providerTimeout)}`,
-            retryAfter: Option.none(),
-            outcomeUnknown: true
-          })
-      })
-    )
+    const created = yield* client.createLead(request)
     return { externalId: created.externalId, outcome: "created" as const }
-  })
+  }).pipe(
+    Effect.timeoutFail({
+      duration: bound,
+      onTimeout: () =>
+        new ProviderError({
+          kind: "retryable",
+          message: `no answer within ${Duration.format(bound)}`,
+          retryAfter: Option.none(),
+          outcomeUnknown: true
+        })
+    })
+  )
 
 /** What became of one message. */
 export type DeliveryOutcome = "synced" | "skipped" | "retrying" | "dead_lettered"
@@ -119,7 +124,13 @@ const attempt = (message: Delivery, lane: CompanyLane, routingId: LeadRequest["r
 
     const tokens = yield* awaitTurn(message, lane)
     yield* registry.update(lane.companyId, (s) => ({ ...s, tokens }))
-    const leaseUntil = new Date((yield* Clock.currentTimeMillis) + Duration.toMillis(leaseFor(settings.providerTimeout)))
+    const target: Target = yield* providerAccountOf(lane.companyId).pipe(
+      Effect.map(Either.right),
+      Effect.catchTag("ProviderError", (error) => Effect.succeed(Either.left(error)))
+    )
+    const calls = Either.match(target, { onLeft: () => 1, onRight: ({ client }) => client.maxCallsPerLead })
+    const bound = Duration.times(settings.providerTimeout, calls)
+    const leaseUntil = new Date((yield* Clock.currentTimeMillis) + Duration.toMillis(leaseFor(bound)))
     const claim = yield* routings.claim(routingId, yield* now, leaseUntil)
     if (Option.isNone(claim)) {
       yield* releaseProbe(lane)
@@ -134,7 +145,7 @@ const attempt = (message: Delivery, lane: CompanyLane, routingId: LeadRequest["r
 
     const { job, routing } = current.value
     const started = yield* Clock.currentTimeMillis
-    const result = yield* callProvider(lane, claim.value, routing, job).pipe(
+    const result = yield* callProvider(target, bound, claim.value, routing, job).pipe(
       Effect.map(Either.right),
       Effect.catchTag("ProviderError", (error) => Effect.succeed(Either.left(error)))
     )

@@ -45,6 +45,7 @@ const stateOf = (lead: MockLead, step: Duration.Duration, nowMs: number): LeadSt
  * from pending to completed one status every `status_step_seconds`.
  */
 export const make = Effect.map(MockLeadStore, (store): ProviderClient => ({
+  maxCallsPerLead: 1,
   createLead: (request) =>
     Effect.gen(function*() {
       const settings = yield* settingsOf(request)

@@ -1,13 +1,23 @@
+import { FetchHttpClient } from "@effect/platform"
 import { Effect, Layer, Option } from "effect"
 import type { ProviderType } from "../../src/domain/company.ts"
 import { type ProviderClient, Providers } from "../../src/services/Providers.ts"
+import * as CredentialStore from "./credentialStore.ts"
+import * as HousecallPro from "./housecallpro/adapter.ts"
+import * as Jobber from "./jobber/adapter.ts"
 import * as Mock from "./mock.ts"
+import * as ServiceTitan from "./servicetitan/adapter.ts"
 
-/** The provider clients by association type. Only the mock has an adapter so far; other types are not delivered to. */
+/** The provider clients by association type, calling out through the web-standard `fetch`. */
 export const layer = Layer.effect(
   Providers,
-  Effect.map(Mock.make, (mock) => {
-    const clients: Partial<Record<ProviderType, ProviderClient>> = { mock }
-    return Providers.of({ forType: (type) => Option.fromNullable(clients[type]) })
+  Effect.gen(function*() {
+    const clients: Record<ProviderType, ProviderClient> = {
+      mock: yield* Mock.make,
+      servicetitan: yield* ServiceTitan.make,
+      housecallpro: yield* HousecallPro.make,
+      jobber: yield* Jobber.make.pipe(Effect.provide(CredentialStore.layer("jobber")))
+    }
+    return Providers.of({ forType: (type) => Option.some(clients[type]) })
   })
-)
+).pipe(Layer.provide(FetchHttpClient.layer))

@@ -49,6 +49,11 @@ export interface LeadState {
 
 /** One field-service system. */
 export interface ProviderClient {
+  /**
+   * The most calls one `createLead` (or lookup) may make in a row (token requests and steps included), each bounded by
+   * the provider timeout; delivery bounds the whole by that many timeouts.
+   */
+  readonly maxCallsPerLead: number
   /** Creates the lead, carrying the routing id as its external reference; answers the provider's id for it. */
   readonly createLead: (request: LeadRequest) => Effect.Effect<{ readonly externalId: string }, ProviderError>
   /**

@@ -57,7 +57,7 @@ export const layerDeliveryTools = Layer.mergeAll(
 
 /** Every service the API and delivery need, in memory (the in-process broker under prefix `test`). */
 export const layerMemoryServices = Layer.mergeAll(
-  layerProviders,
+  layerProviders.pipe(Layer.provide(layerTestSettings)),
   layerDeliveryTools,
   Layer.effect(HealthProbes, Effect.all([brokerProbe])),
   layerTestSettings,
@@ -66,7 +66,7 @@ export const layerMemoryServices = Layer.mergeAll(
 
 /** Every service the API needs, on a fresh PostgreSQL database dropped afterwards (`Db` too, for inspection). */
 export const layerPostgresServices = Layer.mergeAll(
-  layerProviders.pipe(Layer.provideMerge(layerPostgresRepos)),
+  layerProviders.pipe(Layer.provide(layerTestSettings), Layer.provideMerge(layerPostgresRepos)),
   layerDeliveryTools,
   Layer.effect(HealthProbes, Effect.all([postgresProbe, brokerProbe])),
   layerTestSettings,
