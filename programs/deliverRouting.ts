@@ -4,7 +4,7 @@ import type { CircuitBreaker } from "../src/CircuitBreaker.ts"
 import { RoutingCreated } from "../src/domain/events.ts"
 import type { CompanyId } from "../src/domain/ids.ts"
 import { now } from "../src/domain/time.ts"
-import { nthDelay, redelivery } from "../src/Schedules.ts"
+import { messageKeepAlive, nthDelay, redelivery } from "../src/Schedules.ts"
 import type { Delivery } from "../src/services/Broker.ts"
 import { type LeadRequest, ProviderError } from "../src/services/Providers.ts"
 import { type AttemptResult, type Claim, RoutingRepo } from "../src/services/Routings.ts"
@@ -44,6 +44,10 @@ const holdFor = (message: Delivery, duration: Duration.Duration): Effect.Effect<
     yield* Effect.ignore(message.working)
     yield* holdFor(message, Duration.subtract(duration, step))
   })
+
+/** Tells the broker, for as long as it runs, that the message is still being worked on (a call may outlast the ack wait). */
+const keepAlive = (message: Delivery): Effect.Effect<never> =>
+  Effect.ignore(message.working).pipe(Effect.schedule(messageKeepAlive), Effect.forever)
 
 /**
  * Waits, holding the message, until the company may call its provider: no 429 pause, the circuit lets a call through,
@@ -147,7 +151,8 @@ const attempt = (message: Delivery, lane: CompanyLane, routingId: LeadRequest["r
     const started = yield* Clock.currentTimeMillis
     const result = yield* callProvider(target, bound, claim.value, routing, job).pipe(
       Effect.map(Either.right),
-      Effect.catchTag("ProviderError", (error) => Effect.succeed(Either.left(error)))
+      Effect.catchTag("ProviderError", (error) => Effect.succeed(Either.left(error))),
+      Effect.raceFirst(keepAlive(message))
     )
     const at = yield* now
     const timing = { at, durationMs: at.getTime() - started }

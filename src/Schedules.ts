@@ -35,6 +35,9 @@ export const brokerRetry = Schedule.exponential("500 millis").pipe(
   Schedule.modifyDelay((_, delay) => Duration.min(delay, Duration.seconds(5)))
 )
 
+/** While a provider call runs, how often the broker is told its message is still being worked on. */
+export const messageKeepAlive = Schedule.spaced("10 seconds")
+
 /** While the HTTP server shuts down, how often it closes the connections that have become idle. */
 export const idleConnectionSweep = Schedule.spaced("100 millis")
 
