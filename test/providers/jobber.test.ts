@@ -234,13 +234,13 @@ describe("Jobber adapter against the fake", () => {
       const { adapter, account } = yield* setup()
       expect(yield* failure(adapter.checkCredentials({ ...account, credentials: null }))).toMatchObject({
         kind: "permanent",
-        message: "jobber: missing configuration: provider.credentials is required"
+        message: "jobber: missing configuration (credentials.client_id, credentials.client_secret, credentials.refresh_token)"
       })
       const { refresh_token: _, ...withoutRefresh } = account.credentials!
       const missing = yield* failure(adapter.checkCredentials({ ...account, credentials: withoutRefresh }))
-      expect(missing.message).toContain("provider.credentials.refresh_token is required")
+      expect(missing.message).toBe("jobber: missing configuration (credentials.refresh_token)")
       const badVersion = yield* failure(adapter.checkCredentials({ ...account, config: { api_base_url: fake.url, graphql_version: "latest" } }))
-      expect(badVersion.message).toContain("provider.config.graphql_version is invalid")
+      expect(badVersion.message).toBe("jobber: missing configuration (config.graphql_version)")
       expect(fake.faults.count("token") + fake.faults.count("graphql")).toBe(0)
     }))
 

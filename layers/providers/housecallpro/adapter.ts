@@ -1,9 +1,10 @@
 import { HttpClient, HttpClientRequest } from "@effect/platform"
-import { Array as Arr, Effect, Either, Option, ParseResult, Schema } from "effect"
+import { Array as Arr, Effect, Option, Schema } from "effect"
 import { HousecallProConfig, HousecallProCredentials } from "../../../src/domain/providerSettings.ts"
 import { type LeadState, type ProviderAccount, type ProviderClient, ProviderError } from "../../../src/services/Providers.ts"
 import { DeliverySettings } from "../../../src/services/Settings.ts"
 import { type CallOptions, makeProviderHttp, type ProviderHttp } from "../http.ts"
+import { decodeAccount } from "../settings.ts"
 import { CreatedLead, Job, JobsPage, Lead, leadBody } from "./schemas.ts"
 import { convertedJobId, jobState, leadState } from "./statuses.ts"
 
@@ -18,29 +19,11 @@ interface Session {
   readonly apiKey: string
 }
 
-/** The dotted paths of the fields that did not decode, never their values. */
-const fieldsAt = <A, I>(prefix: string, schema: Schema.Schema<A, I>, value: unknown): Either.Either<A, ReadonlyArray<string>> =>
-  Either.mapLeft(
-    Schema.decodeUnknownEither(schema)(value, { errors: "all" }),
-    (error) => Arr.dedupe(ParseResult.ArrayFormatter.formatErrorSync(error).map((i) => [prefix, ...i.path.map(String)].join(".")))
+/** The account's config and API key, decoded at the boundary. */
+const settingsOf = (account: ProviderAccount) =>
+  decodeAccount(PROVIDER, { config: HousecallProConfig, credentials: HousecallProCredentials }, account).pipe(
+    Effect.map(({ config, credentials }) => ({ baseUrl: config.api_base_url, apiKey: credentials.api_key }))
   )
-
-/** The account's config and API key; a permanent error naming the missing or invalid fields (never their values). */
-const settingsOf = (account: ProviderAccount) => {
-  const config = fieldsAt("config", HousecallProConfig, account.config)
-  const credentials = account.credentials === null
-    ? Either.left(["credentials.api_key"])
-    : fieldsAt("credentials", HousecallProCredentials, account.credentials)
-  if (Either.isRight(config) && Either.isRight(credentials)) {
-    return Effect.succeed({ baseUrl: config.right.api_base_url, apiKey: credentials.right.api_key })
-  }
-  const missing = [Either.getLeft(config), Either.getLeft(credentials)].flatMap(Option.getOrElse(() => []))
-  return Effect.fail(new ProviderError({
-    kind: "permanent",
-    message: `${PROVIDER}: missing configuration (${missing.join(", ")})`,
-    retryAfter: Option.none()
-  }))
-}
 
 /**
  * The error as the service should read it: an API key refused (401) or an account without API access (403, the API is

@@ -1,9 +1,10 @@
 import { HttpClient } from "@effect/platform"
-import { Effect, Option, ParseResult, Schema } from "effect"
+import { Effect, Option } from "effect"
 import { JobberConfig, JobberCredentials } from "../../../src/domain/providerSettings.ts"
 import { type LeadRequest, type LeadState, type ProviderAccount, type ProviderClient, ProviderError } from "../../../src/services/Providers.ts"
 import { DeliverySettings } from "../../../src/services/Settings.ts"
 import { makeProviderHttp, type ProviderHttp } from "../http.ts"
+import { decodeAccount } from "../settings.ts"
 import { execute, type Operation } from "./graphql.ts"
 import { accountQuery, clientCreate, created, propertyCreate, requestCreate } from "./mutations.ts"
 import { requestStates, STATUS_BATCH, stateOf, unknownJobStatus } from "./statuses.ts"
@@ -12,35 +13,8 @@ import { makeTokens } from "./tokens.ts"
 /** Leads whose client (and property) exist but whose request is not made yet, remembered so a retry reuses them. */
 const PARTIAL_LIMIT = 1000
 
-/** Names the fields that did not decode and what is wrong with them, never their values (credentials are secret). */
-const missingConfiguration = (prefix: string, error: ParseResult.ParseError) =>
-  new ProviderError({
-    kind: "permanent",
-    message: `jobber: missing configuration: ${
-      ParseResult.ArrayFormatter.formatErrorSync(error)
-        .map((i) => `${[prefix, ...i.path.map(String)].join(".")} ${i._tag === "Missing" ? "is required" : "is invalid"}`)
-        .join(", ")
-    }`,
-    retryAfter: Option.none()
-  })
-
 const settingsOf = (account: ProviderAccount) =>
-  Effect.gen(function*() {
-    const config = yield* Schema.decodeUnknown(JobberConfig)(account.config).pipe(
-      Effect.mapError((error) => missingConfiguration("provider.config", error))
-    )
-    if (account.credentials === null) {
-      return yield* new ProviderError({
-        kind: "permanent",
-        message: "jobber: missing configuration: provider.credentials is required",
-        retryAfter: Option.none()
-      })
-    }
-    const credentials = yield* Schema.decodeUnknown(JobberCredentials)(account.credentials).pipe(
-      Effect.mapError((error) => missingConfiguration("provider.credentials", error))
-    )
-    return { config, credentials }
-  })
+  decodeAccount("jobber", { config: JobberConfig, credentials: JobberCredentials }, account)
 
 /** An error of a step that cannot have made the lead (the client or property), so its outcome is known. */
 const leadNotMade = (error: ProviderError) =>

@@ -1,9 +1,10 @@
 import { HttpClientRequest } from "@effect/platform"
-import { Chunk, Duration, Effect, Either, Option, ParseResult, Schema } from "effect"
+import { Chunk, Duration, Effect, Option, Schema } from "effect"
 import { ServiceTitanConfig, ServiceTitanCredentials } from "../../../src/domain/providerSettings.ts"
 import { type ProviderAccount, ProviderError } from "../../../src/services/Providers.ts"
 import { DeliverySettings } from "../../../src/services/Settings.ts"
 import { type CallOptions, makeProviderHttp } from "../http.ts"
+import { decodeAccount } from "../settings.ts"
 import { type IssuedToken as CachedToken, makeTokenCache, withToken } from "../tokenCache.ts"
 import { IssuedToken, Page } from "./schemas.ts"
 
@@ -22,28 +23,9 @@ export interface Settings {
   readonly credentials: ServiceTitanCredentials
 }
 
-const pathsOf = (prefix: string, decoded: Either.Either<unknown, ParseResult.ParseError>) =>
-  Either.isRight(decoded)
-    ? []
-    : ParseResult.ArrayFormatter.formatErrorSync(decoded.left).map((issue) => [prefix, ...issue.path.map(String)].join("."))
-
-/**
- * The account's config and credentials, decoded; when they do not decode, a permanent "missing configuration" error
- * naming the fields at fault, never their values.
- */
-export const decodeSettings = (account: ProviderAccount): Effect.Effect<Settings, ProviderError> => {
-  const config = Schema.decodeUnknownEither(ServiceTitanConfig)(account.config, { errors: "all" })
-  const credentials = Schema.decodeUnknownEither(ServiceTitanCredentials)(account.credentials ?? {}, { errors: "all" })
-  if (Either.isRight(config) && Either.isRight(credentials)) {
-    return Effect.succeed({ config: config.right, credentials: credentials.right })
-  }
-  const fields = [...new Set([...pathsOf("config", config), ...pathsOf("credentials", credentials)])]
-  return Effect.fail(new ProviderError({
-    kind: "permanent",
-    message: `${PROVIDER}: missing configuration (${fields.join(", ")})`,
-    retryAfter: Option.none()
-  }))
-}
+/** The account's ServiceTitan config and credentials, decoded at the boundary. */
+export const decodeSettings = (account: ProviderAccount): Effect.Effect<Settings, ProviderError> =>
+  decodeAccount(PROVIDER, { config: ServiceTitanConfig, credentials: ServiceTitanCredentials }, account)
 
 /** A path under the account's tenant on the API host. */
 export const tenantUrl = (settings: Settings, area: "crm" | "jpm", path: string) =>
