@@ -11,6 +11,9 @@ const DUPLICATE_WINDOW = Duration.minutes(2)
 /** Dead letters are kept for operators this long. */
 const DEAD_LETTER_MAX_AGE = Duration.days(30)
 
+/** Domain events stay this long for subscribers that were away. */
+const EVENT_MAX_AGE = Duration.days(7)
+
 /** The broker names under the configured prefix. */
 export const currentTopology = Effect.map(BrokerPrefix, topology)
 
@@ -56,8 +59,15 @@ export const provisionStreams = Effect.gen(function*() {
     duplicateWindow: DUPLICATE_WINDOW,
     maxAge: Option.some(DEAD_LETTER_MAX_AGE)
   })
+  yield* broker.ensureStream({
+    name: names.eventStream,
+    subjects: [names.eventSubjects],
+    retention: "limits",
+    duplicateWindow: DUPLICATE_WINDOW,
+    maxAge: Option.some(EVENT_MAX_AGE)
+  })
   yield* Effect.logInfo("broker streams ready").pipe(
-    Effect.annotateLogs({ work: names.workStream, dead_letters: names.deadLetterStream })
+    Effect.annotateLogs({ work: names.workStream, dead_letters: names.deadLetterStream, events: names.eventStream })
   )
 }).pipe(
   Effect.tapError((error) => Effect.logWarning("broker not ready; retrying").pipe(Effect.annotateLogs("error", error.message))),

@@ -11,6 +11,7 @@ import { type AttemptResult, type Claim, RoutingRepo } from "../src/services/Rou
 import { DeliverySettings } from "../src/services/Settings.ts"
 import { WorkerRegistry } from "../src/services/Workers.ts"
 import { sendToDeadLetters } from "./deadLetters.ts"
+import { finishAttempt } from "./finishAttempt.ts"
 import { providerAccountOf } from "./providerAccount.ts"
 
 /** What the deliveries of one company share: its circuit, its 429 pause, and its rate limit. */
@@ -148,6 +149,7 @@ const attempt = (message: Delivery, lane: CompanyLane, routingId: LeadRequest["r
     }
 
     const { job, routing } = current.value
+    const claimed = { ...routing, attempts: claim.value.attempts }
     const started = yield* Clock.currentTimeMillis
     const result = yield* callProvider(target, bound, claim.value, routing, job).pipe(
       Effect.map(Either.right),
@@ -158,7 +160,7 @@ const attempt = (message: Delivery, lane: CompanyLane, routingId: LeadRequest["r
     const timing = { at, durationMs: at.getTime() - started }
 
     if (Either.isRight(result)) {
-      yield* routings.finish(routingId, { _tag: "Synced", ...result.right }, timing)
+      yield* finishAttempt(claimed, { _tag: "Synced", ...result.right }, timing)
       yield* lane.circuit.recordSuccess
       yield* message.ack
       yield* registry.update(lane.companyId, (s) => ({ ...s, lastError: null }))
@@ -184,7 +186,7 @@ const attempt = (message: Delivery, lane: CompanyLane, routingId: LeadRequest["r
         ? error.retryAfter.value
         : yield* nthDelay(redelivery(settings.retryBase, settings.retryMaxDelay), 1)
       yield* Ref.set(lane.rateLimitedUntil, at.getTime() + Duration.toMillis(wait))
-      yield* routings.finish(routingId, failed("retrying", false), timing)
+      yield* finishAttempt(claimed, failed("retrying", false), timing)
       yield* releaseProbe(lane)
       yield* Effect.logWarning("provider rate limited the company; pausing it").pipe(
         Effect.annotateLogs({ routing_id: routingId, company_id: lane.companyId, pause_ms: Duration.toMillis(wait) })
@@ -197,13 +199,13 @@ const attempt = (message: Delivery, lane: CompanyLane, routingId: LeadRequest["r
       yield* error.kind === "permanent" ? lane.circuit.recordSuccess : lane.circuit.recordFailure
       const reason = error.kind === "permanent" ? error.message : `gave up after ${attempts} attempts: ${error.message}`
       yield* sendToDeadLetters({ ...message, routingId, companyId: lane.companyId, attempts, reason })
-      yield* routings.finish(routingId, failed("failed", true, reason), timing)
+      yield* finishAttempt(claimed, failed("failed", true, reason), timing)
       yield* message.term(reason)
       return "dead_lettered" as const
     }
 
     yield* lane.circuit.recordFailure
-    yield* routings.finish(routingId, failed("retrying", true), timing)
+    yield* finishAttempt(claimed, failed("retrying", true), timing)
     const delay = yield* nthDelay(redelivery(settings.retryBase, settings.retryMaxDelay), attempts)
     yield* message.nak(delay)
     yield* Effect.logWarning("delivery failed; will retry").pipe(

@@ -6,6 +6,7 @@ import { Broker, type MaxDeliveriesReached } from "../src/services/Broker.ts"
 import { RoutingRepo } from "../src/services/Routings.ts"
 import { currentTopology } from "./brokerTopology.ts"
 import { sendToDeadLetters } from "./deadLetters.ts"
+import { finishAttempt } from "./finishAttempt.ts"
 
 const decodePayload = Schema.decodeUnknownOption(Schema.parseJson(RoutingCreated))
 
@@ -28,7 +29,7 @@ export const handleMaxDeliveries = Effect.fn("Delivery.maxDeliveries")(function*
       const reason = `the broker stopped delivering it after ${event.consumer}'s max deliveries`
       const attempts = found.value.routing.attempts
       yield* sendToDeadLetters({ ...message.value, routingId, companyId: payload.value.company_id, attempts, reason })
-      yield* routings.finish(routingId, {
+      yield* finishAttempt(found.value.routing, {
         _tag: "Failed",
         status: "failed",
         outcome: "max_deliveries",

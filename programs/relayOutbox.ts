@@ -1,5 +1,5 @@
 import { Effect, Option, Schema } from "effect"
-import { type OutboxEvent, RoutingCreated } from "../src/domain/events.ts"
+import { isDomainEventType, type OutboxEvent, RoutingCreated } from "../src/domain/events.ts"
 import { now } from "../src/domain/time.ts"
 import { relayPoll } from "../src/Schedules.ts"
 import { Broker } from "../src/services/Broker.ts"
@@ -18,11 +18,13 @@ export const eventHeaders = (event: Pick<OutboxEvent, "type" | "traceparent">): 
   ...(event.traceparent === null ? {} : { traceparent: event.traceparent })
 })
 
-/** The subject an event goes to; none for an event the broker does not carry. */
+/** The subject an event goes to: a delivery to its company's consumer, a domain event to the events stream. */
 const subjectOf = (event: OutboxEvent) =>
   Effect.map(currentTopology, (names) =>
     event.type === "routing.created"
       ? Option.map(decodeRoutingCreated(event.payload), (p) => names.deliverSubject(p.company_id))
+      : isDomainEventType(event.type)
+      ? Option.some(names.eventSubject(event.type))
       : Option.none())
 
 /**

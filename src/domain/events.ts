@@ -9,6 +9,39 @@ export const RoutingCreated = Schema.Struct({
 })
 export type RoutingCreated = typeof RoutingCreated.Type
 
+/** Payload of `routing.synced`: the provider accepted the lead. */
+export const RoutingSynced = Schema.Struct({
+  routing_id: RoutingId,
+  job_id: JobId,
+  company_id: CompanyId,
+  external_id: Schema.String,
+  synced_at: Schema.String
+})
+export type RoutingSynced = typeof RoutingSynced.Type
+
+/** Payload of `routing.failed`: delivery gave up (permanent failure or attempts exhausted); the routing is dead-lettered. */
+export const RoutingFailed = Schema.Struct({
+  routing_id: RoutingId,
+  job_id: JobId,
+  company_id: CompanyId,
+  attempts: Schema.Int,
+  error: Schema.String,
+  failed_at: Schema.String
+})
+export type RoutingFailed = typeof RoutingFailed.Type
+
+/** The events the service announces to subscribers (through the outbox and the events stream). */
+export const DomainEventType = Schema.Literal(
+  "routing.synced",
+  "routing.failed",
+  "routing.status_changed",
+  "job.completed",
+  "job.canceled"
+)
+export type DomainEventType = typeof DomainEventType.Type
+
+export const isDomainEventType = Schema.is(DomainEventType)
+
 /** A row of the transactional outbox, written in the same transaction as the change it announces. */
 export interface OutboxEvent {
   readonly id: EventId

@@ -42,6 +42,14 @@ describe("delivery on memory layers (TestClock)", () => {
       expect(leads.duplicates).toBe(0)
       expect((yield* (yield* RoutingRepo).get(routings[0]!)).pipe(Option.map((f) => f.job.status))).toEqual(Option.some("routed"))
       yield* actor.stop
+      yield* relayBatch()
+      const names = yield* currentTopology
+      const events = yield* (yield* Broker).listMessages(names.eventStream, { fromSequence: 1, limit: 100 })
+      const synced = events.map((m) => ({ subject: m.subject, payload: JSON.parse(new TextDecoder().decode(m.data)) }))
+        .filter((e) => routings.includes(e.payload.routing_id))
+      expect(synced.map((e) => e.subject)).toEqual(routings.map(() => names.eventSubject("routing.synced")))
+      expect(synced.map((e) => e.payload)).toEqual(expect.arrayContaining(routings.map((id) =>
+        expect.objectContaining({ routing_id: id, company_id: companyId, external_id: expect.stringMatching(/^mock-/) }))))
     })))
 
   it.effect("retries on the redelivery schedule, then dead-letters after the last attempt", () =>
@@ -61,6 +69,11 @@ describe("delivery on memory layers (TestClock)", () => {
       const letters = yield* listDeadLetters(10).pipe(Effect.provideService(CurrentPrincipal, { role: "admin", keyId: null }))
       expect(letters).toHaveLength(1)
       expect(letters[0]).toMatchObject({ routingId: routings[0], attempts: 8, reason: expect.stringContaining("gave up after 8 attempts") })
+      yield* relayBatch()
+      const names = yield* currentTopology
+      const events = yield* (yield* Broker).listMessages(names.eventStream, { fromSequence: 1, limit: 100 })
+      expect(events.filter((m) => m.subject === names.eventSubject("routing.failed")).map((m) => JSON.parse(new TextDecoder().decode(m.data))))
+        .toContainEqual(expect.objectContaining({ routing_id: routings[0], attempts: 8, error: expect.stringContaining("gave up after 8") }))
       expect((yield* leadsOf(companyId)).total).toBe(0)
       yield* actor.stop
     }).pipe(withDelivery({ circuitThreshold: 100 }))))
@@ -203,6 +216,7 @@ describe("delivery on memory layers (TestClock)", () => {
       yield* relayBatch()
       yield* advance(1_000)
       expect(yield* routingOf(routings[0]!)).toMatchObject({ syncStatus: "synced" })
+      yield* relayBatch()
       expect((yield* (yield* OutboxRepo).backlog).pending).toBe(0)
       yield* actor.stop
     })))
