@@ -2,23 +2,43 @@ import { Effect, Option } from "effect"
 import { jobAsSeenBy } from "../src/domain/access.ts"
 import { Conflict, Forbidden, NotFound } from "../src/domain/errors.ts"
 import type { CompanyId, JobId } from "../src/domain/ids.ts"
-import type { JobStatus } from "../src/domain/job.ts"
+import type { Job, JobStatus } from "../src/domain/job.ts"
 import { type PageCursor, toPage } from "../src/domain/page.ts"
 import { now } from "../src/domain/time.ts"
+import { ArchiveRepo } from "../src/services/Archive.ts"
 import { CurrentPrincipal } from "../src/services/CurrentPrincipal.ts"
 import { JobRepo } from "../src/services/Jobs.ts"
+import { OutboxRepo } from "../src/services/Outbox.ts"
 import { Transactions } from "../src/services/Transactions.ts"
+import { cancelDelivered } from "./cancelDelivered.ts"
+import { jobCanceledEvent } from "./jobEvents.ts"
 
-/** The job as the caller may see it; `NotFound` also when the caller may not see it, so existence does not leak. */
+/** A job as the caller may see it, and whether it was found in the archive (read-only) rather than the live tables. */
+export interface FoundJob {
+  readonly job: Job
+  readonly archived: boolean
+}
+
+/**
+ * The job, live or else archived, as the caller may see it (the same rules for both); `NotFound` also when the caller
+ * may not see it, so existence does not leak.
+ */
 const visibleJob = (id: JobId) =>
   Effect.gen(function*() {
     const principal = yield* CurrentPrincipal
-    const found = yield* (yield* JobRepo).get(id)
-    const visible = Option.flatMapNullable(found, (job) => jobAsSeenBy(principal, job))
+    const live = yield* (yield* JobRepo).get(id)
+    const found: Option.Option<FoundJob> = Option.isSome(live)
+      ? Option.some({ job: live.value, archived: false })
+      : Option.map(yield* (yield* ArchiveRepo).findArchivedJob(id), ({ job }) => ({ job, archived: true }))
+    const visible = Option.flatMapNullable(found, ({ archived, job }) => {
+      const seen = jobAsSeenBy(principal, job)
+      return seen === undefined ? undefined : { job: seen, archived }
+    })
     if (Option.isNone(visible)) return yield* new NotFound({ resource: "job", id })
     return visible.value
   })
 
+/** The job with its routings, from the live tables or else the archive. */
 export const getJob = Effect.fn("Jobs.get")(visibleJob)
 
 export interface JobListQuery {
@@ -46,23 +66,39 @@ export const listJobs = Effect.fn("Jobs.list")(function*(query: JobListQuery) {
 
 /**
  * Cancels every routing of the job that has not reached its provider. The job becomes `canceled` unless a routing was
- * already delivered. Canceling a canceled job changes nothing; a completed job cannot be canceled.
+ * already delivered. Canceling a canceled job changes nothing; a completed or archived job cannot be canceled.
  */
 export const cancelJob = Effect.fn("Jobs.cancel")(function*(id: JobId) {
   const principal = yield* CurrentPrincipal
   const jobs = yield* JobRepo
-  const job = yield* visibleJob(id)
+  const { archived, job } = yield* visibleJob(id)
   if (principal.role === "company" && job.createdByCompanyId !== principal.companyId) {
     return yield* new Forbidden({ message: "only the company that created a job may cancel it" })
   }
+  if (archived) return yield* new Conflict({ message: "an archived job is read-only" })
   if (job.status === "completed") return yield* new Conflict({ message: "a completed job cannot be canceled" })
   if (job.status === "canceled") return job
+  // The archive run may move an old finished job (e.g. `unmatched`) between the read above and this transaction.
+  const stillLive = jobs.get(id).pipe(
+    Effect.flatMap(Option.match({
+      onNone: () => Effect.fail(new Conflict({ message: "an archived job is read-only" })),
+      onSome: Effect.succeed
+    }))
+  )
+  // Delivered routings are canceled at their providers first, outside the transaction (a provider call may be slow).
+  const delivered = job.routings.filter((r) => r.syncStatus === "synced")
+  yield* Effect.forEach(delivered, cancelDelivered, { concurrency: 4, discard: true })
   return yield* (yield* Transactions).run(Effect.gen(function*() {
     const at = yield* now
     const canceled = yield* jobs.cancelUndelivered(id, at)
-    const after = yield* jobs.get(id).pipe(Effect.map(Option.getOrThrow))
-    if (!after.routings.some((r) => r.syncStatus === "synced")) yield* jobs.setStatus(id, "canceled", at)
-    yield* Effect.logInfo("job canceled").pipe(Effect.annotateLogs({ job_id: id, routings_canceled: canceled.length }))
-    return yield* jobs.get(id).pipe(Effect.map(Option.getOrThrow))
+    const after = yield* stillLive
+    if (!after.routings.some((r) => r.syncStatus === "synced")) {
+      yield* jobs.setStatus(id, "canceled", at)
+      yield* (yield* OutboxRepo).append([yield* jobCanceledEvent(id, at)])
+    }
+    yield* Effect.logInfo("job canceled").pipe(
+      Effect.annotateLogs({ job_id: id, routings_canceled: canceled.length + delivered.length })
+    )
+    return yield* stillLive
   }))
 })

@@ -6,6 +6,7 @@ import { now } from "../src/domain/time.ts"
 import { CurrentPrincipal } from "../src/services/CurrentPrincipal.ts"
 import { RoutingRepo } from "../src/services/Routings.ts"
 import { requireAdmin } from "./access.ts"
+import { cancelDelivered } from "./cancelDelivered.ts"
 import { requeueFailed } from "./deadLetters.ts"
 
 /** The routing as the caller may see it (the admin, the creating company, or the receiving company), with its job. */
@@ -34,8 +35,8 @@ export const retryRouting = Effect.fn("Routings.retry")(function*(id: RoutingId)
 })
 
 /**
- * Cancels a routing that has not reached its provider (admin, or the company that created the job). One already
- * delivered is a conflict: canceling it at the provider comes with the lead's lifecycle.
+ * Cancels a routing (admin, or the company that created the job): one not delivered yet never reaches its provider;
+ * one delivered is canceled at the provider where its API allows, else here only with a note in its attempts.
  */
 export const cancelRouting = Effect.fn("Routings.cancel")(function*(id: RoutingId) {
   const principal = yield* CurrentPrincipal
@@ -43,7 +44,9 @@ export const cancelRouting = Effect.fn("Routings.cancel")(function*(id: RoutingI
   if (principal.role === "company" && job.createdByCompanyId !== principal.companyId) {
     return yield* new Forbidden({ message: "only the company that created the job may cancel its routings" })
   }
-  if (routing.syncStatus !== "canceled" && !(yield* (yield* RoutingRepo).cancel(id, yield* now))) {
+  const canceled = routing.syncStatus === "canceled" ||
+    (routing.syncStatus === "synced" ? yield* cancelDelivered(routing) : yield* (yield* RoutingRepo).cancel(id, yield* now))
+  if (!canceled) {
     return yield* new Conflict({ message: `routing is ${routing.syncStatus}; it cannot be canceled here` })
   }
   yield* Effect.logInfo("routing canceled").pipe(Effect.annotateLogs({ routing_id: id }))

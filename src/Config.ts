@@ -1,6 +1,6 @@
 import { Config, ConfigError, Duration, Either, LogLevel, Option, Redacted } from "effect"
 import { decodeSecretKey } from "./domain/secretKey.ts"
-import type { DeliveryOptions } from "./services/Settings.ts"
+import type { ArchiveOptions, DailyTime, DeliveryOptions } from "./services/Settings.ts"
 
 /** Everything the service reads from its environment, validated at start-up. */
 export interface AppConfig {
@@ -20,6 +20,7 @@ export interface AppConfig {
   readonly idempotencyTtl: Duration.Duration
   readonly natsPrefix: string
   readonly delivery: DeliveryOptions
+  readonly archive: ArchiveOptions
   readonly logLevel: LogLevel.LogLevel
   readonly seedDemo: boolean
 }
@@ -47,6 +48,18 @@ const integer = (name: string, fallback: number, min: number, max: number) =>
 /** Durations are seconds, fractions allowed, in variables ending `_SECONDS`. */
 const seconds = (name: `${string}_SECONDS`, fallback: number) =>
   number(name, fallback, (n) => n >= 0, "a number of seconds, 0 or more").pipe(Config.map(Duration.seconds))
+
+/** A time of day as `HH:MM`, in UTC. */
+const dailyTime = (name: string, fallback: DailyTime) =>
+  Config.string(name).pipe(
+    Config.mapOrFail((text) => {
+      const match = /^([01]\d|2[0-3]):([0-5]\d)$/.exec(text.trim())
+      return match === null
+        ? invalid(`expected a UTC time of day as HH:MM (00:00 to 23:59), got ${JSON.stringify(text)}`)
+        : Either.right<DailyTime>({ hour: Number(match[1]), minute: Number(match[2]) })
+    }),
+    Config.withDefault(fallback)
+  )
 
 const logLevels: Record<string, LogLevel.LogLevel> = {
   trace: LogLevel.Trace,
@@ -142,6 +155,11 @@ const fields = Config.all({
     relayPoll: seconds("RELAY_POLL_SECONDS", 0.25),
     relayBatch: integer("RELAY_BATCH_SIZE", 100, 1, 1000),
     shutdownTimeout: seconds("SHUTDOWN_TIMEOUT_SECONDS", 15)
+  }),
+  archive: Config.all({
+    after: integer("ARCHIVE_AFTER_DAYS", 90, 1, 36_500).pipe(Config.map(Duration.days)),
+    at: dailyTime("ARCHIVE_AT", { hour: 3, minute: 30 }),
+    batch: integer("ARCHIVE_BATCH_SIZE", 500, 1, 10_000)
   }),
   seedDemo: flag("SEED_DEMO")
 }).pipe(Config.map(({ storage, ...rest }): AppConfig => ({ ...storage, ...rest })))

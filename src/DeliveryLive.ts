@@ -1,17 +1,23 @@
 import { Effect, Layer } from "effect"
+import { archiveSchedule } from "../programs/archive.ts"
 import { provisionStreams } from "../programs/brokerTopology.ts"
 import { watchMaxDeliveries } from "../programs/maxDeliveries.ts"
 import { reconcile } from "../programs/reconcile.ts"
 import { relayOutbox } from "../programs/relayOutbox.ts"
+import { watchSlaBreaches } from "../programs/sla.ts"
 import { superviseActors } from "../programs/superviseActors.ts"
 
 /**
- * Delivery in the background: once the broker's streams exist (retried while it is down), the outbox relay, the actor
+ * Delivery in the background: the SLA breach watcher at once (it needs only storage, and a broker outage is when
+ * breaches happen), then, once the broker's streams exist (retried while it is down), the outbox relay, the actor
  * supervisor, reconciliation and the max-deliveries backstop run until the layer's scope closes; closing it lets the
- * actors finish what they hold. Nothing here holds up the HTTP API.
+ * actors finish what they hold. Nothing here holds up the HTTP API. The daily archive run, which needs only storage,
+ * is scheduled at once beside them.
  */
 export const DeliveryLive = Layer.scopedDiscard(
   Effect.gen(function*() {
+    yield* Effect.forkScoped(watchSlaBreaches)
+    yield* Effect.forkScoped(archiveSchedule)
     yield* provisionStreams
     yield* Effect.forkScoped(relayOutbox)
     yield* Effect.forkScoped(Effect.scoped(superviseActors))

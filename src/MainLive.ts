@@ -23,7 +23,14 @@ import { generateSecretKey } from "./domain/secretKey.ts"
 import { HttpAddress, layerHttpServer } from "./HttpServer.ts"
 import { readOrCreateKeyFile } from "./keyFiles.ts"
 import { startupConnectRetry } from "./Schedules.ts"
-import { AdminKey, BrokerPrefix, DeliverySettings, IdempotencySettings, MatchSettings } from "./services/Settings.ts"
+import {
+  AdminKey,
+  ArchiveSettings,
+  BrokerPrefix,
+  DeliverySettings,
+  IdempotencySettings,
+  MatchSettings
+} from "./services/Settings.ts"
 
 /** PostgreSQL at `DATABASE_URL`, or the embedded PGlite; migrated before anything else may use it. */
 const layerStorage = (config: AppConfig) =>
@@ -59,7 +66,8 @@ const layerSettings = (config: AppConfig) =>
     Layer.succeed(MatchSettings, { maxRoutings: config.matchMaxRoutings, minScore: config.matchMinScore }),
     Layer.succeed(IdempotencySettings, { ttl: config.idempotencyTtl }),
     Layer.succeed(DeliverySettings, config.delivery),
-    Layer.succeed(BrokerPrefix, config.natsPrefix)
+    Layer.succeed(BrokerPrefix, config.natsPrefix),
+    Layer.succeed(ArchiveSettings, config.archive)
   )
 
 /** NATS JetStream at `NATS_URL`, or the in-process broker. */

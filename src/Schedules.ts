@@ -30,6 +30,13 @@ export const supervisorRefresh = Schedule.spaced("1 second")
 export const reconcileEvery = (reconcileAfter: Duration.Duration) =>
   Schedule.spaced(Duration.max(Duration.seconds(1), Duration.divide(reconcileAfter, 4).pipe(Option.getOrElse(() => reconcileAfter))))
 
+/** How often the SLA watcher looks for routings not delivered within the SLA. */
+export const slaBreachWatch = Schedule.spaced("30 seconds")
+
+/** The archive run: every day at `at` (UTC), first at the next such time. */
+export const archiveDaily = (at: { readonly hour: number; readonly minute: number }) =>
+  Schedule.cron(`${at.minute} ${at.hour} * * *`, "UTC")
+
 /** A broker operation that failed (e.g. NATS restarting): retried from 0.5 s, capped at 5 s, until it works. */
 export const brokerRetry = Schedule.exponential("500 millis").pipe(
   Schedule.modifyDelay((_, delay) => Duration.min(delay, Duration.seconds(5)))

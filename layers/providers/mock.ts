@@ -46,6 +46,7 @@ const stateOf = (lead: MockLead, step: Duration.Duration, nowMs: number): LeadSt
  */
 export const make = Effect.map(MockLeadStore, (store): ProviderClient => ({
   maxCallsPerLead: 1,
+  cancelLead: Option.none(),
   createLead: (request) =>
     Effect.gen(function*() {
       const settings = yield* settingsOf(request)

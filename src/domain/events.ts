@@ -30,6 +30,10 @@ export const RoutingFailed = Schema.Struct({
 })
 export type RoutingFailed = typeof RoutingFailed.Type
 
+/** Payload of `job.canceled`: every routing of the job is canceled. */
+export const JobCanceled = Schema.Struct({ job_id: JobId, canceled_at: Schema.String })
+export type JobCanceled = typeof JobCanceled.Type
+
 /** The events the service announces to subscribers (through the outbox and the events stream). */
 export const DomainEventType = Schema.Literal(
   "routing.synced",

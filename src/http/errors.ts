@@ -70,6 +70,10 @@ const fromFailure = (error: unknown): ApiError => {
       return new ApiError(409, "conflict", tagged.message ?? "conflict")
     case "BrokerError":
       return unavailable("the message broker is unreachable; retry later")
+    case "ProviderError":
+      return (error as { kind: string }).kind === "permanent"
+        ? new ApiError(409, "conflict", `the provider refused: ${tagged.message ?? "no reason given"}`)
+        : unavailable(`the provider could not be reached: ${tagged.message ?? "no reason given"}; retry later`)
     case "StorageError":
       return (error as { unavailable: boolean }).unavailable
         ? unavailable("the database is unreachable; retry later")

@@ -3,6 +3,7 @@ import { Effect, Exit, Runtime } from "effect"
 import type { Context } from "hono"
 import type { Principal } from "../domain/principal.ts"
 import type { ApiKeyRepo } from "../services/ApiKeys.ts"
+import type { ArchiveRepo } from "../services/Archive.ts"
 import type { CompanyRepo, TechnicianRepo } from "../services/Companies.ts"
 import { CurrentPrincipal } from "../services/CurrentPrincipal.ts"
 import type { HealthProbes } from "../services/Health.ts"
@@ -13,6 +14,7 @@ import type { Secrets } from "../services/Secrets.ts"
 import type { Broker } from "../services/Broker.ts"
 import type { MockLeadStore } from "../services/MockLeads.ts"
 import type { RoutingRepo } from "../services/Routings.ts"
+import type { SlaRepo } from "../services/Sla.ts"
 import type { Providers } from "../services/Providers.ts"
 import type { AdminKey, BrokerPrefix, DeliverySettings, IdempotencySettings, MatchSettings } from "../services/Settings.ts"
 import type { WorkerRegistry } from "../services/Workers.ts"
@@ -23,6 +25,7 @@ import { ApiError, ProgramFailure, zodDetails } from "./errors.ts"
 export type ApiServices =
   | AdminKey
   | ApiKeyRepo
+  | ArchiveRepo
   | Broker
   | BrokerPrefix
   | CompanyRepo
@@ -37,6 +40,7 @@ export type ApiServices =
   | Providers
   | RoutingRepo
   | Secrets
+  | SlaRepo
   | TechnicianRepo
   | Transactions
   | WorkerRegistry

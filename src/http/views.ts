@@ -81,7 +81,14 @@ export const jobView = (j: Job): z.input<typeof JobView> => ({
   created_by_company_id: j.createdByCompanyId,
   created_by_technician_id: j.createdByTechnicianId,
   created_at: iso(j.createdAt),
-  updated_at: iso(j.updatedAt)
+  updated_at: iso(j.updatedAt),
+  archived: false
+})
+
+/** A job read by id: live, or from the archive. */
+export const foundJobView = (found: { readonly job: Job; readonly archived: boolean }): z.input<typeof JobView> => ({
+  ...jobView(found.job),
+  archived: found.archived
 })
 
 export const matchView = (m: Match): z.input<typeof MatchView> => ({

@@ -63,6 +63,11 @@ export interface ProviderClient {
   readonly findLead: Option.Option<
     (request: LeadRequest) => Effect.Effect<Option.Option<{ readonly externalId: string }>, ProviderError>
   >
+  /**
+   * Cancels the lead (by the id `createLead` answered) at the provider; none when the provider's API cannot cancel a
+   * lead, and then it is canceled here only.
+   */
+  readonly cancelLead: Option.Option<(account: ProviderAccount, externalId: string) => Effect.Effect<void, ProviderError>>
   /** The states of these leads (by the ids `createLead` answered), batched as the provider allows; unknown ids are left out. */
   readonly statuses: (
     account: ProviderAccount,

@@ -68,4 +68,12 @@ export class RoutingRepo extends Context.Tag("RoutingRepo")<RoutingRepo, {
   readonly reopen: (id: RoutingId, now: Date) => Effect.Effect<boolean, StorageError>
   /** A routing not delivered yet becomes `canceled`; false when it was already delivered or final. */
   readonly cancel: (id: RoutingId, now: Date) => Effect.Effect<boolean, StorageError>
+  /**
+   * A `synced` routing becomes `canceled`, with the cancellation recorded as an attempt (`canceled_at_provider`, or
+   * `canceled_locally` with a note saying why the provider was not told); false when it is not `synced`.
+   */
+  readonly cancelDelivered: (
+    id: RoutingId,
+    record: { readonly outcome: "canceled_at_provider" | "canceled_locally"; readonly note: string | null; readonly at: Date; readonly durationMs: number }
+  ) => Effect.Effect<boolean, StorageError>
 }>() {}

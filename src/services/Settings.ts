@@ -37,3 +37,22 @@ export class DeliverySettings extends Context.Tag("DeliverySettings")<DeliverySe
 
 /** The prefix of every stream, subject and consumer name the service owns. */
 export class BrokerPrefix extends Context.Tag("BrokerPrefix")<BrokerPrefix, string>() {}
+
+/** A time of day in UTC. */
+export interface DailyTime {
+  readonly hour: number
+  readonly minute: number
+}
+
+/** When and how finished jobs are archived. */
+export interface ArchiveOptions {
+  /** Finished jobs unchanged this long are archived. */
+  readonly after: Duration.Duration
+  /** When the daily run starts. */
+  readonly at: DailyTime
+  /** Jobs moved per transaction, and published outbox events deleted per statement. */
+  readonly batch: number
+}
+
+/** The archive run's settings: `ARCHIVE_AFTER_DAYS`, `ARCHIVE_AT`, `ARCHIVE_BATCH_SIZE`. */
+export class ArchiveSettings extends Context.Tag("ArchiveSettings")<ArchiveSettings, ArchiveOptions>() {}

@@ -1,4 +1,8 @@
 import { layerMemory } from "../../layers/storage/memory/layer.ts"
+import { archiveContract } from "./archive.contract.ts"
 import { repositoryContract } from "./repositories.contract.ts"
+import { slaContract } from "./sla.contract.ts"
 
 repositoryContract("memory", layerMemory)
+slaContract("memory", layerMemory)
+archiveContract("memory", layerMemory)

@@ -380,6 +380,11 @@ export const repositoryContract = <E>(name: string, repositories: Layer.Layer<Re
         expect(yield* routings.attempts(id)).toEqual([{ at: at(3000), outcome: "created", durationMs: 12, error: null }])
         expect(yield* routings.claim(id, at(4000), at(34_000))).toEqual(Option.none())
         expect(yield* routings.cancel(id, at(5000))).toBe(false)
+        const note = "canceled here only"
+        expect(yield* routings.cancelDelivered(id, { outcome: "canceled_locally", note, at: at(6000), durationMs: 3.2 })).toBe(true)
+        expect(Option.getOrThrow(yield* routings.get(id)).routing.syncStatus).toBe("canceled")
+        expect((yield* routings.attempts(id)).at(-1)).toEqual({ at: at(6000), outcome: "canceled_locally", durationMs: 3, error: note })
+        expect(yield* routings.cancelDelivered(id, { outcome: "canceled_at_provider", note: null, at: at(7000), durationMs: 1 })).toBe(false)
       }))
 
     it.effect("failures count attempts; an unknown outcome or a cut-off lease asks for a lookup; failed routings reopen", () =>

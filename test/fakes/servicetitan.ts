@@ -33,9 +33,9 @@ const CONTACT_TYPES = ["Phone", "Email", "MobilePhone"]
 
 type Errors = Record<string, Array<string>>
 
-const problem = (c: Context, status: 400 | 401 | 403 | 404, title: string, errors?: Errors) =>
+const problem = (c: Context, status: 400 | 401 | 403 | 404 | 409, title: string, errors?: Errors) =>
   c.json({
-    type: `https://tools.ietf.org/html/rfc7231#section-6.5.${status === 400 ? 1 : status === 403 ? 3 : 4}`,
+    type: `https://tools.ietf.org/html/rfc7231#section-6.5.${status === 400 ? 1 : status === 403 ? 3 : status === 409 ? 8 : 4}`,
     title,
     status,
     traceId: `00-${crypto.randomUUID().replaceAll("-", "")}-01`,
@@ -69,7 +69,8 @@ const bookingErrors = (body: Record<string, unknown>): Errors => {
  * A ServiceTitan stand-in: the client-credentials token endpoint (tokens with a settable `expires_in`, expirable early),
  * bookings under the one booking provider, CRM leads, and jobs, each list filtered by `ids` (at most 50) or
  * `externalId` and paginated (`page`, `pageSize`, `hasMore`). Every API route wants the app key and a live token.
- * Route names for faults and counts: token, createBooking, listBookings, createLead, listLeads, listJobs.
+ * Route names for faults and counts: token, createBooking, listBookings, dismissBooking, createLead, listLeads,
+ * dismissLead, listJobs.
  */
 export const startServiceTitanFake = async (options: ServiceTitanFakeOptions) => {
   const faults = makeFaults()
@@ -137,6 +138,21 @@ export const startServiceTitanFake = async (options: ServiceTitanFakeOptions) =>
     c.req.param("provider") !== options.bookingProvider
       ? problem(c, 404, "Booking provider not found.")
       : list(c, [...bookings.values()].map(bookingView), (b) => b.externalId)))
+
+  /** Dismissing: a booking by a status update through its booking provider, a lead by its dismiss call. */
+  const dismiss = (c: Context, item: FakeLead | undefined, view: (item: FakeLead) => Record<string, unknown>) => {
+    if (item === undefined) return problem(c, 404, "Not found.")
+    if (item.status === "Converted") return problem(c, 409, "A converted item cannot be dismissed.")
+    item.status = "Dismissed"
+    return c.json(view(item))
+  }
+  app.patch(`${bookingsPath}/:id`, guarded("dismissBooking", async (c) => {
+    const body = await c.req.json<Record<string, unknown>>()
+    if (body["status"] !== "Dismissed") return problem(c, 400, "Only a dismissal is supported here.", { status: ["Dismissed"] })
+    return dismiss(c, bookings.get(Number(c.req.param("id"))), bookingView)
+  }))
+  app.post("/crm/v2/tenant/:tenant/leads/:id/dismiss", guarded("dismissLead", (c) =>
+    dismiss(c, leads.get(Number(c.req.param("id"))), leadView)))
 
   app.post("/crm/v2/tenant/:tenant/leads", guarded("createLead", async (c) => {
     const body = await c.req.json<Record<string, unknown>>()

@@ -1,8 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
-import type { Layer } from "effect"
+import { Effect, type Layer } from "effect"
+import { CompanyId } from "../../src/domain/ids.ts"
 import type { ApiServices } from "../../src/http/router.ts"
-import { uniqueSkill } from "../support/fixtures.ts"
+import { ArchiveRepo } from "../../src/services/Archive.ts"
+import { JobRepo } from "../../src/services/Jobs.ts"
+import { makeJob, uniqueSkill } from "../support/fixtures.ts"
 import { type Answer, makeTestApi } from "../support/http.ts"
+import { routedJob, type RoutingFate } from "../support/sla.ts"
 
 const expectError = (answer: Answer, status: number, code: string) => {
   expect(answer.status, answer.text).toBe(status)
@@ -95,6 +99,7 @@ export const apiSuite = <E>(name: string, services: Layer.Layer<ApiServices, E>)
             "/admin/dlq/{id}/replay",
             "/companies/{id}/provider/test",
             "/admin/providers/mock/leads",
+            "/admin/sla",
             "/companies",
             "/companies/{id}",
             "/companies/{id}/skills",
@@ -389,12 +394,45 @@ export const apiSuite = <E>(name: string, services: Layer.Layer<ApiServices, E>)
 
       it("cancels every routing not yet delivered", async () => {
         const job = (await call("POST", "/jobs", { body: jobBody(), key: creatorKey })).body
+        const pendingEvents = async () => (await call("GET", "/admin/outbox")).body.pending as number
+        const before = await pendingEvents()
         const canceled = await call("POST", `/jobs/${job.id}/cancel`, { key: creatorKey })
         expect(canceled.status).toBe(200)
         expect(canceled.body.status).toBe("canceled")
         expect(canceled.body.routings.map((r: { sync_status: string }) => r.sync_status)).toEqual(["canceled", "canceled"])
+        expect(await pendingEvents(), "one job.canceled event").toBe(before + 1)
         expect((await call("POST", `/jobs/${job.id}/cancel`)).body.status).toBe("canceled")
+        expect(await pendingEvents()).toBe(before + 1)
         expectError(await call("POST", `/jobs/${crypto.randomUUID()}/cancel`), 404, "not_found")
+      })
+
+      it("still finds an archived job, read-only, with archived: true and the same access rules", async () => {
+        const day = 86_400_000
+        const job = makeJob(CompanyId.make(creator), [CompanyId.make(abc), CompanyId.make(xyz)], {
+          createdAt: new Date(Date.now() - 400 * day),
+          status: "completed"
+        })
+        await api.runtime.runPromise(Effect.flatMap(JobRepo, (jobs) => jobs.insert(job)))
+        const live = await call("GET", `/jobs/${job.id}`)
+        expect(live.body).toMatchObject({ id: job.id, status: "completed", archived: false })
+        const moved = await api.runtime.runPromise(Effect.flatMap(ArchiveRepo, (archive) =>
+          archive.archiveBatch(new Date(Date.now() - 300 * day), new Date(), 1000)))
+        expect(moved).toContain(job.id)
+
+        const archived = await call("GET", `/jobs/${job.id}`)
+        expect(archived.status, archived.text).toBe(200)
+        expect(archived.body).toEqual({ ...live.body, archived: true })
+        expect((await call("GET", `/jobs/${job.id}`, { key: creatorKey })).body).toEqual(archived.body)
+        const asReceiver = await call("GET", `/jobs/${job.id}`, { key: abcKey })
+        expect(asReceiver.body.archived).toBe(true)
+        expect(asReceiver.body.routings.map((r: { company_id_received: string }) => r.company_id_received)).toEqual([abc])
+        expectError(await call("GET", `/jobs/${job.id}`, { key: strangerKey }), 404, "not_found")
+        expectError(await call("POST", `/jobs/${job.id}/cancel`, { key: creatorKey }), 409, "conflict")
+        expectError(await call("POST", `/jobs/${job.id}/cancel`), 409, "conflict")
+        expectError(await call("POST", `/jobs/${job.id}/cancel`, { key: abcKey }), 403, "forbidden")
+        expectError(await call("POST", `/jobs/${job.id}/cancel`, { key: strangerKey }), 404, "not_found")
+        const listed = await call("GET", `/jobs?company_id=${creator}&status=completed&limit=200`)
+        expect(listed.body.items.map((j: { id: string }) => j.id)).not.toContain(job.id)
       })
     })
 
@@ -451,6 +489,62 @@ export const apiSuite = <E>(name: string, services: Layer.Layer<ApiServices, E>)
         ])
         expect((await call("GET", `/jobs?company_id=${creator}&limit=200`)).body.items.length).toBe(before)
         expectError(await call("POST", "/matching/preview", { body: { required_skills: 3 } }), 400, "validation_error")
+      })
+    })
+
+    describe("delivery SLA", () => {
+      it("reports the percentiles and breaches of the delivery times the routings had, over the window asked", async () => {
+        const [slaCreator, slaReceiver] = [await newCompany({ name: "SLA Creator" }), await newCompany({ name: "SLA Receiver" })]
+        const started = Date.now()
+        const route = (agoMs: number, fate: RoutingFate) =>
+          api.runtime.runPromise(Effect.asVoid(
+            routedJob(CompanyId.make(slaCreator), CompanyId.make(slaReceiver), new Date(started - agoMs), fate)
+          ))
+        const [minute, hour] = [60_000, 3_600_000]
+        for (let k = 1; k <= 19; k++) await route(2 * hour + k * 1000, { deliveredAfterMs: k * 250 })
+        await route(3 * hour, { deliveredAfterMs: 6 * minute })
+        await route(30 * hour, { deliveredAfterMs: 1000 })
+        await route(10 * minute, "retrying")
+        await route(20 * minute, "canceled")
+        await route(1 * minute, "pending")
+
+        const day = await call("GET", "/admin/sla")
+        expect(day.status, day.text).toBe(200)
+        expect(day.body).toEqual({
+          window: "24h",
+          from: expect.any(String),
+          to: expect.any(String),
+          delivered: 20,
+          p50_ms: 2500,
+          p95_ms: 4750,
+          p99_ms: 6 * minute,
+          breaches: 2
+        })
+        expect(Date.parse(day.body.to) - Date.parse(day.body.from)).toBe(24 * hour)
+        expect(Date.parse(day.body.to)).toBeGreaterThanOrEqual(started)
+        expect((await call("GET", "/admin/sla?window=7d")).body).toMatchObject({
+          window: "7d",
+          delivered: 21,
+          p50_ms: 2500,
+          p95_ms: 4750,
+          p99_ms: 6 * minute,
+          breaches: 2
+        })
+        expect((await call("GET", "/admin/sla?window=15m")).body).toMatchObject({
+          window: "15m",
+          delivered: 0,
+          p50_ms: null,
+          p95_ms: null,
+          p99_ms: null,
+          breaches: 1
+        })
+        expect((await call("GET", "/admin/sla?window=90d")).status).toBe(200)
+        for (const window of ["0m", "91d", "2w", "1.5h", "-1h", "24", ""]) {
+          const answer = await call("GET", `/admin/sla?window=${window}`)
+          expectError(answer, 400, "validation_error")
+          expect(detailPaths(answer)).toEqual(["window"])
+        }
+        expectError(await call("GET", "/admin/sla", { key: creatorKey }), 403, "forbidden")
       })
     })
   })

@@ -120,6 +120,16 @@ describe("real provider adapters end to end (service process against fake provid
     expect([...jobber.requests.keys()].sort()).toEqual(byCompany(companies.jobber.id).map((r) => r.external_id).sort())
     expect(routings.flatMap((r) => r.attempts_log.map((a) => a.outcome)).filter((o) => o === "retryable")).toHaveLength(5)
 
+    // A delivered routing is canceled at the provider where its API can (ServiceTitan dismisses the booking), else
+    // here only, with a note; both recorded as an attempt.
+    const titanRouting = byCompany(companies.servicetitan.id)[0]!
+    const titanCanceled: Routing = seen(await api.post(`/routings/${titanRouting.id}/cancel`))
+    expect(titanCanceled.sync_status).toBe("canceled")
+    expect(titanCanceled.attempts_log.at(-1)).toMatchObject({ outcome: "canceled_at_provider", error: null })
+    expect(titanBookings.find((b) => String(b.id) === titanRouting.external_id)?.status).toBe("Dismissed")
+    const hcpCanceled: Routing = seen(await api.post(`/routings/${byCompany(companies.housecallpro.id)[0]!.id}/cancel`))
+    expect(hcpCanceled.attempts_log.at(-1)).toMatchObject({ outcome: "canceled_locally", error: expect.stringContaining("canceled here only") })
+
     // A rejected credential is reported without being echoed.
     await api.put(`/companies/${companies.servicetitan.id}/provider`, {
       ...titanProvider(),

@@ -1,6 +1,10 @@
 import { Layer } from "effect"
 import { layer as layerPostgresRepos } from "../../layers/storage/postgres/layer.ts"
+import { archiveContract } from "../contracts/archive.contract.ts"
 import { repositoryContract } from "../contracts/repositories.contract.ts"
+import { slaContract } from "../contracts/sla.contract.ts"
 import { layerFreshDb } from "../support/postgres.ts"
 
 repositoryContract("postgresql", layerPostgresRepos.pipe(Layer.provide(layerFreshDb())))
+slaContract("postgresql", layerPostgresRepos.pipe(Layer.provide(layerFreshDb())))
+archiveContract("postgresql", layerPostgresRepos.pipe(Layer.provide(layerFreshDb({ max: 6 }))))

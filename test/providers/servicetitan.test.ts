@@ -116,6 +116,22 @@ describe("ServiceTitan adapter", () => {
       expect(yield* find(requestFor(account()))).toEqual(Option.none())
     })))
 
+  it.live("cancels a booking or a CRM lead by dismissing it; a converted one is a permanent refusal", () =>
+    run(Effect.gen(function*() {
+      const client = yield* make
+      const cancel = Option.getOrThrow(client.cancelLead)
+      const booking = yield* client.createLead(requestFor(account()))
+      yield* cancel(account(), booking.externalId)
+      expect(fake.bookings().find((b) => String(b.id) === booking.externalId)?.status).toBe("Dismissed")
+      const lead = yield* client.createLead(requestFor(leadMode()))
+      yield* cancel(leadMode(), lead.externalId)
+      expect(fake.leads().find((l) => String(l.id) === lead.externalId)?.status).toBe("Dismissed")
+      const converted = yield* client.createLead(requestFor(account()))
+      fake.convertBooking(converted.externalId)
+      expect(yield* failureOf(cancel(account(), converted.externalId))).toMatchObject({ kind: "permanent", status: 409 })
+      expect([fake.faults.count("dismissBooking"), fake.faults.count("dismissLead")]).toEqual([2, 1])
+    })))
+
   it.live("without a booking provider, creates a CRM lead and answers none to a lookup", () =>
     run(Effect.gen(function*() {
       const client = yield* make

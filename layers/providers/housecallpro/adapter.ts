@@ -103,6 +103,8 @@ export const make = Effect.gen(function*() {
   const client: ProviderClient = {
     // One create call, not retried inside.
     maxCallsPerLead: 1,
+    // PROVIDERS.md documents no way to cancel or lose a lead through the API.
+    cancelLead: Option.none(),
     createLead: (request) =>
       Effect.flatMap(sessionOf(request), (session) =>
         call(

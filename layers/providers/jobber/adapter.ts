@@ -118,6 +118,8 @@ export const make = Effect.gen(function*() {
   const client: ProviderClient = {
     // A token refresh (tried up to three times) and three mutations, then a refresh and a mutation again after a 401.
     maxCallsPerLead: 10,
+    // PROVIDERS.md documents no mutation that closes a request.
+    cancelLead: Option.none(),
     createLead,
     findLead: Option.none(),
     statuses: (account, externalIds) =>

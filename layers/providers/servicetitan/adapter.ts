@@ -82,6 +82,24 @@ export const make = Effect.map(makeApi, (api): ProviderClient => {
     }
   )
 
+  /**
+   * Dismisses the booking (an update of its status, through the booking provider) or, in lead mode, the CRM lead;
+   * the dismiss call of each is an assumption where PROVIDERS.md says nothing beyond the Dismissed status.
+   */
+  const cancelLead = Effect.fn("ServiceTitan.cancelLead")(function*(account: ProviderAccount, externalId: string) {
+    const settings = yield* decodeSettings(account)
+    const bookingProvider = settings.config.booking_provider
+    const request = bookingProvider === undefined
+      ? HttpClientRequest.post(tenantUrl(settings, "crm", `/leads/${encodeURIComponent(externalId)}/dismiss`))
+      : HttpClientRequest.patch(`${bookingsUrl(settings, bookingProvider)}/${encodeURIComponent(externalId)}`).pipe(
+        HttpClientRequest.bodyUnsafeJson({ status: "Dismissed" })
+      )
+    yield* api.call(settings, request, Schema.Unknown, {
+      name: bookingProvider === undefined ? "dismissLead" : "dismissBooking",
+      idempotent: true
+    })
+  })
+
   const checkCredentials = Effect.fn("ServiceTitan.checkCredentials")(function*(account: ProviderAccount) {
     const settings = yield* decodeSettings(account)
     const { url, name } = leadsUrl(settings)
@@ -94,5 +112,12 @@ export const make = Effect.map(makeApi, (api): ProviderClient => {
   })
 
   // A token request (tried up to three times), the create, and both again after a 401.
-  return { maxCallsPerLead: 8, createLead, findLead: Option.some(findLead), statuses, checkCredentials }
+  return {
+    maxCallsPerLead: 8,
+    createLead,
+    findLead: Option.some(findLead),
+    cancelLead: Option.some(cancelLead),
+    statuses,
+    checkCredentials
+  }
 })

@@ -1,4 +1,5 @@
 import { Layer } from "effect"
+import { layerArchive } from "./archive.ts"
 import { layerCompanies, layerTechnicians } from "./companies.ts"
 import { layerJobs } from "./jobs.ts"
 import { layerApiKeys } from "./apiKeys.ts"
@@ -6,6 +7,7 @@ import { layerIdempotency } from "./idempotency.ts"
 import { layerMockLeads } from "./mockLeads.ts"
 import { layerOutbox } from "./outbox.ts"
 import { layerRoutings } from "./routings.ts"
+import { layerSla } from "./sla.ts"
 import { layerStore, layerTransactions } from "./store.ts"
 
 /** Every repository in memory, sharing one store; for program tests. */
@@ -18,5 +20,7 @@ export const layerMemory = Layer.mergeAll(
   layerIdempotency,
   layerRoutings,
   layerMockLeads,
+  layerSla,
+  layerArchive,
   layerTransactions
 ).pipe(Layer.provideMerge(layerStore))

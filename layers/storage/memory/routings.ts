@@ -115,6 +115,20 @@ export const layerRoutings = Layer.effect(
           if (status !== "pending" && status !== "retrying" && status !== "failed") return false
           update(id, (r) => ({ ...r, syncStatus: "canceled", updatedAt: now }))
           return true
+        }),
+
+      cancelDelivered: (id, record) =>
+        Effect.sync(() => {
+          if (find(id)?.routing.syncStatus !== "synced") return false
+          update(id, (r) => ({ ...r, syncStatus: "canceled", updatedAt: record.at }))
+          const attempts = store.state.attempts.get(id) ?? []
+          store.state.attempts.set(id, [...attempts, {
+            at: record.at,
+            outcome: record.outcome,
+            durationMs: Math.round(record.durationMs),
+            error: record.note
+          }])
+          return true
         })
     })
   })

@@ -6,6 +6,7 @@ import type { ApiKeyId, CompanyId, JobId, RoutingId, TechnicianId } from "../../
 import type { Job } from "../../../src/domain/job.ts"
 import type { PageCursor } from "../../../src/domain/page.ts"
 import type { MockLead } from "../../../src/services/MockLeads.ts"
+import type { ArchivedJob } from "../../../src/services/Archive.ts"
 import type { RoutingAttempt } from "../../../src/services/Routings.ts"
 import { Transactions } from "../../../src/services/Transactions.ts"
 
@@ -20,6 +21,10 @@ export interface MemoryState {
   leases: Map<RoutingId, { readonly leaseUntil: Date | null; readonly needsLookup: boolean }>
   attempts: Map<RoutingId, Array<RoutingAttempt>>
   mockLeads: Array<MockLead>
+  /** When each routing's SLA breach was logged. */
+  slaBreachLogged: Map<RoutingId, Date>
+  /** Jobs moved out of `jobs` by the archive run. */
+  archivedJobs: Map<JobId, ArchivedJob>
 }
 
 const emptyState = (): MemoryState => ({
@@ -31,7 +36,9 @@ const emptyState = (): MemoryState => ({
   idempotency: new Map(),
   leases: new Map(),
   attempts: new Map(),
-  mockLeads: []
+  mockLeads: [],
+  slaBreachLogged: new Map(),
+  archivedJobs: new Map()
 })
 
 /** The data of the in-memory repositories, shared by all of them so that a transaction can cover every one. */

@@ -2,12 +2,14 @@ import { Effect, Layer } from "effect"
 import { Transactions } from "../../../src/services/Transactions.ts"
 import { Db } from "../Db.ts"
 import * as ApiKeys from "./apiKeys.ts"
+import * as Archive from "./archive.ts"
 import * as Companies from "./companies.ts"
 import * as Idempotency from "./idempotency.ts"
 import * as Jobs from "./jobs.ts"
 import * as MockLeads from "./mockLeads.ts"
 import * as Outbox from "./outbox.ts"
 import * as Routings from "./routings.ts"
+import * as Sla from "./sla.ts"
 import * as Technicians from "./technicians.ts"
 
 const transactions = Layer.effect(Transactions, Effect.map(Db, (db) => Transactions.of({ run: db.transaction })))
@@ -21,5 +23,7 @@ export const layer = Layer.mergeAll(
   Outbox.layer,
   Idempotency.layer,
   MockLeads.layer,
+  Sla.layer,
+  Archive.layer,
   transactions
 )

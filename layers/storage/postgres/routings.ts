@@ -60,7 +60,9 @@ export const layer = Layer.effect(
               ? sql`
                 update job_routings set sync_status = 'synced', external_id = ${result.externalId},
                   synced_at = ${timing.at}, attempts = attempts + 1, last_error = null, lease_until = null,
-                  needs_lookup = false, updated_at = ${timing.at}
+                  needs_lookup = false, updated_at = ${timing.at},
+                  delivery_ms = greatest(0, round(extract(epoch from
+                    ${timing.at}::timestamptz - (select j.created_at from jobs j where j.id = job_routings.job_id)) * 1000))
                 where id = ${id}`
               : sql`
                 update job_routings set sync_status = ${result.status}, last_error = ${result.error},
@@ -117,7 +119,18 @@ export const layer = Layer.effect(
             update job_routings set sync_status = 'canceled', lease_until = null, updated_at = ${now}
             where id = ${id} and sync_status in ('pending', 'retrying', 'failed') returning id`).pipe(
             Effect.map((rows) => rows.length > 0)
-          )
+          ),
+
+      cancelDelivered: (id, record) =>
+        db.query("routings.cancelDelivered", (sql) =>
+          sql`
+            with canceled as (
+              update job_routings set sync_status = 'canceled', updated_at = ${record.at}
+              where id = ${id} and sync_status = 'synced' returning id
+            )
+            insert into routing_attempts (routing_id, at, outcome, duration_ms, error)
+            select id, ${record.at}, ${record.outcome}, ${Math.round(record.durationMs)}, ${record.note} from canceled
+            returning routing_id`).pipe(Effect.map((rows) => rows.length > 0))
     })
   })
 )

@@ -6,7 +6,7 @@ import { JobId } from "../../domain/ids.ts"
 import { makeRouter, type Run } from "../router.ts"
 import { answers, Cursor, errorResponses, idParam, json, Limit, pageOf, security } from "../schemas/common.ts"
 import { CreateJobBody, IdempotencyHeaders, JobQuery, JobView, MatchView, PreviewBody } from "../schemas/jobs.ts"
-import { jobView, matchView } from "../views.ts"
+import { foundJobView, jobView, matchView } from "../views.ts"
 import { z } from "@hono/zod-openapi"
 
 const IdParam = idParam(JobId)
@@ -91,11 +91,12 @@ export const jobRoutes = (run: Run) => {
       path: "/jobs/{id}",
       tags: ["jobs"],
       summary: "One job with its routings",
+      description: "Finished jobs moved to the archive are still found here, with `archived: true`.",
       security,
       request: { params: IdParam },
       responses: { 200: answers("The job", JobView), ...errorResponses(400, 401, 404, 503) }
     }),
-    async (c) => c.json(jobView(await run(c, getJob(c.req.valid("param").id))), 200)
+    async (c) => c.json(foundJobView(await run(c, getJob(c.req.valid("param").id))), 200)
   )
 
   router.openapi(
@@ -104,6 +105,7 @@ export const jobRoutes = (run: Run) => {
       path: "/jobs/{id}/cancel",
       tags: ["jobs"],
       summary: "Cancel every routing not yet delivered",
+      description: "A completed or archived job answers 409.",
       security,
       request: { params: IdParam },
       responses: { 200: answers("The job", JobView), ...errorResponses(400, 401, 403, 404, 409, 503) }

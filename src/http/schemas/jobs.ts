@@ -120,7 +120,10 @@ export const JobView = z.object({
   created_by_company_id: z.string().openapi({ format: "uuid" }),
   created_by_technician_id: z.string().openapi({ format: "uuid" }).nullable(),
   created_at: Timestamp,
-  updated_at: Timestamp
+  updated_at: Timestamp,
+  archived: z.boolean().openapi({
+    description: "true for a finished job moved to the archive after ARCHIVE_AFTER_DAYS: still readable, read-only"
+  })
 }).openapi("Job")
 
 export const MatchView = z.object({

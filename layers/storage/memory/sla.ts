@@ -1,0 +1,68 @@
+import { Effect, Layer } from "effect"
+import type { Job, Routing } from "../../../src/domain/job.ts"
+import { percentileDisc } from "../../../src/domain/sla.ts"
+import { byAcceptance, type SlaBreach, SlaRepo } from "../../../src/services/Sla.ts"
+import { MemoryStore } from "./store.ts"
+
+const notDelivered = (routing: Routing) =>
+  routing.syncStatus === "pending" || routing.syncStatus === "retrying" || routing.syncStatus === "syncing" ||
+  routing.syncStatus === "failed"
+
+/** Latency from the job's acceptance to the provider's, as PostgreSQL records it when the routing becomes synced. */
+const deliveryMs = (job: Job, routing: Routing): number | null =>
+  routing.syncStatus === "synced" && routing.syncedAt !== null
+    ? Math.max(0, routing.syncedAt.getTime() - job.createdAt.getTime())
+    : null
+
+/** The SLA queries over the memory store, computing what the PostgreSQL layer does (`percentile_disc` included). */
+export const layerSla = Layer.effect(
+  SlaRepo,
+  Effect.map(MemoryStore, (store) =>
+    SlaRepo.of({
+      summary: ({ from, limitMs, to }) =>
+        Effect.sync(() => {
+          const latencies: Array<number> = []
+          let breaches = 0
+          for (const job of store.state.jobs.values()) {
+            if (job.createdAt < from || job.createdAt > to) continue
+            for (const routing of job.routings) {
+              const latency = deliveryMs(job, routing)
+              if (latency !== null) latencies.push(latency)
+              const late = latency !== null && latency > limitMs
+              const overdue = notDelivered(routing) && job.createdAt.getTime() < to.getTime() - limitMs
+              if (late || overdue) breaches++
+            }
+          }
+          latencies.sort((a, b) => a - b)
+          return {
+            delivered: latencies.length,
+            p50Ms: percentileDisc(latencies, 0.5),
+            p95Ms: percentileDisc(latencies, 0.95),
+            p99Ms: percentileDisc(latencies, 0.99),
+            breaches
+          }
+        }),
+
+      claimBreaches: (acceptedBefore, now, limit) =>
+        Effect.sync(() => {
+          const due: Array<SlaBreach> = []
+          for (const job of store.state.jobs.values()) {
+            if (job.createdAt >= acceptedBefore) continue
+            for (const routing of job.routings) {
+              if (notDelivered(routing) && !store.state.slaBreachLogged.has(routing.id)) {
+                due.push({
+                  routingId: routing.id,
+                  jobId: job.id,
+                  companyId: routing.companyId,
+                  acceptedAt: job.createdAt,
+                  syncStatus: routing.syncStatus
+                })
+              }
+            }
+          }
+          const claimed = due.sort(byAcceptance).slice(0, limit)
+          for (const breach of claimed) store.state.slaBreachLogged.set(breach.routingId, now)
+          return claimed
+        })
+    }))
+)

@@ -1,0 +1,163 @@
+import { Effect, Layer, Option, Schema } from "effect"
+import { CompanyId, JobId, RoutingId, TechnicianId } from "../../../src/domain/ids.ts"
+import { Address, ExternalStatus, Homeowner, type Job, JobStatus, Priority, SyncStatus } from "../../../src/domain/job.ts"
+import { SkillLevel, SkillName } from "../../../src/domain/skills.ts"
+import { ArchiveRepo } from "../../../src/services/Archive.ts"
+import { Db } from "../Db.ts"
+import { decodeRows } from "./decode.ts"
+
+/** The columns this service reads back from an archived document; columns added later are kept but not read. */
+const AttemptJson = Schema.Struct({
+  at: Schema.Date,
+  outcome: Schema.String,
+  duration_ms: Schema.Int,
+  error: Schema.NullOr(Schema.String)
+})
+
+const RoutingJson = Schema.Struct({
+  id: RoutingId,
+  job_id: JobId,
+  company_id_received: CompanyId,
+  score: Schema.Number,
+  matched_skills: Schema.Array(Schema.String),
+  reason: Schema.String,
+  sync_status: SyncStatus,
+  external_id: Schema.NullOr(Schema.String),
+  external_status: Schema.NullOr(ExternalStatus),
+  attempts: Schema.Int,
+  last_error: Schema.NullOr(Schema.String),
+  revenue: Schema.NullOr(Schema.Number),
+  synced_at: Schema.NullOr(Schema.Date),
+  completed_at: Schema.NullOr(Schema.Date),
+  created_at: Schema.Date,
+  updated_at: Schema.Date,
+  attempts_log: Schema.Array(AttemptJson)
+})
+
+const ArchivedRow = Schema.Struct({
+  archived_at: Schema.DateFromSelf,
+  document: Schema.Struct({
+    job: Schema.Struct({
+      id: JobId,
+      summary: Schema.String,
+      address: Address,
+      homeowner: Homeowner,
+      category: Schema.NullOr(SkillName),
+      required_skills: Schema.Array(SkillName),
+      skill_levels: Schema.Record({ key: Schema.String, value: SkillLevel }),
+      priority: Priority,
+      status: JobStatus,
+      matching_score: Schema.Number,
+      created_by_company_id: CompanyId,
+      created_by_technician_id: Schema.NullOr(TechnicianId),
+      created_at: Schema.Date,
+      updated_at: Schema.Date
+    }),
+    routings: Schema.Array(RoutingJson)
+  })
+})
+
+const toJob = ({ job, routings }: typeof ArchivedRow.Type["document"]): Job => ({
+  id: job.id,
+  summary: job.summary,
+  address: job.address,
+  homeowner: job.homeowner,
+  category: job.category,
+  requiredSkills: job.required_skills,
+  skillLevels: job.skill_levels,
+  priority: job.priority,
+  status: job.status,
+  matchingScore: job.matching_score,
+  createdByCompanyId: job.created_by_company_id,
+  createdByTechnicianId: job.created_by_technician_id,
+  createdAt: job.created_at,
+  updatedAt: job.updated_at,
+  routings: routings.map((r) => ({
+    id: r.id,
+    jobId: r.job_id,
+    companyId: r.company_id_received,
+    score: r.score,
+    matchedSkills: r.matched_skills,
+    reason: r.reason,
+    syncStatus: r.sync_status,
+    externalId: r.external_id,
+    externalStatus: r.external_status,
+    attempts: r.attempts,
+    lastError: r.last_error,
+    revenue: r.revenue,
+    syncedAt: r.synced_at,
+    completedAt: r.completed_at,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at
+  }))
+})
+
+/** The archive on PostgreSQL: `archived_jobs`, filled from and emptied into the live tables in one statement. */
+export const layer = Layer.effect(
+  ArchiveRepo,
+  Effect.gen(function*() {
+    const db = yield* Db
+    const decode = decodeRows(ArchivedRow, "archive.find")
+
+    return ArchiveRepo.of({
+      // One statement, so one transaction: the jobs are locked (skipping those another run holds), copied whole with
+      // `to_jsonb`, and deleted, which takes their routings and attempts with them (on delete cascade).
+      archiveBatch: (olderThan, archivedAt, limit) =>
+        db.query<ReadonlyArray<{ id: JobId }>>("archive.batch", (sql) =>
+          sql`
+            with picked as (
+              select j.id from jobs j
+              where j.status in ('completed', 'canceled', 'unmatched') and j.updated_at < ${olderThan}
+                and not exists (select 1 from job_routings r where r.job_id = j.id and r.updated_at >= ${olderThan})
+              order by j.updated_at, j.id
+              limit ${limit}
+              for update of j skip locked
+            ),
+            archived as (
+              insert into archived_jobs (id, created_by_company_id, status, created_at, updated_at, archived_at, document)
+              select j.id, j.created_by_company_id, j.status, j.created_at, j.updated_at, ${archivedAt},
+                jsonb_build_object('job', to_jsonb(j), 'routings', coalesce((
+                  select jsonb_agg(to_jsonb(r) || jsonb_build_object('attempts_log', coalesce((
+                    select jsonb_agg(to_jsonb(a) order by a.at, a.id) from routing_attempts a where a.routing_id = r.id
+                  ), '[]'::jsonb)) order by r.position)
+                  from job_routings r where r.job_id = j.id
+                ), '[]'::jsonb))
+              from jobs j join picked p on p.id = j.id
+              returning id
+            )
+            delete from jobs j using archived a where j.id = a.id
+            returning j.id`).pipe(Effect.map((rows) => rows.map((r) => r.id))),
+
+      deletePublishedOutbox: (olderThan, limit) =>
+        db.query<ReadonlyArray<{ deleted: number }>>("archive.deletePublishedOutbox", (sql) =>
+          sql`
+            with doomed as (
+              select id from outbox_events
+              where published_at < ${olderThan}
+              order by published_at
+              limit ${limit}
+              for update skip locked
+            ), deleted as (
+              delete from outbox_events e using doomed d where e.id = d.id returning e.id
+            )
+            select count(*)::int as deleted from deleted`).pipe(Effect.map((rows) => rows[0]?.deleted ?? 0)),
+
+      findArchivedJob: (id) =>
+        db.query("archive.find", (sql) => sql`select archived_at, document from archived_jobs where id = ${id}`).pipe(
+          Effect.flatMap(decode),
+          Effect.map((rows) =>
+            Option.map(Option.fromNullable(rows[0]), (row) => ({
+              job: toJob(row.document),
+              attempts: new Map(row.document.routings.map((r) => [r.id, r.attempts_log.map((a) => ({
+                at: a.at,
+                outcome: a.outcome,
+                durationMs: a.duration_ms,
+                error: a.error
+              }))])),
+              archivedAt: row.archived_at
+            }))
+          )
+        )
+    })
+  })
+)

@@ -1,0 +1,83 @@
+import { Effect, Layer, Schema } from "effect"
+import { CompanyId, JobId, RoutingId } from "../../../src/domain/ids.ts"
+import { SyncStatus } from "../../../src/domain/job.ts"
+import { byAcceptance, SlaRepo } from "../../../src/services/Sla.ts"
+import { Db } from "../Db.ts"
+import { decodeRows } from "./decode.ts"
+
+const Millis = Schema.NullOr(Schema.Number)
+
+const SummaryRow = Schema.Struct({ delivered: Schema.Int, p50: Millis, p95: Millis, p99: Millis, breaches: Schema.Int })
+
+const BreachRow = Schema.Struct({
+  id: RoutingId,
+  job_id: JobId,
+  company_id_received: CompanyId,
+  accepted_at: Schema.DateFromSelf,
+  sync_status: SyncStatus
+})
+
+/** The SLA on PostgreSQL: latencies kept in `job_routings.delivery_ms`, breaches claimed with `FOR UPDATE SKIP LOCKED`. */
+export const layer = Layer.effect(
+  SlaRepo,
+  Effect.gen(function*() {
+    const db = yield* Db
+    const decodeSummary = decodeRows(SummaryRow, "sla.summary")
+    const decodeBreaches = decodeRows(BreachRow, "sla.claimBreaches")
+
+    return SlaRepo.of({
+      summary: ({ from, limitMs, to }) =>
+        db.query("sla.summary", (sql) =>
+          sql`
+            select
+              count(*) filter (where r.delivery_ms is not null)::int as delivered,
+              (percentile_disc(0.5) within group (order by r.delivery_ms))::float8 as p50,
+              (percentile_disc(0.95) within group (order by r.delivery_ms))::float8 as p95,
+              (percentile_disc(0.99) within group (order by r.delivery_ms))::float8 as p99,
+              count(*) filter (
+                where r.delivery_ms > ${limitMs}
+                  or (r.sync_status in ('pending', 'retrying', 'syncing', 'failed')
+                    and j.created_at < ${new Date(to.getTime() - limitMs)})
+              )::int as breaches
+            from jobs j join job_routings r on r.job_id = j.id
+            where j.created_at >= ${from} and j.created_at <= ${to} and r.sync_status <> 'canceled'`).pipe(
+            Effect.flatMap(decodeSummary),
+            Effect.map(([row]) => ({
+              delivered: row?.delivered ?? 0,
+              p50Ms: row?.p50 ?? null,
+              p95Ms: row?.p95 ?? null,
+              p99Ms: row?.p99 ?? null,
+              breaches: row?.breaches ?? 0
+            }))
+          ),
+
+      claimBreaches: (acceptedBefore, now, limit) =>
+        db.query("sla.claimBreaches", (sql) =>
+          sql`
+            with due as (
+              select r.id from job_routings r join jobs j on j.id = r.job_id
+              where r.sla_breach_logged_at is null
+                and r.sync_status in ('pending', 'retrying', 'syncing', 'failed')
+                and j.created_at < ${acceptedBefore}
+              order by j.created_at, r.id
+              limit ${limit}
+              for update of r skip locked
+            )
+            update job_routings r set sla_breach_logged_at = ${now}
+            from due, jobs j
+            where r.id = due.id and j.id = r.job_id and r.sla_breach_logged_at is null
+            returning r.id, r.job_id, r.company_id_received, j.created_at as accepted_at, r.sync_status`).pipe(
+            Effect.flatMap(decodeBreaches),
+            Effect.map((rows) =>
+              rows.map((r) => ({
+                routingId: r.id,
+                jobId: r.job_id,
+                companyId: r.company_id_received,
+                acceptedAt: r.accepted_at,
+                syncStatus: r.sync_status
+              })).sort(byAcceptance)
+            )
+          )
+    })
+  })
+)

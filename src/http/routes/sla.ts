@@ -1,0 +1,37 @@
+import { createRoute } from "@hono/zod-openapi"
+import { deliverySla } from "../../../programs/sla.ts"
+import { makeRouter, type Run } from "../router.ts"
+import { answers, errorResponses, security } from "../schemas/common.ts"
+import { SlaQuery, SlaView } from "../schemas/sla.ts"
+
+/** The delivery SLA (admin): latency percentiles from job accepted to lead accepted, and breaches of the 5 minutes. */
+export const slaRoutes = (run: Run) => {
+  const router = makeRouter()
+
+  router.openapi(
+    createRoute({
+      method: "get",
+      path: "/admin/sla",
+      tags: ["operations"],
+      summary: "Delivery latency percentiles and 5-minute SLA breaches over the jobs accepted in a window",
+      security,
+      request: { query: SlaQuery },
+      responses: { 200: answers("The delivery SLA", SlaView), ...errorResponses(400, 401, 403, 503) }
+    }),
+    async (c) => {
+      const sla = await run(c, deliverySla(c.req.valid("query").window))
+      return c.json({
+        window: sla.window,
+        from: sla.from.toISOString(),
+        to: sla.to.toISOString(),
+        delivered: sla.delivered,
+        p50_ms: sla.p50Ms,
+        p95_ms: sla.p95Ms,
+        p99_ms: sla.p99Ms,
+        breaches: sla.breaches
+      }, 200)
+    }
+  )
+
+  return router
+}

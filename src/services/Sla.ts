@@ -1,0 +1,44 @@
+import { Context, type Effect } from "effect"
+import type { CompanyId, JobId, RoutingId } from "../domain/ids.ts"
+import type { SyncStatus } from "../domain/job.ts"
+import type { SlaSummary } from "../domain/sla.ts"
+import type { StorageError } from "./StorageError.ts"
+
+/** A routing found not delivered past the SLA, claimed so that its breach is logged once. */
+export interface SlaBreach {
+  readonly routingId: RoutingId
+  readonly jobId: JobId
+  readonly companyId: CompanyId
+  /** When the job was accepted. */
+  readonly acceptedAt: Date
+  readonly syncStatus: SyncStatus
+}
+
+/** Oldest acceptance first, then by routing id: the order `claimBreaches` hands breaches out in. */
+export const byAcceptance = (a: SlaBreach, b: SlaBreach): number =>
+  a.acceptedAt.getTime() - b.acceptedAt.getTime() || (a.routingId < b.routingId ? -1 : a.routingId > b.routingId ? 1 : 0)
+
+/**
+ * The delivery SLA over the routings: latency from the job's acceptance (its `created_at`) to the provider's acceptance
+ * of the lead (the routing's `synced_at`), recorded when the routing becomes synced.
+ */
+export class SlaRepo extends Context.Tag("SlaRepo")<SlaRepo, {
+  /**
+   * Over the routings (not canceled) of jobs accepted from `from` to `to` inclusive: how many were delivered, their
+   * latency percentiles (`percentile_disc`), and the breaches: delivered after more than `limitMs`, or not delivered
+   * (`pending`, `retrying`, `syncing`, `failed`) and accepted more than `limitMs` before `to`.
+   */
+  readonly summary: (
+    window: { readonly from: Date; readonly to: Date; readonly limitMs: number }
+  ) => Effect.Effect<SlaSummary, StorageError>
+  /**
+   * Up to `limit` routings not delivered (`pending`, `retrying`, `syncing`, `failed`) of jobs accepted before
+   * `acceptedBefore` whose breach is not logged yet, oldest first, stamped as logged at `now` in the same statement; a
+   * routing is handed out once, whichever process asks.
+   */
+  readonly claimBreaches: (
+    acceptedBefore: Date,
+    now: Date,
+    limit: number
+  ) => Effect.Effect<ReadonlyArray<SlaBreach>, StorageError>
+}>() {}
