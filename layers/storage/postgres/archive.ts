@@ -1,10 +1,9 @@
 import { Effect, Layer, Option, Schema } from "effect"
-import { CompanyId, JobId, RoutingId, TechnicianId } from "../../../src/domain/ids.ts"
-import { Address, ExternalStatus, Homeowner, type Job, JobStatus, Priority, SyncStatus } from "../../../src/domain/job.ts"
-import { SkillLevel, SkillName } from "../../../src/domain/skills.ts"
+import type { JobId } from "../../../src/domain/ids.ts"
 import { ArchiveRepo } from "../../../src/services/Archive.ts"
 import { Db } from "../Db.ts"
 import { decodeRows } from "./decode.ts"
+import { jobColumns, RoutingJson, toJob } from "./jobRows.ts"
 
 /** The columns this service reads back from an archived document; columns added later are kept but not read. */
 const AttemptJson = Schema.Struct({
@@ -14,82 +13,12 @@ const AttemptJson = Schema.Struct({
   error: Schema.NullOr(Schema.String)
 })
 
-const RoutingJson = Schema.Struct({
-  id: RoutingId,
-  job_id: JobId,
-  company_id_received: CompanyId,
-  score: Schema.Number,
-  matched_skills: Schema.Array(Schema.String),
-  reason: Schema.String,
-  sync_status: SyncStatus,
-  external_id: Schema.NullOr(Schema.String),
-  external_status: Schema.NullOr(ExternalStatus),
-  attempts: Schema.Int,
-  last_error: Schema.NullOr(Schema.String),
-  revenue: Schema.NullOr(Schema.Number),
-  synced_at: Schema.NullOr(Schema.Date),
-  completed_at: Schema.NullOr(Schema.Date),
-  created_at: Schema.Date,
-  updated_at: Schema.Date,
-  attempts_log: Schema.Array(AttemptJson)
-})
-
 const ArchivedRow = Schema.Struct({
   archived_at: Schema.DateFromSelf,
   document: Schema.Struct({
-    job: Schema.Struct({
-      id: JobId,
-      summary: Schema.String,
-      address: Address,
-      homeowner: Homeowner,
-      category: Schema.NullOr(SkillName),
-      required_skills: Schema.Array(SkillName),
-      skill_levels: Schema.Record({ key: Schema.String, value: SkillLevel }),
-      priority: Priority,
-      status: JobStatus,
-      matching_score: Schema.Number,
-      created_by_company_id: CompanyId,
-      created_by_technician_id: Schema.NullOr(TechnicianId),
-      created_at: Schema.Date,
-      updated_at: Schema.Date
-    }),
-    routings: Schema.Array(RoutingJson)
+    job: Schema.Struct(jobColumns(Schema.Date)),
+    routings: Schema.Array(Schema.extend(RoutingJson, Schema.Struct({ attempts_log: Schema.Array(AttemptJson) })))
   })
-})
-
-const toJob = ({ job, routings }: typeof ArchivedRow.Type["document"]): Job => ({
-  id: job.id,
-  summary: job.summary,
-  address: job.address,
-  homeowner: job.homeowner,
-  category: job.category,
-  requiredSkills: job.required_skills,
-  skillLevels: job.skill_levels,
-  priority: job.priority,
-  status: job.status,
-  matchingScore: job.matching_score,
-  createdByCompanyId: job.created_by_company_id,
-  createdByTechnicianId: job.created_by_technician_id,
-  createdAt: job.created_at,
-  updatedAt: job.updated_at,
-  routings: routings.map((r) => ({
-    id: r.id,
-    jobId: r.job_id,
-    companyId: r.company_id_received,
-    score: r.score,
-    matchedSkills: r.matched_skills,
-    reason: r.reason,
-    syncStatus: r.sync_status,
-    externalId: r.external_id,
-    externalStatus: r.external_status,
-    attempts: r.attempts,
-    lastError: r.last_error,
-    revenue: r.revenue,
-    syncedAt: r.synced_at,
-    completedAt: r.completed_at,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at
-  }))
 })
 
 /** The archive on PostgreSQL: `archived_jobs`, filled from and emptied into the live tables in one statement. */
@@ -147,7 +76,7 @@ export const layer = Layer.effect(
           Effect.flatMap(decode),
           Effect.map((rows) =>
             Option.map(Option.fromNullable(rows[0]), (row) => ({
-              job: toJob(row.document),
+              job: toJob(row.document.job, row.document.routings),
               attempts: new Map(row.document.routings.map((r) => [r.id, r.attempts_log.map((a) => ({
                 at: a.at,
                 outcome: a.outcome,

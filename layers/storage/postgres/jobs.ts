@@ -1,82 +1,13 @@
 import { Effect, Layer, Option, Schema } from "effect"
-import { CompanyId, JobId, RoutingId, TechnicianId } from "../../../src/domain/ids.ts"
-import { Address, ExternalStatus, Homeowner, type Job, JobStatus, Priority, SyncStatus } from "../../../src/domain/job.ts"
-import { SkillLevel, SkillName } from "../../../src/domain/skills.ts"
+import type { RoutingId } from "../../../src/domain/ids.ts"
 import { JobRepo } from "../../../src/services/Jobs.ts"
 import { Db, type Sql } from "../Db.ts"
 import { decodeRows } from "./decode.ts"
-
-/** Routings arrive through json_agg, so their timestamps are strings and numerics are numbers. */
-const RoutingJson = Schema.Struct({
-  id: RoutingId,
-  job_id: JobId,
-  company_id_received: CompanyId,
-  score: Schema.Number,
-  matched_skills: Schema.Array(Schema.String),
-  reason: Schema.String,
-  sync_status: SyncStatus,
-  external_id: Schema.NullOr(Schema.String),
-  external_status: Schema.NullOr(ExternalStatus),
-  attempts: Schema.Int,
-  last_error: Schema.NullOr(Schema.String),
-  revenue: Schema.NullOr(Schema.Number),
-  synced_at: Schema.NullOr(Schema.Date),
-  completed_at: Schema.NullOr(Schema.Date),
-  created_at: Schema.Date,
-  updated_at: Schema.Date
-})
+import { jobColumns, RoutingJson, toJob } from "./jobRows.ts"
 
 const JobRow = Schema.Struct({
-  id: JobId,
-  summary: Schema.String,
-  address: Address,
-  homeowner: Homeowner,
-  category: Schema.NullOr(SkillName),
-  required_skills: Schema.Array(SkillName),
-  skill_levels: Schema.Record({ key: Schema.String, value: SkillLevel }),
-  priority: Priority,
-  status: JobStatus,
-  matching_score: Schema.Number,
-  created_by_company_id: CompanyId,
-  created_by_technician_id: Schema.NullOr(TechnicianId),
-  created_at: Schema.DateFromSelf,
-  updated_at: Schema.DateFromSelf,
+  ...jobColumns(Schema.DateFromSelf),
   routings: Schema.Array(RoutingJson)
-})
-
-const toJob = (row: typeof JobRow.Type): Job => ({
-  id: row.id,
-  summary: row.summary,
-  address: row.address,
-  homeowner: row.homeowner,
-  category: row.category,
-  requiredSkills: row.required_skills,
-  skillLevels: row.skill_levels,
-  priority: row.priority,
-  status: row.status,
-  matchingScore: row.matching_score,
-  createdByCompanyId: row.created_by_company_id,
-  createdByTechnicianId: row.created_by_technician_id,
-  createdAt: row.created_at,
-  updatedAt: row.updated_at,
-  routings: row.routings.map((r) => ({
-    id: r.id,
-    jobId: r.job_id,
-    companyId: r.company_id_received,
-    score: r.score,
-    matchedSkills: r.matched_skills,
-    reason: r.reason,
-    syncStatus: r.sync_status,
-    externalId: r.external_id,
-    externalStatus: r.external_status,
-    attempts: r.attempts,
-    lastError: r.last_error,
-    revenue: r.revenue,
-    syncedAt: r.synced_at,
-    completedAt: r.completed_at,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at
-  }))
 })
 
 const selectJobs = (sql: Sql) =>
@@ -99,7 +30,7 @@ export const layer = Layer.effect(
   Effect.gen(function*() {
     const db = yield* Db
     const decode = decodeRows(JobRow, "jobs")
-    const toJobs = (rows: ReadonlyArray<unknown>) => decode(rows).pipe(Effect.map((jobs) => jobs.map(toJob)))
+    const toJobs = (rows: ReadonlyArray<unknown>) => decode(rows).pipe(Effect.map((jobs) => jobs.map((row) => toJob(row, row.routings))))
 
     return JobRepo.of({
       insert: (job) => {
