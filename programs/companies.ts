@@ -75,6 +75,7 @@ export const createCompany = Effect.fn("Companies.create")(function*(input: NewC
     rateLimitPerMinute: input.rateLimitPerMinute,
     deliveryConcurrency: input.deliveryConcurrency,
     deliveryPaused: false,
+    pollIntervalSeconds: null,
     skills: input.skills,
     provider: input.provider === null ? null : yield* toAssociation(id, input.provider, null),
     createdAt: at,

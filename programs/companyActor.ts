@@ -1,12 +1,13 @@
 import { Clock, Deferred, Duration, Effect, Ref, Stream, SubscriptionRef } from "effect"
 import * as CircuitBreaker from "../src/CircuitBreaker.ts"
 import type { CompanyId } from "../src/domain/ids.ts"
-import { brokerRetry, circuitCooldown } from "../src/Schedules.ts"
+import { brokerRetry, circuitCooldown, statusPoll } from "../src/Schedules.ts"
 import { Broker } from "../src/services/Broker.ts"
 import { DeliverySettings } from "../src/services/Settings.ts"
 import { WorkerRegistry } from "../src/services/Workers.ts"
 import { currentTopology } from "./brokerTopology.ts"
 import { type CompanyLane, deliverRouting } from "./deliverRouting.ts"
+import { pollCompany } from "./pollStatuses.ts"
 
 /** What an actor reads of its company each time round, as the supervisor keeps it up to date. */
 export interface ActorSettings {
@@ -31,6 +32,8 @@ export const runCompanyActor = Effect.fn("Actor.run")(function*(options: {
   readonly concurrency: number
   readonly settings: SubscriptionRef.SubscriptionRef<ActorSettings>
   readonly stop: Deferred.Deferred<void>
+  /** How often the company's delivered leads are polled for their status. */
+  readonly pollInterval: Duration.Duration
 }) {
   const broker = yield* Broker
   const registry = yield* WorkerRegistry
@@ -108,7 +111,30 @@ export const runCompanyActor = Effect.fn("Actor.run")(function*(options: {
     }
   })
 
-  yield* Effect.all(Array.from({ length: options.concurrency }, () => worker), { concurrency: "unbounded", discard: true })
+  /**
+   * Status polling, after deliveries: a round is skipped while the company is paused or slowed down by its provider,
+   * or while deliveries wait in its queue; each batch of a round takes a rate-limit token and goes through the circuit.
+   */
+  const pollRound = Effect.gen(function*() {
+    const settings = yield* Ref.get(options.settings)
+    const pausedUntil = yield* Ref.get(lane.rateLimitedUntil)
+    if (settings.paused || pausedUntil > (yield* Clock.currentTimeMillis)) return
+    const queue = yield* broker.consumerState(names.workStream, consumer)
+    if (queue._tag === "Some" && queue.value.pending + queue.value.ackPending > 0) return
+    yield* pollCompany(lane, options.pollInterval)
+  }).pipe(
+    Effect.catchAll((error) =>
+      Effect.logWarning("status poll failed; trying again next round").pipe(
+        Effect.annotateLogs({ company_id: options.companyId, error: error.message })
+      )
+    )
+  )
+  const poller = Effect.raceFirst(Effect.repeat(pollRound, statusPoll(options.pollInterval)), Deferred.await(options.stop))
+
+  yield* Effect.all([
+    ...Array.from({ length: options.concurrency }, () => worker),
+    poller
+  ], { concurrency: "unbounded", discard: true })
 })
 
 /** The registry entry of a company this process no longer runs an actor for. */

@@ -1,4 +1,4 @@
-import { Deferred, Effect, ExecutionStrategy, Fiber, Ref, Scope, SubscriptionRef } from "effect"
+import { Deferred, Duration, Effect, ExecutionStrategy, Fiber, Ref, Scope, SubscriptionRef } from "effect"
 import type { CompanyId } from "../src/domain/ids.ts"
 import { supervisorRefresh } from "../src/Schedules.ts"
 import { Broker } from "../src/services/Broker.ts"
@@ -9,6 +9,7 @@ import { type ActorSettings, forgetActor, runCompanyActor } from "./companyActor
 
 interface RunningActor {
   readonly concurrency: number
+  readonly pollInterval: Duration.Duration
   readonly settings: SubscriptionRef.SubscriptionRef<ActorSettings>
   readonly stop: Deferred.Deferred<void>
   readonly fiber: Fiber.RuntimeFiber<void, unknown>
@@ -31,7 +32,9 @@ const settingsOf = (target: DeliveryTarget): ActorSettings => ({
 export const superviseActors = Effect.gen(function*() {
   const companies = yield* CompanyRepo
   const broker = yield* Broker
-  const { shutdownTimeout } = yield* DeliverySettings
+  const { shutdownTimeout, pollInterval } = yield* DeliverySettings
+  const pollIntervalOf = (target: DeliveryTarget) =>
+    target.pollIntervalSeconds === null ? pollInterval : Duration.seconds(target.pollIntervalSeconds)
   // Actors live in a scope of their own, closed after the graceful stop below (finalizers run last-in first-out).
   const actorScope = yield* Scope.fork(yield* Effect.scope, ExecutionStrategy.sequential)
   const actors = new Map<CompanyId, RunningActor>()
@@ -41,10 +44,16 @@ export const superviseActors = Effect.gen(function*() {
       yield* broker.ensureConsumer(yield* consumerSpec(target.companyId))
       const settings = yield* SubscriptionRef.make(settingsOf(target))
       const stop = yield* Deferred.make<void>()
-      const fiber = yield* runCompanyActor({ companyId: target.companyId, concurrency: target.concurrency, settings, stop }).pipe(
+      const fiber = yield* runCompanyActor({
+        companyId: target.companyId,
+        concurrency: target.concurrency,
+        settings,
+        stop,
+        pollInterval: pollIntervalOf(target)
+      }).pipe(
         Effect.forkIn(actorScope)
       )
-      actors.set(target.companyId, { concurrency: target.concurrency, settings, stop, fiber })
+      actors.set(target.companyId, { concurrency: target.concurrency, pollInterval: pollIntervalOf(target), settings, stop, fiber })
       yield* Effect.logInfo("actor started").pipe(Effect.annotateLogs({ company_id: target.companyId }))
     })
 
@@ -68,7 +77,9 @@ export const superviseActors = Effect.gen(function*() {
       yield* Effect.forEach(targets, (target) => {
         const running = actors.get(target.companyId)
         if (running === undefined) return start(target)
-        if (running.concurrency !== target.concurrency) return Effect.zipRight(stopActor(target.companyId), start(target))
+        if (running.concurrency !== target.concurrency || !Duration.equals(running.pollInterval, pollIntervalOf(target))) {
+          return Effect.zipRight(stopActor(target.companyId), start(target))
+        }
         return SubscriptionRef.set(running.settings, settingsOf(target))
       }, { concurrency: PROVISION_CONCURRENCY, discard: true })
     })

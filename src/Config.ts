@@ -154,7 +154,8 @@ const fields = Config.all({
     reconcileAfter: seconds("RECONCILE_AFTER_SECONDS", 60),
     relayPoll: seconds("RELAY_POLL_SECONDS", 0.25),
     relayBatch: integer("RELAY_BATCH_SIZE", 100, 1, 1000),
-    shutdownTimeout: seconds("SHUTDOWN_TIMEOUT_SECONDS", 15)
+    shutdownTimeout: seconds("SHUTDOWN_TIMEOUT_SECONDS", 15),
+    pollInterval: seconds("POLL_INTERVAL_SECONDS", 1800)
   }),
   archive: Config.all({
     after: integer("ARCHIVE_AFTER_DAYS", 90, 1, 36_500).pipe(Config.map(Duration.days)),

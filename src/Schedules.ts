@@ -42,6 +42,9 @@ export const brokerRetry = Schedule.exponential("500 millis").pipe(
   Schedule.modifyDelay((_, delay) => Duration.min(delay, Duration.seconds(5)))
 )
 
+/** How often a company's delivered leads are polled for their status. */
+export const statusPoll = (interval: Duration.Duration) => Schedule.spaced(interval)
+
 /** While a provider call runs, how often the broker is told its message is still being worked on. */
 export const messageKeepAlive = Schedule.spaced("10 seconds")
 

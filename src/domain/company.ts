@@ -34,6 +34,8 @@ export const Company = Schema.Struct({
   deliveryConcurrency: Schema.Int,
   /** An operator paused delivery to this company. */
   deliveryPaused: Schema.Boolean,
+  /** How often its delivered leads are polled for their status; null: the service's default. */
+  pollIntervalSeconds: Schema.NullOr(Schema.Int),
   skills: Schema.Array(CompanySkill),
   provider: Schema.NullOr(ProviderAssociation),
   createdAt: Schema.DateFromSelf,

@@ -30,6 +30,22 @@ export const RoutingFailed = Schema.Struct({
 })
 export type RoutingFailed = typeof RoutingFailed.Type
 
+/** Payload of `routing.status_changed`: status polling found the lead further along at the provider. */
+export const RoutingStatusChanged = Schema.Struct({
+  routing_id: RoutingId,
+  job_id: JobId,
+  company_id: CompanyId,
+  previous_status: Schema.NullOr(Schema.String),
+  external_status: Schema.NullOr(Schema.String),
+  revenue: Schema.NullOr(Schema.Number),
+  completed_at: Schema.NullOr(Schema.String)
+})
+export type RoutingStatusChanged = typeof RoutingStatusChanged.Type
+
+/** Payload of `job.completed`: a lead of the job was completed at its provider. */
+export const JobCompleted = Schema.Struct({ job_id: JobId, completed_at: Schema.String })
+export type JobCompleted = typeof JobCompleted.Type
+
 /** Payload of `job.canceled`: every routing of the job is canceled. */
 export const JobCanceled = Schema.Struct({ job_id: JobId, canceled_at: Schema.String })
 export type JobCanceled = typeof JobCanceled.Type

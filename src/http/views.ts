@@ -23,6 +23,7 @@ export const companyView = (c: Company): z.input<typeof CompanyView> => ({
   rate_limit_per_minute: c.rateLimitPerMinute,
   delivery_concurrency: c.deliveryConcurrency,
   delivery_paused: c.deliveryPaused,
+  poll_interval_seconds: c.pollIntervalSeconds,
   skills: c.skills.map((s) => ({ skill: s.skill, level: s.level, primary: s.primary })),
   provider: c.provider === null ? null : {
     type: c.provider.type,

@@ -20,6 +20,8 @@ export interface CompanyChanges {
   readonly rateLimitPerMinute?: number
   readonly deliveryConcurrency?: number
   readonly deliveryPaused?: boolean
+  /** Null: back to the service's default. */
+  readonly pollIntervalSeconds?: number | null
 }
 
 /** A company whose routings are delivered: it has an active provider association. */
@@ -28,6 +30,7 @@ export interface DeliveryTarget {
   readonly rateLimitPerMinute: number
   readonly concurrency: number
   readonly paused: boolean
+  readonly pollIntervalSeconds: number | null
 }
 
 /** Companies with their skills and provider association. Updates answer the company as it is afterwards, or none when it does not exist. */

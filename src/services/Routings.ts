@@ -1,6 +1,6 @@
 import { Context, type Effect, type Option } from "effect"
 import type { CompanyId, JobId, RoutingId } from "../domain/ids.ts"
-import type { Job, Routing } from "../domain/job.ts"
+import type { ExternalStatus, Job, Routing } from "../domain/job.ts"
 import type { StorageError } from "./StorageError.ts"
 
 /** One provider call for a routing, as `GET /routings/:id` shows it. */
@@ -68,6 +68,19 @@ export class RoutingRepo extends Context.Tag("RoutingRepo")<RoutingRepo, {
   readonly reopen: (id: RoutingId, now: Date) => Effect.Effect<boolean, StorageError>
   /** A routing not delivered yet becomes `canceled`; false when it was already delivered or final. */
   readonly cancel: (id: RoutingId, now: Date) => Effect.Effect<boolean, StorageError>
+  /**
+   * A company's delivered routings whose lead is not final yet (no external status, or scheduled / in progress), last
+   * polled before `polledBefore` (or never); least recently polled first.
+   */
+  readonly toPoll: (companyId: CompanyId, polledBefore: Date, limit: number) => Effect.Effect<ReadonlyArray<Routing>, StorageError>
+  /** Writes what the provider said of the lead and stamps the poll. */
+  readonly recordStatus: (
+    id: RoutingId,
+    status: { readonly externalStatus: ExternalStatus | null; readonly revenue: number | null; readonly completedAt: Date | null },
+    at: Date
+  ) => Effect.Effect<void, StorageError>
+  /** Stamps a poll that found nothing new. */
+  readonly markPolled: (ids: ReadonlyArray<RoutingId>, at: Date) => Effect.Effect<void, StorageError>
   /**
    * A `synced` routing becomes `canceled`, with the cancellation recorded as an attempt (`canceled_at_provider`, or
    * `canceled_locally` with a note saying why the provider was not told); false when it is not `synced`.

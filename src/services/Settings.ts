@@ -31,6 +31,8 @@ export interface DeliveryOptions {
   readonly relayBatch: number
   /** How long shutdown lets deliveries in flight finish. */
   readonly shutdownTimeout: Duration.Duration
+  /** How often delivered leads are polled for their status, unless the company says otherwise. */
+  readonly pollInterval: Duration.Duration
 }
 
 export class DeliverySettings extends Context.Tag("DeliverySettings")<DeliverySettings, DeliveryOptions>() {}

@@ -350,11 +350,19 @@ export const repositoryContract = <E>(name: string, repositories: Layer.Layer<Re
         const afterInsert = yield* repo.version
         expect(afterInsert).not.toBe(before)
         const targets = new Map((yield* repo.deliveryTargets).map((t) => [t.companyId, t]))
-        expect(targets.get(target.id)).toEqual({ companyId: target.id, rateLimitPerMinute: 7, concurrency: 3, paused: false })
+        expect(targets.get(target.id)).toEqual({
+          companyId: target.id,
+          rateLimitPerMinute: 7,
+          concurrency: 3,
+          paused: false,
+          pollIntervalSeconds: null
+        })
         expect(targets.has(noProvider.id)).toBe(false)
-        yield* repo.update(target.id, { deliveryPaused: true }, at(60_000))
+        yield* repo.update(target.id, { deliveryPaused: true, pollIntervalSeconds: 600 }, at(60_000))
         expect(yield* repo.version).not.toBe(afterInsert)
-        expect((yield* repo.deliveryTargets).find((t) => t.companyId === target.id)?.paused).toBe(true)
+        expect((yield* repo.deliveryTargets).find((t) => t.companyId === target.id)).toMatchObject({ paused: true, pollIntervalSeconds: 600 })
+        yield* repo.update(target.id, { pollIntervalSeconds: null }, at(61_000))
+        expect(Option.getOrThrow(yield* repo.get(target.id)).pollIntervalSeconds).toBeNull()
       }))
 
     /** A job of one company routed to another: the routing repository and the routing's id. */
@@ -366,6 +374,28 @@ export const repositoryContract = <E>(name: string, repositories: Layer.Layer<Re
       yield* (yield* JobRepo).insert(job)
       return { routings: yield* RoutingRepo, id: job.routings[0]!.id, job }
     })
+
+    it.effect("delivered routings not final are polled least recently first; a status or a poll stamp moves them back", () =>
+      Effect.gen(function*() {
+        const { routings, id, job } = yield* oneRouting
+        const companyId = job.routings[0]!.companyId
+        expect(yield* routings.toPoll(companyId, at(10_000), 10)).toEqual([])
+        yield* routings.claim(id, at(1000), at(5000))
+        yield* routings.finish(id, { _tag: "Synced", externalId: "lead-9", outcome: "created" }, { at: at(2000), durationMs: 1 })
+        expect((yield* routings.toPoll(companyId, at(10_000), 10)).map((r) => r.id)).toEqual([id])
+        yield* routings.markPolled([id], at(3000))
+        expect(yield* routings.toPoll(companyId, at(3000), 10)).toEqual([])
+        expect((yield* routings.toPoll(companyId, at(3001), 10)).map((r) => r.id)).toEqual([id])
+        yield* routings.recordStatus(id, { externalStatus: "in_progress", revenue: null, completedAt: null }, at(4000))
+        expect(Option.getOrThrow(yield* routings.get(id)).routing).toMatchObject({ externalStatus: "in_progress" })
+        yield* routings.recordStatus(id, { externalStatus: "completed", revenue: 123.45, completedAt: at(4500) }, at(5000))
+        expect(Option.getOrThrow(yield* routings.get(id)).routing).toMatchObject({
+          externalStatus: "completed",
+          revenue: 123.45,
+          completedAt: at(4500)
+        })
+        expect(yield* routings.toPoll(companyId, at(99_000), 10)).toEqual([])
+      }))
 
     it.effect("a routing is claimed once, finished as synced with its attempt recorded, and the job becomes routed", () =>
       Effect.gen(function*() {

@@ -228,6 +228,17 @@ export const apiSuite = <E>(name: string, services: Layer.Layer<ApiServices, E>)
         expect((await call("GET", `/companies/${company.body.id}`)).body.provider).toMatchObject({ type: "housecallpro", active: true })
       })
 
+      it("sets and resets a company's status polling interval", async () => {
+        const company = await call("POST", "/companies", { body: { name: "Polled", provider: { type: "mock" } } })
+        expect(company.body.poll_interval_seconds).toBeNull()
+        const set = await call("PATCH", `/companies/${company.body.id}`, { body: { poll_interval_seconds: 600 } })
+        expect(set.status, set.text).toBe(200)
+        expect(set.body.poll_interval_seconds).toBe(600)
+        expectError(await call("PATCH", `/companies/${company.body.id}`, { body: { poll_interval_seconds: 5 } }), 400, "validation_error")
+        const reset = await call("PATCH", `/companies/${company.body.id}`, { body: { poll_interval_seconds: null } })
+        expect(reset.body.poll_interval_seconds).toBeNull()
+      })
+
       it("checks a company's provider credentials against the provider", async () => {
         const mock = await call("POST", "/companies", { body: { name: "Checked", provider: { type: "mock" } } })
         const checked = await call("POST", `/companies/${mock.body.id}/provider/test`)

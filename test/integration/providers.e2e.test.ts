@@ -195,4 +195,28 @@ describe("real provider adapters end to end (service process against fake provid
     expect(titan.bookings().filter((b) => b.received["externalId"] === routingId)).toHaveLength(1)
     expect(routing.external_id).toBe(String(titan.bookings().find((b) => b.received["externalId"] === routingId)!.id))
   }, 120_000)
+
+  it("follows a ServiceTitan lead from synced to completed with revenue by polling", async () => {
+    const { env } = await setup(NATS_TEST_URL)
+    const { api } = await serve({ ...env, POLL_INTERVAL_SECONDS: "1" })
+    const skill = `hvac-poll-${crypto.randomUUID().slice(0, 6)}`
+    const company = await tradeOn(api, skill, titanProvider())
+    const creator = await api.post("/companies", { name: "Creator", provider: { type: "mock" } })
+    await actorsRunning(api, [company.id])
+    const job = await api.post("/jobs", jobFor(creator.id, skill, 0))
+    const routingId = job.routings[0].id
+    const routing = () => api.get(`/routings/${routingId}`) as Promise<Routing & { external_status: string | null; revenue: number | null; completed_at: string | null }>
+    await eventually(async () => (await routing()).sync_status === "synced", 20_000, async () => JSON.stringify(await routing()))
+
+    const bookingId = (await routing()).external_id!
+    titan.convertBooking(bookingId, { jobStatus: "InProgress" })
+    await eventually(async () => (await routing()).external_status === "in_progress", 20_000, async () => JSON.stringify(await routing()))
+    expect((await api.get(`/jobs/${job.id}`)).status).toBe("in_progress")
+
+    const jobId = titan.bookings().find((b) => String(b.id) === bookingId)!.jobId!
+    titan.updateJob(jobId, { jobStatus: "Completed", total: 250.5, completedOn: "2026-11-28T10:00:00Z" })
+    await eventually(async () => (await routing()).external_status === "completed", 20_000, async () => JSON.stringify(await routing()))
+    expect(await routing()).toMatchObject({ revenue: 250.5, completed_at: "2026-11-28T10:00:00.000Z" })
+    expect((await api.get(`/jobs/${job.id}`)).status).toBe("completed")
+  }, 90_000)
 })

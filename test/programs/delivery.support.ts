@@ -1,4 +1,4 @@
-import { Deferred, Effect, Fiber, SubscriptionRef, TestClock } from "effect"
+import { Deferred, Duration, Effect, Fiber, SubscriptionRef, TestClock } from "effect"
 import { provisionStreams, consumerSpec } from "../../programs/brokerTopology.ts"
 import { runCompanyActor } from "../../programs/companyActor.ts"
 import { createJob } from "../../programs/createJob.ts"
@@ -47,12 +47,12 @@ export const companyWithRoutings = (config: ProviderConfig, jobs: number, option
     return { companyId: receiver.id, routings }
   })
 
-/** Starts the company's actor; answers a way to stop it. */
-export const startActor = (companyId: CompanyId, rateLimitPerMinute = 50, concurrency = 1) =>
+/** Starts the company's actor (polling statuses every `pollInterval`); answers a way to stop it. */
+export const startActor = (companyId: CompanyId, rateLimitPerMinute = 50, concurrency = 1, pollInterval = Duration.minutes(30)) =>
   Effect.gen(function*() {
     const settings = yield* SubscriptionRef.make({ rateLimitPerMinute, paused: false })
     const stop = yield* Deferred.make<void>()
-    const fiber = yield* Effect.fork(runCompanyActor({ companyId, concurrency, settings, stop }))
+    const fiber = yield* Effect.fork(runCompanyActor({ companyId, concurrency, settings, stop, pollInterval }))
     return { settings, stop: Deferred.succeed(stop, undefined).pipe(Effect.zipRight(Fiber.interrupt(fiber))) }
   })
 

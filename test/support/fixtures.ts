@@ -24,6 +24,7 @@ export const makeCompany = (overrides: Partial<Company> = {}): Company => ({
   rateLimitPerMinute: 50,
   deliveryConcurrency: 1,
   deliveryPaused: false,
+  pollIntervalSeconds: null,
   skills: [],
   provider: { type: "mock", config: {}, credentials: null, active: true },
   createdAt: at(0),

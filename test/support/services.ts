@@ -35,7 +35,8 @@ export const defaultDelivery: DeliveryOptions = {
   reconcileAfter: Duration.seconds(60),
   relayPoll: Duration.millis(250),
   relayBatch: 100,
-  shutdownTimeout: Duration.seconds(15)
+  shutdownTimeout: Duration.seconds(15),
+  pollInterval: Duration.minutes(30)
 }
 
 /** Settings, secrets and the admin key as the tests use them; logs below warnings are left out. */

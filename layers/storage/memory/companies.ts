@@ -46,7 +46,13 @@ export const layerCompanies = Layer.effect(
       deliveryTargets: Effect.sync(() =>
         Array.from(companies().values()).flatMap((c) =>
           c.provider?.active === true
-            ? [{ companyId: c.id, rateLimitPerMinute: c.rateLimitPerMinute, concurrency: c.deliveryConcurrency, paused: c.deliveryPaused }]
+            ? [{
+              companyId: c.id,
+              rateLimitPerMinute: c.rateLimitPerMinute,
+              concurrency: c.deliveryConcurrency,
+              paused: c.deliveryPaused,
+              pollIntervalSeconds: c.pollIntervalSeconds
+            }]
             : []
         )
       ),

@@ -117,6 +117,27 @@ export const layerRoutings = Layer.effect(
           return true
         }),
 
+      toPoll: (companyId, polledBefore, limit) =>
+        Effect.sync(() =>
+          Array.from(store.state.jobs.values())
+            .flatMap((job) => job.routings)
+            .filter((r) =>
+              r.companyId === companyId && r.syncStatus === "synced" && r.externalId !== null &&
+              r.externalStatus !== "completed" && r.externalStatus !== "canceled" &&
+              (store.state.lastPolled.get(r.id)?.getTime() ?? -Infinity) < polledBefore.getTime()
+            )
+            .sort((a, b) => (store.state.lastPolled.get(a.id)?.getTime() ?? -Infinity) - (store.state.lastPolled.get(b.id)?.getTime() ?? -Infinity))
+            .slice(0, limit)
+        ),
+
+      recordStatus: (id, status, at) =>
+        Effect.sync(() => {
+          store.state.lastPolled.set(id, at)
+          update(id, (r) => ({ ...r, ...status, updatedAt: at }))
+        }),
+
+      markPolled: (ids, at) => Effect.sync(() => ids.forEach((id) => store.state.lastPolled.set(id, at))),
+
       cancelDelivered: (id, record) =>
         Effect.sync(() => {
           if (find(id)?.routing.syncStatus !== "synced") return false

@@ -25,6 +25,8 @@ export interface MemoryState {
   slaBreachLogged: Map<RoutingId, Date>
   /** Jobs moved out of `jobs` by the archive run. */
   archivedJobs: Map<JobId, ArchivedJob>
+  /** When each delivered routing's lead was last polled. */
+  lastPolled: Map<RoutingId, Date>
 }
 
 const emptyState = (): MemoryState => ({
@@ -38,7 +40,8 @@ const emptyState = (): MemoryState => ({
   attempts: new Map(),
   mockLeads: [],
   slaBreachLogged: new Map(),
-  archivedJobs: new Map()
+  archivedJobs: new Map(),
+  lastPolled: new Map()
 })
 
 /** The data of the in-memory repositories, shared by all of them so that a transaction can cover every one. */

@@ -14,6 +14,7 @@ const CompanyRow = Schema.Struct({
   rate_limit_per_minute: Schema.Int,
   delivery_concurrency: Schema.Int,
   delivery_paused: Schema.Boolean,
+  poll_interval_seconds: Schema.NullOr(Schema.Int),
   created_at: Schema.DateFromSelf,
   updated_at: Schema.DateFromSelf,
   skills: Schema.Array(Schema.Struct({ skill: SkillName, level: SkillLevel, primary: Schema.Boolean })),
@@ -33,6 +34,7 @@ const toCompany = (row: typeof CompanyRow.Type): Company => ({
   rateLimitPerMinute: row.rate_limit_per_minute,
   deliveryConcurrency: row.delivery_concurrency,
   deliveryPaused: row.delivery_paused,
+  pollIntervalSeconds: row.poll_interval_seconds,
   createdAt: row.created_at,
   updatedAt: row.updated_at,
   skills: row.skills,
@@ -48,8 +50,8 @@ const toCompany = (row: typeof CompanyRow.Type): Company => ({
 
 const selectCompanies = (sql: Sql) =>
   sql`
-    select c.id, c.name, c.status, c.rate_limit_per_minute, c.delivery_concurrency, c.delivery_paused, c.created_at,
-      c.updated_at,
+    select c.id, c.name, c.status, c.rate_limit_per_minute, c.delivery_concurrency, c.delivery_paused,
+      c.poll_interval_seconds, c.created_at, c.updated_at,
       coalesce((
         select json_agg(json_build_object('skill', s.skill, 'level', s.level, 'primary', s.is_primary) order by s.position)
         from company_skills s where s.company_id = c.id
@@ -65,7 +67,8 @@ const TargetRow = Schema.Struct({
   company_id: CompanyId,
   rate_limit_per_minute: Schema.Int,
   delivery_concurrency: Schema.Int,
-  delivery_paused: Schema.Boolean
+  delivery_paused: Schema.Boolean,
+  poll_interval_seconds: Schema.NullOr(Schema.Int)
 })
 
 const CandidateRow = Schema.Struct({
@@ -159,9 +162,10 @@ export const layer = Layer.effect(
           yield* db.query("companies.insert", (sql) =>
             sql`
               insert into companies (id, name, status, rate_limit_per_minute, delivery_concurrency, delivery_paused,
-                created_at, updated_at)
+                poll_interval_seconds, created_at, updated_at)
               values (${company.id}, ${company.name}, ${company.status}, ${company.rateLimitPerMinute},
-                ${company.deliveryConcurrency}, ${company.deliveryPaused}, ${company.createdAt}, ${company.updatedAt})`)
+                ${company.deliveryConcurrency}, ${company.deliveryPaused}, ${company.pollIntervalSeconds},
+                ${company.createdAt}, ${company.updatedAt})`)
           yield* writeSkills(company.id, company.skills)
           if (company.provider !== null) yield* writeProvider(company, company.createdAt)
           yield* refreshEligibility(company.id)
@@ -203,7 +207,9 @@ export const layer = Layer.effect(
                 status = coalesce(${changes.status ?? null}::text, status),
                 rate_limit_per_minute = coalesce(${changes.rateLimitPerMinute ?? null}::integer, rate_limit_per_minute),
                 delivery_concurrency = coalesce(${changes.deliveryConcurrency ?? null}::smallint, delivery_concurrency),
-                delivery_paused = coalesce(${changes.deliveryPaused ?? null}::boolean, delivery_paused)
+                delivery_paused = coalesce(${changes.deliveryPaused ?? null}::boolean, delivery_paused),
+                poll_interval_seconds = case when ${changes.pollIntervalSeconds !== undefined}
+                  then ${changes.pollIntervalSeconds ?? null}::integer else poll_interval_seconds end
               where id = ${id}`)
         ),
 
@@ -227,7 +233,8 @@ export const layer = Layer.effect(
 
       deliveryTargets: db.query("companies.deliveryTargets", (sql) =>
         sql`
-          select c.id as company_id, c.rate_limit_per_minute, c.delivery_concurrency, c.delivery_paused
+          select c.id as company_id, c.rate_limit_per_minute, c.delivery_concurrency, c.delivery_paused,
+            c.poll_interval_seconds
           from companies c join company_providers p on p.company_id = c.id and p.active`).pipe(
           Effect.flatMap(decodeTargets),
           Effect.map((rows) =>
@@ -235,7 +242,8 @@ export const layer = Layer.effect(
               companyId: r.company_id,
               rateLimitPerMinute: r.rate_limit_per_minute,
               concurrency: r.delivery_concurrency,
-              paused: r.delivery_paused
+              paused: r.delivery_paused,
+              pollIntervalSeconds: r.poll_interval_seconds
             }))
           )
         ),

@@ -121,6 +121,34 @@ export const layer = Layer.effect(
             Effect.map((rows) => rows.length > 0)
           ),
 
+      toPoll: (companyId, polledBefore, limit) =>
+        db.query<ReadonlyArray<{ job_id: string; id: string }>>("routings.toPoll", (sql) =>
+          sql`
+            select id, job_id from job_routings
+            where company_id_received = ${companyId} and sync_status = 'synced' and external_id is not null
+              and (external_status is null or external_status not in ('completed', 'canceled'))
+              and (last_polled_at is null or last_polled_at < ${polledBefore})
+            order by last_polled_at nulls first, id
+            limit ${limit}`).pipe(
+            Effect.flatMap((rows) =>
+              Effect.forEach(rows, (row) => jobs.get(JobId.make(row.job_id)).pipe(
+                Effect.map(Option.flatMap((job) => Option.fromNullable(job.routings.find((r) => r.id === row.id))))
+              ))
+            ),
+            Effect.map((found) => found.flatMap(Option.toArray))
+          ),
+
+      recordStatus: (id, status, at) =>
+        db.query("routings.recordStatus", (sql) =>
+          sql`
+            update job_routings set external_status = ${status.externalStatus}, revenue = ${status.revenue},
+              completed_at = ${status.completedAt}, last_polled_at = ${at}, updated_at = ${at}
+            where id = ${id}`).pipe(Effect.asVoid),
+
+      markPolled: (ids, at) =>
+        ids.length === 0 ? Effect.void : db.query("routings.markPolled", (sql) =>
+          sql`update job_routings set last_polled_at = ${at} where id = any(${[...ids]}::uuid[])`).pipe(Effect.asVoid),
+
       cancelDelivered: (id, record) =>
         db.query("routings.cancelDelivered", (sql) =>
           sql`

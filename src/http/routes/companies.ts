@@ -118,7 +118,8 @@ export const companyRoutes = (run: Run) => {
         ...(body.name === undefined ? {} : { name: body.name }),
         ...(body.status === undefined ? {} : { status: body.status }),
         ...(body.rate_limit_per_minute === undefined ? {} : { rateLimitPerMinute: body.rate_limit_per_minute }),
-        ...(body.delivery_concurrency === undefined ? {} : { deliveryConcurrency: body.delivery_concurrency })
+        ...(body.delivery_concurrency === undefined ? {} : { deliveryConcurrency: body.delivery_concurrency }),
+        ...(body.poll_interval_seconds === undefined ? {} : { pollIntervalSeconds: body.poll_interval_seconds })
       }
       return c.json(companyView(await run(c, updateCompany(c.req.valid("param").id, changes))), 200)
     }

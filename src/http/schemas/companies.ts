@@ -37,6 +37,7 @@ export const ProviderInput = z.strictObject({
 const Name = text(200)
 const RateLimit = z.number().int().min(1).max(100_000)
 const Concurrency = z.number().int().min(1).max(64)
+const PollInterval = z.number().int().min(10).max(86_400)
 
 export const CreateCompanyBody = z.strictObject({
   name: Name,
@@ -51,8 +52,13 @@ export const PatchCompanyBody = z.strictObject({
   name: Name.optional(),
   status: CompanyStatusInput.optional(),
   rate_limit_per_minute: RateLimit.optional(),
-  delivery_concurrency: Concurrency.optional()
-}).refine((b) => Object.keys(b).length > 0, "name, status, rate_limit_per_minute or delivery_concurrency is needed")
+  delivery_concurrency: Concurrency.optional(),
+  poll_interval_seconds: PollInterval.nullable().optional()
+    .openapi({ description: "How often delivered leads are polled for their status; null: the service's default" })
+}).refine(
+  (b) => Object.keys(b).length > 0,
+  "name, status, rate_limit_per_minute, delivery_concurrency or poll_interval_seconds is needed"
+)
   .openapi("PatchCompany")
 
 /** The whole list of skills, as an array or as `{ "skills": [...] }`. */
@@ -72,6 +78,8 @@ export const CompanyView = z.object({
   rate_limit_per_minute: z.number().int(),
   delivery_concurrency: z.number().int().openapi({ description: "Deliveries to the company's provider at once" }),
   delivery_paused: z.boolean().openapi({ description: "An operator paused delivery (POST /admin/companies/:id/pause)" }),
+  poll_interval_seconds: z.number().int().nullable()
+    .openapi({ description: "Status polling interval of this company; null: POLL_INTERVAL_SECONDS" }),
   skills: z.array(z.object({ skill: z.string(), level: SkillLevelInput, primary: z.boolean() })),
   provider: z.object({
     type: ProviderTypeInput,

@@ -1,0 +1,118 @@
+import { RateLimiter } from "@effect/experimental"
+import { Clock, Duration, Effect, Option } from "effect"
+import { JobCompleted, type OutboxEvent, RoutingStatusChanged } from "../src/domain/events.ts"
+import { EventId, newId } from "../src/domain/ids.ts"
+import type { ExternalStatus, Job, JobStatus, Routing } from "../src/domain/job.ts"
+import { now } from "../src/domain/time.ts"
+import { JobRepo } from "../src/services/Jobs.ts"
+import { OutboxRepo } from "../src/services/Outbox.ts"
+import type { LeadState } from "../src/services/Providers.ts"
+import { RoutingRepo } from "../src/services/Routings.ts"
+import { Transactions } from "../src/services/Transactions.ts"
+import { currentTraceparent } from "../src/Telemetry.ts"
+import type { CompanyLane } from "./deliverRouting.ts"
+import { providerAccountOf } from "./providerAccount.ts"
+
+/** Routings asked about in one statuses call (adapters split it further by their provider's limit). */
+export const POLL_BATCH = 50
+
+/** What a lead's state means for its routing: `pending` at the provider is no external status yet. */
+const routingStatusOf = (state: LeadState) => ({
+  externalStatus: state.status === "pending" ? null : (state.status as ExternalStatus),
+  revenue: Option.getOrNull(Option.map(state.revenueCents, (cents) => cents / 100)),
+  completedAt: Option.getOrNull(state.completedAt)
+})
+
+/**
+ * The job's status once its routings are as given (API.md): completed when a lead is completed, in progress when one
+ * is under way, canceled when every routing is canceled (here or at the provider), else as it was.
+ */
+export const jobStatusFrom = (job: Job, routings: ReadonlyArray<Routing>): JobStatus => {
+  if (routings.some((r) => r.externalStatus === "completed")) return "completed"
+  if (routings.some((r) => r.externalStatus === "in_progress")) return "in_progress"
+  if (routings.every((r) => r.syncStatus === "canceled" || r.externalStatus === "canceled")) return "canceled"
+  return job.status
+}
+
+const event = (type: string, aggregateId: string, payload: unknown, at: Date) =>
+  Effect.gen(function*() {
+    const made: OutboxEvent = { id: yield* newId(EventId), aggregateId, type, payload, traceparent: yield* currentTraceparent, createdAt: at }
+    return made
+  })
+
+/**
+ * Writes a lead's new state, the job's status that follows from it, and their events (`routing.status_changed`, and
+ * `job.completed` when the job completes) in one transaction. Answers whether anything changed.
+ */
+const applyState = (routing: Routing, state: LeadState) =>
+  Effect.gen(function*() {
+    const routings = yield* RoutingRepo
+    const at = yield* now
+    const next = routingStatusOf(state)
+    const same = next.externalStatus === routing.externalStatus && next.revenue === routing.revenue &&
+      next.completedAt?.getTime() === routing.completedAt?.getTime()
+    if (same) {
+      yield* routings.markPolled([routing.id], at)
+      return false
+    }
+    yield* (yield* Transactions).run(Effect.gen(function*() {
+      yield* routings.recordStatus(routing.id, next, at)
+      const found = yield* routings.get(routing.id)
+      if (Option.isNone(found)) return
+      const { job } = found.value
+      const status = jobStatusFrom(job, job.routings)
+      const events = [yield* event("routing.status_changed", routing.id, RoutingStatusChanged.make({
+        routing_id: routing.id,
+        job_id: routing.jobId,
+        company_id: routing.companyId,
+        previous_status: routing.externalStatus,
+        external_status: next.externalStatus,
+        revenue: next.revenue,
+        completed_at: next.completedAt?.toISOString() ?? null
+      }), at)]
+      if (status !== job.status) {
+        yield* (yield* JobRepo).setStatus(job.id, status, at)
+        if (status === "completed") {
+          events.push(yield* event("job.completed", job.id, JobCompleted.make({ job_id: job.id, completed_at: at.toISOString() }), at))
+        }
+      }
+      yield* (yield* OutboxRepo).append(events)
+    }))
+    return true
+  })
+
+/**
+ * One poll of a company's delivered, unfinished leads not asked about for `interval`: in batches, each taking a token of
+ * the company's rate limit and a pass through its circuit (recording the outcome), the provider's answers written as
+ * they come. A batch the circuit holds back ends the poll; the next one tries again. Answers how many routings changed.
+ */
+export const pollCompany = Effect.fn("Polling.company")(function*(lane: CompanyLane, interval: Duration.Duration) {
+  const routings = yield* RoutingRepo
+  const limiter = yield* RateLimiter.RateLimiter
+  const { client, account } = yield* providerAccountOf(lane.companyId)
+  const polledBefore = new Date((yield* Clock.currentTimeMillis) - Duration.toMillis(interval) + 1)
+  let changed = 0
+  while (true) {
+    const due = yield* routings.toPoll(lane.companyId, polledBefore, POLL_BATCH)
+    if (due.length === 0) return changed
+    const permit = yield* lane.circuit.permit
+    if (permit._tag === "Wait") return changed
+    const token = yield* limiter.consume({
+      algorithm: "token-bucket",
+      onExceeded: "delay",
+      window: Duration.minutes(1),
+      limit: yield* lane.rateLimitPerMinute,
+      key: lane.companyId
+    }).pipe(Effect.orDie)
+    yield* Effect.sleep(token.delay)
+    const states = yield* client.statuses(account, due.flatMap((r) => (r.externalId === null ? [] : [r.externalId]))).pipe(
+      Effect.tapBoth({ onFailure: () => lane.circuit.recordFailure, onSuccess: () => lane.circuit.recordSuccess })
+    )
+    const byId = new Map(states.map((s) => [s.externalId, s]))
+    for (const routing of due) {
+      const state = byId.get(routing.externalId ?? "")
+      if (state === undefined) yield* routings.markPolled([routing.id], yield* now)
+      else if (yield* applyState(routing, state)) changed++
+    }
+  }
+})
