@@ -23,6 +23,13 @@ export interface CompanyLane {
   readonly rateLimitPerMinute: Effect.Effect<number>
 }
 
+/** A token of the company's rate limit: how long to wait before the call, and how many are left. */
+export const rateLimitToken = (lane: CompanyLane) =>
+  Effect.flatMap(RateLimiter.RateLimiter, (limiter) =>
+    Effect.flatMap(lane.rateLimitPerMinute, (limit) =>
+      limiter.consume({ algorithm: "token-bucket", onExceeded: "delay", window: Duration.minutes(1), limit, key: lane.companyId })
+    )).pipe(Effect.orDie)
+
 /** While a message waits (circuit open, 429 pause, rate limit), it is kept alive at this interval. */
 const KEEP_ALIVE = Duration.seconds(10)
 
@@ -66,14 +73,7 @@ const awaitTurn = (message: Delivery, lane: CompanyLane): Effect.Effect<number, 
       yield* holdFor(message, permit.duration)
       return yield* awaitTurn(message, lane)
     }
-    const limiter = yield* RateLimiter.RateLimiter
-    const token = yield* limiter.consume({
-      algorithm: "token-bucket",
-      onExceeded: "delay",
-      window: Duration.minutes(1),
-      limit: yield* lane.rateLimitPerMinute,
-      key: lane.companyId
-    }).pipe(Effect.orDie)
+    const token = yield* rateLimitToken(lane)
     yield* holdFor(message, token.delay)
     return token.remaining
   })

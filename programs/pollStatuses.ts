@@ -1,4 +1,3 @@
-import { RateLimiter } from "@effect/experimental"
 import { Clock, Duration, Effect, Option } from "effect"
 import { JobCompleted, type OutboxEvent, RoutingStatusChanged } from "../src/domain/events.ts"
 import { EventId, newId } from "../src/domain/ids.ts"
@@ -10,7 +9,7 @@ import type { LeadState } from "../src/services/Providers.ts"
 import { RoutingRepo } from "../src/services/Routings.ts"
 import { Transactions } from "../src/services/Transactions.ts"
 import { currentTraceparent } from "../src/Telemetry.ts"
-import type { CompanyLane } from "./deliverRouting.ts"
+import { type CompanyLane, rateLimitToken } from "./deliverRouting.ts"
 import { providerAccountOf } from "./providerAccount.ts"
 
 /** Routings asked about in one statuses call (adapters split it further by their provider's limit). */
@@ -88,7 +87,6 @@ const applyState = (routing: Routing, state: LeadState) =>
  */
 export const pollCompany = Effect.fn("Polling.company")(function*(lane: CompanyLane, interval: Duration.Duration) {
   const routings = yield* RoutingRepo
-  const limiter = yield* RateLimiter.RateLimiter
   const { client, account } = yield* providerAccountOf(lane.companyId)
   const polledBefore = new Date((yield* Clock.currentTimeMillis) - Duration.toMillis(interval) + 1)
   let changed = 0
@@ -97,14 +95,7 @@ export const pollCompany = Effect.fn("Polling.company")(function*(lane: CompanyL
     if (due.length === 0) return changed
     const permit = yield* lane.circuit.permit
     if (permit._tag === "Wait") return changed
-    const token = yield* limiter.consume({
-      algorithm: "token-bucket",
-      onExceeded: "delay",
-      window: Duration.minutes(1),
-      limit: yield* lane.rateLimitPerMinute,
-      key: lane.companyId
-    }).pipe(Effect.orDie)
-    yield* Effect.sleep(token.delay)
+    yield* Effect.sleep((yield* rateLimitToken(lane)).delay)
     const states = yield* client.statuses(account, due.flatMap((r) => (r.externalId === null ? [] : [r.externalId]))).pipe(
       Effect.tapBoth({ onFailure: () => lane.circuit.recordFailure, onSuccess: () => lane.circuit.recordSuccess })
     )
