@@ -12,9 +12,10 @@ import { currentTopology } from "./brokerTopology.ts"
 const encoder = new TextEncoder()
 const decodeRoutingCreated = Schema.decodeUnknownOption(RoutingCreated)
 
-/** Headers every published event carries: its type and, when it has one, the trace it belongs to. */
-export const eventHeaders = (event: Pick<OutboxEvent, "type" | "traceparent">): Record<string, string> => ({
+/** Headers every published event carries: its type, when it was made and, when it has one, the trace it belongs to. */
+export const eventHeaders = (event: Pick<OutboxEvent, "type" | "traceparent" | "createdAt">): Record<string, string> => ({
   "Event-Type": event.type,
+  "Event-Created-At": event.createdAt.toISOString(),
   ...(event.traceparent === null ? {} : { traceparent: event.traceparent })
 })
 

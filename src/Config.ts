@@ -1,6 +1,6 @@
 import { Config, ConfigError, Duration, Either, LogLevel, Option, Redacted } from "effect"
 import { decodeSecretKey } from "./domain/secretKey.ts"
-import type { ArchiveOptions, DailyTime, DeliveryOptions } from "./services/Settings.ts"
+import type { ArchiveOptions, DailyTime, DeliveryOptions, WebhookOptions } from "./services/Settings.ts"
 
 /** Everything the service reads from its environment, validated at start-up. */
 export interface AppConfig {
@@ -21,6 +21,7 @@ export interface AppConfig {
   readonly natsPrefix: string
   readonly delivery: DeliveryOptions
   readonly archive: ArchiveOptions
+  readonly webhooks: WebhookOptions
   readonly logLevel: LogLevel.LogLevel
   readonly seedDemo: boolean
 }
@@ -161,6 +162,14 @@ const fields = Config.all({
     after: integer("ARCHIVE_AFTER_DAYS", 90, 1, 36_500).pipe(Config.map(Duration.days)),
     at: dailyTime("ARCHIVE_AT", { hour: 3, minute: 30 }),
     batch: integer("ARCHIVE_BATCH_SIZE", 500, 1, 10_000)
+  }),
+  webhooks: Config.all({
+    maxFailures: integer("WEBHOOK_MAX_FAILURES", 10, 1, 10_000),
+    attempts: integer("WEBHOOK_ATTEMPTS", 12, 1, 100),
+    timeout: seconds("WEBHOOK_TIMEOUT_SECONDS", 10),
+    retryBase: seconds("WEBHOOK_RETRY_BASE_SECONDS", 1),
+    retryMaxDelay: seconds("WEBHOOK_RETRY_MAX_DELAY_SECONDS", 3600),
+    poll: seconds("WEBHOOK_POLL_SECONDS", 0.5)
   }),
   seedDemo: flag("SEED_DEMO")
 }).pipe(Config.map(({ storage, ...rest }): AppConfig => ({ ...storage, ...rest })))

@@ -6,22 +6,27 @@ import { reconcile } from "../programs/reconcile.ts"
 import { relayOutbox } from "../programs/relayOutbox.ts"
 import { watchSlaBreaches } from "../programs/sla.ts"
 import { superviseActors } from "../programs/superviseActors.ts"
+import { deliverWebhooks } from "../programs/deliverWebhooks.ts"
+import { fanOutWebhooks } from "../programs/webhookFanOut.ts"
 
 /**
  * Delivery in the background: the SLA breach watcher at once (it needs only storage, and a broker outage is when
  * breaches happen), then, once the broker's streams exist (retried while it is down), the outbox relay, the actor
  * supervisor, reconciliation and the max-deliveries backstop run until the layer's scope closes; closing it lets the
  * actors finish what they hold. Nothing here holds up the HTTP API. The daily archive run, which needs only storage,
- * is scheduled at once beside them.
+ * is scheduled at once beside them. Webhooks run apart from lead delivery: the sender (storage only) at once, the fan-out
+ * from the events stream once the streams exist.
  */
 export const DeliveryLive = Layer.scopedDiscard(
   Effect.gen(function*() {
     yield* Effect.forkScoped(watchSlaBreaches)
     yield* Effect.forkScoped(archiveSchedule)
+    yield* Effect.forkScoped(deliverWebhooks)
     yield* provisionStreams
     yield* Effect.forkScoped(relayOutbox)
     yield* Effect.forkScoped(Effect.scoped(superviseActors))
     yield* Effect.forkScoped(reconcile)
     yield* Effect.forkScoped(watchMaxDeliveries)
+    yield* Effect.forkScoped(fanOutWebhooks)
   }).pipe(Effect.forkScoped)
 )

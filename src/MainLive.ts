@@ -12,6 +12,7 @@ import { layerMemory as layerMemoryBroker } from "../layers/broker/memory.ts"
 import { layer as layerJetStream } from "../layers/broker/jetstream.ts"
 import { layer as layerProviders } from "../layers/providers/registry.ts"
 import { layer as layerWorkerRegistry } from "../layers/workers/registry.ts"
+import { layer as layerWebhookTransport } from "../layers/webhooks/http.ts"
 import { RateLimiter } from "@effect/experimental"
 import { brokerProbe } from "../programs/health.ts"
 import { DeliveryLive } from "./DeliveryLive.ts"
@@ -29,7 +30,8 @@ import {
   BrokerPrefix,
   DeliverySettings,
   IdempotencySettings,
-  MatchSettings
+  MatchSettings,
+  WebhookSettings
 } from "./services/Settings.ts"
 
 /** PostgreSQL at `DATABASE_URL`, or the embedded PGlite; migrated before anything else may use it. */
@@ -67,7 +69,8 @@ const layerSettings = (config: AppConfig) =>
     Layer.succeed(IdempotencySettings, { ttl: config.idempotencyTtl }),
     Layer.succeed(DeliverySettings, config.delivery),
     Layer.succeed(BrokerPrefix, config.natsPrefix),
-    Layer.succeed(ArchiveSettings, config.archive)
+    Layer.succeed(ArchiveSettings, config.archive),
+    Layer.succeed(WebhookSettings, config.webhooks)
   )
 
 /** NATS JetStream at `NATS_URL`, or the in-process broker. */
@@ -134,6 +137,7 @@ export const MainLive = (config: AppConfig) => {
     layerHealth,
     layerSecrets(config),
     layerWorkerRegistry,
+    layerWebhookTransport,
     RateLimiter.layer.pipe(Layer.provide(RateLimiter.layerStoreMemory)),
     embedded ? layerPollOnly : layerListen
   ).pipe(Layer.provideMerge(infrastructure))

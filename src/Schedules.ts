@@ -37,6 +37,19 @@ export const slaBreachWatch = Schedule.spaced("30 seconds")
 export const archiveDaily = (at: { readonly hour: number; readonly minute: number }) =>
   Schedule.cron(`${at.minute} ${at.hour} * * *`, "UTC")
 
+/** Waits between webhook delivery attempts: from `base`, doubling, ±25 % jitter, capped at `max` (1 hour by default). */
+export const webhookRetry = (base: Duration.Duration, max: Duration.Duration) =>
+  Schedule.exponential(base, 2).pipe(
+    Schedule.jitteredWith({ min: 0.75, max: 1.25 }),
+    Schedule.modifyDelay((_, delay) => Duration.min(delay, max))
+  )
+
+/** How often the webhook sender looks for due deliveries (`WEBHOOK_POLL_SECONDS`, 0.5 s by default). */
+export const webhookPoll = (interval: Duration.Duration) => Schedule.spaced(interval)
+
+/** While the events stream cannot be read, the webhook fan-out tries again this often. */
+export const webhookFanOutRetry = Schedule.spaced("1 second")
+
 /** A broker operation that failed (e.g. NATS restarting): retried from 0.5 s, capped at 5 s, until it works. */
 export const brokerRetry = Schedule.exponential("500 millis").pipe(
   Schedule.modifyDelay((_, delay) => Duration.min(delay, Duration.seconds(5)))

@@ -11,6 +11,7 @@ import { jobRoutes } from "./routes/jobs.ts"
 import { operationRoutes } from "./routes/operations.ts"
 import { routingRoutes } from "./routes/routings.ts"
 import { slaRoutes } from "./routes/sla.ts"
+import { webhookRoutes } from "./routes/webhooks.ts"
 
 /** Request bodies larger than this are refused with 413 before they are read. */
 export const MAX_BODY_BYTES = 64 * 1024
@@ -56,6 +57,7 @@ export const makeApp = Effect.gen(function*() {
   app.route("/", routingRoutes(run))
   app.route("/", operationRoutes(run))
   app.route("/", slaRoutes(run))
+  app.route("/", webhookRoutes(run))
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" })
   const document = app.getOpenAPI31Document(openApiInfo)

@@ -19,6 +19,7 @@ import type { Providers } from "../services/Providers.ts"
 import type { AdminKey, BrokerPrefix, DeliverySettings, IdempotencySettings, MatchSettings } from "../services/Settings.ts"
 import type { WorkerRegistry } from "../services/Workers.ts"
 import type { Transactions } from "../services/Transactions.ts"
+import type { WebhookRepo } from "../services/Webhooks.ts"
 import { ApiError, ProgramFailure, zodDetails } from "./errors.ts"
 
 /** Every service the routes' programs may use. */
@@ -43,6 +44,7 @@ export type ApiServices =
   | SlaRepo
   | TechnicianRepo
   | Transactions
+  | WebhookRepo
   | WorkerRegistry
 
 export interface ApiEnv {

@@ -58,3 +58,21 @@ export interface ArchiveOptions {
 
 /** The archive run's settings: `ARCHIVE_AFTER_DAYS`, `ARCHIVE_AT`, `ARCHIVE_BATCH_SIZE`. */
 export class ArchiveSettings extends Context.Tag("ArchiveSettings")<ArchiveSettings, ArchiveOptions>() {}
+
+/** How webhooks are delivered. */
+export interface WebhookOptions {
+  /** Consecutive failed attempts after which a hook is disabled. */
+  readonly maxFailures: number
+  /** Attempts per delivery before it is `failed`. */
+  readonly attempts: number
+  /** A receiver taking longer has failed the attempt. */
+  readonly timeout: Duration.Duration
+  /** First wait before a retry; each next one doubles (±25 %), up to `retryMaxDelay`. */
+  readonly retryBase: Duration.Duration
+  readonly retryMaxDelay: Duration.Duration
+  /** How often the sender looks for due deliveries. */
+  readonly poll: Duration.Duration
+}
+
+/** The webhook settings: `WEBHOOK_MAX_FAILURES`, `WEBHOOK_ATTEMPTS`, `WEBHOOK_TIMEOUT_SECONDS`, `WEBHOOK_RETRY_*`, `WEBHOOK_POLL_SECONDS`. */
+export class WebhookSettings extends Context.Tag("WebhookSettings")<WebhookSettings, WebhookOptions>() {}

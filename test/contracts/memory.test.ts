@@ -2,7 +2,9 @@ import { layerMemory } from "../../layers/storage/memory/layer.ts"
 import { archiveContract } from "./archive.contract.ts"
 import { repositoryContract } from "./repositories.contract.ts"
 import { slaContract } from "./sla.contract.ts"
+import { webhookContract } from "./webhooks.contract.ts"
 
 repositoryContract("memory", layerMemory)
 slaContract("memory", layerMemory)
 archiveContract("memory", layerMemory)
+webhookContract("memory", layerMemory)

@@ -100,6 +100,9 @@ export const apiSuite = <E>(name: string, services: Layer.Layer<ApiServices, E>)
             "/companies/{id}/provider/test",
             "/admin/providers/mock/leads",
             "/admin/sla",
+            "/webhooks",
+            "/webhooks/{id}",
+            "/webhooks/{id}/deliveries",
             "/companies",
             "/companies/{id}",
             "/companies/{id}/skills",
@@ -556,6 +559,57 @@ export const apiSuite = <E>(name: string, services: Layer.Layer<ApiServices, E>)
           expect(detailPaths(answer)).toEqual(["window"])
         }
         expectError(await call("GET", "/admin/sla", { key: creatorKey }), 403, "forbidden")
+      })
+    })
+
+    describe("webhooks", () => {
+      it("creates a hook with its secret shown once, lists it without the secret, and deletes it", async () => {
+        const body = { url: "https://receiver.example/hooks", events: ["routing.synced", "job.completed"], company_id: abc }
+        const created = await call("POST", "/webhooks", { body })
+        expect(created.status, created.text).toBe(201)
+        expect(created.body).toEqual({
+          id: expect.any(String),
+          url: body.url,
+          events: body.events,
+          company_id: abc,
+          active: true,
+          consecutive_failures: 0,
+          disabled_at: null,
+          created_at: expect.any(String),
+          secret: expect.stringMatching(/^whsec_[A-Za-z0-9_-]{43}$/)
+        })
+        const listed = (await call("GET", "/webhooks")).body.items
+        const { secret: _secret, ...view } = created.body
+        expect(listed).toContainEqual(view)
+        expect(JSON.stringify(listed)).not.toContain(created.body.secret)
+        const deliveries = await call("GET", `/webhooks/${created.body.id}/deliveries?limit=10`)
+        expect(deliveries.status, deliveries.text).toBe(200)
+        expect(deliveries.body).toEqual({ items: [] })
+        expect((await call("DELETE", `/webhooks/${created.body.id}`)).body).toEqual({ id: created.body.id, deleted: true })
+        expectError(await call("DELETE", `/webhooks/${created.body.id}`), 404, "not_found")
+        expectError(await call("GET", `/webhooks/${created.body.id}/deliveries`), 404, "not_found")
+      })
+
+      it("names each bad field (400), refuses an unknown company (422), and is for the admin only (403)", async () => {
+        const bad = await call("POST", "/webhooks", { body: { url: "ftp://example.com/x", events: [] } })
+        expectError(bad, 400, "validation_error")
+        expect(detailPaths(bad).sort()).toEqual(["events", "url"])
+        const badType = await call("POST", "/webhooks", { body: { url: "/relative", events: ["routing.created"], extra: 1 } })
+        expectError(badType, 400, "validation_error")
+        expect(detailPaths(badType)).toEqual(expect.arrayContaining(["url", "events.0"]))
+        const unknown = await call("POST", "/webhooks", {
+          body: { url: "http://127.0.0.1:9/x", events: ["routing.failed"], company_id: crypto.randomUUID() }
+        })
+        expectError(unknown, 422, "validation_error")
+        expect(detailPaths(unknown)).toEqual(["company_id"])
+        expectError(await call("GET", "/webhooks/not-a-uuid/deliveries"), 400, "validation_error")
+        expectError(await call("GET", `/webhooks/${crypto.randomUUID()}/deliveries?limit=0`), 400, "validation_error")
+        expectError(await call("DELETE", `/webhooks/${crypto.randomUUID()}`), 404, "not_found")
+        const body = { url: "https://receiver.example/hooks", events: ["routing.synced"] }
+        expectError(await call("POST", "/webhooks", { body, key: creatorKey }), 403, "forbidden")
+        expectError(await call("GET", "/webhooks", { key: creatorKey }), 403, "forbidden")
+        expectError(await call("GET", "/webhooks", { key: null }), 401, "unauthorized")
+        expectError(await call("GET", `/webhooks/${crypto.randomUUID()}/deliveries`, { key: abcKey }), 403, "forbidden")
       })
     })
   })

@@ -3,8 +3,10 @@ import { layer as layerPostgresRepos } from "../../layers/storage/postgres/layer
 import { archiveContract } from "../contracts/archive.contract.ts"
 import { repositoryContract } from "../contracts/repositories.contract.ts"
 import { slaContract } from "../contracts/sla.contract.ts"
+import { webhookContract } from "../contracts/webhooks.contract.ts"
 import { layerFreshDb } from "../support/postgres.ts"
 
 repositoryContract("postgresql", layerPostgresRepos.pipe(Layer.provide(layerFreshDb())))
 slaContract("postgresql", layerPostgresRepos.pipe(Layer.provide(layerFreshDb())))
 archiveContract("postgresql", layerPostgresRepos.pipe(Layer.provide(layerFreshDb({ max: 6 }))))
+webhookContract("postgresql", layerPostgresRepos.pipe(Layer.provide(layerFreshDb())))

@@ -18,7 +18,9 @@ import {
   type DeliveryOptions,
   DeliverySettings,
   IdempotencySettings,
-  MatchSettings
+  MatchSettings,
+  type WebhookOptions,
+  WebhookSettings
 } from "../../src/services/Settings.ts"
 import { layerFreshDb } from "./postgres.ts"
 
@@ -39,12 +41,23 @@ export const defaultDelivery: DeliveryOptions = {
   pollInterval: Duration.minutes(30)
 }
 
+/** Webhook settings as configured by default. */
+export const defaultWebhooks: WebhookOptions = {
+  maxFailures: 10,
+  attempts: 12,
+  timeout: Duration.seconds(10),
+  retryBase: Duration.seconds(1),
+  retryMaxDelay: Duration.hours(1),
+  poll: Duration.millis(500)
+}
+
 /** Settings, secrets and the admin key as the tests use them; logs below warnings are left out. */
 export const layerTestSettings = Layer.mergeAll(
   Logger.minimumLogLevel(LogLevel.Warning),
   Layer.succeed(MatchSettings, { maxRoutings: 3, minScore: 1.0 }),
   Layer.succeed(IdempotencySettings, { ttl: Duration.hours(24) }),
   Layer.succeed(DeliverySettings, defaultDelivery),
+  Layer.succeed(WebhookSettings, defaultWebhooks),
   Layer.effect(AdminKey, Effect.map(sha256Hex(TEST_ADMIN_KEY), (hash) => ({ hash }))),
   layerSecrets({ current: Redacted.make(generateSecretKey()), previous: [] })
 )

@@ -9,6 +9,7 @@ import { layerOutbox } from "./outbox.ts"
 import { layerRoutings } from "./routings.ts"
 import { layerSla } from "./sla.ts"
 import { layerStore, layerTransactions } from "./store.ts"
+import { layerWebhooks } from "./webhooks.ts"
 
 /** Every repository in memory, sharing one store; for program tests. */
 export const layerMemory = Layer.mergeAll(
@@ -22,5 +23,6 @@ export const layerMemory = Layer.mergeAll(
   layerMockLeads,
   layerSla,
   layerArchive,
+  layerWebhooks,
   layerTransactions
 ).pipe(Layer.provideMerge(layerStore))

@@ -9,6 +9,7 @@ import type { MockLead } from "../../../src/services/MockLeads.ts"
 import type { ArchivedJob } from "../../../src/services/Archive.ts"
 import type { RoutingAttempt } from "../../../src/services/Routings.ts"
 import { Transactions } from "../../../src/services/Transactions.ts"
+import type { MemoryWebhooks } from "./webhooks.ts"
 
 export interface MemoryState {
   companies: Map<CompanyId, Company>
@@ -27,6 +28,8 @@ export interface MemoryState {
   archivedJobs: Map<JobId, ArchivedJob>
   /** When each delivered routing's lead was last polled. */
   lastPolled: Map<RoutingId, Date>
+  /** Webhook subscriptions, their deliveries and attempts. */
+  webhooks: MemoryWebhooks
 }
 
 const emptyState = (): MemoryState => ({
@@ -41,7 +44,8 @@ const emptyState = (): MemoryState => ({
   mockLeads: [],
   slaBreachLogged: new Map(),
   archivedJobs: new Map(),
-  lastPolled: new Map()
+  lastPolled: new Map(),
+  webhooks: { hooks: new Map(), deliveries: [], attempts: [] }
 })
 
 /** The data of the in-memory repositories, shared by all of them so that a transaction can cover every one. */

@@ -11,6 +11,7 @@ import * as Outbox from "./outbox.ts"
 import * as Routings from "./routings.ts"
 import * as Sla from "./sla.ts"
 import * as Technicians from "./technicians.ts"
+import * as Webhooks from "./webhooks.ts"
 
 const transactions = Layer.effect(Transactions, Effect.map(Db, (db) => Transactions.of({ run: db.transaction })))
 
@@ -25,5 +26,6 @@ export const layer = Layer.mergeAll(
   MockLeads.layer,
   Sla.layer,
   Archive.layer,
+  Webhooks.layer,
   transactions
 )

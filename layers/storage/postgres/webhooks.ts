@@ -1,0 +1,179 @@
+import { Effect, Layer, Option, Schema } from "effect"
+import { DomainEventType } from "../../../src/domain/events.ts"
+import { CompanyId, EventId } from "../../../src/domain/ids.ts"
+import { WebhookId } from "../../../src/domain/webhook.ts"
+import { WebhookRepo } from "../../../src/services/Webhooks.ts"
+import { Db } from "../Db.ts"
+import { decodeRows } from "./decode.ts"
+
+const HookRow = Schema.Struct({
+  id: WebhookId,
+  url: Schema.String,
+  events: Schema.Array(DomainEventType),
+  company_id: Schema.NullOr(CompanyId),
+  secret_key_id: Schema.String,
+  secret_sealed: Schema.String,
+  active: Schema.Boolean,
+  consecutive_failures: Schema.Int,
+  disabled_at: Schema.NullOr(Schema.DateFromSelf),
+  created_at: Schema.DateFromSelf
+})
+
+const DueRow = Schema.Struct({
+  id: Schema.NumberFromString,
+  webhook_id: WebhookId,
+  url: Schema.String,
+  secret_key_id: Schema.String,
+  secret_sealed: Schema.String,
+  event_id: EventId,
+  type: Schema.String,
+  body: Schema.String,
+  attempts: Schema.Int
+})
+
+const AttemptRow = Schema.Struct({
+  event_id: EventId,
+  type: Schema.String,
+  at: Schema.DateFromSelf,
+  status_code: Schema.NullOr(Schema.Int),
+  duration_ms: Schema.Int,
+  error: Schema.NullOr(Schema.String)
+})
+
+const hookOf = (r: typeof HookRow.Type) => ({
+  id: r.id,
+  url: r.url,
+  events: r.events,
+  companyId: r.company_id,
+  secret: { keyId: r.secret_key_id, data: r.secret_sealed },
+  active: r.active,
+  consecutiveFailures: r.consecutive_failures,
+  disabledAt: r.disabled_at,
+  createdAt: r.created_at
+})
+
+/** Webhooks on PostgreSQL: deliveries unique per (hook, event), claimed with `FOR UPDATE SKIP LOCKED` and a lease. */
+export const layer = Layer.effect(
+  WebhookRepo,
+  Effect.gen(function*() {
+    const db = yield* Db
+    const decodeHooks = decodeRows(HookRow, "webhooks")
+    const decodeDue = decodeRows(DueRow, "webhooks.claimDue")
+    const decodeAttempts = decodeRows(AttemptRow, "webhooks.attempts")
+    const columns = "id, url, events, company_id, secret_key_id, secret_sealed, active, consecutive_failures, disabled_at, created_at"
+
+    return WebhookRepo.of({
+      insert: (h) =>
+        db.query("webhooks.insert", (sql) =>
+          sql`
+            insert into webhooks (id, url, events, company_id, secret_key_id, secret_sealed, active, consecutive_failures,
+              disabled_at, created_at)
+            values (${h.id}, ${h.url}, ${sql.array([...h.events])}, ${h.companyId}, ${h.secret.keyId}, ${h.secret.data},
+              ${h.active}, ${h.consecutiveFailures}, ${h.disabledAt}, ${h.createdAt})`).pipe(Effect.asVoid),
+      get: (id) =>
+        db.query("webhooks.get", (sql) => sql`select ${sql.unsafe(columns)} from webhooks where id = ${id}`).pipe(
+          Effect.flatMap(decodeHooks),
+          Effect.map((rows) => Option.map(Option.fromNullable(rows[0]), hookOf))
+        ),
+      list: db.query("webhooks.list", (sql) =>
+        sql`select ${sql.unsafe(columns)} from webhooks order by created_at desc, id desc`).pipe(
+          Effect.flatMap(decodeHooks),
+          Effect.map((rows) => rows.map(hookOf))
+        ),
+      delete: (id) =>
+        db.query("webhooks.delete", (sql) => sql`delete from webhooks where id = ${id} returning id`).pipe(
+          Effect.map((rows) => rows.length > 0)
+        ),
+      enqueue: (event, at) =>
+        db.query("webhooks.enqueue", (sql) =>
+          sql`
+            insert into webhook_deliveries (webhook_id, event_id, type, body, next_attempt_at, created_at)
+            select h.id, ${event.id}, ${event.type}, ${event.body}, ${at}, ${at}
+            from webhooks h
+            where h.active and ${event.type} = any (h.events) and h.created_at <= ${event.createdAt}
+              and (h.company_id is null or h.company_id::text = ${event.companyId})
+            order by h.id
+            on conflict (webhook_id, event_id) do nothing
+            returning id`).pipe(Effect.map((rows) => rows.length)),
+      claimDue: (now, leaseUntil, limit) =>
+        db.query("webhooks.claimDue", (sql) =>
+          sql`
+            with due as (
+              select d.id from webhook_deliveries d join webhooks h on h.id = d.webhook_id
+              where d.status = 'pending' and d.next_attempt_at <= ${now} and h.active
+              order by d.next_attempt_at, d.id
+              limit ${limit}
+              for update of d skip locked
+            )
+            update webhook_deliveries d set next_attempt_at = ${leaseUntil}
+            from due, webhooks h
+            where d.id = due.id and h.id = d.webhook_id
+            returning d.id::text as id, d.webhook_id, h.url, h.secret_key_id, h.secret_sealed, d.event_id, d.type, d.body,
+              d.attempts`).pipe(
+            Effect.flatMap(decodeDue),
+            Effect.map((rows) =>
+              rows.map((r) => ({
+                id: r.id,
+                webhookId: r.webhook_id,
+                url: r.url,
+                secret: { keyId: r.secret_key_id, data: r.secret_sealed },
+                eventId: r.event_id,
+                type: r.type,
+                body: r.body,
+                attempts: r.attempts
+              })).sort((a, b) => a.id - b.id)
+            )
+          ),
+      recordAttempt: (delivery, attempt, outcome) =>
+        db.query("webhooks.recordAttempt", (sql) =>
+          sql`
+            with attempt as (
+              insert into webhook_attempts (delivery_id, webhook_id, event_id, type, at, status_code, duration_ms, error)
+              values (${delivery.id}, ${delivery.webhookId}, ${attempt.eventId}, ${attempt.type}, ${attempt.at},
+                ${attempt.statusCode}, ${attempt.durationMs}, ${attempt.error})
+            )
+            update webhook_deliveries set
+              attempts = attempts + 1,
+              last_error = ${attempt.error},
+              status = ${outcome._tag === "Delivered" ? "delivered" : outcome._tag === "Failed" ? "failed" : "pending"},
+              next_attempt_at = ${outcome._tag === "Retry" ? outcome.nextAttemptAt : attempt.at}
+            where id = ${delivery.id}`).pipe(Effect.asVoid),
+      failed: (id, at, maxFailures) =>
+        db.query("webhooks.failed", (sql) =>
+          sql`
+            with prev as (select id, active, consecutive_failures from webhooks where id = ${id} for no key update)
+            update webhooks h set
+              consecutive_failures = prev.consecutive_failures + 1,
+              active = prev.active and prev.consecutive_failures + 1 < ${maxFailures},
+              disabled_at = case when prev.active and prev.consecutive_failures + 1 >= ${maxFailures}
+                then ${at}::timestamptz else h.disabled_at end
+            from prev
+            where h.id = prev.id
+            returning prev.active and not h.active as disabled`).pipe(
+            Effect.map((rows) => rows[0]?.["disabled"] === true)
+          ),
+      succeeded: (id) =>
+        db.query("webhooks.succeeded", (sql) =>
+          sql`update webhooks set consecutive_failures = 0 where id = ${id} and consecutive_failures <> 0`).pipe(
+            Effect.asVoid
+          ),
+      attempts: (id, limit) =>
+        db.query("webhooks.attempts", (sql) =>
+          sql`
+            select event_id, type, at, status_code, duration_ms, error from webhook_attempts
+            where webhook_id = ${id} order by at desc, id desc limit ${limit}`).pipe(
+            Effect.flatMap(decodeAttempts),
+            Effect.map((rows) =>
+              rows.map((r) => ({
+                eventId: r.event_id,
+                type: r.type,
+                at: r.at,
+                statusCode: r.status_code,
+                durationMs: r.duration_ms,
+                error: r.error
+              }))
+            )
+          )
+    })
+  })
+)

@@ -1,0 +1,114 @@
+import { Duration, Effect, Option, Schema } from "effect"
+import { DomainEventType } from "../src/domain/events.ts"
+import { EventId } from "../src/domain/ids.ts"
+import { now } from "../src/domain/time.ts"
+import { webhookBody, type WebhookEvent } from "../src/domain/webhook.ts"
+import { brokerRetry, webhookFanOutRetry } from "../src/Schedules.ts"
+import { Broker, type ConsumerSpec, type Delivery } from "../src/services/Broker.ts"
+import { Transactions } from "../src/services/Transactions.ts"
+import { WebhookRepo } from "../src/services/Webhooks.ts"
+import { currentTopology } from "./brokerTopology.ts"
+
+/** The durable consumer on the events stream that feeds webhooks. */
+export const WEBHOOK_CONSUMER = "webhooks"
+
+/** Messages taken per pull, and how long a pull waits for them. */
+const FETCH_MAX = 50
+const FETCH_WAIT = Duration.seconds(5)
+
+/** A message whose deliveries could not be written is offered again after this long. */
+const RETRY_DELAY = Duration.seconds(1)
+
+/** The webhooks consumer: every domain event, acknowledged once its deliveries are written. */
+export const webhookConsumerSpec = Effect.map(currentTopology, (names): ConsumerSpec => ({
+  stream: names.eventStream,
+  name: WEBHOOK_CONSUMER,
+  filterSubject: names.eventSubjects,
+  ackWait: Duration.seconds(30),
+  maxDeliver: 100
+}))
+
+const decodeEventId = Schema.decodeUnknownOption(EventId)
+const decodeType = Schema.decodeUnknownOption(DomainEventType)
+
+const header = (message: Delivery, name: string): string | undefined => {
+  const key = Object.keys(message.headers).find((k) => k.toLowerCase() === name.toLowerCase())
+  return key === undefined ? undefined : message.headers[key]
+}
+
+const parseJson = (bytes: Uint8Array): Option.Option<unknown> => {
+  try {
+    return Option.some(JSON.parse(new TextDecoder().decode(bytes)))
+  } catch {
+    return Option.none()
+  }
+}
+
+/**
+ * The event a message of the events stream carries: its id (`Nats-Msg-Id`, the outbox event's id), its type
+ * (`Event-Type`), when it was made (`Event-Created-At`, else `receivedAt`) and its payload; none when it is not one.
+ */
+export const eventOfMessage = (message: Delivery, receivedAt: Date): Option.Option<WebhookEvent> =>
+  Option.gen(function*() {
+    const id = yield* decodeEventId(header(message, "Nats-Msg-Id"))
+    const type = yield* decodeType(header(message, "Event-Type"))
+    const data = yield* parseJson(message.data)
+    const stamped = new Date(header(message, "Event-Created-At") ?? "")
+    const createdAt = Number.isNaN(stamped.getTime()) ? receivedAt : stamped
+    const company = (data as { company_id?: unknown } | null)?.company_id
+    return {
+      id,
+      type,
+      companyId: typeof company === "string" ? company : null,
+      createdAt,
+      body: webhookBody({ id, type, createdAt, data })
+    }
+  })
+
+/**
+ * One message: a pending delivery for each subscribed hook, written in one transaction (a (hook, event) pair already
+ * there adds nothing, so a redelivered message is harmless), then the ack. A message that is no event is logged and
+ * dropped; one whose deliveries could not be written is offered again shortly. Answers the deliveries added.
+ */
+export const fanOutMessage = Effect.fn("Webhooks.fanOut")(function*(message: Delivery) {
+  const at = yield* now
+  const event = eventOfMessage(message, at)
+  if (Option.isNone(event)) {
+    yield* Effect.logWarning("events stream message is not a domain event; dropped").pipe(
+      Effect.annotateLogs({ subject: message.subject, stream_sequence: message.streamSequence })
+    )
+    yield* message.term("not a domain event")
+    return 0
+  }
+  const repo = yield* WebhookRepo
+  const added = yield* Effect.option((yield* Transactions).run(repo.enqueue(event.value, at)).pipe(
+    Effect.tapError((error) =>
+      Effect.logWarning("webhook deliveries not written; the event is offered again").pipe(
+        Effect.annotateLogs({ event_id: event.value.id, error: error.message })
+      )
+    )
+  ))
+  if (Option.isNone(added)) {
+    yield* message.nak(RETRY_DELAY)
+    return 0
+  }
+  yield* message.ack
+  return added.value
+})
+
+/**
+ * The fan-out: ensures the `webhooks` consumer on the events stream, then pulls events and writes their deliveries, one
+ * message at a time in stream order, until interrupted. A broker or database failure is logged and the pull tried again
+ * on `webhookFanOutRetry`.
+ */
+export const fanOutWebhooks = Effect.gen(function*() {
+  const broker = yield* Broker
+  const spec = yield* webhookConsumerSpec
+  yield* broker.ensureConsumer(spec).pipe(Effect.retry(brokerRetry))
+  const batch = broker.fetch(spec.stream, spec.name, { max: FETCH_MAX, expires: FETCH_WAIT }).pipe(
+    Effect.flatMap((messages) => Effect.forEach(messages, fanOutMessage, { discard: true })),
+    Effect.tapError((error) => Effect.logWarning("webhook fan-out failed; retrying").pipe(Effect.annotateLogs("error", error.message))),
+    Effect.retry(webhookFanOutRetry)
+  )
+  yield* Effect.forever(batch)
+})

@@ -1,0 +1,110 @@
+import { createRoute, z } from "@hono/zod-openapi"
+import { createWebhook, deleteWebhook, listWebhooks, webhookDeliveries } from "../../../programs/webhooks.ts"
+import type { Webhook, WebhookAttempt } from "../../domain/webhook.ts"
+import { WebhookId } from "../../domain/webhook.ts"
+import { makeRouter, type Run } from "../router.ts"
+import { answers, errorResponses, idParam, json, security } from "../schemas/common.ts"
+import {
+  CreatedWebhookView,
+  CreateWebhookBody,
+  WebhookAttemptView,
+  WebhookDeliveriesQuery,
+  WebhookView
+} from "../schemas/webhooks.ts"
+
+const webhookView = (hook: Webhook): z.infer<typeof WebhookView> => ({
+  id: hook.id,
+  url: hook.url,
+  events: [...hook.events],
+  company_id: hook.companyId,
+  active: hook.active,
+  consecutive_failures: hook.consecutiveFailures,
+  disabled_at: hook.disabledAt?.toISOString() ?? null,
+  created_at: hook.createdAt.toISOString()
+})
+
+const attemptView = (attempt: WebhookAttempt): z.infer<typeof WebhookAttemptView> => ({
+  event_id: attempt.eventId,
+  type: attempt.type,
+  status: attempt.error === null ? "delivered" : "failed",
+  status_code: attempt.statusCode,
+  duration_ms: attempt.durationMs,
+  at: attempt.at.toISOString(),
+  error: attempt.error
+})
+
+/** Outgoing webhooks (admin): subscribe (the secret shown once), list, delete, and each hook's delivery attempts. */
+export const webhookRoutes = (run: Run) => {
+  const router = makeRouter()
+
+  router.openapi(
+    createRoute({
+      method: "post",
+      path: "/webhooks",
+      tags: ["webhooks"],
+      summary: "Subscribe a URL to events (admin); the signing secret is in this answer only",
+      security,
+      request: { body: json(CreateWebhookBody) },
+      responses: { 201: answers("The webhook", CreatedWebhookView), ...errorResponses(400, 401, 403, 413, 415, 422, 503) }
+    }),
+    async (c) => {
+      const body = c.req.valid("json")
+      const { hook, secret } = await run(c, createWebhook({ url: body.url, events: body.events, companyId: body.company_id ?? null }))
+      return c.json({ ...webhookView(hook), secret }, 201)
+    }
+  )
+
+  router.openapi(
+    createRoute({
+      method: "get",
+      path: "/webhooks",
+      tags: ["webhooks"],
+      summary: "Every webhook, newest first (admin)",
+      security,
+      responses: { 200: answers("The webhooks", z.object({ items: z.array(WebhookView) })), ...errorResponses(401, 403, 503) }
+    }),
+    async (c) => c.json({ items: (await run(c, listWebhooks())).map(webhookView) }, 200)
+  )
+
+  router.openapi(
+    createRoute({
+      method: "delete",
+      path: "/webhooks/{id}",
+      tags: ["webhooks"],
+      summary: "Delete a webhook with its pending deliveries (admin)",
+      security,
+      request: { params: idParam(WebhookId) },
+      responses: {
+        200: answers("Deleted", z.object({ id: z.string(), deleted: z.literal(true) })),
+        ...errorResponses(400, 401, 403, 404, 503)
+      }
+    }),
+    async (c) => {
+      const { id } = c.req.valid("param")
+      await run(c, deleteWebhook(id))
+      return c.json({ id, deleted: true as const }, 200)
+    }
+  )
+
+  router.openapi(
+    createRoute({
+      method: "get",
+      path: "/webhooks/{id}/deliveries",
+      tags: ["webhooks"],
+      summary: "A webhook's delivery attempts, newest first (admin)",
+      security,
+      request: { params: idParam(WebhookId), query: WebhookDeliveriesQuery },
+      responses: {
+        200: answers("The attempts", z.object({ items: z.array(WebhookAttemptView) })),
+        ...errorResponses(400, 401, 403, 404, 503)
+      }
+    }),
+    async (c) => {
+      const { id } = c.req.valid("param")
+      const { attempts } = await run(c, webhookDeliveries(id, c.req.valid("query").limit))
+      return c.json({ items: attempts.map(attemptView) }, 200)
+    }
+  )
+
+  return router
+}

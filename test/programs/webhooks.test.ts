@@ -1,0 +1,178 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Chunk, Clock, Duration, Effect, Fiber, Layer, Option, Random, TestClock } from "effect"
+import { createHmac } from "node:crypto"
+import { provisionStreams } from "../../programs/brokerTopology.ts"
+import { deliverWebhooks, sendDueWebhooks } from "../../programs/deliverWebhooks.ts"
+import { relayBatch } from "../../programs/relayOutbox.ts"
+import { fanOutMessage, fanOutWebhooks } from "../../programs/webhookFanOut.ts"
+import { createWebhook } from "../../programs/webhooks.ts"
+import { RoutingSynced } from "../../src/domain/events.ts"
+import { CompanyId, EventId, JobId, RoutingId } from "../../src/domain/ids.ts"
+import type { DomainEventType } from "../../src/domain/events.ts"
+import type { Delivery } from "../../src/services/Broker.ts"
+import { CurrentPrincipal } from "../../src/services/CurrentPrincipal.ts"
+import { OutboxRepo } from "../../src/services/Outbox.ts"
+import { WebhookSettings } from "../../src/services/Settings.ts"
+import { WebhookRepo, WebhookTransport } from "../../src/services/Webhooks.ts"
+import { uuid } from "../support/fixtures.ts"
+import { defaultWebhooks, layerMemoryServices } from "../support/services.ts"
+
+interface Sent {
+  readonly url: string
+  readonly body: string
+  readonly headers: Readonly<Record<string, string>>
+}
+
+/** A receiver that records every POST and answers with `status(request, n)` (n: its attempts of that event so far). */
+const fakeReceiver = (sent: Array<Sent>, status: (request: Sent, n: number) => number) =>
+  Layer.succeed(WebhookTransport, {
+    post: (request) =>
+      Effect.sync(() => {
+        const n = sent.filter((s) => s.headers["X-Event-Id"] === request.headers["X-Event-Id"]).length
+        sent.push(request)
+        return { status: status(request, n) }
+      })
+  })
+
+const asAdmin = Effect.provideService(CurrentPrincipal, { role: "admin", keyId: null })
+
+const layers = (sent: Array<Sent>, status: (request: Sent, n: number) => number, settings: Partial<typeof defaultWebhooks> = {}) =>
+  Layer.mergeAll(fakeReceiver(sent, status), Layer.succeed(WebhookSettings, { ...defaultWebhooks, ...settings })).pipe(
+    Layer.provideMerge(layerMemoryServices)
+  )
+
+const syncedEvent = (id: EventId) =>
+  RoutingSynced.make({
+    routing_id: RoutingId.make(uuid()),
+    job_id: JobId.make(uuid()),
+    company_id: CompanyId.make(uuid()),
+    external_id: "ext-1",
+    synced_at: new Date(0).toISOString()
+  })
+
+/** An events-stream message as the broker hands it out; settling it does nothing. */
+const eventMessage = (id: EventId, type: DomainEventType, data: unknown): Delivery => ({
+  subject: `test.event.${type}`,
+  data: new TextEncoder().encode(JSON.stringify(data)),
+  headers: { "Nats-Msg-Id": id, "Event-Type": type, "Event-Created-At": new Date(0).toISOString() },
+  streamSequence: 1,
+  deliveryCount: 1,
+  ack: Effect.void,
+  nak: () => Effect.void,
+  term: () => Effect.void,
+  working: Effect.void
+})
+
+/** A hook on `routing.synced` and one pending delivery of a fresh event to it. */
+const hookWithEvent = Effect.gen(function*() {
+  const { hook } = yield* asAdmin(createWebhook({ url: "https://receiver.test/hook", events: ["routing.synced"], companyId: null }))
+  const id = EventId.make(uuid())
+  expect(yield* fanOutMessage(eventMessage(id, "routing.synced", syncedEvent(id)))).toBe(1)
+  return { hook, eventId: id }
+})
+
+/**
+ * Moves the test clock forward by `ms` in steps of the sender's poll, after each one waiting (in real time: signing is
+ * WebCrypto, a real promise) until every fiber is asleep again on a time still to come.
+ */
+const advance = (ms: number, step = Duration.toMillis(defaultWebhooks.poll)) =>
+  Effect.gen(function*() {
+    for (let t = 0; t < ms; t += step) {
+      yield* TestClock.adjust(Duration.millis(step))
+      for (let spins = 0; spins < 2000; spins++) {
+        const now = yield* Clock.currentTimeMillis
+        if (Chunk.some(yield* TestClock.sleeps(), (deadline) => deadline > now)) break
+        yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 1)))
+      }
+    }
+  })
+
+/** Jitter drawn at its midpoint: every wait is exactly the schedule's base delay. */
+const noJitter = Effect.withRandom(Random.fixed([0.5]))
+
+describe("webhooks on memory layers (TestClock)", () => {
+  it.effect("an outbox event reaches the hook once, signed with its secret, as { id, type, created_at, data }", () => {
+    const sent: Array<Sent> = []
+    return Effect.gen(function*() {
+      const { secret } = yield* asAdmin(createWebhook({
+        url: "https://receiver.test/hook",
+        events: ["routing.synced", "job.completed"],
+        companyId: null
+      }))
+      yield* provisionStreams
+      const id = EventId.make(uuid())
+      const payload = syncedEvent(id)
+      yield* (yield* OutboxRepo).append([{ id, aggregateId: payload.routing_id, type: "routing.synced", payload, traceparent: null, createdAt: new Date(0) }])
+      yield* relayBatch()
+      const fanOut = yield* Effect.fork(fanOutWebhooks)
+      yield* TestClock.adjust("10 millis")
+      expect(yield* fanOutMessage(eventMessage(id, "routing.synced", payload))).toBe(0)
+      expect(yield* sendDueWebhooks()).toBe(1)
+      expect(yield* sendDueWebhooks()).toBe(0)
+      yield* Fiber.interrupt(fanOut)
+
+      expect(sent).toHaveLength(1)
+      const [request] = sent
+      expect(JSON.parse(request!.body)).toEqual({ id, type: "routing.synced", created_at: new Date(0).toISOString(), data: payload })
+      expect(request!.headers).toMatchObject({ "X-Event-Id": id, "Content-Type": "application/json" })
+      const expected = createHmac("sha256", secret).update(request!.body).digest("hex")
+      expect(request!.headers["X-Signature"]).toBe(`sha256=${expected}`)
+    }).pipe(Effect.provide(layers(sent, () => 204)))
+  })
+
+  it.effect("a duplicate event message yields one delivery", () => {
+    const sent: Array<Sent> = []
+    return Effect.gen(function*() {
+      const { eventId, hook } = yield* hookWithEvent
+      const again = eventMessage(eventId, "routing.synced", syncedEvent(eventId))
+      expect(yield* fanOutMessage(again)).toBe(0)
+      expect(yield* fanOutMessage({ ...again, deliveryCount: 2 })).toBe(0)
+      yield* sendDueWebhooks()
+      expect(sent.map((s) => s.headers["X-Event-Id"])).toEqual([eventId])
+      expect((yield* (yield* WebhookRepo).attempts(hook.id, 10)).map((a) => a.statusCode)).toEqual([200])
+    }).pipe(Effect.provide(layers(sent, () => 200)))
+  })
+
+  it.effect("retries follow webhookRetry (1 s, 2 s, 4 s, ...) and the delivery gives up after WEBHOOK_ATTEMPTS", () => {
+    const sent: Array<Sent> = []
+    return Effect.gen(function*() {
+      const { hook } = yield* hookWithEvent
+      const sender = yield* Effect.fork(noJitter(deliverWebhooks))
+      yield* advance(60_000)
+      yield* Fiber.interrupt(sender)
+      const attempts = yield* (yield* WebhookRepo).attempts(hook.id, 100)
+      expect(attempts.map((a) => a.at.getTime() / 1000).reverse()).toEqual([0, 1, 3, 7, 15])
+      expect(attempts.every((a) => a.statusCode === 503 && a.error === "receiver answered 503")).toBe(true)
+      expect(Option.getOrThrow(yield* (yield* WebhookRepo).get(hook.id))).toMatchObject({ active: true, consecutiveFailures: 5 })
+    }).pipe(Effect.provide(layers(sent, () => 503, { attempts: 5 })))
+  })
+
+  it.effect("a receiver that recovers gets the event once more and resets the hook's consecutive failures", () => {
+    const sent: Array<Sent> = []
+    return Effect.gen(function*() {
+      const { hook } = yield* hookWithEvent
+      const sender = yield* Effect.fork(noJitter(deliverWebhooks))
+      yield* advance(10_000)
+      yield* Fiber.interrupt(sender)
+      const attempts = yield* (yield* WebhookRepo).attempts(hook.id, 100)
+      expect(attempts.map((a) => [a.at.getTime() / 1000, a.statusCode]).reverse()).toEqual([[0, 500], [1, 500], [3, 200]])
+      expect(Option.getOrThrow(yield* (yield* WebhookRepo).get(hook.id)).consecutiveFailures).toBe(0)
+    }).pipe(Effect.provide(layers(sent, (_, n) => (n < 2 ? 500 : 200))))
+  })
+
+  it.effect("a hook is disabled after WEBHOOK_MAX_FAILURES consecutive failures, and its deliveries stop", () => {
+    const sent: Array<Sent> = []
+    return Effect.gen(function*() {
+      const { hook } = yield* hookWithEvent
+      const sender = yield* Effect.fork(noJitter(deliverWebhooks))
+      yield* advance(30_000)
+      yield* Fiber.interrupt(sender)
+      const after = Option.getOrThrow(yield* (yield* WebhookRepo).get(hook.id))
+      expect(after).toMatchObject({ active: false, consecutiveFailures: 3 })
+      expect(after.disabledAt?.getTime()).toBe(Duration.toMillis("3 seconds"))
+      expect(sent).toHaveLength(3)
+      const later = EventId.make(uuid())
+      expect(yield* fanOutMessage(eventMessage(later, "routing.synced", syncedEvent(later)))).toBe(0)
+    }).pipe(Effect.provide(layers(sent, () => 500, { maxFailures: 3 })))
+  })
+})
