@@ -1,5 +1,6 @@
 import { Config, ConfigError, Duration, Either, LogLevel, Option, Redacted } from "effect"
 import { decodeSecretKey } from "./domain/secretKey.ts"
+import type { LogFormat } from "./Logging.ts"
 import type { ArchiveOptions, DailyTime, DeliveryOptions, WebhookOptions } from "./services/Settings.ts"
 
 /** Everything the service reads from its environment, validated at start-up. */
@@ -23,6 +24,7 @@ export interface AppConfig {
   readonly archive: ArchiveOptions
   readonly webhooks: WebhookOptions
   readonly logLevel: LogLevel.LogLevel
+  readonly logFormat: LogFormat
   readonly seedDemo: boolean
 }
 
@@ -81,6 +83,14 @@ const logLevel = Config.string("LOG_LEVEL").pipe(
   Config.withDefault(LogLevel.Info)
 )
 
+const logFormat = Config.string("LOG_FORMAT").pipe(
+  Config.mapOrFail((text): Either.Either<LogFormat, ConfigError.ConfigError> => {
+    const format = text.trim().toLowerCase()
+    return format === "json" || format === "pretty" ? Either.right(format) : invalid(`expected json or pretty, got ${JSON.stringify(text)}`)
+  }),
+  Config.withDefault<LogFormat>("json")
+)
+
 const flag = (name: string) =>
   Config.string(name).pipe(
     Config.mapOrFail((text) => {
@@ -117,7 +127,8 @@ export const storageConfig = Config.all({
   databaseUrl: Config.option(redacted(url("DATABASE_URL", ["postgres:", "postgresql:"]))),
   dbPoolMax: integer("DB_POOL_MAX", 10, 1, 200),
   dataDir: Config.nonEmptyString("DATA_DIR").pipe(Config.withDefault(".data")),
-  logLevel
+  logLevel,
+  logFormat
 })
 
 const fields = Config.all({

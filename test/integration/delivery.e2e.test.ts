@@ -77,7 +77,7 @@ describe("delivery end to end (service process, real PostgreSQL and NATS)", () =
     expect(leads.duplicates).toBe(0)
   }, 240_000)
 
-  it("starts while NATS is down, takes jobs, and delivers them once NATS is up", async () => {
+  it("starts while NATS is down, takes jobs, delivers them once NATS is up, and is ready only while NATS is", async () => {
     const nats = await startNatsServer()
     cleanups.push(nats.dispose)
     await nats.stop()
@@ -94,5 +94,11 @@ describe("delivery end to end (service process, real PostgreSQL and NATS)", () =
     const leads = await api.get("/admin/providers/mock/leads?limit=1")
     expect(leads.total).toBe(20)
     expect(leads.duplicates).toBe(0)
+
+    // Readiness follows the broker: 503 while it is stopped, 200 again once it is back, without a restart.
+    await nats.stop()
+    await eventually(async () => (await fetch(`${url}/health/ready`)).status === 503, 15_000, async () => "still ready")
+    await nats.start()
+    await eventually(async () => (await fetch(`${url}/health/ready`)).status === 200, 30_000, async () => "not ready again")
   }, 120_000)
 })

@@ -161,6 +161,20 @@ describe("real provider adapters end to end (service process against fake provid
     await restarted.service.stop()
     forget(restarted.service)
 
+    // The logs of the failed attempts are JSON lines that lead to their trace, with the routing and company.
+    const failures = service.output().split("\n").filter((line) => line.startsWith("{")).map((line) => JSON.parse(line))
+      .filter((line) => line.message === "delivery failed; will retry")
+    expect(failures).toHaveLength(5)
+    for (const line of failures) {
+      expect(line).toMatchObject({
+        level: "warn",
+        trace_id: expect.stringMatching(/^[0-9a-f]{32}$/),
+        span_id: expect.stringMatching(/^[0-9a-f]{16}$/),
+        routing_id: expect.any(String),
+        time: expect.any(String)
+      })
+    }
+
     const everything = `${service.output()}\n${restarted.service.output()}\n${JSON.stringify(answers)}`
     expect(everything).toContain(companies.jobber.id)
     for (const secret of [...secrets, "wrong-secret-0000"]) expect(everything).not.toContain(secret)

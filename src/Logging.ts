@@ -1,0 +1,27 @@
+import { Cause, Context, FiberRef, FiberRefs, HashMap, Logger, Option, Tracer } from "effect"
+
+/** How logs are written: one JSON object per line, or readable lines for a terminal. */
+export type LogFormat = "json" | "pretty"
+
+const textOf = (message: unknown): string =>
+  Array.isArray(message) ? message.map(textOf).join(" ") : typeof message === "string" ? message : JSON.stringify(message)
+
+/**
+ * One JSON object per line on stdout: `time`, `level`, `message`, the `trace_id` and `span_id` of the span the log was
+ * written in (so a line leads to its trace), the log's annotations (job, routing and company ids where they matter),
+ * and the cause of a failure when there is one.
+ */
+export const jsonLogger = Logger.make(({ annotations, cause, context, date, logLevel, message }) => {
+  const line: Record<string, unknown> = { time: date.toISOString(), level: logLevel.label.toLowerCase(), message: textOf(message) }
+  const span = Context.getOption(FiberRefs.getOrDefault(context, FiberRef.currentContext), Tracer.ParentSpan)
+  if (Option.isSome(span)) {
+    line["trace_id"] = span.value.traceId
+    line["span_id"] = span.value.spanId
+  }
+  for (const [key, value] of HashMap.toEntries(annotations)) line[key] = value
+  if (!Cause.isEmpty(cause)) line["cause"] = Cause.pretty(cause)
+  globalThis.console.log(JSON.stringify(line))
+})
+
+/** The logger layer for a format, replacing Effect's default logger. */
+export const layerLogger = (format: LogFormat) => Logger.replace(Logger.defaultLogger, format === "json" ? jsonLogger : Logger.prettyLoggerDefault)
