@@ -1,10 +1,13 @@
-import { Duration, Effect, Either } from "effect"
+import { Clock, Duration, Effect, Either } from "effect"
 import { Broker } from "../src/services/Broker.ts"
+import { OutboxRepo } from "../src/services/Outbox.ts"
+import { WorkerRegistry } from "../src/services/Workers.ts"
 import { type HealthProbe, HealthProbes } from "../src/services/Health.ts"
 
 export interface ComponentHealth {
   readonly name: string
-  readonly status: "ok" | "down"
+  /** `down`: a dependency does not answer (not ready); `degraded`: working, but behind or holding back. */
+  readonly status: "ok" | "degraded" | "down"
   readonly latencyMs: number
   readonly error: string | null
 }
@@ -39,3 +42,38 @@ export const brokerProbe: Effect.Effect<HealthProbe, never, Broker> = Effect.map
   name: "broker",
   check: broker.ping
 }))
+
+/** Events waiting in the outbox longer than this mean the relay is behind. */
+const OUTBOX_LAG_LIMIT = Duration.seconds(30)
+
+/**
+ * Everything `/health/detailed` shows: the dependencies, the outbox's lag, the actors running here, and the circuit of
+ * each company's provider (degraded while open or half-open).
+ */
+export const checkDetailed = Effect.fn("Health.detailed")(function*() {
+  const dependencies = yield* checkHealth()
+  const [elapsed, backlog] = yield* Effect.timed(Effect.either((yield* OutboxRepo).backlog))
+  const nowMs = yield* Clock.currentTimeMillis
+  const latencyMs = Math.round(Duration.toMillis(elapsed) * 100) / 100
+  const outbox: ComponentHealth = Either.match(backlog, {
+    onLeft: (error) => ({ name: "outbox", status: "down", latencyMs, error: error.message }),
+    onRight: ({ pending, oldestCreatedAt }) => {
+      const lagMs = oldestCreatedAt === null ? 0 : nowMs - oldestCreatedAt.getTime()
+      return {
+        name: "outbox",
+        status: lagMs > Duration.toMillis(OUTBOX_LAG_LIMIT) ? "degraded" : "ok",
+        latencyMs,
+        error: pending === 0 ? null : `${pending} events waiting, the oldest for ${Math.round(lagMs / 1000)} s`
+      }
+    }
+  })
+  const workers = yield* (yield* WorkerRegistry).all
+  const actors: ComponentHealth = { name: "actors", status: "ok", latencyMs: 0, error: `${workers.length} running in this process` }
+  const circuits = workers.map((w): ComponentHealth => ({
+    name: `circuit:${w.companyId}`,
+    status: w.circuit === "closed" ? "ok" : "degraded",
+    latencyMs: 0,
+    error: w.circuit === "closed" ? null : `circuit ${w.circuit}${w.lastError === null ? "" : `: ${w.lastError}`}`
+  }))
+  return [...dependencies, outbox, actors, ...circuits]
+})

@@ -85,6 +85,11 @@ export const apiSuite = <E>(name: string, services: Layer.Layer<ApiServices, E>)
         }
         const detailed = await call("GET", "/health/detailed", { key: null })
         expect(detailed.body.status).toBe("ok")
+        expect(detailed.body.components.map((c: { name: string }) => c.name)).toEqual(expect.arrayContaining(["broker", "outbox", "actors"]))
+        expect(detailed.body.components.find((c: { name: string }) => c.name === "actors")).toMatchObject({
+          status: "ok",
+          error: expect.stringMatching(/running in this process/)
+        })
       })
 
       it("serves OpenAPI 3.1 of every route and a rendered reference that needs no internet", async () => {

@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi"
-import { checkHealth } from "../../../programs/health.ts"
+import { checkDetailed, checkHealth, type ComponentHealth } from "../../../programs/health.ts"
 import { errorBody, RETRY_AFTER_SECONDS } from "../errors.ts"
 import { makeRouter, type RunPublic } from "../router.ts"
 import { ErrorBody } from "../schemas/common.ts"
@@ -7,9 +7,9 @@ import { ErrorBody } from "../schemas/common.ts"
 const Ok = z.object({ status: z.literal("ok") })
 const Component = z.object({
   name: z.string(),
-  status: z.enum(["ok", "down"]),
+  status: z.enum(["ok", "degraded", "down"]),
   latency_ms: z.number(),
-  error: z.string().nullable()
+  error: z.string().nullable().openapi({ description: "Why it is down or degraded, or what it reports (e.g. the outbox's backlog)" })
 })
 const Detailed = z.object({ status: z.enum(["ok", "degraded"]), components: z.array(Component) }).openapi("Health")
 
@@ -62,11 +62,11 @@ export const healthRoutes = (runPublic: RunPublic) => {
       method: "get",
       path: "/health/detailed",
       tags: ["health"],
-      summary: "Each dependency with its status and latency",
+      summary: "Each component with its status and latency: PostgreSQL, the broker, the outbox's lag, the actors, each provider's circuit",
       responses: { 200: { description: "Status of each component", content: { "application/json": { schema: Detailed } } } }
     }),
     async (c) => {
-      const components = await runPublic(checkHealth())
+      const components = await runPublic(checkDetailed())
       const status = components.every((x) => x.status === "ok") ? "ok" as const : "degraded" as const
       return c.json({ status, components: components.map(componentView) }, 200)
     }
@@ -74,7 +74,7 @@ export const healthRoutes = (runPublic: RunPublic) => {
   return router
 }
 
-const componentView = (x: { name: string; status: "ok" | "down"; latencyMs: number; error: string | null }) => ({
+const componentView = (x: ComponentHealth) => ({
   name: x.name,
   status: x.status,
   latency_ms: x.latencyMs,
