@@ -1,4 +1,5 @@
-import { Duration, Effect, Option, Schema } from "effect"
+import { Duration, Effect, Metric, Option, Schema } from "effect"
+import { jobsCreated } from "../src/Metrics.ts"
 import { Conflict, InvalidReference } from "../src/domain/errors.ts"
 import { type OutboxEvent, RoutingCreated } from "../src/domain/events.ts"
 import { canonicalJson, sha256Hex } from "../src/domain/hash.ts"
@@ -135,6 +136,7 @@ export const createJob = Effect.fn("Jobs.create")(function*(input: NewJob, idemp
     return { job, replayed: false } satisfies CreatedJob
   }))
   if (!created.replayed) {
+    yield* Metric.increment(jobsCreated)
     yield* Effect.logInfo("job created").pipe(
       Effect.annotateLogs({ job_id: created.job.id, routings: created.job.routings.length, status: created.job.status })
     )

@@ -1,5 +1,6 @@
 import { RateLimiter } from "@effect/experimental"
-import { Clock, Duration, Effect, Either, Option, Ref, Schema } from "effect"
+import { Clock, Duration, Effect, Either, Metric, MetricLabel, Option, Ref, Schema } from "effect"
+import { deliveryAttempts, deliveryLatency, providerCallDuration } from "../src/Metrics.ts"
 import type { CircuitBreaker } from "../src/CircuitBreaker.ts"
 import { RoutingCreated } from "../src/domain/events.ts"
 import type { CompanyId } from "../src/domain/ids.ts"
@@ -158,9 +159,15 @@ const attempt = (message: Delivery, lane: CompanyLane, routingId: LeadRequest["r
     )
     const at = yield* now
     const timing = { at, durationMs: at.getTime() - started }
+    const provider = [MetricLabel.make("provider", Either.isRight(target) ? target.right.type : "unknown")]
+    yield* Metric.update(Metric.taggedWithLabels(providerCallDuration, provider), timing.durationMs / 1000)
+    const count = (outcome: string) =>
+      Metric.increment(Metric.taggedWithLabels(deliveryAttempts, [...provider, MetricLabel.make("outcome", outcome)]))
 
     if (Either.isRight(result)) {
       yield* finishAttempt(claimed, { _tag: "Synced", ...result.right }, timing)
+      yield* count("synced")
+      yield* Metric.update(deliveryLatency, Math.max(0, at.getTime() - job.createdAt.getTime()) / 1000)
       yield* lane.circuit.recordSuccess
       yield* message.ack
       yield* registry.update(lane.companyId, (s) => ({ ...s, lastError: null }))
@@ -187,6 +194,7 @@ const attempt = (message: Delivery, lane: CompanyLane, routingId: LeadRequest["r
         : yield* nthDelay(redelivery(settings.retryBase, settings.retryMaxDelay), 1)
       yield* Ref.set(lane.rateLimitedUntil, at.getTime() + Duration.toMillis(wait))
       yield* finishAttempt(claimed, failed("retrying", false), timing)
+      yield* count("rate_limited")
       yield* releaseProbe(lane)
       yield* Effect.logWarning("provider rate limited the company; pausing it").pipe(
         Effect.annotateLogs({ routing_id: routingId, company_id: lane.companyId, pause_ms: Duration.toMillis(wait) })
@@ -200,12 +208,14 @@ const attempt = (message: Delivery, lane: CompanyLane, routingId: LeadRequest["r
       const reason = error.kind === "permanent" ? error.message : `gave up after ${attempts} attempts: ${error.message}`
       yield* sendToDeadLetters({ ...message, routingId, companyId: lane.companyId, attempts, reason })
       yield* finishAttempt(claimed, failed("failed", true, reason), timing)
+      yield* count("dead_lettered")
       yield* message.term(reason)
       return "dead_lettered" as const
     }
 
     yield* lane.circuit.recordFailure
     yield* finishAttempt(claimed, failed("retrying", true), timing)
+    yield* count("retrying")
     const delay = yield* nthDelay(redelivery(settings.retryBase, settings.retryMaxDelay), attempts)
     yield* message.nak(delay)
     yield* Effect.logWarning("delivery failed; will retry").pipe(

@@ -1,4 +1,5 @@
-import { Clock, Duration, Effect, Either } from "effect"
+import { Clock, Duration, Effect, Either, Metric, MetricLabel } from "effect"
+import { webhookAttempts } from "../src/Metrics.ts"
 import { signature, type WebhookAttempt, webhookSecretContext } from "../src/domain/webhook.ts"
 import { nthDelay, webhookPoll, webhookRetry } from "../src/Schedules.ts"
 import { Secrets } from "../src/services/Secrets.ts"
@@ -72,6 +73,7 @@ export const sendWebhook = Effect.fn("Webhooks.send")(function*(delivery: DueDel
         Effect.tap(() => repo.recordAttempt(delivery, attempt, outcome))
       )
   )
+  yield* Metric.increment(Metric.taggedWithLabels(webhookAttempts, [MetricLabel.make("status", delivered ? "delivered" : "failed")]))
   const annotations = { webhook_id: delivery.webhookId, event_id: delivery.eventId, attempts, error: error ?? "" }
   if (outcome._tag === "Failed") yield* Effect.logWarning("webhook delivery gave up").pipe(Effect.annotateLogs(annotations))
   if (disabled) {

@@ -23,5 +23,5 @@ export const providerAccountOf = Effect.fn("Providers.account")(function*(compan
   const client = (yield* Providers).forType(provider.value.type)
   if (Option.isNone(client)) return yield* refuse("permanent", `no adapter for provider type ${provider.value.type}`)
   const account: ProviderAccount = { companyId, config: provider.value.config, credentials }
-  return { client: client.value as ProviderClient, account }
+  return { client: client.value as ProviderClient, account, type: provider.value.type }
 })

@@ -26,6 +26,8 @@ export interface AppConfig {
   readonly logLevel: LogLevel.LogLevel
   readonly logFormat: LogFormat
   readonly seedDemo: boolean
+  /** Per-company labels on `/metrics`; off for large fleets. */
+  readonly metricsCompanyLabels: boolean
 }
 
 /** A value that does not fit; the variable's name is added to the path by the `Config` it belongs to. */
@@ -91,7 +93,7 @@ const logFormat = Config.string("LOG_FORMAT").pipe(
   Config.withDefault<LogFormat>("json")
 )
 
-const flag = (name: string) =>
+const flag = (name: string, fallback = false) =>
   Config.string(name).pipe(
     Config.mapOrFail((text) => {
       const value = text.trim().toLowerCase()
@@ -99,7 +101,7 @@ const flag = (name: string) =>
       if (["", "0", "false", "no", "off"].includes(value)) return Either.right(false)
       return invalid(`expected 1 or 0 (true or false), got ${JSON.stringify(text)}`)
     }),
-    Config.withDefault(false)
+    Config.withDefault(fallback)
   )
 
 /** Validated in the clear (no message repeats the value), then kept redacted so it never reaches a log. */
@@ -182,7 +184,8 @@ const fields = Config.all({
     retryMaxDelay: seconds("WEBHOOK_RETRY_MAX_DELAY_SECONDS", 3600),
     poll: seconds("WEBHOOK_POLL_SECONDS", 0.5)
   }),
-  seedDemo: flag("SEED_DEMO")
+  seedDemo: flag("SEED_DEMO"),
+  metricsCompanyLabels: flag("METRICS_COMPANY_LABELS", true)
 }).pipe(Config.map(({ storage, ...rest }): AppConfig => ({ ...storage, ...rest })))
 
 /** On a real database the keys must be given: the embedded default is the only place the service makes its own. */

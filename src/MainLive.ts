@@ -31,6 +31,7 @@ import {
   DeliverySettings,
   IdempotencySettings,
   MatchSettings,
+  MetricsSettings,
   WebhookSettings
 } from "./services/Settings.ts"
 
@@ -70,7 +71,8 @@ const layerSettings = (config: AppConfig) =>
     Layer.succeed(DeliverySettings, config.delivery),
     Layer.succeed(BrokerPrefix, config.natsPrefix),
     Layer.succeed(ArchiveSettings, config.archive),
-    Layer.succeed(WebhookSettings, config.webhooks)
+    Layer.succeed(WebhookSettings, config.webhooks),
+    Layer.succeed(MetricsSettings, { companyLabels: config.metricsCompanyLabels })
   )
 
 /** NATS JetStream at `NATS_URL`, or the in-process broker. */

@@ -1,4 +1,5 @@
-import { Effect, Runtime } from "effect"
+import { Effect, Metric, MetricLabel, Runtime } from "effect"
+import { httpRequests } from "../Metrics.ts"
 import { bodyLimit } from "hono/body-limit"
 import { requireApiKey } from "./auth.ts"
 import { renderDocsPage } from "./docsPage.ts"
@@ -8,6 +9,7 @@ import { apiKeyRoutes } from "./routes/apiKeys.ts"
 import { companyRoutes } from "./routes/companies.ts"
 import { healthRoutes } from "./routes/health.ts"
 import { jobRoutes } from "./routes/jobs.ts"
+import { metricsRoutes } from "./routes/metrics.ts"
 import { operationRoutes } from "./routes/operations.ts"
 import { routingRoutes } from "./routes/routings.ts"
 import { slaRoutes } from "./routes/sla.ts"
@@ -48,9 +50,21 @@ export const makeApp = Effect.gen(function*() {
       }
     })
   )
+  // Counted by route template (never by path, which carries ids), after the answer is made.
+  app.use("*", async (c, next) => {
+    await next()
+    const route = c.req.routePath === "/*" ? "unmatched" : c.req.routePath
+    const tagged = Metric.taggedWithLabels(httpRequests, [
+      MetricLabel.make("method", c.req.method),
+      MetricLabel.make("route", route),
+      MetricLabel.make("status", String(c.res.status))
+    ])
+    Effect.runSync(Metric.increment(tagged))
+  })
   app.use("*", requireApiKey(runPublic))
 
   app.route("/", healthRoutes(runPublic))
+  app.route("/", metricsRoutes(runPublic))
   app.route("/", companyRoutes(run))
   app.route("/", jobRoutes(run))
   app.route("/", apiKeyRoutes(run))

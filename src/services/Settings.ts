@@ -37,6 +37,9 @@ export interface DeliveryOptions {
 
 export class DeliverySettings extends Context.Tag("DeliverySettings")<DeliverySettings, DeliveryOptions>() {}
 
+/** What `/metrics` exposes: per-company labels can be switched off for large fleets. */
+export class MetricsSettings extends Context.Tag("MetricsSettings")<MetricsSettings, { readonly companyLabels: boolean }>() {}
+
 /** The prefix of every stream, subject and consumer name the service owns. */
 export class BrokerPrefix extends Context.Tag("BrokerPrefix")<BrokerPrefix, string>() {}
 

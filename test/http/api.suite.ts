@@ -7,6 +7,7 @@ import { JobRepo } from "../../src/services/Jobs.ts"
 import { makeJob, uniqueSkill } from "../support/fixtures.ts"
 import { type Answer, makeTestApi } from "../support/http.ts"
 import { routedJob, type RoutingFate } from "../support/sla.ts"
+import { parsePrometheus } from "../support/prometheus.ts"
 
 const expectError = (answer: Answer, status: number, code: string) => {
   expect(answer.status, answer.text).toBe(status)
@@ -83,6 +84,10 @@ export const apiSuite = <E>(name: string, services: Layer.Layer<ApiServices, E>)
         for (const component of ready.body.components) {
           expect(component).toMatchObject({ status: "ok", latency_ms: expect.any(Number), error: null })
         }
+        const metrics = await call("GET", "/metrics", { key: null })
+        expect(metrics.status).toBe(200)
+        expect(metrics.headers.get("content-type")).toMatch(/^text\/plain; version=0.0.4/)
+        expect(parsePrometheus(metrics.text).map((s) => s.name)).toEqual(expect.arrayContaining(["si_outbox_pending", "si_actors"]))
         const detailed = await call("GET", "/health/detailed", { key: null })
         expect(detailed.body.status).toBe("ok")
         expect(detailed.body.components.map((c: { name: string }) => c.name)).toEqual(expect.arrayContaining(["broker", "outbox", "actors"]))

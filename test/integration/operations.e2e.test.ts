@@ -2,6 +2,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { type ApiClient, eventually, jobFor, tradesFor } from "../support/client.ts"
 import { actorsRunning, e2eHarness, statusCounts, withSql, workers } from "../support/e2e.ts"
 import { NATS_TEST_URL } from "../support/nats.ts"
+import { parsePrometheus, total } from "../support/prometheus.ts"
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
@@ -154,7 +155,9 @@ describe("operations end to end (service process, real PostgreSQL and NATS)", ()
   }, 60_000)
 
   it("dead-letters a routing the provider keeps failing, and replaying the dead letter delivers it once", async () => {
-    const { api } = await sharedService()
+    const { api, url } = await sharedService()
+    const scrape = async () => parsePrometheus(await (await fetch(`${url}/metrics`)).text())
+    const before = await scrape()
     const skill = `electrical-${crypto.randomUUID().slice(0, 6)}`
     const creator = await api.post("/companies", { name: "Creator", provider: { type: "mock" } })
     const trade = await company(api, skill, { provider: { type: "mock", config: { failure_rate: 1 } } })
@@ -186,5 +189,21 @@ describe("operations end to end (service process, real PostgreSQL and NATS)", ()
     await sleep(500)
     expect((await leadsOf(api, trade.id)).total).toBe(1)
     expect((await routing()).sync_status).toBe("synced")
+
+    // The metrics moved with it: two failed attempts (one retry, then dead-lettered), one delivery with its latency.
+    const after = await scrape()
+    const moved = (name: string, labels: Record<string, string> = {}) => total(after, name, labels) - total(before, name, labels)
+    expect(moved("si_jobs_created_total")).toBe(1)
+    expect(moved("si_delivery_attempts_total", { provider: "mock", outcome: "retrying" })).toBe(1)
+    expect(moved("si_delivery_attempts_total", { provider: "mock", outcome: "dead_lettered" })).toBe(1)
+    expect(moved("si_delivery_attempts_total", { provider: "mock", outcome: "synced" })).toBe(1)
+    expect(moved("si_delivery_latency_seconds_count")).toBe(1)
+    expect(moved("si_provider_call_duration_seconds_count", { provider: "mock" })).toBe(3)
+    expect(total(after, "si_delivery_latency_seconds_bucket", { le: "+Inf" })).toBe(total(after, "si_delivery_latency_seconds_count"))
+    expect(moved("si_http_requests_total", { method: "POST", route: "/jobs", status: "201" })).toBe(1)
+    expect(after.some((s) => s.name === "si_http_requests_total" && s.labels["route"] === "/routings/:id")).toBe(true)
+    expect(after.every((s) => !Object.values(s.labels).includes(routingId))).toBe(true)
+    expect(total(after, "si_circuit_state", { company_id: trade.id, state: "closed" })).toBe(1)
+    expect(total(after, "si_actors")).toBeGreaterThanOrEqual(2)
   }, 60_000)
 })

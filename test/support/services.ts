@@ -20,6 +20,7 @@ import {
   IdempotencySettings,
   MatchSettings,
   type WebhookOptions,
+  MetricsSettings,
   WebhookSettings
 } from "../../src/services/Settings.ts"
 import { layerFreshDb } from "./postgres.ts"
@@ -58,6 +59,7 @@ export const layerTestSettings = Layer.mergeAll(
   Layer.succeed(IdempotencySettings, { ttl: Duration.hours(24) }),
   Layer.succeed(DeliverySettings, defaultDelivery),
   Layer.succeed(WebhookSettings, defaultWebhooks),
+  Layer.succeed(MetricsSettings, { companyLabels: true }),
   Layer.effect(AdminKey, Effect.map(sha256Hex(TEST_ADMIN_KEY), (hash) => ({ hash }))),
   layerSecrets({ current: Redacted.make(generateSecretKey()), previous: [] })
 )

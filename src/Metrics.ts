@@ -1,0 +1,39 @@
+import { Metric, MetricBoundaries } from "effect"
+
+/** Latencies from 5 ms to about 20 minutes, in seconds (the SLA is 5 minutes). */
+const latencyBuckets = MetricBoundaries.exponential({ start: 0.005, factor: 2.5, count: 14 })
+
+/** Jobs accepted by `POST /jobs`. */
+export const jobsCreated = Metric.counter("si_jobs_created_total", { description: "Jobs accepted", incremental: true })
+
+/** One delivery attempt's end, tagged `provider` and `outcome` (synced, retrying, rate_limited, dead_lettered). */
+export const deliveryAttempts = Metric.counter("si_delivery_attempts_total", {
+  description: "Delivery attempts by provider and outcome",
+  incremental: true
+})
+
+/** Job accepted → lead accepted by the provider, for each routing delivered. */
+export const deliveryLatency = Metric.histogram(
+  "si_delivery_latency_seconds",
+  latencyBuckets,
+  "Job accepted to lead accepted by the provider"
+)
+
+/** How long a provider took to answer a create (or lookup), tagged `provider`. */
+export const providerCallDuration = Metric.histogram(
+  "si_provider_call_duration_seconds",
+  latencyBuckets,
+  "Provider call duration by provider"
+)
+
+/** Webhook delivery attempts, tagged `status` (delivered, failed). */
+export const webhookAttempts = Metric.counter("si_webhook_attempts_total", {
+  description: "Webhook delivery attempts by status",
+  incremental: true
+})
+
+/** HTTP requests answered, tagged `method`, `route` (the template, never an id) and `status`. */
+export const httpRequests = Metric.counter("si_http_requests_total", {
+  description: "HTTP requests by method, route template and status",
+  incremental: true
+})
