@@ -1,7 +1,7 @@
-import { Clock, Duration, Effect, Option } from "effect"
+import { Clock, Effect, Option } from "effect"
 import type { Routing } from "../src/domain/job.ts"
 import { now } from "../src/domain/time.ts"
-import { ProviderError } from "../src/services/Providers.ts"
+import { boundedBy } from "../src/services/Providers.ts"
 import { RoutingRepo } from "../src/services/Routings.ts"
 import { DeliverySettings } from "../src/services/Settings.ts"
 import { providerAccountOf } from "./providerAccount.ts"
@@ -20,11 +20,7 @@ export const cancelDelivered = Effect.fn("Routings.cancelDelivered")(function*(r
       ? Option.none()
       : Option.map(client.cancelLead, (cancelLead) => cancelLead(account, routing.externalId!)))
   if (Option.isSome(cancel)) {
-    yield* cancel.value.pipe(Effect.timeoutFail({
-      duration: providerTimeout,
-      onTimeout: () =>
-        new ProviderError({ kind: "retryable", message: `no answer within ${Duration.format(providerTimeout)}`, retryAfter: Option.none() })
-    }))
+    yield* cancel.value.pipe(boundedBy(providerTimeout, { outcomeUnknown: false }))
   }
   const at = yield* now
   return yield* (yield* RoutingRepo).cancelDelivered(routing.id, {

@@ -1,15 +1,15 @@
 import { Effect, Option, Schema } from "effect"
 import { Conflict, NotFound } from "../src/domain/errors.ts"
-import { type CompanyId, EventId, newId, RoutingId } from "../src/domain/ids.ts"
+import { type CompanyId, RoutingId } from "../src/domain/ids.ts"
 import { RoutingCreated } from "../src/domain/events.ts"
 import { now } from "../src/domain/time.ts"
-import { currentTraceparent } from "../src/Telemetry.ts"
 import { Broker, type StoredMessage } from "../src/services/Broker.ts"
 import { OutboxRepo } from "../src/services/Outbox.ts"
 import { RoutingRepo } from "../src/services/Routings.ts"
 import { Transactions } from "../src/services/Transactions.ts"
 import { currentTopology } from "./brokerTopology.ts"
 import { requireAdmin } from "./access.ts"
+import { outboxEvent } from "./outboxEvent.ts"
 
 /** Headers a dead letter carries besides those of the message it copies. */
 export const DeadLetterHeaders = {
@@ -101,19 +101,12 @@ export const requeueFailed = Effect.fn("Routings.requeue")(function*(routingId: 
   if (Option.isNone(found)) return yield* new NotFound({ resource: "routing", id: routingId })
   const { routing, job } = found.value
   const at = yield* now
-  const traceparent = yield* currentTraceparent
   yield* (yield* Transactions).run(Effect.gen(function*() {
     if (!(yield* routings.reopen(routingId, at))) {
       return yield* new Conflict({ message: `routing is ${routing.syncStatus}; only a failed routing is retried` })
     }
-    yield* outbox.append([{
-      id: yield* newId(EventId),
-      aggregateId: routingId,
-      type: "routing.created",
-      payload: RoutingCreated.make({ routing_id: routingId, job_id: job.id, company_id: routing.companyId }),
-      traceparent,
-      createdAt: at
-    }])
+    const payload = RoutingCreated.make({ routing_id: routingId, job_id: job.id, company_id: routing.companyId })
+    yield* outbox.append([yield* outboxEvent("routing.created", routingId, payload, at)])
   }))
   yield* Effect.logInfo("routing requeued").pipe(Effect.annotateLogs({ routing_id: routingId }))
 })

@@ -7,7 +7,7 @@ import type { CompanyId } from "../src/domain/ids.ts"
 import { now } from "../src/domain/time.ts"
 import { messageKeepAlive, nthDelay, redelivery } from "../src/Schedules.ts"
 import type { Delivery } from "../src/services/Broker.ts"
-import { type LeadRequest, ProviderError } from "../src/services/Providers.ts"
+import { boundedBy, type LeadRequest, type ProviderError } from "../src/services/Providers.ts"
 import { type AttemptResult, type Claim, RoutingRepo } from "../src/services/Routings.ts"
 import { DeliverySettings } from "../src/services/Settings.ts"
 import { WorkerRegistry } from "../src/services/Workers.ts"
@@ -93,18 +93,7 @@ const callProvider = (target: Target, bound: Duration.Duration, claim: Claim, ro
     }
     const created = yield* client.createLead(request)
     return { externalId: created.externalId, outcome: "created" as const }
-  }).pipe(
-    Effect.timeoutFail({
-      duration: bound,
-      onTimeout: () =>
-        new ProviderError({
-          kind: "retryable",
-          message: `no answer within ${Duration.format(bound)}`,
-          retryAfter: Option.none(),
-          outcomeUnknown: true
-        })
-    })
-  )
+  }).pipe(boundedBy(bound, { outcomeUnknown: true }))
 
 /** What became of one message. */
 export type DeliveryOutcome = "synced" | "skipped" | "retrying" | "dead_lettered"

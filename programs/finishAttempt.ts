@@ -1,11 +1,10 @@
 import { Effect, Option } from "effect"
 import { type OutboxEvent, RoutingFailed, RoutingSynced } from "../src/domain/events.ts"
-import { EventId, newId } from "../src/domain/ids.ts"
 import type { Routing } from "../src/domain/job.ts"
 import { OutboxRepo } from "../src/services/Outbox.ts"
 import { type AttemptResult, RoutingRepo } from "../src/services/Routings.ts"
-import { currentTraceparent } from "../src/Telemetry.ts"
 import { Transactions } from "../src/services/Transactions.ts"
+import { outboxEvent } from "./outboxEvent.ts"
 
 /** The domain event an attempt's result announces: `routing.synced`, `routing.failed` when delivery gave up, else none. */
 const eventOf = (routing: Routing, result: AttemptResult, at: Date): Option.Option<Pick<OutboxEvent, "type" | "payload">> => {
@@ -39,8 +38,7 @@ export const finishAttempt = Effect.fn("Routing.finishAttempt")(function*(
 ) {
   const routings = yield* RoutingRepo
   const outbox = yield* OutboxRepo
-  const traceparent = yield* currentTraceparent
   const events = yield* Effect.forEach(Option.toArray(eventOf(routing, result, timing.at)), (event) =>
-    Effect.map(newId(EventId), (id): OutboxEvent => ({ id, aggregateId: routing.id, ...event, traceparent, createdAt: timing.at })))
+    outboxEvent(event.type, routing.id, event.payload, timing.at))
   yield* (yield* Transactions).run(routings.finish(routing.id, result, timing).pipe(Effect.zipRight(outbox.append(events))))
 })

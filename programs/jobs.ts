@@ -1,6 +1,7 @@
 import { Effect, Option } from "effect"
 import { jobAsSeenBy } from "../src/domain/access.ts"
 import { Conflict, Forbidden, NotFound } from "../src/domain/errors.ts"
+import { JobCanceled } from "../src/domain/events.ts"
 import type { CompanyId, JobId } from "../src/domain/ids.ts"
 import type { Job, JobStatus } from "../src/domain/job.ts"
 import { type PageCursor, toPage } from "../src/domain/page.ts"
@@ -11,7 +12,7 @@ import { JobRepo } from "../src/services/Jobs.ts"
 import { OutboxRepo } from "../src/services/Outbox.ts"
 import { Transactions } from "../src/services/Transactions.ts"
 import { cancelDelivered } from "./cancelDelivered.ts"
-import { jobCanceledEvent } from "./jobEvents.ts"
+import { outboxEvent } from "./outboxEvent.ts"
 
 /** A job as the caller may see it, and whether it was found in the archive (read-only) rather than the live tables. */
 export interface FoundJob {
@@ -94,7 +95,8 @@ export const cancelJob = Effect.fn("Jobs.cancel")(function*(id: JobId) {
     const after = yield* stillLive
     if (!after.routings.some((r) => r.syncStatus === "synced")) {
       yield* jobs.setStatus(id, "canceled", at)
-      yield* (yield* OutboxRepo).append([yield* jobCanceledEvent(id, at)])
+      const canceledEvent = JobCanceled.make({ job_id: id, canceled_at: at.toISOString() })
+      yield* (yield* OutboxRepo).append([yield* outboxEvent("job.canceled", id, canceledEvent, at)])
     }
     yield* Effect.logInfo("job canceled").pipe(
       Effect.annotateLogs({ job_id: id, routings_canceled: canceled.length + delivered.length })

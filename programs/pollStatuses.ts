@@ -1,6 +1,5 @@
 import { Clock, Duration, Effect, Option } from "effect"
-import { JobCompleted, type OutboxEvent, RoutingStatusChanged } from "../src/domain/events.ts"
-import { EventId, newId } from "../src/domain/ids.ts"
+import { JobCompleted, RoutingStatusChanged } from "../src/domain/events.ts"
 import type { ExternalStatus, Job, JobStatus, Routing } from "../src/domain/job.ts"
 import { now } from "../src/domain/time.ts"
 import { JobRepo } from "../src/services/Jobs.ts"
@@ -8,8 +7,8 @@ import { OutboxRepo } from "../src/services/Outbox.ts"
 import type { LeadState } from "../src/services/Providers.ts"
 import { RoutingRepo } from "../src/services/Routings.ts"
 import { Transactions } from "../src/services/Transactions.ts"
-import { currentTraceparent } from "../src/Telemetry.ts"
 import { type CompanyLane, rateLimitToken } from "./deliverRouting.ts"
+import { outboxEvent } from "./outboxEvent.ts"
 import { providerAccountOf } from "./providerAccount.ts"
 
 /** Routings asked about in one statuses call (adapters split it further by their provider's limit). */
@@ -33,12 +32,6 @@ export const jobStatusFrom = (job: Job, routings: ReadonlyArray<Routing>): JobSt
   return job.status
 }
 
-const event = (type: string, aggregateId: string, payload: unknown, at: Date) =>
-  Effect.gen(function*() {
-    const made: OutboxEvent = { id: yield* newId(EventId), aggregateId, type, payload, traceparent: yield* currentTraceparent, createdAt: at }
-    return made
-  })
-
 /**
  * Writes a lead's new state, the job's status that follows from it, and their events (`routing.status_changed`, and
  * `job.completed` when the job completes) in one transaction. Answers whether anything changed.
@@ -60,7 +53,7 @@ const applyState = (routing: Routing, state: LeadState) =>
       if (Option.isNone(found)) return
       const { job } = found.value
       const status = jobStatusFrom(job, job.routings)
-      const events = [yield* event("routing.status_changed", routing.id, RoutingStatusChanged.make({
+      const events = [yield* outboxEvent("routing.status_changed", routing.id, RoutingStatusChanged.make({
         routing_id: routing.id,
         job_id: routing.jobId,
         company_id: routing.companyId,
@@ -72,7 +65,7 @@ const applyState = (routing: Routing, state: LeadState) =>
       if (status !== job.status) {
         yield* (yield* JobRepo).setStatus(job.id, status, at)
         if (status === "completed") {
-          events.push(yield* event("job.completed", job.id, JobCompleted.make({ job_id: job.id, completed_at: at.toISOString() }), at))
+          events.push(yield* outboxEvent("job.completed", job.id, JobCompleted.make({ job_id: job.id, completed_at: at.toISOString() }), at))
         }
       }
       yield* (yield* OutboxRepo).append(events)

@@ -1,8 +1,8 @@
-import { Duration, Effect, Either, Option } from "effect"
+import { Effect, Either, Option } from "effect"
 import { NotFound } from "../src/domain/errors.ts"
 import type { CompanyId } from "../src/domain/ids.ts"
 import { CompanyRepo } from "../src/services/Companies.ts"
-import { ProviderError } from "../src/services/Providers.ts"
+import { boundedBy } from "../src/services/Providers.ts"
 import { DeliverySettings } from "../src/services/Settings.ts"
 import { requireAdmin } from "./access.ts"
 import { providerAccountOf } from "./providerAccount.ts"
@@ -19,11 +19,7 @@ export const checkProvider = Effect.fn("Providers.check")(function*(id: CompanyI
   const { providerTimeout } = yield* DeliverySettings
   const result = yield* providerAccountOf(id).pipe(
     Effect.flatMap(({ account, client }) => client.checkCredentials(account)),
-    Effect.timeoutFail({
-      duration: providerTimeout,
-      onTimeout: () =>
-        new ProviderError({ kind: "retryable", message: `no answer within ${Duration.format(providerTimeout)}`, retryAfter: Option.none() })
-    }),
+    boundedBy(providerTimeout, { outcomeUnknown: false }),
     Effect.either
   )
   return Either.match(result, {

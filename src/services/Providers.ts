@@ -1,4 +1,4 @@
-import { Context, Data, type Duration, type Effect, type Option, Schema } from "effect"
+import { Context, Data, Duration, Effect, Option, Schema } from "effect"
 import type { ProviderConfig, ProviderType } from "../domain/company.ts"
 import type { CompanyId } from "../domain/ids.ts"
 import type { Job, Routing } from "../domain/job.ts"
@@ -17,6 +17,23 @@ export class ProviderError extends Data.TaggedError("ProviderError")<{
   /** The HTTP status of the provider's answer, when the failure came from one. */
   readonly status?: number
 }> {}
+
+/**
+ * Bounds a provider call: past `duration` it fails as retryable, with an unknown outcome when the call may have taken
+ * effect at the provider.
+ */
+export const boundedBy = (duration: Duration.Duration, options: { readonly outcomeUnknown: boolean }) =>
+<A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E | ProviderError, R> =>
+  Effect.timeoutFail(self, {
+    duration,
+    onTimeout: () =>
+      new ProviderError({
+        kind: "retryable",
+        message: `no answer within ${Duration.format(duration)}`,
+        retryAfter: Option.none(),
+        ...(options.outcomeUnknown ? { outcomeUnknown: true } : {})
+      })
+  })
 
 /** Where a lead stands in the provider's system, on the set common to every provider. */
 export const LeadStatus = Schema.Literal("pending", "scheduled", "in_progress", "completed", "canceled")
