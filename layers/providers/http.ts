@@ -60,6 +60,20 @@ export interface ProviderHttpOptions {
 export interface CallOptions {
   readonly name: string
   readonly idempotent: boolean
+  /** Credentials the request carries, blanked out of any error message should the answer echo them. */
+  readonly secrets?: ReadonlyArray<string>
+}
+
+/** The error with these secrets blanked out of its message. */
+const scrubbed = (secrets: ReadonlyArray<string>) => (error: ProviderError): ProviderError => {
+  const message = secrets.filter((secret) => secret !== "").reduce((text, secret) => text.split(secret).join("[redacted]"), error.message)
+  return message === error.message ? error : new ProviderError({
+    kind: error.kind,
+    message,
+    retryAfter: error.retryAfter,
+    ...(error.outcomeUnknown === undefined ? {} : { outcomeUnknown: error.outcomeUnknown }),
+    ...(error.status === undefined ? {} : { status: error.status })
+  })
 }
 
 /**
@@ -99,6 +113,7 @@ export const makeProviderHttp = (options: ProviderHttpOptions) =>
           onTimeout: () => transportError(call, `no answer within ${Duration.format(options.timeout)}`)
         }),
         Effect.locallyWith(Headers.currentRedactedNames, (names) => [...names, ...SECRET_HEADERS]),
+        Effect.mapError(scrubbed(call.secrets ?? [])),
         Effect.withSpan(`${options.provider}.${call.name}`, { kind: "client", attributes: { "provider.name": options.provider } })
       )
 

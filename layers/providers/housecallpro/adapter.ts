@@ -27,14 +27,14 @@ const settingsOf = (account: ProviderAccount) =>
 
 /**
  * The error as the service should read it: an API key refused (401) or an account without API access (403, the API is
- * only on the top plan) said plainly; any other message with the key struck out, should an answer echo it.
+ * only on the top plan) said plainly (the pipeline has already struck the key out of any message that echoed it).
  */
-const explain = (error: ProviderError, apiKey: string): ProviderError => {
+const explain = (error: ProviderError): ProviderError => {
   const message = error.status === 401
     ? `${PROVIDER} rejected the API key (401 Unauthorized)`
     : error.status === 403
     ? `${PROVIDER} refused API access (403 Forbidden): the API is only on the company's top Housecall Pro plan`
-    : error.message.replaceAll(apiKey, "[redacted]")
+    : error.message
   return message === error.message ? error : new ProviderError({
     kind: error.kind,
     message,
@@ -51,9 +51,11 @@ const call = <A, I>(
   schema: Schema.Schema<A, I>,
   options: CallOptions
 ) =>
-  session.http.call(HttpClientRequest.setHeader(request, "authorization", `Token ${session.apiKey}`), schema, options).pipe(
-    Effect.mapError((error) => explain(error, session.apiKey))
-  )
+  session.http.call(
+    HttpClientRequest.setHeader(request, "authorization", `Token ${session.apiKey}`),
+    schema,
+    { ...options, secrets: [session.apiKey] }
+  ).pipe(Effect.mapError(explain))
 
 /** A read whose 404 means "not there": none. */
 const readOrNone = <A, I>(session: Session, path: string, schema: Schema.Schema<A, I>, name: string) =>

@@ -35,23 +35,6 @@ export const tenantUrl = (settings: Settings, area: "crm" | "jpm", path: string)
 export const bookingsUrl = (settings: Settings, bookingProvider: string) =>
   tenantUrl(settings, "crm", `/booking-provider/${encodeURIComponent(bookingProvider)}/bookings`)
 
-/** Secrets shorter than this are not blanked out of messages: they would garble them and reveal little. */
-const MIN_SCRUBBED = 6
-
-/** The error with these secrets blanked out of its message, should an answer echo what it was sent. */
-const scrubbed = (secrets: ReadonlyArray<string>) => (error: ProviderError): ProviderError => {
-  const message = secrets
-    .filter((secret) => secret.length >= MIN_SCRUBBED)
-    .reduce((text, secret) => text.split(secret).join("[redacted]"), error.message)
-  return message === error.message ? error : new ProviderError({
-    kind: error.kind,
-    message,
-    retryAfter: error.retryAfter,
-    ...(error.outcomeUnknown === undefined ? {} : { outcomeUnknown: error.outcomeUnknown }),
-    ...(error.status === undefined ? {} : { status: error.status })
-  })
-}
-
 /** Tokens are per client of a tenant, on one auth host. */
 const tokenKey = (settings: Settings) =>
   JSON.stringify([settings.config.auth_base_url, settings.config.tenant_id, settings.credentials.client_id])
@@ -75,11 +58,8 @@ export const makeApi = Effect.gen(function*() {
         })
       ),
       IssuedToken,
-      { name: "issueToken", idempotent: true }
-    ).pipe(
-      Effect.map((token) => ({ accessToken: token.access_token, expiresIn: Duration.seconds(token.expires_in) })),
-      Effect.mapError(scrubbed([settings.credentials.client_id, settings.credentials.client_secret]))
-    )
+      { name: "issueToken", idempotent: true, secrets: [settings.credentials.client_id, settings.credentials.client_secret] }
+    ).pipe(Effect.map((token) => ({ accessToken: token.access_token, expiresIn: Duration.seconds(token.expires_in) })))
 
   const authorized = <A, I>(
     settings: Settings,
@@ -94,8 +74,8 @@ export const makeApi = Effect.gen(function*() {
         HttpClientRequest.bearerToken(accessToken)
       ),
       schema,
-      options
-    ).pipe(Effect.mapError(scrubbed([...Object.values(settings.credentials), accessToken])))
+      { ...options, secrets: [...Object.values(settings.credentials), accessToken] }
+    )
 
   const call = <A, I>(settings: Settings, request: HttpClientRequest.HttpClientRequest, schema: Schema.Schema<A, I>, options: CallOptions) =>
     withToken(tokens, tokenKey(settings), issue(settings), (token) => authorized(settings, token, request, schema, options))
