@@ -72,18 +72,19 @@ const hookWithEvent = Effect.gen(function*() {
 })
 
 /**
- * Moves the test clock forward by `ms` in steps of the sender's poll, after each one waiting (in real time: signing is
- * WebCrypto, a real promise) until every fiber is asleep again on a time still to come.
+ * Moves the test clock forward by `ms` in steps of the sender's poll. Before each step it waits (in real time: signing
+ * is WebCrypto, a real promise) until the sender is asleep until its next poll, one step from now: waiting for any
+ * fiber to be asleep was not enough, as another fiber's sleep let a step pass before the sender's round was done.
  */
 const advance = (ms: number, step = Duration.toMillis(defaultWebhooks.poll)) =>
   Effect.gen(function*() {
     for (let t = 0; t < ms; t += step) {
-      yield* TestClock.adjust(Duration.millis(step))
       for (let spins = 0; spins < 2000; spins++) {
         const now = yield* Clock.currentTimeMillis
-        if (Chunk.some(yield* TestClock.sleeps(), (deadline) => deadline > now)) break
+        if (Chunk.some(yield* TestClock.sleeps(), (deadline) => deadline === now + step)) break
         yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 1)))
       }
+      yield* TestClock.adjust(Duration.millis(step))
     }
   })
 
