@@ -7,6 +7,7 @@ import { DeliverySettings } from "../src/services/Settings.ts"
 import { WorkerRegistry } from "../src/services/Workers.ts"
 import { currentTopology } from "./brokerTopology.ts"
 import { type CompanyLane, deliverRouting } from "./deliverRouting.ts"
+import { processInTrace } from "./messageSpans.ts"
 import { pollCompany } from "./pollStatuses.ts"
 
 /** What an actor reads of its company each time round, as the supervisor keeps it up to date. */
@@ -90,7 +91,8 @@ export const runCompanyActor = Effect.fn("Actor.run")(function*(options: {
           Effect.zipRight(Effect.ignore(message.nak(Duration.seconds(5))))
         )
       ),
-      Effect.ensuring(registry.update(options.companyId, (s) => ({ ...s, inFlight: s.inFlight - 1 })))
+      Effect.ensuring(registry.update(options.companyId, (s) => ({ ...s, inFlight: s.inFlight - 1 }))),
+      processInTrace(message, { stream: names.workStream, name: consumer })
     )
 
   const worker = Effect.gen(function*() {

@@ -135,6 +135,8 @@ export const createJob = Effect.fn("Jobs.create")(function*(input: NewJob, idemp
     if (claim !== null) yield* idempotency.complete(scope, claim.key, yield* Effect.orDie(encodeJob(job)))
     return { job, replayed: false } satisfies CreatedJob
   }))
+  // Operators find a job's trace by this attribute.
+  yield* Effect.annotateCurrentSpan("job.id", created.job.id)
   if (!created.replayed) {
     yield* Metric.increment(jobsCreated)
     yield* Effect.logInfo("job created").pipe(

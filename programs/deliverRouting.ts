@@ -227,7 +227,11 @@ export const deliverRouting = Effect.fn("Delivery.deliver")(function*(message: D
     yield* message.term("malformed delivery message")
     return "skipped" satisfies DeliveryOutcome
   }
-  yield* Effect.annotateCurrentSpan({ "routing.id": payload.value.routing_id, "company.id": lane.companyId })
+  yield* Effect.annotateCurrentSpan({
+    "routing.id": payload.value.routing_id,
+    "job.id": payload.value.job_id,
+    "company.id": lane.companyId
+  })
   let outcome = yield* attempt(message, lane, payload.value.routing_id)
   while (outcome === "again") outcome = yield* attempt(message, lane, payload.value.routing_id)
   return outcome satisfies DeliveryOutcome

@@ -6,6 +6,7 @@ import { Secrets } from "../src/services/Secrets.ts"
 import { WebhookSettings } from "../src/services/Settings.ts"
 import { Transactions } from "../src/services/Transactions.ts"
 import { type DeliveryOutcome, type DueDelivery, WebhookRepo, WebhookTransport } from "../src/services/Webhooks.ts"
+import { withSpanContinuing } from "../src/Telemetry.ts"
 
 /** Deliveries claimed per round, and sent at once. */
 export const WEBHOOK_BATCH = 20
@@ -96,6 +97,10 @@ export const sendDueWebhooks = Effect.fn("Webhooks.sendDue")(function*() {
   const claimed = yield* (yield* WebhookRepo).claimDue(new Date(now), new Date(now + lease), WEBHOOK_BATCH)
   yield* Effect.forEach(claimed, (delivery) =>
     sendWebhook(delivery).pipe(
+      withSpanContinuing("webhook send", null, {
+        kind: "internal",
+        attributes: { "webhook.id": delivery.webhookId, "event.id": delivery.eventId, "event.type": delivery.type }
+      }),
       Effect.catchAll((error) =>
         Effect.logWarning("webhook attempt not recorded; sent again when its lease ends").pipe(
           Effect.annotateLogs({ webhook_id: delivery.webhookId, event_id: delivery.eventId, error: error.message })

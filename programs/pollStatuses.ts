@@ -10,6 +10,7 @@ import { Transactions } from "../src/services/Transactions.ts"
 import { type CompanyLane, rateLimitToken } from "./deliverRouting.ts"
 import { outboxEvent } from "./outboxEvent.ts"
 import { providerAccountOf } from "./providerAccount.ts"
+import { withSpanContinuing } from "../src/Telemetry.ts"
 
 /** Routings asked about in one statuses call (adapters split it further by their provider's limit). */
 export const POLL_BATCH = 50
@@ -89,14 +90,21 @@ export const pollCompany = Effect.fn("Polling.company")(function*(lane: CompanyL
     const permit = yield* lane.circuit.permit
     if (permit._tag === "Wait") return changed
     yield* Effect.sleep((yield* rateLimitToken(lane)).delay)
-    const states = yield* client.statuses(account, due.flatMap((r) => (r.externalId === null ? [] : [r.externalId]))).pipe(
-      Effect.tapBoth({ onFailure: () => lane.circuit.recordFailure, onSuccess: () => lane.circuit.recordSuccess })
-    )
-    const byId = new Map(states.map((s) => [s.externalId, s]))
-    for (const routing of due) {
-      const state = byId.get(routing.externalId ?? "")
-      if (state === undefined) yield* routings.markPolled([routing.id], yield* now)
-      else if (yield* applyState(routing, state)) changed++
-    }
+    changed += yield* Effect.gen(function*() {
+      const states = yield* client.statuses(account, due.flatMap((r) => (r.externalId === null ? [] : [r.externalId]))).pipe(
+        Effect.tapBoth({ onFailure: () => lane.circuit.recordFailure, onSuccess: () => lane.circuit.recordSuccess })
+      )
+      const byId = new Map(states.map((s) => [s.externalId, s]))
+      let applied = 0
+      for (const routing of due) {
+        const state = byId.get(routing.externalId ?? "")
+        if (state === undefined) yield* routings.markPolled([routing.id], yield* now)
+        else if (yield* applyState(routing, state)) applied++
+      }
+      return applied
+    }).pipe(withSpanContinuing("poll statuses", null, {
+      kind: "internal",
+      attributes: { "company.id": lane.companyId, "routings.count": due.length }
+    }))
   }
 })

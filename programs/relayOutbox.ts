@@ -8,24 +8,24 @@ import { OutboxSignal } from "../src/services/OutboxSignal.ts"
 import { DeliverySettings } from "../src/services/Settings.ts"
 import { Transactions } from "../src/services/Transactions.ts"
 import { currentTopology } from "./brokerTopology.ts"
+import { publishInTrace } from "./messageSpans.ts"
 
 const encoder = new TextEncoder()
 const decodeRoutingCreated = Schema.decodeUnknownOption(RoutingCreated)
 
-/** Headers every published event carries: its type, when it was made and, when it has one, the trace it belongs to. */
-export const eventHeaders = (event: Pick<OutboxEvent, "type" | "traceparent" | "createdAt">): Record<string, string> => ({
+/** Headers every published event carries: its type and when it was made (the trace goes along in `traceparent`). */
+const eventHeaders = (event: Pick<OutboxEvent, "type" | "createdAt">): Record<string, string> => ({
   "Event-Type": event.type,
-  "Event-Created-At": event.createdAt.toISOString(),
-  ...(event.traceparent === null ? {} : { traceparent: event.traceparent })
+  "Event-Created-At": event.createdAt.toISOString()
 })
 
-/** The subject an event goes to: a delivery to its company's consumer, a domain event to the events stream. */
-const subjectOf = (event: OutboxEvent) =>
+/** Where an event goes: a delivery to its company's consumer, a domain event to the events stream. */
+const destinationOf = (event: OutboxEvent) =>
   Effect.map(currentTopology, (names) =>
     event.type === "routing.created"
-      ? Option.map(decodeRoutingCreated(event.payload), (p) => names.deliverSubject(p.company_id))
+      ? Option.map(decodeRoutingCreated(event.payload), (p) => ({ stream: names.workStream, subject: names.deliverSubject(p.company_id) }))
       : isDomainEventType(event.type)
-      ? Option.some(names.eventSubject(event.type))
+      ? Option.some({ stream: names.eventStream, subject: names.eventSubject(event.type) })
       : Option.none())
 
 /**
@@ -42,17 +42,19 @@ export const relayBatch = Effect.fn("Outbox.relayBatch")(function*() {
     if (events.length === 0) return 0
     const published = yield* Effect.forEach(events, (event) =>
       Effect.gen(function*() {
-        const subject = yield* subjectOf(event)
-        if (Option.isNone(subject)) {
+        const destination = yield* destinationOf(event)
+        if (Option.isNone(destination)) {
           yield* Effect.logError("outbox event with no subject; left unpublished").pipe(
             Effect.annotateLogs({ event_id: event.id, type: event.type })
           )
           return Option.none()
         }
-        return yield* broker.publish(subject.value, encoder.encode(JSON.stringify(event.payload)), {
-          msgId: event.id,
-          headers: eventHeaders(event)
-        }).pipe(
+        const { stream, subject } = destination.value
+        return yield* publishInTrace({ stream, subject, messageId: event.id, traceparent: event.traceparent }, (traceHeaders) =>
+          broker.publish(subject, encoder.encode(JSON.stringify(event.payload)), {
+            msgId: event.id,
+            headers: { ...eventHeaders(event), ...traceHeaders }
+          })).pipe(
           Effect.as(Option.some(event.id)),
           Effect.catchAll((error) =>
             Effect.logWarning("publish failed; the event stays in the outbox").pipe(

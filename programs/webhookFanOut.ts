@@ -4,10 +4,11 @@ import { EventId } from "../src/domain/ids.ts"
 import { now } from "../src/domain/time.ts"
 import { webhookBody, type WebhookEvent } from "../src/domain/webhook.ts"
 import { brokerRetry, webhookFanOutRetry } from "../src/Schedules.ts"
-import { Broker, type ConsumerSpec, type Delivery } from "../src/services/Broker.ts"
+import { Broker, type ConsumerSpec, type Delivery, headerOf } from "../src/services/Broker.ts"
 import { Transactions } from "../src/services/Transactions.ts"
 import { WebhookRepo } from "../src/services/Webhooks.ts"
 import { currentTopology } from "./brokerTopology.ts"
+import { processInTrace } from "./messageSpans.ts"
 
 /** The durable consumer on the events stream that feeds webhooks. */
 export const WEBHOOK_CONSUMER = "webhooks"
@@ -31,11 +32,6 @@ export const webhookConsumerSpec = Effect.map(currentTopology, (names): Consumer
 const decodeEventId = Schema.decodeUnknownOption(EventId)
 const decodeType = Schema.decodeUnknownOption(DomainEventType)
 
-const header = (message: Delivery, name: string): string | undefined => {
-  const key = Object.keys(message.headers).find((k) => k.toLowerCase() === name.toLowerCase())
-  return key === undefined ? undefined : message.headers[key]
-}
-
 const parseJson = (bytes: Uint8Array): Option.Option<unknown> => {
   try {
     return Option.some(JSON.parse(new TextDecoder().decode(bytes)))
@@ -50,10 +46,10 @@ const parseJson = (bytes: Uint8Array): Option.Option<unknown> => {
  */
 export const eventOfMessage = (message: Delivery, receivedAt: Date): Option.Option<WebhookEvent> =>
   Option.gen(function*() {
-    const id = yield* decodeEventId(header(message, "Nats-Msg-Id"))
-    const type = yield* decodeType(header(message, "Event-Type"))
+    const id = yield* decodeEventId(headerOf(message, "Nats-Msg-Id"))
+    const type = yield* decodeType(headerOf(message, "Event-Type"))
     const data = yield* parseJson(message.data)
-    const stamped = new Date(header(message, "Event-Created-At") ?? "")
+    const stamped = new Date(headerOf(message, "Event-Created-At") ?? "")
     const createdAt = Number.isNaN(stamped.getTime()) ? receivedAt : stamped
     const company = (data as { company_id?: unknown } | null)?.company_id
     return {
@@ -106,7 +102,9 @@ export const fanOutWebhooks = Effect.gen(function*() {
   const spec = yield* webhookConsumerSpec
   yield* broker.ensureConsumer(spec).pipe(Effect.retry(brokerRetry))
   const batch = broker.fetch(spec.stream, spec.name, { max: FETCH_MAX, expires: FETCH_WAIT }).pipe(
-    Effect.flatMap((messages) => Effect.forEach(messages, fanOutMessage, { discard: true })),
+    Effect.flatMap((messages) =>
+      Effect.forEach(messages, (message) => fanOutMessage(message).pipe(processInTrace(message, spec)), { discard: true })
+    ),
     Effect.tapError((error) => Effect.logWarning("webhook fan-out failed; retrying").pipe(Effect.annotateLogs("error", error.message))),
     Effect.retry(webhookFanOutRetry)
   )

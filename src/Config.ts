@@ -1,6 +1,7 @@
 import { Config, ConfigError, Duration, Either, LogLevel, Option, Redacted } from "effect"
 import { decodeSecretKey } from "./domain/secretKey.ts"
 import type { LogFormat } from "./Logging.ts"
+import type { TracingOptions } from "./Tracing.ts"
 import type { ArchiveOptions, DailyTime, DeliveryOptions, WebhookOptions } from "./services/Settings.ts"
 
 /** Everything the service reads from its environment, validated at start-up. */
@@ -28,6 +29,7 @@ export interface AppConfig {
   readonly seedDemo: boolean
   /** Per-company labels on `/metrics`; off for large fleets. */
   readonly metricsCompanyLabels: boolean
+  readonly tracing: TracingOptions
 }
 
 /** A value that does not fit; the variable's name is added to the path by the `Config` it belongs to. */
@@ -124,6 +126,31 @@ const url = (name: string, schemes: ReadonlyArray<string>) =>
     })
   )
 
+/** `key=value` pairs separated by commas, as in `OTEL_RESOURCE_ATTRIBUTES`. */
+const keyValues = (name: string) =>
+  Config.string(name).pipe(
+    Config.mapOrFail((text) => {
+      const pairs = text.split(",").map((p) => p.trim()).filter((p) => p !== "").map((p) => p.split("="))
+      return pairs.every((p) => p.length === 2 && p[0]!.trim() !== "")
+        ? Either.right(Object.fromEntries(pairs.map(([k, v]) => [k!.trim(), decodeURIComponent(v!.trim())])))
+        : invalid("expected key=value pairs separated by commas")
+    }),
+    Config.withDefault<Readonly<Record<string, string>>>({})
+  )
+
+/** The standard OpenTelemetry variables the service honours (the OTLP exporter reads its own endpoint and headers). */
+const tracing = Config.all({
+  disabled: flag("OTEL_SDK_DISABLED"),
+  serviceName: Config.nonEmptyString("OTEL_SERVICE_NAME").pipe(Config.withDefault("service-integration")),
+  resourceAttributes: keyValues("OTEL_RESOURCE_ATTRIBUTES"),
+  endpoint: Config.option(Config.nonEmptyString("OTEL_EXPORTER_OTLP_ENDPOINT")),
+  tracesEndpoint: Config.option(Config.nonEmptyString("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")),
+  exporter: Config.literal("otlp", "none")("OTEL_TRACES_EXPORTER").pipe(Config.withDefault("otlp"))
+}).pipe(Config.map(({ endpoint, exporter, tracesEndpoint, ...rest }): TracingOptions => ({
+  ...rest,
+  exportOtlp: exporter === "otlp" && (Option.isSome(endpoint) || Option.isSome(tracesEndpoint))
+})))
+
 /** What reaching the database takes; all `npm run migrate` reads. */
 export const storageConfig = Config.all({
   databaseUrl: Config.option(redacted(url("DATABASE_URL", ["postgres:", "postgresql:"]))),
@@ -185,7 +212,8 @@ const fields = Config.all({
     poll: seconds("WEBHOOK_POLL_SECONDS", 0.5)
   }),
   seedDemo: flag("SEED_DEMO"),
-  metricsCompanyLabels: flag("METRICS_COMPANY_LABELS", true)
+  metricsCompanyLabels: flag("METRICS_COMPANY_LABELS", true),
+  tracing
 }).pipe(Config.map(({ storage, ...rest }): AppConfig => ({ ...storage, ...rest })))
 
 /** On a real database the keys must be given: the embedded default is the only place the service makes its own. */

@@ -8,6 +8,7 @@ import { watchSlaBreaches } from "../programs/sla.ts"
 import { superviseActors } from "../programs/superviseActors.ts"
 import { deliverWebhooks } from "../programs/deliverWebhooks.ts"
 import { fanOutWebhooks } from "../programs/webhookFanOut.ts"
+import { untraced } from "./Telemetry.ts"
 
 /**
  * Delivery in the background: the SLA breach watcher at once (it needs only storage, and a broker outage is when
@@ -15,7 +16,8 @@ import { fanOutWebhooks } from "../programs/webhookFanOut.ts"
  * supervisor, reconciliation and the max-deliveries backstop run until the layer's scope closes; closing it lets the
  * actors finish what they hold. Nothing here holds up the HTTP API. The daily archive run, which needs only storage,
  * is scheduled at once beside them. Webhooks run apart from lead delivery: the sender (storage only) at once, the fan-out
- * from the events stream once the streams exist.
+ * from the events stream once the streams exist. All of it runs untraced, so that polling makes no traces; the work on
+ * a message, a webhook or a status poll says which trace it belongs to.
  */
 export const DeliveryLive = Layer.scopedDiscard(
   Effect.gen(function*() {
@@ -28,5 +30,5 @@ export const DeliveryLive = Layer.scopedDiscard(
     yield* Effect.forkScoped(reconcile)
     yield* Effect.forkScoped(watchMaxDeliveries)
     yield* Effect.forkScoped(fanOutWebhooks)
-  }).pipe(Effect.forkScoped)
+  }).pipe(untraced, Effect.forkScoped)
 )

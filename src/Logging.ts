@@ -6,6 +6,11 @@ export type LogFormat = "json" | "pretty"
 const textOf = (message: unknown): string =>
   Array.isArray(message) ? message.map(textOf).join(" ") : typeof message === "string" ? message : JSON.stringify(message)
 
+/** The nearest span that is traced: untraced work runs in placeholder spans, which lead to no trace. */
+const tracedSpan = (span: Option.Option<Tracer.AnySpan>): Option.Option<Tracer.AnySpan> =>
+  Option.flatMap(span, (s) =>
+    Context.get(s.context, Tracer.DisablePropagation) ? (s._tag === "Span" ? tracedSpan(s.parent) : Option.none()) : Option.some(s))
+
 /**
  * One JSON object per line on stdout: `time`, `level`, `message`, the `trace_id` and `span_id` of the span the log was
  * written in (so a line leads to its trace), the log's annotations (job, routing and company ids where they matter),
@@ -13,7 +18,7 @@ const textOf = (message: unknown): string =>
  */
 export const jsonLogger = Logger.make(({ annotations, cause, context, date, logLevel, message }) => {
   const line: Record<string, unknown> = { time: date.toISOString(), level: logLevel.label.toLowerCase(), message: textOf(message) }
-  const span = Context.getOption(FiberRefs.getOrDefault(context, FiberRef.currentContext), Tracer.ParentSpan)
+  const span = tracedSpan(Context.getOption(FiberRefs.getOrDefault(context, FiberRef.currentContext), Tracer.ParentSpan))
   if (Option.isSome(span)) {
     line["trace_id"] = span.value.traceId
     line["span_id"] = span.value.spanId

@@ -114,7 +114,8 @@ export const makeProviderHttp = (options: ProviderHttpOptions) =>
         }),
         Effect.locallyWith(Headers.currentRedactedNames, (names) => [...names, ...SECRET_HEADERS]),
         Effect.mapError(scrubbed(call.secrets ?? [])),
-        Effect.withSpan(`${options.provider}.${call.name}`, { kind: "client", attributes: { "provider.name": options.provider } })
+        // The HTTP client's own span (a child of this one) is the client span, with the request's attributes.
+        Effect.withSpan(`${options.provider}.${call.name}`, { attributes: { "provider.name": options.provider } })
       )
 
     return {

@@ -64,15 +64,30 @@ const runStatement = <A>(sql: Sql, operation: string, statement: (sql: Sql) => p
     return Effect.sync(() => pending.cancel())
   })
 
+/** The database and server a span names (OpenTelemetry database conventions). */
+const connectionAttributes = (sql: Sql) => {
+  const { database, host, port } = sql.options
+  return {
+    "db.system.name": "postgresql",
+    "db.namespace": database,
+    ...(host[0] === undefined ? {} : { "server.address": host[0] }),
+    ...(port[0] === undefined ? {} : { "server.port": port[0] })
+  }
+}
+
 export const make = (sql: Sql): Context.Tag.Service<Db> => {
-  const query = <A extends ReadonlyArray<unknown>>(operation: string, statement: (sql: Sql) => postgres.PendingQuery<any>) =>
-    FiberRef.get(currentTransaction).pipe(
+  const connection = connectionAttributes(sql)
+  // An operation is named `<table or repository>.<operation>`: the span is `<operation> <table>`.
+  const query = <A extends ReadonlyArray<unknown>>(operation: string, statement: (sql: Sql) => postgres.PendingQuery<any>) => {
+    const [collection, name = collection] = operation.split(".", 2) as [string, string?]
+    return FiberRef.get(currentTransaction).pipe(
       Effect.flatMap((tx) => runStatement<A>(tx ?? sql, operation, statement)),
-      Effect.withSpan(`db ${operation}`, {
+      Effect.withSpan(name === collection ? operation : `${name} ${collection}`, {
         kind: "client",
-        attributes: { "db.system.name": "postgresql", "db.operation.name": operation }
+        attributes: { ...connection, "db.operation.name": name, "db.collection.name": collection }
       })
     )
+  }
 
   const transaction = <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E | StorageError, R> =>
     Effect.flatMap(FiberRef.get(currentTransaction), (outer) =>

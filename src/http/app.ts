@@ -13,6 +13,7 @@ import { metricsRoutes } from "./routes/metrics.ts"
 import { operationRoutes } from "./routes/operations.ts"
 import { routingRoutes } from "./routes/routings.ts"
 import { slaRoutes } from "./routes/sla.ts"
+import { serverSpan } from "./tracing.ts"
 import { webhookRoutes } from "./routes/webhooks.ts"
 
 /** Request bodies larger than this are refused with 413 before they are read. */
@@ -41,6 +42,7 @@ export const makeApp = Effect.gen(function*() {
   app.notFound((c) => {
     throw new ApiError(404, "not_found", `no route for ${c.req.method} ${c.req.path}`)
   })
+  app.use("*", serverSpan)
   app.use(
     "*",
     bodyLimit({

@@ -51,6 +51,12 @@ export interface Delivery {
   readonly working: Effect.Effect<void, BrokerError>
 }
 
+/** A message header by name, whatever its case. */
+export const headerOf = (message: { readonly headers: Readonly<Record<string, string>> }, name: string): string | undefined => {
+  const key = Object.keys(message.headers).find((k) => k.toLowerCase() === name.toLowerCase())
+  return key === undefined ? undefined : message.headers[key]
+}
+
 /** A message as stored in a stream. */
 export interface StoredMessage {
   readonly subject: string

@@ -45,6 +45,7 @@ export interface Fault {
 export const makeFaults = () => {
   const queued = new Map<string, Array<Fault>>()
   const calls = new Map<string, number>()
+  const traceparents = new Map<string, Array<string | undefined>>()
   return {
     /** Queues faults for the next requests to `route`, in order. */
     inject: (route: string, ...faults: ReadonlyArray<Fault>) => {
@@ -52,9 +53,12 @@ export const makeFaults = () => {
     },
     /** How many requests `route` received. */
     count: (route: string) => calls.get(route) ?? 0,
+    /** The `traceparent` header of each request `route` received, in order. */
+    traceparents: (route: string) => traceparents.get(route) ?? [],
     reset: () => {
       queued.clear()
       calls.clear()
+      traceparents.clear()
     },
     /**
      * Counts the request and applies the route's next fault: answers the fault's response, or undefined to answer
@@ -62,6 +66,7 @@ export const makeFaults = () => {
      */
     apply: async (route: string, c: Context): Promise<Response | undefined> => {
       calls.set(route, (calls.get(route) ?? 0) + 1)
+      traceparents.set(route, [...(traceparents.get(route) ?? []), c.req.header("traceparent")])
       const fault = queued.get(route)?.shift()
       if (fault === undefined) return undefined
       if (fault.delayMs !== undefined) await new Promise((resolve) => setTimeout(resolve, fault.delayMs))

@@ -3,7 +3,7 @@ import { connect } from "@nats-io/transport-node"
 import { type ChildProcess, spawn } from "node:child_process"
 import { existsSync } from "node:fs"
 import { mkdtemp, rm } from "node:fs/promises"
-import { createServer } from "node:net"
+import { sparePort } from "./ports.ts"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 
@@ -21,16 +21,6 @@ const running = new Set<ChildProcess>()
 process.on("exit", () => {
   for (const child of running) child.kill("SIGKILL")
 })
-
-const sparePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const server = createServer()
-    server.once("error", reject)
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address()
-      server.close(() => (typeof address === "object" && address !== null ? resolve(address.port) : reject(new Error("no port"))))
-    })
-  })
 
 const launch = (port: number, storeDir: string) =>
   new Promise<ChildProcess>((resolve, reject) => {

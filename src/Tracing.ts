@@ -1,0 +1,60 @@
+import { Resource, Tracer as OtelTracer } from "@effect/opentelemetry"
+import { context, propagation, trace } from "@opentelemetry/api"
+import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http"
+import { resourceFromAttributes } from "@opentelemetry/resources"
+import { BatchSpanProcessor, type SpanProcessor } from "@opentelemetry/sdk-trace-base"
+import { NodeTracerProvider } from "@opentelemetry/sdk-trace-node"
+import { Effect, Layer } from "effect"
+
+/** What the standard `OTEL_*` variables ask of tracing. */
+export interface TracingOptions {
+  /** `OTEL_SDK_DISABLED`: no OpenTelemetry at all; Effect's own spans still give logs their trace ids. */
+  readonly disabled: boolean
+  /** `OTEL_SERVICE_NAME`. */
+  readonly serviceName: string
+  /** `OTEL_RESOURCE_ATTRIBUTES`, as `key=value` pairs. */
+  readonly resourceAttributes: Readonly<Record<string, string>>
+  /** An OTLP endpoint is configured (`OTEL_EXPORTER_OTLP_ENDPOINT` or `..._TRACES_ENDPOINT`) and `OTEL_TRACES_EXPORTER` is not `none`. */
+  readonly exportOtlp: boolean
+}
+
+/**
+ * Registers one tracer provider globally and gives Effect a tracer over it, so that spans made with
+ * `@opentelemetry/api` (the HTTP server's) and Effect's spans nest both ways. The global W3C propagator and async
+ * context come with the registration. Closing the layer flushes the processors and unregisters the provider.
+ */
+export const layerTracing = (options: {
+  readonly serviceName: string
+  readonly resourceAttributes?: Readonly<Record<string, string>>
+  readonly spanProcessors: ReadonlyArray<SpanProcessor>
+}) => {
+  const resource = resourceFromAttributes(
+    Resource.configToAttributes({ serviceName: options.serviceName, attributes: { ...options.resourceAttributes } })
+  )
+  const registered = Layer.scopedDiscard(
+    Effect.acquireRelease(
+      Effect.sync(() => {
+        const provider = new NodeTracerProvider({ resource, spanProcessors: [...options.spanProcessors] })
+        provider.register()
+        return provider
+      }),
+      (provider) =>
+        Effect.promise(() => provider.shutdown()).pipe(
+          Effect.ensuring(Effect.sync(() => {
+            trace.disable()
+            context.disable()
+            propagation.disable()
+          }))
+        )
+    )
+  )
+  return OtelTracer.layerGlobal.pipe(Layer.provide(Layer.succeed(Resource.Resource, resource)), Layer.provide(registered))
+}
+
+/** Tracing as the `OTEL_*` variables configure it: spans batched to the OTLP endpoint, or kept in process only. */
+export const layerTracingFromEnv = (options: TracingOptions) =>
+  options.disabled ? Layer.empty : layerTracing({
+    serviceName: options.serviceName,
+    resourceAttributes: options.resourceAttributes,
+    spanProcessors: options.exportOtlp ? [new BatchSpanProcessor(new OTLPTraceExporter())] : []
+  })
