@@ -7,10 +7,10 @@ import { OutboxRepo } from "../src/services/Outbox.ts"
 import type { LeadState } from "../src/services/Providers.ts"
 import { RoutingRepo } from "../src/services/Routings.ts"
 import { Transactions } from "../src/services/Transactions.ts"
+import { withSpanContinuing } from "../src/Telemetry.ts"
 import { type CompanyLane, rateLimitToken } from "./deliverRouting.ts"
 import { outboxEvent } from "./outboxEvent.ts"
 import { providerAccountOf } from "./providerAccount.ts"
-import { withSpanContinuing } from "../src/Telemetry.ts"
 
 /** Routings asked about in one statuses call (adapters split it further by their provider's limit). */
 export const POLL_BATCH = 50

@@ -126,14 +126,22 @@ const url = (name: string, schemes: ReadonlyArray<string>) =>
     })
   )
 
-/** `key=value` pairs separated by commas, as in `OTEL_RESOURCE_ATTRIBUTES`. */
+/** `key=value` pairs separated by commas, values percent-encoded, as in `OTEL_RESOURCE_ATTRIBUTES`. */
 const keyValues = (name: string) =>
   Config.string(name).pipe(
     Config.mapOrFail((text) => {
-      const pairs = text.split(",").map((p) => p.trim()).filter((p) => p !== "").map((p) => p.split("="))
-      return pairs.every((p) => p.length === 2 && p[0]!.trim() !== "")
-        ? Either.right(Object.fromEntries(pairs.map(([k, v]) => [k!.trim(), decodeURIComponent(v!.trim())])))
-        : invalid("expected key=value pairs separated by commas")
+      const entries: Array<[string, string]> = []
+      for (const pair of text.split(",").map((p) => p.trim()).filter((p) => p !== "")) {
+        const at = pair.indexOf("=")
+        const key = pair.slice(0, at).trim()
+        if (at < 1 || key === "") return invalid("expected key=value pairs separated by commas")
+        try {
+          entries.push([key, decodeURIComponent(pair.slice(at + 1).trim())])
+        } catch {
+          return invalid(`the value of ${key} is not percent-encoded`)
+        }
+      }
+      return Either.right<Readonly<Record<string, string>>>(Object.fromEntries(entries))
     }),
     Config.withDefault<Readonly<Record<string, string>>>({})
   )
