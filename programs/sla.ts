@@ -20,6 +20,25 @@ export const deliverySla = Effect.fn("Sla.report")(function*(window: SlaWindow) 
   return { window: window.label, from, to, ...summary }
 })
 
+const MINUTE_MS = 60_000
+
+/**
+ * Jobs accepted and routings delivered in each of the last `minutes` minutes (the current one last, so far), every
+ * minute present, zeros included.
+ */
+export const throughput = Effect.fn("Sla.throughput")(function*(minutes: number) {
+  yield* requireAdmin
+  const nowMs = yield* Clock.currentTimeMillis
+  const first = Math.floor(nowMs / MINUTE_MS) * MINUTE_MS - (minutes - 1) * MINUTE_MS
+  const counted = yield* (yield* SlaRepo).perMinute(new Date(first), new Date(nowMs + 1))
+  const byMinute = new Map(counted.map((c) => [c.minute.getTime(), c]))
+  return Array.from({ length: minutes }, (_, i) => {
+    const minute = first + i * MINUTE_MS
+    const found = byMinute.get(minute)
+    return { minute: new Date(minute), jobs: found?.jobs ?? 0, deliveries: found?.deliveries ?? 0 }
+  })
+})
+
 /**
  * Logs, once each and at warn level, the routings still not delivered 5 minutes after their job was accepted; the
  * claim stamps them, so no other round or process logs them again. Answers how many it logged.

@@ -18,6 +18,14 @@ export interface SlaBreach {
 export const byAcceptance = (a: SlaBreach, b: SlaBreach): number =>
   a.acceptedAt.getTime() - b.acceptedAt.getTime() || (a.routingId < b.routingId ? -1 : a.routingId > b.routingId ? 1 : 0)
 
+/** Jobs accepted and routings delivered (synced) in one minute. */
+export interface MinuteCounts {
+  /** The minute's start. */
+  readonly minute: Date
+  readonly jobs: number
+  readonly deliveries: number
+}
+
 /**
  * The delivery SLA over the routings: latency from the job's acceptance (its `created_at`) to the provider's acceptance
  * of the lead (the routing's `synced_at`), recorded when the routing becomes synced.
@@ -36,6 +44,11 @@ export class SlaRepo extends Context.Tag("SlaRepo")<SlaRepo, {
    * `acceptedBefore` whose breach is not logged yet, oldest first, stamped as logged at `now` in the same statement; a
    * routing is handed out once, whichever process asks.
    */
+  /**
+   * Jobs accepted and routings synced from `from` (inclusive) to `to` (exclusive), per minute (by the minute's start),
+   * oldest first; minutes with neither are left out.
+   */
+  readonly perMinute: (from: Date, to: Date) => Effect.Effect<ReadonlyArray<MinuteCounts>, StorageError>
   readonly claimBreaches: (
     acceptedBefore: Date,
     now: Date,

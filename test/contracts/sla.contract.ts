@@ -67,6 +67,25 @@ export const slaContract = <E>(name: string, repositories: Layer.Layer<Repositor
         })
       }))
 
+    it.effect("counts jobs accepted and routings delivered per minute, in the window only, leaving empty minutes out", () =>
+      Effect.gen(function*() {
+        const sla = yield* SlaRepo
+        const route = yield* twoCompanies
+        const base = at(120 * 86_400_000)
+        const minute = (n: number) => new Date(base.getTime() + n * MINUTE)
+        yield* route(new Date(base.getTime() + 1_000), { deliveredAfterMs: 500 })
+        yield* route(new Date(base.getTime() + 59_999), { deliveredAfterMs: 2 * MINUTE })
+        yield* route(new Date(base.getTime() + 2 * MINUTE + 5_000), "pending")
+        yield* route(new Date(base.getTime() - 1), { deliveredAfterMs: 10 })
+        yield* route(minute(5), { deliveredAfterMs: 1 })
+
+        expect(yield* sla.perMinute(base, minute(5))).toEqual([
+          { minute: minute(0), jobs: 2, deliveries: 2 },
+          { minute: minute(2), jobs: 1, deliveries: 1 }
+        ])
+        expect(yield* sla.perMinute(minute(3), minute(5))).toEqual([])
+      }))
+
     it.effect("hands out each routing not delivered past the SLA once, oldest first, whatever asks", () =>
       Effect.gen(function*() {
         const sla = yield* SlaRepo

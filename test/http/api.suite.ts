@@ -110,6 +110,7 @@ export const apiSuite = <E>(name: string, services: Layer.Layer<ApiServices, E>)
             "/companies/{id}/provider/test",
             "/admin/providers/mock/leads",
             "/admin/sla",
+            "/admin/throughput",
             "/webhooks",
             "/webhooks/{id}",
             "/webhooks/{id}/deliveries",
@@ -569,6 +570,40 @@ export const apiSuite = <E>(name: string, services: Layer.Layer<ApiServices, E>)
           expect(detailPaths(answer)).toEqual(["window"])
         }
         expectError(await call("GET", "/admin/sla", { key: creatorKey }), 403, "forbidden")
+      })
+
+      it("counts the jobs accepted and routings delivered in each of the last minutes", async () => {
+        const [creatorId, receiverId] = [await newCompany({ name: "Rate Creator" }), await newCompany({ name: "Rate Receiver" })]
+        const acceptedAt = Date.now() - 60_000
+        const acceptedMinute = new Date(Math.floor(acceptedAt / 60_000) * 60_000).toISOString()
+        const countsAt = async (minute: string) => {
+          const answer = await call("GET", "/admin/throughput?minutes=5")
+          expect(answer.status, answer.text).toBe(200)
+          return answer.body.items.find((m: { minute: string }) => m.minute === minute) as { jobs: number; deliveries: number }
+        }
+        const before = await countsAt(acceptedMinute)
+        for (const fate of [{ deliveredAfterMs: 10 }, "pending"] as const) {
+          await api.runtime.runPromise(Effect.asVoid(
+            routedJob(CompanyId.make(creatorId), CompanyId.make(receiverId), new Date(acceptedAt), fate)
+          ))
+        }
+        const after = await countsAt(acceptedMinute)
+        expect(after.jobs - before.jobs).toBe(2)
+        expect(after.deliveries - before.deliveries).toBeGreaterThanOrEqual(0)
+
+        const asked = Math.floor(Date.now() / 60_000) * 60_000
+        const day = await call("GET", "/admin/throughput")
+        const answered = Math.floor(Date.now() / 60_000) * 60_000
+        expect(day.body.items).toHaveLength(30)
+        const minutes = day.body.items.map((m: { minute: string }) => Date.parse(m.minute))
+        expect(minutes.slice(1).map((m: number, i: number) => m - minutes[i])).toEqual(Array(29).fill(60_000))
+        expect([asked, answered]).toContain(minutes[29])
+        for (const bad of ["0", "1441", "x", "1.5"]) {
+          const answer = await call("GET", `/admin/throughput?minutes=${bad}`)
+          expectError(answer, 400, "validation_error")
+          expect(detailPaths(answer)).toEqual(["minutes"])
+        }
+        expectError(await call("GET", "/admin/throughput", { key: creatorKey }), 403, "forbidden")
       })
     })
 

@@ -4,6 +4,8 @@ import { percentileDisc } from "../../../src/domain/sla.ts"
 import { byAcceptance, type SlaBreach, SlaRepo } from "../../../src/services/Sla.ts"
 import { MemoryStore } from "./store.ts"
 
+const MINUTE = 60_000
+
 const notDelivered = (routing: Routing) =>
   routing.syncStatus === "pending" || routing.syncStatus === "retrying" || routing.syncStatus === "syncing" ||
   routing.syncStatus === "failed"
@@ -41,6 +43,23 @@ export const layerSla = Layer.effect(
             p99Ms: percentileDisc(latencies, 0.99),
             breaches
           }
+        }),
+
+      perMinute: (from, to) =>
+        Effect.sync(() => {
+          const counts = new Map<number, { jobs: number; deliveries: number }>()
+          const count = (at: Date | null, field: "jobs" | "deliveries") => {
+            if (at === null || at < from || at >= to) return
+            const minute = Math.floor(at.getTime() / MINUTE) * MINUTE
+            const entry = counts.get(minute) ?? { jobs: 0, deliveries: 0 }
+            entry[field]++
+            counts.set(minute, entry)
+          }
+          for (const job of store.state.jobs.values()) {
+            count(job.createdAt, "jobs")
+            for (const routing of job.routings) count(routing.syncedAt, "deliveries")
+          }
+          return [...counts].sort(([a], [b]) => a - b).map(([minute, c]) => ({ minute: new Date(minute), ...c }))
         }),
 
       claimBreaches: (acceptedBefore, now, limit) =>

@@ -9,6 +9,8 @@ const Millis = Schema.NullOr(Schema.Number)
 
 const SummaryRow = Schema.Struct({ delivered: Schema.Int, p50: Millis, p95: Millis, p99: Millis, breaches: Schema.Int })
 
+const MinuteRow = Schema.Struct({ minute: Schema.DateFromSelf, jobs: Schema.Int, deliveries: Schema.Int })
+
 const BreachRow = Schema.Struct({
   id: RoutingId,
   job_id: JobId,
@@ -24,6 +26,7 @@ export const layer = Layer.effect(
     const db = yield* Db
     const decodeSummary = decodeRows(SummaryRow, "sla.summary")
     const decodeBreaches = decodeRows(BreachRow, "sla.claimBreaches")
+    const decodeMinutes = decodeRows(MinuteRow, "sla.perMinute")
 
     return SlaRepo.of({
       summary: ({ from, limitMs, to }) =>
@@ -50,6 +53,17 @@ export const layer = Layer.effect(
               breaches: row?.breaches ?? 0
             }))
           ),
+
+      perMinute: (from, to) =>
+        db.query("sla.perMinute", (sql) =>
+          sql`
+            select minute, sum(jobs)::int as jobs, sum(deliveries)::int as deliveries from (
+              select date_trunc('minute', created_at) as minute, count(*) as jobs, 0 as deliveries
+              from jobs where created_at >= ${from} and created_at < ${to} group by 1
+              union all
+              select date_trunc('minute', synced_at), 0, count(*)
+              from job_routings where synced_at >= ${from} and synced_at < ${to} group by 1
+            ) counts group by minute order by minute`).pipe(Effect.flatMap(decodeMinutes)),
 
       claimBreaches: (acceptedBefore, now, limit) =>
         db.query("sla.claimBreaches", (sql) =>

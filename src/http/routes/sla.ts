@@ -1,10 +1,13 @@
 import { createRoute } from "@hono/zod-openapi"
-import { deliverySla } from "../../../programs/sla.ts"
+import { deliverySla, throughput } from "../../../programs/sla.ts"
 import { makeRouter, type Run } from "../router.ts"
 import { answers, errorResponses, security } from "../schemas/common.ts"
-import { SlaQuery, SlaView } from "../schemas/sla.ts"
+import { SlaQuery, SlaView, ThroughputQuery, ThroughputView } from "../schemas/sla.ts"
 
-/** The delivery SLA (admin): latency percentiles from job accepted to lead accepted, and breaches of the 5 minutes. */
+/**
+ * The delivery SLA (admin): latency percentiles from job accepted to lead accepted, breaches of the 5 minutes, and jobs
+ * and deliveries per minute.
+ */
 export const slaRoutes = (run: Run) => {
   const router = makeRouter()
 
@@ -30,6 +33,22 @@ export const slaRoutes = (run: Run) => {
         p99_ms: sla.p99Ms,
         breaches: sla.breaches
       }, 200)
+    }
+  )
+
+  router.openapi(
+    createRoute({
+      method: "get",
+      path: "/admin/throughput",
+      tags: ["operations"],
+      summary: "Jobs accepted and routings delivered per minute over the last minutes",
+      security,
+      request: { query: ThroughputQuery },
+      responses: { 200: answers("Counts per minute, oldest first", ThroughputView), ...errorResponses(400, 401, 403, 503) }
+    }),
+    async (c) => {
+      const minutes = await run(c, throughput(c.req.valid("query").minutes))
+      return c.json({ items: minutes.map((m) => ({ minute: m.minute.toISOString(), jobs: m.jobs, deliveries: m.deliveries })) }, 200)
     }
   )
 

@@ -39,3 +39,21 @@ export const SlaView = z.object({
       "or not delivered (pending, retrying, syncing, failed) and accepted more than 5 minutes ago"
   })
 }).openapi("DeliverySla")
+
+/** `?minutes=`: how many minutes back, the current one included. */
+export const ThroughputQuery = z.object({
+  minutes: z.coerce.number().int().min(1).max(1440).default(30).openapi({
+    type: "integer",
+    example: 30,
+    description: "How many minutes to answer, the current (partial) one last; 1 to 1440, default 30"
+  })
+})
+
+/** The answer of `GET /admin/throughput`. */
+export const ThroughputView = z.object({
+  items: z.array(z.object({
+    minute: Timestamp.openapi({ description: "The minute's start" }),
+    jobs: z.number().int().openapi({ description: "Jobs accepted in the minute" }),
+    deliveries: z.number().int().openapi({ description: "Routings whose lead a provider accepted in the minute" })
+  }))
+}).openapi("Throughput")
