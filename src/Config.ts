@@ -30,6 +30,8 @@ export interface AppConfig {
   /** Per-company labels on `/metrics`; off for large fleets. */
   readonly metricsCompanyLabels: boolean
   readonly tracing: TracingOptions
+  /** Jaeger's UI, for the dashboard's links to a job's trace. */
+  readonly jaegerUiUrl: Option.Option<string>
 }
 
 /** A value that does not fit; the variable's name is added to the path by the `Config` it belongs to. */
@@ -221,7 +223,8 @@ const fields = Config.all({
   }),
   seedDemo: flag("SEED_DEMO"),
   metricsCompanyLabels: flag("METRICS_COMPANY_LABELS", true),
-  tracing
+  tracing,
+  jaegerUiUrl: Config.option(url("JAEGER_UI_URL", ["http:", "https:"]).pipe(Config.map((text) => text.replace(/\/+$/, ""))))
 }).pipe(Config.map(({ storage, ...rest }): AppConfig => ({ ...storage, ...rest })))
 
 /** On a real database the keys must be given: the embedded default is the only place the service makes its own. */

@@ -31,6 +31,7 @@ import {
   DeliverySettings,
   IdempotencySettings,
   MatchSettings,
+  DashboardSettings,
   MetricsSettings,
   WebhookSettings
 } from "./services/Settings.ts"
@@ -72,7 +73,8 @@ const layerSettings = (config: AppConfig) =>
     Layer.succeed(BrokerPrefix, config.natsPrefix),
     Layer.succeed(ArchiveSettings, config.archive),
     Layer.succeed(WebhookSettings, config.webhooks),
-    Layer.succeed(MetricsSettings, { companyLabels: config.metricsCompanyLabels })
+    Layer.succeed(MetricsSettings, { companyLabels: config.metricsCompanyLabels }),
+    Layer.succeed(DashboardSettings, { jaegerUiUrl: Option.getOrNull(config.jaegerUiUrl), serviceName: config.tracing.serviceName })
   )
 
 /** NATS JetStream at `NATS_URL`, or the in-process broker. */
@@ -119,6 +121,7 @@ const printBanner = (config: AppConfig) =>
       `service-integration is running on ${storage}${report.seeded ? ", demo data seeded" : ""}`,
       `  API        ${url}`,
       `  Docs       ${url}/docs   (OpenAPI: ${url}/openapi.json)`,
+      `  Dashboard  ${url}/dashboard   (sign in with the admin key)`,
       `  Health     ${url}/health/ready`,
       `  Admin key  ${adminKey}`,
       `  Try        curl -H "Authorization: Bearer ${report.adminKeyToPrint ?? "$ADMIN_API_KEY"}" ${url}/companies`,

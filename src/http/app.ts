@@ -7,6 +7,7 @@ import { ApiError, handleError } from "./errors.ts"
 import { type ApiServices, makeRouter, makeRunners } from "./router.ts"
 import { apiKeyRoutes } from "./routes/apiKeys.ts"
 import { companyRoutes } from "./routes/companies.ts"
+import { dashboardRoutes } from "./routes/dashboard.ts"
 import { healthRoutes } from "./routes/health.ts"
 import { jobRoutes } from "./routes/jobs.ts"
 import { metricsRoutes } from "./routes/metrics.ts"
@@ -74,6 +75,7 @@ export const makeApp = Effect.gen(function*() {
   app.route("/", operationRoutes(run))
   app.route("/", slaRoutes(run))
   app.route("/", webhookRoutes(run))
+  app.route("/", yield* dashboardRoutes)
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" })
   const document = app.getOpenAPI31Document(openApiInfo)

@@ -13,9 +13,15 @@ const bearer = (header: string | undefined): string | undefined => {
   return match?.[1] !== undefined && match[1].length <= MAX_KEY_LENGTH ? match[1] : undefined
 }
 
-/** Every route but health, metrics and docs needs `Authorization: Bearer <key>`; the caller is kept for the route. */
+/** The dashboard's page and files: public, as they hold no data (the page asks for the admin key). */
+const isDashboard = (path: string) => path === "/dashboard" || path.startsWith("/dashboard/")
+
+/**
+ * Every route but health, metrics, docs and the dashboard's files needs `Authorization: Bearer <key>`; the caller is
+ * kept for the route.
+ */
 export const requireApiKey = (runPublic: RunPublic): MiddlewareHandler<ApiEnv> => async (c, next) => {
-  if (PUBLIC_PATHS.has(c.req.path)) return next()
+  if (PUBLIC_PATHS.has(c.req.path) || isDashboard(c.req.path)) return next()
   const key = bearer(c.req.header("Authorization"))
   if (key === undefined) {
     throw new ApiError(401, "unauthorized", "send the API key as `Authorization: Bearer <key>`", [], {

@@ -16,7 +16,15 @@ import type { MockLeadStore } from "../services/MockLeads.ts"
 import type { RoutingRepo } from "../services/Routings.ts"
 import type { SlaRepo } from "../services/Sla.ts"
 import type { Providers } from "../services/Providers.ts"
-import type { AdminKey, BrokerPrefix, DeliverySettings, IdempotencySettings, MatchSettings, MetricsSettings } from "../services/Settings.ts"
+import type {
+  AdminKey,
+  BrokerPrefix,
+  DashboardSettings,
+  DeliverySettings,
+  IdempotencySettings,
+  MatchSettings,
+  MetricsSettings
+} from "../services/Settings.ts"
 import type { WorkerRegistry } from "../services/Workers.ts"
 import type { Transactions } from "../services/Transactions.ts"
 import type { WebhookRepo } from "../services/Webhooks.ts"
@@ -31,6 +39,7 @@ export type ApiServices =
   | BrokerPrefix
   | CompanyRepo
   | DeliverySettings
+  | DashboardSettings
   | MetricsSettings
   | HealthProbes
   | IdempotencyRepo

@@ -40,6 +40,12 @@ export class DeliverySettings extends Context.Tag("DeliverySettings")<DeliverySe
 /** What `/metrics` exposes: per-company labels can be switched off for large fleets. */
 export class MetricsSettings extends Context.Tag("MetricsSettings")<MetricsSettings, { readonly companyLabels: boolean }>() {}
 
+/** What the dashboard links to: Jaeger's UI (null when there is none), where this service's traces are under `serviceName`. */
+export class DashboardSettings extends Context.Tag("DashboardSettings")<DashboardSettings, {
+  readonly jaegerUiUrl: string | null
+  readonly serviceName: string
+}>() {}
+
 /** The prefix of every stream, subject and consumer name the service owns. */
 export class BrokerPrefix extends Context.Tag("BrokerPrefix")<BrokerPrefix, string>() {}
 

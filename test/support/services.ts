@@ -20,6 +20,7 @@ import {
   IdempotencySettings,
   MatchSettings,
   type WebhookOptions,
+  DashboardSettings,
   MetricsSettings,
   WebhookSettings
 } from "../../src/services/Settings.ts"
@@ -60,6 +61,7 @@ export const layerTestSettings = Layer.mergeAll(
   Layer.succeed(DeliverySettings, defaultDelivery),
   Layer.succeed(WebhookSettings, defaultWebhooks),
   Layer.succeed(MetricsSettings, { companyLabels: true }),
+  Layer.succeed(DashboardSettings, { jaegerUiUrl: "http://jaeger.test:16686", serviceName: "service-integration" }),
   Layer.effect(AdminKey, Effect.map(sha256Hex(TEST_ADMIN_KEY), (hash) => ({ hash }))),
   layerSecrets({ current: Redacted.make(generateSecretKey()), previous: [] })
 )

@@ -1,0 +1,164 @@
+// The dashboard: sign-in with the admin key, the sections, and their live refresh.
+import { makeApi } from "./api.js"
+import * as companies from "./companies.js"
+import * as deadLetters from "./deadLetters.js"
+import { h, replace } from "./dom.js"
+import * as jobs from "./jobs.js"
+import * as overview from "./overview.js"
+
+/** Each section, by the first part of the URL's fragment. `job/<id>` is one job; `routing/<id>` opens its job. */
+const views = {
+  overview,
+  companies,
+  "dead-letters": deadLetters,
+  jobs,
+  job: jobs.detail,
+  routing: jobs.routing
+}
+
+/** How often the section on screen is refreshed. */
+const REFRESH_MS = 1000
+
+/** The key lives in this tab's session storage: gone when the tab closes, never in a URL. */
+const KEY = "service-integration.admin-key"
+
+const meta = (name) => document.querySelector(`meta[name="${name}"]`)?.getAttribute("content") ?? ""
+
+const elements = {
+  nav: document.getElementById("nav"),
+  signOut: document.getElementById("sign-out"),
+  signIn: document.getElementById("sign-in"),
+  form: document.getElementById("sign-in-form"),
+  keyInput: document.getElementById("admin-key"),
+  signInError: document.getElementById("sign-in-error"),
+  view: document.getElementById("view"),
+  status: document.getElementById("status")
+}
+
+let key = sessionStorage.getItem(KEY)
+let current = null
+let refreshing = false
+
+const setStatus = (text, isError = false) => {
+  elements.status.textContent = text
+  elements.status.classList.toggle("error", isError)
+}
+
+const api = makeApi(() => key, () => signOut("The service refused the key; sign in again."))
+
+/** What every section gets: the API, where Jaeger is, a way to navigate and to say something in the status bar. */
+const context = {
+  api,
+  jaegerUiUrl: meta("jaeger-ui-url"),
+  serviceName: meta("service-name") || "service-integration",
+  navigate: (hash) => {
+    location.hash = hash
+  },
+  notify: (text, isError = false) => setStatus(text, isError),
+  /** Company names by id, read at most every 10 s (the first 200 companies; others show their id). */
+  companyNames: (() => {
+    let cached = null
+    let readAt = 0
+    return async () => {
+      if (cached === null || Date.now() - readAt > 10_000) {
+        const page = await api.get("/companies?limit=200")
+        cached = new Map(page.items.map((c) => [c.id, c.name]))
+        readAt = Date.now()
+      }
+      return cached
+    }
+  })()
+}
+
+const refresh = async () => {
+  if (current === null || refreshing || document.hidden) return
+  refreshing = true
+  const shown = current
+  try {
+    await shown.refresh()
+    if (shown === current) setStatus(`Updated ${new Date().toLocaleTimeString()}`)
+  } catch (failure) {
+    if (shown === current && key !== null) setStatus(`Could not refresh: ${failure.message}`, true)
+  } finally {
+    refreshing = false
+  }
+}
+
+const route = () => {
+  const [path, query = ""] = location.hash.replace(/^#/, "").split("?")
+  const [name = "overview", ...rest] = (path || "overview").split("/")
+  return { name: views[name] ? name : "overview", argument: decodeURIComponent(rest.join("/")), params: new URLSearchParams(query) }
+}
+
+const show = () => {
+  if (key === null) return
+  current?.dispose?.()
+  const { name, argument, params } = route()
+  for (const link of elements.nav.querySelectorAll("a")) {
+    const active = link.dataset.view === name || (name === "job" && link.dataset.view === "jobs")
+    if (active) link.setAttribute("aria-current", "page")
+    else link.removeAttribute("aria-current")
+  }
+  const container = h("div", { class: "view" })
+  replace(elements.view, container)
+  current = views[name].mount(container, context, argument, params)
+  refreshing = false
+  void refresh()
+}
+
+const signedIn = (yes) => {
+  elements.signIn.hidden = yes
+  elements.nav.hidden = !yes
+  elements.signOut.hidden = !yes
+  elements.view.hidden = !yes
+}
+
+const signOut = (message = "") => {
+  key = null
+  sessionStorage.removeItem(KEY)
+  current?.dispose?.()
+  current = null
+  replace(elements.view)
+  signedIn(false)
+  elements.signInError.textContent = message
+  setStatus("")
+  elements.keyInput.focus()
+}
+
+elements.form.addEventListener("submit", async (event) => {
+  event.preventDefault()
+  const candidate = elements.keyInput.value.trim()
+  if (candidate === "") {
+    elements.signInError.textContent = "Enter the admin key."
+    return
+  }
+  elements.signInError.textContent = ""
+  const answer = await fetch("/admin/workers", { headers: { authorization: `Bearer ${candidate}` }, cache: "no-store" })
+    .catch(() => null)
+  if (answer === null) {
+    elements.signInError.textContent = "The service cannot be reached."
+  } else if (answer.status === 401) {
+    elements.signInError.textContent = "This key is not valid."
+  } else if (answer.status === 403) {
+    elements.signInError.textContent = "This key is not an admin key."
+  } else if (!answer.ok) {
+    elements.signInError.textContent = `The service answered ${answer.status}; try again.`
+  } else {
+    key = candidate
+    sessionStorage.setItem(KEY, key)
+    elements.keyInput.value = ""
+    signedIn(true)
+    show()
+  }
+})
+
+elements.signOut.addEventListener("click", () => signOut())
+window.addEventListener("hashchange", show)
+document.addEventListener("visibilitychange", () => void refresh())
+setInterval(() => void refresh(), REFRESH_MS)
+
+if (key === null) signOut()
+else {
+  signedIn(true)
+  show()
+}

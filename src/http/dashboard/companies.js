@@ -1,0 +1,84 @@
+// Companies: each one's actor, backlog, circuit and rate-limit headroom, with pause and resume.
+import { badge, h, replace, table, update } from "./dom.js"
+import { count, shortId } from "./format.js"
+
+const backlogOf = (worker) => (worker === undefined || worker.pending === null ? null : worker.pending + (worker.ack_pending ?? 0))
+
+const matches = (company, text) =>
+  text === "" || company.name.toLowerCase().includes(text.toLowerCase()) || company.id.startsWith(text.toLowerCase())
+
+export const mount = (root, ctx) => {
+  const filter = h("input", { id: "company-filter", type: "search", autocomplete: "off", placeholder: "Name or id" })
+  const list = h("div")
+  const more = h("p", { class: "hint" })
+  let rows = []
+
+  const toggle = async (company, button) => {
+    const action = company.delivery_paused ? "resume" : "pause"
+    button.disabled = true
+    try {
+      await ctx.api.post(`/admin/companies/${company.id}/${action}`)
+      ctx.notify(`${action === "pause" ? "Paused" : "Resumed"} delivery to ${company.name}`)
+      await refresh()
+    } catch (failure) {
+      ctx.notify(`Could not ${action} ${company.name}: ${failure.message}`, true)
+      button.disabled = false
+    }
+  }
+
+  const render = () =>
+    update(list, { rows, filter: filter.value.trim() }, ({ rows, filter }) =>
+      table({
+        caption: "Companies and their delivery",
+        empty: filter === "" ? "No companies yet." : "No company matches the filter.",
+        rows: rows.filter(({ company }) => matches(company, filter)),
+        rowKey: ({ company }) => company.id,
+        columns: [
+          { label: "Company", cell: ({ company }) => h("span", { title: company.id }, company.name, h("small", {}, ` ${shortId(company.id)}`)) },
+          {
+            label: "Actor",
+            cell: ({ company, worker }) =>
+              company.delivery_paused ? badge("paused") : worker === undefined ? badge("no actor", "idle") : badge(worker.state)
+          },
+          { label: "Backlog", cell: ({ worker }) => count(backlogOf(worker)) },
+          { label: "In flight", cell: ({ worker }) => count(worker?.in_flight) },
+          { label: "Circuit", cell: ({ worker }) => (worker === undefined ? "—" : badge(worker.circuit.replace("_", " "), worker.circuit)) },
+          {
+            label: "Rate limit",
+            cell: ({ company, worker }) =>
+              `${worker?.tokens === null || worker?.tokens === undefined ? "—" : count(Math.floor(worker.tokens))} left of ${count(company.rate_limit_per_minute)}/min` +
+              (worker?.rate_limited_until ? ` (provider asked to wait until ${new Date(worker.rate_limited_until).toLocaleTimeString()})` : "")
+          },
+          { label: "Last error", cell: ({ worker }) => (worker?.last_error ? h("span", { class: "error-text", title: worker.last_error }, worker.last_error) : "—") },
+          {
+            label: "Delivery",
+            cell: ({ company }) => {
+              const button = h("button", {
+                type: "button",
+                class: company.delivery_paused ? "" : "quiet",
+                "aria-label": `${company.delivery_paused ? "Resume" : "Pause"} ${company.name}`
+              }, company.delivery_paused ? "Resume" : "Pause")
+              button.addEventListener("click", () => toggle(company, button))
+              return button
+            }
+          }
+        ]
+      }))
+
+  const refresh = async () => {
+    const [page, workers] = await Promise.all([ctx.api.get("/companies?limit=200"), ctx.api.get("/admin/workers")])
+    const byCompany = new Map(workers.items.map((w) => [w.company_id, w]))
+    rows = page.items.map((company) => ({ company, worker: byCompany.get(company.id) }))
+    more.textContent = page.next_cursor ? "Showing the first 200 companies; filter by name or id to find others among them." : ""
+    render()
+  }
+
+  filter.addEventListener("input", render)
+  replace(root,
+    h("h1", {}, "Companies"),
+    h("p", { class: "hint" }, "Backlog is what waits in the company's queue; a paused company or an open circuit takes nothing until it is resumed or the provider recovers."),
+    h("div", { class: "toolbar" }, h("label", { for: "company-filter" }, "Filter"), filter),
+    list,
+    more)
+  return { refresh }
+}

@@ -1,0 +1,107 @@
+// Overview: throughput, delivery latency against the SLA, the outbox, dead letters, and the latest jobs.
+import { badge, card, h, replace, table } from "./dom.js"
+import { count, duration, SLA_MS, shortId, time } from "./format.js"
+
+const MINUTES = 30
+const SVG = "http://www.w3.org/2000/svg"
+
+const svg = (tag, attributes = {}, ...children) => {
+  const element = document.createElementNS(SVG, tag)
+  for (const [name, value] of Object.entries(attributes)) element.setAttribute(name, String(value))
+  for (const child of children) element.append(child)
+  return element
+}
+
+/** Jobs and deliveries of each minute as paired bars, the newest on the right. */
+const throughputChart = (items) => {
+  const width = 900
+  const height = 180
+  const top = Math.max(1, ...items.flatMap((m) => [m.jobs, m.deliveries]))
+  const slot = width / items.length
+  const bar = (value, offset, kind, m) => {
+    const barHeight = (value / top) * (height - 20)
+    return svg("rect", {
+      class: `bar bar-${kind}`,
+      x: (offset + 0.1 * slot).toFixed(1),
+      y: (height - barHeight).toFixed(1),
+      width: (slot * 0.4).toFixed(1),
+      height: barHeight.toFixed(1)
+    }, svg("title", {}, `${new Date(m.minute).toLocaleTimeString()}: ${value} ${kind}`))
+  }
+  const total = (kind) => items.reduce((sum, m) => sum + m[kind], 0)
+  return svg("svg", {
+    viewBox: `0 0 ${width} ${height}`,
+    class: "chart",
+    role: "img",
+    "aria-label": `Last ${items.length} minutes: ${total("jobs")} jobs accepted, ${total("deliveries")} deliveries`
+  },
+  svg("text", { x: 0, y: 12, class: "axis" }, `${top} / min`),
+  ...items.flatMap((m, i) => [bar(m.jobs, i * slot, "jobs", m), bar(m.deliveries, i * slot + slot * 0.4, "deliveries", m)]))
+}
+
+const legend = () =>
+  h("p", { class: "legend" }, h("span", { class: "swatch swatch-jobs" }), "jobs accepted ", h("span", { class: "swatch swatch-deliveries" }), "deliveries")
+
+const latencyCard = (sla) => {
+  const within = sla.p99_ms === null || sla.p99_ms <= SLA_MS
+  return card(
+    "Delivery latency (last hour)",
+    `p99 ${duration(sla.p99_ms)}`,
+    h("dl", { class: "pairs" },
+      h("dt", {}, "p50"), h("dd", {}, duration(sla.p50_ms)),
+      h("dt", {}, "p95"), h("dd", {}, duration(sla.p95_ms)),
+      h("dt", {}, "p99"), h("dd", {}, duration(sla.p99_ms))),
+    h("label", { class: "meter-label" }, "p99 against the 5-minute SLA",
+      h("meter", { min: 0, max: SLA_MS, low: SLA_MS * 0.5, high: SLA_MS * 0.9, optimum: 0, value: Math.min(sla.p99_ms ?? 0, SLA_MS) })),
+    h("p", {}, within ? badge("within SLA", "ok") : badge("SLA breached", "bad"), ` ${count(sla.breaches)} breaches, ${count(sla.delivered)} delivered`)
+  )
+}
+
+export const mount = (root, ctx) => {
+  const cards = h("div", { class: "cards" })
+  const chart = h("div", { class: "chart-frame" })
+  const latest = h("div")
+  replace(root,
+    h("h1", {}, "Overview"),
+    cards,
+    h("section", { class: "panel", "aria-labelledby": "throughput-title" },
+      h("h2", { id: "throughput-title" }, `Jobs and deliveries per minute, last ${MINUTES} minutes`), legend(), chart),
+    h("section", { class: "panel", "aria-labelledby": "latest-title" }, h("h2", { id: "latest-title" }, "Latest jobs"), latest))
+
+  return {
+    refresh: async () => {
+      const [throughput, sla, outbox, streams, jobs] = await Promise.all([
+        ctx.api.get(`/admin/throughput?minutes=${MINUTES}`),
+        ctx.api.get("/admin/sla?window=1h"),
+        ctx.api.get("/admin/outbox"),
+        ctx.api.get("/admin/streams"),
+        ctx.api.get("/jobs?limit=10")
+      ])
+      const minutes = throughput.items
+      const [previous, now] = [minutes[minutes.length - 2] ?? { jobs: 0, deliveries: 0 }, minutes[minutes.length - 1]]
+      const deadLetters = streams.items.find((s) => s.name.endsWith("_dead_letters"))?.messages ?? 0
+      replace(cards,
+        card("Jobs / min", count(previous.jobs), h("p", {}, `${count(now.jobs)} so far this minute`)),
+        card("Deliveries / min", count(previous.deliveries), h("p", {}, `${count(now.deliveries)} so far this minute`)),
+        latencyCard(sla),
+        card("Outbox", `${count(outbox.pending)} waiting`, h("p", {}, `oldest ${duration(outbox.oldest_pending_age_ms)}`)),
+        card("Dead letters", count(deadLetters), h("p", {}, h("a", { href: "#dead-letters" }, deadLetters > 0 ? "Review and replay" : "None to review"))))
+      replace(chart, throughputChart(minutes))
+      replace(latest, table({
+        caption: "Latest jobs",
+        empty: "No jobs yet. Jobs appear here as soon as they are accepted.",
+        rows: jobs.items,
+        rowKey: (job) => job.id,
+        columns: [
+          { label: "Job", cell: (job) => h("a", { href: `#job/${job.id}`, title: job.id }, `${shortId(job.id)} · ${job.summary}`) },
+          { label: "Status", cell: (job) => badge(job.status) },
+          {
+            label: "Delivered",
+            cell: (job) => `${job.routings.filter((r) => r.sync_status === "synced").length} of ${job.routings.length}`
+          },
+          { label: "Accepted", cell: (job) => time(job.created_at) }
+        ]
+      }))
+    }
+  }
+}
