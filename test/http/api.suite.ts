@@ -136,6 +136,27 @@ export const apiSuite = <E>(name: string, services: Layer.Layer<ApiServices, E>)
       })
     })
 
+    describe("dashboard", () => {
+      it("serves its page and files without a key, under a CSP that allows nothing from elsewhere", async () => {
+        const page = await call("GET", "/dashboard", { key: null })
+        expect(page.status).toBe(200)
+        expect(page.headers.get("content-type")).toContain("text/html")
+        expect(page.headers.get("content-security-policy")).toContain("script-src 'self'")
+        expect(page.text).toContain('<meta name="jaeger-ui-url" content="http://jaeger.test:16686">')
+        expect(page.text).not.toMatch(/https?:\/\/(?!jaeger\.test)/)
+        const assets = [...page.text.matchAll(/(?:src|href)="(\/dashboard\/assets\/[^"]+)"/g)].map((m) => m[1]!)
+        expect(assets).toEqual(["/dashboard/assets/style.css", "/dashboard/assets/app.js"])
+        const app = await call("GET", "/dashboard/assets/app.js", { key: null })
+        expect(app.status).toBe(200)
+        expect(app.headers.get("content-type")).toContain("text/javascript")
+        for (const module of app.text.matchAll(/from "\.\/([^"]+)"/g)) {
+          expect((await call("GET", `/dashboard/assets/${module[1]}`, { key: null })).status, module[1]).toBe(200)
+        }
+        expectError(await call("GET", "/dashboard/assets/secrets.key", { key: null }), 404, "not_found")
+        expectError(await call("GET", "/dashboard/assets/..%2F..%2Fapp.ts", { key: null }), 404, "not_found")
+      })
+    })
+
     describe("authentication", () => {
       it("refuses a missing, malformed or unknown key with 401", async () => {
         expectError(await call("GET", "/companies", { key: null }), 401, "unauthorized")

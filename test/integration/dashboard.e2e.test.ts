@@ -1,0 +1,151 @@
+import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
+import { existsSync, mkdirSync, mkdtempSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { pathToFileURL } from "node:url"
+import { type Browser, chromium, type Page } from "playwright-core"
+import { type ApiClient, eventually, jobFor } from "../support/client.ts"
+import { ADMIN_KEY, e2eHarness } from "../support/e2e.ts"
+import { NATS_TEST_URL } from "../support/nats.ts"
+
+/** Debian's Chromium (`apt-get install -y chromium`); `.ci/run` installs it when it is missing. */
+const CHROMIUM = process.env["CHROMIUM_PATH"] ?? "/usr/bin/chromium"
+const JAEGER_UI_URL = "http://jaeger.example:16686"
+
+/**
+ * The README's screenshots are written to `docs/` when `DASHBOARD_SCREENSHOTS=1`; otherwise (every other run, so that
+ * a test run leaves the checkout as it was) to a temporary directory.
+ */
+const SCREENSHOTS = process.env["DASHBOARD_SCREENSHOTS"] === "1"
+  ? new URL("../../docs/", import.meta.url)
+  : pathToFileURL(`${mkdtempSync(join(tmpdir(), "dashboard-"))}/`)
+
+const company = (api: ApiClient, name: string, skill: string, mock: Record<string, number> = {}) =>
+  api.post("/companies", {
+    name,
+    skills: [{ skill, level: "expert", primary: true }],
+    rate_limit_per_minute: 100_000,
+    provider: { type: "mock", config: mock }
+  }) as Promise<{ id: string; delivery_paused: boolean }>
+
+describe.skipIf(!existsSync(CHROMIUM) && process.env["CI"] !== "true")("dashboard in a browser (service process, real PostgreSQL and NATS, headless Chromium)", () => {
+  const { serve, setup } = e2eHarness()
+  let browser: Browser
+  let page: Page
+  let url: string
+  let api: ApiClient
+  const pageErrors: Array<string> = []
+  const requested: Array<string> = []
+
+  beforeAll(async () => {
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic", "--no-first-run"]
+    })
+    const { env } = await setup(NATS_TEST_URL)
+    ;({ url, api } = await serve({ ...env, DELIVERY_ATTEMPTS: "2", RETRY_BASE_SECONDS: "0.2", JAEGER_UI_URL }))
+    page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
+    page.on("pageerror", (error) => pageErrors.push(String(error)))
+    page.on("request", (request) => requested.push(request.url()))
+  })
+  afterAll(async () => {
+    await browser?.close()
+  })
+
+  const signIn = async (key: string) => {
+    await page.getByLabel("Admin key").fill(key)
+    await page.getByRole("button", { name: "Sign in" }).click()
+  }
+
+  it("signs in with the admin key only, and never puts the key in a URL", async () => {
+    await page.goto(`${url}/dashboard`)
+    await signIn("si_not_a_key")
+    await page.getByRole("alert").filter({ hasText: "This key is not valid." }).waitFor({ timeout: 5_000 })
+    const companyKey = await api.post("/api-keys", {
+      role: "company",
+      company_id: (await company(api, "Key Holder", `x-${crypto.randomUUID().slice(0, 6)}`)).id,
+      name: "not admin"
+    })
+    await signIn(companyKey.key)
+    await page.getByRole("alert").filter({ hasText: "This key is not an admin key." }).waitFor({ timeout: 5_000 })
+    await signIn(ADMIN_KEY)
+    await page.getByRole("heading", { name: "Overview" }).waitFor({ timeout: 5_000 })
+    expect(requested.filter((u) => u.includes(ADMIN_KEY) || u.includes(companyKey.key))).toEqual([])
+  })
+
+  it("shows a newly created job within 2 s, live", async () => {
+    const skill = `hvac-${crypto.randomUUID().slice(0, 6)}`
+    await company(api, "Cool Air HVAC", skill)
+    const creator = await company(api, "Creator", `c-${crypto.randomUUID().slice(0, 6)}`)
+    await page.goto(`${url}/dashboard#overview`)
+    await page.getByRole("heading", { name: "Latest jobs" }).waitFor()
+    const job = await api.post("/jobs", { ...jobFor(creator.id, skill, 1), summary: "Leaking faucet in the kitchen" })
+    await page.locator(`tr[data-key="${job.id}"]`).waitFor({ timeout: 2_000 })
+    await page.locator(`tr[data-key="${job.id}"]`).getByText("1 of 1").waitFor({ timeout: 5_000 })
+  })
+
+  it("pauses and resumes a company", async () => {
+    const paused = await company(api, "Pause Me Plumbing", `p-${crypto.randomUUID().slice(0, 6)}`)
+    await page.getByRole("link", { name: "Companies" }).click()
+    await page.getByRole("button", { name: "Pause Pause Me Plumbing" }).click()
+    await page.getByRole("button", { name: "Resume Pause Me Plumbing" }).waitFor({ timeout: 5_000 })
+    expect((await api.get(`/companies/${paused.id}`)).delivery_paused).toBe(true)
+    await page.locator(`tr[data-key="${paused.id}"]`).getByText("paused").waitFor()
+    await page.getByRole("button", { name: "Resume Pause Me Plumbing" }).click()
+    await page.getByRole("button", { name: "Pause Pause Me Plumbing" }).waitFor({ timeout: 5_000 })
+    expect((await api.get(`/companies/${paused.id}`)).delivery_paused).toBe(false)
+  })
+
+  it("replays a dead letter once its cause is fixed, and the routing is delivered", async () => {
+    const skill = `roof-${crypto.randomUUID().slice(0, 6)}`
+    const failing = await company(api, "Always Down Roofing", skill, { failure_rate: 1 })
+    const creator = await company(api, "Roof Creator", `rc-${crypto.randomUUID().slice(0, 6)}`)
+    const job = await api.post("/jobs", jobFor(creator.id, skill, 2))
+    const routingId = job.routings[0].id as string
+    await eventually(async () => (await api.get("/admin/dlq")).items.some((d: { routing_id: string }) => d.routing_id === routingId), 15_000,
+      async () => JSON.stringify(await api.get(`/routings/${routingId}`)))
+    const letter = (await api.get("/admin/dlq")).items.find((d: { routing_id: string }) => d.routing_id === routingId)
+
+    await page.getByRole("link", { name: "Dead letters" }).click()
+    await page.locator(`tr[data-key="${letter.id}"]`).getByText("gave up after 2 attempts").waitFor({ timeout: 5_000 })
+    await api.put(`/companies/${failing.id}/provider`, { type: "mock", config: {} })
+    await page.getByRole("button", { name: `Replay dead letter ${letter.id}` }).click()
+    await page.getByRole("status").filter({ hasText: `Dead letter ${letter.id} replayed` }).waitFor({ timeout: 5_000 })
+    await page.locator(`tr[data-key="${letter.id}"]`).waitFor({ state: "detached", timeout: 5_000 })
+
+    await page.goto(`${url}/dashboard#job/${job.id}`)
+    const routing = page.locator(`article[data-routing="${routingId}"]`)
+    await routing.locator(".badge", { hasText: "synced" }).waitFor({ timeout: 10_000 })
+    await routing.getByText("gave up after 2 attempts").first().waitFor()
+    const trace = await page.getByRole("link", { name: "Open the trace in Jaeger" }).getAttribute("href")
+    expect(trace).toContain(`${JAEGER_UI_URL}/search?`)
+    expect(new URL(trace!).searchParams.get("tags")).toBe(JSON.stringify({ "job.id": job.id }))
+    expect((await api.get(`/admin/providers/mock/leads?company_id=${failing.id}`)).total).toBe(1)
+    mkdirSync(SCREENSHOTS, { recursive: true })
+    await page.screenshot({ path: new URL("dashboard-job.png", SCREENSHOTS).pathname, fullPage: true })
+  })
+
+  it("shows the overview with the latest jobs (the README's screenshot)", async () => {
+    const skill = `elec-${crypto.randomUUID().slice(0, 6)}`
+    await company(api, "Bright Spark Electric", skill)
+    await company(api, "Volt Brothers", skill)
+    const creator = await company(api, "Front Desk", `fd-${crypto.randomUUID().slice(0, 6)}`)
+    const summaries = ["Panel upgrade", "Outlet sparks when used", "Ceiling fan install", "Breaker keeps tripping"]
+    const jobs = []
+    for (const [i, summary] of summaries.entries()) jobs.push(await api.post("/jobs", { ...jobFor(creator.id, skill, i), summary }))
+    await page.goto(`${url}/dashboard#overview`)
+    for (const job of jobs) await page.locator(`tr[data-key="${job.id}"]`).getByText("2 of 2").waitFor({ timeout: 10_000 })
+    await page.screenshot({ path: new URL("dashboard.png", SCREENSHOTS).pathname, fullPage: true })
+  })
+
+  it("fits a phone's width, and no script failed", async () => {
+    await page.setViewportSize({ width: 390, height: 844 })
+    await page.goto(`${url}/dashboard#companies`)
+    await page.getByRole("heading", { name: "Companies" }).waitFor()
+    await page.getByRole("button", { name: "Pause Cool Air HVAC" }).waitFor()
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)
+    expect(overflow).toBeLessThanOrEqual(0)
+    await page.screenshot({ path: new URL("dashboard-phone.png", SCREENSHOTS).pathname })
+    expect(pageErrors).toEqual([])
+  })
+})
