@@ -1,5 +1,5 @@
 // Overview: throughput, delivery latency against the SLA, the outbox, dead letters, and the latest jobs.
-import { badge, card, h, replace, table } from "./dom.js"
+import { badge, card, h, replace, table, update } from "./dom.js"
 import { count, duration, SLA_MS, shortId, time } from "./format.js"
 
 const MINUTES = 30
@@ -80,14 +80,15 @@ export const mount = (root, ctx) => {
       const minutes = throughput.items
       const [previous, now] = [minutes[minutes.length - 2] ?? { jobs: 0, deliveries: 0 }, minutes[minutes.length - 1]]
       const deadLetters = streams.items.find((s) => s.name.endsWith("_dead_letters"))?.messages ?? 0
-      replace(cards,
+      update(cards, { previous, now, sla, outbox, deadLetters }, () => [
         card("Jobs / min", count(previous.jobs), h("p", {}, `${count(now.jobs)} so far this minute`)),
         card("Deliveries / min", count(previous.deliveries), h("p", {}, `${count(now.deliveries)} so far this minute`)),
         latencyCard(sla),
         card("Outbox", `${count(outbox.pending)} waiting`, h("p", {}, `oldest ${duration(outbox.oldest_pending_age_ms)}`)),
-        card("Dead letters", count(deadLetters), h("p", {}, h("a", { href: "#dead-letters" }, deadLetters > 0 ? "Review and replay" : "None to review"))))
-      replace(chart, throughputChart(minutes))
-      replace(latest, table({
+        card("Dead letters", count(deadLetters), h("p", {}, h("a", { href: "#dead-letters" }, deadLetters > 0 ? "Review and replay" : "None to review")))
+      ])
+      update(chart, minutes, throughputChart)
+      update(latest, jobs.items, () => table({
         caption: "Latest jobs",
         empty: "No jobs yet. Jobs appear here as soon as they are accepted.",
         rows: jobs.items,
