@@ -40,15 +40,22 @@
  * PostgreSQL: TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres); NATS: NATS_TEST_URL (default
  * nats://127.0.0.1:4222).
  */
-import postgres from "postgres"
-import { mkdtemp, readFile, rm } from "node:fs/promises"
-import { cpus, loadavg, tmpdir } from "node:os"
-import { join, resolve } from "node:path"
+import type postgres from "postgres"
+import { cpus, loadavg } from "node:os"
 import { parseArgs } from "node:util"
-import { generateSecretKey } from "../src/domain/secretKey.ts"
-import { apiClient, type ApiClient, eventually } from "../test/support/client.ts"
-import { deleteStreams, NATS_TEST_URL } from "../test/support/nats.ts"
-import { runService, type ServiceProcess } from "../test/support/process.ts"
+import type { ServiceProcess } from "../test/support/process.ts"
+import {
+  connectTo,
+  embeddedBackends,
+  launchService,
+  type LeadReader,
+  realBackends,
+  type Routing,
+  waitForLeads
+} from "./support/backends.ts"
+import { cpuSecondsOf, ownCpuSeconds } from "./support/cpu.ts"
+import { distribution, median, ms, percentile, sortedOf } from "./support/figures.ts"
+import { actorsRunning, createCompanies, postJob, RATE_LIMIT_PER_MINUTE, type Workload } from "./support/workload.ts"
 
 const { values: args } = parseArgs({
   options: {
@@ -75,231 +82,13 @@ const WARMUP = Number(args.warmup)
 const EMBEDDED = args.embedded
 /** A directory for a V8 CPU profile of the service (written when it exits), for Chrome DevTools or speedscope. */
 const CPU_PROFILE_DIR = args["cpu-prof"]
-const SERVER_URL = process.env["TEST_DATABASE_URL"] ?? "postgres://postgres@127.0.0.1:5432/postgres"
-const ADMIN_KEY = "bench-admin-key"
-const RATE_LIMIT_PER_MINUTE = 100_000
 const RUN_ID = crypto.randomUUID().replace(/-/g, "").slice(0, 8)
 /** How often the sequential scenario looks for a job's leads; on the embedded database each look is a request to the service. */
 const SEQUENTIAL_POLL_MS = EMBEDDED ? 25 : 5
 const BURST_POLL_MS = 50
-const DRAIN_TIMEOUT_MS = 600_000
 const IDLE_SAMPLE_MS = 3_000
 
-// ---------------------------------------------------------------------------------------------------------------------
-// Figures
-
-const percentile = (sorted: ReadonlyArray<number>, p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!
-const ms = (n: number) => `${n.toFixed(1)} ms`
-const sortedOf = (values: ReadonlyArray<number>) => [...values].sort((a, b) => a - b)
-
-/** `p50 … p95 … p99 … max …` of a list of milliseconds. */
-const distribution = (values: ReadonlyArray<number>) => {
-  if (values.length === 0) return "no values"
-  const s = sortedOf(values)
-  return `p50 ${ms(percentile(s, 50))}   p95 ${ms(percentile(s, 95))}   p99 ${ms(percentile(s, 99))}   max ${ms(s.at(-1)!)}` +
-    `   (min ${ms(s[0]!)})`
-}
-
-const median = (values: ReadonlyArray<number>) => percentile(sortedOf(values), 50)
-
-// ---------------------------------------------------------------------------------------------------------------------
-// The service and its backends
-
-/** What the service runs on, with how to read what the mock recorded and how to clean up afterwards. */
-interface Backends {
-  readonly label: string
-  readonly env: Record<string, string>
-  /** A connection to the service's database, when the benchmark can reach it (not on the embedded one). */
-  readonly sql: postgres.Sql | null
-  /** Reads the mock's leads, once the service is up. */
-  readonly makeReader: (api: ApiClient) => LeadReader
-  readonly cleanup: () => Promise<void>
-}
-
-/** A fresh database on the test server and a NATS prefix of our own. */
-const realBackends = async (): Promise<Backends> => {
-  const name = `si_bench_delivery_${RUN_ID}`
-  const admin = postgres(SERVER_URL, { max: 1, onnotice: () => {} })
-  await admin.unsafe(`create database ${name}`)
-  const url = new URL(SERVER_URL)
-  url.pathname = `/${name}`
-  const databaseUrl = url.toString()
-  const sql = postgres(databaseUrl, { max: 2, onnotice: () => {} })
-  const prefix = `bench${RUN_ID}`
-  return {
-    label: `PostgreSQL (${name}) and NATS JetStream at ${NATS_TEST_URL} (prefix ${prefix})`,
-    env: { DATABASE_URL: databaseUrl, NATS_URL: NATS_TEST_URL, NATS_PREFIX: prefix, SECRETS_KEY: generateSecretKey() },
-    sql,
-    makeReader: () => sqlReader(sql),
-    cleanup: async () => {
-      await sql.end()
-      await deleteStreams(NATS_TEST_URL, prefix).catch((e) => console.error(`deleting NATS streams: ${e}`))
-      await admin.unsafe(`drop database if exists ${name} with (force)`)
-      await admin.end()
-    }
-  }
-}
-
-/** The embedded default in a temporary DATA_DIR. */
-const embeddedBackends = async (): Promise<Backends> => {
-  const dataDir = await mkdtemp(join(tmpdir(), "si-bench-delivery-"))
-  return {
-    label: `embedded PGlite in ${dataDir} and the in-process broker`,
-    env: { DATA_DIR: dataDir },
-    sql: null,
-    makeReader: apiReader,
-    cleanup: () => rm(dataDir, { recursive: true, force: true })
-  }
-}
-
-const launchService = (backends: Backends) =>
-  runService("src/main.ts", {
-    PORT: "0",
-    ADMIN_API_KEY: ADMIN_KEY,
-    LOG_LEVEL: "warn",
-    MATCH_MAX_ROUTINGS: String(ROUTINGS_PER_JOB),
-    DB_POOL_MAX: String(DB_POOL_MAX),
-    ...(CPU_PROFILE_DIR === undefined
-      ? {}
-      : { NODE_OPTIONS: "--import=./bench/cpuProfile.mjs", CPU_PROFILE_DIR: resolve(CPU_PROFILE_DIR) }),
-    ...backends.env
-  })
-
-/** Waits for the service's banner; answers its base URL and an admin client. */
-const connectTo = async (service: ServiceProcess) => {
-  const [, baseUrl] = await service.waitFor(/API\s+(http:\/\/\S+)/, 60_000)
-  return { api: apiClient(baseUrl!, ADMIN_KEY), baseUrl: baseUrl! }
-}
-
-// ---------------------------------------------------------------------------------------------------------------------
-// Companies and jobs
-
-const skillOf = (group: number) => `bench-${RUN_ID}-${group}`
-
-/** `GROUPS` groups of `ROUTINGS_PER_JOB` receiving companies, one skill per group; and the creating company. */
-const createCompanies = async (api: ApiClient) => {
-  const receivers: Array<string> = []
-  for (let group = 0; group < GROUPS; group++) {
-    for (let i = 0; i < ROUTINGS_PER_JOB; i++) {
-      const company = await api.post("/companies", {
-        name: `Bench trade ${group}.${i}`,
-        skills: [{ skill: skillOf(group), level: "expert", primary: true }],
-        provider: { type: "mock", config: { latency_ms: 0 } },
-        rate_limit_per_minute: RATE_LIMIT_PER_MINUTE,
-        delivery_concurrency: DELIVERY_CONCURRENCY
-      })
-      receivers.push(company.id)
-    }
-  }
-  const creator = await api.post("/companies", { name: "Bench creator" })
-  return { receivers, creator: creator.id as string }
-}
-
-/** Waits until the service runs a delivery actor for each of the companies. */
-const actorsRunning = (api: ApiClient, companies: ReadonlyArray<string>) =>
-  eventually(
-    async () => {
-      const running = new Set((await api.get("/admin/workers")).items.map((w: { company_id: string }) => w.company_id))
-      return companies.every((id) => running.has(id))
-    },
-    30_000,
-    async () => JSON.stringify(await api.get("/admin/workers"))
-  )
-
-const jobBody = (creator: string, n: number) =>
-  JSON.stringify({
-    summary: `Bench job ${n}`,
-    address: { street: `${n} Main St`, city: "Anytown", state: "CA", zip_code: "12345" },
-    homeowner: { name: "Bench Owner", phone: "(555) 000-0000" },
-    created_by_company_id: creator,
-    required_skills: [skillOf(n % GROUPS)]
-  })
-
-interface Routing {
-  readonly id: string
-  readonly companyId: string
-  /** Epoch ms at which the client got the 201 of its job. */
-  readonly acceptedAt: number
-}
-
-/** Posts job `n`; answers its routings stamped with the time the 201 arrived, and how long the request took. */
-const postJob = async (baseUrl: string, creator: string, n: number) => {
-  const started = performance.now()
-  const response = await fetch(`${baseUrl}/jobs`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${ADMIN_KEY}`, "content-type": "application/json" },
-    body: jobBody(creator, n)
-  })
-  const acceptedAt = Date.now()
-  const requestMs = performance.now() - started
-  const body = await response.json() as { routings?: Array<{ id: string; company_id_received: string }> }
-  if (response.status !== 201) throw new Error(`POST /jobs answered ${response.status}: ${JSON.stringify(body)}`)
-  const routings = (body.routings ?? []).map((r): Routing => ({ id: r.id, companyId: r.company_id_received, acceptedAt }))
-  if (routings.length !== ROUTINGS_PER_JOB) {
-    throw new Error(`job ${n} got ${routings.length} routings, expected ${ROUTINGS_PER_JOB}: ${JSON.stringify(body)}`)
-  }
-  return { routings, requestMs }
-}
-
-// ---------------------------------------------------------------------------------------------------------------------
-// Reading what the mock recorded
-
-interface LeadReader {
-  /** mock_leads.received_at (epoch ms) of the leads recorded so far for these routings, by routing id. */
-  readonly receivedAt: (routings: ReadonlyArray<Routing>) => Promise<Map<string, number>>
-  /** How many leads were recorded more than once, over the whole database. */
-  readonly duplicates: () => Promise<number>
-}
-
-const sqlReader = (sql: postgres.Sql): LeadReader => ({
-  receivedAt: async (routings) => {
-    const rows = await sql<Array<{ external_id: string; received_ms: number }>>`
-      select external_id, (extract(epoch from received_at) * 1000)::float8 as received_ms
-      from mock_leads where external_id = any(${routings.map((r) => r.id)}::text[])`
-    return new Map(rows.map((r) => [r.external_id, r.received_ms]))
-  },
-  duplicates: async () => {
-    const [row] = await sql<Array<{ n: number }>>`
-      select count(*)::int as n from (select 1 from mock_leads group by company_id, external_id having count(*) > 1) d`
-    return row!.n
-  }
-})
-
-/** Through the admin route, one call per company involved (it answers at most 1,000 leads, newest first). */
-const apiReader = (api: ApiClient): LeadReader => {
-  const leadsOf = async (companyId: string) => {
-    const page = await api.get(`/admin/providers/mock/leads?limit=1000&company_id=${companyId}`)
-    if (page.items.length >= 1000) console.warn(`  (company ${companyId}: only the newest 1000 of ${page.total} leads read)`)
-    return page as { items: Array<{ external_id: string; received_at: string }> }
-  }
-  return {
-    receivedAt: async (routings) => {
-      const wanted = new Set(routings.map((r) => r.id))
-      const pages = await Promise.all([...new Set(routings.map((r) => r.companyId))].map(leadsOf))
-      return new Map(pages.flatMap((p) => p.items)
-        .filter((l) => wanted.has(l.external_id))
-        .map((l) => [l.external_id, Date.parse(l.received_at)]))
-    },
-    duplicates: async () => (await api.get("/admin/providers/mock/leads?limit=1")).duplicates
-  }
-}
-
-/** Polls until every routing has its lead; answers their received_at by routing id. */
-const waitForLeads = async (reader: LeadReader, routings: ReadonlyArray<Routing>, pollMs: number) => {
-  const deadline = Date.now() + DRAIN_TIMEOUT_MS
-  let lastReport = Date.now()
-  for (;;) {
-    const received = await reader.receivedAt(routings)
-    if (received.size >= routings.length) return received
-    if (Date.now() > deadline) throw new Error(`only ${received.size} of ${routings.length} leads within ${DRAIN_TIMEOUT_MS} ms`)
-    if (Date.now() - lastReport > 10_000) {
-      console.log(`    … ${received.size} of ${routings.length} leads so far`)
-      lastReport = Date.now()
-    }
-    await new Promise((resolve) => setTimeout(resolve, pollMs))
-  }
-}
+const workload: Workload = { runId: RUN_ID, groups: GROUPS, routingsPerJob: ROUTINGS_PER_JOB, deliveryConcurrency: DELIVERY_CONCURRENCY }
 
 // ---------------------------------------------------------------------------------------------------------------------
 // Where the time goes (PostgreSQL only): the service's own timestamps of each routing
@@ -368,7 +157,7 @@ const runSequential = async (baseUrl: string, creator: string, reader: LeadReade
   const received = new Map<string, number>()
   const startedAt = Date.now()
   for (let n = first; n < first + count; n++) {
-    const job = await postJob(baseUrl, creator, n)
+    const job = await postJob(baseUrl, workload, creator, n)
     for (const [id, at] of await waitForLeads(reader, job.routings, SEQUENTIAL_POLL_MS)) received.set(id, at)
     routings.push(...job.routings)
   }
@@ -383,7 +172,7 @@ const runBurst = async (baseUrl: string, creator: string, reader: LeadReader, co
   const startedAt = Date.now()
   await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
     while (next < first + count) {
-      const job = await postJob(baseUrl, creator, next++)
+      const job = await postJob(baseUrl, workload, creator, next++)
       routings.push(...job.routings)
       requestMs.push(job.requestMs)
     }
@@ -402,25 +191,7 @@ const runBurst = async (baseUrl: string, creator: string, reader: LeadReader, co
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
-// CPU: a cheap hint of where the time goes (Linux /proc; the service's and this process's user + system time)
-
-const CLOCK_TICKS_PER_SECOND = 100
-
-/** CPU seconds a process has used so far, or NaN where /proc cannot tell. */
-const cpuSecondsOf = async (pid: number | undefined) => {
-  try {
-    const stat = await readFile(`/proc/${pid}/stat`, "utf8")
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND
-  } catch {
-    return Number.NaN
-  }
-}
-
-const ownCpuSeconds = () => {
-  const usage = process.cpuUsage()
-  return (usage.user + usage.system) / 1e6
-}
+// CPU: a cheap hint of where the time goes
 
 /** Runs a scenario and prints the CPU the service and the benchmark used meanwhile. */
 const withCpu = async <A>(service: ServiceProcess, scenario: () => Promise<A>, label = "") => {
@@ -437,14 +208,14 @@ const withCpu = async <A>(service: ServiceProcess, scenario: () => Promise<A>, l
 // ---------------------------------------------------------------------------------------------------------------------
 
 const main = async () => {
-  const backends = EMBEDDED ? await embeddedBackends() : await realBackends()
+  const backends = EMBEDDED ? await embeddedBackends("delivery") : await realBackends("delivery", RUN_ID)
   const { sql } = backends
   let service: ServiceProcess | null = null
   try {
-    service = launchService(backends)
+    service = launchService(backends, { MATCH_MAX_ROUTINGS: String(ROUTINGS_PER_JOB), DB_POOL_MAX: String(DB_POOL_MAX) }, CPU_PROFILE_DIR)
     const { api, baseUrl } = await connectTo(service)
     const reader = backends.makeReader(api)
-    const { receivers, creator } = await createCompanies(api)
+    const { receivers, creator } = await createCompanies(api, workload)
     await actorsRunning(api, receivers)
 
     console.log(`delivery latency on ${backends.label}`)
