@@ -1,5 +1,6 @@
-import { type ChildProcess, spawn } from "node:child_process"
+import { type ChildProcess, execFile, spawn } from "node:child_process"
 import { fileURLToPath } from "node:url"
+import { promisify } from "node:util"
 
 const root = fileURLToPath(new URL("../../", import.meta.url))
 
@@ -14,9 +15,31 @@ export interface ServiceProcess {
   readonly exited: Promise<number | null>
 }
 
+/** The Deno the service is verified on (STACK.md); npx fetches it from the npm registry on first use. */
+const DENO = "deno@2.9.6"
+
+let denoPath: Promise<string> | undefined
+
+/**
+ * The path of the deno binary, resolved once per test process. The service is spawned from it directly: npx's wrapper
+ * runs deno as a child and does not pass SIGTERM on, so stopping the npx pid would leave the service running.
+ */
+export const denoBinary = (): Promise<string> => {
+  denoPath ??= promisify(execFile)("npx", ["--yes", DENO, "eval", "console.log(Deno.execPath())"], { cwd: root, timeout: 300_000 })
+    .then(({ stdout }) => stdout.trim())
+  return denoPath
+}
+
 /** Runs one of the service's entry points (as `npm start` does) with only the environment given. */
-export const runService = (entry: string, env: Record<string, string>): ServiceProcess => {
-  const child = spawn(process.execPath, ["--import", "tsx", entry], {
+export const runService = (entry: string, env: Record<string, string>): ServiceProcess =>
+  spawnService(process.execPath, ["--import", "tsx", entry], env)
+
+/** Runs one of the service's entry points on Deno (`deno run -A`) with only the environment given. */
+export const runServiceOnDeno = async (entry: string, env: Record<string, string>): Promise<ServiceProcess> =>
+  spawnService(await denoBinary(), ["run", "-A", entry], { DENO_NO_UPDATE_CHECK: "1", ...env })
+
+const spawnService = (command: string, args: ReadonlyArray<string>, env: Record<string, string>): ServiceProcess => {
+  const child = spawn(command, args, {
     cwd: root,
     env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "/tmp", ...env },
     stdio: ["ignore", "pipe", "pipe"]

@@ -19,12 +19,19 @@ export const HomeownerInput = z.strictObject({
   email: z.email().max(254).optional()
 })
 
+/**
+ * Skill levels in an object without a prototype: matching looks a level up by skill name, and a skill may be named
+ * `constructor`, which a plain object would answer with Object's own member.
+ */
+const withoutPrototype = <V>(entries: ReadonlyArray<readonly [string, V]>): Record<string, V> =>
+  Object.assign(Object.create(null) as Record<string, V>, Object.fromEntries(entries))
+
 /** The fields matching reads. `skill_levels` may only name skills the job asks for. */
 const matchFields = {
   required_skills: z.array(SkillNameInput).max(MAX_REQUIRED_SKILLS).default([]),
   skill_levels: z.record(z.string().max(256), SkillLevelInput)
-    .transform((levels) => Object.fromEntries(Object.entries(levels).map(([k, v]) => [k.trim().toLowerCase(), v])))
-    .default({}),
+    .transform((levels) => withoutPrototype(Object.entries(levels).map(([k, v]) => [k.trim().toLowerCase(), v] as const)))
+    .default(() => withoutPrototype<z.output<typeof SkillLevelInput>>([])),
   category: SkillNameInput.optional()
 }
 
