@@ -68,13 +68,19 @@ const seed = async (databaseUrl: string, size: number, workload: Workload) => {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** Polls `/admin/workers` until `size` actors run or time is up; answers when (ms since `since`) and how many ran. */
-const untilActors = async (api: ApiClient, size: number, since: number) => {
+const untilActors = async (api: ApiClient, service: ServiceProcess, size: number, since: number) => {
   let running = 0
-  while (performance.now() - since < READY_TIMEOUT_MS) {
-    running = (await api.get("/admin/workers")).items.length
+  let exited = false
+  void service.exited.then(() => (exited = true))
+  while (performance.now() - since < READY_TIMEOUT_MS && !exited) {
+    // A service too busy to answer is not ready yet; one that died is reported below.
+    running = await api.get("/admin/workers").then((w) => w.items.length as number, () => running)
     if (running >= size) return { readyMs: performance.now() - since, running }
-    await sleep(250)
+    const seconds = Math.floor((performance.now() - since) / 1000)
+    if (seconds % 10 === 0) console.log(`    ${seconds} s: ${running} actors, ${(await residentMiBOf(service.child.pid)).toFixed(0)} MiB`)
+    await sleep(1000)
   }
+  if (exited) throw new Error(`the service exited before ${size} actors ran (${running} did): ${service.output().slice(-2000)}`)
   return { readyMs: Number.NaN, running }
 }
 
@@ -89,7 +95,7 @@ const measure = async (size: number) => {
     service = launchService(backends, { MATCH_MAX_ROUTINGS: "1" })
     const { api, baseUrl } = await connectTo(service, READY_TIMEOUT_MS)
     const bannerMs = performance.now() - spawned
-    const { readyMs, running } = await untilActors(api, size, spawned)
+    const { readyMs, running } = await untilActors(api, service, size, spawned)
     const residentMiB = await residentMiBOf(service.child.pid)
     const idleBefore = await cpuSecondsOf(service.child.pid)
     await sleep(IDLE_MS)
