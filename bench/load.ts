@@ -61,6 +61,14 @@ const workload: Workload = {
   deliveryConcurrency: Number(args["delivery-concurrency"])
 }
 
+/** Why requests failed, counted: the answer's status and error code, or the client's error. */
+const failures = new Map<string, number>()
+const countFailure = (error: unknown) => {
+  const text = error instanceof Error ? `${error.message}${error.cause instanceof Error ? ` (${error.cause.message})` : ""}` : String(error)
+  const reason = /answered (\d+): .*"code":"([a-z_]+)"/.exec(text)?.slice(1).join(" ") ?? text.slice(0, 80)
+  failures.set(reason, (failures.get(reason) ?? 0) + 1)
+}
+
 interface Run {
   readonly mode: string
   readonly offered: string
@@ -88,8 +96,9 @@ const openLoop = async (baseUrl: string, creator: string, first: number): Promis
         postMs.push(performance.now() - scheduled)
         routings.push(...job.routings)
       },
-      () => {
+      (error) => {
         failed++
+        countFailure(error)
       }
     ))
   }
@@ -108,7 +117,10 @@ const closedLoop = async (baseUrl: string, creator: string, first: number): Prom
   const end = start + DURATION_S * 1000
   await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
     while (performance.now() < end) {
-      const job = await postJob(baseUrl, workload, creator, next++).catch(() => null)
+      const job = await postJob(baseUrl, workload, creator, next++).catch((error) => {
+        countFailure(error)
+        return null
+      })
       if (job === null) failed++
       else {
         postMs.push(job.requestMs)
@@ -152,6 +164,7 @@ const main = async () => {
 
     let first = 1_000
     for (const mode of MODES) {
+      failures.clear()
       const cpuBefore = await cpuSecondsOf(service.child.pid)
       const run = mode === "open" ? await openLoop(baseUrl, creator, first) : await closedLoop(baseUrl, creator, first)
       first += run.accepted + run.failed
@@ -171,6 +184,7 @@ const main = async () => {
         delivered: settled.received.size,
         lost: settled.lost,
         duplicates: settled.duplicates,
+        failures: Object.fromEntries(failures),
         serviceCpuSeconds: serviceCpu,
         serviceCpuMsPerJob: (serviceCpu * 1000) / Math.max(1, run.accepted)
       })
@@ -223,6 +237,10 @@ const printTable = (results: ReadonlyArray<Record<string, any>>, baselines: Reco
       `${figure(r["jobsPerSecond"])} | ${figure(r["postMs"].p50)} / ${figure(r["postMs"].p95)} / ${figure(r["postMs"].p99)} | ` +
       `${figure(r["deliveryMs"].p50)} / ${figure(r["deliveryMs"].p95)} / ${figure(r["deliveryMs"].p99)} | ${r["routings"]} | ` +
       `${r["lost"]} | ${r["duplicates"]} | ${figure(r["serviceCpuMsPerJob"])} |`)
+  }
+  for (const r of results) {
+    const reasons = Object.entries(r["failures"] as Record<string, number>)
+    if (reasons.length > 0) console.log(`${r["mode"]}: failed requests: ${reasons.map(([k, n]) => `${n} × ${k}`).join("; ")}`)
   }
   if (baselines === null) return
   const best = Math.max(...results.map((r) => r["jobsPerSecond"] as number))
