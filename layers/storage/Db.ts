@@ -1,12 +1,13 @@
-import { Context, Effect, FiberRef, Layer, Redacted } from "effect"
+import { Context, Effect, FiberRef, Layer, Redacted, Runtime } from "effect"
 import postgres from "postgres"
 import { StorageError } from "../../src/services/StorageError.ts"
+import { makeSessions, type OpenPool, openSession, type Session, type Sessions } from "./sessions.ts"
 
 export type Sql = postgres.Sql
 export type Row = Record<string, unknown>
 
-/** The connection of the transaction the current fiber runs in, if any. */
-const currentTransaction = FiberRef.unsafeMake<Sql | null>(null)
+/** The session of the transaction the current fiber runs in, if any. */
+const currentTransaction = FiberRef.unsafeMake<Session | null>(null)
 
 /**
  * Error codes that mean the database could not be reached or did not finish, as opposed to a query that is wrong.
@@ -54,6 +55,19 @@ export class Db extends Context.Tag("Db")<Db, {
   readonly sql: Sql
 }>() {}
 
+/**
+ * Cancels a statement on the server. The cancel request goes on a connection of its own, refused while the server is
+ * down, which is of no consequence then (the statement's connection goes down too); but `PendingQuery.cancel()` drops
+ * the promise of that request (postgres.js 3.4), so a refusal would be an unhandled rejection and end the process.
+ * Hence the query's canceller is called here, with its outcome handled.
+ */
+const cancelQuietly = (pending: postgres.PendingQuery<any>) => {
+  const query = pending as unknown as { canceller: ((query: unknown) => Promise<void>) | null }
+  const canceller = query.canceller
+  query.canceller = null
+  canceller?.(pending).catch(() => {})
+}
+
 const runStatement = <A>(sql: Sql, operation: string, statement: (sql: Sql) => postgres.PendingQuery<any>) =>
   Effect.async<A, StorageError>((resume) => {
     const pending = statement(sql)
@@ -61,7 +75,7 @@ const runStatement = <A>(sql: Sql, operation: string, statement: (sql: Sql) => p
       (rows) => resume(Effect.succeed(rows as A)),
       (cause: unknown) => resume(Effect.fail(storageError(operation)(cause)))
     )
-    return Effect.sync(() => pending.cancel())
+    return Effect.sync(() => cancelQuietly(pending))
   })
 
 /** The database and server a span names (OpenTelemetry database conventions). */
@@ -75,13 +89,38 @@ const connectionAttributes = (sql: Sql) => {
   }
 }
 
-export const make = (sql: Sql): Context.Tag.Service<Db> => {
-  const connection = connectionAttributes(sql)
+const connectionClosed = (operation: string) =>
+  new StorageError({ operation, unavailable: true, cause: new Error("the transaction's connection closed") })
+
+/** Runs a statement of the session's transaction, unless its connection has closed (and the transaction with it). */
+const runInTransaction = <A>(session: Session, operation: string, statement: (sql: Sql) => postgres.PendingQuery<any>) =>
+  Effect.suspend(() =>
+    session.closed() ? Effect.fail(connectionClosed(operation)) : runStatement<A>(session.sql, operation, statement)
+  )
+
+/**
+ * Where statements run: outside transactions on the shared pool, or, when `sharedIsASession` (a pool of one, as
+ * PGlite's single session needs), on that one session, lent to one statement or transaction at a time.
+ */
+export interface Pools {
+  readonly shared: Sql
+  readonly sessions: Sessions
+  readonly sharedIsASession: boolean
+}
+
+export const make = ({ sessions, shared, sharedIsASession }: Pools): Context.Tag.Service<Db> => {
+  const connection = connectionAttributes(shared)
+  const runOutside = <A>(operation: string, statement: (sql: Sql) => postgres.PendingQuery<any>) =>
+    sharedIsASession
+      ? sessions.use((session) => runStatement<A>(session.sql, operation, statement))
+      : runStatement<A>(shared, operation, statement)
   // An operation is named `<table or repository>.<operation>`: the span is `<operation> <table>`.
   const query = <A extends ReadonlyArray<unknown>>(operation: string, statement: (sql: Sql) => postgres.PendingQuery<any>) => {
     const [collection, name = collection] = operation.split(".", 2) as [string, string?]
     return FiberRef.get(currentTransaction).pipe(
-      Effect.flatMap((tx) => runStatement<A>(tx ?? sql, operation, statement)),
+      Effect.flatMap((session) =>
+        session === null ? runOutside<A>(operation, statement) : runInTransaction<A>(session, operation, statement)
+      ),
       Effect.withSpan(name === collection ? operation : `${name} ${collection}`, {
         kind: "client",
         attributes: { ...connection, "db.operation.name": name, "db.collection.name": collection }
@@ -89,29 +128,29 @@ export const make = (sql: Sql): Context.Tag.Service<Db> => {
     )
   }
 
+  const inTransaction = <A, E, R>(session: Session, self: Effect.Effect<A, E, R>) =>
+    Effect.acquireUseRelease(
+      Effect.suspend(() => {
+        session.begin()
+        return runStatement(session.sql, "begin", (c) => c`begin`)
+      }),
+      () =>
+        Effect.gen(function*() {
+          const result = yield* Effect.locally(self, currentTransaction, session)
+          yield* runInTransaction(session, "commit", (c) => c`commit`)
+          return result
+        }),
+      (_, exit) =>
+        exit._tag === "Success" ? Effect.void : runInTransaction(session, "rollback", (c) => c`rollback`).pipe(Effect.ignore)
+    )
+
   const transaction = <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E | StorageError, R> =>
     Effect.flatMap(FiberRef.get(currentTransaction), (outer) =>
       outer !== null
         ? self
-        : Effect.acquireUseRelease(
-          Effect.tryPromise({ try: () => sql.reserve(), catch: storageError("transaction.reserve") }),
-          (conn) =>
-            Effect.gen(function*() {
-              yield* runStatement(conn, "begin", (c) => c`begin`)
-              const result = yield* Effect.locally(self, currentTransaction, conn)
-              yield* runStatement(conn, "commit", (c) => c`commit`)
-              return result
-            }),
-          (conn, exit) =>
-            (exit._tag === "Success"
-              ? Effect.void
-              : runStatement(conn, "rollback", (c) => c`rollback`).pipe(Effect.ignore)).pipe(
-                Effect.ensuring(Effect.sync(() => conn.release()))
-              )
-        ).pipe(Effect.withSpan("db transaction"))
-    )
+        : sessions.use((session) => inTransaction(session, self)).pipe(Effect.withSpan("db transaction")))
 
-  return { query, transaction, sql }
+  return { query, transaction, sql: shared }
 }
 
 export interface DbOptions {
@@ -120,18 +159,64 @@ export interface DbOptions {
   readonly max: number
 }
 
+/**
+ * How long a connection that failed waits before it connects again, by attempt: up to 1 s, not postgres.js's 20 s,
+ * since statements wait for it (a request would hang through most of an outage instead of answering 503).
+ */
+const reconnectDelaySeconds = (attempt: number) => Math.min(0.1 * 2 ** attempt, 1)
+
+/**
+ * postgres.js 3.4 drops promises of its own on its reconnect paths (the cancel request of `PendingQuery.cancel`, the
+ * type fetch of a new connection), so a connection error there is an unhandled rejection, which Node answers by ending
+ * the process: seen while PostgreSQL restarts under load. While the pools are open, such a rejection, a connection
+ * error, is logged and passed over (what it concerned has failed or will be tried again); any other is thrown again,
+ * which ends the process as Node would have.
+ */
+const passOverDroppedConnectionErrors = Effect.gen(function*() {
+  const runtime = yield* Effect.runtime<never>()
+  const onRejection = (reason: unknown) => {
+    if (!isUnreachable(reason)) throw reason
+    Runtime.runSync(runtime)(
+      Effect.logWarning("a PostgreSQL connection error went unhandled in postgres.js; passed over").pipe(
+        Effect.annotateLogs("error", String(reason))
+      )
+    )
+  }
+  yield* Effect.acquireRelease(
+    Effect.sync(() => process.on("unhandledRejection", onRejection)),
+    () => Effect.sync(() => process.off("unhandledRejection", onRejection))
+  )
+})
+
+/**
+ * The shared pool of `max` connections and as many transaction sessions (connections open lazily, so the sessions cost
+ * nothing until transactions run); with `max` 1, one connection in all.
+ */
 export const layer = (options: DbOptions): Layer.Layer<Db> =>
   Layer.scoped(
     Db,
-    Effect.acquireRelease(
-      Effect.sync(() =>
-        postgres(Redacted.value(options.url), {
-          max: options.max,
-          connect_timeout: 5,
-          idle_timeout: 60,
-          onnotice: () => {}
-        })
-      ),
-      (sql) => Effect.promise(() => sql.end({ timeout: 5 }))
-    ).pipe(Effect.map(make))
+    Effect.gen(function*() {
+      yield* passOverDroppedConnectionErrors
+      const openPool: OpenPool = (max, onclose) =>
+        Effect.acquireRelease(
+          Effect.sync(() =>
+            postgres(Redacted.value(options.url), {
+              max,
+              connect_timeout: 5,
+              idle_timeout: 60,
+              backoff: reconnectDelaySeconds,
+              onnotice: () => {},
+              ...(onclose === undefined ? {} : { onclose })
+            })
+          ),
+          (sql) => Effect.promise(() => sql.end({ timeout: 5 }))
+        )
+      if (options.max === 1) {
+        const session = yield* openSession(openPool)
+        return make({ shared: session.sql, sessions: yield* makeSessions([session]), sharedIsASession: true })
+      }
+      const shared = yield* openPool(options.max)
+      const sessions = yield* Effect.replicateEffect(openSession(openPool), options.max)
+      return make({ shared, sessions: yield* makeSessions(sessions), sharedIsASession: false })
+    })
   )

@@ -1,7 +1,37 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Deferred, Effect, Fiber, Layer } from "effect"
-import { Db } from "../../layers/storage/Db.ts"
-import { layerFreshDb } from "../support/postgres.ts"
+import { Context, Deferred, Effect, Fiber, Layer, Redacted } from "effect"
+import { createConnection, createServer, type Socket } from "node:net"
+import { Db, layer as layerDb } from "../../layers/storage/Db.ts"
+import { freshDatabase, layerFreshDb } from "../support/postgres.ts"
+
+/**
+ * A TCP relay to the test server whose listener can be closed while the connections made stay up: the server is
+ * then unreachable for new connections only (as for a cancel request when it is down).
+ */
+const relayToServer = Effect.acquireRelease(
+  Effect.async<{ readonly port: number; readonly refuseNew: () => void; readonly sockets: Set<Socket> }>((resume) => {
+    const sockets = new Set<Socket>()
+    const server = createServer((client) => {
+      const upstream = createConnection({ host: "127.0.0.1", port: 5432 })
+      for (const socket of [client, upstream]) {
+        sockets.add(socket)
+        socket.on("error", () => socket.destroy())
+      }
+      client.pipe(upstream).pipe(client)
+    })
+    server.listen(0, "127.0.0.1", () =>
+      resume(Effect.succeed({
+        port: (server.address() as { port: number }).port,
+        refuseNew: () => server.close(),
+        sockets
+      })))
+  }),
+  ({ refuseNew, sockets }) =>
+    Effect.sync(() => {
+      refuseNew()
+      for (const socket of sockets) socket.destroy()
+    })
+)
 
 const db = Layer.fresh(layerFreshDb({ max: 3 }))
 
@@ -44,4 +74,51 @@ describe("Db on PostgreSQL", () => {
       yield* Effect.flip(transaction(query("insert", (sql) => sql`insert into t values (3)`).pipe(Effect.zipRight(Effect.fail("x")))))
       expect(yield* count).toBe(2)
     }).pipe(Effect.provide(db)))
+
+  it.live("a transaction whose connection the server ends fails as unavailable, and the pool goes on working", () =>
+    Effect.gen(function*() {
+      const { query, sql, transaction } = yield* Db
+      const backendPid = query<ReadonlyArray<{ pid: number }>>("pid", (sql) => sql`select pg_backend_pid() as pid`).pipe(
+        Effect.map((rows) => rows[0]!.pid)
+      )
+      const terminate = (pid: number) => Effect.promise(() => sql`select pg_terminate_backend(${pid})`)
+      // Ended between two statements: the next one is not sent on the dead connection.
+      const idle = yield* Effect.flip(transaction(Effect.gen(function*() {
+        yield* terminate(yield* backendPid)
+        yield* Effect.sleep("200 millis")
+        yield* query("after", (sql) => sql`select ${"x".repeat(2_000)}::text`)
+      })))
+      expect(idle).toMatchObject({ _tag: "StorageError", unavailable: true })
+      // Ended while a statement runs.
+      const busy = yield* Effect.flip(transaction(Effect.gen(function*() {
+        const pid = yield* backendPid
+        yield* Effect.fork(Effect.sleep("200 millis").pipe(Effect.zipRight(terminate(pid))))
+        yield* query("sleep", (sql) => sql`select pg_sleep(5)`)
+      })))
+      expect(busy).toMatchObject({ _tag: "StorageError", unavailable: true })
+      // postgres.js keeps the error of a statement cut off by a closed connection and hands it to the first statement
+      // of the new connection: a transaction there may fail once, as unavailable, like any caught in an outage.
+      const results = yield* Effect.all(
+        Array.from({ length: 6 }, (_, i) =>
+          transaction(query<ReadonlyArray<{ n: number }>>("n", (sql) => sql`select ${i}::int as n`)).pipe(
+            Effect.retry({ times: 1, while: (error) => error.unavailable })
+          )),
+        { concurrency: 6 }
+      ).pipe(Effect.timeout("5 seconds"))
+      expect(results.map((rows) => rows[0]!.n)).toEqual([0, 1, 2, 3, 4, 5])
+    }).pipe(Effect.provide(db)))
+
+  it.live("interrupting a query when a cancel request cannot reach the server leaves the process up", () =>
+    Effect.gen(function*() {
+      const { name } = yield* freshDatabase
+      const relay = yield* relayToServer
+      const url = Redacted.make(`postgres://postgres@127.0.0.1:${relay.port}/${name}`)
+      const { query } = Context.get(yield* Layer.build(layerDb({ url, max: 2 })), Db)
+      const fiber = yield* Effect.fork(query("sleep", (sql) => sql`select pg_sleep(2)`))
+      yield* Effect.sleep("300 millis")
+      relay.refuseNew()
+      yield* Fiber.interrupt(fiber)
+      // A cancel refused unhandled would end this test process: vitest reports it as an unhandled rejection.
+      yield* Effect.sleep("300 millis")
+    }).pipe(Effect.scoped))
 })
