@@ -38,6 +38,9 @@ const elements = {
 let key = sessionStorage.getItem(KEY)
 let current = null
 let refreshing = false
+/** Until when the outcome of an action stays in the status bar, over the refreshes' "Updated" line. */
+let noticeUntil = 0
+const NOTICE_MS = 10_000
 
 const setStatus = (text, isError = false) => {
   elements.status.textContent = text
@@ -54,7 +57,10 @@ const context = {
   navigate: (hash) => {
     location.hash = hash
   },
-  notify: (text, isError = false) => setStatus(text, isError),
+  notify: (text, isError = false) => {
+    setStatus(text, isError)
+    noticeUntil = Date.now() + NOTICE_MS
+  },
   /** Company names by id, read at most every 10 s (the first 200 companies; others show their id). */
   companyNames: (() => {
     let cached = null
@@ -76,7 +82,7 @@ const refresh = async () => {
   const shown = current
   try {
     await shown.refresh()
-    if (shown === current) setStatus(`Updated ${new Date().toLocaleTimeString()}`)
+    if (shown === current && Date.now() >= noticeUntil) setStatus(`Updated ${new Date().toLocaleTimeString()}`)
   } catch (failure) {
     if (shown === current && key !== null) setStatus(`Could not refresh: ${failure.message}`, true)
   } finally {
