@@ -189,8 +189,8 @@ const passOverDroppedConnectionErrors = Effect.gen(function*() {
 })
 
 /**
- * The shared pool of `max` connections and as many transaction sessions (connections open lazily, so the sessions cost
- * nothing until transactions run); with `max` 1, one connection in all.
+ * `max` connections in all: half of them (rounded down) transaction sessions, the rest the shared pool; with `max` 1,
+ * one connection serving both.
  */
 export const layer = (options: DbOptions): Layer.Layer<Db> =>
   Layer.scoped(
@@ -215,8 +215,9 @@ export const layer = (options: DbOptions): Layer.Layer<Db> =>
         const session = yield* openSession(openPool)
         return make({ shared: session.sql, sessions: yield* makeSessions([session]), sharedIsASession: true })
       }
-      const shared = yield* openPool(options.max)
-      const sessions = yield* Effect.replicateEffect(openSession(openPool), options.max)
+      const sessionCount = Math.floor(options.max / 2)
+      const shared = yield* openPool(options.max - sessionCount)
+      const sessions = yield* Effect.replicateEffect(openSession(openPool), sessionCount)
       return make({ shared, sessions: yield* makeSessions(sessions), sharedIsASession: false })
     })
   )

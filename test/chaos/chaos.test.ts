@@ -12,6 +12,6 @@ describe.concurrent("chaos (short): nothing lost, nothing duplicated", () => {
     it(name, async () => {
       const result = await run("short")
       expect(result.failures, summaryTable([result])).toEqual([])
-    }, 110_000)
+    }, 150_000)
   }
 })

@@ -4,28 +4,26 @@ import { sharedBackends } from "../backends.ts"
 import { runScenario, type Size, sleep } from "../harness.ts"
 
 const sizes = {
-  full: { jobsPerSecond: 20, uptimeMs: 6_000, settleTimeoutMs: 120_000 },
-  short: { jobsPerSecond: 4, uptimeMs: 1_000, settleTimeoutMs: 45_000 }
+  full: { kills: 5, jobsPerSecond: 20, uptimeMs: 6_000, settleTimeoutMs: 120_000 },
+  short: { kills: 2, jobsPerSecond: 4, uptimeMs: 1_000, settleTimeoutMs: 45_000 }
 }
 
-const KILLS = 5
-
 /**
- * SIGKILL the service 5 times while jobs are posted, starting it again at once each time. Each kill waits until the
+ * SIGKILL the service 5 times (twice in the short version) while jobs are posted, starting it again at once each time. Each kill waits until the
  * process running then has recorded a lead, so it lands with deliveries under way (the leads take 100 ms at the mock,
  * half before and half after it records them). Posts meanwhile are refused or cut off: only the 201s count.
  */
 export const killService = (size: Size) => {
-  const { uptimeMs, ...rest } = sizes[size]
+  const { kills, uptimeMs, ...rest } = sizes[size]
   return runScenario({
-    name: "service SIGKILL ×5",
+    name: `service SIGKILL ×${kills}`,
     backends: sharedBackends,
     receivers: 3,
     mock: { latency_ms: 100 },
     ...rest,
     chaos: async ({ service, backends, leads, note }) => {
       const syncingAtKill: Array<number> = []
-      for (let kill = 0; kill < KILLS; kill++) {
+      for (let kill = 0; kill < kills; kill++) {
         const before = await leads()
         await sleep(uptimeMs)
         await eventually(async () => (await leads()) > before, 30_000, async () => "no lead recorded since the start")
@@ -35,7 +33,7 @@ export const killService = (size: Size) => {
         await service.start()
       }
       await sleep(uptimeMs)
-      note(`${KILLS} kills; routings left syncing by each: ${syncingAtKill.join(", ")}`)
+      note(`${kills} kills; routings left syncing by each: ${syncingAtKill.join(", ")}`)
     }
   })
 }
