@@ -21,6 +21,8 @@ export interface ChaosRun<B extends Backends> {
   /** The receiving companies; every job is routed to each of them. */
   readonly receivers: ReadonlyArray<string>
   readonly load: Load
+  /** Sets every receiver's mock provider config (how it fails), as `PUT /companies/:id/provider` does. */
+  readonly configureMock: (config: Record<string, number>) => Promise<unknown>
   /** Leads the mock provider recorded so far. */
   readonly leads: () => Promise<number>
   /** Records an observation for the summary. */
@@ -132,6 +134,8 @@ export const runScenario = async <B extends Backends>(spec: ScenarioSpec<B>): Pr
       service,
       receivers,
       load,
+      configureMock: (config) =>
+        Promise.all(receivers.map((id) => service.api.put(`/companies/${id}/provider`, { type: "mock", config }))),
       leads: () => withSql(backends.databaseUrl, async (sql) => (await sql`select count(*)::int as n from mock_leads`)[0]!["n"]),
       note: (detail) => details.push(detail),
       fail: (failure) => failures.push(failure)

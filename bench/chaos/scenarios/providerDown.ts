@@ -27,12 +27,10 @@ export const providerDown = (size: Size) => {
     env: { DELIVERY_ATTEMPTS: "50", CIRCUIT_FAILURE_THRESHOLD: "5", CIRCUIT_COOLDOWN_SECONDS: String(cooldownSeconds) },
     receivers: 3,
     ...rest,
-    chaos: async ({ service, receivers }) => {
-      const configure = (config: Record<string, number>) =>
-        Promise.all(receivers.map((id) => service.api.put(`/companies/${id}/provider`, { type: "mock", config })))
+    chaos: async ({ configureMock, service }) => {
       await sleep(warmupMs)
       // The window is the time the provider is down for sure: from the failing config's write to the healthy one's.
-      await configure({ failure_rate: 1 })
+      await configureMock({ failure_rate: 1 })
       const from = new Date()
       const end = Date.now() + outageMs
       while (Date.now() < end) {
@@ -40,7 +38,7 @@ export const providerDown = (size: Size) => {
         await sleep(250)
       }
       outage = { from, to: new Date() }
-      await configure({})
+      await configureMock({})
     },
     verify: async ({ backends, service, receivers, note, fail }) => {
       const calls = await withSql(backends.databaseUrl, (sql) =>
