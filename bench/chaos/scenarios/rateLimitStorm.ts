@@ -4,7 +4,7 @@ import { runScenario, type Size, sleep } from "../harness.ts"
 
 const sizes = {
   full: { jobsPerSecond: 10, warmupMs: 5_000, stormMs: 30_000, settleTimeoutMs: 120_000 },
-  short: { jobsPerSecond: 4, warmupMs: 1_500, stormMs: 5_000, settleTimeoutMs: 45_000 }
+  short: { jobsPerSecond: 4, warmupMs: 1_500, stormMs: 8_000, settleTimeoutMs: 45_000 }
 }
 
 const DELIVERY_ATTEMPTS = 2
@@ -22,13 +22,11 @@ export const rateLimitStorm = (size: Size) => {
     env: { DELIVERY_ATTEMPTS: String(DELIVERY_ATTEMPTS) },
     receivers: 3,
     ...rest,
-    chaos: async ({ service, receivers }) => {
-      const configure = (config: Record<string, number>) =>
-        Promise.all(receivers.map((id) => service.api.put(`/companies/${id}/provider`, { type: "mock", config })))
+    chaos: async ({ configureMock }) => {
       await sleep(warmupMs)
-      await configure({ rate_limited_rate: 1 })
+      await configureMock({ rate_limited_rate: 1 })
       await sleep(stormMs)
-      await configure({ rate_limited_rate: 0 })
+      await configureMock({ rate_limited_rate: 0 })
     },
     verify: async ({ backends, note, fail }) => {
       const [storm] = await withSql(backends.databaseUrl, (sql) =>
