@@ -8,6 +8,8 @@ import type { ArchiveOptions, DailyTime, DeliveryOptions, WebhookOptions } from 
 export interface AppConfig {
   readonly port: number
   readonly host: string
+  /** Requests worked on at once before more are refused with 503. */
+  readonly httpMaxInFlight: number
   /** None: the embedded PostgreSQL (PGlite) in `dataDir`. */
   readonly databaseUrl: Option.Option<Redacted.Redacted<string>>
   readonly dbPoolMax: number
@@ -174,6 +176,7 @@ const fields = Config.all({
   storage: storageConfig,
   port: integer("PORT", 3000, 0, 65535),
   host: Config.nonEmptyString("HOST").pipe(Config.withDefault("127.0.0.1")),
+  httpMaxInFlight: integer("HTTP_MAX_IN_FLIGHT", 64, 1, 100_000),
   natsUrl: Config.option(url("NATS_URL", ["nats:", "tls:", "ws:", "wss:"])),
   adminApiKey: Config.option(redacted(Config.nonEmptyString("ADMIN_API_KEY"))),
   secretsKey: Config.option(redacted(Config.string("SECRETS_KEY").pipe(Config.mapOrFail(secretKey)))),

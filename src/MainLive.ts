@@ -32,6 +32,7 @@ import {
   IdempotencySettings,
   MatchSettings,
   DashboardSettings,
+  HttpSettings,
   MetricsSettings,
   WebhookSettings
 } from "./services/Settings.ts"
@@ -74,6 +75,7 @@ const layerSettings = (config: AppConfig) =>
     Layer.succeed(ArchiveSettings, config.archive),
     Layer.succeed(WebhookSettings, config.webhooks),
     Layer.succeed(MetricsSettings, { companyLabels: config.metricsCompanyLabels }),
+    Layer.succeed(HttpSettings, { maxInFlight: config.httpMaxInFlight }),
     Layer.succeed(DashboardSettings, { jaegerUiUrl: Option.getOrNull(config.jaegerUiUrl), serviceName: config.tracing.serviceName })
   )
 

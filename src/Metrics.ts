@@ -37,3 +37,9 @@ export const httpRequests = Metric.counter("si_http_requests_total", {
   description: "HTTP requests by method, route template and status",
   incremental: true
 })
+
+/** Requests refused with 503 because the API was at `HTTP_MAX_IN_FLIGHT`. */
+export const httpRequestsShed = Metric.counter("si_http_requests_shed_total", {
+  description: "HTTP requests refused because the service was at capacity",
+  incremental: true
+})

@@ -1,5 +1,6 @@
 import { Effect, Metric, MetricLabel, Runtime } from "effect"
-import { httpRequests } from "../Metrics.ts"
+import { httpRequests, httpRequestsShed } from "../Metrics.ts"
+import { HttpSettings } from "../services/Settings.ts"
 import { bodyLimit } from "hono/body-limit"
 import { requireApiKey } from "./auth.ts"
 import { renderDocsPage } from "./docsPage.ts"
@@ -14,6 +15,7 @@ import { metricsRoutes } from "./routes/metrics.ts"
 import { operationRoutes } from "./routes/operations.ts"
 import { routingRoutes } from "./routes/routings.ts"
 import { slaRoutes } from "./routes/sla.ts"
+import { shedLoad } from "./shedLoad.ts"
 import { serverSpan } from "./tracing.ts"
 import { webhookRoutes } from "./routes/webhooks.ts"
 
@@ -31,12 +33,28 @@ const openApiInfo = {
   }
 }
 
+/** Refusals under overload are logged at most this often, with how many there were, so overload cannot flood the log. */
+const SHED_LOG_INTERVAL_MS = 10_000
+
 /** The HTTP API as a Hono app whose routes run programs on the current runtime. */
 export const makeApp = Effect.gen(function*() {
   const runtime = yield* Effect.runtime<ApiServices>()
   const { run, runPublic } = makeRunners(runtime)
   const logError = (message: string, error: unknown) =>
     Runtime.runFork(runtime)(Effect.logError(message).pipe(Effect.annotateLogs("error", String(error))))
+  const { maxInFlight } = yield* HttpSettings
+  let shedSinceLog = 0
+  let lastShedLogMs = 0
+  const onShed = (inFlight: number) => {
+    Effect.runSync(Metric.increment(httpRequestsShed))
+    shedSinceLog += 1
+    if (Date.now() - lastShedLogMs < SHED_LOG_INTERVAL_MS) return
+    Runtime.runFork(runtime)(Effect.logWarning("at capacity: refusing requests with 503").pipe(
+      Effect.annotateLogs({ in_flight: inFlight, max_in_flight: maxInFlight, refused: shedSinceLog })
+    ))
+    shedSinceLog = 0
+    lastShedLogMs = Date.now()
+  }
 
   const app = makeRouter()
   app.onError(handleError(logError))
@@ -64,6 +82,7 @@ export const makeApp = Effect.gen(function*() {
     ])
     Effect.runSync(Metric.increment(tagged))
   })
+  app.use("*", shedLoad({ maxInFlight, onShed }))
   app.use("*", requireApiKey(runPublic))
 
   app.route("/", healthRoutes(runPublic))

@@ -21,6 +21,7 @@ import type {
   BrokerPrefix,
   DashboardSettings,
   DeliverySettings,
+  HttpSettings,
   IdempotencySettings,
   MatchSettings,
   MetricsSettings
@@ -40,6 +41,7 @@ export type ApiServices =
   | CompanyRepo
   | DeliverySettings
   | DashboardSettings
+  | HttpSettings
   | MetricsSettings
   | HealthProbes
   | IdempotencyRepo

@@ -40,6 +40,9 @@ export class DeliverySettings extends Context.Tag("DeliverySettings")<DeliverySe
 /** What `/metrics` exposes: per-company labels can be switched off for large fleets. */
 export class MetricsSettings extends Context.Tag("MetricsSettings")<MetricsSettings, { readonly companyLabels: boolean }>() {}
 
+/** How many requests the HTTP API works on at once; more are refused with 503 until some finish. */
+export class HttpSettings extends Context.Tag("HttpSettings")<HttpSettings, { readonly maxInFlight: number }>() {}
+
 /** What the dashboard links to: Jaeger's UI (null when there is none), where this service's traces are under `serviceName`. */
 export class DashboardSettings extends Context.Tag("DashboardSettings")<DashboardSettings, {
   readonly jaegerUiUrl: string | null

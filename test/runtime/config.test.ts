@@ -14,6 +14,7 @@ describe("configuration from the environment", () => {
       const cases: Array<[Record<string, string>, RegExp]> = [
         [{ PORT: "abc" }, /^configuration error: PORT: expected an integer from 0 to 65535, got "abc"$/],
         [{ MATCH_MIN_SCORE: "-1" }, /^configuration error: MATCH_MIN_SCORE: /],
+        [{ HTTP_MAX_IN_FLIGHT: "0" }, /^configuration error: HTTP_MAX_IN_FLIGHT: expected an integer from 1 to 100000, got "0"$/],
         [{ SHUTDOWN_TIMEOUT_SECONDS: "soon" }, /^configuration error: SHUTDOWN_TIMEOUT_SECONDS: expected a number of seconds/],
         [{ LOG_LEVEL: "loud" }, /^configuration error: LOG_LEVEL: /],
         [{ SECRETS_KEY: "short" }, /^configuration error: SECRETS_KEY: expected 32 bytes/],

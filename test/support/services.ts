@@ -21,6 +21,7 @@ import {
   MatchSettings,
   type WebhookOptions,
   DashboardSettings,
+  HttpSettings,
   MetricsSettings,
   WebhookSettings
 } from "../../src/services/Settings.ts"
@@ -61,6 +62,7 @@ export const layerTestSettings = Layer.mergeAll(
   Layer.succeed(DeliverySettings, defaultDelivery),
   Layer.succeed(WebhookSettings, defaultWebhooks),
   Layer.succeed(MetricsSettings, { companyLabels: true }),
+  Layer.succeed(HttpSettings, { maxInFlight: 64 }),
   Layer.succeed(DashboardSettings, { jaegerUiUrl: "http://jaeger.test:16686", serviceName: "service-integration" }),
   Layer.effect(AdminKey, Effect.map(sha256Hex(TEST_ADMIN_KEY), (hash) => ({ hash }))),
   layerSecrets({ current: Redacted.make(generateSecretKey()), previous: [] })

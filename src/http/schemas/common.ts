@@ -20,7 +20,7 @@ const errorDescriptions = {
   413: "Body over 64 KB (`payload_too_large`)",
   415: "Body is not JSON (`unsupported_media_type`)",
   422: "Refers to something that does not exist or does not fit (`validation_error`)",
-  503: "A dependency is unreachable; retry after `Retry-After` seconds (`unavailable`)"
+  503: "A dependency is unreachable, or the service is at capacity; retry after `Retry-After` seconds (`unavailable`)"
 } as const
 
 type ErrorStatus = keyof typeof errorDescriptions
