@@ -5,7 +5,6 @@ import { now } from "../src/domain/time.ts"
 import { webhookBody, type WebhookEvent } from "../src/domain/webhook.ts"
 import { brokerRetry, webhookFanOutRetry } from "../src/Schedules.ts"
 import { Broker, type ConsumerSpec, type Delivery, headerOf } from "../src/services/Broker.ts"
-import { Transactions } from "../src/services/Transactions.ts"
 import { WebhookRepo } from "../src/services/Webhooks.ts"
 import { currentTopology } from "./brokerTopology.ts"
 import { processInTrace } from "./messageSpans.ts"
@@ -62,7 +61,7 @@ export const eventOfMessage = (message: Delivery, receivedAt: Date): Option.Opti
   })
 
 /**
- * One message: a pending delivery for each subscribed hook, written in one transaction (a (hook, event) pair already
+ * One message: a pending delivery for each subscribed hook, written at once by `enqueue` (a (hook, event) pair already
  * there adds nothing, so a redelivered message is harmless), then the ack. A message that is no event is logged and
  * dropped; one whose deliveries could not be written is offered again shortly. Answers the deliveries added.
  */
@@ -77,7 +76,7 @@ export const fanOutMessage = Effect.fn("Webhooks.fanOut")(function*(message: Del
     return 0
   }
   const repo = yield* WebhookRepo
-  const added = yield* Effect.option((yield* Transactions).run(repo.enqueue(event.value, at)).pipe(
+  const added = yield* Effect.option(repo.enqueue(event.value, at).pipe(
     Effect.tapError((error) =>
       Effect.logWarning("webhook deliveries not written; the event is offered again").pipe(
         Effect.annotateLogs({ event_id: event.value.id, error: error.message })

@@ -34,7 +34,7 @@ export class WebhookRepo extends Context.Tag("WebhookRepo")<WebhookRepo, {
   /**
    * A pending delivery, due at `at`, for each active hook subscribed to the event's type (scoped hooks only for events
    * about their company) created no later than the event; a (hook, event) pair already there is left alone, so a
-   * redelivered event adds nothing. Answers how many deliveries it added.
+   * redelivered event adds nothing. All of them are written, or none. Answers how many deliveries it added.
    */
   readonly enqueue: (event: WebhookEvent, at: Date) => Effect.Effect<number, StorageError>
   /**

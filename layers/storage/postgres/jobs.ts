@@ -10,7 +10,7 @@ const JobRow = Schema.Struct({
   routings: Schema.Array(RoutingJson)
 })
 
-const selectJobs = (sql: Sql) =>
+export const selectJobs = (sql: Sql) =>
   sql`
     select j.id, j.summary, j.address, j.homeowner, j.category, j.required_skills, j.skill_levels, j.priority, j.status,
       j.matching_score, j.created_by_company_id, j.created_by_technician_id, j.created_at, j.updated_at,
@@ -25,12 +25,16 @@ const selectJobs = (sql: Sql) =>
       ), '[]'::json) as routings
     from jobs j`
 
+const decodeJobRows = decodeRows(JobRow, "jobs")
+
+/** Rows of `selectJobs` as jobs. */
+export const toJobs = (rows: ReadonlyArray<unknown>) =>
+  decodeJobRows(rows).pipe(Effect.map((jobs) => jobs.map((row) => toJob(row, row.routings))))
+
 export const layer = Layer.effect(
   JobRepo,
   Effect.gen(function*() {
     const db = yield* Db
-    const decode = decodeRows(JobRow, "jobs")
-    const toJobs = (rows: ReadonlyArray<unknown>) => decode(rows).pipe(Effect.map((jobs) => jobs.map((row) => toJob(row, row.routings))))
 
     return JobRepo.of({
       insert: (job) => {

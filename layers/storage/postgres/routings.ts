@@ -2,8 +2,9 @@ import { Effect, Layer, Option, Schema } from "effect"
 import { CompanyId, JobId, RoutingId } from "../../../src/domain/ids.ts"
 import { RoutingRepo } from "../../../src/services/Routings.ts"
 import { JobRepo } from "../../../src/services/Jobs.ts"
-import { Db } from "../Db.ts"
+import { Db, type Sql } from "../Db.ts"
 import { decodeRows } from "./decode.ts"
+import { selectJobs, toJobs } from "./jobs.ts"
 
 const AttemptRow = Schema.Struct({
   at: Schema.DateFromSelf,
@@ -24,16 +25,13 @@ export const layer = Layer.effect(
 
     return RoutingRepo.of({
       get: (id) =>
-        db.query<ReadonlyArray<{ job_id: string }>>("routings.jobOf", (sql) =>
-          sql`select job_id from job_routings where id = ${id}`).pipe(
-            Effect.flatMap((rows) => {
-              const jobId = rows[0]?.job_id
-              return jobId === undefined ? Effect.succeed(Option.none()) : jobs.get(JobId.make(jobId))
-            }),
-            Effect.map(Option.flatMap((job) =>
-              Option.map(Option.fromNullable(job.routings.find((r) => r.id === id)), (routing) => ({ routing, job }))
-            ))
-          ),
+        db.query("routings.get", (sql) => sql`${selectJobs(sql)} where j.id = (select job_id from job_routings where id = ${id})`).pipe(
+          Effect.flatMap(toJobs),
+          Effect.map((found) =>
+            Option.flatMap(Option.fromNullable(found[0]), (job) =>
+              Option.map(Option.fromNullable(job.routings.find((r) => r.id === id)), (routing) => ({ routing, job })))
+          )
+        ),
 
       claim: (id, now, leaseUntil) =>
         db.query<ReadonlyArray<{ needs_lookup: boolean; attempts: number }>>("routings.claim", (sql) =>
@@ -49,37 +47,36 @@ export const layer = Layer.effect(
             )
           ),
 
-      finish: (id, result, timing) =>
-        db.transaction(Effect.gen(function*() {
-          const synced = result._tag === "Synced"
-          const outcome = result.outcome
-          const error = synced ? null : result.error
-          const counts = synced || result.counts
-          yield* db.query("routings.finish", (sql) =>
-            synced
-              ? sql`
+      // One statement (atomic on its own): the routing's new state, the attempt, and the job `routed` on its first sync.
+      finish: (id, result, timing) => {
+        const attempt = (sql: Sql) =>
+          sql`
+            insert into routing_attempts (routing_id, at, outcome, duration_ms, error)
+            values (${id}, ${timing.at}, ${result.outcome}, ${Math.round(timing.durationMs)},
+              ${result._tag === "Synced" ? null : result.error})`
+        return db.query("routings.finish", (sql) =>
+          result._tag === "Synced"
+            ? sql`
+              with routing as (
                 update job_routings set sync_status = 'synced', external_id = ${result.externalId},
                   synced_at = ${timing.at}, attempts = attempts + 1, last_error = null, lease_until = null,
                   needs_lookup = false, updated_at = ${timing.at},
                   delivery_ms = greatest(0, round(extract(epoch from
                     ${timing.at}::timestamptz - (select j.created_at from jobs j where j.id = job_routings.job_id)) * 1000))
-                where id = ${id}`
-              : sql`
+                where id = ${id}
+                returning job_id
+              ), attempt as (${attempt(sql)})
+              update jobs set status = 'routed', updated_at = ${timing.at}
+              where status = 'pending' and id = (select job_id from routing)`
+            : sql`
+              with routing as (
                 update job_routings set sync_status = ${result.status}, last_error = ${result.error},
-                  attempts = attempts + ${counts ? 1 : 0}, lease_until = null, needs_lookup = ${!result.known},
+                  attempts = attempts + ${result.counts ? 1 : 0}, lease_until = null, needs_lookup = ${!result.known},
                   updated_at = ${timing.at}
-                where id = ${id}`)
-          yield* db.query("routings.recordAttempt", (sql) =>
-            sql`
-              insert into routing_attempts (routing_id, at, outcome, duration_ms, error)
-              values (${id}, ${timing.at}, ${outcome}, ${Math.round(timing.durationMs)}, ${error})`)
-          if (synced) {
-            yield* db.query("jobs.markRouted", (sql) =>
-              sql`
-                update jobs set status = 'routed', updated_at = ${timing.at}
-                where status = 'pending' and id = (select job_id from job_routings where id = ${id})`)
-          }
-        })),
+                where id = ${id}
+              )
+              ${attempt(sql)}`).pipe(Effect.asVoid)
+      },
 
       attempts: (id) =>
         db.query("routings.attempts", (sql) =>
