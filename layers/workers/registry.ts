@@ -1,24 +1,22 @@
-import { Effect, Layer, Ref } from "effect"
+import { Effect, Layer } from "effect"
 import type { CompanyId } from "../../src/domain/ids.ts"
 import { type WorkerStatus, WorkerRegistry } from "../../src/services/Workers.ts"
 
-/** The registry of this process's actors, in memory. */
-export const layer = Layer.effect(
-  WorkerRegistry,
-  Effect.map(Ref.make(new Map<CompanyId, WorkerStatus>()), (ref) =>
-    WorkerRegistry.of({
-      set: (status) => Ref.update(ref, (m) => new Map(m).set(status.companyId, status)),
-      update: (companyId, f) =>
-        Ref.update(ref, (m) => {
-          const current = m.get(companyId)
-          return current === undefined ? m : new Map(m).set(companyId, f(current))
-        }),
-      remove: (companyId) =>
-        Ref.update(ref, (m) => {
-          const next = new Map(m)
-          next.delete(companyId)
-          return next
-        }),
-      all: Effect.map(Ref.get(ref), (m) => Array.from(m.values()))
-    }))
-)
+/**
+ * The registry of this process's actors, in memory. A map changed in place (each change is one synchronous step, so
+ * none is lost): a delivery updates its company's entry several times, and copying a map of every company for each
+ * update made a delivery's cost grow with the fleet.
+ */
+export const layer = Layer.sync(WorkerRegistry, () => {
+  const statuses = new Map<CompanyId, WorkerStatus>()
+  return WorkerRegistry.of({
+    set: (status) => Effect.sync(() => void statuses.set(status.companyId, status)),
+    update: (companyId, f) =>
+      Effect.sync(() => {
+        const current = statuses.get(companyId)
+        if (current !== undefined) statuses.set(companyId, f(current))
+      }),
+    remove: (companyId) => Effect.sync(() => void statuses.delete(companyId)),
+    all: Effect.sync(() => Array.from(statuses.values()))
+  })
+})
