@@ -17,7 +17,7 @@ export const timedOut = (operation: string, after: Duration.Duration) => () =>
 export const request = <A>(operation: string, f: () => Promise<A>, timeout: Duration.Duration = operationTimeout) =>
   Effect.tryPromise({ try: f, catch: (cause) => new BrokerError({ operation, cause }) }).pipe(
     Effect.timeoutFail({ duration: timeout, onTimeout: timedOut(operation, timeout) }),
-    Effect.withSpan(`broker ${operation}`, { kind: "client", attributes: { "messaging.system": "nats" } })
+    Effect.withSpan(`broker ${operation}`, { captureStackTrace: false, kind: "client", attributes: { "messaging.system": "nats" } })
   )
 
 export const attempt = <A>(operation: string, f: () => A) =>

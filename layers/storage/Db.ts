@@ -121,7 +121,10 @@ export const make = ({ sessions, shared, sharedIsASession }: Pools): Context.Tag
       Effect.flatMap((session) =>
         session === null ? runOutside<A>(operation, statement) : runInTransaction<A>(session, operation, statement)
       ),
+      // No stack trace: the span's name already says which statement it is, and capturing one for every statement
+      // showed in the load profile.
       Effect.withSpan(name === collection ? operation : `${name} ${collection}`, {
+        captureStackTrace: false,
         kind: "client",
         attributes: { ...connection, "db.operation.name": name, "db.collection.name": collection }
       })
