@@ -1,6 +1,7 @@
 import { Clock, Effect, Either, Metric, MetricState, Option } from "effect"
 import type { MetricPair } from "effect/MetricPair"
 import { Broker } from "../src/services/Broker.ts"
+import { EventLoopLag } from "../src/services/EventLoopLag.ts"
 import { OutboxRepo } from "../src/services/Outbox.ts"
 import { MetricsSettings } from "../src/services/Settings.ts"
 import { WorkerRegistry } from "../src/services/Workers.ts"
@@ -70,6 +71,11 @@ const scrapeGauges = Effect.gen(function*() {
     })
   }
   gauges.push({ name: "si_actors", help: "Company actors running in this process", samples: [{ labels: [], value: workers.length }] })
+  gauges.push({
+    name: "si_event_loop_lag_seconds",
+    help: "How late this process runs its timers, smoothed over about a second",
+    samples: [{ labels: [], value: (yield* EventLoopLag).current() / 1000 }]
+  })
   const states = ["closed", "open", "half_open"] as const
   gauges.push({
     name: "si_circuit_state",

@@ -37,7 +37,7 @@ export const relayBatch = Effect.fn("Outbox.relayBatch")(function*() {
   const outbox = yield* OutboxRepo
   const broker = yield* Broker
   const { relayBatch: size } = yield* DeliverySettings
-  return yield* (yield* Transactions).run(Effect.gen(function*() {
+  return yield* (yield* Transactions).runAhead(Effect.gen(function*() {
     const events = yield* outbox.claimUnpublished(size)
     if (events.length === 0) return 0
     const published = yield* Effect.forEach(events, (event) =>

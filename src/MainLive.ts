@@ -21,6 +21,7 @@ import type { AppConfig } from "./Config.ts"
 import { sha256Hex } from "./domain/hash.ts"
 import { newApiKey } from "./domain/apiKey.ts"
 import { generateSecretKey } from "./domain/secretKey.ts"
+import { layer as layerEventLoopLag } from "./EventLoopLag.ts"
 import { HttpAddress, layerHttpServer } from "./HttpServer.ts"
 import { readOrCreateKeyFile } from "./keyFiles.ts"
 import { startupConnectRetry } from "./Schedules.ts"
@@ -144,6 +145,7 @@ export const MainLive = (config: AppConfig) => {
     layerHealth,
     layerSecrets(config),
     layerWorkerRegistry,
+    layerEventLoopLag,
     layerWebhookTransport,
     RateLimiter.layer.pipe(Layer.provide(RateLimiter.layerStoreMemory)),
     embedded ? layerPollOnly : layerListen

@@ -51,6 +51,8 @@ export class Db extends Context.Tag("Db")<Db, {
   ) => Effect.Effect<A, StorageError>
   /** Runs `self` in one transaction, or in the enclosing one when already inside. */
   readonly transaction: <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E | StorageError, R>
+  /** As `transaction`, on the session kept apart, so it never waits behind the others (for one caller at a time). */
+  readonly transactionAhead: <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E | StorageError, R>
   /** The pool itself, for work that needs its own session (migrations, LISTEN). */
   readonly sql: Sql
 }>() {}
@@ -147,13 +149,13 @@ export const make = ({ sessions, shared, sharedIsASession }: Pools): Context.Tag
         exit._tag === "Success" ? Effect.void : runInTransaction(session, "rollback", (c) => c`rollback`).pipe(Effect.ignore)
     )
 
-  const transaction = <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E | StorageError, R> =>
+  const transactionOn = (lend: Sessions["use"]) => <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E | StorageError, R> =>
     Effect.flatMap(FiberRef.get(currentTransaction), (outer) =>
       outer !== null
         ? self
-        : sessions.use((session) => inTransaction(session, self)).pipe(Effect.withSpan("db transaction")))
+        : lend((session) => inTransaction(session, self)).pipe(Effect.withSpan("db transaction")))
 
-  return { query, transaction, sql: shared }
+  return { query, transaction: transactionOn(sessions.use), transactionAhead: transactionOn(sessions.useAhead), sql: shared }
 }
 
 export interface DbOptions {
@@ -218,9 +220,11 @@ export const layer = (options: DbOptions): Layer.Layer<Db> =>
         const session = yield* openSession(openPool)
         return make({ shared: session.sql, sessions: yield* makeSessions([session]), sharedIsASession: true })
       }
+      // Half the connections for transactions, one of them kept apart once there are two (see `transactionAhead`).
       const sessionCount = Math.floor(options.max / 2)
       const shared = yield* openPool(options.max - sessionCount)
       const sessions = yield* Effect.replicateEffect(openSession(openPool), sessionCount)
-      return make({ shared, sessions: yield* makeSessions(sessions), sharedIsASession: false })
+      const lent = yield* makeSessions(sessionCount >= 2 ? sessions.slice(1) : sessions, sessionCount >= 2 ? sessions[0] : undefined)
+      return make({ shared, sessions: lent, sharedIsASession: false })
     })
   )

@@ -37,16 +37,26 @@ export const openSession = (openPool: OpenPool): Effect.Effect<Session, never, S
     }
   })
 
-/** Sessions lent one at a time: `use` waits for a free one. */
+type Lend = <A, E, R>(use: (session: Session) => Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+
+/**
+ * Sessions lent one at a time: `use` waits for a free one; `useAhead` takes the session kept apart for work that must
+ * not queue behind the others (or, when none is kept, waits like `use`).
+ */
 export interface Sessions {
-  readonly use: <A, E, R>(use: (session: Session) => Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+  readonly use: Lend
+  readonly useAhead: Lend
 }
 
-export const makeSessions = (sessions: ReadonlyArray<Session>): Effect.Effect<Sessions> =>
+const lender = (sessions: ReadonlyArray<Session>): Effect.Effect<Lend> =>
   Effect.gen(function*() {
     const free = yield* Queue.bounded<Session>(sessions.length)
     yield* Queue.offerAll(free, sessions)
-    return {
-      use: (use) => Effect.acquireUseRelease(Queue.take(free), use, (session) => Queue.offer(free, session))
-    }
+    return (use) => Effect.acquireUseRelease(Queue.take(free), use, (session) => Queue.offer(free, session))
+  })
+
+export const makeSessions = (sessions: ReadonlyArray<Session>, keptApart?: Session): Effect.Effect<Sessions> =>
+  Effect.gen(function*() {
+    const use = yield* lender(sessions)
+    return { use, useAhead: keptApart === undefined ? use : yield* lender([keptApart]) }
   })

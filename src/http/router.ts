@@ -6,6 +6,7 @@ import type { ApiKeyRepo } from "../services/ApiKeys.ts"
 import type { ArchiveRepo } from "../services/Archive.ts"
 import type { CompanyRepo, TechnicianRepo } from "../services/Companies.ts"
 import { CurrentPrincipal } from "../services/CurrentPrincipal.ts"
+import type { EventLoopLag } from "../services/EventLoopLag.ts"
 import type { HealthProbes } from "../services/Health.ts"
 import type { IdempotencyRepo } from "../services/Idempotency.ts"
 import type { JobRepo } from "../services/Jobs.ts"
@@ -41,6 +42,7 @@ export type ApiServices =
   | CompanyRepo
   | DeliverySettings
   | DashboardSettings
+  | EventLoopLag
   | HttpSettings
   | MetricsSettings
   | HealthProbes

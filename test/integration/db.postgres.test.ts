@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Context, Deferred, Effect, Fiber, Layer, Logger, LogLevel, Redacted } from "effect"
+import { Context, Deferred, Effect, Fiber, Layer, Logger, LogLevel, Option, Redacted } from "effect"
 import { createConnection, createServer, type Socket } from "node:net"
 import { Db, layer as layerDb } from "../../layers/storage/Db.ts"
 import { freshDatabase, layerFreshDb } from "../support/postgres.ts"
@@ -74,6 +74,25 @@ describe("Db on PostgreSQL", () => {
       yield* Effect.flip(transaction(query("insert", (sql) => sql`insert into t values (3)`).pipe(Effect.zipRight(Effect.fail("x")))))
       expect(yield* count).toBe(2)
     }).pipe(Effect.provide(db)))
+
+  it.live("a transaction ahead runs on the session kept apart while every other one is taken and queued for", () =>
+    Effect.gen(function*() {
+      const { query, transaction, transactionAhead } = yield* Db
+      const select = (n: number) => query<ReadonlyArray<{ n: number }>>("select", (sql) => sql`select ${n}::int as n`)
+      const holding = yield* Deferred.make<void>()
+      const release = yield* Deferred.make<void>()
+      // DB_POOL_MAX 4: two sessions, one lent (held here) and one kept apart.
+      const holder = yield* Effect.fork(transaction(
+        select(1).pipe(Effect.zipRight(Deferred.succeed(holding, undefined)), Effect.zipRight(Deferred.await(release)))
+      ))
+      yield* Deferred.await(holding)
+      const queued = yield* Effect.fork(transaction(select(2)))
+      expect(yield* transactionAhead(select(3))).toEqual([{ n: 3 }])
+      expect(yield* Fiber.poll(queued)).toEqual(Option.none())
+      yield* Deferred.succeed(release, undefined)
+      yield* Fiber.join(holder)
+      expect(yield* Fiber.join(queued)).toEqual([{ n: 2 }])
+    }).pipe(Effect.provide(Layer.fresh(layerFreshDb({ max: 4 })))))
 
   it.live("a transaction whose connection the server ends fails as unavailable, and the pool goes on working", () =>
     Effect.gen(function*() {

@@ -25,6 +25,7 @@ import {
   MetricsSettings,
   WebhookSettings
 } from "../../src/services/Settings.ts"
+import { EventLoopLag } from "../../src/services/EventLoopLag.ts"
 import { layerFreshDb } from "./postgres.ts"
 
 export const TEST_ADMIN_KEY = "si_test_admin_key_0123456789abcdefghijklmnopqrstu"
@@ -63,6 +64,7 @@ export const layerTestSettings = Layer.mergeAll(
   Layer.succeed(WebhookSettings, defaultWebhooks),
   Layer.succeed(MetricsSettings, { companyLabels: true }),
   Layer.succeed(HttpSettings, { maxInFlight: 64 }),
+  Layer.succeed(EventLoopLag, { current: () => 0 }),
   Layer.succeed(DashboardSettings, { jaegerUiUrl: "http://jaeger.test:16686", serviceName: "service-integration" }),
   Layer.effect(AdminKey, Effect.map(sha256Hex(TEST_ADMIN_KEY), (hash) => ({ hash }))),
   layerSecrets({ current: Redacted.make(generateSecretKey()), previous: [] })

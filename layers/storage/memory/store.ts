@@ -74,7 +74,7 @@ export const layerTransactions = Layer.effect(
             )
           })
         ))
-    return Transactions.of({ run })
+    return Transactions.of({ run, runAhead: run })
   })
 )
 

@@ -13,7 +13,7 @@ import * as Sla from "./sla.ts"
 import * as Technicians from "./technicians.ts"
 import * as Webhooks from "./webhooks.ts"
 
-const transactions = Layer.effect(Transactions, Effect.map(Db, (db) => Transactions.of({ run: db.transaction })))
+const transactions = Layer.effect(Transactions, Effect.map(Db, (db) => Transactions.of({ run: db.transaction, runAhead: db.transactionAhead })))
 
 /** Every repository on PostgreSQL, given a `Db`. */
 export const layer = Layer.mergeAll(
