@@ -224,7 +224,8 @@ export const layer = (options: DbOptions): Layer.Layer<Db> =>
       const sessionCount = Math.floor(options.max / 2)
       const shared = yield* openPool(options.max - sessionCount)
       const sessions = yield* Effect.replicateEffect(openSession(openPool), sessionCount)
-      const lent = yield* makeSessions(sessionCount >= 2 ? sessions.slice(1) : sessions, sessionCount >= 2 ? sessions[0] : undefined)
-      return make({ shared, sessions: lent, sharedIsASession: false })
+      const [keptApart, ...lent] = sessions
+      const lending = sessionCount >= 2 ? makeSessions(lent, keptApart) : makeSessions(sessions)
+      return make({ shared, sessions: yield* lending, sharedIsASession: false })
     })
   )
