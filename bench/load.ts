@@ -4,7 +4,7 @@
  * at once (latency 0); every job matches 3 companies (3 routings).
  *
  *   npm run bench -- [--rate 500] [--duration 10] [--concurrency 32] [--mode open,closed] [--companies 30]
- *                    [--delivery-concurrency 8] [--db-pool-max 10] [--embedded] [--no-baselines] [--out bench/results]
+ *                    [--delivery-concurrency 8] [--db-pool-max 10] [--replicas 1] [--embedded] [--no-baselines] [--out bench/results]
  *                    [--service-env NAME=value,NAME=value]   (more environment for the service, e.g. OTEL_SDK_DISABLED=true)
  *
  * - open loop: `--rate` jobs a second for `--duration` seconds, each sent at its scheduled time whether or not earlier
@@ -16,6 +16,8 @@
  * duplicated leads counted). Baselines in the same run (real backends only): pgbench running the job transaction's
  * writes, and a minimal JetStream publish + consume; the service is stated as a fraction of each.
  * Prints a table, writes `<out>/load-<time>.json` and `<out>/load-<time>.svg` (the latency distributions).
+ * `--replicas N` runs N service processes on the same database and NATS prefix (as a deployment of N replicas would),
+ * the clients' jobs spread over them in turn, and counts the CPU of all of them; real backends only.
  */
 import { mkdir, writeFile } from "node:fs/promises"
 import { cpus, loadavg, totalmem } from "node:os"
@@ -38,6 +40,7 @@ const { values: args } = parseArgs({
     companies: { type: "string", default: "30" },
     "delivery-concurrency": { type: "string", default: "8" },
     "db-pool-max": { type: "string", default: "10" },
+    replicas: { type: "string", default: "1" },
     embedded: { type: "boolean", default: false },
     "no-baselines": { type: "boolean", default: false },
     "service-env": { type: "string", default: "" },
@@ -52,6 +55,10 @@ const SERVICE_ENV = Object.fromEntries(args["service-env"].split(",").filter((p)
   const at = p.indexOf("=")
   return [p.slice(0, at).trim(), p.slice(at + 1).trim()]
 }))
+const REPLICAS = Number(args.replicas)
+if (!Number.isInteger(REPLICAS) || REPLICAS < 1 || (args.embedded && REPLICAS > 1)) {
+  throw new Error("--replicas takes a whole number from 1, and only 1 with --embedded (its database lives in the process)")
+}
 const ROUTINGS_PER_JOB = 3
 const RUN_ID = crypto.randomUUID().replace(/-/g, "").slice(0, 8)
 const workload: Workload = {
@@ -80,7 +87,7 @@ interface Run {
 }
 
 /** Open loop: job `k` is sent at `start + k / rate`, answered or not; latency from that scheduled time. */
-const openLoop = async (baseUrl: string, creator: string, first: number): Promise<Run> => {
+const openLoop = async (baseUrls: ReadonlyArray<string>, creator: string, first: number): Promise<Run> => {
   const total = Math.round(RATE * DURATION_S)
   const routings: Array<Routing> = []
   const postMs: Array<number> = []
@@ -91,7 +98,7 @@ const openLoop = async (baseUrl: string, creator: string, first: number): Promis
     const scheduled = start + (k * 1000) / RATE
     const wait = scheduled - performance.now()
     if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait))
-    sent.push(postJob(baseUrl, workload, creator, first + k).then(
+    sent.push(postJob(baseUrls[k % baseUrls.length]!, workload, creator, first + k).then(
       (job) => {
         postMs.push(performance.now() - scheduled)
         routings.push(...job.routings)
@@ -108,14 +115,15 @@ const openLoop = async (baseUrl: string, creator: string, first: number): Promis
 }
 
 /** Closed loop: `CONCURRENCY` clients, each posting its next job as soon as the last is answered. */
-const closedLoop = async (baseUrl: string, creator: string, first: number): Promise<Run> => {
+const closedLoop = async (baseUrls: ReadonlyArray<string>, creator: string, first: number): Promise<Run> => {
   const routings: Array<Routing> = []
   const postMs: Array<number> = []
   let failed = 0
   let next = first
   const start = performance.now()
   const end = start + DURATION_S * 1000
-  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
+  await Promise.all(Array.from({ length: CONCURRENCY }, async (_, client) => {
+    const baseUrl = baseUrls[client % baseUrls.length]!
     while (performance.now() < end) {
       const job = await postJob(baseUrl, workload, creator, next++).catch((error) => {
         countFailure(error)
@@ -143,20 +151,25 @@ const figure = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : "—")
 
 const main = async () => {
   const backends = args.embedded ? await embeddedBackends("load") : await realBackends("load", RUN_ID)
-  let service: ServiceProcess | null = null
+  const services: Array<ServiceProcess> = []
   const results: Array<Record<string, unknown>> = []
   const charts: Array<{ label: string; valuesMs: ReadonlyArray<number> }> = []
   try {
-    service = launchService(backends, {
-      MATCH_MAX_ROUTINGS: String(ROUTINGS_PER_JOB),
-      DB_POOL_MAX: String(args["db-pool-max"]),
-      ...SERVICE_ENV
-    })
-    const { api, baseUrl } = await connectTo(service)
+    for (let n = 0; n < REPLICAS; n++) {
+      services.push(launchService(backends, {
+        MATCH_MAX_ROUTINGS: String(ROUTINGS_PER_JOB),
+        DB_POOL_MAX: String(args["db-pool-max"]),
+        ...SERVICE_ENV
+      }))
+    }
+    const replicas = await Promise.all(services.map((service) => connectTo(service)))
+    const { api, baseUrl } = replicas[0]!
+    const baseUrls = replicas.map((r) => r.baseUrl)
     const reader = backends.makeReader(api)
     const { receivers, creator } = await createCompanies(api, workload)
-    await actorsRunning(api, receivers)
-    console.log(`load benchmark on ${backends.label}`)
+    for (const replica of replicas) await actorsRunning(replica.api, receivers)
+    const cpuOfServices = async () => (await Promise.all(services.map((s) => cpuSecondsOf(s.child.pid)))).reduce((a, b) => a + b, 0)
+    console.log(`load benchmark on ${backends.label}${REPLICAS > 1 ? `, ${REPLICAS} service processes` : ""}`)
     console.log(`  ${receivers.length} receiving companies on the mock (latency 0), ${ROUTINGS_PER_JOB} routings a job, ` +
       `delivery_concurrency ${workload.deliveryConcurrency}; ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB`)
     // A short warm-up, so that connections and code paths are ready before measuring.
@@ -165,11 +178,11 @@ const main = async () => {
     let first = 1_000
     for (const mode of MODES) {
       failures.clear()
-      const cpuBefore = await cpuSecondsOf(service.child.pid)
-      const run = mode === "open" ? await openLoop(baseUrl, creator, first) : await closedLoop(baseUrl, creator, first)
+      const cpuBefore = await cpuOfServices()
+      const run = mode === "open" ? await openLoop(baseUrls, creator, first) : await closedLoop(baseUrls, creator, first)
       first += run.accepted + run.failed
       const settled = await settle(run, reader)
-      const serviceCpu = (await cpuSecondsOf(service.child.pid)) - cpuBefore
+      const serviceCpu = (await cpuOfServices()) - cpuBefore
       const post = summary(run.postMs)
       const delivery = summary(settled.deliveryMs)
       results.push({
@@ -205,7 +218,7 @@ const main = async () => {
       at: new Date().toISOString(),
       backends: backends.label,
       machine: { cores: cpus().length, model: cpus()[0]?.model, memoryGiB: totalmem() / 2 ** 30, loadAverage: loadavg() },
-      workload: { ...workload, rate: RATE, durationSeconds: DURATION_S, concurrency: CONCURRENCY, serviceEnv: SERVICE_ENV },
+      workload: { ...workload, rate: RATE, durationSeconds: DURATION_S, concurrency: CONCURRENCY, replicas: REPLICAS, serviceEnv: SERVICE_ENV },
       results,
       baselines
     }, null, 2)}\n`)
@@ -217,7 +230,7 @@ const main = async () => {
       process.exitCode = 1
     }
   } finally {
-    if (service !== null) await service.stop()
+    await Promise.all(services.map((service) => service.stop()))
     await backends.cleanup()
   }
 }
