@@ -1,20 +1,15 @@
-import { Clock, Deferred, Duration, Effect, Ref, Stream, SubscriptionRef } from "effect"
+import { Clock, Deferred, Duration, Effect, Ref } from "effect"
 import * as CircuitBreaker from "../src/CircuitBreaker.ts"
 import type { CompanyId } from "../src/domain/ids.ts"
 import { brokerRetry, circuitCooldown, statusPoll } from "../src/Schedules.ts"
 import { Broker } from "../src/services/Broker.ts"
 import { DeliverySettings } from "../src/services/Settings.ts"
 import { WorkerRegistry } from "../src/services/Workers.ts"
+import type { ActorSettingsCell } from "./actorSettings.ts"
 import { currentTopology } from "./brokerTopology.ts"
 import { type CompanyLane, deliverRouting } from "./deliverRouting.ts"
 import { processInTrace } from "./messageSpans.ts"
 import { pollCompany } from "./pollStatuses.ts"
-
-/** What an actor reads of its company each time round, as the supervisor keeps it up to date. */
-export interface ActorSettings {
-  readonly rateLimitPerMinute: number
-  readonly paused: boolean
-}
 
 /**
  * A pull waits this long for a message. A pause or stop abandons it at once, and the circuit and the provider's 429
@@ -35,7 +30,7 @@ const PAUSED_POLL = Duration.seconds(1)
 export const runCompanyActor = Effect.fn("Actor.run")(function*(options: {
   readonly companyId: CompanyId
   readonly concurrency: number
-  readonly settings: SubscriptionRef.SubscriptionRef<ActorSettings>
+  readonly settings: ActorSettingsCell
   readonly stop: Deferred.Deferred<void>
   /** How often the company's delivered leads are polled for their status. */
   readonly pollInterval: Duration.Duration
@@ -53,12 +48,12 @@ export const runCompanyActor = Effect.fn("Actor.run")(function*(options: {
     companyId: options.companyId,
     circuit,
     rateLimitedUntil: yield* Ref.make(0),
-    rateLimitPerMinute: Effect.map(Ref.get(options.settings), (s) => s.rateLimitPerMinute)
+    rateLimitPerMinute: Effect.map(options.settings.get, (s) => s.rateLimitPerMinute)
   }
   yield* registry.set({
     companyId: options.companyId,
     consumer,
-    paused: (yield* Ref.get(options.settings)).paused,
+    paused: (yield* options.settings.get).paused,
     rateLimitedUntil: null,
     inFlight: 0,
     circuit: "closed",
@@ -66,28 +61,9 @@ export const runCompanyActor = Effect.fn("Actor.run")(function*(options: {
     lastError: null
   })
 
-  /**
-   * Completed while the company is paused, replaced by a fresh one when it is resumed. One watcher keeps it so: running
-   * a stream of the settings' changes for every pull instead cost a fifth of the service's CPU a job (`npm run bench`).
-   */
-  const pauseSignal = yield* Ref.make(yield* Deferred.make<void>())
-  const watchPauses = options.settings.changes.pipe(
-    Stream.runForEach((settings) =>
-      Effect.flatMap(Ref.get(pauseSignal), (signal) =>
-        settings.paused
-          ? Deferred.succeed(signal, undefined)
-          : Effect.flatMap(Deferred.isDone(signal), (done) =>
-            done ? Effect.flatMap(Deferred.make<void>(), (fresh) => Ref.set(pauseSignal, fresh)) : Effect.void
-          ))
-    ),
-    Effect.raceFirst(Deferred.await(options.stop))
-  )
-  /** Completes when an operator pauses the company (at once while it is paused). */
-  const paused = Effect.flatMap(Ref.get(pauseSignal), Deferred.await)
-
   /** Zero when the worker may pull now, else how long to wait first. */
   const holdOff = Effect.gen(function*() {
-    const settings = yield* Ref.get(options.settings)
+    const settings = yield* options.settings.get
     const pausedUntil = yield* Ref.get(lane.rateLimitedUntil)
     const nowMs = yield* Clock.currentTimeMillis
     const state = yield* circuit.state
@@ -124,7 +100,7 @@ export const runCompanyActor = Effect.fn("Actor.run")(function*(options: {
       }
       const messages = yield* Effect.raceFirst(
         broker.fetch(names.workStream, consumer, { max: 1, expires: PULL_WAIT }),
-        Effect.as(Effect.race(Deferred.await(options.stop), paused), [])
+        Effect.as(Effect.race(Deferred.await(options.stop), options.settings.paused), [])
       ).pipe(
         Effect.tapError((error) => registry.update(options.companyId, (s) => ({ ...s, lastError: error.message }))),
         Effect.retry(brokerRetry)
@@ -138,7 +114,7 @@ export const runCompanyActor = Effect.fn("Actor.run")(function*(options: {
    * or while deliveries wait in its queue; each batch of a round takes a rate-limit token and goes through the circuit.
    */
   const pollRound = Effect.gen(function*() {
-    const settings = yield* Ref.get(options.settings)
+    const settings = yield* options.settings.get
     const pausedUntil = yield* Ref.get(lane.rateLimitedUntil)
     if (settings.paused || pausedUntil > (yield* Clock.currentTimeMillis)) return
     const queue = yield* broker.consumerState(names.workStream, consumer)
@@ -155,8 +131,7 @@ export const runCompanyActor = Effect.fn("Actor.run")(function*(options: {
 
   yield* Effect.all([
     ...Array.from({ length: options.concurrency }, () => worker),
-    poller,
-    watchPauses
+    poller
   ], { concurrency: "unbounded", discard: true })
 })
 

@@ -1,16 +1,17 @@
-import { Deferred, Duration, Effect, ExecutionStrategy, Fiber, Ref, Scope, SubscriptionRef } from "effect"
+import { Deferred, Duration, Effect, ExecutionStrategy, Fiber, Ref, Scope } from "effect"
 import type { CompanyId } from "../src/domain/ids.ts"
 import { supervisorRefresh } from "../src/Schedules.ts"
 import { Broker } from "../src/services/Broker.ts"
 import { CompanyRepo, type DeliveryTarget } from "../src/services/Companies.ts"
 import { DeliverySettings } from "../src/services/Settings.ts"
 import { consumerSpec } from "./brokerTopology.ts"
-import { type ActorSettings, forgetActor, runCompanyActor } from "./companyActor.ts"
+import { type ActorSettings, type ActorSettingsCell, makeActorSettings } from "./actorSettings.ts"
+import { forgetActor, runCompanyActor } from "./companyActor.ts"
 
 interface RunningActor {
   readonly concurrency: number
   readonly pollInterval: Duration.Duration
-  readonly settings: SubscriptionRef.SubscriptionRef<ActorSettings>
+  readonly settings: ActorSettingsCell
   readonly stop: Deferred.Deferred<void>
   readonly fiber: Fiber.RuntimeFiber<void, unknown>
 }
@@ -42,7 +43,7 @@ export const superviseActors = Effect.gen(function*() {
   const start = (target: DeliveryTarget) =>
     Effect.gen(function*() {
       yield* broker.ensureConsumer(yield* consumerSpec(target.companyId))
-      const settings = yield* SubscriptionRef.make(settingsOf(target))
+      const settings = yield* makeActorSettings(settingsOf(target))
       const stop = yield* Deferred.make<void>()
       const fiber = yield* runCompanyActor({
         companyId: target.companyId,
@@ -80,7 +81,7 @@ export const superviseActors = Effect.gen(function*() {
         if (running.concurrency !== target.concurrency || !Duration.equals(running.pollInterval, pollIntervalOf(target))) {
           return Effect.zipRight(stopActor(target.companyId), start(target))
         }
-        return SubscriptionRef.set(running.settings, settingsOf(target))
+        return running.settings.set(settingsOf(target))
       }, { concurrency: PROVISION_CONCURRENCY, discard: true })
     })
 

@@ -1,5 +1,6 @@
-import { Deferred, Duration, Effect, Fiber, SubscriptionRef, TestClock } from "effect"
+import { Deferred, Duration, Effect, Fiber, TestClock } from "effect"
 import { provisionStreams, consumerSpec } from "../../programs/brokerTopology.ts"
+import { makeActorSettings } from "../../programs/actorSettings.ts"
 import { runCompanyActor } from "../../programs/companyActor.ts"
 import { createJob } from "../../programs/createJob.ts"
 import { relayBatch } from "../../programs/relayOutbox.ts"
@@ -50,7 +51,7 @@ export const companyWithRoutings = (config: ProviderConfig, jobs: number, option
 /** Starts the company's actor (polling statuses every `pollInterval`); answers a way to stop it. */
 export const startActor = (companyId: CompanyId, rateLimitPerMinute = 50, concurrency = 1, pollInterval = Duration.minutes(30)) =>
   Effect.gen(function*() {
-    const settings = yield* SubscriptionRef.make({ rateLimitPerMinute, paused: false })
+    const settings = yield* makeActorSettings({ rateLimitPerMinute, paused: false })
     const stop = yield* Deferred.make<void>()
     const fiber = yield* Effect.fork(runCompanyActor({ companyId, concurrency, settings, stop, pollInterval }))
     return { settings, stop: Deferred.succeed(stop, undefined).pipe(Effect.zipRight(Fiber.interrupt(fiber))) }
