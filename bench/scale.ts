@@ -13,6 +13,7 @@
 import { mkdir, writeFile } from "node:fs/promises"
 import { cpus, totalmem } from "node:os"
 import { join } from "node:path"
+import { setTimeout as sleep } from "node:timers/promises"
 import { parseArgs } from "node:util"
 import type { ApiClient } from "../test/support/client.ts"
 import { runService, type ServiceProcess } from "../test/support/process.ts"
@@ -65,7 +66,6 @@ const seed = async (databaseUrl: string, size: number, workload: Workload) => {
   }
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** Polls `/admin/workers` until `size` actors run or time is up; answers when (ms since `since`) and how many ran. */
 const untilActors = async (api: ApiClient, service: ServiceProcess, size: number, since: number) => {

@@ -1,5 +1,6 @@
 import { writeFile } from "node:fs/promises"
 import { join } from "node:path"
+import { setTimeout as sleep } from "node:timers/promises"
 import { generateSecretKey } from "../../src/domain/secretKey.ts"
 import { tradesFor } from "../../test/support/client.ts"
 import { actorsRunning, ADMIN_KEY, statusCounts, withSql } from "../../test/support/e2eTools.ts"
@@ -49,7 +50,30 @@ export interface ScenarioSpec<B extends Backends> {
   readonly verify?: (run: ChaosRun<B>, outcome: { readonly ledger: Ledger; readonly load: LoadReport }) => Promise<void>
 }
 
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+/**
+ * `times` outages of a server the run owns: up for `upMs`, `stop`, down for `downMs`, `start`; then up for `upMs`
+ * again. Answers, for each outage, how many jobs the service accepted while the server was down.
+ */
+export const outages = async (options: {
+  readonly times: number
+  readonly upMs: number
+  readonly downMs: number
+  readonly load: Load
+  readonly stop: () => Promise<void>
+  readonly start: () => Promise<void>
+}): Promise<Array<number>> => {
+  const acceptedWhileDown: Array<number> = []
+  for (let outage = 0; outage < options.times; outage++) {
+    await sleep(options.upMs)
+    await options.stop()
+    const before = options.load.accepted()
+    await sleep(options.downMs)
+    acceptedWhileDown.push(options.load.accepted() - before)
+    await options.start()
+  }
+  await sleep(options.upMs)
+  return acceptedWhileDown
+}
 
 const emptyLedger: Ledger = { routings: 0, delivered: 0, lost: 0, duplicates: 0, adminDuplicates: 0, failed: 0, open: 0 }
 const emptyLoad: LoadReport = {

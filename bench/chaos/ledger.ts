@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises"
 import type { ApiClient } from "../../test/support/client.ts"
 import { withSql } from "../../test/support/e2eTools.ts"
 
@@ -35,7 +36,7 @@ export const awaitSettled = (databaseUrl: string, routingIds: ReadonlyArray<stri
           (select count(*)::int from job_routings where sync_status in ('pending', 'retrying', 'syncing')) as open`
       if (state!.missing === 0 && state!.open === 0) return true
       if (Date.now() > deadline) return false
-      await new Promise((resolve) => setTimeout(resolve, 250))
+      await sleep(250)
     }
   })
 

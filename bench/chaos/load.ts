@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises"
 import { jobFor } from "../../test/support/client.ts"
 
 /** A job the service accepted (201), with the routings its answer named. */
@@ -40,8 +41,6 @@ const failureReason = (error: unknown) => {
   const cause = error instanceof Error ? error.cause as { code?: unknown } | undefined : undefined
   return typeof cause?.code === "string" ? cause.code : error instanceof Error ? error.message : String(error)
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /**
  * Posts jobs at `jobsPerSecond` until `stop`, whatever state the service is in, and records each answer: the routing

@@ -1,7 +1,8 @@
 import { eventually } from "../../../test/support/client.ts"
 import { withSql } from "../../../test/support/e2eTools.ts"
 import { sharedBackends } from "../backends.ts"
-import { runScenario, type Size, sleep } from "../harness.ts"
+import { setTimeout as sleep } from "node:timers/promises"
+import { runScenario, type Size } from "../harness.ts"
 
 const sizes = {
   full: { kills: 5, jobsPerSecond: 20, uptimeMs: 6_000, settleTimeoutMs: 120_000 },

@@ -1,6 +1,7 @@
 import { withSql } from "../../../test/support/e2eTools.ts"
 import { sharedBackends } from "../backends.ts"
-import { runScenario, type Size, sleep } from "../harness.ts"
+import { setTimeout as sleep } from "node:timers/promises"
+import { runScenario, type Size } from "../harness.ts"
 
 const sizes = {
   full: { jobsPerSecond: 10, warmupMs: 5_000, stormMs: 30_000, settleTimeoutMs: 120_000 },

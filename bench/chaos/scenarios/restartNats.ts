@@ -1,5 +1,5 @@
 import { privateNatsBackends } from "../backends.ts"
-import { runScenario, type Size, sleep } from "../harness.ts"
+import { outages, runScenario, type Size } from "../harness.ts"
 
 const sizes = {
   full: { jobsPerSecond: 20, upMs: 8_000, downMs: 5_000, settleTimeoutMs: 120_000 },
@@ -21,16 +21,14 @@ export const restartNats = (size: Size) => {
     mock: { latency_ms: 50 },
     ...rest,
     chaos: async ({ backends, load, note }) => {
-      const acceptedWhileDown: Array<number> = []
-      for (let restart = 0; restart < RESTARTS; restart++) {
-        await sleep(upMs)
-        await backends.nats.stop()
-        const before = load.accepted()
-        await sleep(downMs)
-        acceptedWhileDown.push(load.accepted() - before)
-        await backends.nats.start()
-      }
-      await sleep(upMs)
+      const acceptedWhileDown = await outages({
+        times: RESTARTS,
+        upMs,
+        downMs,
+        load,
+        stop: backends.nats.stop,
+        start: backends.nats.start
+      })
       note(`${RESTARTS} restarts, ${downMs / 1000} s down each; jobs accepted while down: ${acceptedWhileDown.join(", ")}`)
     }
   })

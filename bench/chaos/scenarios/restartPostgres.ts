@@ -1,5 +1,5 @@
 import { privatePostgresBackends } from "../backends.ts"
-import { runScenario, type Size, sleep } from "../harness.ts"
+import { outages, runScenario, type Size } from "../harness.ts"
 
 const sizes = {
   full: { jobsPerSecond: 20, upMs: 8_000, downMs: 10_000, settleTimeoutMs: 120_000 },
@@ -21,14 +21,15 @@ export const restartPostgres = (size: Size) => {
     receivers: 3,
     mock: { latency_ms: 50 },
     ...rest,
-    chaos: async ({ backends, note }) => {
-      for (let crash = 0; crash < CRASHES; crash++) {
-        await sleep(upMs)
-        await backends.postgres.stop("immediate")
-        await sleep(downMs)
-        await backends.postgres.start()
-      }
-      await sleep(upMs)
+    chaos: async ({ backends, load, note }) => {
+      await outages({
+        times: CRASHES,
+        upMs,
+        downMs,
+        load,
+        stop: () => backends.postgres.stop("immediate"),
+        start: backends.postgres.start
+      })
       note(`${CRASHES} crashes, ${downMs / 1000} s down each`)
     },
     verify: async ({ fail }, { load }) => {
