@@ -55,7 +55,8 @@ import {
 } from "./support/backends.ts"
 import { cpuSecondsOf, ownCpuSeconds } from "./support/cpu.ts"
 import { distribution, median, ms, percentile, sortedOf } from "./support/figures.ts"
-import { actorsRunning, createCompanies, postJob, RATE_LIMIT_PER_MINUTE, type Workload } from "./support/workload.ts"
+import { deliveryRunning } from "../test/support/e2eTools.ts"
+import { createCompanies, postJob, RATE_LIMIT_PER_MINUTE, type Workload } from "./support/workload.ts"
 
 const { values: args } = parseArgs({
   options: {
@@ -216,7 +217,7 @@ const main = async () => {
     const { api, baseUrl } = await connectTo(service)
     const reader = backends.makeReader(api)
     const { receivers, creator } = await createCompanies(api, workload)
-    await actorsRunning(api, receivers)
+    await deliveryRunning(api)
 
     console.log(`delivery latency on ${backends.label}`)
     console.log(`  ${receivers.length} receiving companies (${GROUPS} groups of ${ROUTINGS_PER_JOB}, ${ROUTINGS_PER_JOB} routings ` +

@@ -29,7 +29,8 @@ import { jetstreamPublishConsume, pgbenchJobTransactions } from "./support/basel
 import { latencyChart } from "./support/chart.ts"
 import { cpuSecondsOf } from "./support/cpu.ts"
 import { summary } from "./support/figures.ts"
-import { actorsRunning, createCompanies, postJob, type Workload } from "./support/workload.ts"
+import { deliveryRunning } from "../test/support/e2eTools.ts"
+import { createCompanies, postJob, type Workload } from "./support/workload.ts"
 
 const { values: args } = parseArgs({
   options: {
@@ -167,7 +168,7 @@ const main = async () => {
     const baseUrls = replicas.map((r) => r.baseUrl)
     const reader = backends.makeReader(api)
     const { receivers, creator } = await createCompanies(api, workload)
-    for (const replica of replicas) await actorsRunning(replica.api, receivers)
+    for (const replica of replicas) await deliveryRunning(replica.api)
     const cpuOfServices = async () => (await Promise.all(services.map((s) => cpuSecondsOf(s.child.pid)))).reduce((a, b) => a + b, 0)
     console.log(`load benchmark on ${backends.label}${REPLICAS > 1 ? `, ${REPLICAS} service processes` : ""}`)
     console.log(`  ${receivers.length} receiving companies on the mock (latency 0), ${ROUTINGS_PER_JOB} routings a job, ` +

@@ -3,8 +3,9 @@
  * For each size, a fresh database (on TEST_DATABASE_URL, dropped after) is migrated and seeded directly in SQL with
  * that many companies, each with an active mock provider (latency 0) and one of 50 skills; then the service starts as
  * its own process on it and on NATS (a prefix of its own, deleted after). Measured:
- * - time to banner (HTTP up) and time until an actor runs for every company (`/admin/workers`), from the spawn;
- * - the service's resident memory once ready, and its CPU while idle for 5 s (what the actors' pulls cost);
+ * - time to banner (HTTP up) and time until every partition of the work stream has its consumer (`/admin/workers`),
+ *   from the spawn: the service then delivers to any company of the fleet;
+ * - the service's resident memory once ready, and its CPU while idle for 5 s;
  * - per-job cost: 8 clients posting jobs back to back for `--load-seconds`, one routing a job: jobs/s, service CPU ms
  *   a job, delivery p50/p99, and the ledger (every routing delivered once).
  * Targets on this 2-core machine: 10,000 companies ready in < 10 s within < 512 MB, per-job cost flat across sizes.
@@ -67,21 +68,25 @@ const seed = async (databaseUrl: string, size: number, workload: Workload) => {
 }
 
 
-/** Polls `/admin/workers` until `size` actors run or time is up; answers when (ms since `since`) and how many ran. */
-const untilActors = async (api: ApiClient, service: ServiceProcess, size: number, since: number) => {
-  let running = 0
+/**
+ * Polls `/admin/workers` until every partition of the work stream has its consumer (the service then delivers to any
+ * company of the fleet) or time is up; answers when (ms since `since`) and how many partitions were ready.
+ */
+const untilReady = async (api: ApiClient, service: ServiceProcess, since: number) => {
+  let ready = 0
   let exited = false
   void service.exited.then(() => (exited = true))
   while (performance.now() - since < READY_TIMEOUT_MS && !exited) {
     // A service too busy to answer is not ready yet; one that died is reported below.
-    running = await api.get("/admin/workers").then((w) => w.items.length as number, () => running)
-    if (running >= size) return { readyMs: performance.now() - since, running }
+    const partitions = await api.get("/admin/workers").then((w) => w.partitions as Array<{ consumer: string }>, () => [])
+    ready = partitions.filter((p) => p.consumer !== "").length
+    if (partitions.length > 0 && ready === partitions.length) return { readyMs: performance.now() - since, ready }
     const seconds = Math.floor((performance.now() - since) / 1000)
-    if (seconds % 10 === 0) console.log(`    ${seconds} s: ${running} actors, ${(await residentMiBOf(service.child.pid)).toFixed(0)} MiB`)
-    await sleep(1000)
+    if (seconds % 10 === 0) console.log(`    ${seconds} s: ${ready} partitions, ${(await residentMiBOf(service.child.pid)).toFixed(0)} MiB`)
+    await sleep(200)
   }
-  if (exited) throw new Error(`the service exited before ${size} actors ran (${running} did): ${service.output().slice(-2000)}`)
-  return { readyMs: Number.NaN, running }
+  if (exited) throw new Error(`the service exited before its partitions were ready (${ready} were): ${service.output().slice(-2000)}`)
+  return { readyMs: Number.NaN, ready }
 }
 
 const measure = async (size: number) => {
@@ -95,7 +100,7 @@ const measure = async (size: number) => {
     service = launchService(backends, { MATCH_MAX_ROUTINGS: "1" })
     const { api, baseUrl } = await connectTo(service, READY_TIMEOUT_MS)
     const bannerMs = performance.now() - spawned
-    const { readyMs, running } = await untilActors(api, service, size, spawned)
+    const { readyMs, ready } = await untilReady(api, service, spawned)
     const residentMiB = await residentMiBOf(service.child.pid)
     const idleBefore = await cpuSecondsOf(service.child.pid)
     await sleep(IDLE_MS)
@@ -117,7 +122,7 @@ const measure = async (size: number) => {
       companies: size,
       bannerSeconds: bannerMs / 1000,
       readySeconds: readyMs / 1000,
-      actorsRunning: running,
+      partitionsReady: ready,
       residentMiB,
       idleCpuPercent,
       jobs: routings.length,
@@ -145,10 +150,10 @@ const main = async () => {
     results.push(result)
   }
   console.log("")
-  console.log("| companies | HTTP up (s) | all actors running (s) | RSS when ready (MiB) | idle CPU (% of a core) | jobs/s (8 clients) | service CPU ms/job | delivery p50 / p99 ms | lost / duplicates |")
+  console.log("| companies | HTTP up (s) | partitions ready (s) | RSS when ready (MiB) | idle CPU (% of a core) | jobs/s (8 clients) | service CPU ms/job | delivery p50 / p99 ms | lost / duplicates |")
   console.log("|---|---|---|---|---|---|---|---|---|")
   for (const r of results) {
-    const ready = Number.isFinite(r.readySeconds) ? fixed(r.readySeconds) : `not within ${args["ready-timeout"]} s (${r.actorsRunning} running)`
+    const ready = Number.isFinite(r.readySeconds) ? fixed(r.readySeconds) : `not within ${args["ready-timeout"]} s (${r.partitionsReady} partitions ready)`
     console.log(`| ${r.companies} | ${fixed(r.bannerSeconds)} | ${ready} | ${fixed(r.residentMiB, 0)} | ${fixed(r.idleCpuPercent, 0)} | ` +
       `${fixed(r.jobsPerSecond)} | ${fixed(r.cpuMsPerJob)} | ${fixed(r.deliveryP50Ms, 0)} / ${fixed(r.deliveryP99Ms, 0)} | ${r.lost} / ${r.duplicates} |`)
   }

@@ -1,5 +1,4 @@
 import { Duration, Effect, Option } from "effect"
-import type { CompanyId } from "../src/domain/ids.ts"
 import { topology } from "../src/domain/topology.ts"
 import { brokerRetry } from "../src/Schedules.ts"
 import { Broker, type ConsumerSpec } from "../src/services/Broker.ts"
@@ -14,23 +13,25 @@ const DEAD_LETTER_MAX_AGE = Duration.days(30)
 /** Domain events stay this long for subscribers that were away. */
 const EVENT_MAX_AGE = Duration.days(7)
 
-/** The broker names under the configured prefix. */
-export const currentTopology = Effect.map(BrokerPrefix, topology)
+/** The broker names under the configured prefix, over the configured number of partitions. */
+export const currentTopology = Effect.zipWith(BrokerPrefix, DeliverySettings, (prefix, settings) => topology(prefix, settings.partitions))
 
 /**
- * A company's consumer. Its ack wait outlasts a provider call, and its max deliveries is a backstop well above the
- * attempts a routing is given (naks for a busy lease or a restart also count as deliveries).
+ * A partition's consumer. Its ack wait outlasts a provider call; its max deliveries is a backstop well above the
+ * attempts a routing is given (naks for a busy lease or a restart also count as deliveries); its max ack pending bounds
+ * what the partition's runner holds at once.
  */
-export const consumerSpec = (companyId: CompanyId) =>
+export const partitionConsumerSpec = (partition: number) =>
   Effect.gen(function*() {
     const names = yield* currentTopology
     const settings = yield* DeliverySettings
     return {
       stream: names.workStream,
-      name: names.consumerName(companyId),
-      filterSubject: names.companySubjects(companyId),
+      name: names.partitionConsumer(partition),
+      filterSubject: names.partitionSubjects(partition),
       ackWait: ackWait(settings.providerTimeout),
-      maxDeliver: settings.attempts * 3 + 10
+      maxDeliver: settings.attempts * 3 + 10,
+      maxAckPending: settings.partitionMaxAckPending
     } satisfies ConsumerSpec
   })
 
@@ -47,7 +48,7 @@ export const provisionStreams = Effect.gen(function*() {
   const names = yield* currentTopology
   yield* broker.ensureStream({
     name: names.workStream,
-    subjects: [names.workSubjects],
+    subjects: names.workSubjects,
     retention: "workqueue",
     duplicateWindow: DUPLICATE_WINDOW,
     maxAge: Option.none()

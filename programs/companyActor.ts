@@ -1,139 +1,234 @@
-import { Clock, Deferred, Duration, Effect, Ref } from "effect"
+import { Clock, Deferred, Duration, Effect, ExecutionStrategy, Exit, FiberId, Ref, Scope } from "effect"
 import * as CircuitBreaker from "../src/CircuitBreaker.ts"
 import type { CompanyId } from "../src/domain/ids.ts"
-import { brokerRetry, circuitCooldown, statusPoll } from "../src/Schedules.ts"
-import { Broker } from "../src/services/Broker.ts"
+import { partitionOf } from "../src/domain/topology.ts"
+import { circuitCooldown } from "../src/Schedules.ts"
+import type { Delivery } from "../src/services/Broker.ts"
 import { DeliverySettings } from "../src/services/Settings.ts"
-import { WorkerRegistry } from "../src/services/Workers.ts"
-import type { ActorSettingsCell } from "./actorSettings.ts"
+import { DeliveryDirectory, WorkerRegistry } from "../src/services/Workers.ts"
 import { currentTopology } from "./brokerTopology.ts"
 import { type CompanyLane, deliverRouting } from "./deliverRouting.ts"
 import { processInTrace } from "./messageSpans.ts"
 import { pollCompany } from "./pollStatuses.ts"
+import { requeueCompany } from "./requeue.ts"
 
-/**
- * A pull waits this long for a message. A pause or stop abandons it at once, and the circuit and the provider's 429
- * pause change only through this actor's own deliveries, so a long wait delays nothing; a short one made idle companies
- * poll NATS (at 5 s, 1,000 idle companies cost 64 % of a core; at 30 s, 3 %: `npm run bench:scale`).
- */
-const PULL_WAIT = Duration.seconds(30)
+/** Held messages are told to the broker as still being worked on this often (well inside the ack wait). */
+const KEEP_ALIVE = Duration.seconds(10)
 
-/** While paused by an operator, a worker looks again this often. */
-const PAUSED_POLL = Duration.seconds(1)
+/** While it has parked work, the actor looks this often whether the company can take it again. */
+const PARKED_RECHECK = Duration.seconds(1)
 
-/**
- * One company's actor: `concurrency` workers pull from the company's consumer one message each and deliver it. They
- * stop pulling (rather than nak) while the company is paused, the provider asked to slow down, or the circuit is open;
- * a pause or `stop` abandons a pull under way. When `stop` completes, each worker finishes the message it holds and
- * returns.
- */
-export const runCompanyActor = Effect.fn("Actor.run")(function*(options: {
+/** The rate limit used until the company's settings are known. */
+const DEFAULT_RATE_LIMIT = 50
+
+/** One company's actor in this process, made on its first message or status poll and dropped when idle. */
+export interface CompanyActor {
   readonly companyId: CompanyId
-  readonly concurrency: number
-  readonly settings: ActorSettingsCell
-  readonly stop: Deferred.Deferred<void>
-  /** How often the company's delivered leads are polled for their status. */
-  readonly pollInterval: Duration.Duration
+  /** Takes a message of the company's: held until a worker is free, or parked when too many are held already. */
+  readonly offer: (message: Delivery) => Effect.Effect<void>
+  /** Polls the company's delivered leads for their status, unless deliveries wait or a poll runs already. */
+  readonly poll: (interval: Duration.Duration) => Effect.Effect<void>
+  /** True when it holds nothing, runs nothing, has nothing parked, and its circuit and 429 pause are clear. */
+  readonly idle: Effect.Effect<boolean>
+  /** Messages held and deliveries in flight. */
+  readonly load: Effect.Effect<{ readonly held: number; readonly inFlight: number }>
+  /** Lets the deliveries in flight finish (within `timeout`), hands the held messages back to the broker, and ends. */
+  readonly stop: (timeout: Duration.Duration) => Effect.Effect<void>
+}
+
+/**
+ * Makes a company's actor in `parent`. Up to the company's `concurrency` deliveries run at once; the rest of its messages
+ * are held in arrival order (kept alive at the broker) up to `holdLimit`. A message beyond that, or one for a company
+ * that has no active provider or is paused, is parked: acknowledged unworked, its routing left waiting in storage, and
+ * the company's waiting routings are queued again once it can take them (nothing held, an active provider, no pause).
+ * The circuit, the provider's 429 pause and the rate limit are the actor's own, as one actor at a time works for a
+ * company.
+ */
+export const makeCompanyActor = Effect.fn("Actor.make")(function*(options: {
+  readonly companyId: CompanyId
+  readonly holdLimit: number
+  readonly parent: Scope.Scope
+  /** Reads the directory again: a message for a company it does not know may come from a change it has not seen yet. */
+  readonly refreshDirectory: Effect.Effect<void>
 }) {
-  const broker = yield* Broker
+  const { companyId, holdLimit } = options
+  const settings = yield* DeliverySettings
+  const directory = yield* DeliveryDirectory
   const registry = yield* WorkerRegistry
-  const delivery = yield* DeliverySettings
   const names = yield* currentTopology
-  const consumer = names.consumerName(options.companyId)
-  const circuit = yield* CircuitBreaker.make({
-    threshold: delivery.circuitThreshold,
-    cooldown: circuitCooldown(delivery.circuitCooldown)
-  })
+  const consumer = names.partitionConsumer(partitionOf(companyId, names.partitions))
+  const scope = yield* Scope.fork(options.parent, ExecutionStrategy.sequential)
+  const circuit = yield* CircuitBreaker.make({ threshold: settings.circuitThreshold, cooldown: circuitCooldown(settings.circuitCooldown) })
+  const target = directory.get(companyId)
   const lane: CompanyLane = {
-    companyId: options.companyId,
+    companyId,
     circuit,
     rateLimitedUntil: yield* Ref.make(0),
-    rateLimitPerMinute: Effect.map(options.settings.get, (s) => s.rateLimitPerMinute)
+    rateLimitPerMinute: Effect.map(target, (t) => t?.rateLimitPerMinute ?? DEFAULT_RATE_LIMIT),
+    paused: Effect.map(target, (t) => t?.paused ?? false)
   }
+
+  const pollContext = yield* Effect.context<Effect.Effect.Context<ReturnType<typeof pollCompany>>>()
+  const held: Array<Delivery> = []
+  let inFlight = 0
+  let polling = false
+  let parked = false
+  let stopping = false
+  let changed = Deferred.unsafeMake<void>(FiberId.none)
+  const wake = () => {
+    const previous = changed
+    changed = Deferred.unsafeMake<void>(FiberId.none)
+    Deferred.unsafeDone(previous, Exit.void)
+  }
+
   yield* registry.set({
-    companyId: options.companyId,
+    companyId,
     consumer,
-    paused: (yield* options.settings.get).paused,
+    paused: false,
     rateLimitedUntil: null,
     inFlight: 0,
+    held: 0,
     circuit: "closed",
     tokens: null,
     lastError: null
   })
 
-  /** Zero when the worker may pull now, else how long to wait first. */
-  const holdOff = Effect.gen(function*() {
-    const settings = yield* options.settings.get
-    const pausedUntil = yield* Ref.get(lane.rateLimitedUntil)
-    const nowMs = yield* Clock.currentTimeMillis
-    const state = yield* circuit.state
-    yield* registry.update(options.companyId, (s) => ({
-      ...s,
-      paused: settings.paused,
-      circuit: state,
-      rateLimitedUntil: pausedUntil > nowMs ? new Date(pausedUntil) : null
-    }))
-    if (settings.paused) return PAUSED_POLL
-    if (pausedUntil > nowMs) return Duration.millis(pausedUntil - nowMs)
-    return yield* circuit.waitTime
-  })
+  const park = (message: Delivery) =>
+    Effect.suspend(() => {
+      if (!parked) {
+        parked = true
+        return Effect.zipRight(message.ack, Effect.logInfo("company cannot take its work now; parked").pipe(Effect.annotateLogs("company_id", companyId)))
+      }
+      return message.ack
+    }).pipe(Effect.ignore)
 
-  const deliverOne = (message: Parameters<typeof deliverRouting>[0]) =>
-    registry.update(options.companyId, (s) => ({ ...s, inFlight: s.inFlight + 1 })).pipe(
-      Effect.zipRight(deliverRouting(message, lane)),
+  const deliver = (message: Delivery) =>
+    deliverRouting(message, lane).pipe(
+      Effect.tap((outcome) => Effect.sync(() => void (outcome === "parked" && (parked = true)))),
       Effect.catchAll((error) =>
         Effect.logError("delivery interrupted by an infrastructure error; redelivered later").pipe(
-          Effect.annotateLogs({ company_id: options.companyId, error: error.message }),
+          Effect.annotateLogs({ company_id: companyId, error: error.message }),
           Effect.zipRight(Effect.ignore(message.nak(Duration.seconds(5))))
         )
       ),
-      Effect.ensuring(registry.update(options.companyId, (s) => ({ ...s, inFlight: s.inFlight - 1 }))),
-      processInTrace(message, { stream: names.workStream, name: consumer })
+      processInTrace(message, { stream: names.workStream, name: consumer }),
+      Effect.ensuring(Effect.sync(() => {
+        inFlight--
+        wake()
+      }))
     )
 
-  const worker = Effect.gen(function*() {
-    while (!(yield* Deferred.isDone(options.stop))) {
-      const wait = yield* holdOff
-      if (Duration.greaterThan(wait, Duration.zero)) {
-        yield* Effect.raceFirst(Effect.sleep(wait), Deferred.await(options.stop))
-        continue
-      }
-      const messages = yield* Effect.raceFirst(
-        broker.fetch(names.workStream, consumer, { max: 1, expires: PULL_WAIT }),
-        Effect.as(Effect.race(Deferred.await(options.stop), options.settings.paused), [])
-      ).pipe(
-        Effect.tapError((error) => registry.update(options.companyId, (s) => ({ ...s, lastError: error.message }))),
-        Effect.retry(brokerRetry)
+  /** The company's waiting routings go back to the queue once it can take them again. */
+  const unpark = Effect.gen(function*() {
+    const now = yield* target
+    if (!parked || held.length > 0 || inFlight > 0 || now === undefined || now.paused) return
+    parked = false
+    const queued = yield* requeueCompany(companyId).pipe(
+      Effect.tapError(() => Effect.sync(() => void (parked = true))),
+      Effect.catchAll((error) =>
+        Effect.logWarning("parked routings not queued again yet").pipe(Effect.annotateLogs({ company_id: companyId, error: error.message }), Effect.as(0))
       )
-      for (const message of messages) yield* deliverOne(message)
+    )
+    if (queued > 0) yield* Effect.logInfo("parked routings queued again").pipe(Effect.annotateLogs({ company_id: companyId, routings: queued }))
+  })
+
+  const updateRegistry = Effect.gen(function*() {
+    const now = yield* Clock.currentTimeMillis
+    const until = yield* Ref.get(lane.rateLimitedUntil)
+    const state = yield* circuit.state
+    const paused = yield* lane.paused
+    yield* registry.update(companyId, (s) => ({
+      ...s,
+      paused,
+      circuit: state,
+      inFlight,
+      held: held.length,
+      rateLimitedUntil: until > now ? new Date(until) : null
+    }))
+  })
+
+  /** Starts deliveries while the company's concurrency allows and messages are held; parks them when it cannot take them. */
+  const dispatch = Effect.gen(function*() {
+    while (!stopping) {
+      const signal = changed
+      let now = yield* target
+      if (now === undefined && held.length > 0) {
+        yield* options.refreshDirectory
+        now = yield* target
+      }
+      while (held.length > 0 && (now === undefined || inFlight < now.concurrency)) {
+        const message = held.shift()!
+        if (now === undefined) {
+          yield* park(message)
+          continue
+        }
+        inFlight++
+        yield* Effect.forkIn(deliver(message), scope)
+      }
+      yield* updateRegistry
+      yield* unpark
+      yield* Effect.raceFirst(Deferred.await(signal), Effect.sleep(parked ? PARKED_RECHECK : Duration.infinity))
     }
   })
 
-  /**
-   * Status polling, after deliveries: a round is skipped while the company is paused or slowed down by its provider,
-   * or while deliveries wait in its queue; each batch of a round takes a rate-limit token and goes through the circuit.
-   */
-  const pollRound = Effect.gen(function*() {
-    const settings = yield* options.settings.get
-    const pausedUntil = yield* Ref.get(lane.rateLimitedUntil)
-    if (settings.paused || pausedUntil > (yield* Clock.currentTimeMillis)) return
-    const queue = yield* broker.consumerState(names.workStream, consumer)
-    if (queue._tag === "Some" && queue.value.pending + queue.value.ackPending > 0) return
-    yield* pollCompany(lane, options.pollInterval)
-  }).pipe(
-    Effect.catchAll((error) =>
-      Effect.logWarning("status poll failed; trying again next round").pipe(
-        Effect.annotateLogs({ company_id: options.companyId, error: error.message })
-      )
-    )
+  const keepAlive = Effect.suspend(() => Effect.forEach([...held], (m) => Effect.ignore(m.working), { discard: true })).pipe(
+    Effect.zipRight(Effect.sleep(KEEP_ALIVE)),
+    Effect.forever
   )
-  const poller = Effect.raceFirst(Effect.repeat(pollRound, statusPoll(options.pollInterval)), Deferred.await(options.stop))
 
-  yield* Effect.all([
-    ...Array.from({ length: options.concurrency }, () => worker),
-    poller
-  ], { concurrency: "unbounded", discard: true })
+  yield* Effect.forkIn(dispatch, scope)
+  yield* Effect.forkIn(Effect.sleep(KEEP_ALIVE).pipe(Effect.zipRight(keepAlive)), scope)
+
+  const pollRound = (interval: Duration.Duration) =>
+    Effect.gen(function*() {
+      const until = yield* Ref.get(lane.rateLimitedUntil)
+      if ((yield* lane.paused) || until > (yield* Clock.currentTimeMillis)) return
+      yield* pollCompany(lane, interval)
+    }).pipe(
+      Effect.catchAll((error) =>
+        Effect.logWarning("status poll failed; trying again next round").pipe(
+          Effect.annotateLogs({ company_id: companyId, error: error.message })
+        )
+      ),
+      Effect.ensuring(Effect.sync(() => {
+        polling = false
+        wake()
+      }))
+    )
+
+  return {
+    companyId,
+    offer: (message) =>
+      Effect.suspend(() => {
+        if (stopping) return Effect.ignore(message.nak(Duration.zero))
+        if (held.length >= holdLimit) return park(message)
+        held.push(message)
+        wake()
+        return Effect.void
+      }),
+    poll: (interval) =>
+      Effect.suspend(() => {
+        if (stopping || polling || held.length > 0 || inFlight > 0) return Effect.void
+        polling = true
+        return Effect.asVoid(Effect.forkIn(Effect.provide(pollRound(interval), pollContext), scope))
+      }),
+    idle: Effect.gen(function*() {
+      if (held.length > 0 || inFlight > 0 || polling || parked) return false
+      const until = yield* Ref.get(lane.rateLimitedUntil)
+      return until <= (yield* Clock.currentTimeMillis) && (yield* circuit.state) === "closed"
+    }),
+    load: Effect.sync(() => ({ held: held.length, inFlight })),
+    stop: (timeout) =>
+      Effect.gen(function*() {
+        stopping = true
+        wake()
+        const handBack = held.splice(0)
+        yield* Effect.forEach(handBack, (m) => Effect.ignore(m.nak(Duration.zero)), { discard: true })
+        yield* Effect.gen(function*() {
+          while (inFlight > 0) yield* Deferred.await(changed)
+        }).pipe(Effect.timeout(timeout), Effect.ignore)
+        yield* Scope.close(scope, Exit.void)
+        yield* registry.remove(companyId)
+      })
+  } satisfies CompanyActor
 })
-
-/** The registry entry of a company this process no longer runs an actor for. */
-export const forgetActor = (companyId: CompanyId) => Effect.flatMap(WorkerRegistry, (r) => r.remove(companyId))

@@ -22,6 +22,8 @@ export interface CompanyLane {
   /** Epoch milliseconds until which the provider asked us to slow down (429). */
   readonly rateLimitedUntil: Ref.Ref<number>
   readonly rateLimitPerMinute: Effect.Effect<number>
+  /** An operator paused delivery to the company: no provider call may start. */
+  readonly paused: Effect.Effect<boolean>
 }
 
 /** A token of the company's rate limit: how long to wait before the call, and how many are left. */
@@ -95,8 +97,11 @@ const callProvider = (target: Target, bound: Duration.Duration, claim: Claim, ro
     return { externalId: created.externalId, outcome: "created" as const }
   }).pipe(boundedBy(bound, { outcomeUnknown: true }))
 
-/** What became of one message. */
-export type DeliveryOutcome = "synced" | "skipped" | "retrying" | "dead_lettered"
+/**
+ * What became of one message. `parked`: acknowledged with no call because the company is paused; its routing waits in
+ * storage, queued again on the resume.
+ */
+export type DeliveryOutcome = "synced" | "skipped" | "retrying" | "dead_lettered" | "parked"
 
 /** Closes a half-open circuit whose probe will not happen (nothing was called). */
 const releaseProbe = (lane: CompanyLane) =>
@@ -115,6 +120,10 @@ const attempt = (message: Delivery, lane: CompanyLane, routingId: LeadRequest["r
     if (Option.isNone(current) || !["pending", "retrying", "syncing"].includes(current.value.routing.syncStatus)) {
       yield* message.ack
       return "skipped" as const
+    }
+    if (yield* lane.paused) {
+      yield* message.ack
+      return "parked" as const
     }
 
     const tokens = yield* awaitTurn(message, lane)
@@ -140,6 +149,21 @@ const attempt = (message: Delivery, lane: CompanyLane, routingId: LeadRequest["r
 
     const { job, routing } = current.value
     const claimed = { ...routing, attempts: claim.value.attempts }
+    if (yield* lane.paused) {
+      // Paused while the claim was written: the claim ends with no call, and the routing waits for the resume.
+      const at = yield* now
+      yield* finishAttempt(claimed, {
+        _tag: "Failed",
+        status: "retrying",
+        outcome: "paused",
+        error: "delivery to the company was paused",
+        counts: false,
+        known: !claim.value.needsLookup
+      }, { at, durationMs: 0 })
+      yield* releaseProbe(lane)
+      yield* message.ack
+      return "parked" as const
+    }
     const started = yield* Clock.currentTimeMillis
     const result = yield* callProvider(target, bound, claim.value, routing, job).pipe(
       Effect.map(Either.right),

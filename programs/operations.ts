@@ -6,25 +6,45 @@ import { Broker } from "../src/services/Broker.ts"
 import { CompanyRepo } from "../src/services/Companies.ts"
 import { MockLeadStore } from "../src/services/MockLeads.ts"
 import { OutboxRepo } from "../src/services/Outbox.ts"
-import { WorkerRegistry } from "../src/services/Workers.ts"
+import { DeliveryDirectory, WorkerRegistry } from "../src/services/Workers.ts"
 import { currentTopology } from "./brokerTopology.ts"
 import { requireAdmin } from "./access.ts"
 
-/** Every actor of this process with its consumer's counts as the broker reports them. */
+/**
+ * Every company actor of this process, with the messages stored for its company, and every partition's consumer as the
+ * broker reports it.
+ */
 export const listWorkers = Effect.fn("Operations.workers")(function*() {
   yield* requireAdmin
   const broker = yield* Broker
   const names = yield* currentTopology
   const statuses = yield* (yield* WorkerRegistry).all
+  const stored = new Map<string, number>()
+  for (const filter of names.workSubjects) {
+    for (const [subject, count] of yield* broker.subjectCounts(names.workStream, filter)) {
+      const companyId = names.companyOfSubject(subject)
+      if (companyId !== null) stored.set(companyId, (stored.get(companyId) ?? 0) + count)
+    }
+  }
   const consumers = new Map((yield* broker.consumers(names.workStream)).map((c) => [c.name, c]))
-  return statuses.map((status) => ({ status, consumer: Option.fromNullable(consumers.get(status.consumer)) }))
+  return {
+    actors: statuses.map((status) => ({ status, stored: stored.get(status.companyId) ?? 0 })),
+    partitions: Array.from({ length: names.partitions }, (_, partition) => ({
+      partition,
+      consumer: Option.fromNullable(consumers.get(names.partitionConsumer(partition)))
+    }))
+  }
 })
 
-/** Pauses or resumes delivery to a company; every process's actor picks it up within a couple of seconds. */
+/**
+ * Pauses or resumes delivery to a company. This process's actor has the pause before the answer, so no provider call for
+ * the company starts here after it; other processes pick it up within a couple of seconds.
+ */
 export const setDeliveryPaused = Effect.fn("Operations.setDeliveryPaused")(function*(companyId: CompanyId, paused: boolean) {
   yield* requireAdmin
   const updated = yield* (yield* CompanyRepo).update(companyId, { deliveryPaused: paused }, yield* now)
   if (Option.isNone(updated)) return yield* new NotFound({ resource: "company", id: companyId })
+  yield* (yield* DeliveryDirectory).setPaused(companyId, paused)
   yield* Effect.logInfo(paused ? "delivery paused" : "delivery resumed").pipe(Effect.annotateLogs({ company_id: companyId }))
   return updated.value
 })

@@ -1,50 +1,43 @@
-import { Clock, Duration, Effect, Option } from "effect"
-import { RoutingCreated } from "../src/domain/events.ts"
-import { type CompanyId, EventId, newId } from "../src/domain/ids.ts"
+import { Clock, Duration, Effect } from "effect"
 import { reconcileEvery } from "../src/Schedules.ts"
 import { Broker } from "../src/services/Broker.ts"
-import { OutboxRepo } from "../src/services/Outbox.ts"
-import { RoutingRepo, type WaitingRouting } from "../src/services/Routings.ts"
+import { RoutingRepo } from "../src/services/Routings.ts"
 import { DeliverySettings } from "../src/services/Settings.ts"
-import { Transactions } from "../src/services/Transactions.ts"
+import { DeliveryDirectory } from "../src/services/Workers.ts"
 import { currentTopology } from "./brokerTopology.ts"
+import { requeueRoutings } from "./requeue.ts"
 
 /** Routings looked at per round; more wait for the next one. */
 const BATCH = 1000
 
 /**
  * Queues again, through the outbox, the routings untouched since `before` that are still to deliver, of companies
- * whose consumer holds no message at all (so theirs is surely lost). Companies with a backlog are left alone: their
- * routings' messages may be in it. Answers how many routings it queued.
+ * with no message at all in the work stream (so theirs is surely lost). Companies with a backlog are left alone: their
+ * routings' messages may be in it; so are paused companies and those without an active provider, whose routings are
+ * queued again when they come back. Answers how many routings it queued.
  */
 export const reconcileOnce = Effect.fn("Reconcile.once")(function*(before: Date) {
   const routings = yield* RoutingRepo
-  const outbox = yield* OutboxRepo
   const broker = yield* Broker
+  const directory = yield* DeliveryDirectory
   const names = yield* currentTopology
   const waiting = yield* routings.waiting(before, BATCH)
-  const byCompany = new Map<CompanyId, Array<WaitingRouting>>()
-  for (const w of waiting) byCompany.set(w.companyId, [...(byCompany.get(w.companyId) ?? []), w])
+  if (waiting.length === 0) return 0
 
-  const lost = yield* Effect.forEach([...byCompany], ([companyId, routingsOf]) =>
-    Effect.map(broker.consumerState(names.workStream, names.consumerName(companyId)), (state) =>
-      Option.isSome(state) && state.value.pending + state.value.ackPending === 0 ? routingsOf : []), { concurrency: 8 })
-  const requeue = lost.flat()
+  const backlog = new Set<string>()
+  for (const filter of names.workSubjects) {
+    for (const [subject, count] of yield* broker.subjectCounts(names.workStream, filter)) {
+      const companyId = names.companyOfSubject(subject)
+      if (count > 0 && companyId !== null) backlog.add(companyId)
+    }
+  }
+  const requeue = []
+  for (const w of waiting) {
+    const target = yield* directory.get(w.companyId)
+    if (target !== undefined && !target.paused && !backlog.has(w.companyId)) requeue.push(w)
+  }
   if (requeue.length === 0) return 0
-
-  const at = new Date(yield* Clock.currentTimeMillis)
-  yield* (yield* Transactions).run(Effect.gen(function*() {
-    yield* outbox.append(yield* Effect.forEach(requeue, (w) =>
-      Effect.map(newId(EventId), (id) => ({
-        id,
-        aggregateId: w.routingId,
-        type: "routing.created",
-        payload: RoutingCreated.make({ routing_id: w.routingId, job_id: w.jobId, company_id: w.companyId }),
-        traceparent: null,
-        createdAt: at
-      }))))
-    yield* routings.touch(requeue.map((w) => w.routingId), at)
-  }))
+  yield* requeueRoutings(requeue, new Date(yield* Clock.currentTimeMillis))
   yield* Effect.logWarning("routings with no live message queued again").pipe(Effect.annotateLogs("routings", requeue.length))
   return requeue.length
 })

@@ -209,7 +209,9 @@ const fields = Config.all({
     relayPoll: seconds("RELAY_POLL_SECONDS", 0.25),
     relayBatch: integer("RELAY_BATCH_SIZE", 100, 1, 1000),
     shutdownTimeout: seconds("SHUTDOWN_TIMEOUT_SECONDS", 15),
-    pollInterval: seconds("POLL_INTERVAL_SECONDS", 1800)
+    pollInterval: seconds("POLL_INTERVAL_SECONDS", 1800),
+    partitions: integer("DELIVERY_PARTITIONS", 32, 1, 1024),
+    partitionMaxAckPending: integer("DELIVERY_MAX_ACK_PENDING", 1000, 1, 100_000)
   }),
   archive: Config.all({
     after: integer("ARCHIVE_AFTER_DAYS", 90, 1, 36_500).pipe(Config.map(Duration.days)),

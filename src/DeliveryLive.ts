@@ -5,16 +5,16 @@ import { watchMaxDeliveries } from "../programs/maxDeliveries.ts"
 import { reconcile } from "../programs/reconcile.ts"
 import { relayOutbox } from "../programs/relayOutbox.ts"
 import { watchSlaBreaches } from "../programs/sla.ts"
-import { superviseActors } from "../programs/superviseActors.ts"
+import { startDelivery } from "../programs/deliveryRuntime.ts"
 import { deliverWebhooks } from "../programs/deliverWebhooks.ts"
 import { fanOutWebhooks } from "../programs/webhookFanOut.ts"
 import { untraced } from "./Telemetry.ts"
 
 /**
  * Delivery in the background: the SLA breach watcher at once (it needs only storage, and a broker outage is when
- * breaches happen), then, once the broker's streams exist (retried while it is down), the outbox relay, the actor
- * supervisor, reconciliation and the max-deliveries backstop run until the layer's scope closes; closing it lets the
- * actors finish what they hold. Nothing here holds up the HTTP API. The daily archive run, which needs only storage,
+ * breaches happen), then, once the broker's streams exist (retried while it is down), the outbox relay, the partition
+ * runners with their company actors, then (once the runtime knows the companies) reconciliation and the max-deliveries
+ * backstop run until the layer's scope closes; closing it lets the actors finish what they hold. Nothing here holds up the HTTP API. The daily archive run, which needs only storage,
  * is scheduled at once beside them. Webhooks run apart from lead delivery: the sender (storage only) at once, the fan-out
  * from the events stream once the streams exist. All of it runs untraced, so that polling makes no traces; the work on
  * a message, a webhook or a status poll says which trace it belongs to.
@@ -26,7 +26,7 @@ export const DeliveryLive = Layer.scopedDiscard(
     yield* Effect.forkScoped(deliverWebhooks)
     yield* provisionStreams
     yield* Effect.forkScoped(relayOutbox)
-    yield* Effect.forkScoped(Effect.scoped(superviseActors))
+    yield* startDelivery
     yield* Effect.forkScoped(reconcile)
     yield* Effect.forkScoped(watchMaxDeliveries)
     yield* Effect.forkScoped(fanOutWebhooks)

@@ -11,6 +11,7 @@ import { layerListen, layerPollOnly } from "../layers/storage/outboxSignal.ts"
 import { layerMemory as layerMemoryBroker } from "../layers/broker/memory.ts"
 import { layer as layerJetStream } from "../layers/broker/jetstream.ts"
 import { layer as layerProviders } from "../layers/providers/registry.ts"
+import { layer as layerDeliveryDirectory } from "../layers/workers/directory.ts"
 import { layer as layerWorkerRegistry } from "../layers/workers/registry.ts"
 import { layer as layerWebhookTransport } from "../layers/webhooks/http.ts"
 import { RateLimiter } from "@effect/experimental"
@@ -145,6 +146,7 @@ export const MainLive = (config: AppConfig) => {
     layerHealth,
     layerSecrets(config),
     layerWorkerRegistry,
+    layerDeliveryDirectory,
     layerEventLoopLag,
     layerWebhookTransport,
     RateLimiter.layer.pipe(Layer.provide(RateLimiter.layerStoreMemory)),

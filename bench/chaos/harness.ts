@@ -3,7 +3,7 @@ import { join } from "node:path"
 import { setTimeout as sleep } from "node:timers/promises"
 import { generateSecretKey } from "../../src/domain/secretKey.ts"
 import { tradesFor } from "../../test/support/client.ts"
-import { actorsRunning, ADMIN_KEY, statusCounts, withSql } from "../../test/support/e2eTools.ts"
+import { ADMIN_KEY, deliveryRunning, statusCounts, withSql } from "../../test/support/e2eTools.ts"
 import { deleteStreams } from "../../test/support/nats.ts"
 import type { Backends } from "./backends.ts"
 import { cleanupStack, type CleanupStack } from "./cleanup.ts"
@@ -151,7 +151,7 @@ export const runScenario = async <B extends Backends>(spec: ScenarioSpec<B>): Pr
 
     const skill = `chaos-${crypto.randomUUID().slice(0, 6)}`
     const { receivers, creator } = await tradesFor(service.api, skill, spec.receivers, spec.mock ?? {})
-    await actorsRunning(service.api, receivers, 30_000)
+    await deliveryRunning(service.api, 30_000)
     load = startLoad({ baseUrl: service.url, key: ADMIN_KEY, creator, skill, jobsPerSecond: spec.jobsPerSecond })
     const run: ChaosRun<B> = {
       backends,

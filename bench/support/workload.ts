@@ -3,7 +3,7 @@
  * group, so that every job matches exactly one group (MATCH_MAX_ROUTINGS = the group's size) and the load spreads over
  * all companies; jobs are created by a company with no skills and no provider.
  */
-import { type ApiClient, eventually } from "../../test/support/client.ts"
+import type { ApiClient } from "../../test/support/client.ts"
 import { ADMIN_KEY, type Routing } from "./backends.ts"
 
 /** The most the API allows; the limiter is a token bucket that starts full, so it never throttles a benchmark. */
@@ -39,16 +39,6 @@ export const createCompanies = async (api: ApiClient, workload: Workload) => {
 }
 
 /** Waits until the service runs a delivery actor for each of the companies. */
-export const actorsRunning = (api: ApiClient, companies: ReadonlyArray<string>, timeoutMs = 30_000) =>
-  eventually(
-    async () => {
-      const running = new Set((await api.get("/admin/workers")).items.map((w: { company_id: string }) => w.company_id))
-      return companies.every((id) => running.has(id))
-    },
-    timeoutMs,
-    async () => `${(await api.get("/admin/workers")).items.length} of ${companies.length} actors running`
-  )
-
 const jobBody = (workload: Workload, creator: string, n: number) =>
   JSON.stringify({
     summary: `Bench job ${n}`,

@@ -13,7 +13,7 @@ import {
 import { connect, type NatsConnection, type QueuedIterator, type Status } from "@nats-io/transport-node"
 import { Deferred, Duration, Effect, Layer, Option, Schema, Stream } from "effect"
 import { brokerRetry } from "../../src/Schedules.ts"
-import { Broker, BrokerError, type StoredMessage } from "../../src/services/Broker.ts"
+import { Broker, BrokerError, type Delivery, type StoredMessage } from "../../src/services/Broker.ts"
 import {
   apiCode,
   consumerExistsCodes,
@@ -138,6 +138,31 @@ export const layer = (options: JetStreamOptions): Layer.Layer<Broker> =>
         )
       }
 
+      /**
+       * `consume` keeps pulls open on the server and pulls again as messages are taken, so a message is handed on as
+       * soon as it arrives (a `fetch` of many waits for all of them or its expiry). Messages come through a callback:
+       * an async iterator cannot be ended while it waits, so interrupting the stream would hang until the next message.
+       */
+      const consume = (stream: string, name: string, consumeOptions: { readonly max: number }) =>
+        Stream.asyncScoped<Delivery, BrokerError>((emit) =>
+          Effect.gen(function*() {
+            const [{ nc }, consumer] = yield* Effect.all([connected("consume"), consumerFor(stream, name)])
+            const delivery = toDelivery(readsTermReason(nc.info?.version))
+            const messages = yield* Effect.acquireRelease(
+              request("consume", () =>
+                consumer.consume({
+                  max_messages: consumeOptions.max,
+                  abort_on_missing_resource: true,
+                  callback: (m) => void emit.single(delivery(m))
+                })),
+              (messages) => Effect.sync(() => messages.stop())
+            )
+            void messages.closed().then(
+              (cause) => void (cause ? emit.fail(new BrokerError({ operation: "consume", cause })) : emit.end()),
+              (cause: unknown) => void emit.fail(new BrokerError({ operation: "consume", cause }))
+            )
+          }).pipe(Effect.tapError(() => Effect.sync(() => consumers.delete(`${stream}.${name}`)))), "unbounded")
+
       return Broker.of({
         durable: true,
         ensureStream: (spec) =>
@@ -175,6 +200,11 @@ export const layer = (options: JetStreamOptions): Layer.Layer<Broker> =>
               timeout: Duration.toMillis(requestTimeout)
             })).pipe(Effect.map((ack) => ({ sequence: ack.seq, duplicate: ack.duplicate }))),
         fetch,
+        consume,
+        subjectCounts: (stream, filter) =>
+          call("subjectCounts", ({ jsm }) => jsm.streams.info(stream, { subjects_filter: filter }).catch(orWhenMissing(null))).pipe(
+            Effect.map((info) => new Map(Object.entries(info?.state.subjects ?? {})))
+          ),
         consumerState: (stream, name) =>
           call("consumerState", ({ jsm }) => jsm.consumers.info(stream, name).catch(orWhenMissing(null))).pipe(
             Effect.map((info) => Option.map(Option.fromNullable(info), toState))

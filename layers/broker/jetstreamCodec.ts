@@ -72,5 +72,6 @@ export const streamUpdate = (spec: StreamSpec) => ({
 export const consumerUpdate = (spec: ConsumerSpec) => ({
   filter_subject: spec.filterSubject,
   ack_wait: nanos(spec.ackWait),
-  max_deliver: spec.maxDeliver
+  max_deliver: spec.maxDeliver,
+  ...(spec.maxAckPending === undefined ? {} : { max_ack_pending: spec.maxAckPending })
 })

@@ -102,7 +102,8 @@ const make = Effect.gen(function*() {
       consumer.redelivered.add(sequence)
       take(sequence, message, pending)
     }
-    while (deliveries.length < max && consumer.nextSequence <= stream.lastSequence) {
+    const ackPendingLimit = consumer.spec.maxAckPending ?? Number.POSITIVE_INFINITY
+    while (deliveries.length < max && consumer.pending.size < ackPendingLimit && consumer.nextSequence <= stream.lastSequence) {
       const sequence = consumer.nextSequence++
       const message = stream.messages.get(sequence)
       if (message === undefined || !overlaps(consumer.spec.filterSubject, message.subject)) continue
@@ -225,6 +226,18 @@ const make = Effect.gen(function*() {
         return Effect.succeed({ sequence, duplicate: false })
       }),
     fetch,
+    consume: (stream, consumer, options) =>
+      Stream.repeatEffect(fetch(stream, consumer, { max: options.max, expires: Duration.seconds(30) })).pipe(
+        Stream.flattenIterables
+      ),
+    subjectCounts: (stream, filter) =>
+      read(stream, new Map<string, number>(), (s) => {
+        const counts = new Map<string, number>()
+        for (const m of s.messages.values()) {
+          if (overlaps(filter, m.subject)) counts.set(m.subject, (counts.get(m.subject) ?? 0) + 1)
+        }
+        return counts
+      }),
     consumerState: (stream, name) =>
       read(stream, Option.none(), (s) => Option.map(Option.fromNullable(s.consumers.get(name)), (c) => consumerState(s, c))),
     consumers: (stream) => read(stream, [], (s) => [...s.consumers.values()].map((c) => consumerState(s, c))),

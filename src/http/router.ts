@@ -27,7 +27,7 @@ import type {
   MatchSettings,
   MetricsSettings
 } from "../services/Settings.ts"
-import type { WorkerRegistry } from "../services/Workers.ts"
+import type { DeliveryDirectory, WorkerRegistry } from "../services/Workers.ts"
 import type { Transactions } from "../services/Transactions.ts"
 import type { WebhookRepo } from "../services/Webhooks.ts"
 import { ApiError, ProgramFailure, zodDetails } from "./errors.ts"
@@ -40,6 +40,7 @@ export type ApiServices =
   | Broker
   | BrokerPrefix
   | CompanyRepo
+  | DeliveryDirectory
   | DeliverySettings
   | DashboardSettings
   | EventLoopLag

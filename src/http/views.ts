@@ -10,7 +10,7 @@ import type { CompanyView, TechnicianView } from "./schemas/companies.ts"
 import type { ConsumerState, StreamState } from "../services/Broker.ts"
 import type { WorkerStatus } from "../services/Workers.ts"
 import type { JobView, MatchView, RoutingView } from "./schemas/jobs.ts"
-import type { DeadLetterView, StreamView, WorkerView } from "./schemas/operations.ts"
+import type { DeadLetterView, PartitionView, StreamView, WorkerView } from "./schemas/operations.ts"
 
 /** Domain values as the API shows them: snake_case, RFC 3339 UTC timestamps, secrets never included. */
 const iso = (d: Date): string => d.toISOString()
@@ -109,23 +109,34 @@ export const apiKeyView = (k: ApiKey): z.input<typeof ApiKeyView> => ({
   created_at: iso(k.createdAt)
 })
 
-export const workerView = (
-  entry: { readonly status: WorkerStatus; readonly consumer: Option.Option<ConsumerState> }
-): z.input<typeof WorkerView> => {
+/** A company actor: `pending` counts the company's messages stored in the work stream, `ack_pending` those it holds or works on. */
+export const workerView = (entry: { readonly status: WorkerStatus; readonly stored: number }): z.input<typeof WorkerView> => {
   const { status } = entry
-  const consumer = Option.getOrNull(entry.consumer)
   return {
     company_id: status.companyId,
     state: status.paused || status.rateLimitedUntil !== null ? "paused" : status.inFlight > 0 ? "running" : "idle",
     consumer: status.consumer,
-    pending: consumer?.pending ?? null,
-    ack_pending: consumer?.ackPending ?? null,
-    redelivered: consumer?.redelivered ?? null,
+    pending: Math.max(0, entry.stored - status.held - status.inFlight),
+    ack_pending: status.held + status.inFlight,
+    redelivered: null,
     in_flight: status.inFlight,
     circuit: status.circuit,
     tokens: status.tokens,
     rate_limited_until: status.rateLimitedUntil === null ? null : iso(status.rateLimitedUntil),
     last_error: status.lastError
+  }
+}
+
+export const partitionView = (
+  entry: { readonly partition: number; readonly consumer: Option.Option<ConsumerState> }
+): z.input<typeof PartitionView> => {
+  const consumer = Option.getOrNull(entry.consumer)
+  return {
+    partition: entry.partition,
+    consumer: consumer?.name ?? "",
+    pending: consumer?.pending ?? null,
+    ack_pending: consumer?.ackPending ?? null,
+    redelivered: consumer?.redelivered ?? null
   }
 }
 

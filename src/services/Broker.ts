@@ -31,6 +31,8 @@ export interface ConsumerSpec {
   readonly ackWait: Duration.Duration
   /** After this many deliveries a message is no longer delivered and `maxDeliveries` reports it. */
   readonly maxDeliver: number
+  /** Messages handed out and not yet settled, at most; none: the server's default. */
+  readonly maxAckPending?: number
 }
 
 /** A message delivered to a consumer, with the means to settle it. */
@@ -126,6 +128,13 @@ export class Broker extends Context.Tag("Broker")<Broker, {
     consumer: string,
     options: { readonly max: number; readonly expires: Duration.Duration }
   ) => Effect.Effect<ReadonlyArray<Delivery>, BrokerError>
+  /**
+   * The consumer's messages as they arrive, for as long as the stream is run, with at most `max` of them fetched ahead
+   * and not yet taken. Ending the stream stops the pulls.
+   */
+  readonly consume: (stream: string, consumer: string, options: { readonly max: number }) => Stream.Stream<Delivery, BrokerError>
+  /** How many messages the stream stores on each subject matching `filter` (subjects with none are left out). */
+  readonly subjectCounts: (stream: string, filter: string) => Effect.Effect<ReadonlyMap<string, number>, BrokerError>
   readonly consumerState: (stream: string, consumer: string) => Effect.Effect<Option.Option<ConsumerState>, BrokerError>
   readonly consumers: (stream: string) => Effect.Effect<ReadonlyArray<ConsumerState>, BrokerError>
   readonly streamState: (stream: string) => Effect.Effect<Option.Option<StreamState>, BrokerError>

@@ -59,9 +59,9 @@ export class RoutingRepo extends Context.Tag("RoutingRepo")<RoutingRepo, {
   readonly attempts: (id: RoutingId) => Effect.Effect<ReadonlyArray<RoutingAttempt>, StorageError>
   /**
    * Routings still to deliver (`pending`, `retrying`, or `syncing` with the lease run out) untouched since `before`,
-   * with no unpublished outbox event; oldest first.
+   * with no unpublished outbox event; oldest first; only the company's when one is given.
    */
-  readonly waiting: (before: Date, limit: number) => Effect.Effect<ReadonlyArray<WaitingRouting>, StorageError>
+  readonly waiting: (before: Date, limit: number, companyId?: CompanyId) => Effect.Effect<ReadonlyArray<WaitingRouting>, StorageError>
   /** Stamps the routings so that reconciliation leaves them alone for a while. */
   readonly touch: (ids: ReadonlyArray<RoutingId>, now: Date) => Effect.Effect<void, StorageError>
   /** A `failed` routing goes back to `pending` with its attempts reset; false when it is not `failed`. */

@@ -33,6 +33,10 @@ export interface DeliveryOptions {
   readonly shutdownTimeout: Duration.Duration
   /** How often delivered leads are polled for their status, unless the company says otherwise. */
   readonly pollInterval: Duration.Duration
+  /** Partitions of the work stream: a fixed number, whatever the size of the fleet. */
+  readonly partitions: number
+  /** Messages a partition's consumer hands out before some are settled. */
+  readonly partitionMaxAckPending: number
 }
 
 export class DeliverySettings extends Context.Tag("DeliverySettings")<DeliverySettings, DeliveryOptions>() {}

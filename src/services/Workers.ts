@@ -1,6 +1,7 @@
 import { Context, type Effect } from "effect"
 import type { CircuitState } from "../CircuitBreaker.ts"
 import type { CompanyId } from "../domain/ids.ts"
+import type { DeliveryTarget } from "./Companies.ts"
 
 /** What one company's actor in this process is doing, for `/admin/workers`. */
 export interface WorkerStatus {
@@ -11,6 +12,8 @@ export interface WorkerStatus {
   /** The provider answered 429: no pulling until then. */
   readonly rateLimitedUntil: Date | null
   readonly inFlight: number
+  /** Messages the actor holds for a free worker. */
+  readonly held: number
   readonly circuit: CircuitState
   /** Provider calls the company's rate limit allows right now. */
   readonly tokens: number | null
@@ -23,4 +26,19 @@ export class WorkerRegistry extends Context.Tag("WorkerRegistry")<WorkerRegistry
   readonly update: (companyId: CompanyId, f: (status: WorkerStatus) => WorkerStatus) => Effect.Effect<void>
   readonly remove: (companyId: CompanyId) => Effect.Effect<void>
   readonly all: Effect.Effect<ReadonlyArray<WorkerStatus>>
+}>() {}
+
+/**
+ * The companies this process delivers to, with their delivery settings as last read from storage. A pause or resume
+ * made through this process is in it before the request is answered, so that no provider call starts after a pause.
+ */
+export class DeliveryDirectory extends Context.Tag("DeliveryDirectory")<DeliveryDirectory, {
+  readonly get: (companyId: CompanyId) => Effect.Effect<DeliveryTarget | undefined>
+  readonly all: Effect.Effect<ReadonlyArray<DeliveryTarget>>
+  /** A counter of the pauses set here: read it before reading the targets from storage, and give it to `replace`. */
+  readonly generation: Effect.Effect<number>
+  /** Replaces every entry, keeping the pauses set here after `generation` (storage answered before them). */
+  readonly replace: (targets: ReadonlyArray<DeliveryTarget>, generation: number) => Effect.Effect<void>
+  /** Sets the company's pause, if it is a target. */
+  readonly setPaused: (companyId: CompanyId, paused: boolean) => Effect.Effect<void>
 }>() {}

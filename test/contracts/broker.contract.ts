@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Duration, Effect, Fiber, type Layer, Option, Stream } from "effect"
+import { Duration, Effect, Fiber, type Layer, Option, Queue, Stream } from "effect"
 import { Broker, type ConsumerSpec, type Delivery, type StreamSpec } from "../../src/services/Broker.ts"
 
 /** The start of every stream name these tests make in this process, so that a test file can delete them afterwards. */
@@ -264,5 +264,37 @@ export const brokerContract = <E>(name: string, broker: Layer.Layer<Broker, E>) 
         yield* t.broker.deleteConsumer(t.stream, "a")
         expect(yield* t.broker.consumers(t.stream)).toEqual([])
         expect(yield* t.broker.ping).toBeUndefined()
+      }))
+
+    live("consume hands on each message as it arrives, within the consumer's max ack pending", () =>
+      Effect.gen(function*() {
+        const t = yield* makeStream()
+        yield* t.consumer("p", "p.*", { maxAckPending: 2, ackWait: Duration.seconds(30) })
+        const arrived = yield* Queue.unbounded<Delivery>()
+        const consuming = yield* Effect.fork(
+          t.broker.consume(t.stream, "p", { max: 10 }).pipe(Stream.runForEach((d) => Queue.offer(arrived, d)))
+        )
+        yield* Effect.sleep(Duration.millis(300))
+        yield* t.publish("p.one", "1")
+        const first = yield* Queue.take(arrived)
+        expect(text(first.data)).toBe("1")
+        yield* first.ack
+        yield* Effect.forEach(["2", "3", "4"], (body) => t.publish("p.two", body))
+        const held = [yield* Queue.take(arrived), yield* Queue.take(arrived)]
+        expect(held.map((d) => text(d.data))).toEqual(["2", "3"])
+        yield* Effect.sleep(Duration.millis(1000))
+        expect(yield* Queue.size(arrived)).toBe(0)
+        yield* Effect.forEach(held, (d) => d.ack)
+        expect(text((yield* Queue.take(arrived)).data)).toBe("4")
+        yield* Fiber.interrupt(consuming)
+      }))
+
+    live("subject counts give the messages stored on each subject under a filter", () =>
+      Effect.gen(function*() {
+        const t = yield* makeStream()
+        yield* Effect.all([t.publish("w.1.a", "x"), t.publish("w.1.a", "y"), t.publish("w.2.b", "z"), t.publish("other", "o")])
+        const counts = yield* t.broker.subjectCounts(t.stream, t.subject("w.*.*"))
+        expect(Object.fromEntries(counts)).toEqual({ [t.subject("w.1.a")]: 2, [t.subject("w.2.b")]: 1 })
+        expect((yield* t.broker.subjectCounts(t.stream, t.subject("w.*.c"))).size).toBe(0)
       }))
   })

@@ -461,6 +461,8 @@ export const repositoryContract = <E>(name: string, repositories: Layer.Layer<Re
         }])
         const waiting = (yield* routings.waiting(at(-400_000_000), 1000)).filter((w) => w.jobId === old.id)
         expect(waiting).toEqual([{ routingId: without!.id, jobId: old.id, companyId: receiver.id }])
+        expect(yield* routings.waiting(at(-400_000_000), 1000, receiver.id)).toEqual(waiting)
+        expect(yield* routings.waiting(at(-400_000_000), 1000, creator.id)).toEqual([])
         yield* routings.touch([without!.id], at(-300_000_000))
         expect((yield* routings.waiting(at(-400_000_000), 1000)).filter((w) => w.jobId === old.id)).toEqual([])
       }))

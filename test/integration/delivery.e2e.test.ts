@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { eventually, jobFor, tradesFor } from "../support/client.ts"
-import { actorsRunning, e2eHarness, statusCounts } from "../support/e2e.ts"
+import { deliveryRunning, e2eHarness, statusCounts } from "../support/e2e.ts"
 import { NATS_TEST_URL, startNatsServer } from "../support/nats.ts"
 
 /** Crashes and restarts under load (SIGKILL, NATS, PostgreSQL) are test/chaos's, with the exact ledger. */
@@ -11,8 +11,8 @@ describe("delivery end to end (service process, real PostgreSQL and NATS)", () =
     const { env } = await setup(NATS_TEST_URL)
     const { api } = await serve(env)
     const skill = `plumbing-${crypto.randomUUID().slice(0, 6)}`
-    const { receivers, creator } = await tradesFor(api, skill, 3)
-    await actorsRunning(api, receivers)
+    const { creator } = await tradesFor(api, skill, 3)
+    await deliveryRunning(api)
     const started = Date.now()
     const job = await api.post("/jobs", jobFor(creator, skill, 1))
     expect(job.routings).toHaveLength(3)

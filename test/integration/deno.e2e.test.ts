@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "@effect/vitest"
 import { eventually, jobFor, tradesFor } from "../support/client.ts"
-import { actorsRunning, e2eHarness } from "../support/e2e.ts"
+import { deliveryRunning, e2eHarness } from "../support/e2e.ts"
 import { NATS_TEST_URL } from "../support/nats.ts"
 import { denoBinary, type ServiceProcess } from "../support/process.ts"
 import { parsePrometheus, total } from "../support/prometheus.ts"
@@ -29,8 +29,8 @@ describe("the service on Deno 2 (service process, real PostgreSQL and NATS)", ()
     expect((await fetch(`${url}/health/ready`)).status).toBe(200)
 
     const skill = `deno-${crypto.randomUUID().slice(0, 6)}`
-    const { receivers, creator } = await tradesFor(api, skill, 3)
-    await actorsRunning(api, receivers)
+    const { creator } = await tradesFor(api, skill, 3)
+    await deliveryRunning(api)
     const job = await api.post("/jobs", jobFor(creator, skill, 1))
     expect(job.routings).toHaveLength(3)
     await eventually(

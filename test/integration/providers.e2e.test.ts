@@ -3,7 +3,7 @@ import { type HousecallProFake, startHousecallProFake } from "../fakes/housecall
 import { type JobberFake, startJobberFake } from "../fakes/jobber.ts"
 import { type ServiceTitanFake, startServiceTitanFake } from "../fakes/servicetitan.ts"
 import { type ApiClient, eventually, jobFor } from "../support/client.ts"
-import { actorsRunning, e2eHarness, statusCounts } from "../support/e2e.ts"
+import { deliveryRunning, e2eHarness, statusCounts } from "../support/e2e.ts"
 import { NATS_TEST_URL } from "../support/nats.ts"
 
 const st = { tenant: "4242", bookingProvider: "77", clientId: "st-client-id-e2e", clientSecret: "st-secret-9f8e7d", appKey: "st-app-key-5c4b3a" }
@@ -87,7 +87,7 @@ describe("real provider adapters end to end (service process against fake provid
       }))
     }
     const creator = await api.post("/companies", { name: "Creator", provider: { type: "mock" } })
-    await actorsRunning(api, Object.values(companies).map((c) => c.id))
+    await deliveryRunning(api)
 
     for (const [type, company] of Object.entries(companies)) {
       expect(seen(await api.post(`/companies/${company.id}/provider/test`)), type).toEqual({ ok: true })
@@ -185,9 +185,9 @@ describe("real provider adapters end to end (service process against fake provid
     const crashEnv = { ...env, PROVIDER_TIMEOUT_SECONDS: "1" }
     const first = await serve(crashEnv)
     const skill = `electrical-${crypto.randomUUID().slice(0, 6)}`
-    const company = await tradeOn(first.api, skill, titanProvider())
+    await tradeOn(first.api, skill, titanProvider())
     const creator = await first.api.post("/companies", { name: "Creator", provider: { type: "mock" } })
-    await actorsRunning(first.api, [company.id])
+    await deliveryRunning(first.api)
     const before = titan.bookings().length
     const createsBefore = titan.faults.count("createBooking")
 
@@ -214,9 +214,9 @@ describe("real provider adapters end to end (service process against fake provid
     const { env } = await setup(NATS_TEST_URL)
     const { api } = await serve({ ...env, POLL_INTERVAL_SECONDS: "1" })
     const skill = `hvac-poll-${crypto.randomUUID().slice(0, 6)}`
-    const company = await tradeOn(api, skill, titanProvider())
+    await tradeOn(api, skill, titanProvider())
     const creator = await api.post("/companies", { name: "Creator", provider: { type: "mock" } })
-    await actorsRunning(api, [company.id])
+    await deliveryRunning(api)
     const job = await api.post("/jobs", jobFor(creator.id, skill, 0))
     const routingId = job.routings[0].id
     const routing = () => api.get(`/routings/${routingId}`) as Promise<Routing & { external_status: string | null; revenue: number | null; completed_at: string | null }>

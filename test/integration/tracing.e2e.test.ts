@@ -9,7 +9,7 @@ import { MainLive } from "../../src/MainLive.ts"
 import { layerTracing } from "../../src/Tracing.ts"
 import { type ServiceTitanFake, startServiceTitanFake } from "../fakes/servicetitan.ts"
 import { apiClient, eventually, jobFor } from "../support/client.ts"
-import { actorsRunning, ADMIN_KEY, database } from "../support/e2e.ts"
+import { ADMIN_KEY, database, deliveryRunning } from "../support/e2e.ts"
 import { deleteStreams, NATS_TEST_URL } from "../support/nats.ts"
 import { sparePort } from "../support/ports.ts"
 
@@ -97,7 +97,7 @@ describe("one trace per job (service in process, real PostgreSQL and NATS, Servi
       }
     })
     const creator = await api.post("/companies", { name: "Creator", provider: { type: "mock" } })
-    await actorsRunning(api, [trade.id])
+    await deliveryRunning(api)
     // The first create fails, so the routing is delivered on its second delivery.
     titan.faults.inject("createBooking", { status: 503 })
 

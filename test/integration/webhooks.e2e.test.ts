@@ -3,7 +3,7 @@ import { createHmac, timingSafeEqual } from "node:crypto"
 import { createServer, type IncomingMessage } from "node:http"
 import type { AddressInfo } from "node:net"
 import { eventually, jobFor, tradesFor } from "../support/client.ts"
-import { actorsRunning, e2eHarness } from "../support/e2e.ts"
+import { deliveryRunning, e2eHarness } from "../support/e2e.ts"
 import { NATS_TEST_URL } from "../support/nats.ts"
 
 /** What one receiver path saw: every attempt by event id, the event ids it accepted (each once), and bad signatures. */
@@ -86,8 +86,8 @@ describe("webhooks end to end (service process, real PostgreSQL and NATS)", () =
     receiver.seen.down.secret = down.secret
 
     const skill = `webhook-${crypto.randomUUID().slice(0, 6)}`
-    const { creator, receivers } = await tradesFor(api, skill, 1, { latency_ms: 0 })
-    await actorsRunning(api, receivers)
+    const { creator } = await tradesFor(api, skill, 1, { latency_ms: 0 })
+    await deliveryRunning(api)
     const jobs = await Promise.all([0, 1, 2].map((n) => api.post("/jobs", jobFor(creator, skill, n))))
     const routings = new Set(jobs.flatMap((job) => job.routings.map((r: { id: string }) => r.id)))
     expect(routings.size).toBe(3)

@@ -1,16 +1,15 @@
-import { Deferred, Duration, Effect, Fiber, TestClock } from "effect"
-import { provisionStreams, consumerSpec } from "../../programs/brokerTopology.ts"
-import { makeActorSettings } from "../../programs/actorSettings.ts"
-import { runCompanyActor } from "../../programs/companyActor.ts"
+import { Duration, Effect, Exit, Scope, TestClock } from "effect"
+import { provisionStreams } from "../../programs/brokerTopology.ts"
+import { startDelivery } from "../../programs/deliveryRuntime.ts"
 import { createJob } from "../../programs/createJob.ts"
 import { relayBatch } from "../../programs/relayOutbox.ts"
 import type { ProviderConfig } from "../../src/domain/company.ts"
-import type { CompanyId, RoutingId } from "../../src/domain/ids.ts"
+import type { RoutingId } from "../../src/domain/ids.ts"
 import { SkillName } from "../../src/domain/skills.ts"
-import { Broker } from "../../src/services/Broker.ts"
 import { CompanyRepo } from "../../src/services/Companies.ts"
 import { CurrentPrincipal } from "../../src/services/CurrentPrincipal.ts"
 import { RoutingRepo } from "../../src/services/Routings.ts"
+import { DeliverySettings } from "../../src/services/Settings.ts"
 import { makeCompany, skill, uniqueSkill } from "../support/fixtures.ts"
 
 const asAdmin = Effect.provideService(CurrentPrincipal, { role: "admin", keyId: null })
@@ -43,18 +42,20 @@ export const companyWithRoutings = (config: ProviderConfig, jobs: number, option
       routings.push(job.routings[0]!.id)
     }
     yield* provisionStreams
-    yield* (yield* Broker).ensureConsumer(yield* consumerSpec(receiver.id))
     yield* relayBatch()
     return { companyId: receiver.id, routings }
   })
 
-/** Starts the company's actor (polling statuses every `pollInterval`); answers a way to stop it. */
-export const startActor = (companyId: CompanyId, rateLimitPerMinute = 50, concurrency = 1, pollInterval = Duration.minutes(30)) =>
+/**
+ * Starts delivery (partition runners, and an actor for each company with work), the companies' delivered leads polled
+ * every `pollInterval`; answers a way to stop it.
+ */
+export const startActor = (pollInterval = Duration.minutes(30)) =>
   Effect.gen(function*() {
-    const settings = yield* makeActorSettings({ rateLimitPerMinute, paused: false })
-    const stop = yield* Deferred.make<void>()
-    const fiber = yield* Effect.fork(runCompanyActor({ companyId, concurrency, settings, stop, pollInterval }))
-    return { settings, stop: Deferred.succeed(stop, undefined).pipe(Effect.zipRight(Fiber.interrupt(fiber))) }
+    const scope = yield* Scope.make()
+    const settings = yield* DeliverySettings
+    yield* startDelivery.pipe(Scope.extend(scope), Effect.provideService(DeliverySettings, { ...settings, pollInterval }))
+    return { stop: Scope.close(scope, Exit.void) }
   })
 
 /** Moves the test clock forward by `ms` in steps, letting every fiber run between them. */

@@ -13,7 +13,7 @@ import { MockLeadStore } from "../../src/services/MockLeads.ts"
 import { OutboxRepo } from "../../src/services/Outbox.ts"
 import { RoutingRepo } from "../../src/services/Routings.ts"
 import { DeliverySettings } from "../../src/services/Settings.ts"
-import { WorkerRegistry } from "../../src/services/Workers.ts"
+import { DeliveryDirectory, WorkerRegistry } from "../../src/services/Workers.ts"
 import { defaultDelivery, layerMemoryServices } from "../support/services.ts"
 import { advance, attemptsOf, companyWithRoutings, routingOf, startActor } from "./delivery.support.ts"
 
@@ -34,7 +34,7 @@ describe("delivery on memory layers (TestClock)", () => {
   it.effect("delivers each routing once, writes it synced, and moves the job to routed", () =>
     run(Effect.gen(function*() {
       const { companyId, routings } = yield* companyWithRoutings({}, 3)
-      const actor = yield* startActor(companyId)
+      const actor = yield* startActor()
       yield* advance(500)
       for (const id of routings) expect((yield* routingOf(id))?.syncStatus).toBe("synced")
       const leads = yield* leadsOf(companyId)
@@ -55,7 +55,7 @@ describe("delivery on memory layers (TestClock)", () => {
   it.effect("retries on the redelivery schedule, then dead-letters after the last attempt", () =>
     run(Effect.gen(function*() {
       const { companyId, routings } = yield* companyWithRoutings({ failure_rate: 1 }, 1)
-      const actor = yield* startActor(companyId)
+      const actor = yield* startActor()
       yield* advance(200_000, 100)
       const attempts = yield* attemptsOf(routings[0]!)
       expect(attempts).toHaveLength(8)
@@ -81,7 +81,7 @@ describe("delivery on memory layers (TestClock)", () => {
   it.effect("opens the circuit after 5 failures, stops calling, and recovers through a half-open probe", () =>
     run(Effect.gen(function*() {
       const { companyId, routings } = yield* companyWithRoutings({ failure_rate: 1 }, 8)
-      const actor = yield* startActor(companyId)
+      const actor = yield* startActor()
       const calls = Effect.map(Effect.forEach(routings, attemptsOf), (all) => all.flat().length)
       yield* advance(10_000)
       expect(yield* calls).toBe(5)
@@ -101,8 +101,8 @@ describe("delivery on memory layers (TestClock)", () => {
 
   it.effect("spaces calls by the company's rate limit", () =>
     run(Effect.gen(function*() {
-      const { companyId, routings } = yield* companyWithRoutings({}, 4, { rateLimitPerMinute: 2 })
-      const actor = yield* startActor(companyId, 2)
+      const { routings } = yield* companyWithRoutings({}, 4, { rateLimitPerMinute: 2 })
+      const actor = yield* startActor()
       const synced = Effect.map(Effect.forEach(routings, routingOf), (all) => all.filter((r) => r?.syncStatus === "synced").length)
       yield* advance(1_000)
       expect(yield* synced).toBe(2)
@@ -118,7 +118,7 @@ describe("delivery on memory layers (TestClock)", () => {
   it.effect("a 429 pauses the company without using up an attempt", () =>
     run(Effect.gen(function*() {
       const { companyId, routings } = yield* companyWithRoutings({ rate_limited_rate: 1 }, 1)
-      const actor = yield* startActor(companyId)
+      const actor = yield* startActor()
       yield* advance(3_500)
       const limited = yield* attemptsOf(routings[0]!)
       expect(limited.length).toBeGreaterThanOrEqual(3)
@@ -134,7 +134,7 @@ describe("delivery on memory layers (TestClock)", () => {
   it.effect("a permanent failure dead-letters at once; replaying it after a fix delivers it", () =>
     run(Effect.gen(function*() {
       const { companyId, routings } = yield* companyWithRoutings({ failure_rate: 2 }, 1)
-      const actor = yield* startActor(companyId)
+      const actor = yield* startActor()
       yield* advance(500)
       expect(yield* routingOf(routings[0]!)).toMatchObject({ syncStatus: "failed", attempts: 1 })
       const asAdmin = Effect.provideService(CurrentPrincipal, { role: "admin", keyId: null })
@@ -156,20 +156,19 @@ describe("delivery on memory layers (TestClock)", () => {
       const repo = yield* RoutingRepo
       yield* repo.claim(routings[0]!, yield* now, new Date(60_000))
       yield* repo.finish(routings[0]!, { _tag: "Synced", externalId: "elsewhere", outcome: "created" }, { at: yield* now, durationMs: 1 })
-      const actor = yield* startActor(companyId)
+      const actor = yield* startActor()
       yield* advance(500)
       expect((yield* leadsOf(companyId)).total).toBe(0)
       expect(yield* attemptsOf(routings[0]!)).toHaveLength(1)
       const names = yield* currentTopology
-      const consumer = yield* (yield* Broker).consumerState(names.workStream, names.consumerName(companyId))
-      expect(consumer.pipe(Option.map((c) => c.pending + c.ackPending))).toEqual(Option.some(0))
+      expect((yield* (yield* Broker).subjectCounts(names.workStream, names.deliverSubject(companyId))).size).toBe(0)
       yield* actor.stop
     })))
 
   it.effect("after a call that timed out, looks the lead up instead of creating it twice", () =>
     run(Effect.gen(function*() {
       const { companyId, routings } = yield* companyWithRoutings({ latency_ms: 16_000 }, 1)
-      const actor = yield* startActor(companyId)
+      const actor = yield* startActor()
       yield* advance(10_500)
       expect(yield* routingOf(routings[0]!)).toMatchObject({ syncStatus: "retrying" })
       yield* setMockConfig(companyId, {})
@@ -192,7 +191,7 @@ describe("delivery on memory layers (TestClock)", () => {
         payload: {},
         receivedAt: yield* now
       })
-      const actor = yield* startActor(companyId)
+      const actor = yield* startActor()
       yield* advance(20_000)
       expect(yield* routingOf(routings[0]!)).toMatchObject({ syncStatus: "syncing" })
       yield* advance(15_000)
@@ -203,12 +202,12 @@ describe("delivery on memory layers (TestClock)", () => {
 
   it.effect("reconciliation queues again a routing whose message was lost", () =>
     run(Effect.gen(function*() {
-      const { companyId, routings } = yield* companyWithRoutings({}, 1)
+      const { routings } = yield* companyWithRoutings({}, 1)
       const names = yield* currentTopology
       const broker = yield* Broker
       const [stored] = yield* broker.listMessages(names.workStream, { fromSequence: 1, limit: 10 })
       yield* broker.deleteMessage(names.workStream, stored!.sequence)
-      const actor = yield* startActor(companyId)
+      const actor = yield* startActor()
       yield* advance(1_000)
       expect(yield* routingOf(routings[0]!)).toMatchObject({ syncStatus: "pending" })
       expect(yield* reconcileOnce(yield* now)).toBe(1)
@@ -223,15 +222,49 @@ describe("delivery on memory layers (TestClock)", () => {
 
   it.effect("a message past its max deliveries is dead-lettered and removed from the work stream", () =>
     run(Effect.gen(function*() {
-      const { companyId, routings } = yield* companyWithRoutings({}, 1)
+      const { routings } = yield* companyWithRoutings({}, 1)
       const names = yield* currentTopology
       const broker = yield* Broker
       const [stored] = yield* broker.listMessages(names.workStream, { fromSequence: 1, limit: 10 })
-      yield* handleMaxDeliveries({ stream: names.workStream, consumer: names.consumerName(companyId), streamSequence: stored!.sequence })
+      yield* handleMaxDeliveries({ stream: names.workStream, consumer: names.partitionConsumer(0), streamSequence: stored!.sequence })
       expect(yield* routingOf(routings[0]!)).toMatchObject({ syncStatus: "failed" })
       expect(yield* broker.getMessage(names.workStream, stored!.sequence)).toEqual(Option.none())
       const letters = yield* listDeadLetters(10).pipe(Effect.provideService(CurrentPrincipal, { role: "admin", keyId: null }))
       expect(letters.map((l) => l.routingId)).toEqual([routings[0]])
+    })))
+
+  it.effect("a paused company's work is parked with no provider call and delivered once after the resume", () =>
+    run(Effect.gen(function*() {
+      const { companyId, routings } = yield* companyWithRoutings({}, 3)
+      yield* (yield* CompanyRepo).update(companyId, { deliveryPaused: true }, yield* now)
+      const actor = yield* startActor()
+      yield* advance(3_000)
+      for (const id of routings) expect(yield* routingOf(id)).toMatchObject({ syncStatus: "pending", attempts: 0 })
+      expect((yield* leadsOf(companyId)).total).toBe(0)
+      const names = yield* currentTopology
+      expect((yield* (yield* Broker).subjectCounts(names.workStream, names.deliverSubject(companyId))).size).toBe(0)
+      expect(yield* reconcileOnce(yield* now)).toBe(0)
+
+      yield* (yield* CompanyRepo).update(companyId, { deliveryPaused: false }, yield* now)
+      yield* (yield* DeliveryDirectory).setPaused(companyId, false)
+      yield* advance(1_500)
+      yield* relayBatch()
+      yield* advance(1_000)
+      for (const id of routings) expect((yield* routingOf(id))?.syncStatus).toBe("synced")
+      expect(yield* leadsOf(companyId)).toMatchObject({ total: 3, duplicates: 0 })
+      yield* actor.stop
+    })))
+
+  it.effect("an actor is made with the company's first message and dropped after a while idle", () =>
+    run(Effect.gen(function*() {
+      const { companyId } = yield* companyWithRoutings({}, 1)
+      const running = Effect.map(Effect.flatMap(WorkerRegistry, (r) => r.all), (all) => all.map((w) => w.companyId))
+      const actor = yield* startActor()
+      yield* advance(500)
+      expect(yield* running).toEqual([companyId])
+      yield* advance(40_000, 500)
+      expect(yield* running).toEqual([])
+      yield* actor.stop
     })))
 })
 

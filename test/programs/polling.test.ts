@@ -18,8 +18,8 @@ describe("status polling on memory layers (TestClock)", () => {
   it.effect("polls each company on its interval and follows leads to completed with revenue, with their events", () =>
     run(Effect.gen(function*() {
       // The mock moves a lead one status every 200 s: scheduled at 200 s, in progress at 400 s, completed at 600 s.
-      const { companyId, routings } = yield* companyWithRoutings({ status_step_seconds: 200 }, 3)
-      const actor = yield* startActor(companyId, 10_000, 1, Duration.minutes(5))
+      const { routings } = yield* companyWithRoutings({ status_step_seconds: 200 }, 3, { rateLimitPerMinute: 10_000 })
+      const actor = yield* startActor(Duration.minutes(5))
       yield* advance(1_000)
       for (const id of routings) expect(yield* routingOf(id)).toMatchObject({ syncStatus: "synced", externalStatus: null })
 

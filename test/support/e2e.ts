@@ -5,7 +5,7 @@ import { ADMIN_KEY, banner, database } from "./e2eTools.ts"
 import { deleteStreams } from "./nats.ts"
 import { runService, runServiceOnDeno, type ServiceProcess } from "./process.ts"
 
-export { actorsRunning, ADMIN_KEY, banner, database, statusCounts, withSql, workers } from "./e2eTools.ts"
+export { ADMIN_KEY, banner, database, deliveryRunning, statusCounts, withSql, workers } from "./e2eTools.ts"
 
 /**
  * Service processes and their databases and NATS streams for the tests of one `describe` (call it there): `setup` makes

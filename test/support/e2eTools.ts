@@ -41,12 +41,12 @@ export const statusCounts = (databaseUrl: string) =>
 export const workers = async (api: ApiClient): Promise<Map<string, { state: string; [key: string]: unknown }>> =>
   new Map((await api.get("/admin/workers")).items.map((w: { company_id: string; state: string }) => [w.company_id, w]))
 
-/** Waits until this process runs an actor for each of the companies. */
-export const actorsRunning = (api: ApiClient, companies: ReadonlyArray<string>, timeoutMs = 10_000) =>
+/** Waits until the service delivers: every partition of its work stream has its consumer. */
+export const deliveryRunning = (api: ApiClient, timeoutMs = 10_000) =>
   eventually(
     async () => {
-      const running = await workers(api)
-      return companies.every((id) => running.has(id))
+      const { partitions } = await api.get("/admin/workers")
+      return partitions.length > 0 && partitions.every((p: { consumer: string }) => p.consumer !== "")
     },
     timeoutMs,
     async () => JSON.stringify(await api.get("/admin/workers"))

@@ -7,6 +7,7 @@ import { postgresProbe } from "../../layers/storage/health.ts"
 import { layerMemory } from "../../layers/storage/memory/layer.ts"
 import { layerPollOnly } from "../../layers/storage/outboxSignal.ts"
 import { layer as layerPostgresRepos } from "../../layers/storage/postgres/layer.ts"
+import { layer as layerDeliveryDirectory } from "../../layers/workers/directory.ts"
 import { layer as layerWorkerRegistry } from "../../layers/workers/registry.ts"
 import { brokerProbe } from "../../programs/health.ts"
 import { sha256Hex } from "../../src/domain/hash.ts"
@@ -42,7 +43,9 @@ export const defaultDelivery: DeliveryOptions = {
   relayPoll: Duration.millis(250),
   relayBatch: 100,
   shutdownTimeout: Duration.seconds(15),
-  pollInterval: Duration.minutes(30)
+  pollInterval: Duration.minutes(30),
+  partitions: 4,
+  partitionMaxAckPending: 1000
 }
 
 /** Webhook settings as configured by default. */
@@ -74,6 +77,7 @@ export const layerTestSettings = Layer.mergeAll(
 export const layerDeliveryTools = Layer.mergeAll(
   RateLimiter.layer.pipe(Layer.provide(RateLimiter.layerStoreMemory)),
   layerWorkerRegistry,
+  layerDeliveryDirectory,
   layerPollOnly
 )
 

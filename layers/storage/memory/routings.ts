@@ -78,7 +78,7 @@ export const layerRoutings = Layer.effect(
 
       attempts: (id) => Effect.sync(() => store.state.attempts.get(id) ?? []),
 
-      waiting: (before, limit) =>
+      waiting: (before, limit, companyId) =>
         Effect.sync(() => {
           const waiting: Array<WaitingRouting & { readonly updatedAt: Date }> = []
           for (const job of store.state.jobs.values()) {
@@ -86,7 +86,8 @@ export const layerRoutings = Layer.effect(
               const leaseUntil = lease(r.id).leaseUntil
               const open = r.syncStatus === "pending" || r.syncStatus === "retrying" ||
                 (r.syncStatus === "syncing" && (leaseUntil === null || leaseUntil < before))
-              if (open && r.updatedAt < before && !hasUnpublishedEvent(r.id)) {
+              const ofCompany = companyId === undefined || r.companyId === companyId
+              if (open && ofCompany && r.updatedAt < before && !hasUnpublishedEvent(r.id)) {
                 waiting.push({ routingId: r.id, jobId: job.id, companyId: r.companyId, updatedAt: r.updatedAt })
               }
             }

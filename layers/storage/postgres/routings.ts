@@ -85,11 +85,12 @@ export const layer = Layer.effect(
             Effect.map((rows) => rows.map((r) => ({ at: r.at, outcome: r.outcome, durationMs: r.duration_ms, error: r.error })))
           ),
 
-      waiting: (before, limit) =>
+      waiting: (before, limit, companyId) =>
         db.query("routings.waiting", (sql) =>
           sql`
             select r.id, r.job_id, r.company_id_received from job_routings r
             where r.updated_at < ${before}
+              ${companyId === undefined ? sql`` : sql`and r.company_id_received = ${companyId}`}
               and (r.sync_status in ('pending', 'retrying') or (r.sync_status = 'syncing' and r.lease_until < ${before}))
               and not exists (
                 select 1 from outbox_events o where o.aggregate_id = r.id and o.published_at is null

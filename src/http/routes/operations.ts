@@ -12,10 +12,11 @@ import {
   MockLeadsQuery,
   MockLeadsView,
   OutboxView,
+  PartitionView,
   StreamView,
   WorkerView
 } from "../schemas/operations.ts"
-import { companyView, deadLetterView, streamView, workerView } from "../views.ts"
+import { companyView, deadLetterView, partitionView, streamView, workerView } from "../views.ts"
 
 /** Operations (admin): actors, pause and resume, streams, dead letters, the outbox, and what the mock provider received. */
 export const operationRoutes = (run: Run) => {
@@ -31,8 +32,15 @@ export const operationRoutes = (run: Run) => {
     })
 
   router.openapi(
-    adminGet("/admin/workers", "One entry per company actor in this process", z.object({ items: z.array(WorkerView) })),
-    async (c) => c.json({ items: (await run(c, listWorkers())).map(workerView) }, 200)
+    adminGet(
+      "/admin/workers",
+      "One entry per company actor in this process, and one per partition of the work stream",
+      z.object({ items: z.array(WorkerView), partitions: z.array(PartitionView) })
+    ),
+    async (c) => {
+      const { actors, partitions } = await run(c, listWorkers())
+      return c.json({ items: actors.map(workerView), partitions: partitions.map(partitionView) }, 200)
+    }
   )
 
   for (const [action, paused] of [["pause", true], ["resume", false]] as const) {

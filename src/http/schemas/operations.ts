@@ -26,6 +26,14 @@ export const WorkerView = z.object({
   last_error: z.string().nullable()
 }).openapi("Worker")
 
+export const PartitionView = z.object({
+  partition: z.number().int(),
+  consumer: z.string(),
+  pending: z.number().int().nullable(),
+  ack_pending: z.number().int().nullable(),
+  redelivered: z.number().int().nullable()
+}).openapi("Partition")
+
 const ConsumerView = z.object({
   name: z.string(),
   pending: z.number().int(),

@@ -1,0 +1,153 @@
+import { Clock, Deferred, Duration, Effect, ExecutionStrategy, Exit, FiberId, Scope, Stream } from "effect"
+import type { CompanyId } from "../src/domain/ids.ts"
+import { brokerRetry, supervisorRefresh } from "../src/Schedules.ts"
+import { Broker, type Delivery } from "../src/services/Broker.ts"
+import { CompanyRepo, type DeliveryTarget } from "../src/services/Companies.ts"
+import { DeliverySettings } from "../src/services/Settings.ts"
+import { DeliveryDirectory } from "../src/services/Workers.ts"
+import { currentTopology, partitionConsumerSpec } from "./brokerTopology.ts"
+import { type CompanyActor, makeCompanyActor } from "./companyActor.ts"
+import { migrateLegacyWork } from "./migrateLegacyWork.ts"
+
+/** Messages a partition's runner has fetched ahead of handing them on. */
+const CONSUME_AHEAD = 128
+
+/** An actor idle for this many rounds of the supervisor in a row is dropped. */
+const IDLE_ROUNDS = 30
+
+/** Reads the companies with an active provider into the directory when their version moved; answers the new version. */
+const refreshDirectory = (seen: string | null) =>
+  Effect.gen(function*() {
+    const companies = yield* CompanyRepo
+    const directory = yield* DeliveryDirectory
+    const version = yield* companies.version
+    if (version === seen) return seen
+    const generation = yield* directory.generation
+    yield* directory.replace(yield* companies.deliveryTargets, generation)
+    return version
+  })
+
+/**
+ * Delivery in this process: one runner per partition of the work stream pulls its messages in batches and hands each to
+ * its company's actor, made on the company's first message (or status poll) and dropped after a while idle, so an idle
+ * fleet costs nothing and start-up creates a fixed number of consumers. The directory of companies and their delivery
+ * settings is read before anything runs (this answers once it is, and everything runs) and again whenever the companies'
+ * version moves. When the scope closes the runners stop pulling first, then every actor finishes what it has in flight,
+ * within the shutdown timeout.
+ */
+export const startDelivery = Effect.gen(function*() {
+  const broker = yield* Broker
+  const directory = yield* DeliveryDirectory
+  const settings = yield* DeliverySettings
+  const names = yield* currentTopology
+  const holdLimit = Math.max(1, Math.floor(settings.partitionMaxAckPending / 2))
+  const actorScope = yield* Scope.fork(yield* Effect.scope, ExecutionStrategy.sequential)
+  const actors = new Map<CompanyId, Deferred.Deferred<CompanyActor>>()
+  const idleRounds = new Map<CompanyId, number>()
+
+  let version = yield* refreshDirectory(null).pipe(
+    Effect.tapError((error) => Effect.logWarning("companies not readable yet; retrying").pipe(Effect.annotateLogs("error", error.message))),
+    Effect.retry(brokerRetry)
+  )
+
+  const refreshLock = yield* Effect.makeSemaphore(1)
+  const refresh = Effect.suspend(() => refreshDirectory(version)).pipe(
+    Effect.tap((seen) => Effect.sync(() => void (version = seen))),
+    Effect.catchAll((error) =>
+      Effect.logWarning("company directory not refreshed; trying again").pipe(Effect.annotateLogs("error", error.message))
+    ),
+    refreshLock.withPermits(1),
+    Effect.asVoid,
+    Effect.provide(yield* Effect.context<CompanyRepo | DeliveryDirectory>())
+  )
+
+  /** The company's actor, made at most once however many callers ask at the same time. */
+  const actorOf = (companyId: CompanyId) =>
+    Effect.suspend(() => {
+      const existing = actors.get(companyId)
+      if (existing !== undefined) return Deferred.await(existing)
+      const made = Deferred.unsafeMake<CompanyActor>(FiberId.none)
+      actors.set(companyId, made)
+      return makeCompanyActor({ companyId, holdLimit, parent: actorScope, refreshDirectory: refresh }).pipe(
+        Effect.tap((actor) => Deferred.succeed(made, actor))
+      )
+    })
+
+  const dispatch = (message: Delivery) => {
+    const companyId = names.companyOfSubject(message.subject)
+    if (companyId === null) {
+      return Effect.zipRight(
+        Effect.logError("work message on an unknown subject; terminated").pipe(Effect.annotateLogs("subject", message.subject)),
+        Effect.ignore(message.term("unknown subject"))
+      )
+    }
+    return Effect.flatMap(actorOf(companyId as CompanyId), (actor) => actor.offer(message))
+  }
+
+  const runPartition = (partition: number) =>
+    Effect.gen(function*() {
+      yield* broker.ensureConsumer(yield* partitionConsumerSpec(partition))
+      yield* broker.consume(names.workStream, names.partitionConsumer(partition), { max: CONSUME_AHEAD }).pipe(
+        Stream.runForEach(dispatch)
+      )
+    }).pipe(
+      Effect.tapError((error) =>
+        Effect.logWarning("partition runner failed; pulling again").pipe(Effect.annotateLogs({ partition, error: error.message }))
+      ),
+      Effect.retry(brokerRetry),
+      Effect.forever
+    )
+
+  const stopActor = (companyId: CompanyId) =>
+    Effect.gen(function*() {
+      const made = actors.get(companyId)
+      actors.delete(companyId)
+      idleRounds.delete(companyId)
+      const actor = made === undefined ? undefined : yield* Deferred.poll(made)
+      if (actor !== undefined && actor._tag === "Some") yield* Effect.flatMap(actor.value, (a) => a.stop(settings.shutdownTimeout))
+    })
+
+  /** Drops actors idle for a while. */
+  const sweepIdle = Effect.suspend(() => Effect.forEach([...actors], ([companyId, made]) =>
+    Effect.gen(function*() {
+      const actor = yield* Deferred.poll(made)
+      if (actor._tag === "None") return
+      if (!(yield* Effect.flatMap(actor.value, (a) => a.idle))) return void idleRounds.delete(companyId)
+      const rounds = (idleRounds.get(companyId) ?? 0) + 1
+      idleRounds.set(companyId, rounds)
+      if (rounds >= IDLE_ROUNDS) yield* stopActor(companyId)
+    }), { discard: true }))
+
+  /** When each company's delivered leads are next polled; spread over the interval for the fleet known at start-up. */
+  const nextPoll = new Map<CompanyId, number>()
+  const intervalOf = (target: DeliveryTarget) =>
+    target.pollIntervalSeconds === null ? settings.pollInterval : Duration.seconds(target.pollIntervalSeconds)
+  {
+    const start = yield* Clock.currentTimeMillis
+    const fleet = yield* directory.all
+    fleet.forEach((target, i) => nextPoll.set(target.companyId, start + Duration.toMillis(intervalOf(target)) * i / fleet.length))
+  }
+  const startPolls = Effect.gen(function*() {
+    const now = yield* Clock.currentTimeMillis
+    for (const target of yield* directory.all) {
+      const due = nextPoll.get(target.companyId) ?? now
+      if (due > now) continue
+      nextPoll.set(target.companyId, now + Duration.toMillis(intervalOf(target)))
+      yield* Effect.flatMap(actorOf(target.companyId), (actor) => actor.poll(intervalOf(target)))
+    }
+  })
+
+  yield* Effect.addFinalizer(() =>
+    Effect.forEach([...actors.keys()], stopActor, { concurrency: "unbounded", discard: true }).pipe(
+      Effect.zipRight(Scope.close(actorScope, Exit.void)),
+      Effect.zipRight(Effect.logInfo("actors stopped")),
+      Effect.withSpan("Actors.stopAll")
+    )
+  )
+
+  yield* Effect.forkScoped(Effect.repeat(refresh, supervisorRefresh))
+  yield* Effect.forkScoped(Effect.repeat(Effect.zipRight(sweepIdle, startPolls), supervisorRefresh))
+  yield* Effect.forkScoped(migrateLegacyWork)
+  yield* Effect.forEach(Array.from({ length: names.partitions }, (_, p) => p), (p) => Effect.forkScoped(runPartition(p)), { discard: true })
+  yield* Effect.logInfo("delivery running").pipe(Effect.annotateLogs({ partitions: names.partitions, companies: (yield* directory.all).length }))
+})
