@@ -4,6 +4,8 @@ import { InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from "@o
 import { ConfigProvider, Effect, Exit, Layer, Logger, LogLevel, Scope } from "effect"
 import { appConfig } from "../../src/Config.ts"
 import { generateSecretKey } from "../../src/domain/secretKey.ts"
+import type { CompanyId } from "../../src/domain/ids.ts"
+import { partitionOf, topology } from "../../src/domain/topology.ts"
 import { layerLogger } from "../../src/Logging.ts"
 import { MainLive } from "../../src/MainLive.ts"
 import { layerTracing } from "../../src/Tracing.ts"
@@ -27,6 +29,8 @@ const parentId = (span: ReadableSpan) => span.parentSpanContext?.spanId
  * ServiceTitan fake: one job's trace from the client's request to the provider's HTTP call, and the logs of its failing
  * first delivery.
  */
+const DELIVERY_PARTITIONS = 8
+
 describe("one trace per job (service in process, real PostgreSQL and NATS, ServiceTitan fake)", () => {
   const exporter = new InMemorySpanExporter()
   const logLines: Array<string> = []
@@ -51,7 +55,8 @@ describe("one trace per job (service in process, real PostgreSQL and NATS, Servi
       ADMIN_API_KEY: ADMIN_KEY,
       PORT: String(port),
       RETRY_BASE_SECONDS: "0.2",
-      PROVIDER_TIMEOUT_SECONDS: "2"
+      PROVIDER_TIMEOUT_SECONDS: "2",
+      DELIVERY_PARTITIONS: String(DELIVERY_PARTITIONS)
     }))
     vi.spyOn(console, "log").mockImplementation((line: unknown) => {
       logLines.push(String(line))
@@ -149,7 +154,7 @@ describe("one trace per job (service in process, real PostgreSQL and NATS, Servi
     expect(publish!.attributes).toMatchObject({
       "messaging.system": "nats",
       "messaging.operation.type": "send",
-      "messaging.destination.name": `${prefix}.company.${trade.id}.deliver`
+      "messaging.destination.name": topology(prefix, DELIVERY_PARTITIONS).deliverSubject(trade.id as CompanyId)
     })
     const messageId = publish!.attributes["messaging.message.id"]
     expect(typeof messageId).toBe("string")
@@ -166,7 +171,7 @@ describe("one trace per job (service in process, real PostgreSQL and NATS, Servi
         "messaging.system": "nats",
         "messaging.operation.type": "process",
         "messaging.message.id": messageId,
-        "messaging.consumer.group.name": `company-${trade.id}`
+        "messaging.consumer.group.name": `partition-${partitionOf(trade.id, DELIVERY_PARTITIONS)}`
       })
     }
     expect(spans.find((s) => s.name === "Delivery.deliver" && parentId(s) === spanId(processes[1]!))?.attributes)
