@@ -55,7 +55,7 @@ import {
 } from "./support/backends.ts"
 import { cpuSecondsOf, ownCpuSeconds } from "./support/cpu.ts"
 import { distribution, median, ms, percentile, sortedOf } from "./support/figures.ts"
-import { actorsRunning, createCompanies, postJob, RATE_LIMIT_PER_MINUTE, type Workload } from "./support/workload.ts"
+import { actorsRunning, createCompanies, type Creator, postJob, RATE_LIMIT_PER_MINUTE, type Workload } from "./support/workload.ts"
 
 const { values: args } = parseArgs({
   options: {
@@ -152,7 +152,7 @@ const printOutcome = async (outcome: Outcome, sql: postgres.Sql | null) => {
 }
 
 /** Posts jobs one after the other, each only once every lead of the one before was recorded. */
-const runSequential = async (baseUrl: string, creator: string, reader: LeadReader, count: number, first: number) => {
+const runSequential = async (baseUrl: string, creator: Creator, reader: LeadReader, count: number, first: number) => {
   const routings: Array<Routing> = []
   const received = new Map<string, number>()
   const startedAt = Date.now()
@@ -165,7 +165,7 @@ const runSequential = async (baseUrl: string, creator: string, reader: LeadReade
 }
 
 /** Posts `count` jobs over `CONCURRENCY` connections as fast as they are answered, then waits for every lead. */
-const runBurst = async (baseUrl: string, creator: string, reader: LeadReader, count: number, first: number) => {
+const runBurst = async (baseUrl: string, creator: Creator, reader: LeadReader, count: number, first: number) => {
   const routings: Array<Routing> = []
   const requestMs: Array<number> = []
   let next = first
