@@ -56,7 +56,7 @@ import {
 import { cpuSecondsOf, ownCpuSeconds } from "./support/cpu.ts"
 import { distribution, median, ms, percentile, sortedOf } from "./support/figures.ts"
 import { deliveryRunning } from "../test/support/e2eTools.ts"
-import { createCompanies, postJob, RATE_LIMIT_PER_MINUTE, type Workload } from "./support/workload.ts"
+import { createCompanies, type Creator, postJob, RATE_LIMIT_PER_MINUTE, type Workload } from "./support/workload.ts"
 
 const { values: args } = parseArgs({
   options: {
@@ -153,7 +153,7 @@ const printOutcome = async (outcome: Outcome, sql: postgres.Sql | null) => {
 }
 
 /** Posts jobs one after the other, each only once every lead of the one before was recorded. */
-const runSequential = async (baseUrl: string, creator: string, reader: LeadReader, count: number, first: number) => {
+const runSequential = async (baseUrl: string, creator: Creator, reader: LeadReader, count: number, first: number) => {
   const routings: Array<Routing> = []
   const received = new Map<string, number>()
   const startedAt = Date.now()
@@ -166,7 +166,7 @@ const runSequential = async (baseUrl: string, creator: string, reader: LeadReade
 }
 
 /** Posts `count` jobs over `CONCURRENCY` connections as fast as they are answered, then waits for every lead. */
-const runBurst = async (baseUrl: string, creator: string, reader: LeadReader, count: number, first: number) => {
+const runBurst = async (baseUrl: string, creator: Creator, reader: LeadReader, count: number, first: number) => {
   const routings: Array<Routing> = []
   const requestMs: Array<number> = []
   let next = first

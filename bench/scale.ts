@@ -21,7 +21,7 @@ import { runService, type ServiceProcess } from "../test/support/process.ts"
 import { connectTo, launchService, realBackends, type Routing, waitForLeads } from "./support/backends.ts"
 import { cpuSecondsOf, residentMiBOf } from "./support/cpu.ts"
 import { summary } from "./support/figures.ts"
-import { postJob, RATE_LIMIT_PER_MINUTE, type Workload } from "./support/workload.ts"
+import { type Creator, postJob, RATE_LIMIT_PER_MINUTE, type Workload } from "./support/workload.ts"
 
 const { values: args } = parseArgs({
   options: {
@@ -58,10 +58,15 @@ const seed = async (databaseUrl: string, size: number, workload: Workload) => {
         insert into company_providers (company_id, type, config, active, created_at, updated_at)
         select id, 'mock', '{"latency_ms": 0}', true, now(), now() from companies`
     })
-    const [creator] = await sql<Array<{ id: string }>>`
-      insert into companies (id, name, status, created_at, updated_at)
-      values (gen_random_uuid(), 'Scale creator', 'active', now(), now()) returning id`
-    return creator!.id
+    const [creator] = await sql<Array<Creator>>`
+      with company as (
+        insert into companies (id, name, status, created_at, updated_at)
+        values (gen_random_uuid(), 'Scale creator', 'active', now(), now()) returning id
+      )
+      insert into technicians (id, company_id, name, created_at)
+      select gen_random_uuid(), id, 'Scale technician', now() from company
+      returning company_id as "companyId", id as "technicianId"`
+    return creator!
   } finally {
     await sql.end()
   }

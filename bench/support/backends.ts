@@ -87,12 +87,16 @@ export const connectTo = async (service: ServiceProcess, timeoutMs = 60_000) => 
 /** A routing the benchmark is waiting for, with the time (epoch ms) its job's 201 reached the client. */
 export interface Routing {
   readonly id: string
+  readonly jobId: string
   readonly companyId: string
   readonly acceptedAt: number
 }
 
 export interface LeadReader {
-  /** mock_leads.received_at (epoch ms) of the leads recorded so far for these routings, by routing id. */
+  /**
+   * When each of these routings was delivered (epoch ms), by routing id, for those delivered so far: the mock's
+   * received_at, or the routing's synced_at where only the routes every target has are read (jobsReader.ts).
+   */
   readonly receivedAt: (routings: ReadonlyArray<Routing>) => Promise<Map<string, number>>
   /** How many leads were recorded more than once, over the whole database. */
   readonly duplicates: () => Promise<number>
