@@ -7,7 +7,7 @@ import type { Delivery } from "../src/services/Broker.ts"
 import { DeliverySettings } from "../src/services/Settings.ts"
 import { DeliveryDirectory, WorkerRegistry } from "../src/services/Workers.ts"
 import { currentTopology } from "./brokerTopology.ts"
-import { type CompanyLane, deliverRouting } from "./deliverRouting.ts"
+import { type CompanyLane, deliverBatch } from "./deliverRouting.ts"
 import { processInTrace } from "./messageSpans.ts"
 import { pollCompany } from "./pollStatuses.ts"
 import { requeueCompany } from "./requeue.ts"
@@ -17,6 +17,9 @@ const KEEP_ALIVE = Duration.seconds(10)
 
 /** While it has parked work, the actor looks this often whether the company can take it again. */
 const PARKED_RECHECK = Duration.seconds(1)
+
+/** Messages delivered in one batch at most. */
+const BATCH_MAX = 64
 
 /** The rate limit used until the company's settings are known. */
 const DEFAULT_RATE_LIMIT = 50
@@ -37,8 +40,9 @@ export interface CompanyActor {
 }
 
 /**
- * Makes a company's actor in `parent`. Up to the company's `concurrency` deliveries run at once; the rest of its messages
- * are held in arrival order (kept alive at the broker) up to `holdLimit`. A message beyond that, or one for a company
+ * Makes a company's actor in `parent`. Its messages are held in arrival order (kept alive at the broker) up to
+ * `holdLimit` and delivered in batches, one batch at a time, with up to the company's `concurrency` provider calls at
+ * once inside it. A message beyond that, or one for a company
  * that has no active provider or is paused, is parked: acknowledged unworked, its routing left waiting in storage, and
  * the company's waiting routings are queued again once it can take them (nothing held, an active provider, no pause).
  * The circuit, the provider's 429 pause and the rate limit are the actor's own, as one actor at a time works for a
@@ -65,7 +69,8 @@ export const makeCompanyActor = Effect.fn("Actor.make")(function*(options: {
     circuit,
     rateLimitedUntil: yield* Ref.make(0),
     rateLimitPerMinute: Effect.map(target, (t) => t?.rateLimitPerMinute ?? DEFAULT_RATE_LIMIT),
-    paused: Effect.map(target, (t) => t?.paused ?? false)
+    paused: Effect.map(target, (t) => t?.paused ?? false),
+    concurrency: Effect.map(target, (t) => t?.concurrency ?? 1)
   }
 
   const pollContext = yield* Effect.context<Effect.Effect.Context<ReturnType<typeof pollCompany>>>()
@@ -102,18 +107,26 @@ export const makeCompanyActor = Effect.fn("Actor.make")(function*(options: {
       return message.ack
     }).pipe(Effect.ignore)
 
-  const deliver = (message: Delivery) =>
-    deliverRouting(message, lane).pipe(
-      Effect.tap((outcome) => Effect.sync(() => void (outcome === "parked" && (parked = true)))),
+  const trace = (message: Delivery) => processInTrace(message, { stream: names.workStream, name: consumer })
+
+  /** One batch of held messages; a 429's messages go back to the front of the queue, to go after the pause. */
+  const deliver = (batch: ReadonlyArray<Delivery>) =>
+    deliverBatch(batch, lane, trace, Effect.sync(() => stopping)).pipe(
+      Effect.tap(({ again, parked: found }) =>
+        Effect.suspend(() => {
+          if (found) parked = true
+          if (!stopping) return Effect.sync(() => held.unshift(...again))
+          return Effect.forEach(again, (m) => Effect.ignore(m.nak(Duration.zero)), { discard: true })
+        })
+      ),
       Effect.catchAll((error) =>
         Effect.logError("delivery interrupted by an infrastructure error; redelivered later").pipe(
           Effect.annotateLogs({ company_id: companyId, error: error.message }),
-          Effect.zipRight(Effect.ignore(message.nak(Duration.seconds(5))))
+          Effect.zipRight(Effect.forEach(batch, (m) => Effect.ignore(m.nak(Duration.seconds(5))), { discard: true }))
         )
       ),
-      processInTrace(message, { stream: names.workStream, name: consumer }),
       Effect.ensuring(Effect.sync(() => {
-        inFlight--
+        inFlight = 0
         wake()
       }))
     )
@@ -147,7 +160,10 @@ export const makeCompanyActor = Effect.fn("Actor.make")(function*(options: {
     }))
   })
 
-  /** Starts deliveries while the company's concurrency allows and messages are held; parks them when it cannot take them. */
+  /**
+   * Hands the held messages, up to `BATCH_MAX`, to one batch at a time (the company's concurrency bounds its provider
+   * calls inside the batch); parks them when the company cannot take them.
+   */
   const dispatch = Effect.gen(function*() {
     while (!stopping) {
       const signal = changed
@@ -156,14 +172,12 @@ export const makeCompanyActor = Effect.fn("Actor.make")(function*(options: {
         yield* options.refreshDirectory
         now = yield* target
       }
-      while (held.length > 0 && (now === undefined || inFlight < now.concurrency)) {
-        const message = held.shift()!
-        if (now === undefined) {
-          yield* park(message)
-          continue
-        }
-        inFlight++
-        yield* Effect.forkIn(deliver(message), scope)
+      if (now === undefined) {
+        for (const message of held.splice(0)) yield* park(message)
+      } else if (inFlight === 0 && held.length > 0) {
+        const batch = held.splice(0, BATCH_MAX)
+        inFlight = batch.length
+        yield* Effect.forkIn(deliver(batch), scope)
       }
       yield* updateRegistry
       yield* unpark

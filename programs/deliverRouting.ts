@@ -3,16 +3,17 @@ import { Clock, Duration, Effect, Either, Metric, MetricLabel, Option, Ref, Sche
 import { deliveryAttempts, deliveryLatency, providerCallDuration } from "../src/Metrics.ts"
 import type { CircuitBreaker } from "../src/CircuitBreaker.ts"
 import { RoutingCreated } from "../src/domain/events.ts"
-import type { CompanyId } from "../src/domain/ids.ts"
+import type { CompanyId, RoutingId } from "../src/domain/ids.ts"
+import type { Job, Routing } from "../src/domain/job.ts"
 import { now } from "../src/domain/time.ts"
 import { messageKeepAlive, nthDelay, redelivery } from "../src/Schedules.ts"
-import type { Delivery } from "../src/services/Broker.ts"
+import type { BrokerError, Delivery } from "../src/services/Broker.ts"
 import { boundedBy, type LeadRequest, type ProviderError } from "../src/services/Providers.ts"
 import { type AttemptResult, type Claim, RoutingRepo } from "../src/services/Routings.ts"
 import { DeliverySettings } from "../src/services/Settings.ts"
 import { WorkerRegistry } from "../src/services/Workers.ts"
 import { sendToDeadLetters } from "./deadLetters.ts"
-import { finishAttempt } from "./finishAttempt.ts"
+import { attemptEvents, type FinishedAttempt, finishAttempts } from "./finishAttempt.ts"
 import { providerAccountOf } from "./providerAccount.ts"
 
 /** What the deliveries of one company share: its circuit, its 429 pause, and its rate limit. */
@@ -24,6 +25,8 @@ export interface CompanyLane {
   readonly rateLimitPerMinute: Effect.Effect<number>
   /** An operator paused delivery to the company: no provider call may start. */
   readonly paused: Effect.Effect<boolean>
+  /** Provider calls the company allows at once. */
+  readonly concurrency: Effect.Effect<number>
 }
 
 /** A token of the company's rate limit: how long to wait before the call, and how many are left. */
@@ -97,75 +100,60 @@ const callProvider = (target: Target, bound: Duration.Duration, claim: Claim, ro
     return { externalId: created.externalId, outcome: "created" as const }
   }).pipe(boundedBy(bound, { outcomeUnknown: true }))
 
-/**
- * What became of one message. `parked`: acknowledged with no call because the company is paused; its routing waits in
- * storage, queued again on the resume.
- */
-export type DeliveryOutcome = "synced" | "skipped" | "retrying" | "dead_lettered" | "parked"
-
 /** Closes a half-open circuit whose probe will not happen (nothing was called). */
 const releaseProbe = (lane: CompanyLane) =>
   lane.circuit.recordSuccess.pipe(Effect.whenEffect(Effect.map(lane.circuit.state, (s) => s === "half_open")))
 
+/** A message whose routing is to be delivered now, with what storage holds of it. */
+interface Taken {
+  readonly message: Delivery
+  readonly routing: Routing
+  readonly job: Job
+}
+
+/** One routing's attempt, decided: what to write, and what to tell the broker once it is written. */
+interface Decided {
+  readonly message: Delivery
+  readonly finished: FinishedAttempt
+  /** Settles the message (ack, nak with the retry delay, or terminate), after the write. */
+  readonly settle: Effect.Effect<void, BrokerError>
+  /** A 429: the message is tried again after the company's pause, without using up an attempt. */
+  readonly again: boolean
+}
+
 /**
- * One attempt at the routing a message names. Answers the outcome, or "again" after a 429: the call is recorded without
- * using up an attempt and the company is paused; the same message is then tried again after the pause.
+ * The provider call for a claimed routing and what follows from its answer: the circuit and the 429 pause updated, the
+ * metrics counted, the dead letter copied for a give-up; the write and the settling are left to the batch.
  */
-const attempt = (message: Delivery, lane: CompanyLane, routingId: LeadRequest["routing"]["id"]) =>
+const attempt = (taken: Taken, claim: Claim, lane: CompanyLane, target: Target, bound: Duration.Duration) =>
   Effect.gen(function*() {
-    const routings = yield* RoutingRepo
     const settings = yield* DeliverySettings
     const registry = yield* WorkerRegistry
-    const current = yield* routings.get(routingId)
-    if (Option.isNone(current) || !["pending", "retrying", "syncing"].includes(current.value.routing.syncStatus)) {
-      yield* message.ack
-      return "skipped" as const
-    }
-    if (yield* lane.paused) {
-      yield* message.ack
-      return "parked" as const
-    }
+    const { message, job, routing } = taken
+    const claimed = { ...routing, attempts: claim.attempts }
+    const decided = (result: AttemptResult, timing: { readonly at: Date; readonly durationMs: number }, settle: Effect.Effect<void, BrokerError>, again = false) =>
+      Effect.map(attemptEvents(claimed, result, timing.at), (events): Decided => ({
+        message,
+        finished: { routing: claimed, result, timing, events },
+        settle,
+        again
+      }))
 
-    const tokens = yield* awaitTurn(message, lane)
-    yield* registry.update(lane.companyId, (s) => ({ ...s, tokens }))
-    const target: Target = yield* providerAccountOf(lane.companyId).pipe(
-      Effect.map(Either.right),
-      Effect.catchTag("ProviderError", (error) => Effect.succeed(Either.left(error)))
-    )
-    const calls = Either.match(target, { onLeft: () => 1, onRight: ({ client }) => client.maxCallsPerLead })
-    const bound = Duration.times(settings.providerTimeout, calls)
-    const leaseUntil = new Date((yield* Clock.currentTimeMillis) + Duration.toMillis(leaseFor(bound)))
-    const claim = yield* routings.claim(routingId, yield* now, leaseUntil)
-    if (Option.isNone(claim)) {
+    if (yield* lane.paused) {
+      // Paused after the claim: it ends with no call, and the routing waits for the resume.
       yield* releaseProbe(lane)
-      const after = yield* routings.get(routingId)
-      if (Option.isSome(after) && after.value.routing.syncStatus === "syncing") {
-        yield* message.nak(LEASE_BUSY_RETRY)
-        return "retrying" as const
-      }
-      yield* message.ack
-      return "skipped" as const
-    }
-
-    const { job, routing } = current.value
-    const claimed = { ...routing, attempts: claim.value.attempts }
-    if (yield* lane.paused) {
-      // Paused while the claim was written: the claim ends with no call, and the routing waits for the resume.
-      const at = yield* now
-      yield* finishAttempt(claimed, {
+      return yield* decided({
         _tag: "Failed",
         status: "retrying",
         outcome: "paused",
         error: "delivery to the company was paused",
         counts: false,
-        known: !claim.value.needsLookup
-      }, { at, durationMs: 0 })
-      yield* releaseProbe(lane)
-      yield* message.ack
-      return "parked" as const
+        known: !claim.needsLookup
+      }, { at: yield* now, durationMs: 0 }, message.ack)
     }
+
     const started = yield* Clock.currentTimeMillis
-    const result = yield* callProvider(target, bound, claim.value, routing, job).pipe(
+    const result = yield* callProvider(target, bound, claim, routing, job).pipe(
       Effect.map(Either.right),
       Effect.catchTag("ProviderError", (error) => Effect.succeed(Either.left(error))),
       Effect.raceFirst(keepAlive(message))
@@ -178,16 +166,14 @@ const attempt = (message: Delivery, lane: CompanyLane, routingId: LeadRequest["r
       Metric.increment(Metric.taggedWithLabels(deliveryAttempts, [...provider, MetricLabel.make("outcome", outcome)]))
 
     if (Either.isRight(result)) {
-      yield* finishAttempt(claimed, { _tag: "Synced", ...result.right }, timing)
       yield* count("synced")
       yield* Metric.update(deliveryLatency, Math.max(0, at.getTime() - job.createdAt.getTime()) / 1000)
       yield* lane.circuit.recordSuccess
-      yield* message.ack
-      yield* registry.update(lane.companyId, (s) => ({ ...s, lastError: null }))
-      yield* Effect.logInfo("routing synced").pipe(
-        Effect.annotateLogs({ routing_id: routingId, external_id: result.right.externalId, outcome: result.right.outcome })
+      yield* registry.update(lane.companyId, (s) => (s.lastError === null ? s : { ...s, lastError: null }))
+      yield* Effect.logDebug("routing synced").pipe(
+        Effect.annotateLogs({ routing_id: routing.id, external_id: result.right.externalId, outcome: result.right.outcome })
       )
-      return "synced" as const
+      return yield* decided({ _tag: "Synced", ...result.right }, timing, message.ack)
     }
 
     const error = result.left
@@ -206,57 +192,163 @@ const attempt = (message: Delivery, lane: CompanyLane, routingId: LeadRequest["r
         ? error.retryAfter.value
         : yield* nthDelay(redelivery(settings.retryBase, settings.retryMaxDelay), 1)
       yield* Ref.set(lane.rateLimitedUntil, at.getTime() + Duration.toMillis(wait))
-      yield* finishAttempt(claimed, failed("retrying", false), timing)
       yield* count("rate_limited")
       yield* releaseProbe(lane)
       yield* Effect.logWarning("provider rate limited the company; pausing it").pipe(
-        Effect.annotateLogs({ routing_id: routingId, company_id: lane.companyId, pause_ms: Duration.toMillis(wait) })
+        Effect.annotateLogs({ routing_id: routing.id, company_id: lane.companyId, pause_ms: Duration.toMillis(wait) })
       )
-      return "again" as const
+      return yield* decided(failed("retrying", false), timing, Effect.void, true)
     }
 
-    const attempts = claim.value.attempts + 1
+    const attempts = claim.attempts + 1
     if (error.kind === "permanent" || attempts >= settings.attempts) {
       yield* error.kind === "permanent" ? lane.circuit.recordSuccess : lane.circuit.recordFailure
       const reason = error.kind === "permanent" ? error.message : `gave up after ${attempts} attempts: ${error.message}`
-      yield* sendToDeadLetters({ ...message, routingId, companyId: lane.companyId, attempts, reason })
-      yield* finishAttempt(claimed, failed("failed", true, reason), timing)
+      yield* sendToDeadLetters({ ...message, routingId: routing.id, companyId: lane.companyId, attempts, reason })
       yield* count("dead_lettered")
-      yield* message.term(reason)
-      return "dead_lettered" as const
+      return yield* decided(failed("failed", true, reason), timing, message.term(reason))
     }
 
     yield* lane.circuit.recordFailure
-    yield* finishAttempt(claimed, failed("retrying", true), timing)
     yield* count("retrying")
     const delay = yield* nthDelay(redelivery(settings.retryBase, settings.retryMaxDelay), attempts)
-    yield* message.nak(delay)
     yield* Effect.logWarning("delivery failed; will retry").pipe(
-      Effect.annotateLogs({ routing_id: routingId, attempts, retry_in_ms: Duration.toMillis(delay), error: error.message })
+      Effect.annotateLogs({ routing_id: routing.id, attempts, retry_in_ms: Duration.toMillis(delay), error: error.message })
     )
-    return "retrying" as const
+    return yield* decided(failed("retrying", true), timing, message.nak(delay))
   })
 
+const OPEN_STATUSES: ReadonlyArray<Routing["syncStatus"]> = ["pending", "retrying", "syncing"]
+
 /**
- * Delivers the routing a message names, to the end of this attempt: a routing already delivered, canceled or failed is
- * acknowledged with no provider call; otherwise it waits its turn (429 pause, circuit, rate limit), claims the routing,
- * calls the provider, writes the result and the attempt to PostgreSQL, and only then acknowledges (synced), naks with
- * the redelivery delay (retryable), or copies the message to the dead letters and terminates it (permanent, or the
- * last attempt). A 429 pauses the company without using up an attempt, and the message is tried again after it.
+ * Delivers the routings a batch of one company's messages name, to the end of this attempt. One read finds them; a
+ * routing already delivered, canceled or failed is acknowledged with no provider call. The rest go in chunks of the
+ * company's `concurrency`: each waits its turn (429 pause, circuit, rate limit), the chunk is claimed with a lease in
+ * one statement, and its provider calls run side by side (a lookup first where an earlier outcome is unknown). Every
+ * result and attempt of the batch, with its events, is written in one transaction, and only then are the messages
+ * settled: acknowledged (synced), nak'ed with the redelivery delay (retryable), or copied to the dead letters and
+ * terminated (permanent, or the last attempt). Each routing's turn and call are traced as the processing of its
+ * message. On shutdown the chunks not started are handed back to the broker. Answers the messages to try again after a 429 (recorded without using up an attempt), and whether the
+ * company was found paused (its messages were then acknowledged unworked: parked).
  */
-export const deliverRouting = Effect.fn("Delivery.deliver")(function*(message: Delivery, lane: CompanyLane) {
-  const payload = decodeMessage(new TextDecoder().decode(message.data))
-  if (Option.isNone(payload) || payload.value.company_id !== lane.companyId) {
+export const deliverBatch = Effect.fn("Delivery.batch")(function*(
+  messages: ReadonlyArray<Delivery>,
+  lane: CompanyLane,
+  trace: (message: Delivery) => <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>,
+  /** True once the process shuts down: no further chunk starts. */
+  stopping: Effect.Effect<boolean>
+) {
+  const routings = yield* RoutingRepo
+  const settings = yield* DeliverySettings
+  const registry = yield* WorkerRegistry
+  const wanted: Array<{ readonly message: Delivery; readonly routingId: RoutingId }> = []
+  for (const message of messages) {
+    const payload = decodeMessage(new TextDecoder().decode(message.data))
+    if (Option.isSome(payload) && payload.value.company_id === lane.companyId) {
+      wanted.push({ message, routingId: payload.value.routing_id })
+      continue
+    }
     yield* Effect.logError("malformed delivery message; terminated").pipe(Effect.annotateLogs("subject", message.subject))
-    yield* message.term("malformed delivery message")
-    return "skipped" satisfies DeliveryOutcome
+    yield* Effect.ignore(message.term("malformed delivery message"))
   }
-  yield* Effect.annotateCurrentSpan({
-    "routing.id": payload.value.routing_id,
-    "job.id": payload.value.job_id,
-    "company.id": lane.companyId
+  if (wanted.length === 0) return { again: [], parked: false }
+  if (yield* lane.paused) {
+    yield* Effect.forEach(wanted, (w) => Effect.ignore(w.message.ack), { concurrency: "unbounded", discard: true })
+    return { again: [], parked: true }
+  }
+
+  const current = yield* routings.getMany(wanted.map((w) => w.routingId))
+  const open: Array<Taken> = []
+  const done: Array<Delivery> = []
+  const seen = new Set<RoutingId>()
+  for (const w of wanted) {
+    const found = current.get(w.routingId)
+    // A second message for a routing already in the batch (a redelivery, or one queued again) is settled with no call.
+    if (found !== undefined && OPEN_STATUSES.includes(found.routing.syncStatus) && !seen.has(w.routingId)) {
+      open.push({ message: w.message, ...found })
+    } else done.push(w.message)
+    seen.add(w.routingId)
+  }
+  yield* Effect.forEach(done, (m) => Effect.ignore(m.ack), { concurrency: "unbounded", discard: true })
+
+  /** The provider, read once a batch, and again after a wait (its settings may have been fixed meanwhile). */
+  const resolveTarget = providerAccountOf(lane.companyId).pipe(
+    Effect.map((account): Target => Either.right(account)),
+    Effect.catchTag("ProviderError", (error) => Effect.succeed<Target>(Either.left(error)))
+  )
+  let target = yield* resolveTarget
+  const boundOf = (t: Target) =>
+    Duration.times(settings.providerTimeout, Either.match(t, { onLeft: () => 1, onRight: ({ client }) => client.maxCallsPerLead }))
+  const concurrency = Math.max(1, yield* lane.concurrency)
+  const again: Array<Delivery> = []
+  let parked = false
+  let pending: Array<Decided> = []
+  /** Writes the results decided so far in one transaction, then settles their messages. */
+  const flush = Effect.suspend(() => {
+    const decided = pending
+    pending = []
+    return finishAttempts(decided.map((d) => d.finished)).pipe(
+      Effect.zipRight(Effect.forEach(decided, (d) => Effect.ignore(d.settle), { concurrency: "unbounded", discard: true })),
+      Effect.zipRight(Effect.sync(() => {
+        for (const d of decided) {
+          if (d.again) again.push(d.message)
+          if (d.finished.result._tag === "Failed" && d.finished.result.outcome === "paused") parked = true
+        }
+      }))
+    )
   })
-  let outcome = yield* attempt(message, lane, payload.value.routing_id)
-  while (outcome === "again") outcome = yield* attempt(message, lane, payload.value.routing_id)
-  return outcome satisfies DeliveryOutcome
+  /** True when the next turn may have to wait: what is decided is written first rather than held back by the wait. */
+  let tokensLeft = Number.POSITIVE_INFINITY
+  const mayWait = (size: number) =>
+    Effect.gen(function*() {
+      if (tokensLeft < size) return true
+      if ((yield* Ref.get(lane.rateLimitedUntil)) > (yield* Clock.currentTimeMillis)) return true
+      return Duration.greaterThan(yield* lane.circuit.waitTime, Duration.zero)
+    })
+
+  const inChunks = Effect.gen(function*() {
+    for (let from = 0; from < open.length; from += concurrency) {
+      if (yield* stopping) {
+        // Shutting down: what has not started goes back to the broker at once, for the next process.
+        yield* Effect.forEach(open.slice(from), (t) => Effect.ignore(t.message.nak(Duration.zero)), { discard: true })
+        break
+      }
+      const chunk = open.slice(from, from + concurrency)
+      const waits = yield* mayWait(chunk.length)
+      if (waits && pending.length > 0) yield* flush
+      const tokens = yield* Effect.forEach(chunk, (t) => awaitTurn(t.message, lane), { concurrency: "unbounded" })
+      if (waits) target = yield* resolveTarget
+      const bound = boundOf(target)
+      tokensLeft = Math.min(...tokens)
+      yield* registry.update(lane.companyId, (s) => ({ ...s, tokens: tokensLeft }))
+      const leaseUntil = new Date((yield* Clock.currentTimeMillis) + Duration.toMillis(leaseFor(bound)))
+      const claims = yield* routings.claimMany(chunk.map((t) => t.routing.id), yield* now, leaseUntil)
+      const outcomes = yield* Effect.forEach(chunk, (t) => {
+        const claim = claims.get(t.routing.id)
+        if (claim !== undefined) {
+          return Effect.asSome(attempt(t, claim, lane, target, bound).pipe(
+            Effect.withSpan("Delivery.deliver", {
+              attributes: { "routing.id": t.routing.id, "job.id": t.job.id, "company.id": lane.companyId }
+            }),
+            trace(t.message)
+          ))
+        }
+        // Not there to take: delivered meanwhile, or leased by a worker elsewhere (looked at again later).
+        return releaseProbe(lane).pipe(
+          Effect.zipRight(t.routing.syncStatus === "syncing" ? t.message.nak(LEASE_BUSY_RETRY) : t.message.ack),
+          Effect.ignore,
+          Effect.as(Option.none<Decided>())
+        )
+      }, { concurrency: "unbounded" })
+      pending.push(...outcomes.flatMap(Option.toArray))
+    }
+    yield* flush
+  })
+  // The batch's messages waiting for their chunk are kept alive at the broker too.
+  const keepAllAlive = Effect.forEach(open, (t) => Effect.ignore(t.message.working), { discard: true }).pipe(
+    Effect.delay(KEEP_ALIVE),
+    Effect.forever
+  )
+  yield* Effect.raceFirst(inChunks, keepAllAlive)
+  return { again, parked }
 })

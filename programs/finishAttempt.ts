@@ -27,18 +27,35 @@ const eventOf = (routing: Routing, result: AttemptResult, at: Date): Option.Opti
   })
 }
 
+/** An attempt's result as it is to be written, with the events it causes (made in the routing's trace). */
+export interface FinishedAttempt {
+  readonly routing: Routing
+  readonly result: AttemptResult
+  readonly timing: { readonly at: Date; readonly durationMs: number }
+  readonly events: ReadonlyArray<OutboxEvent>
+}
+
+/** The outbox events an attempt's result announces, made in the current trace. */
+export const attemptEvents = (routing: Routing, result: AttemptResult, at: Date) =>
+  Effect.forEach(Option.toArray(eventOf(routing, result, at)), (event) => outboxEvent(event.type, routing.id, event.payload, at))
+
 /**
- * Writes an attempt's result (the routing's new state and the attempt) and, in the same transaction, the domain event
- * it causes, so subscribers hear of every delivery and every give-up exactly when it is recorded.
+ * Writes attempts' results (each routing's new state and the attempt) and the domain events they cause in one
+ * transaction, so subscribers hear of every delivery and every give-up exactly when it is recorded.
  */
-export const finishAttempt = Effect.fn("Routing.finishAttempt")(function*(
+export const finishAttempts = Effect.fn("Routing.finishAttempts")(function*(finished: ReadonlyArray<FinishedAttempt>) {
+  if (finished.length === 0) return
+  const routings = yield* RoutingRepo
+  const outbox = yield* OutboxRepo
+  yield* (yield* Transactions).run(Effect.zipRight(
+    Effect.forEach(finished, (f) => routings.finish(f.routing.id, f.result, f.timing), { discard: true }),
+    outbox.append(finished.flatMap((f) => f.events))
+  ))
+})
+
+/** One attempt's result and its events, written as `finishAttempts` does. */
+export const finishAttempt = (
   routing: Routing,
   result: AttemptResult,
   timing: { readonly at: Date; readonly durationMs: number }
-) {
-  const routings = yield* RoutingRepo
-  const outbox = yield* OutboxRepo
-  const events = yield* Effect.forEach(Option.toArray(eventOf(routing, result, timing.at)), (event) =>
-    outboxEvent(event.type, routing.id, event.payload, timing.at))
-  yield* (yield* Transactions).run(routings.finish(routing.id, result, timing).pipe(Effect.zipRight(outbox.append(events))))
-})
+) => Effect.flatMap(attemptEvents(routing, result, timing.at), (events) => finishAttempts([{ routing, result, timing, events }]))

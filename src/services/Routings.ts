@@ -44,6 +44,16 @@ export interface WaitingRouting {
 export class RoutingRepo extends Context.Tag("RoutingRepo")<RoutingRepo, {
   /** The routing with its job (all of the job's routings). */
   readonly get: (id: RoutingId) => Effect.Effect<Option.Option<{ readonly routing: Routing; readonly job: Job }>, StorageError>
+  /** The routings found, each with its job (all of the job's routings). */
+  readonly getMany: (
+    ids: ReadonlyArray<RoutingId>
+  ) => Effect.Effect<ReadonlyMap<RoutingId, { readonly routing: Routing; readonly job: Job }>, StorageError>
+  /** `claim` for many routings in one step; answers those it took. */
+  readonly claimMany: (
+    ids: ReadonlyArray<RoutingId>,
+    now: Date,
+    leaseUntil: Date
+  ) => Effect.Effect<ReadonlyMap<RoutingId, Claim>, StorageError>
   /**
    * Marks the routing `syncing` until `leaseUntil` when it is `pending` or `retrying`, or `syncing` with its lease
    * run out (the last call was cut off: it then needs a lookup). None when it is not there to take: delivered,

@@ -1,7 +1,7 @@
 import { expect, layer } from "@effect/vitest"
 import { Effect, Layer, Option } from "effect"
 import type { ApiKey } from "../../src/domain/apiKey.ts"
-import { ApiKeyId, CompanyId, EventId } from "../../src/domain/ids.ts"
+import { ApiKeyId, CompanyId, EventId, RoutingId } from "../../src/domain/ids.ts"
 import type { MatchCriteria } from "../../src/domain/job.ts"
 import { rankMatches } from "../../src/domain/matching.ts"
 import type { SkillName } from "../../src/domain/skills.ts"
@@ -415,6 +415,36 @@ export const repositoryContract = <E>(name: string, repositories: Layer.Layer<Re
         expect(Option.getOrThrow(yield* routings.get(id)).routing.syncStatus).toBe("canceled")
         expect((yield* routings.attempts(id)).at(-1)).toEqual({ at: at(6000), outcome: "canceled_locally", durationMs: 3, error: note })
         expect(yield* routings.cancelDelivered(id, { outcome: "canceled_at_provider", note: null, at: at(7000), durationMs: 1 })).toBe(false)
+      }))
+
+    it.effect("many routings are read and claimed in one step, each only while it is there to take", () =>
+      Effect.gen(function*() {
+        const companies = yield* CompanyRepo
+        const [creator, a, b] = [makeCompany(), makeCompany(), makeCompany()]
+        yield* Effect.forEach([creator, a, b], companies.insert)
+        const first = makeJob(creator.id, [a.id, b.id])
+        const second = makeJob(creator.id, [a.id])
+        yield* Effect.forEach([first, second], (yield* JobRepo).insert)
+        const routings = yield* RoutingRepo
+        const [one, two] = first.routings.map((r) => r.id) as [RoutingId, RoutingId]
+        const three = second.routings[0]!.id
+        const missing = RoutingId.make(uuid())
+        const found = yield* routings.getMany([one, three, missing])
+        expect([...found.keys()].sort()).toEqual([one, three].sort())
+        expect(found.get(one)).toMatchObject({ routing: { id: one, companyId: a.id }, job: { id: first.id } })
+        expect(found.get(one)?.job.routings).toHaveLength(2)
+        expect(found.get(three)?.job.id).toBe(second.id)
+        expect((yield* routings.getMany([])).size).toBe(0)
+
+        yield* routings.claim(two, at(0), at(60_000))
+        yield* routings.claim(three, at(0), at(1_000))
+        const claimed = yield* routings.claimMany([one, two, three, missing], at(2_000), at(40_000))
+        expect(Object.fromEntries(claimed)).toEqual({
+          [one]: { needsLookup: false, attempts: 0 },
+          [three]: { needsLookup: true, attempts: 0 }
+        })
+        expect((yield* routings.claimMany([one, two, three], at(3_000), at(40_000))).size).toBe(0)
+        expect((yield* routings.claimMany([], at(3_000), at(40_000))).size).toBe(0)
       }))
 
     it.effect("failures count attempts; an unknown outcome or a cut-off lease asks for a lookup; failed routings reopen", () =>

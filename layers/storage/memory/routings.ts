@@ -25,21 +25,34 @@ export const layerRoutings = Layer.effect(
     const hasUnpublishedEvent = (id: RoutingId) =>
       Array.from(store.state.outbox.values()).some((e) => e.aggregateId === id && e.publishedAt === null)
 
+    const claimOne = (id: RoutingId, now: Date, leaseUntil: Date) => {
+      const routing = find(id)?.routing
+      if (routing === undefined) return undefined
+      const current = lease(id)
+      const expired = routing.syncStatus === "syncing" && (current.leaseUntil === null || current.leaseUntil < now)
+      if (routing.syncStatus !== "pending" && routing.syncStatus !== "retrying" && !expired) return undefined
+      const needsLookup = current.needsLookup || routing.syncStatus === "syncing"
+      store.state.leases.set(id, { leaseUntil, needsLookup })
+      update(id, (r) => ({ ...r, syncStatus: "syncing", updatedAt: now }))
+      return { needsLookup, attempts: routing.attempts }
+    }
+
     return RoutingRepo.of({
       get: (id) => Effect.sync(() => Option.fromNullable(find(id))),
 
-      claim: (id, now, leaseUntil) =>
-        Effect.sync(() => {
-          const routing = find(id)?.routing
-          if (routing === undefined) return Option.none()
-          const current = lease(id)
-          const expired = routing.syncStatus === "syncing" && (current.leaseUntil === null || current.leaseUntil < now)
-          if (routing.syncStatus !== "pending" && routing.syncStatus !== "retrying" && !expired) return Option.none()
-          const needsLookup = current.needsLookup || routing.syncStatus === "syncing"
-          store.state.leases.set(id, { leaseUntil, needsLookup })
-          update(id, (r) => ({ ...r, syncStatus: "syncing", updatedAt: now }))
-          return Option.some({ needsLookup, attempts: routing.attempts })
-        }),
+      getMany: (ids) =>
+        Effect.sync(() => new Map(ids.flatMap((id) => {
+          const found = find(id)
+          return found === undefined ? [] : [[id, found] as const]
+        }))),
+
+      claimMany: (ids, now, leaseUntil) =>
+        Effect.sync(() => new Map(ids.flatMap((id) => {
+          const claimed = claimOne(id, now, leaseUntil)
+          return claimed === undefined ? [] : [[id, claimed] as const]
+        }))),
+
+      claim: (id, now, leaseUntil) => Effect.sync(() => Option.fromNullable(claimOne(id, now, leaseUntil))),
 
       finish: (id, result, timing) =>
         Effect.sync(() => {

@@ -33,6 +33,30 @@ export const layer = Layer.effect(
           )
         ),
 
+      getMany: (ids) =>
+        ids.length === 0 ? Effect.succeed(new Map()) : db.query("routings.getMany", (sql) =>
+          sql`${selectJobs(sql)} where j.id in (select job_id from job_routings where id = any(${ids}::uuid[]))`).pipe(
+            Effect.flatMap(toJobs),
+            Effect.map((found) => {
+              const wanted = new Set<string>(ids)
+              return new Map(found.flatMap((job) =>
+                job.routings.filter((r) => wanted.has(r.id)).map((routing) => [routing.id, { routing, job }] as const)))
+            })
+          ),
+
+      claimMany: (ids, now, leaseUntil) =>
+        ids.length === 0 ? Effect.succeed(new Map()) : db.query<ReadonlyArray<{ id: RoutingId; needs_lookup: boolean; attempts: number }>>(
+          "routings.claimMany",
+          (sql) =>
+            sql`
+            update job_routings set
+              needs_lookup = needs_lookup or sync_status = 'syncing',
+              sync_status = 'syncing', lease_until = ${leaseUntil}, updated_at = ${now}
+            where id = any(${ids}::uuid[])
+              and (sync_status in ('pending', 'retrying') or (sync_status = 'syncing' and lease_until < ${now}))
+            returning id, needs_lookup, attempts`
+        ).pipe(Effect.map((rows) => new Map(rows.map((r) => [r.id, { needsLookup: r.needs_lookup, attempts: r.attempts }])))),
+
       claim: (id, now, leaseUntil) =>
         db.query<ReadonlyArray<{ needs_lookup: boolean; attempts: number }>>("routings.claim", (sql) =>
           sql`
