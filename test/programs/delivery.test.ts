@@ -12,6 +12,7 @@ import { CurrentPrincipal } from "../../src/services/CurrentPrincipal.ts"
 import { MockLeadStore } from "../../src/services/MockLeads.ts"
 import { OutboxRepo } from "../../src/services/Outbox.ts"
 import { RoutingRepo } from "../../src/services/Routings.ts"
+import { Transactions } from "../../src/services/Transactions.ts"
 import { DeliverySettings } from "../../src/services/Settings.ts"
 import { DeliveryDirectory, WorkerRegistry } from "../../src/services/Workers.ts"
 import { defaultDelivery, layerMemoryServices } from "../support/services.ts"
@@ -266,5 +267,23 @@ describe("delivery on memory layers (TestClock)", () => {
       expect(yield* running).toEqual([])
       yield* actor.stop
     })))
+
+  it.effect("a company with delivery concurrency 1 still gets its leads in batches: one transaction records many", () =>
+    Effect.gen(function*() {
+      const { companyId, routings } = yield* companyWithRoutings({}, 20, { rateLimitPerMinute: 10_000 })
+      const transactions = yield* Transactions
+      let runs = 0
+      const counting = Transactions.of({
+        run: (self) => Effect.zipRight(Effect.sync(() => void runs++), transactions.run(self)),
+        runAhead: transactions.runAhead
+      })
+      const actor = yield* startActor().pipe(Effect.provideService(Transactions, counting))
+      yield* advance(1_000)
+      for (const id of routings) expect((yield* routingOf(id))?.syncStatus).toBe("synced")
+      expect(yield* leadsOf(companyId)).toMatchObject({ total: 20, duplicates: 0 })
+      expect(runs).toBeGreaterThan(0)
+      expect(runs).toBeLessThanOrEqual(2)
+      yield* actor.stop
+    }).pipe(Effect.provide(layerMemoryServices)))
 })
 
