@@ -307,13 +307,23 @@ export const deliverBatch = Effect.fn("Delivery.batch")(function*(
     })
 
   const inChunks = Effect.gen(function*() {
-    for (let from = 0; from < open.length; from += concurrency) {
+    let from = 0
+    while (from < open.length) {
       if (yield* stopping) {
         // Shutting down: what has not started goes back to the broker at once, for the next process.
         yield* Effect.forEach(open.slice(from), (t) => Effect.ignore(t.message.nak(Duration.zero)), { discard: true })
         break
       }
-      const chunk = open.slice(from, from + concurrency)
+      if (pending.some((d) => d.again)) {
+        // The provider asked to slow down: what has not started waits with the 429's messages for the pause.
+        yield* flush
+        again.push(...open.slice(from).map((t) => t.message))
+        break
+      }
+      // A circuit not closed lets one probe through: the chunk is that probe alone.
+      const size = (yield* lane.circuit.state) === "closed" ? concurrency : 1
+      const chunk = open.slice(from, from + size)
+      from += chunk.length
       const waits = yield* mayWait(chunk.length)
       if (waits && pending.length > 0) yield* flush
       const tokens = yield* Effect.forEach(chunk, (t) => awaitTurn(t.message, lane), { concurrency: "unbounded" })
