@@ -8,6 +8,8 @@ import { migrate } from "../layers/storage/migrate.ts"
 import { layerPglite } from "../layers/storage/pglite.ts"
 import { layer as layerPostgresRepos } from "../layers/storage/postgres/layer.ts"
 import { layerListen, layerPollOnly } from "../layers/storage/outboxSignal.ts"
+import * as CompanyIndexSignal from "../layers/storage/companyIndexSignal.ts"
+import { layer as layerCompanyDirectory } from "../layers/companyDirectory/inMemory.ts"
 import { layerMemory as layerMemoryBroker } from "../layers/broker/memory.ts"
 import { layer as layerJetStream } from "../layers/broker/jetstream.ts"
 import { layer as layerProviders } from "../layers/providers/registry.ts"
@@ -17,6 +19,7 @@ import { layer as layerWebhookTransport } from "../layers/webhooks/http.ts"
 import { RateLimiter } from "@effect/experimental"
 import { brokerProbe } from "../programs/health.ts"
 import { DeliveryLive } from "./DeliveryLive.ts"
+import { IntakeLive } from "./IntakeLive.ts"
 import { HealthProbes } from "./services/Health.ts"
 import type { AppConfig } from "./Config.ts"
 import { sha256Hex } from "./domain/hash.ts"
@@ -134,9 +137,9 @@ const printBanner = (config: AppConfig) =>
   })
 
 /**
- * The whole service for a configuration: storage and broker, the programs' services, delivery in the background, the
- * HTTP server, and the start-up banner. Built in that order and closed in the reverse one: the server stops taking
- * requests first, then the actors finish what they hold, then the broker and the database close.
+ * The whole service for a configuration: storage and broker, the programs' services, intake, delivery in the
+ * background, the HTTP server, and the start-up banner. Built in that order and closed in the reverse one: the server
+ * stops taking requests first, then the actors finish what they hold, then the broker and the database close.
  */
 export const MainLive = (config: AppConfig) => {
   const embedded = Option.isNone(config.databaseUrl)
@@ -150,9 +153,11 @@ export const MainLive = (config: AppConfig) => {
     layerEventLoopLag,
     layerWebhookTransport,
     RateLimiter.layer.pipe(Layer.provide(RateLimiter.layerStoreMemory)),
-    embedded ? layerPollOnly : layerListen
+    embedded ? layerPollOnly : layerListen,
+    embedded ? CompanyIndexSignal.layerNone : CompanyIndexSignal.layerListen
   ).pipe(Layer.provideMerge(infrastructure))
-  const delivery = DeliveryLive.pipe(Layer.provideMerge(layerProviders.pipe(Layer.provideMerge(services))))
+  const intake = IntakeLive.pipe(Layer.provideMerge(layerCompanyDirectory), Layer.provideMerge(services))
+  const delivery = DeliveryLive.pipe(Layer.provideMerge(layerProviders.pipe(Layer.provideMerge(intake))))
   const startup = layerStartup(config).pipe(Layer.provideMerge(delivery))
   const server = layerHttpServer({ port: config.port, host: config.host, shutdownTimeout: config.delivery.shutdownTimeout }).pipe(
     Layer.provideMerge(startup)

@@ -53,6 +53,8 @@ export class Db extends Context.Tag("Db")<Db, {
   readonly transaction: <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E | StorageError, R>
   /** As `transaction`, on the session kept apart, so it never waits behind the others (for one caller at a time). */
   readonly transactionAhead: <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E | StorageError, R>
+  /** As `transactionAhead`, on another session kept apart: intake's. */
+  readonly transactionIntake: <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E | StorageError, R>
   /** The pool itself, for work that needs its own session (migrations, LISTEN). */
   readonly sql: Sql
 }>() {}
@@ -155,7 +157,13 @@ export const make = ({ sessions, shared, sharedIsASession }: Pools): Context.Tag
         ? self
         : lend((session) => inTransaction(session, self)).pipe(Effect.withSpan("db transaction")))
 
-  return { query, transaction: transactionOn(sessions.use), transactionAhead: transactionOn(sessions.useAhead), sql: shared }
+  return {
+    query,
+    transaction: transactionOn(sessions.use),
+    transactionAhead: transactionOn(sessions.useAhead),
+    transactionIntake: transactionOn(sessions.useIntake),
+    sql: shared
+  }
 }
 
 export interface DbOptions {
@@ -194,8 +202,8 @@ const passOverDroppedConnectionErrors = Effect.gen(function*() {
 })
 
 /**
- * `max` connections in all: half of them (rounded down) transaction sessions, the rest the shared pool; with `max` 1,
- * one connection serving both.
+ * `max` connections in all: half of them (rounded down) transaction sessions, the rest the shared pool but one kept for
+ * intake's transactions once that leaves the pool two; with `max` 1, one connection serving all.
  */
 export const layer = (options: DbOptions): Layer.Layer<Db> =>
   Layer.scoped(
@@ -220,12 +228,15 @@ export const layer = (options: DbOptions): Layer.Layer<Db> =>
         const session = yield* openSession(openPool)
         return make({ shared: session.sql, sessions: yield* makeSessions([session]), sharedIsASession: true })
       }
-      // Half the connections for transactions, one of them kept apart once there are two (see `transactionAhead`).
+      // Half the connections for transactions, one of them kept apart once there are two (see `transactionAhead`); of
+      // the other half, one kept for intake (see `transactionIntake`) once at least two remain for the shared pool.
       const sessionCount = Math.floor(options.max / 2)
-      const shared = yield* openPool(options.max - sessionCount)
+      const sharedCount = options.max - sessionCount
+      const intake = sharedCount >= 3 ? yield* openSession(openPool) : undefined
+      const shared = yield* openPool(intake === undefined ? sharedCount : sharedCount - 1)
       const sessions = yield* Effect.replicateEffect(openSession(openPool), sessionCount)
-      const [keptApart, ...lent] = sessions
-      const lending = sessionCount >= 2 ? makeSessions(lent, keptApart) : makeSessions(sessions)
+      const [ahead, ...lent] = sessions
+      const lending = sessionCount >= 2 ? makeSessions(lent, { ahead, intake }) : makeSessions(sessions, { intake })
       return make({ shared, sessions: yield* lending, sharedIsASession: false })
     })
   )

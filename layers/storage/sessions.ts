@@ -40,12 +40,19 @@ export const openSession = (openPool: OpenPool): Effect.Effect<Session, never, S
 type Lend = <A, E, R>(use: (session: Session) => Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
 
 /**
- * Sessions lent one at a time: `use` waits for a free one; `useAhead` takes the session kept apart for work that must
- * not queue behind the others (or, when none is kept, waits like `use`).
+ * Sessions lent one at a time: `use` waits for a free one; `useAhead` and `useIntake` take the session kept apart for
+ * that work, which must not queue behind the others (or, when none is kept, wait like `use`).
  */
 export interface Sessions {
   readonly use: Lend
   readonly useAhead: Lend
+  readonly useIntake: Lend
+}
+
+/** The sessions kept apart, each for one caller at a time. */
+export interface KeptApart {
+  readonly ahead?: Session | undefined
+  readonly intake?: Session | undefined
 }
 
 const lender = (sessions: ReadonlyArray<Session>): Effect.Effect<Lend> =>
@@ -55,8 +62,9 @@ const lender = (sessions: ReadonlyArray<Session>): Effect.Effect<Lend> =>
     return (use) => Effect.acquireUseRelease(Queue.take(free), use, (session) => Queue.offer(free, session))
   })
 
-export const makeSessions = (sessions: ReadonlyArray<Session>, keptApart?: Session): Effect.Effect<Sessions> =>
+export const makeSessions = (sessions: ReadonlyArray<Session>, keptApart: KeptApart = {}): Effect.Effect<Sessions> =>
   Effect.gen(function*() {
     const use = yield* lender(sessions)
-    return { use, useAhead: keptApart === undefined ? use : yield* lender([keptApart]) }
+    const apart = (session: Session | undefined) => (session === undefined ? Effect.succeed(use) : lender([session]))
+    return { use, useAhead: yield* apart(keptApart.ahead), useIntake: yield* apart(keptApart.intake) }
   })

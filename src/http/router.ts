@@ -5,10 +5,12 @@ import type { Principal } from "../domain/principal.ts"
 import type { ApiKeyRepo } from "../services/ApiKeys.ts"
 import type { ArchiveRepo } from "../services/Archive.ts"
 import type { CompanyRepo, TechnicianRepo } from "../services/Companies.ts"
+import type { CompanyDirectory } from "../services/CompanyDirectory.ts"
 import { CurrentPrincipal } from "../services/CurrentPrincipal.ts"
 import type { EventLoopLag } from "../services/EventLoopLag.ts"
 import type { HealthProbes } from "../services/Health.ts"
 import type { IdempotencyRepo } from "../services/Idempotency.ts"
+import type { JobIntake } from "../services/JobIntake.ts"
 import type { JobRepo } from "../services/Jobs.ts"
 import type { OutboxRepo } from "../services/Outbox.ts"
 import type { Secrets } from "../services/Secrets.ts"
@@ -39,6 +41,7 @@ export type ApiServices =
   | ArchiveRepo
   | Broker
   | BrokerPrefix
+  | CompanyDirectory
   | CompanyRepo
   | DeliveryDirectory
   | DeliverySettings
@@ -49,6 +52,7 @@ export type ApiServices =
   | HealthProbes
   | IdempotencyRepo
   | IdempotencySettings
+  | JobIntake
   | JobRepo
   | MatchSettings
   | MockLeadStore

@@ -1,8 +1,6 @@
 import { Context, type Effect, type Option } from "effect"
 import type { Company, CompanyStatus, ProviderAssociation, ProviderType, SealedSecret, Technician } from "../domain/company.ts"
 import type { CompanyId, TechnicianId } from "../domain/ids.ts"
-import type { MatchCriteria } from "../domain/job.ts"
-import type { MatchCandidate, MatchLimits } from "../domain/matching.ts"
 import type { PageCursor } from "../domain/page.ts"
 import type { CompanySkill, SkillName } from "../domain/skills.ts"
 import type { StorageError } from "./StorageError.ts"
@@ -65,16 +63,6 @@ export class CompanyRepo extends Context.Tag("CompanyRepo")<CompanyRepo, {
   readonly deliveryTargets: Effect.Effect<ReadonlyArray<DeliveryTarget>, StorageError>
   /** Changes whenever a company or its provider changes: a cheap way to know `deliveryTargets` must be read again. */
   readonly version: Effect.Effect<string, StorageError>
-  /**
-   * Eligible companies (status `active`, an active provider, not `exclude`) having any skill the job wants, each with
-   * only those of its skills. They include the `limits.maxRoutings` best by the API.md score at or above
-   * `limits.minScore`; an implementation may answer more (rank them with `rankMatches`).
-   */
-  readonly findMatchCandidates: (
-    criteria: MatchCriteria,
-    exclude: CompanyId | null,
-    limits: MatchLimits
-  ) => Effect.Effect<ReadonlyArray<MatchCandidate>, StorageError>
 }>() {}
 
 /** The people of a company who create jobs. */

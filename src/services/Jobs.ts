@@ -15,8 +15,8 @@ export interface JobQuery {
 
 /** Jobs with their routings. */
 export class JobRepo extends Context.Tag("JobRepo")<JobRepo, {
-  /** Writes the job and all its routings. */
-  readonly insert: (job: Job) => Effect.Effect<void, StorageError>
+  /** Writes the jobs and all their routings. */
+  readonly insert: (jobs: ReadonlyArray<Job>) => Effect.Effect<void, StorageError>
   readonly get: (id: JobId) => Effect.Effect<Option.Option<Job>, StorageError>
   /** Newest first, after the cursor when one is given. */
   readonly list: (query: JobQuery) => Effect.Effect<ReadonlyArray<Job>, StorageError>

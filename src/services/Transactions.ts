@@ -9,4 +9,9 @@ export class Transactions extends Context.Tag("Transactions")<Transactions, {
    * the one drain every delivery waits on (the outbox relay). One caller at a time.
    */
   readonly runAhead: <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E | StorageError, R>
+  /**
+   * As `run`, on another connection kept for it: for intake's group commit, which writes one batch of jobs at a time
+   * while every request in it waits. One caller at a time.
+   */
+  readonly runIntake: <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E | StorageError, R>
 }>() {}

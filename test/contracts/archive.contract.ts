@@ -30,7 +30,7 @@ const deliveredJob = (creator: CompanyId, receiver: CompanyId, acceptedAt: Date,
     const job = makeJob(creator, [receiver], { createdAt: acceptedAt })
     const id = job.routings[0]!.id
     const later = (ms: number) => new Date(acceptedAt.getTime() + ms)
-    yield* jobs.insert(job)
+    yield* jobs.insert([job])
     yield* routings.claim(id, later(1), later(30_000))
     yield* routings.finish(id, { _tag: "Failed", status: "retrying", outcome: "error", error: "503", counts: true, known: true }, {
       at: later(2),
@@ -68,7 +68,7 @@ export const archiveContract = <E>(name: string, repositories: Layer.Layer<Repos
         const completedLately = makeJob(creator, [receiver], { createdAt: old, updatedAt: recent, status: "completed" })
         const oldJob = makeJob(creator, [receiver], { createdAt: old, status: "completed" })
         const routingChangedLately: Job = { ...oldJob, routings: oldJob.routings.map((r) => ({ ...r, updatedAt: recent })) }
-        yield* Effect.forEach([canceled, unmatched, pending, completedLately, routingChangedLately], jobs.insert)
+        yield* jobs.insert([canceled, unmatched, pending, completedLately, routingChangedLately])
         const archivedAt = at(-100 * DAY)
 
         const moved = yield* archive.archiveBatch(cutoff, archivedAt, 100)
@@ -102,7 +102,7 @@ export const archiveContract = <E>(name: string, repositories: Layer.Layer<Repos
         const era = at(-3000 * DAY)
         const five = Array.from({ length: 5 }, (_, i) =>
           makeJob(creator, [receiver], { createdAt: era, updatedAt: new Date(era.getTime() + (5 - i) * 1000), status: "canceled" }))
-        yield* Effect.forEach(five, jobs.insert)
+        yield* jobs.insert(five)
         const cutoff = new Date(era.getTime() + DAY)
         const byAge = [...five].reverse().map((j) => j.id)
 
@@ -120,7 +120,7 @@ export const archiveContract = <E>(name: string, repositories: Layer.Layer<Repos
         const era = at(-2000 * DAY)
         const many = Array.from({ length: 60 }, (_, i) =>
           makeJob(creator, [receiver, creator].slice(0, 1 + (i % 2)), { createdAt: era, status: i % 3 === 0 ? "unmatched" : "completed" }))
-        yield* Effect.forEach(many, jobs.insert, { concurrency: 4 })
+        yield* jobs.insert(many)
         const cutoff = new Date(era.getTime() + DAY)
         const run = Effect.gen(function*() {
           const moved: Array<JobId> = []

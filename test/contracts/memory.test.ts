@@ -1,5 +1,6 @@
 import { layerMemory } from "../../layers/storage/memory/layer.ts"
 import { archiveContract } from "./archive.contract.ts"
+import { companyIndexContract } from "./companyIndex.contract.ts"
 import { repositoryContract } from "./repositories.contract.ts"
 import { slaContract } from "./sla.contract.ts"
 import { webhookContract } from "./webhooks.contract.ts"
@@ -8,3 +9,4 @@ repositoryContract("memory", layerMemory)
 slaContract("memory", layerMemory)
 archiveContract("memory", layerMemory)
 webhookContract("memory", layerMemory)
+companyIndexContract("memory", layerMemory)

@@ -2,9 +2,6 @@ import { expect, layer } from "@effect/vitest"
 import { Effect, Layer, Option } from "effect"
 import type { ApiKey } from "../../src/domain/apiKey.ts"
 import { ApiKeyId, CompanyId, EventId, RoutingId } from "../../src/domain/ids.ts"
-import type { MatchCriteria } from "../../src/domain/job.ts"
-import { rankMatches } from "../../src/domain/matching.ts"
-import type { SkillName } from "../../src/domain/skills.ts"
 import { ApiKeyRepo } from "../../src/services/ApiKeys.ts"
 import { CompanyRepo, TechnicianRepo } from "../../src/services/Companies.ts"
 import { IdempotencyRepo } from "../../src/services/Idempotency.ts"
@@ -27,12 +24,6 @@ export type Repositories =
   | Transactions
 
 const sealed = { keyId: "k1", data: "c2VhbGVk" }
-
-const criteriaFor = (skills: ReadonlyArray<SkillName>, skillLevels: MatchCriteria["skillLevels"] = {}): MatchCriteria => ({
-  requiredSkills: skills,
-  skillLevels,
-  category: null
-})
 
 /** The behaviour every implementation of the repositories must have; run against each layer. */
 export const repositoryContract = <E>(name: string, repositories: Layer.Layer<Repositories, E>) =>
@@ -108,101 +99,6 @@ export const repositoryContract = <E>(name: string, repositories: Layer.Layer<Re
         expect(active.map((c) => c.id).sort()).toEqual(companies.slice(0, 4).map((c) => c.id).sort())
       }))
 
-    it.effect("match candidates are the eligible companies with a wanted skill, with only those skills", () =>
-      Effect.gen(function*() {
-        const repo = yield* CompanyRepo
-        const [a, b, other] = [uniqueSkill("a"), uniqueSkill("b"), uniqueSkill("other")]
-        const good = makeCompany({ skills: [skill(a, "expert", true), skill(b, "basic"), skill(other, "basic")] })
-        const onlyB = makeCompany({ skills: [skill(b, "intermediate")] })
-        const inactive = makeCompany({ status: "inactive", skills: [skill(a, "expert")] })
-        const noProvider = makeCompany({ provider: null, skills: [skill(a, "expert")] })
-        const pausedProvider = makeCompany({
-          provider: { type: "mock", config: {}, credentials: null, active: false },
-          skills: [skill(a, "expert")]
-        })
-        const creator = makeCompany({ skills: [skill(a, "expert")] })
-        const unrelated = makeCompany({ skills: [skill(other, "expert")] })
-        yield* Effect.forEach([good, onlyB, inactive, noProvider, pausedProvider, creator, unrelated], repo.insert)
-        const all = { maxRoutings: 100, minScore: 0 }
-        const find = (exclude: CompanyId | null) =>
-          repo.findMatchCandidates(criteriaFor([a, b]), exclude, all).pipe(
-            Effect.map((cs) => new Map(cs.map((c) => [c.companyId, c])))
-          )
-
-        const byId = yield* find(creator.id)
-        expect([...byId.keys()].sort()).toEqual([good.id, onlyB.id].sort())
-        expect(byId.get(good.id)).toEqual({
-          companyId: good.id,
-          companyName: good.name,
-          skills: expect.arrayContaining([skill(a, "expert", true), skill(b, "basic")]),
-          hasActiveProvider: true
-        })
-        expect(byId.get(good.id)?.skills).toHaveLength(2)
-        expect([...(yield* find(null)).keys()].sort()).toEqual([good.id, onlyB.id, creator.id].sort())
-
-        yield* repo.update(inactive.id, { status: "active" }, at(1))
-        yield* repo.setProvider(noProvider.id, { type: "mock", config: {}, credentials: null, active: true }, at(1))
-        yield* repo.update(good.id, { status: "suspended" }, at(1))
-        yield* repo.setProvider(onlyB.id, null, at(1))
-        yield* repo.replaceSkills(unrelated.id, [skill(b, "basic")], at(1))
-        expect([...(yield* find(creator.id)).keys()].sort()).toEqual([inactive.id, noProvider.id, unrelated.id].sort())
-        expect(yield* repo.findMatchCandidates(criteriaFor([]), null, all)).toEqual([])
-      }))
-
-    it.effect("match candidates rank as API.md scores them: the best K, ties by company id", () =>
-      Effect.gen(function*() {
-        const repo = yield* CompanyRepo
-        const [a, b, c] = [uniqueSkill("a"), uniqueSkill("b"), uniqueSkill("c")]
-        const levels = ["basic", "intermediate", "expert"] as const
-        const companies = Array.from({ length: 24 }, (_, i) =>
-          makeCompany({
-            name: `Ranked ${i}`,
-            skills: [a, b, c]
-              .filter((_, k) => (i >> k) % 2 === 1 || k === i % 3)
-              .map((name, k) => skill(name, levels[(i + k) % 3]!, (i + k) % 4 === 0))
-          }))
-        yield* Effect.forEach(companies, repo.insert)
-        const eligible = companies.map((co) => ({
-          companyId: co.id,
-          companyName: co.name,
-          skills: co.skills,
-          hasActiveProvider: true
-        }))
-        const cases = [
-          criteriaFor([a, b, c], { [a]: "intermediate", [b]: "basic" }),
-          criteriaFor([a, b, c]),
-          criteriaFor([a, b], { [a]: "expert", [b]: "expert" }),
-          { requiredSkills: [], skillLevels: {}, category: c }
-        ]
-        for (const criteria of cases) {
-          for (const maxRoutings of [1, 2, 3, 5, 8]) {
-            const limits = { maxRoutings, minScore: maxRoutings === 5 ? 2.5 : 1 }
-            const found = yield* repo.findMatchCandidates(criteria, null, limits)
-            expect(rankMatches(criteria, found, limits)).toEqual(rankMatches(criteria, eligible, limits))
-          }
-        }
-      }))
-
-    it.effect("match candidates count the level bonus and the primary bonus before the company id", () =>
-      Effect.gen(function*() {
-        const repo = yield* CompanyRepo
-        const [a, b] = [uniqueSkill("a"), uniqueSkill("b")]
-        const idFrom = (prefix: string) => CompanyId.make(`${prefix}-4fff-8fff-${uuid().slice(-12)}`)
-        const low = (n: number) => idFrom(`0000000${n}-0000`)
-        const aboveLevel = makeCompany({ id: idFrom("ffffffff-ffff"), skills: [skill(a, "expert"), skill(b, "intermediate")] })
-        const withPrimary = makeCompany({ id: idFrom("fffffffe-ffff"), skills: [skill(a, "basic", true), skill(b, "basic")] })
-        const plain = [1, 2, 3].map((n) => makeCompany({ id: low(n), skills: [skill(a, "basic"), skill(b, "basic")] }))
-        yield* Effect.forEach([aboveLevel, withPrimary, ...plain], repo.insert)
-        const criteria = criteriaFor([a, b], { [a]: "basic", [b]: "basic" })
-        const top = (maxRoutings: number) =>
-          repo.findMatchCandidates(criteria, null, { maxRoutings, minScore: 0 }).pipe(
-            Effect.map((found) => rankMatches(criteria, found, { maxRoutings, minScore: 0 }).map((m) => [m.companyId, m.score]))
-          )
-        expect(yield* top(1)).toEqual([[withPrimary.id, 4.8]])
-        expect(yield* top(2)).toEqual([[withPrimary.id, 4.8], [aboveLevel.id, 4.3]])
-        expect(yield* top(3)).toEqual([[withPrimary.id, 4.8], [aboveLevel.id, 4.3], [plain[0]!.id, 3.3]])
-      }))
-
     it.effect("technicians read back as written", () =>
       Effect.gen(function*() {
         const company = makeCompany()
@@ -244,11 +140,23 @@ export const repositoryContract = <E>(name: string, repositories: Layer.Layer<Re
         yield* Effect.forEach([creator, r1, r2], companies.insert)
         const jobs = yield* JobRepo
         const job = makeJob(creator.id, [r1.id, r2.id], { createdAt: at(123) })
-        yield* jobs.insert(job)
+        yield* jobs.insert([job])
         expect(yield* jobs.get(job.id)).toEqual(Option.some(job))
         const unmatched = makeJob(creator.id, [])
-        yield* jobs.insert(unmatched)
+        yield* jobs.insert([unmatched])
         expect(yield* jobs.get(unmatched.id)).toEqual(Option.some(unmatched))
+      }))
+
+    it.effect("several jobs written at once read back, each with its own routings", () =>
+      Effect.gen(function*() {
+        const companies = yield* CompanyRepo
+        const [creator, r1, r2] = [makeCompany(), makeCompany(), makeCompany()]
+        yield* Effect.forEach([creator, r1, r2], companies.insert)
+        const jobs = yield* JobRepo
+        const written = [makeJob(creator.id, [r2.id, r1.id]), makeJob(creator.id, []), makeJob(creator.id, [r1.id], { priority: "urgent" })]
+        yield* jobs.insert(written)
+        for (const job of written) expect(yield* jobs.get(job.id)).toEqual(Option.some(job))
+        yield* jobs.insert([])
       }))
 
     it.effect("jobs list newest first by the companies involved, status and time, in pages", () =>
@@ -259,7 +167,7 @@ export const repositoryContract = <E>(name: string, repositories: Layer.Layer<Re
         const jobs = yield* JobRepo
         const created = Array.from({ length: 4 }, (_, i) => makeJob(creator.id, i < 2 ? [receiver.id] : [], { createdAt: at(1000 * (i + 1)) }))
         const foreign = makeJob(stranger.id, [])
-        yield* Effect.forEach([...created, foreign], jobs.insert)
+        yield* jobs.insert([...created, foreign])
         const query = { status: null, involving: creator.id, createdAfter: null, limit: 10, after: null }
         expect((yield* jobs.list(query)).map((j) => j.id)).toEqual(created.map((j) => j.id).reverse())
         expect((yield* jobs.list({ ...query, involving: receiver.id })).map((j) => j.id)).toEqual([created[1]!.id, created[0]!.id])
@@ -282,7 +190,7 @@ export const repositoryContract = <E>(name: string, repositories: Layer.Layer<Re
           { ...job.routings[1]!, syncStatus: "failed" as const },
           job.routings[2]!
         ]
-        yield* jobs.insert({ ...job, routings })
+        yield* jobs.insert([{ ...job, routings }])
         const canceled = yield* jobs.cancelUndelivered(job.id, at(9))
         expect([...canceled].sort()).toEqual([routings[1]!.id, routings[2]!.id].sort())
         yield* jobs.setStatus(job.id, "routed", at(9))
@@ -310,17 +218,27 @@ export const repositoryContract = <E>(name: string, repositories: Layer.Layer<Re
         expect(pending).toEqual([events[1], events[0]])
       }))
 
-    it.effect("an idempotency key is claimed once, then replays or refuses another body, until it expires", () =>
+    it.effect("idempotency keys are claimed once, then answer their record, until it expires", () =>
       Effect.gen(function*() {
         const repo = yield* IdempotencyRepo
-        const claim = { scope: "admin", key: uuid(), requestHash: "h1", now: at(0), expiresBefore: at(-1) }
-        expect(yield* repo.claim(claim)).toEqual({ _tag: "Claimed" })
-        yield* repo.complete(claim.scope, claim.key, { id: "job-1", n: [1, 2] })
-        expect(yield* repo.claim({ ...claim, now: at(10) })).toEqual({ _tag: "Replay", response: { id: "job-1", n: [1, 2] } })
-        expect(yield* repo.claim({ ...claim, requestHash: "h2" })).toEqual({ _tag: "Mismatch" })
-        expect(yield* repo.claim({ ...claim, scope: "key:other" })).toEqual({ _tag: "Claimed" })
-        expect(yield* repo.claim({ ...claim, requestHash: "h2", now: at(100), expiresBefore: at(50) }))
-          .toEqual({ _tag: "Claimed" })
+        const [k1, k2] = [uuid(), uuid()]
+        const time = { now: at(0), expiresBefore: at(-1) }
+        expect(yield* repo.claim([{ scope: "admin", key: k1, requestHash: "h1" }, { scope: "admin", key: k2, requestHash: "h2" }], time))
+          .toEqual([{ _tag: "Claimed" }, { _tag: "Claimed" }])
+        yield* repo.complete([{ scope: "admin", key: k1, response: { id: "job-1", n: [1, 2] } }, { scope: "admin", key: k2, response: { id: "job-2" } }])
+        const again = yield* repo.claim([
+          { scope: "admin", key: k2, requestHash: "h9" },
+          { scope: "admin", key: k1, requestHash: "h1" },
+          { scope: "key:other", key: k1, requestHash: "h1" }
+        ], { now: at(10), expiresBefore: at(-1) })
+        expect(again).toEqual([
+          { _tag: "Held", requestHash: "h2", response: { id: "job-2" } },
+          { _tag: "Held", requestHash: "h1", response: { id: "job-1", n: [1, 2] } },
+          { _tag: "Claimed" }
+        ])
+        expect(yield* repo.claim([{ scope: "admin", key: k1, requestHash: "h3" }], { now: at(100), expiresBefore: at(50) }))
+          .toEqual([{ _tag: "Claimed" }])
+        expect(yield* repo.claim([], time)).toEqual([])
       }))
 
     it.effect("a transaction that fails leaves nothing of its writes", () =>
@@ -371,7 +289,7 @@ export const repositoryContract = <E>(name: string, repositories: Layer.Layer<Re
       const [creator, receiver] = [makeCompany(), makeCompany()]
       yield* Effect.forEach([creator, receiver], companies.insert)
       const job = makeJob(creator.id, [receiver.id])
-      yield* (yield* JobRepo).insert(job)
+      yield* (yield* JobRepo).insert([job])
       return { routings: yield* RoutingRepo, id: job.routings[0]!.id, job }
     })
 
@@ -424,7 +342,7 @@ export const repositoryContract = <E>(name: string, repositories: Layer.Layer<Re
         yield* Effect.forEach([creator, a, b], companies.insert)
         const first = makeJob(creator.id, [a.id, b.id])
         const second = makeJob(creator.id, [a.id])
-        yield* Effect.forEach([first, second], (yield* JobRepo).insert)
+        yield* (yield* JobRepo).insert([first, second])
         const routings = yield* RoutingRepo
         const [one, two] = first.routings.map((r) => r.id) as [RoutingId, RoutingId]
         const three = second.routings[0]!.id
@@ -477,7 +395,7 @@ export const repositoryContract = <E>(name: string, repositories: Layer.Layer<Re
         const [creator, receiver] = [makeCompany(), makeCompany()]
         yield* Effect.forEach([creator, receiver], companies.insert)
         const old = makeJob(creator.id, [receiver.id, receiver.id], { createdAt: at(-500_000_000) })
-        yield* (yield* JobRepo).insert(old)
+        yield* (yield* JobRepo).insert([old])
         const routings = yield* RoutingRepo
         const outbox = yield* OutboxRepo
         const [withEvent, without] = old.routings

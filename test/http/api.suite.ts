@@ -458,7 +458,7 @@ export const apiSuite = <E>(name: string, services: Layer.Layer<ApiServices, E>)
           createdAt: new Date(Date.now() - 400 * day),
           status: "completed"
         })
-        await api.runtime.runPromise(Effect.flatMap(JobRepo, (jobs) => jobs.insert(job)))
+        await api.runtime.runPromise(Effect.flatMap(JobRepo, (jobs) => jobs.insert([job])))
         const live = await call("GET", `/jobs/${job.id}`)
         expect(live.body).toMatchObject({ id: job.id, status: "completed", archived: false })
         const moved = await api.runtime.runPromise(Effect.flatMap(ArchiveRepo, (archive) =>

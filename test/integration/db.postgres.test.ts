@@ -94,6 +94,25 @@ describe("Db on PostgreSQL", () => {
       expect(yield* Fiber.join(queued)).toEqual([{ n: 2 }])
     }).pipe(Effect.provide(Layer.fresh(layerFreshDb({ max: 4 })))))
 
+  it.live("intake's transaction runs on a session of its own while every lent one is taken and the one ahead is too", () =>
+    Effect.gen(function*() {
+      const { query, transaction, transactionAhead, transactionIntake } = yield* Db
+      const select = (n: number) => query<ReadonlyArray<{ n: number }>>("select", (sql) => sql`select ${n}::int as n`)
+      const holding = yield* Deferred.make<void>()
+      const release = yield* Deferred.make<void>()
+      const hold = (run: typeof transaction) =>
+        Effect.fork(run(select(1).pipe(Effect.zipRight(Deferred.succeed(holding, undefined)), Effect.zipRight(Deferred.await(release)))))
+      // DB_POOL_MAX 5: two sessions (one lent, one kept apart), and of the three others one kept for intake.
+      const holders = [yield* hold(transaction), yield* hold(transactionAhead)]
+      yield* Deferred.await(holding)
+      const queued = yield* Effect.fork(transaction(select(2)))
+      expect(yield* transactionIntake(select(3))).toEqual([{ n: 3 }])
+      expect(yield* Fiber.poll(queued)).toEqual(Option.none())
+      yield* Deferred.succeed(release, undefined)
+      yield* Effect.forEach(holders, Fiber.join)
+      expect(yield* Fiber.join(queued)).toEqual([{ n: 2 }])
+    }).pipe(Effect.provide(Layer.fresh(layerFreshDb({ max: 5 })))))
+
   it.live("a transaction whose connection the server ends fails as unavailable, and the pool goes on working", () =>
     Effect.gen(function*() {
       const { query, sql, transaction } = yield* Db

@@ -1,6 +1,7 @@
 import { Layer } from "effect"
 import { layer as layerPostgresRepos } from "../../layers/storage/postgres/layer.ts"
 import { archiveContract } from "../contracts/archive.contract.ts"
+import { companyIndexContract } from "../contracts/companyIndex.contract.ts"
 import { repositoryContract } from "../contracts/repositories.contract.ts"
 import { slaContract } from "../contracts/sla.contract.ts"
 import { webhookContract } from "../contracts/webhooks.contract.ts"
@@ -10,3 +11,4 @@ repositoryContract("postgresql", layerPostgresRepos.pipe(Layer.provide(layerFres
 slaContract("postgresql", layerPostgresRepos.pipe(Layer.provide(layerFreshDb())))
 archiveContract("postgresql", layerPostgresRepos.pipe(Layer.provide(layerFreshDb({ max: 6 }))))
 webhookContract("postgresql", layerPostgresRepos.pipe(Layer.provide(layerFreshDb())))
+companyIndexContract("postgresql", layerPostgresRepos.pipe(Layer.provide(layerFreshDb())))

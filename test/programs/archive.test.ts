@@ -30,7 +30,7 @@ const jobFinished = (ageMs: number, status: Job["status"] = "completed") =>
     yield* Effect.forEach([creator, receiver], (yield* CompanyRepo).insert)
     const changed = new Date(T0 - ageMs)
     const job = makeJob(creator.id, [receiver.id], { createdAt: changed, status })
-    yield* (yield* JobRepo).insert(job)
+    yield* (yield* JobRepo).insert([job])
     return job.id
   })
 

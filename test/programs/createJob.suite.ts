@@ -1,16 +1,20 @@
 import { expect, layer } from "@effect/vitest"
 import { Effect, Layer, Option } from "effect"
-import { createJob, type NewJob } from "../../programs/createJob.ts"
+import { createJob } from "../../programs/createJob.ts"
 import { Conflict, Forbidden, InvalidReference } from "../../src/domain/errors.ts"
 import { ApiKeyId, TechnicianId } from "../../src/domain/ids.ts"
+import type { NewJob } from "../../src/domain/intake.ts"
 import { SkillName } from "../../src/domain/skills.ts"
 import { CompanyRepo, TechnicianRepo } from "../../src/services/Companies.ts"
+import type { CompanyIndexRepo } from "../../src/services/CompanyIndexRepo.ts"
+import type { CompanyIndexSignal } from "../../src/services/CompanyIndexSignal.ts"
 import { CurrentPrincipal } from "../../src/services/CurrentPrincipal.ts"
 import { JobRepo } from "../../src/services/Jobs.ts"
 import { OutboxRepo } from "../../src/services/Outbox.ts"
 import { StorageError } from "../../src/services/StorageError.ts"
 import type { ApiServices } from "../../src/http/router.ts"
 import { makeCompany, makeTechnician, skill, uniqueSkill, uuid } from "../support/fixtures.ts"
+import { layerIntake } from "../support/services.ts"
 
 const asAdmin = Effect.provideService(CurrentPrincipal, { role: "admin", keyId: null })
 
@@ -44,7 +48,7 @@ const eventsOf = (jobId: string) =>
     events.filter((e) => (e.payload as { job_id?: string }).job_id === jobId))
 
 /** The behaviour of job creation, on any storage. */
-export const createJobSuite = <E>(name: string, services: Layer.Layer<ApiServices, E>) =>
+export const createJobSuite = <E>(name: string, services: Layer.Layer<ApiServices | CompanyIndexRepo | CompanyIndexSignal, E>) =>
   layer(services)(`createJob on ${name}`, (it) => {
     it.effect("routes the job to the best companies and writes one routing.created event per routing", () =>
       Effect.gen(function*() {
@@ -87,11 +91,12 @@ export const createJobSuite = <E>(name: string, services: Layer.Layer<ApiService
         let written: string | undefined
         const spyingJobs = Layer.succeed(JobRepo, {
           ...jobs,
-          insert: (job) => Effect.tap(jobs.insert(job), () => Effect.sync(() => (written = job.id)))
+          insert: (inserted) => Effect.tap(jobs.insert(inserted), () => Effect.sync(() => (written = inserted[0]?.id)))
         })
+        // Intake of its own over the failing outbox.
         const error = yield* createJob(input, "key-" + uuid()).pipe(
           asAdmin,
-          Effect.provide(Layer.merge(failingOutbox, spyingJobs)),
+          Effect.provide(layerIntake.pipe(Layer.provide(Layer.merge(failingOutbox, spyingJobs)))),
           Effect.flip
         )
         expect(error).toBeInstanceOf(StorageError)

@@ -275,7 +275,8 @@ describe("delivery on memory layers (TestClock)", () => {
       let runs = 0
       const counting = Transactions.of({
         run: (self) => Effect.zipRight(Effect.sync(() => void runs++), transactions.run(self)),
-        runAhead: transactions.runAhead
+        runAhead: transactions.runAhead,
+        runIntake: transactions.runIntake
       })
       const actor = yield* startActor().pipe(Effect.provideService(Transactions, counting))
       yield* advance(1_000)

@@ -1,7 +1,11 @@
 import { Effect, Layer, Logger, LogLevel, Redacted } from "effect"
+import { mkdtemp, rm } from "node:fs/promises"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import postgres from "postgres"
 import { Db, layer as layerDb } from "../../layers/storage/Db.ts"
 import { migrate } from "../../layers/storage/migrate.ts"
+import { layerPglite } from "../../layers/storage/pglite.ts"
 
 /** The server the integration tests use; each test file gets a database of its own on it. */
 export const TEST_SERVER_URL = process.env["TEST_DATABASE_URL"] ?? "postgres://postgres@127.0.0.1:5432/postgres"
@@ -29,10 +33,19 @@ export const freshDatabase = Effect.acquireRelease(
   ({ name }) => admin((sql) => sql.unsafe(`drop database if exists ${name} with (force)`))
 )
 
+const migrated = <E>(db: Layer.Layer<Db, E>) =>
+  Layer.effectDiscard(Effect.orDie(migrate).pipe(Logger.withMinimumLogLevel(LogLevel.Warning))).pipe(Layer.provideMerge(db))
+
 /** `Db` on a fresh, migrated database that is dropped when the layer is released. */
 export const layerFreshDb = (options: { readonly max?: number } = {}): Layer.Layer<Db> =>
-  Layer.unwrapScoped(
+  migrated(Layer.unwrapScoped(
     Effect.map(freshDatabase, ({ url }) => layerDb({ url: Redacted.make(url), max: options.max ?? 5 }))
-  ).pipe(
-    (db) => Layer.effectDiscard(Effect.orDie(migrate).pipe(Logger.withMinimumLogLevel(LogLevel.Warning))).pipe(Layer.provideMerge(db))
-  )
+  ))
+
+/** `Db` on the embedded PGlite (as the service runs without `DATABASE_URL`) in a temporary directory, migrated. */
+export const layerPgliteDb: Layer.Layer<Db, unknown> = migrated(Layer.unwrapScoped(
+  Effect.acquireRelease(
+    Effect.promise(() => mkdtemp(join(tmpdir(), "si-pglite-"))),
+    (directory) => Effect.promise(() => rm(directory, { recursive: true, force: true }))
+  ).pipe(Effect.map(layerPglite), Logger.withMinimumLogLevel(LogLevel.Warning))
+))

@@ -6,6 +6,11 @@ import { layer as layerSecrets } from "../../layers/secrets/webCrypto.ts"
 import { postgresProbe } from "../../layers/storage/health.ts"
 import { layerMemory } from "../../layers/storage/memory/layer.ts"
 import { layerPollOnly } from "../../layers/storage/outboxSignal.ts"
+import * as IndexSignal from "../../layers/storage/companyIndexSignal.ts"
+import type { Db } from "../../layers/storage/Db.ts"
+import type { CompanyIndexSignal } from "../../src/services/CompanyIndexSignal.ts"
+import { layer as layerCompanyDirectory } from "../../layers/companyDirectory/inMemory.ts"
+import { IntakeLive } from "../../src/IntakeLive.ts"
 import { layer as layerPostgresRepos } from "../../layers/storage/postgres/layer.ts"
 import { layer as layerDeliveryDirectory } from "../../layers/workers/directory.ts"
 import { layer as layerWorkerRegistry } from "../../layers/workers/registry.ts"
@@ -27,7 +32,7 @@ import {
   WebhookSettings
 } from "../../src/services/Settings.ts"
 import { EventLoopLag } from "../../src/services/EventLoopLag.ts"
-import { layerFreshDb } from "./postgres.ts"
+import { layerFreshDb, layerPgliteDb } from "./postgres.ts"
 
 export const TEST_ADMIN_KEY = "si_test_admin_key_0123456789abcdefghijklmnopqrstu"
 
@@ -81,22 +86,38 @@ export const layerDeliveryTools = Layer.mergeAll(
   layerPollOnly
 )
 
+/** Intake (group commit over the company index), given storage and the settings. */
+export const layerIntake = IntakeLive.pipe(Layer.provideMerge(layerCompanyDirectory))
+
 /** Every service the API and delivery need, in memory (the in-process broker under prefix `test`). */
-export const layerMemoryServices = Layer.mergeAll(
-  layerProviders.pipe(Layer.provide(layerTestSettings)),
-  layerDeliveryTools,
-  Layer.effect(HealthProbes, Effect.all([brokerProbe])),
-  layerTestSettings,
-  Layer.succeed(BrokerPrefix, "test")
-).pipe(Layer.provideMerge(Layer.merge(layerMemory, layerMemoryBroker)))
+export const layerMemoryServices = layerIntake.pipe(
+  Layer.provideMerge(Layer.mergeAll(
+    layerProviders.pipe(Layer.provide(layerTestSettings)),
+    layerDeliveryTools,
+    Layer.effect(HealthProbes, Effect.all([brokerProbe])),
+    layerTestSettings,
+    Layer.succeed(BrokerPrefix, "test"),
+    IndexSignal.layerNone
+  )),
+  Layer.provideMerge(Layer.merge(layerMemory, layerMemoryBroker))
+)
+
+/** Every service the API needs on `db`, the company index told of changes by `signal`. */
+const layerServicesOn = <E>(db: Layer.Layer<Db, E>, signal: Layer.Layer<CompanyIndexSignal, never, Db>) =>
+  layerIntake.pipe(
+    Layer.provideMerge(Layer.mergeAll(
+      layerProviders.pipe(Layer.provide(layerTestSettings), Layer.provideMerge(layerPostgresRepos)),
+      layerDeliveryTools,
+      Layer.effect(HealthProbes, Effect.all([postgresProbe, brokerProbe])),
+      layerTestSettings,
+      Layer.succeed(BrokerPrefix, "test"),
+      signal
+    )),
+    Layer.provideMerge(Layer.merge(db, layerMemoryBroker))
+  )
 
 /** Every service the API needs, on a fresh PostgreSQL database dropped afterwards (`Db` too, for inspection). */
-export const layerPostgresServices = Layer.mergeAll(
-  layerProviders.pipe(Layer.provide(layerTestSettings), Layer.provideMerge(layerPostgresRepos)),
-  layerDeliveryTools,
-  Layer.effect(HealthProbes, Effect.all([postgresProbe, brokerProbe])),
-  layerTestSettings,
-  Layer.succeed(BrokerPrefix, "test")
-).pipe(
-  Layer.provideMerge(Layer.merge(layerFreshDb(), layerMemoryBroker))
-)
+export const layerPostgresServices = layerServicesOn(layerFreshDb(), IndexSignal.layerListen)
+
+/** Every service the API needs, on the embedded PGlite, where there are no notifications. */
+export const layerPgliteServices = layerServicesOn(layerPgliteDb, IndexSignal.layerNone)

@@ -21,7 +21,7 @@ export type RoutingFate =
 export const routedJob = (creator: CompanyId, receiver: CompanyId, acceptedAt: Date, fate: RoutingFate) =>
   Effect.gen(function*() {
     const job: Job = makeJob(creator, [receiver], { createdAt: acceptedAt })
-    yield* (yield* JobRepo).insert(job)
+    yield* (yield* JobRepo).insert([job])
     const routings = yield* RoutingRepo
     const id = job.routings[0]!.id
     const later = (ms: number) => new Date(acceptedAt.getTime() + ms)

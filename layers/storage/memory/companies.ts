@@ -1,9 +1,8 @@
 import { Effect, Layer, Option } from "effect"
 import type { Company } from "../../../src/domain/company.ts"
 import type { CompanyId } from "../../../src/domain/ids.ts"
-import { type MatchCandidate, wantedSkills } from "../../../src/domain/matching.ts"
 import { CompanyRepo, TechnicianRepo } from "../../../src/services/Companies.ts"
-import { isAfter, MemoryStore, newestFirst } from "./store.ts"
+import { isAfter, MemoryStore, newestFirst, stampCompany, stampTechnician } from "./store.ts"
 
 export const layerCompanies = Layer.effect(
   CompanyRepo,
@@ -15,11 +14,16 @@ export const layerCompanies = Layer.effect(
         if (current === undefined) return Option.none<Company>()
         const next = { ...f(current), updatedAt: now }
         companies().set(id, next)
+        stampCompany(store.state, id)
         return Option.some(next)
       })
 
     return CompanyRepo.of({
-      insert: (company) => Effect.sync(() => void companies().set(company.id, company)),
+      insert: (company) =>
+        Effect.sync(() => {
+          companies().set(company.id, company)
+          stampCompany(store.state, company.id)
+        }),
       get: (id) => Effect.sync(() => Option.fromNullable(companies().get(id))),
       exists: (id) => Effect.sync(() => companies().has(id)),
       list: (query) =>
@@ -59,19 +63,7 @@ export const layerCompanies = Layer.effect(
       version: Effect.sync(() => {
         const all = Array.from(companies().values())
         return `${all.length}/${Math.max(0, ...all.map((c) => c.updatedAt.getTime()))}`
-      }),
-      findMatchCandidates: (criteria, exclude) =>
-        Effect.sync(() => {
-          const wanted = new Set<string>(wantedSkills(criteria))
-          const candidates: Array<MatchCandidate> = []
-          for (const c of companies().values()) {
-            if (c.status !== "active" || c.provider === null || !c.provider.active || c.id === exclude) continue
-            const matching = c.skills.filter((s) => wanted.has(s.skill))
-            if (matching.length === 0) continue
-            candidates.push({ companyId: c.id, companyName: c.name, skills: matching, hasActiveProvider: true })
-          }
-          return candidates
-        })
+      })
     })
   })
 )
@@ -80,7 +72,11 @@ export const layerTechnicians = Layer.effect(
   TechnicianRepo,
   Effect.map(MemoryStore, (store) =>
     TechnicianRepo.of({
-      insert: (t) => Effect.sync(() => void store.state.technicians.set(t.id, t)),
+      insert: (t) =>
+        Effect.sync(() => {
+          store.state.technicians.set(t.id, t)
+          stampTechnician(store.state, t.id)
+        }),
       get: (id) => Effect.sync(() => Option.fromNullable(store.state.technicians.get(id)))
     }))
 )

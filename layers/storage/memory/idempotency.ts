@@ -1,4 +1,5 @@
 import { Effect, Layer } from "effect"
+import type { KeyRecord } from "../../../src/domain/intake.ts"
 import { IdempotencyRepo } from "../../../src/services/Idempotency.ts"
 import { MemoryStore } from "./store.ts"
 
@@ -8,22 +9,24 @@ export const layerIdempotency = Layer.effect(
   IdempotencyRepo,
   Effect.map(MemoryStore, (store) =>
     IdempotencyRepo.of({
-      claim: (claim) =>
+      claim: (claims, { expiresBefore, now }) =>
+        Effect.sync(() =>
+          claims.map((claim): KeyRecord => {
+            const id = idempotencyKey(claim.scope, claim.key)
+            const existing = store.state.idempotency.get(id)
+            if (existing === undefined || existing.createdAt < expiresBefore) {
+              store.state.idempotency.set(id, { requestHash: claim.requestHash, response: null, createdAt: now })
+              return { _tag: "Claimed" }
+            }
+            return { _tag: "Held", requestHash: existing.requestHash, response: structuredClone(existing.response) }
+          })
+        ),
+      complete: (answers) =>
         Effect.sync(() => {
-          const id = idempotencyKey(claim.scope, claim.key)
-          const existing = store.state.idempotency.get(id)
-          if (existing === undefined || existing.createdAt < claim.expiresBefore) {
-            store.state.idempotency.set(id, { requestHash: claim.requestHash, response: null, createdAt: claim.now })
-            return { _tag: "Claimed" } as const
+          for (const answer of answers) {
+            const existing = store.state.idempotency.get(idempotencyKey(answer.scope, answer.key))
+            if (existing !== undefined) existing.response = structuredClone(answer.response)
           }
-          return existing.requestHash === claim.requestHash
-            ? { _tag: "Replay", response: existing.response } as const
-            : { _tag: "Mismatch" } as const
-        }),
-      complete: (scope, key, response) =>
-        Effect.sync(() => {
-          const existing = store.state.idempotency.get(idempotencyKey(scope, key))
-          if (existing !== undefined) existing.response = structuredClone(response)
         })
     }))
 )

@@ -9,7 +9,10 @@ export const layerJobs = Layer.effect(
   Effect.map(MemoryStore, (store) => {
     const jobs = () => store.state.jobs
     return JobRepo.of({
-      insert: (job) => Effect.sync(() => void jobs().set(job.id, job)),
+      insert: (inserted) =>
+        Effect.sync(() => {
+          for (const job of inserted) jobs().set(job.id, job)
+        }),
       get: (id) => Effect.sync(() => Option.fromNullable(jobs().get(id))),
       list: (query) =>
         Effect.sync(() =>

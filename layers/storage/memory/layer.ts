@@ -1,6 +1,7 @@
 import { Layer } from "effect"
 import { layerArchive } from "./archive.ts"
 import { layerCompanies, layerTechnicians } from "./companies.ts"
+import { layerCompanyIndex } from "./companyIndex.ts"
 import { layerJobs } from "./jobs.ts"
 import { layerApiKeys } from "./apiKeys.ts"
 import { layerIdempotency } from "./idempotency.ts"
@@ -15,6 +16,7 @@ import { layerWebhooks } from "./webhooks.ts"
 export const layerMemory = Layer.mergeAll(
   layerCompanies,
   layerTechnicians,
+  layerCompanyIndex,
   layerJobs,
   layerApiKeys,
   layerOutbox,

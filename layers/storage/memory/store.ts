@@ -30,6 +30,10 @@ export interface MemoryState {
   lastPolled: Map<RoutingId, Date>
   /** Webhook subscriptions, their deliveries and attempts. */
   webhooks: MemoryWebhooks
+  /** The company index's version, and the version of each company's and technician's last change. */
+  indexVersion: number
+  companyIndexVersions: Map<CompanyId, number>
+  technicianIndexVersions: Map<TechnicianId, number>
 }
 
 const emptyState = (): MemoryState => ({
@@ -45,8 +49,23 @@ const emptyState = (): MemoryState => ({
   slaBreachLogged: new Map(),
   archivedJobs: new Map(),
   lastPolled: new Map(),
-  webhooks: { hooks: new Map(), deliveries: [], attempts: [] }
+  webhooks: { hooks: new Map(), deliveries: [], attempts: [] },
+  indexVersion: 0,
+  companyIndexVersions: new Map(),
+  technicianIndexVersions: new Map()
 })
+
+/** Records a change to a company for the company index. */
+export const stampCompany = (state: MemoryState, id: CompanyId) => {
+  state.indexVersion += 1
+  state.companyIndexVersions.set(id, state.indexVersion)
+}
+
+/** Records a new technician for the company index. */
+export const stampTechnician = (state: MemoryState, id: TechnicianId) => {
+  state.indexVersion += 1
+  state.technicianIndexVersions.set(id, state.indexVersion)
+}
 
 /** The data of the in-memory repositories, shared by all of them so that a transaction can cover every one. */
 export class MemoryStore extends Context.Tag("MemoryStore")<MemoryStore, { state: MemoryState }>() {}
@@ -74,7 +93,7 @@ export const layerTransactions = Layer.effect(
             )
           })
         ))
-    return Transactions.of({ run, runAhead: run })
+    return Transactions.of({ run, runAhead: run, runIntake: run })
   })
 )
 

@@ -1,8 +1,7 @@
 import { Effect, Layer, Option, Schema } from "effect"
 import { type Company, CompanyStatus, ProviderConfig, ProviderType } from "../../../src/domain/company.ts"
 import { CompanyId } from "../../../src/domain/ids.ts"
-import { type MatchCandidate, SCORE_HUNDREDTHS, wantedSkills } from "../../../src/domain/matching.ts"
-import { type CompanySkill, levelRank, SkillLevel, SkillName } from "../../../src/domain/skills.ts"
+import { type CompanySkill, SkillLevel, SkillName } from "../../../src/domain/skills.ts"
 import { CompanyRepo } from "../../../src/services/Companies.ts"
 import { Db, type Sql } from "../Db.ts"
 import { decodeRows } from "./decode.ts"
@@ -71,28 +70,6 @@ const TargetRow = Schema.Struct({
   poll_interval_seconds: Schema.NullOr(Schema.Int)
 })
 
-const CandidateRow = Schema.Struct({
-  company_id: CompanyId,
-  name: Schema.String,
-  skill: SkillName,
-  level: SkillLevel,
-  is_primary: Schema.Boolean
-})
-
-/** Candidate rows, one per matched skill, as one candidate per company. */
-const groupCandidates = (rows: ReadonlyArray<typeof CandidateRow.Type>): ReadonlyArray<MatchCandidate> => {
-  const byCompany = new Map<CompanyId, { companyId: CompanyId; companyName: string; skills: Array<CompanySkill> }>()
-  for (const row of rows) {
-    let candidate = byCompany.get(row.company_id)
-    if (candidate === undefined) {
-      candidate = { companyId: row.company_id, companyName: row.name, skills: [] }
-      byCompany.set(row.company_id, candidate)
-    }
-    candidate.skills.push({ skill: row.skill, level: row.level, primary: row.is_primary })
-  }
-  return Array.from(byCompany.values(), (c) => ({ ...c, hasActiveProvider: true }))
-}
-
 const skillRows = (companyId: CompanyId, skills: ReadonlyArray<CompanySkill>) =>
   skills.map((s, position) => ({ company_id: companyId, skill: s.skill, level: s.level, is_primary: s.primary, position }))
 
@@ -101,7 +78,6 @@ export const layer = Layer.effect(
   Effect.gen(function*() {
     const db = yield* Db
     const decodeCompanies = decodeRows(CompanyRow, "companies")
-    const decodeCandidates = decodeRows(CandidateRow, "companies.candidates")
     const decodeTargets = decodeRows(TargetRow, "companies.deliveryTargets")
 
     const get = (id: CompanyId) =>
@@ -131,13 +107,14 @@ export const layer = Layer.effect(
               credentials_sealed = excluded.credentials_sealed, active = excluded.active, updated_at = excluded.updated_at`)
     }
 
-    /** Recomputes whether the company may be matched, on each of its skill rows. */
+    /** Recomputes whether the company may be matched, on those of its skill rows where that changed. */
     const refreshEligibility = (id: CompanyId) =>
       db.query("companies.refreshEligibility", (sql) =>
         sql`
           update company_skills s set eligible = (c.status = 'active' and coalesce(p.active, false))
           from companies c left join company_providers p on p.company_id = c.id
-          where c.id = ${id} and s.company_id = c.id`)
+          where c.id = ${id} and s.company_id = c.id
+            and s.eligible <> (c.status = 'active' and coalesce(p.active, false))`)
 
     /** Stamps updated_at and answers whether the company exists. */
     const touch = (id: CompanyId, now: Date) =>
@@ -251,41 +228,7 @@ export const layer = Layer.effect(
       version: db.query<ReadonlyArray<{ version: string }>>("companies.version", (sql) =>
         sql`select count(*) || '/' || coalesce(max(updated_at)::text, '') as version from companies`).pipe(
           Effect.map((rows) => rows[0]?.version ?? "")
-        ),
-
-      findMatchCandidates: (criteria, exclude, limits) => {
-        const wanted = wantedSkills(criteria)
-        if (wanted.length === 0) return Effect.succeed([])
-        const required = wanted.map((skill) => {
-          const level = criteria.skillLevels[skill]
-          return level === undefined ? null : levelRank(level)
-        })
-        const w = SCORE_HUNDREDTHS
-        // The API.md score in exact hundredths (see SCORE_HUNDREDTHS), so PostgreSQL ranks as rankMatches does.
-        return db.query("companies.matchCandidates", (sql) =>
-          sql`
-            with wanted as (select * from unnest(${[...wanted]}::text[], ${required}::int[]) as w (skill, required)),
-            ranked as (
-              select s.company_id,
-                (${2 * w.skillMatch} * count(*) + ${wanted.length}) / ${2 * wanted.length}
-                  + ${w.levelAbove} * count(*) filter (where w.required is not null and s.level_rank > w.required)
-                  + case when bool_or(s.is_primary) then ${w.primarySkill} else 0 end
-                  + ${w.activeProvider} as score
-              from company_skills s
-              join wanted w on w.skill = s.skill and s.level_rank >= coalesce(w.required, 0)
-              where s.eligible and s.company_id is distinct from ${exclude}::uuid
-              group by s.company_id
-              order by score desc, s.company_id
-              limit ${limits.maxRoutings}
-            )
-            select s.company_id, c.name, s.skill, s.level, s.is_primary
-            from ranked r
-            join companies c on c.id = r.company_id
-            join company_skills s on s.company_id = r.company_id and s.skill = any(${[...wanted]}::text[])`).pipe(
-            Effect.flatMap(decodeCandidates),
-            Effect.map(groupCandidates)
-          )
-      }
+        )
     })
   })
 )

@@ -1,37 +1,58 @@
 import { Effect, Layer } from "effect"
+import type { KeyRecord } from "../../../src/domain/intake.ts"
 import { IdempotencyRepo } from "../../../src/services/Idempotency.ts"
 import { Db } from "../Db.ts"
+
+interface ClaimRow {
+  readonly ord: number
+  readonly claimed: boolean
+  readonly request_hash: string
+  readonly response: unknown
+}
 
 export const layer = Layer.effect(
   IdempotencyRepo,
   Effect.gen(function*() {
     const db = yield* Db
     return IdempotencyRepo.of({
-      claim: (claim) =>
-        Effect.gen(function*() {
-          // Inserting waits for a concurrent holder of the key to commit; an expired record is taken over.
-          const claimed = yield* db.query("idempotency.claim", (sql) =>
-            sql`
-              insert into idempotency_keys (scope, key, request_hash, created_at)
-              values (${claim.scope}, ${claim.key}, ${claim.requestHash}, ${claim.now})
-              on conflict (scope, key) do update
-                set request_hash = excluded.request_hash, response = null, created_at = excluded.created_at
-                where idempotency_keys.created_at < ${claim.expiresBefore}
-              returning 1`)
-          if (claimed.length > 0) return { _tag: "Claimed" } as const
-          const [existing] = yield* db.query<ReadonlyArray<{ request_hash: string; response: unknown }>>(
-            "idempotency.read",
-            (sql) =>
-              sql`select request_hash, response from idempotency_keys where scope = ${claim.scope} and key = ${claim.key}`
+      claim: (claims, { expiresBefore, now }) => {
+        if (claims.length === 0) return Effect.succeed([])
+        const input = claims.map((c, ord) => ({ ord, scope: c.scope, key: c.key, request_hash: c.requestHash }))
+        // Every key's row is written, so that the statement waits for a transaction holding the key to commit and
+        // then answers its record: a live record is written back unchanged, an expired one is taken over. A committed
+        // record always has its response (claim and complete share a transaction), so no response means claimed here.
+        // Keys are written in order, so that two batches claiming the same keys cannot deadlock.
+        return db.query<ReadonlyArray<ClaimRow>>("idempotency.claim", (sql) =>
+          sql`
+            with input as (
+              select * from jsonb_to_recordset(${sql.json(input as never)})
+                as i (ord int, scope text, key text, request_hash text)
+            ),
+            written as (
+              insert into idempotency_keys as k (scope, key, request_hash, created_at)
+              select scope, key, request_hash, ${now} from input order by scope, key
+              on conflict (scope, key) do update set
+                request_hash = case when k.created_at < ${expiresBefore} then excluded.request_hash else k.request_hash end,
+                response = case when k.created_at < ${expiresBefore} then null else k.response end,
+                created_at = case when k.created_at < ${expiresBefore} then excluded.created_at else k.created_at end
+              returning k.scope, k.key, k.request_hash, k.response
+            )
+            select i.ord, w.response is null as claimed, w.request_hash, w.response
+            from input i join written w using (scope, key)
+            order by i.ord`).pipe(
+            Effect.map((rows) =>
+              rows.map((row): KeyRecord =>
+                row.claimed ? { _tag: "Claimed" } : { _tag: "Held", requestHash: row.request_hash, response: row.response }
+              )
+            )
           )
-          return existing === undefined || existing.request_hash !== claim.requestHash
-            ? { _tag: "Mismatch" } as const
-            : { _tag: "Replay", response: existing.response } as const
-        }),
-      complete: (scope, key, response) =>
-        db.query("idempotency.complete", (sql) =>
-          sql`update idempotency_keys set response = ${sql.json(response as never)} where scope = ${scope} and key = ${key}`)
-          .pipe(Effect.asVoid)
+      },
+      complete: (answers) =>
+        answers.length === 0 ? Effect.void : db.query("idempotency.complete", (sql) =>
+          sql`
+            update idempotency_keys k set response = a.response
+            from jsonb_to_recordset(${sql.json(answers as never)}) as a (scope text, key text, response jsonb)
+            where k.scope = a.scope and k.key = a.key`).pipe(Effect.asVoid)
     })
   })
 )

@@ -37,39 +37,60 @@ export const layer = Layer.effect(
     const db = yield* Db
 
     return JobRepo.of({
-      insert: (job) => {
-        const routings = job.routings.map((r, position) => ({
-          id: r.id,
-          company_id_received: r.companyId,
-          position,
-          score: r.score,
-          matched_skills: [...r.matchedSkills],
-          reason: r.reason,
-          sync_status: r.syncStatus,
-          attempts: r.attempts,
-          created_at: r.createdAt,
-          updated_at: r.updatedAt
+      insert: (jobs) => {
+        if (jobs.length === 0) return Effect.void
+        const jobRows = jobs.map((job) => ({
+          id: job.id,
+          summary: job.summary,
+          address: job.address,
+          homeowner: job.homeowner,
+          category: job.category,
+          required_skills: job.requiredSkills,
+          skill_levels: job.skillLevels,
+          priority: job.priority,
+          status: job.status,
+          matching_score: job.matchingScore,
+          created_by_company_id: job.createdByCompanyId,
+          created_by_technician_id: job.createdByTechnicianId,
+          created_at: job.createdAt,
+          updated_at: job.updatedAt
         }))
-        // One statement for the job and its routings: one round trip, and atomic on its own.
+        const routingRows = jobs.flatMap((job) =>
+          job.routings.map((r, position) => ({
+            id: r.id,
+            job_id: job.id,
+            company_id_received: r.companyId,
+            position,
+            score: r.score,
+            matched_skills: r.matchedSkills,
+            reason: r.reason,
+            sync_status: r.syncStatus,
+            attempts: r.attempts,
+            created_at: r.createdAt,
+            updated_at: r.updatedAt
+          }))
+        )
+        // One statement for the jobs and their routings: one round trip, and atomic on its own.
         return db.query("jobs.insert", (sql) =>
           sql`
             with job as (
               insert into jobs (id, summary, address, homeowner, category, required_skills, skill_levels, priority, status,
                 matching_score, created_by_company_id, created_by_technician_id, created_at, updated_at)
-              values (${job.id}, ${job.summary}, ${sql.json(job.address as never)}, ${sql.json(job.homeowner as never)},
-                ${job.category}, ${[...job.requiredSkills]}::text[], ${sql.json(job.skillLevels as never)},
-                ${job.priority}, ${job.status}, ${job.matchingScore}, ${job.createdByCompanyId},
-                ${job.createdByTechnicianId}, ${job.createdAt}, ${job.updatedAt})
+              select * from jsonb_to_recordset(${sql.json(jobRows as never)}) as j (
+                id uuid, summary text, address jsonb, homeowner jsonb, category text, required_skills text[],
+                skill_levels jsonb, priority text, status text, matching_score double precision, created_by_company_id uuid,
+                created_by_technician_id uuid, created_at timestamptz, updated_at timestamptz
+              )
               returning id
             )
             insert into job_routings (id, job_id, company_id_received, position, score, matched_skills, reason, sync_status,
               attempts, created_at, updated_at)
             select r.id, job.id, r.company_id_received, r.position, r.score, r.matched_skills, r.reason, r.sync_status,
               r.attempts, r.created_at, r.updated_at
-            from job, jsonb_to_recordset(${sql.json(routings as never)}) as r (
-              id uuid, company_id_received uuid, position smallint, score double precision, matched_skills text[],
+            from job join jsonb_to_recordset(${sql.json(routingRows as never)}) as r (
+              id uuid, job_id uuid, company_id_received uuid, position smallint, score double precision, matched_skills text[],
               reason text, sync_status text, attempts integer, created_at timestamptz, updated_at timestamptz
-            )`).pipe(Effect.asVoid)
+            ) on r.job_id = job.id`).pipe(Effect.asVoid)
       },
 
       get: (id) =>

@@ -4,6 +4,7 @@ import { Db } from "../Db.ts"
 import * as ApiKeys from "./apiKeys.ts"
 import * as Archive from "./archive.ts"
 import * as Companies from "./companies.ts"
+import * as CompanyIndex from "./companyIndex.ts"
 import * as Idempotency from "./idempotency.ts"
 import * as Jobs from "./jobs.ts"
 import * as MockLeads from "./mockLeads.ts"
@@ -13,12 +14,16 @@ import * as Sla from "./sla.ts"
 import * as Technicians from "./technicians.ts"
 import * as Webhooks from "./webhooks.ts"
 
-const transactions = Layer.effect(Transactions, Effect.map(Db, (db) => Transactions.of({ run: db.transaction, runAhead: db.transactionAhead })))
+const transactions = Layer.effect(
+  Transactions,
+  Effect.map(Db, (db) => Transactions.of({ run: db.transaction, runAhead: db.transactionAhead, runIntake: db.transactionIntake }))
+)
 
 /** Every repository on PostgreSQL, given a `Db`. */
 export const layer = Layer.mergeAll(
   Companies.layer,
   Technicians.layer,
+  CompanyIndex.layer,
   ApiKeys.layer,
   Routings.layer.pipe(Layer.provideMerge(Jobs.layer)),
   Outbox.layer,

@@ -1,0 +1,134 @@
+import type { CompanyId, TechnicianId } from "./ids.ts"
+import type { MatchCriteria } from "./job.ts"
+import { byScoreThenId, type MatchCandidate, type MatchLimits, type Ranked, scoreOf, wantedSkills } from "./matching.ts"
+import { type CompanySkill, levelRank, type SkillName } from "./skills.ts"
+
+/** A company as intake sees it: that it exists, its name, and its skills when it may be matched. */
+export interface IndexedCompany {
+  readonly id: CompanyId
+  readonly name: string
+  /** Its skills when it is matchable (status `active`, an active provider); none when it is not. */
+  readonly matchableSkills: ReadonlyArray<CompanySkill>
+}
+
+export interface IndexedTechnician {
+  readonly id: TechnicianId
+  readonly companyId: CompanyId
+}
+
+/**
+ * The companies and technicians changed since a version, as they are at `version`. Versions only grow; every change
+ * to a company (its skills, its provider's state) or a technician moves it. Companies and technicians are never deleted.
+ */
+export interface CompanyIndexChanges {
+  readonly version: number
+  readonly companies: ReadonlyArray<IndexedCompany>
+  readonly technicians: ReadonlyArray<IndexedTechnician>
+}
+
+/** The version of an index that holds nothing yet: every change is newer. */
+export const EMPTY_INDEX_VERSION = -1
+
+/**
+ * Every company and technician in memory, with the matchable companies by skill: what intake needs to check a job's
+ * references and match it without reading the database. Brought forward by `apply`.
+ */
+export class CompanyIndex {
+  private currentVersion = EMPTY_INDEX_VERSION
+  private readonly companies = new Map<CompanyId, IndexedCompany>()
+  private readonly technicians = new Map<TechnicianId, CompanyId>()
+  /** For each skill, the matchable companies having it, at their level. */
+  private readonly bySkill = new Map<SkillName, Map<CompanyId, CompanySkill>>()
+
+  get version(): number {
+    return this.currentVersion
+  }
+
+  /**
+   * Takes in changes read since this index's version or an earlier one. Changes no newer than the index are passed
+   * over, so that reads racing one another never take it back.
+   */
+  apply(changes: CompanyIndexChanges): void {
+    if (changes.version <= this.currentVersion) return
+    for (const company of changes.companies) {
+      for (const skill of this.companies.get(company.id)?.matchableSkills ?? []) {
+        this.bySkill.get(skill.skill)?.delete(company.id)
+      }
+      this.companies.set(company.id, company)
+      for (const skill of company.matchableSkills) {
+        let holders = this.bySkill.get(skill.skill)
+        if (holders === undefined) {
+          holders = new Map()
+          this.bySkill.set(skill.skill, holders)
+        }
+        holders.set(company.id, skill)
+      }
+    }
+    for (const technician of changes.technicians) this.technicians.set(technician.id, technician.companyId)
+    this.currentVersion = changes.version
+  }
+
+  hasCompany(id: CompanyId): boolean {
+    return this.companies.has(id)
+  }
+
+  /** The company the technician works for; undefined when there is no such technician. */
+  companyOf(technician: TechnicianId): CompanyId | undefined {
+    return this.technicians.get(technician)
+  }
+
+  /**
+   * The matchable companies but `exclude` that rank among the job's best `limits.maxRoutings`, each
+   * with only the skills the job wants: `rankMatches` over them answers what it would over every matchable company.
+   * Companies are scored here without building their matches, so a job costs one pass over the holders of its skills.
+   */
+  candidates(criteria: MatchCriteria, exclude: CompanyId | null, limits: MatchLimits): ReadonlyArray<MatchCandidate> {
+    const wanted = wantedSkills(criteria)
+    const tallies = new Map<CompanyId, { matched: number; aboveLevel: number; primary: boolean; hasActiveProvider: true }>()
+    for (const skill of wanted) {
+      const required = criteria.skillLevels[skill]
+      const requiredRank = required === undefined ? 0 : levelRank(required)
+      for (const [companyId, held] of this.bySkill.get(skill) ?? []) {
+        const rank = levelRank(held.level)
+        if (companyId === exclude || rank < requiredRank) continue
+        let tally = tallies.get(companyId)
+        if (tally === undefined) {
+          tally = { matched: 0, aboveLevel: 0, primary: false, hasActiveProvider: true }
+          tallies.set(companyId, tally)
+        }
+        tally.matched += 1
+        if (required !== undefined && rank > requiredRank) tally.aboveLevel += 1
+        if (held.primary) tally.primary = true
+      }
+    }
+    const best: Array<Ranked> = []
+    for (const [companyId, tally] of tallies) {
+      const ranked = { companyId, score: scoreOf(tally, wanted.length) }
+      if (ranked.score < limits.minScore) continue
+      if (best.length === limits.maxRoutings && byScoreThenId(ranked, best[best.length - 1]!) >= 0) continue
+      best.splice(sortedIndex(best, ranked), 0, ranked)
+      if (best.length > limits.maxRoutings) best.pop()
+    }
+    return best.map(({ companyId }) => ({
+      companyId,
+      companyName: this.companies.get(companyId)?.name ?? "",
+      skills: wanted.flatMap((skill) => {
+        const held = this.bySkill.get(skill)?.get(companyId)
+        return held === undefined ? [] : [held]
+      }),
+      hasActiveProvider: true
+    }))
+  }
+}
+
+/** Where `item` goes in `sorted` (best first). */
+const sortedIndex = (sorted: ReadonlyArray<Ranked>, item: Ranked) => {
+  let low = 0
+  let high = sorted.length
+  while (low < high) {
+    const middle = (low + high) >> 1
+    if (byScoreThenId(sorted[middle]!, item) < 0) low = middle + 1
+    else high = middle
+  }
+  return low
+}
