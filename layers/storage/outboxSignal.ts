@@ -1,6 +1,6 @@
-import { Effect, Layer, Queue } from "effect"
+import { Effect, Layer } from "effect"
 import { OutboxSignal } from "../../src/services/OutboxSignal.ts"
-import { Db } from "./Db.ts"
+import { notifications } from "./notifications.ts"
 
 /** The channel the `outbox_events` insert trigger notifies (migrations/0002). */
 const CHANNEL = "outbox_events"
@@ -11,21 +11,7 @@ const CHANNEL = "outbox_events"
  */
 export const layerListen = Layer.scoped(
   OutboxSignal,
-  Effect.gen(function*() {
-    const { sql } = yield* Db
-    const wakeups = yield* Queue.sliding<void>(1)
-    yield* Effect.acquireRelease(
-      Effect.tryPromise(() => sql.listen(CHANNEL, () => Queue.unsafeOffer(wakeups, undefined))).pipe(
-        Effect.tapError((error) => Effect.logWarning("cannot LISTEN for outbox events; polling only").pipe(
-          Effect.annotateLogs("error", String(error))
-        )),
-        Effect.option
-      ),
-      (listening) =>
-        listening._tag === "Some" ? Effect.promise(() => listening.value.unlisten()).pipe(Effect.ignore) : Effect.void
-    )
-    return OutboxSignal.of({ next: Queue.take(wakeups) })
-  })
+  Effect.map(notifications(CHANNEL, "cannot LISTEN for outbox events; polling only"), (next) => OutboxSignal.of({ next }))
 )
 
 /** No notifications (PGlite, where LISTEN does not work through the socket): the relay polls. */
