@@ -39,6 +39,9 @@ export const rateLimitToken = (lane: CompanyLane) =>
 /** While a message waits (circuit open, 429 pause, rate limit), it is kept alive at this interval. */
 const KEEP_ALIVE = Duration.seconds(10)
 
+/** Results of calls that started this long ago are written before the batch goes on. */
+const FLUSH_AFTER_MS = 50
+
 /** A routing another worker is delivering is looked at again after this long. */
 const LEASE_BUSY_RETRY = Duration.seconds(5)
 
@@ -222,9 +225,9 @@ const OPEN_STATUSES: ReadonlyArray<Routing["syncStatus"]> = ["pending", "retryin
 
 /**
  * Delivers the routings a batch of one company's messages name, to the end of this attempt. One read finds them; a
- * routing already delivered, canceled or failed is acknowledged with no provider call. The rest go in chunks of the
- * company's `concurrency`: each waits its turn (429 pause, circuit, rate limit), the chunk is claimed with a lease in
- * one statement, and its provider calls run side by side (a lookup first where an earlier outcome is unknown). Every
+ * routing already delivered, canceled or failed is acknowledged with no provider call. The rest are claimed with a
+ * lease in one statement when no wait is in sight (else chunk by chunk), and go in chunks of the company's
+ * `concurrency`: each waits its turn (429 pause, circuit, rate limit), and its provider calls run side by side (a lookup first where an earlier outcome is unknown). Every
  * result and attempt of the batch, with its events, is written in one transaction, and only then are the messages
  * settled: acknowledged (synced), nak'ed with the redelivery delay (retryable), or copied to the dead letters and
  * terminated (permanent, or the last attempt). Each routing's turn and call are traced as the processing of its
@@ -284,9 +287,11 @@ export const deliverBatch = Effect.fn("Delivery.batch")(function*(
   let parked = false
   let pending: Array<Decided> = []
   /** Writes the results decided so far in one transaction, then settles their messages. */
+  let pendingSince: number | null = null
   const flush = Effect.suspend(() => {
     const decided = pending
     pending = []
+    pendingSince = null
     return finishAttempts(decided.map((d) => d.finished)).pipe(
       Effect.zipRight(Effect.forEach(decided, (d) => Effect.ignore(d.settle), { concurrency: "unbounded", discard: true })),
       Effect.zipRight(Effect.sync(() => {
@@ -306,17 +311,36 @@ export const deliverBatch = Effect.fn("Delivery.batch")(function*(
       return Duration.greaterThan(yield* lane.circuit.waitTime, Duration.zero)
     })
 
+  /**
+   * When no wait is in sight (tokens left, no 429 pause, circuit closed), the whole batch is claimed in one statement.
+   * A lease that runs out while the batch goes on is harmless, as only this actor works for the company and it holds the
+   * messages; after a crash the leases have run out before the messages come back.
+   */
+  const claimedAhead = open.length > concurrency && (yield* lane.circuit.state) === "closed" && !(yield* mayWait(open.length))
+    ? yield* routings.claimMany(
+      open.map((t) => t.routing.id),
+      yield* now,
+      new Date((yield* Clock.currentTimeMillis) + Duration.toMillis(leaseFor(boundOf(target))))
+    )
+    : null
+  /** Leaves the batch before `from`: claims made ahead for what has not started are given back. */
+  const leaveAt = (from: number) =>
+    claimedAhead === null ? Effect.void : Effect.flatMap(now, (at) =>
+      routings.release(open.slice(from).flatMap((t) => (claimedAhead.has(t.routing.id) ? [t.routing.id] : [])), at))
+
+  let from = 0
   const inChunks = Effect.gen(function*() {
-    let from = 0
     while (from < open.length) {
       if (yield* stopping) {
         // Shutting down: what has not started goes back to the broker at once, for the next process.
+        yield* leaveAt(from)
         yield* Effect.forEach(open.slice(from), (t) => Effect.ignore(t.message.nak(Duration.zero)), { discard: true })
         break
       }
       if (pending.some((d) => d.again)) {
         // The provider asked to slow down: what has not started waits with the 429's messages for the pause.
         yield* flush
+        yield* leaveAt(from)
         again.push(...open.slice(from).map((t) => t.message))
         break
       }
@@ -324,6 +348,7 @@ export const deliverBatch = Effect.fn("Delivery.batch")(function*(
       const size = (yield* lane.circuit.state) === "closed" ? concurrency : 1
       const chunk = open.slice(from, from + size)
       from += chunk.length
+      const chunkStarted = yield* Clock.currentTimeMillis
       const waits = yield* mayWait(chunk.length)
       if (waits && pending.length > 0) yield* flush
       const tokens = yield* Effect.forEach(chunk, (t) => awaitTurn(t.message, lane), { concurrency: "unbounded" })
@@ -332,7 +357,7 @@ export const deliverBatch = Effect.fn("Delivery.batch")(function*(
       tokensLeft = Math.min(...tokens)
       yield* registry.update(lane.companyId, (s) => ({ ...s, tokens: tokensLeft }))
       const leaseUntil = new Date((yield* Clock.currentTimeMillis) + Duration.toMillis(leaseFor(bound)))
-      const claims = yield* routings.claimMany(chunk.map((t) => t.routing.id), yield* now, leaseUntil)
+      const claims = claimedAhead ?? (yield* routings.claimMany(chunk.map((t) => t.routing.id), yield* now, leaseUntil))
       const outcomes = yield* Effect.forEach(chunk, (t) => {
         const claim = claims.get(t.routing.id)
         if (claim !== undefined) {
@@ -351,6 +376,11 @@ export const deliverBatch = Effect.fn("Delivery.batch")(function*(
         )
       }, { concurrency: "unbounded" })
       pending.push(...outcomes.flatMap(Option.toArray))
+      if (pending.length > 0 && pendingSince === null) pendingSince = chunkStarted
+      // Results are not held back long (slow calls), nor at all once shutting down: what was called gets written.
+      if (pendingSince !== null && ((yield* stopping) || (yield* Clock.currentTimeMillis) - pendingSince >= FLUSH_AFTER_MS)) {
+        yield* flush
+      }
     }
     yield* flush
   })
@@ -359,6 +389,8 @@ export const deliverBatch = Effect.fn("Delivery.batch")(function*(
     Effect.delay(KEEP_ALIVE),
     Effect.forever
   )
-  yield* Effect.raceFirst(inChunks, keepAllAlive)
+  // Cut off (the shutdown's time ran out): what was called is still written, and claims not tried are given back.
+  const onCut = Effect.ignore(Effect.zipRight(flush, Effect.suspend(() => leaveAt(from))))
+  yield* Effect.raceFirst(inChunks, keepAllAlive).pipe(Effect.onInterrupt(() => onCut))
   return { again, parked }
 })

@@ -60,6 +60,11 @@ export class RoutingRepo extends Context.Tag("RoutingRepo")<RoutingRepo, {
    * canceled, failed, or leased by another worker.
    */
   readonly claim: (id: RoutingId, now: Date, leaseUntil: Date) => Effect.Effect<Option.Option<Claim>, StorageError>
+  /**
+   * Gives back claims that were never tried (no call made): each routing goes back to `retrying` when it has attempts,
+   * else `pending`, with no lease; a lookup asked for by an earlier attempt is still asked for.
+   */
+  readonly release: (ids: ReadonlyArray<RoutingId>, now: Date) => Effect.Effect<void, StorageError>
   /** Ends the attempt begun by `claim`, records it, and moves the job to `routed` on its first synced routing. */
   readonly finish: (
     id: RoutingId,

@@ -363,6 +363,14 @@ export const repositoryContract = <E>(name: string, repositories: Layer.Layer<Re
         })
         expect((yield* routings.claimMany([one, two, three], at(3_000), at(40_000))).size).toBe(0)
         expect((yield* routings.claimMany([], at(3_000), at(40_000))).size).toBe(0)
+
+        // Claims never tried are given back: pending again (a lookup still asked for), and taken again at once.
+        yield* routings.release([one, three], at(4_000))
+        expect(Option.getOrThrow(yield* routings.get(one)).routing.syncStatus).toBe("pending")
+        expect(Object.fromEntries(yield* routings.claimMany([one, three], at(5_000), at(40_000)))).toEqual({
+          [one]: { needsLookup: false, attempts: 0 },
+          [three]: { needsLookup: true, attempts: 0 }
+        })
       }))
 
     it.effect("failures count attempts; an unknown outcome or a cut-off lease asks for a lookup; failed routings reopen", () =>

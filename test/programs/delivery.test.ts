@@ -286,5 +286,19 @@ describe("delivery on memory layers (TestClock)", () => {
       expect(runs).toBeLessThanOrEqual(2)
       yield* actor.stop
     }).pipe(Effect.provide(layerMemoryServices)))
+
+  it.effect("after a 429 the rest of a batch claimed ahead is given back, waits for the pause, and is delivered once", () =>
+    run(Effect.gen(function*() {
+      const { companyId, routings } = yield* companyWithRoutings({ rate_limited_rate: 1 }, 5, { rateLimitPerMinute: 10_000 })
+      const actor = yield* startActor()
+      yield* advance(1_500)
+      for (const id of routings) expect((yield* routingOf(id))?.syncStatus).not.toBe("syncing")
+      expect((yield* Effect.forEach(routings, attemptsOf)).flat().every((a) => a.outcome === "rate_limited")).toBe(true)
+      yield* setMockConfig(companyId, {})
+      yield* advance(3_000)
+      for (const id of routings) expect(yield* routingOf(id)).toMatchObject({ syncStatus: "synced", attempts: 1 })
+      expect(yield* leadsOf(companyId)).toMatchObject({ total: 5, duplicates: 0 })
+      yield* actor.stop
+    })))
 })
 

@@ -54,6 +54,15 @@ export const layerRoutings = Layer.effect(
 
       claim: (id, now, leaseUntil) => Effect.sync(() => Option.fromNullable(claimOne(id, now, leaseUntil))),
 
+      release: (ids, now) =>
+        Effect.sync(() => {
+          for (const id of ids) {
+            if (find(id)?.routing.syncStatus !== "syncing") continue
+            store.state.leases.set(id, { ...lease(id), leaseUntil: null })
+            update(id, (r) => ({ ...r, syncStatus: r.attempts > 0 ? "retrying" : "pending", updatedAt: now }))
+          }
+        }),
+
       finish: (id, result, timing) =>
         Effect.sync(() => {
           const attempts = store.state.attempts.get(id) ?? []

@@ -57,6 +57,13 @@ export const layer = Layer.effect(
             returning id, needs_lookup, attempts`
         ).pipe(Effect.map((rows) => new Map(rows.map((r) => [r.id, { needsLookup: r.needs_lookup, attempts: r.attempts }])))),
 
+      release: (ids, now) =>
+        ids.length === 0 ? Effect.void : db.query("routings.release", (sql) =>
+          sql`
+            update job_routings set
+              sync_status = case when attempts > 0 then 'retrying' else 'pending' end, lease_until = null, updated_at = ${now}
+            where id = any(${ids}::uuid[]) and sync_status = 'syncing'`).pipe(Effect.asVoid),
+
       claim: (id, now, leaseUntil) =>
         db.query<ReadonlyArray<{ needs_lookup: boolean; attempts: number }>>("routings.claim", (sql) =>
           sql`
