@@ -62,12 +62,9 @@ const holdFor = (message: Delivery, duration: Duration.Duration): Effect.Effect<
     yield* holdFor(message, Duration.subtract(duration, step))
   })
 
-/** Tells the broker, for as long as it runs, that each message `messages` answers then is still being worked on. */
-export const keepAllAlive = (messages: () => ReadonlyArray<Delivery>): Effect.Effect<never> =>
-  Effect.suspend(() => Effect.forEach(messages(), (m) => Effect.ignore(m.working), { discard: true })).pipe(
-    Effect.schedule(messageKeepAlive),
-    Effect.forever
-  )
+/** Tells the broker, for as long as it runs, that the message is still being worked on (a call may outlast the ack wait). */
+const keepAlive = (message: Delivery): Effect.Effect<never> =>
+  Effect.ignore(message.working).pipe(Effect.schedule(messageKeepAlive), Effect.forever)
 
 /**
  * Waits, holding the message, until the company may call its provider: no 429 pause, the circuit lets a call through,
@@ -162,8 +159,7 @@ const attempt = (taken: Taken, claim: Claim, lane: CompanyLane, target: Target, 
     const result = yield* callProvider(target, bound, claim, routing, job).pipe(
       Effect.map(Either.right),
       Effect.catchTag("ProviderError", (error) => Effect.succeed(Either.left(error))),
-      // A call may outlast the ack wait.
-      Effect.raceFirst(keepAllAlive(() => [message]))
+      Effect.raceFirst(keepAlive(message))
     )
     const at = yield* now
     const timing = { at, durationMs: at.getTime() - started }
@@ -388,9 +384,13 @@ export const deliverBatch = Effect.fn("Delivery.batch")(function*(
     }
     yield* flush
   })
+  // The batch's messages waiting for their chunk are kept alive at the broker too.
+  const keepAllAlive = Effect.forEach(open, (t) => Effect.ignore(t.message.working), { discard: true }).pipe(
+    Effect.delay(KEEP_ALIVE),
+    Effect.forever
+  )
   // Cut off (the shutdown's time ran out): what was called is still written, and claims not tried are given back.
   const onCut = Effect.ignore(Effect.zipRight(flush, Effect.suspend(() => leaveAt(from))))
-  // The batch's messages waiting for their chunk are kept alive at the broker too.
-  yield* Effect.raceFirst(inChunks, keepAllAlive(() => open.map((t) => t.message))).pipe(Effect.onInterrupt(() => onCut))
+  yield* Effect.raceFirst(inChunks, keepAllAlive).pipe(Effect.onInterrupt(() => onCut))
   return { again, parked }
 })
