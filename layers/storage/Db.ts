@@ -1,7 +1,7 @@
 import { Context, Effect, FiberRef, Layer, Redacted, Runtime } from "effect"
 import postgres from "postgres"
 import { StorageError } from "../../src/services/StorageError.ts"
-import { makeSessions, type OpenPool, openSession, type Session, type Sessions } from "./sessions.ts"
+import { type MakePool, makeSessions, openPool, openSession, type Session, type Sessions } from "./sessions.ts"
 
 export type Sql = postgres.Sql
 export type Row = Record<string, unknown>
@@ -66,7 +66,11 @@ export class Db extends Context.Tag("Db")<Db, {
  * Hence the query's canceller is called here, with its outcome handled.
  */
 const cancelQuietly = (pending: postgres.PendingQuery<any>) => {
-  const query = pending as unknown as { canceller: ((query: unknown) => Promise<void>) | null }
+  const query = pending as unknown as { canceller: ((query: unknown) => Promise<void>) | null; state: unknown }
+  // Not sent yet: left to run when its turn comes, its answer dropped. postgres.js would take it off its queue, but
+  // when it is the first statement of a connection still opening, it marks it canceled and that connection never
+  // becomes usable (3.4): a pool of one would wait forever.
+  if (query.state === null) return
   const canceller = query.canceller
   query.canceller = null
   canceller?.(pending).catch(() => {})
@@ -210,31 +214,27 @@ export const layer = (options: DbOptions): Layer.Layer<Db> =>
     Db,
     Effect.gen(function*() {
       yield* passOverDroppedConnectionErrors
-      const openPool: OpenPool = (max, onclose) =>
-        Effect.acquireRelease(
-          Effect.sync(() =>
-            postgres(Redacted.value(options.url), {
-              max,
-              connect_timeout: 5,
-              idle_timeout: 60,
-              backoff: reconnectDelaySeconds,
-              onnotice: () => {},
-              ...(onclose === undefined ? {} : { onclose })
-            })
-          ),
-          (sql) => Effect.promise(() => sql.end({ timeout: 5 }))
-        )
+      const makePool: MakePool = (max, onclose) =>
+        postgres(Redacted.value(options.url), {
+          max,
+          connect_timeout: 5,
+          idle_timeout: 60,
+          backoff: reconnectDelaySeconds,
+          onnotice: () => {},
+          ...(onclose === undefined ? {} : { onclose })
+        })
       if (options.max === 1) {
-        const session = yield* openSession(openPool)
+        const session = yield* openSession(makePool, { renew: false })
         return make({ shared: session.sql, sessions: yield* makeSessions([session]), sharedIsASession: true })
       }
       // Half the connections for transactions, one of them kept apart once there are two (see `transactionAhead`); of
       // the other half, one kept for intake (see `transactionIntake`) once at least two remain for the shared pool.
       const sessionCount = Math.floor(options.max / 2)
       const sharedCount = options.max - sessionCount
-      const intake = sharedCount >= 3 ? yield* openSession(openPool) : undefined
-      const shared = yield* openPool(intake === undefined ? sharedCount : sharedCount - 1)
-      const sessions = yield* Effect.replicateEffect(openSession(openPool), sessionCount)
+      const openRenewing = openSession(makePool, { renew: true })
+      const intake = sharedCount >= 3 ? yield* openRenewing : undefined
+      const shared = yield* openPool(makePool, intake === undefined ? sharedCount : sharedCount - 1)
+      const sessions = yield* Effect.replicateEffect(openRenewing, sessionCount)
       const [ahead, ...lent] = sessions
       const lending = sessionCount >= 2 ? makeSessions(lent, { ahead, intake }) : makeSessions(sessions, { intake })
       return make({ shared, sessions: yield* lending, sharedIsASession: false })

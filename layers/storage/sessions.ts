@@ -12,6 +12,7 @@ import type postgres from "postgres"
  * TypeError thrown from a timer, which ends the process) and the release puts the dead connection back in the pool.
  */
 export interface Session {
+  /** The session's pool; a new one after its connection closed (see `openSession`). */
   readonly sql: postgres.Sql
   /** The connection closed since `begin`: the server rolled the transaction back, and nothing more may be sent. */
   readonly closed: () => boolean
@@ -19,17 +20,47 @@ export interface Session {
   readonly begin: () => void
 }
 
-/** Makes a postgres.js pool of `max` connections calling `onclose` when one closes; it ends with the scope. */
-export type OpenPool = (max: number, onclose?: () => void) => Effect.Effect<postgres.Sql, never, Scope.Scope>
+/** Makes a postgres.js pool of `max` connections calling `onclose` when one closes. */
+export type MakePool = (max: number, onclose?: () => void) => postgres.Sql
 
-export const openSession = (openPool: OpenPool): Effect.Effect<Session, never, Scope.Scope> =>
+/** Ends a pool, at once when `timeout` is 0: whatever is queued or running in it fails. */
+export const endPool = (sql: postgres.Sql, timeout: number) => sql.end({ timeout }).catch(() => {})
+
+/** Makes a pool of `max` connections that ends with the scope. */
+export const openPool = (makePool: MakePool, max: number): Effect.Effect<postgres.Sql, never, Scope.Scope> =>
+  Effect.acquireRelease(Effect.sync(() => makePool(max)), (sql) => Effect.promise(() => endPool(sql, 5)))
+
+/**
+ * A session. With `renew`, its pool is ended the moment its connection closes, and a new one takes its place: what
+ * postgres.js still holds of the old connection is dropped with it. That is a statement of the transaction still
+ * queued, which would otherwise be the first sent on the next connection, outside any transaction; an error it kept,
+ * which it hands to the next connection's first statement; and a statement cut off while the server was down, which
+ * keeps the next connection waiting (instead of failing fast) until the server is back. Without `renew` (a session that
+ * is also the shared pool, which others hold), the pool stays.
+ */
+export const openSession = (
+  makePool: MakePool,
+  options: { readonly renew: boolean }
+): Effect.Effect<Session, never, Scope.Scope> =>
   Effect.gen(function*() {
     let closed = false
-    const sql = yield* openPool(1, () => {
-      closed = true
-    })
+    let current: postgres.Sql
+    const open = (): postgres.Sql => {
+      const pool: postgres.Sql = makePool(1, () => {
+        if (pool !== current) return
+        closed = true
+        if (!options.renew) return
+        current = open()
+        void endPool(pool, 0)
+      })
+      return pool
+    }
+    current = open()
+    yield* Effect.addFinalizer(() => Effect.promise(() => endPool(current, 5)))
     return {
-      sql,
+      get sql() {
+        return current
+      },
       closed: () => closed,
       begin: () => {
         closed = false

@@ -146,6 +146,34 @@ describe("Db on PostgreSQL", () => {
       expect(results.map((rows) => rows[0]!.n)).toEqual([0, 1, 2, 3, 4, 5])
     }).pipe(Effect.provide(db)))
 
+  it.live("a statement interrupted before its connection opens leaves that connection usable", () =>
+    Effect.gen(function*() {
+      const { name } = yield* freshDatabase
+      const url = Redacted.make(`postgres://postgres@127.0.0.1:5432/${name}`)
+      // DB_POOL_MAX 1: one connection, not open yet; the statement is the first it is to send.
+      const { query } = Context.get(yield* Layer.build(layerDb({ url, max: 1 })), Db)
+      const select = (n: number) => query<ReadonlyArray<{ n: number }>>("select", (sql) => sql`select ${n}::int as n`)
+      const first = yield* Effect.fork(select(1))
+      yield* Effect.sleep("1 millis")
+      yield* Fiber.interrupt(first)
+      expect(yield* select(2).pipe(Effect.timeout("3 seconds"))).toEqual([{ n: 2 }])
+    }).pipe(Effect.scoped))
+
+  it.live("after its connection is cut off mid-statement, a session's next transaction starts clean on a new one", () =>
+    Effect.gen(function*() {
+      const { query, sql, transactionIntake } = yield* Db
+      const pid = yield* transactionIntake(query<ReadonlyArray<{ pid: number }>>("pid", (sql) => sql`select pg_backend_pid() as pid`))
+      const cut = yield* Effect.flip(transactionIntake(Effect.gen(function*() {
+        yield* Effect.fork(Effect.sleep("200 millis").pipe(Effect.zipRight(Effect.promise(() => sql`select pg_terminate_backend(${pid[0]!.pid})`))))
+        yield* query("sleep", (sql) => sql`select pg_sleep(5)`)
+      })))
+      expect(cut).toMatchObject({ _tag: "StorageError", unavailable: true })
+      const next = yield* transactionIntake(query<ReadonlyArray<{ n: number }>>("n", (sql) => sql`select 7::int as n`)).pipe(
+        Effect.timeout("5 seconds")
+      )
+      expect(next).toEqual([{ n: 7 }])
+    }).pipe(Effect.provide(Layer.fresh(layerFreshDb({ max: 5 })))))
+
   it.live("interrupting a query when a cancel request cannot reach the server leaves the process up", () => {
     const warnings: Array<unknown> = []
     const collectLogs = Logger.replace(Logger.defaultLogger, Logger.make(({ message }) => warnings.push(message)))
