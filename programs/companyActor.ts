@@ -7,13 +7,10 @@ import type { Delivery } from "../src/services/Broker.ts"
 import { DeliverySettings } from "../src/services/Settings.ts"
 import { DeliveryDirectory, WorkerRegistry } from "../src/services/Workers.ts"
 import { currentTopology } from "./brokerTopology.ts"
-import { type CompanyLane, deliverBatch } from "./deliverRouting.ts"
+import { type CompanyLane, deliverBatch, keepAllAlive } from "./deliverRouting.ts"
 import { processInTrace } from "./messageSpans.ts"
 import { pollCompany } from "./pollStatuses.ts"
 import { requeueCompany } from "./requeue.ts"
-
-/** Held messages are told to the broker as still being worked on this often (well inside the ack wait). */
-const KEEP_ALIVE = Duration.seconds(10)
 
 /** While it has parked work, the actor looks this often whether the company can take it again. */
 const PARKED_RECHECK = Duration.seconds(1)
@@ -31,10 +28,11 @@ export interface CompanyActor {
   readonly offer: (message: Delivery) => Effect.Effect<void>
   /** Polls the company's delivered leads for their status, unless deliveries wait or a poll runs already. */
   readonly poll: (interval: Duration.Duration) => Effect.Effect<void>
-  /** True when it holds nothing, runs nothing, has nothing parked, and its circuit and 429 pause are clear. */
+  /**
+   * True when it holds nothing, runs nothing, has nothing parked, and its circuit (no failure counted) and 429 pause
+   * are clear: dropping it then forgets nothing.
+   */
   readonly idle: Effect.Effect<boolean>
-  /** Messages held and deliveries in flight. */
-  readonly load: Effect.Effect<{ readonly held: number; readonly inFlight: number }>
   /** Lets the deliveries in flight finish (within `timeout`), hands the held messages back to the broker, and ends. */
   readonly stop: (timeout: Duration.Duration) => Effect.Effect<void>
 }
@@ -185,13 +183,8 @@ export const makeCompanyActor = Effect.fn("Actor.make")(function*(options: {
     }
   })
 
-  const keepAlive = Effect.suspend(() => Effect.forEach([...held], (m) => Effect.ignore(m.working), { discard: true })).pipe(
-    Effect.zipRight(Effect.sleep(KEEP_ALIVE)),
-    Effect.forever
-  )
-
   yield* Effect.forkIn(dispatch, scope)
-  yield* Effect.forkIn(Effect.sleep(KEEP_ALIVE).pipe(Effect.zipRight(keepAlive)), scope)
+  yield* Effect.forkIn(keepAllAlive(() => [...held]), scope)
 
   const pollRound = (interval: Duration.Duration) =>
     Effect.gen(function*() {
@@ -229,9 +222,8 @@ export const makeCompanyActor = Effect.fn("Actor.make")(function*(options: {
     idle: Effect.gen(function*() {
       if (held.length > 0 || inFlight > 0 || polling || parked) return false
       const until = yield* Ref.get(lane.rateLimitedUntil)
-      return until <= (yield* Clock.currentTimeMillis) && (yield* circuit.state) === "closed"
+      return until <= (yield* Clock.currentTimeMillis) && (yield* circuit.clear)
     }),
-    load: Effect.sync(() => ({ held: held.length, inFlight })),
     stop: (timeout) =>
       Effect.gen(function*() {
         stopping = true

@@ -62,9 +62,12 @@ const holdFor = (message: Delivery, duration: Duration.Duration): Effect.Effect<
     yield* holdFor(message, Duration.subtract(duration, step))
   })
 
-/** Tells the broker, for as long as it runs, that the message is still being worked on (a call may outlast the ack wait). */
-const keepAlive = (message: Delivery): Effect.Effect<never> =>
-  Effect.ignore(message.working).pipe(Effect.schedule(messageKeepAlive), Effect.forever)
+/** Tells the broker, for as long as it runs, that each message `messages` answers then is still being worked on. */
+export const keepAllAlive = (messages: () => ReadonlyArray<Delivery>): Effect.Effect<never> =>
+  Effect.suspend(() => Effect.forEach(messages(), (m) => Effect.ignore(m.working), { discard: true })).pipe(
+    Effect.schedule(messageKeepAlive),
+    Effect.forever
+  )
 
 /**
  * Waits, holding the message, until the company may call its provider: no 429 pause, the circuit lets a call through,
@@ -103,10 +106,6 @@ const callProvider = (target: Target, bound: Duration.Duration, claim: Claim, ro
     return { externalId: created.externalId, outcome: "created" as const }
   }).pipe(boundedBy(bound, { outcomeUnknown: true }))
 
-/** Closes a half-open circuit whose probe will not happen (nothing was called). */
-const releaseProbe = (lane: CompanyLane) =>
-  lane.circuit.recordSuccess.pipe(Effect.whenEffect(Effect.map(lane.circuit.state, (s) => s === "half_open")))
-
 /** A message whose routing is to be delivered now, with what storage holds of it. */
 interface Taken {
   readonly message: Delivery
@@ -144,7 +143,7 @@ const attempt = (taken: Taken, claim: Claim, lane: CompanyLane, target: Target, 
 
     if (yield* lane.paused) {
       // Paused after the claim: it ends with no call, and the routing waits for the resume.
-      yield* releaseProbe(lane)
+      yield* lane.circuit.release
       return yield* decided({
         _tag: "Failed",
         status: "retrying",
@@ -159,7 +158,8 @@ const attempt = (taken: Taken, claim: Claim, lane: CompanyLane, target: Target, 
     const result = yield* callProvider(target, bound, claim, routing, job).pipe(
       Effect.map(Either.right),
       Effect.catchTag("ProviderError", (error) => Effect.succeed(Either.left(error))),
-      Effect.raceFirst(keepAlive(message))
+      // A call may outlast the ack wait.
+      Effect.raceFirst(keepAllAlive(() => [message]))
     )
     const at = yield* now
     const timing = { at, durationMs: at.getTime() - started }
@@ -196,7 +196,7 @@ const attempt = (taken: Taken, claim: Claim, lane: CompanyLane, target: Target, 
         : yield* nthDelay(redelivery(settings.retryBase, settings.retryMaxDelay), 1)
       yield* Ref.set(lane.rateLimitedUntil, at.getTime() + Duration.toMillis(wait))
       yield* count("rate_limited")
-      yield* releaseProbe(lane)
+      yield* lane.circuit.release
       yield* Effect.logWarning("provider rate limited the company; pausing it").pipe(
         Effect.annotateLogs({ routing_id: routing.id, company_id: lane.companyId, pause_ms: Duration.toMillis(wait) })
       )
@@ -312,11 +312,11 @@ export const deliverBatch = Effect.fn("Delivery.batch")(function*(
     })
 
   /**
-   * When no wait is in sight (tokens left, no 429 pause, circuit closed), the whole batch is claimed in one statement.
-   * A lease that runs out while the batch goes on is harmless, as only this actor works for the company and it holds the
-   * messages; after a crash the leases have run out before the messages come back.
+   * When no wait is in sight (tokens left, no 429 pause, circuit closed with no failure), the whole batch is claimed in
+   * one statement. A lease that runs out while the batch goes on is harmless, as only this actor works for the company
+   * and it holds the messages; after a crash the leases have run out before the messages come back.
    */
-  const claimedAhead = open.length > concurrency && (yield* lane.circuit.state) === "closed" && !(yield* mayWait(open.length))
+  const claimedAhead = open.length > concurrency && (yield* lane.circuit.clear) && !(yield* mayWait(open.length))
     ? yield* routings.claimMany(
       open.map((t) => t.routing.id),
       yield* now,
@@ -337,15 +337,16 @@ export const deliverBatch = Effect.fn("Delivery.batch")(function*(
         yield* Effect.forEach(open.slice(from), (t) => Effect.ignore(t.message.nak(Duration.zero)), { discard: true })
         break
       }
-      if (pending.some((d) => d.again)) {
+      if (again.length > 0 || pending.some((d) => d.again)) {
         // The provider asked to slow down: what has not started waits with the 429's messages for the pause.
         yield* flush
         yield* leaveAt(from)
         again.push(...open.slice(from).map((t) => t.message))
         break
       }
-      // A circuit not closed lets one probe through: the chunk is that probe alone.
-      const size = (yield* lane.circuit.state) === "closed" ? concurrency : 1
+      // After a failure calls go one at a time, so that no more than the threshold are made before the circuit opens;
+      // a circuit not closed lets one probe through: the chunk is that probe alone.
+      const size = (yield* lane.circuit.clear) ? concurrency : 1
       const chunk = open.slice(from, from + size)
       from += chunk.length
       const chunkStarted = yield* Clock.currentTimeMillis
@@ -369,7 +370,7 @@ export const deliverBatch = Effect.fn("Delivery.batch")(function*(
           ))
         }
         // Not there to take: delivered meanwhile, or leased by a worker elsewhere (looked at again later).
-        return releaseProbe(lane).pipe(
+        return lane.circuit.release.pipe(
           Effect.zipRight(t.routing.syncStatus === "syncing" ? t.message.nak(LEASE_BUSY_RETRY) : t.message.ack),
           Effect.ignore,
           Effect.as(Option.none<Decided>())
@@ -384,13 +385,9 @@ export const deliverBatch = Effect.fn("Delivery.batch")(function*(
     }
     yield* flush
   })
-  // The batch's messages waiting for their chunk are kept alive at the broker too.
-  const keepAllAlive = Effect.forEach(open, (t) => Effect.ignore(t.message.working), { discard: true }).pipe(
-    Effect.delay(KEEP_ALIVE),
-    Effect.forever
-  )
   // Cut off (the shutdown's time ran out): what was called is still written, and claims not tried are given back.
   const onCut = Effect.ignore(Effect.zipRight(flush, Effect.suspend(() => leaveAt(from))))
-  yield* Effect.raceFirst(inChunks, keepAllAlive).pipe(Effect.onInterrupt(() => onCut))
+  // The batch's messages waiting for their chunk are kept alive at the broker too.
+  yield* Effect.raceFirst(inChunks, keepAllAlive(() => open.map((t) => t.message))).pipe(Effect.onInterrupt(() => onCut))
   return { again, parked }
 })

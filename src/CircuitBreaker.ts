@@ -22,7 +22,11 @@ export interface CircuitBreaker {
   readonly recordSuccess: Effect.Effect<void>
   /** Counts a failure; the `threshold`-th in a row opens the circuit, and a failed probe opens it again for longer. */
   readonly recordFailure: Effect.Effect<void>
+  /** Gives back a permit whose call was not made: a half-open circuit lets the next call probe instead. */
+  readonly release: Effect.Effect<void>
   readonly state: Effect.Effect<CircuitState>
+  /** Closed, with no failure counted since the last success. */
+  readonly clear: Effect.Effect<boolean>
 }
 
 /**
@@ -82,8 +86,12 @@ export const make = (options: {
       }
     })
 
+    const release = Ref.update(ref, (s): Internal => (s._tag === "HalfOpen" ? { ...s, probing: false } : s))
+
     const state = Effect.map(Ref.get(ref), (s): CircuitState =>
       s._tag === "Closed" ? "closed" : s._tag === "Open" ? "open" : "half_open")
 
-    return { permit, waitTime, recordSuccess, recordFailure, state }
+    const clear = Effect.map(Ref.get(ref), (s) => s._tag === "Closed" && s.failures === 0)
+
+    return { permit, waitTime, recordSuccess, recordFailure, release, state, clear }
   })

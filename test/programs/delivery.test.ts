@@ -132,6 +132,21 @@ describe("delivery on memory layers (TestClock)", () => {
       yield* actor.stop
     })))
 
+  it.effect("while the provider answers 429, the routing at the head of the queue meets each of them; the rest wait", () =>
+    run(Effect.gen(function*() {
+      // Calls slow enough that the batch writes each result before it goes on.
+      const { companyId, routings } = yield* companyWithRoutings({ rate_limited_rate: 1, latency_ms: 60 }, 4, { rateLimitPerMinute: 10_000 })
+      const actor = yield* startActor()
+      yield* advance(4_500)
+      const counts = (yield* Effect.forEach(routings, attemptsOf)).map((attempts) => attempts.length).sort().reverse()
+      expect(counts[0]).toBeGreaterThanOrEqual(3)
+      expect(counts.slice(1)).toEqual([0, 0, 0])
+      yield* setMockConfig(companyId, {})
+      yield* advance(2_000)
+      for (const id of routings) expect(yield* routingOf(id)).toMatchObject({ syncStatus: "synced", attempts: 1 })
+      yield* actor.stop
+    })))
+
   it.effect("a permanent failure dead-letters at once; replaying it after a fix delivers it", () =>
     run(Effect.gen(function*() {
       const { companyId, routings } = yield* companyWithRoutings({ failure_rate: 2 }, 1)

@@ -69,4 +69,27 @@ describe("circuit breaker (TestClock)", () => {
       expect(yield* circuit.state).toBe("closed")
       expect((yield* circuit.permit)._tag).toBe("Go")
     }))
+
+  it.effect("a probe given back unused leaves the circuit half open for the next call, not closed", () =>
+    Effect.gen(function*() {
+      const circuit = yield* make
+      for (let i = 0; i < 5; i++) yield* circuit.recordFailure
+      yield* TestClock.adjust("30 seconds")
+      expect((yield* circuit.permit)._tag).toBe("Go")
+      yield* circuit.release
+      expect(yield* circuit.state).toBe("half_open")
+      expect((yield* circuit.permit)._tag).toBe("Go")
+      expect((yield* circuit.permit)._tag).toBe("Wait")
+    }))
+
+  it.effect("is clear only while closed with no failure since the last success", () =>
+    Effect.gen(function*() {
+      const circuit = yield* make
+      expect(yield* circuit.clear).toBe(true)
+      yield* circuit.recordFailure
+      expect(yield* circuit.state).toBe("closed")
+      expect(yield* circuit.clear).toBe(false)
+      yield* circuit.recordSuccess
+      expect(yield* circuit.clear).toBe(true)
+    }))
 })
