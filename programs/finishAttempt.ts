@@ -48,7 +48,7 @@ export const finishAttempts = Effect.fn("Routing.finishAttempts")(function*(fini
   const routings = yield* RoutingRepo
   const outbox = yield* OutboxRepo
   yield* (yield* Transactions).run(Effect.zipRight(
-    Effect.forEach(finished, (f) => routings.finish(f.routing.id, f.result, f.timing), { discard: true }),
+    routings.finish(finished.map((f) => ({ id: f.routing.id, result: f.result, timing: f.timing }))),
     outbox.append(finished.flatMap((f) => f.events))
   ))
 })

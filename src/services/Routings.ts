@@ -34,6 +34,13 @@ export type AttemptResult =
     readonly known: boolean
   }
 
+/** One routing's attempt, ended: what came of it, when, and how long the call took. */
+export interface FinishedCall {
+  readonly id: RoutingId
+  readonly result: AttemptResult
+  readonly timing: { readonly at: Date; readonly durationMs: number }
+}
+
 export interface WaitingRouting {
   readonly routingId: RoutingId
   readonly jobId: JobId
@@ -65,12 +72,11 @@ export class RoutingRepo extends Context.Tag("RoutingRepo")<RoutingRepo, {
    * else `pending`, with no lease; a lookup asked for by an earlier attempt is still asked for.
    */
   readonly release: (ids: ReadonlyArray<RoutingId>, now: Date) => Effect.Effect<void, StorageError>
-  /** Ends the attempt begun by `claim`, records it, and moves the job to `routed` on its first synced routing. */
-  readonly finish: (
-    id: RoutingId,
-    result: AttemptResult,
-    timing: { readonly at: Date; readonly durationMs: number }
-  ) => Effect.Effect<void, StorageError>
+  /**
+   * Ends the attempts begun by `claim` (each routing once at most), records them, and moves each job to `routed` on
+   * its first synced routing.
+   */
+  readonly finish: (finished: ReadonlyArray<FinishedCall>) => Effect.Effect<void, StorageError>
   readonly attempts: (id: RoutingId) => Effect.Effect<ReadonlyArray<RoutingAttempt>, StorageError>
   /**
    * Routings still to deliver (`pending`, `retrying`, or `syncing` with the lease run out) untouched since `before`,

@@ -293,13 +293,16 @@ export const repositoryContract = <E>(name: string, repositories: Layer.Layer<Re
       return { routings: yield* RoutingRepo, id: job.routings[0]!.id, job }
     })
 
+    const failed = (status: "retrying" | "failed", counts: boolean, known: boolean) =>
+      ({ _tag: "Failed", status, outcome: "error", error: "boom", counts, known }) as const
+
     it.effect("delivered routings not final are polled least recently first; a status or a poll stamp moves them back", () =>
       Effect.gen(function*() {
         const { routings, id, job } = yield* oneRouting
         const companyId = job.routings[0]!.companyId
         expect(yield* routings.toPoll(companyId, at(10_000), 10)).toEqual([])
         yield* routings.claim(id, at(1000), at(5000))
-        yield* routings.finish(id, { _tag: "Synced", externalId: "lead-9", outcome: "created" }, { at: at(2000), durationMs: 1 })
+        yield* routings.finish([{ id, result: { _tag: "Synced", externalId: "lead-9", outcome: "created" }, timing: { at: at(2000), durationMs: 1 } }])
         expect((yield* routings.toPoll(companyId, at(10_000), 10)).map((r) => r.id)).toEqual([id])
         yield* routings.markPolled([id], at(3000))
         expect(yield* routings.toPoll(companyId, at(3000), 10)).toEqual([])
@@ -315,13 +318,42 @@ export const repositoryContract = <E>(name: string, repositories: Layer.Layer<Re
         expect(yield* routings.toPoll(companyId, at(99_000), 10)).toEqual([])
       }))
 
+    it.effect("several routings of several jobs are finished at once, each as its own result says", () =>
+      Effect.gen(function*() {
+        const companies = yield* CompanyRepo
+        const [creator, first, second] = [makeCompany(), makeCompany(), makeCompany()]
+        yield* Effect.forEach([creator, first, second], companies.insert)
+        const [routedJob, waitingJob] = [makeJob(creator.id, [first.id, second.id]), makeJob(creator.id, [first.id])]
+        yield* (yield* JobRepo).insert([routedJob, waitingJob])
+        const routings = yield* RoutingRepo
+        const [synced, timedOut] = routedJob.routings.map((r) => r.id) as [RoutingId, RoutingId]
+        const givenUp = waitingJob.routings[0]!.id
+        yield* routings.claimMany([synced, timedOut, givenUp], at(1000), at(31_000))
+        yield* routings.finish([
+          { id: synced, result: { _tag: "Synced", externalId: "lead-7", outcome: "found" }, timing: { at: at(2000), durationMs: 3 } },
+          { id: timedOut, result: failed("retrying", true, false), timing: { at: at(2100), durationMs: 10_000 } },
+          { id: givenUp, result: failed("failed", true, true), timing: { at: at(2200), durationMs: 4 } }
+        ])
+        const routingOf = (id: RoutingId) => Effect.map(routings.get(id), (found) => Option.getOrThrow(found))
+        expect(yield* routingOf(synced)).toMatchObject({
+          routing: { syncStatus: "synced", externalId: "lead-7", attempts: 1, syncedAt: at(2000), lastError: null },
+          job: { status: "routed" }
+        })
+        expect((yield* routingOf(timedOut)).routing).toMatchObject({ syncStatus: "retrying", attempts: 1, externalId: null })
+        expect(yield* routingOf(givenUp)).toMatchObject({ routing: { syncStatus: "failed", attempts: 1 }, job: { status: "pending" } })
+        expect(yield* routings.attempts(timedOut)).toEqual([{ at: at(2100), outcome: "error", durationMs: 10_000, error: "boom" }])
+        // The call that timed out may have created the lead: the next claim asks for a lookup first.
+        expect(yield* routings.claim(timedOut, at(3000), at(33_000))).toEqual(Option.some({ needsLookup: true, attempts: 1 }))
+        expect(yield* routings.claim(givenUp, at(3000), at(33_000))).toEqual(Option.none())
+      }))
+
     it.effect("a routing is claimed once, finished as synced with its attempt recorded, and the job becomes routed", () =>
       Effect.gen(function*() {
         const { routings, id } = yield* oneRouting
         expect(Option.getOrThrow(yield* routings.get(id)).routing.syncStatus).toBe("pending")
         expect(yield* routings.claim(id, at(1000), at(31_000))).toEqual(Option.some({ needsLookup: false, attempts: 0 }))
         expect(yield* routings.claim(id, at(2000), at(32_000))).toEqual(Option.none())
-        yield* routings.finish(id, { _tag: "Synced", externalId: "lead-1", outcome: "created" }, { at: at(3000), durationMs: 12.4 })
+        yield* routings.finish([{ id, result: { _tag: "Synced", externalId: "lead-1", outcome: "created" }, timing: { at: at(3000), durationMs: 12.4 } }])
         const { routing, job: after } = Option.getOrThrow(yield* routings.get(id))
         expect(routing).toMatchObject({ syncStatus: "synced", externalId: "lead-1", attempts: 1, syncedAt: at(3000), lastError: null })
         expect(after.status).toBe("routed")
@@ -376,18 +408,16 @@ export const repositoryContract = <E>(name: string, repositories: Layer.Layer<Re
     it.effect("failures count attempts; an unknown outcome or a cut-off lease asks for a lookup; failed routings reopen", () =>
       Effect.gen(function*() {
         const { routings, id } = yield* oneRouting
-        const failed = (status: "retrying" | "failed", counts: boolean, known: boolean) =>
-          ({ _tag: "Failed", status, outcome: "error", error: "boom", counts, known }) as const
         yield* routings.claim(id, at(0), at(10_000))
-        yield* routings.finish(id, failed("retrying", true, true), { at: at(1000), durationMs: 5 })
+        yield* routings.finish([{ id, result: failed("retrying", true, true), timing: { at: at(1000), durationMs: 5 } }])
         expect(yield* routings.claim(id, at(2000), at(12_000))).toEqual(Option.some({ needsLookup: false, attempts: 1 }))
-        yield* routings.finish(id, failed("retrying", false, true), { at: at(3000), durationMs: 5 })
+        yield* routings.finish([{ id, result: failed("retrying", false, true), timing: { at: at(3000), durationMs: 5 } }])
         expect(yield* routings.claim(id, at(4000), at(14_000))).toEqual(Option.some({ needsLookup: false, attempts: 1 }))
-        yield* routings.finish(id, failed("retrying", true, false), { at: at(5000), durationMs: 5 })
+        yield* routings.finish([{ id, result: failed("retrying", true, false), timing: { at: at(5000), durationMs: 5 } }])
         expect(yield* routings.claim(id, at(6000), at(16_000))).toEqual(Option.some({ needsLookup: true, attempts: 2 }))
         expect(yield* routings.claim(id, at(15_000), at(25_000))).toEqual(Option.none())
         expect(yield* routings.claim(id, at(17_000), at(27_000))).toEqual(Option.some({ needsLookup: true, attempts: 2 }))
-        yield* routings.finish(id, failed("failed", true, true), { at: at(18_000), durationMs: 5 })
+        yield* routings.finish([{ id, result: failed("failed", true, true), timing: { at: at(18_000), durationMs: 5 } }])
         expect(Option.getOrThrow(yield* routings.get(id)).routing).toMatchObject({ syncStatus: "failed", attempts: 3, lastError: "boom" })
         expect((yield* routings.attempts(id)).map((a) => a.at)).toEqual([at(1000), at(3000), at(5000), at(18_000)])
         expect(yield* routings.reopen(id, at(19_000))).toBe(true)

@@ -171,7 +171,7 @@ describe("delivery on memory layers (TestClock)", () => {
       const { companyId, routings } = yield* companyWithRoutings({}, 1)
       const repo = yield* RoutingRepo
       yield* repo.claim(routings[0]!, yield* now, new Date(60_000))
-      yield* repo.finish(routings[0]!, { _tag: "Synced", externalId: "elsewhere", outcome: "created" }, { at: yield* now, durationMs: 1 })
+      yield* repo.finish([{ id: routings[0]!, result: { _tag: "Synced", externalId: "elsewhere", outcome: "created" }, timing: { at: yield* now, durationMs: 1 } }])
       const actor = yield* startActor()
       yield* advance(500)
       expect((yield* leadsOf(companyId)).total).toBe(0)

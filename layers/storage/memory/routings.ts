@@ -63,38 +63,40 @@ export const layerRoutings = Layer.effect(
           }
         }),
 
-      finish: (id, result, timing) =>
+      finish: (finished) =>
         Effect.sync(() => {
-          const attempts = store.state.attempts.get(id) ?? []
-          store.state.attempts.set(id, [...attempts, {
-            at: timing.at,
-            outcome: result.outcome,
-            durationMs: Math.round(timing.durationMs),
-            error: result._tag === "Synced" ? null : result.error
-          }])
-          store.state.leases.set(id, { leaseUntil: null, needsLookup: result._tag === "Failed" && !result.known })
-          if (result._tag === "Synced") {
-            update(
-              id,
-              (r) => ({
+          for (const { id, result, timing } of finished) {
+            const attempts = store.state.attempts.get(id) ?? []
+            store.state.attempts.set(id, [...attempts, {
+              at: timing.at,
+              outcome: result.outcome,
+              durationMs: Math.round(timing.durationMs),
+              error: result._tag === "Synced" ? null : result.error
+            }])
+            store.state.leases.set(id, { leaseUntil: null, needsLookup: result._tag === "Failed" && !result.known })
+            if (result._tag === "Synced") {
+              update(
+                id,
+                (r) => ({
+                  ...r,
+                  syncStatus: "synced",
+                  externalId: result.externalId,
+                  syncedAt: timing.at,
+                  attempts: r.attempts + 1,
+                  lastError: null,
+                  updatedAt: timing.at
+                }),
+                (job) => (job.status === "pending" ? "routed" : job.status)
+              )
+            } else {
+              update(id, (r) => ({
                 ...r,
-                syncStatus: "synced",
-                externalId: result.externalId,
-                syncedAt: timing.at,
-                attempts: r.attempts + 1,
-                lastError: null,
+                syncStatus: result.status,
+                lastError: result.error,
+                attempts: r.attempts + (result.counts ? 1 : 0),
                 updatedAt: timing.at
-              }),
-              (job) => (job.status === "pending" ? "routed" : job.status)
-            )
-          } else {
-            update(id, (r) => ({
-              ...r,
-              syncStatus: result.status,
-              lastError: result.error,
-              attempts: r.attempts + (result.counts ? 1 : 0),
-              updatedAt: timing.at
-            }))
+              }))
+            }
           }
         }),
 

@@ -2,7 +2,7 @@ import { Effect, Layer, Option, Schema } from "effect"
 import { CompanyId, JobId, RoutingId } from "../../../src/domain/ids.ts"
 import { RoutingRepo } from "../../../src/services/Routings.ts"
 import { JobRepo } from "../../../src/services/Jobs.ts"
-import { Db, type Sql } from "../Db.ts"
+import { Db } from "../Db.ts"
 import { decodeRows } from "./decode.ts"
 import { selectJobs, toJobs } from "./jobs.ts"
 
@@ -78,36 +78,51 @@ export const layer = Layer.effect(
             )
           ),
 
-      // One statement (atomic on its own): the routing's new state, the attempt, and the job `routed` on its first sync.
-      finish: (id, result, timing) => {
-        const attempt = (sql: Sql) =>
-          sql`
-            insert into routing_attempts (routing_id, at, outcome, duration_ms, error)
-            values (${id}, ${timing.at}, ${result.outcome}, ${Math.round(timing.durationMs)},
-              ${result._tag === "Synced" ? null : result.error})`
-        return db.query("routings.finish", (sql) =>
-          result._tag === "Synced"
-            ? sql`
-              with routing as (
-                update job_routings set sync_status = 'synced', external_id = ${result.externalId},
-                  synced_at = ${timing.at}, attempts = attempts + 1, last_error = null, lease_until = null,
-                  needs_lookup = false, updated_at = ${timing.at},
-                  delivery_ms = greatest(0, round(extract(epoch from
-                    ${timing.at}::timestamptz - (select j.created_at from jobs j where j.id = job_routings.job_id)) * 1000))
-                where id = ${id}
-                returning job_id
-              ), attempt as (${attempt(sql)})
-              update jobs set status = 'routed', updated_at = ${timing.at}
-              where status = 'pending' and id = (select job_id from routing)`
-            : sql`
-              with routing as (
-                update job_routings set sync_status = ${result.status}, last_error = ${result.error},
-                  attempts = attempts + ${result.counts ? 1 : 0}, lease_until = null, needs_lookup = ${!result.known},
-                  updated_at = ${timing.at}
-                where id = ${id}
-              )
-              ${attempt(sql)}`).pipe(Effect.asVoid)
-      },
+      // One statement (atomic on its own) for all of them: each routing's new state, its attempt, and each job `routed`
+      // on its first synced routing.
+      finish: (finished) =>
+        finished.length === 0 ? Effect.void : db.query("routings.finish", (sql) => {
+          // Every column goes as strings, cast to its type: postgres.js takes an array of numbers or booleans for a single
+          // value, and turns any string into false in a boolean array (hence flags as 0 or 1).
+          const column = (value: (f: (typeof finished)[number]) => string | number | null) =>
+            finished.map((f) => {
+              const v = value(f)
+              return v === null ? null : String(v)
+            })
+          return sql`
+            with input as (
+              select * from unnest(
+                ${column((f) => f.id)}::uuid[],
+                ${column((f) => (f.result._tag === "Synced" ? "synced" : f.result.status))}::text[],
+                ${column((f) => (f.result._tag === "Synced" ? f.result.externalId : null))}::text[],
+                ${column((f) => (f.result._tag === "Synced" ? null : f.result.error))}::text[],
+                ${column((f) => (f.result._tag === "Synced" || f.result.counts ? 1 : 0))}::int[],
+                ${column((f) => (f.result._tag === "Failed" && !f.result.known ? 1 : 0))}::int[],
+                ${column((f) => f.timing.at.toISOString())}::timestamptz[],
+                ${column((f) => f.result.outcome)}::text[],
+                ${column((f) => Math.round(f.timing.durationMs))}::int[]
+              ) with ordinality as i(id, status, external_id, error, counts, needs_lookup, at, outcome, duration_ms, n)
+            ), routing as (
+              update job_routings r set
+                sync_status = i.status,
+                external_id = case when i.status = 'synced' then i.external_id else r.external_id end,
+                synced_at = case when i.status = 'synced' then i.at else r.synced_at end,
+                delivery_ms = case when i.status = 'synced'
+                  then greatest(0, round(extract(epoch from i.at - (select j.created_at from jobs j where j.id = r.job_id)) * 1000))
+                  else r.delivery_ms end,
+                attempts = r.attempts + i.counts, last_error = i.error, lease_until = null,
+                needs_lookup = i.needs_lookup = 1, updated_at = i.at
+              from input i
+              where r.id = i.id
+              returning r.job_id, i.status, i.at
+            ), attempt as (
+              insert into routing_attempts (routing_id, at, outcome, duration_ms, error)
+              select id, at, outcome, duration_ms, error from input order by n
+            )
+            update jobs j set status = 'routed', updated_at = s.at
+            from (select job_id, max(at) as at from routing where status = 'synced' group by job_id) s
+            where j.status = 'pending' and j.id = s.job_id`
+        }).pipe(Effect.asVoid),
 
       attempts: (id) =>
         db.query("routings.attempts", (sql) =>
