@@ -61,39 +61,47 @@ export const eventOfMessage = (message: Delivery, receivedAt: Date): Option.Opti
   })
 
 /**
- * One message: a pending delivery for each subscribed hook, written at once by `enqueue` (a (hook, event) pair already
- * there adds nothing, so a redelivered message is harmless), then the ack. A message that is no event is logged and
- * dropped; one whose deliveries could not be written is offered again shortly. Answers the deliveries added.
+ * The messages of one pull: a pending delivery for each subscribed hook of each event, written at once by `enqueue` (a
+ * (hook, event) pair already there adds nothing, so a redelivered message is harmless), then the acks. A message that
+ * is no event is logged and dropped; when the deliveries could not be written, every message is offered again shortly.
+ * Each message's settling is traced as its processing. Answers the deliveries added.
  */
-export const fanOutMessage = Effect.fn("Webhooks.fanOut")(function*(message: Delivery) {
+export const fanOutMessages = Effect.fn("Webhooks.fanOut")(function*(
+  messages: ReadonlyArray<Delivery>,
+  consumer: { readonly stream: string; readonly name: string }
+) {
   const at = yield* now
-  const event = eventOfMessage(message, at)
-  if (Option.isNone(event)) {
+  const events: Array<{ readonly message: Delivery; readonly event: WebhookEvent }> = []
+  for (const message of messages) {
+    const event = eventOfMessage(message, at)
+    if (Option.isSome(event)) {
+      events.push({ message, event: event.value })
+      continue
+    }
     yield* Effect.logWarning("events stream message is not a domain event; dropped").pipe(
       Effect.annotateLogs({ subject: message.subject, stream_sequence: message.streamSequence })
     )
-    yield* message.term("not a domain event")
-    return 0
+    yield* Effect.ignore(message.term("not a domain event"))
   }
-  const repo = yield* WebhookRepo
-  const added = yield* Effect.option(repo.enqueue(event.value, at).pipe(
+  if (events.length === 0) return 0
+  const added = yield* Effect.option((yield* WebhookRepo).enqueue(events.map((e) => e.event), at).pipe(
     Effect.tapError((error) =>
-      Effect.logWarning("webhook deliveries not written; the event is offered again").pipe(
-        Effect.annotateLogs({ event_id: event.value.id, error: error.message })
+      Effect.logWarning("webhook deliveries not written; the events are offered again").pipe(
+        Effect.annotateLogs({ events: events.length, error: error.message })
       )
     )
   ))
-  if (Option.isNone(added)) {
-    yield* message.nak(RETRY_DELAY)
-    return 0
-  }
-  yield* message.ack
-  return added.value
+  yield* Effect.forEach(events, ({ message }) =>
+    Effect.ignore(Option.isSome(added) ? message.ack : message.nak(RETRY_DELAY)).pipe(processInTrace(message, consumer)), {
+    concurrency: "unbounded",
+    discard: true
+  })
+  return Option.getOrElse(added, () => 0)
 })
 
 /**
- * The fan-out: ensures the `webhooks` consumer on the events stream, then pulls events and writes their deliveries, one
- * message at a time in stream order, until interrupted. A broker or database failure is logged and the pull tried again
+ * The fan-out: ensures the `webhooks` consumer on the events stream, then pulls events and writes their deliveries, a
+ * pull at a time, until interrupted. A broker or database failure is logged and the pull tried again
  * on `webhookFanOutRetry`.
  */
 export const fanOutWebhooks = Effect.gen(function*() {
@@ -101,9 +109,7 @@ export const fanOutWebhooks = Effect.gen(function*() {
   const spec = yield* webhookConsumerSpec
   yield* broker.ensureConsumer(spec).pipe(Effect.retry(brokerRetry))
   const batch = broker.fetch(spec.stream, spec.name, { max: FETCH_MAX, expires: FETCH_WAIT }).pipe(
-    Effect.flatMap((messages) =>
-      Effect.forEach(messages, (message) => fanOutMessage(message).pipe(processInTrace(message, spec)), { discard: true })
-    ),
+    Effect.flatMap((messages) => fanOutMessages(messages, spec)),
     Effect.tapError((error) => Effect.logWarning("webhook fan-out failed; retrying").pipe(Effect.annotateLogs("error", error.message))),
     Effect.retry(webhookFanOutRetry)
   )

@@ -32,11 +32,11 @@ export class WebhookRepo extends Context.Tag("WebhookRepo")<WebhookRepo, {
   /** Deletes the hook with its deliveries and attempts; false when there was none. */
   readonly delete: (id: WebhookId) => Effect.Effect<boolean, StorageError>
   /**
-   * A pending delivery, due at `at`, for each active hook subscribed to the event's type (scoped hooks only for events
-   * about their company) created no later than the event; a (hook, event) pair already there is left alone, so a
-   * redelivered event adds nothing. All of them are written, or none. Answers how many deliveries it added.
+   * For each event, a pending delivery, due at `at`, for each active hook subscribed to the event's type (scoped hooks
+   * only for events about their company) created no later than the event; a (hook, event) pair already there is left
+   * alone, so a redelivered event adds nothing. All of them are written, or none. Answers how many deliveries it added.
    */
-  readonly enqueue: (event: WebhookEvent, at: Date) => Effect.Effect<number, StorageError>
+  readonly enqueue: (events: ReadonlyArray<WebhookEvent>, at: Date) => Effect.Effect<number, StorageError>
   /**
    * Up to `limit` pending deliveries of active hooks due at `now`, oldest due first, each leased until `leaseUntil`
    * (its next attempt moved there) in the same statement, so no other process takes it meanwhile

@@ -4,7 +4,7 @@ import { createHmac } from "node:crypto"
 import { provisionStreams } from "../../programs/brokerTopology.ts"
 import { deliverWebhooks, sendDueWebhooks } from "../../programs/deliverWebhooks.ts"
 import { relayBatch } from "../../programs/relayOutbox.ts"
-import { fanOutMessage, fanOutWebhooks } from "../../programs/webhookFanOut.ts"
+import { fanOutMessages, fanOutWebhooks, webhookConsumerSpec } from "../../programs/webhookFanOut.ts"
 import { createWebhook } from "../../programs/webhooks.ts"
 import { RoutingSynced } from "../../src/domain/events.ts"
 import { CompanyId, EventId, JobId, RoutingId } from "../../src/domain/ids.ts"
@@ -63,11 +63,14 @@ const eventMessage = (id: EventId, type: DomainEventType, data: unknown): Delive
   working: Effect.void
 })
 
+/** Fans out one message, as a pull of one. */
+const fanOutOne = (message: Delivery) => Effect.flatMap(webhookConsumerSpec, (spec) => fanOutMessages([message], spec))
+
 /** A hook on `routing.synced` and one pending delivery of a fresh event to it. */
 const hookWithEvent = Effect.gen(function*() {
   const { hook } = yield* asAdmin(createWebhook({ url: "https://receiver.test/hook", events: ["routing.synced"], companyId: null }))
   const id = EventId.make(uuid())
-  expect(yield* fanOutMessage(eventMessage(id, "routing.synced", syncedEvent(id)))).toBe(1)
+  expect(yield* fanOutOne(eventMessage(id, "routing.synced", syncedEvent(id)))).toBe(1)
   return { hook, eventId: id }
 })
 
@@ -107,7 +110,7 @@ describe("webhooks on memory layers (TestClock)", () => {
       yield* relayBatch()
       const fanOut = yield* Effect.fork(fanOutWebhooks)
       yield* TestClock.adjust("10 millis")
-      expect(yield* fanOutMessage(eventMessage(id, "routing.synced", payload))).toBe(0)
+      expect(yield* fanOutOne(eventMessage(id, "routing.synced", payload))).toBe(0)
       expect(yield* sendDueWebhooks()).toBe(1)
       expect(yield* sendDueWebhooks()).toBe(0)
       yield* Fiber.interrupt(fanOut)
@@ -126,8 +129,8 @@ describe("webhooks on memory layers (TestClock)", () => {
     return Effect.gen(function*() {
       const { eventId, hook } = yield* hookWithEvent
       const again = eventMessage(eventId, "routing.synced", syncedEvent(eventId))
-      expect(yield* fanOutMessage(again)).toBe(0)
-      expect(yield* fanOutMessage({ ...again, deliveryCount: 2 })).toBe(0)
+      expect(yield* fanOutOne(again)).toBe(0)
+      expect(yield* fanOutOne({ ...again, deliveryCount: 2 })).toBe(0)
       yield* sendDueWebhooks()
       expect(sent.map((s) => s.headers["X-Event-Id"])).toEqual([eventId])
       expect((yield* (yield* WebhookRepo).attempts(hook.id, 10)).map((a) => a.statusCode)).toEqual([200])
@@ -173,7 +176,7 @@ describe("webhooks on memory layers (TestClock)", () => {
       expect(after.disabledAt?.getTime()).toBe(Duration.toMillis("3 seconds"))
       expect(sent).toHaveLength(3)
       const later = EventId.make(uuid())
-      expect(yield* fanOutMessage(eventMessage(later, "routing.synced", syncedEvent(later)))).toBe(0)
+      expect(yield* fanOutOne(eventMessage(later, "routing.synced", syncedEvent(later)))).toBe(0)
     }).pipe(Effect.provide(layers(sent, () => 500, { maxFailures: 3 })))
   })
 })

@@ -49,26 +49,28 @@ export const layerWebhooks = Layer.effect(
           t.attempts = t.attempts.filter((a) => a.webhookId !== id)
           return true
         }),
-      enqueue: (event, at) =>
+      enqueue: (events, at) =>
         Effect.sync(() => {
           const t = tables()
           let added = 0
-          for (const hook of t.hooks.values()) {
-            if (!hook.active || !hook.events.includes(event.type) || hook.createdAt > event.createdAt) continue
-            if (hook.companyId !== null && hook.companyId !== event.companyId) continue
-            if (t.deliveries.some((d) => d.webhookId === hook.id && d.eventId === event.id)) continue
-            t.deliveries.push({
-              id: t.deliveries.reduce((max, d) => Math.max(max, d.id), 0) + 1,
-              webhookId: hook.id,
-              eventId: event.id,
-              type: event.type,
-              body: event.body,
-              status: "pending",
-              attempts: 0,
-              nextAttemptAt: at,
-              lastError: null
-            })
-            added++
+          for (const event of events) {
+            for (const hook of t.hooks.values()) {
+              if (!hook.active || !hook.events.includes(event.type) || hook.createdAt > event.createdAt) continue
+              if (hook.companyId !== null && hook.companyId !== event.companyId) continue
+              if (t.deliveries.some((d) => d.webhookId === hook.id && d.eventId === event.id)) continue
+              t.deliveries.push({
+                id: t.deliveries.reduce((max, d) => Math.max(max, d.id), 0) + 1,
+                webhookId: hook.id,
+                eventId: event.id,
+                type: event.type,
+                body: event.body,
+                status: "pending",
+                attempts: 0,
+                nextAttemptAt: at,
+                lastError: null
+              })
+              added++
+            }
           }
           return added
         }),

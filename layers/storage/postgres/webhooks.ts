@@ -84,15 +84,21 @@ export const layer = Layer.effect(
         db.query("webhooks.delete", (sql) => sql`delete from webhooks where id = ${id} returning id`).pipe(
           Effect.map((rows) => rows.length > 0)
         ),
-      enqueue: (event, at) =>
-        db.query("webhooks.enqueue", (sql) =>
+      enqueue: (events, at) =>
+        events.length === 0 ? Effect.succeed(0) : db.query("webhooks.enqueue", (sql) =>
           sql`
             insert into webhook_deliveries (webhook_id, event_id, type, body, next_attempt_at, created_at)
-            select h.id, ${event.id}, ${event.type}, ${event.body}, ${at}, ${at}
-            from webhooks h
-            where h.active and ${event.type} = any (h.events) and h.created_at <= ${event.createdAt}
-              and (h.company_id is null or h.company_id::text = ${event.companyId})
-            order by h.id
+            select h.id, e.id, e.type, e.body, ${at}, ${at}
+            from unnest(
+              ${events.map((e) => e.id)}::uuid[],
+              ${events.map((e) => e.type)}::text[],
+              ${events.map((e) => e.body)}::text[],
+              ${events.map((e) => e.createdAt.toISOString())}::timestamptz[],
+              ${events.map((e) => e.companyId)}::text[]
+            ) with ordinality as e(id, type, body, created_at, company_id, n)
+            join webhooks h on h.active and e.type = any (h.events) and h.created_at <= e.created_at
+              and (h.company_id is null or h.company_id::text = e.company_id)
+            order by e.n, h.id
             on conflict (webhook_id, event_id) do nothing
             returning id`).pipe(Effect.map((rows) => rows.length)),
       claimDue: (now, leaseUntil, limit) =>
