@@ -13,7 +13,7 @@ import { type AttemptResult, type Claim, RoutingRepo } from "../src/services/Rou
 import { DeliverySettings } from "../src/services/Settings.ts"
 import { WorkerRegistry } from "../src/services/Workers.ts"
 import { sendToDeadLetters } from "./deadLetters.ts"
-import { attemptEvents, type FinishedAttempt, finishAttempts } from "./finishAttempt.ts"
+import { attemptEvents, type FinishedAttempt, type WriteResults } from "./finishAttempt.ts"
 import { providerAccountOf } from "./providerAccount.ts"
 
 /** What the deliveries of one company share: its circuit, its 429 pause, and its rate limit. */
@@ -239,7 +239,9 @@ export const deliverBatch = Effect.fn("Delivery.batch")(function*(
   lane: CompanyLane,
   trace: (message: Delivery) => <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>,
   /** True once the process shuts down: no further chunk starts. */
-  stopping: Effect.Effect<boolean>
+  stopping: Effect.Effect<boolean>,
+  /** Writes results (see `finishAttempts`). */
+  writeResults: WriteResults
 ) {
   const routings = yield* RoutingRepo
   const settings = yield* DeliverySettings
@@ -292,7 +294,7 @@ export const deliverBatch = Effect.fn("Delivery.batch")(function*(
     const decided = pending
     pending = []
     pendingSince = null
-    return finishAttempts(decided.map((d) => d.finished)).pipe(
+    return writeResults(decided.map((d) => d.finished)).pipe(
       Effect.zipRight(Effect.forEach(decided, (d) => Effect.ignore(d.settle), { concurrency: "unbounded", discard: true })),
       Effect.zipRight(Effect.sync(() => {
         for (const d of decided) {

@@ -7,6 +7,7 @@ import { DeliverySettings } from "../src/services/Settings.ts"
 import { DeliveryDirectory } from "../src/services/Workers.ts"
 import { currentTopology, partitionConsumerSpec } from "./brokerTopology.ts"
 import { type CompanyActor, makeCompanyActor } from "./companyActor.ts"
+import { groupedFinishAttempts } from "./finishAttempt.ts"
 import { migrateLegacyWork } from "./migrateLegacyWork.ts"
 
 /** Messages a partition's runner has fetched ahead of handing them on. */
@@ -41,6 +42,8 @@ export const startDelivery = Effect.gen(function*() {
   const settings = yield* DeliverySettings
   const names = yield* currentTopology
   const holdLimit = Math.max(1, Math.floor(settings.partitionMaxAckPending / 2))
+  // Made before the actors, so that it outlasts them (finalizers run in reverse): their last results are still written.
+  const writeResults = yield* groupedFinishAttempts
   const actorScope = yield* Scope.fork(yield* Effect.scope, ExecutionStrategy.sequential)
   const actors = new Map<CompanyId, Deferred.Deferred<CompanyActor>>()
   const idleRounds = new Map<CompanyId, number>()
@@ -68,7 +71,7 @@ export const startDelivery = Effect.gen(function*() {
       if (existing !== undefined) return Deferred.await(existing)
       const made = Deferred.unsafeMake<CompanyActor>(FiberId.none)
       actors.set(companyId, made)
-      return makeCompanyActor({ companyId, holdLimit, parent: actorScope, refreshDirectory: refresh }).pipe(
+      return makeCompanyActor({ companyId, holdLimit, parent: actorScope, refreshDirectory: refresh, writeResults }).pipe(
         Effect.tap((actor) => Deferred.succeed(made, actor))
       )
     })

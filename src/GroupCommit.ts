@@ -1,4 +1,4 @@
-import { Array as Arr, Chunk, Clock, Deferred, Effect, Either, Exit, Option, Queue, type Scope, type Tracer } from "effect"
+import { Array as Arr, Cause, Chunk, Clock, Deferred, Effect, Either, Exit, Option, Queue, type Scope, type Tracer } from "effect"
 import type { NonEmptyReadonlyArray } from "effect/Array"
 
 export interface GroupCommitOptions<I, A, E, EB, R> {
@@ -43,7 +43,8 @@ export const make = <I, A, E, EB, R>(
     const markSubmitters = (batch: Batch<I, A, E | EB>) =>
       Effect.gen(function*() {
         const span = yield* Effect.currentSpan
-        const at = yield* Clock.currentTimeNanos
+        // From milliseconds: TestClock's nanoseconds throw on a fractional millisecond.
+        const at = BigInt(Math.round(yield* Clock.currentTimeMillis)) * 1_000_000n
         for (const pending of batch) {
           const submitter = Option.getOrUndefined(pending.span)
           if (submitter?._tag !== "Span" || submitter.traceId === span.traceId) continue
@@ -53,7 +54,12 @@ export const make = <I, A, E, EB, R>(
             "batch.size": batch.length
           })
         }
-      }).pipe(Effect.ignore)
+      }).pipe(
+        // Tracing must never stop the worker, which every submitter waits on.
+        Effect.catchAllCause((cause) =>
+          Effect.logWarning("batch span events not recorded").pipe(Effect.annotateLogs("cause", Cause.pretty(cause)))
+        )
+      )
 
     const runBatch = (batch: Batch<I, A, E | EB>) => {
       const spans = batch.flatMap((pending) => Option.toArray(pending.span))

@@ -53,7 +53,9 @@ const open = (options: JetStreamOptions) =>
         maxReconnectAttempts: -1,
         reconnectTimeWait: 500,
         timeout: Duration.toMillis(requestTimeout),
-        pingInterval: 10_000
+        pingInterval: 10_000,
+        // No stack captured ahead of every request (each ack is one): our own errors name the operation.
+        noAsyncTraces: true
       }))
     const jsm = yield* request("connect", () => jetstreamManager(nc, { timeout: Duration.toMillis(requestTimeout) })).pipe(
       Effect.tapError(() => Effect.promise(() => nc.close()))

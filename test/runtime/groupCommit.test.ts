@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Deferred, Effect, Either, Fiber, Option, type Scope, type Tracer } from "effect"
+import { Deferred, Duration, Effect, Either, Fiber, Option, type Scope, TestClock, type Tracer } from "effect"
 import type { NonEmptyReadonlyArray } from "effect/Array"
 import * as GroupCommit from "../../src/GroupCommit.ts"
 
@@ -39,6 +39,16 @@ const submitted = <A, E>(effects: ReadonlyArray<Effect.Effect<A, E>>): Effect.Ef
   })
 
 describe("group commit", () => {
+  it.scoped("answers a batch, and the next, with the test clock at a fraction of a millisecond", () =>
+    Effect.gen(function*() {
+      const { gate, submit } = yield* setup(10)
+      yield* Deferred.succeed(gate, undefined)
+      yield* TestClock.adjust(Duration.millis(0.1))
+      yield* TestClock.adjust(Duration.millis(0.2))
+      expect(yield* submit(2).pipe(Effect.withSpan("submitter"))).toBe(20)
+      expect(yield* submit(4).pipe(Effect.withSpan("submitter"))).toBe(40)
+    }))
+
   it.scoped("a lone input goes through at once, in a batch of its own", () =>
     Effect.gen(function*() {
       const { batches, gate, submit } = yield* setup(10)
