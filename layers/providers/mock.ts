@@ -17,6 +17,20 @@ const settingsOf = (account: ProviderAccount) =>
     )
   )
 
+/** A provider that is down fails every call, lookups and status polls as well as lead creation. */
+const downAt = (settings: MockConfig) =>
+  Effect.flatMap(Random.next, (draw) =>
+    draw < settings.failure_rate
+      ? Effect.fail(
+        new ProviderError({
+          kind: "retryable",
+          message: "mock provider: 503 Service Unavailable",
+          retryAfter: Option.none(),
+          status: 503
+        })
+      )
+      : Effect.void)
+
 const storeFailure = (error: { readonly message: string }) =>
   new ProviderError({ kind: "retryable", message: `mock lead store: ${error.message}`, retryAfter: Option.none() })
 
@@ -40,7 +54,8 @@ const stateOf = (lead: MockLead, step: Duration.Duration, nowMs: number): LeadSt
 
 /**
  * The mock field-service system: it answers after `latency_ms` (half before it records the lead, half after, so a
- * timeout can leave a lead behind, as with a real provider), fails with a retryable error at `failure_rate`, answers 429
+ * timeout can leave a lead behind, as with a real provider), fails each call (lookups and status polls too) with a
+ * retryable error at `failure_rate`, answers 429
  * at `rate_limited_rate`, records every lead it accepts in its store, finds leads by our reference, and moves each lead
  * from pending to completed one status every `status_step_seconds`.
  */
@@ -61,14 +76,7 @@ export const make = Effect.map(MockLeadStore, (store): ProviderClient => ({
           status: 429
         })
       }
-      if ((yield* Random.next) < settings.failure_rate) {
-        return yield* new ProviderError({
-          kind: "retryable",
-          message: "mock provider: 503 Service Unavailable",
-          retryAfter: Option.none(),
-          status: 503
-        })
-      }
+      yield* downAt(settings)
       const leadId = `mock-${crypto.randomUUID()}`
       yield* store.record({
         leadId,
@@ -88,15 +96,17 @@ export const make = Effect.map(MockLeadStore, (store): ProviderClient => ({
     }),
 
   findLead: Option.some((request) =>
-    store.findByExternalId(request.companyId, request.routing.id).pipe(
-      Effect.mapError(storeFailure),
-      Effect.map(Option.map((lead) => ({ externalId: lead.leadId })))
-    )
+    Effect.gen(function*() {
+      yield* downAt(yield* settingsOf(request))
+      const lead = yield* store.findByExternalId(request.companyId, request.routing.id).pipe(Effect.mapError(storeFailure))
+      return Option.map(lead, (found) => ({ externalId: found.leadId }))
+    })
   ),
 
   statuses: (account, externalIds) =>
     Effect.gen(function*() {
       const settings = yield* settingsOf(account)
+      yield* downAt(settings)
       const leads = yield* store.findByLeadIds(account.companyId, externalIds).pipe(Effect.mapError(storeFailure))
       const nowMs = yield* Clock.currentTimeMillis
       return leads.map((lead) => stateOf(lead, Duration.seconds(settings.status_step_seconds), nowMs))

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Option } from "effect"
+import { Duration, Effect, Option } from "effect"
 import { currentTopology } from "../../programs/brokerTopology.ts"
 import { listDeadLetters, replayDeadLetter } from "../../programs/deadLetters.ts"
 import { handleMaxDeliveries } from "../../programs/maxDeliveries.ts"
@@ -99,6 +99,23 @@ describe("delivery on memory layers (TestClock)", () => {
       expect(yield* leadsOf(companyId)).toMatchObject({ total: 8, duplicates: 0 })
       yield* actor.stop
     }).pipe(withDelivery({ attempts: 100 }))))
+
+  it.effect("a provider that goes down fails its status polls too: they count toward its circuit, never close it", () =>
+    run(Effect.gen(function*() {
+      const { companyId, routings } = yield* companyWithRoutings({}, 2, { rateLimitPerMinute: 10_000 })
+      const actor = yield* startActor(Duration.seconds(2))
+      yield* advance(1_000)
+      for (const id of routings) expect((yield* routingOf(id))?.syncStatus).toBe("synced")
+      const circuit = Effect.map(Effect.flatMap(WorkerRegistry, (r) => r.all), (all) => all[0]?.circuit)
+      expect(yield* circuit).toBe("closed")
+      yield* setMockConfig(companyId, { failure_rate: 1 })
+      yield* advance(14_000, 250)
+      expect(yield* circuit).not.toBe("closed")
+      yield* setMockConfig(companyId, {})
+      yield* advance(60_000, 250)
+      expect(yield* circuit).toBe("closed")
+      yield* actor.stop
+    })))
 
   it.effect("spaces calls by the company's rate limit", () =>
     run(Effect.gen(function*() {
