@@ -7,7 +7,7 @@ import type { Delivery } from "../src/services/Broker.ts"
 import { DeliverySettings } from "../src/services/Settings.ts"
 import { DeliveryDirectory, WorkerRegistry } from "../src/services/Workers.ts"
 import { currentTopology } from "./brokerTopology.ts"
-import { type CompanyLane, deliverBatch, keepAllAlive } from "./deliverRouting.ts"
+import { type CompanyLane, deliverBatch, keepAllAlive, type ProviderRead } from "./deliverRouting.ts"
 import type { WriteResults } from "./finishAttempt.ts"
 import { processInTrace } from "./messageSpans.ts"
 import { pollCompany } from "./pollStatuses.ts"
@@ -71,7 +71,9 @@ export const makeCompanyActor = Effect.fn("Actor.make")(function*(options: {
     rateLimitedUntil: yield* Ref.make(0),
     rateLimitPerMinute: Effect.map(target, (t) => t?.rateLimitPerMinute ?? DEFAULT_RATE_LIMIT),
     paused: Effect.map(target, (t) => t?.paused ?? false),
-    concurrency: Effect.map(target, (t) => t?.concurrency ?? 1)
+    concurrency: Effect.map(target, (t) => t?.concurrency ?? 1),
+    directoryRevision: directory.revision,
+    provider: yield* Ref.make<ProviderRead | undefined>(undefined)
   }
 
   const pollContext = yield* Effect.context<Effect.Effect.Context<ReturnType<typeof pollCompany>>>()

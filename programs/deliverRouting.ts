@@ -27,7 +27,35 @@ export interface CompanyLane {
   readonly paused: Effect.Effect<boolean>
   /** Provider calls the company allows at once. */
   readonly concurrency: Effect.Effect<number>
+  /** The delivery directory's revision: a provider read for the company before it moved may be stale. */
+  readonly directoryRevision: Effect.Effect<number>
+  /** The company's provider as last read, with the directory's revision then (see `providerOfLane`). */
+  readonly provider: Ref.Ref<ProviderRead | undefined>
 }
+
+type ResolvedProvider = Effect.Effect.Success<ReturnType<typeof providerAccountOf>>
+
+/** A company's provider as read, with the delivery directory's revision at the time. */
+export interface ProviderRead {
+  readonly revision: number
+  readonly resolved: ResolvedProvider
+}
+
+/**
+ * The company's provider, read from storage (a statement and the credentials opened) only when `fresh`, after a failed
+ * call, or when the delivery directory has changed since the last read (a change to the company's provider moves it).
+ */
+export const providerOfLane = (lane: CompanyLane, fresh: boolean) =>
+  Effect.gen(function*() {
+    const revision = yield* lane.directoryRevision
+    const cached = yield* Ref.get(lane.provider)
+    if (!fresh && cached !== undefined && cached.revision === revision) return cached.resolved
+    const resolved = yield* providerAccountOf(lane.companyId).pipe(
+      Effect.tapError(() => Ref.set(lane.provider, undefined))
+    )
+    yield* Ref.set(lane.provider, { revision, resolved })
+    return resolved
+  })
 
 /** A token of the company's rate limit: how long to wait before the call, and how many are left. */
 export const rateLimitToken = (lane: CompanyLane) =>
@@ -49,7 +77,7 @@ const LEASE_BUSY_RETRY = Duration.seconds(5)
 const leaseFor = (callBound: Duration.Duration) => Duration.sum(Duration.times(callBound, 2), Duration.seconds(5))
 
 /** A provider is resolved before the claim, so that the lease fits its calls; failing that, the call fails the same way. */
-type Target = Either.Either<Effect.Effect.Success<ReturnType<typeof providerAccountOf>>, ProviderError>
+type Target = Either.Either<ResolvedProvider, ProviderError>
 
 const decodeMessage = Schema.decodeUnknownOption(Schema.parseJson(RoutingCreated))
 
@@ -180,6 +208,8 @@ const attempt = (taken: Taken, claim: Claim, lane: CompanyLane, target: Target, 
     }
 
     const error = result.left
+    // The provider's settings may be what failed: the next call reads them again.
+    yield* Ref.set(lane.provider, undefined)
     yield* registry.update(lane.companyId, (s) => ({ ...s, lastError: error.message }))
     const failed = (status: "retrying" | "failed", counts: boolean, reason = error.message): AttemptResult => ({
       _tag: "Failed",
@@ -276,12 +306,13 @@ export const deliverBatch = Effect.fn("Delivery.batch")(function*(
   }
   yield* Effect.forEach(done, (m) => Effect.ignore(m.ack), { concurrency: "unbounded", discard: true })
 
-  /** The provider, read once a batch, and again after a wait (its settings may have been fixed meanwhile). */
-  const resolveTarget = providerAccountOf(lane.companyId).pipe(
-    Effect.map((account): Target => Either.right(account)),
-    Effect.catchTag("ProviderError", (error) => Effect.succeed<Target>(Either.left(error)))
-  )
-  let target = yield* resolveTarget
+  /** The provider, read again after a wait (its settings may have been fixed meanwhile). */
+  const resolveTarget = (fresh: boolean) =>
+    providerOfLane(lane, fresh).pipe(
+      Effect.map((account): Target => Either.right(account)),
+      Effect.catchTag("ProviderError", (error) => Effect.succeed<Target>(Either.left(error)))
+    )
+  let target = yield* resolveTarget(false)
   const boundOf = (t: Target) =>
     Duration.times(settings.providerTimeout, Either.match(t, { onLeft: () => 1, onRight: ({ client }) => client.maxCallsPerLead }))
   const concurrency = Math.max(1, yield* lane.concurrency)
@@ -355,7 +386,7 @@ export const deliverBatch = Effect.fn("Delivery.batch")(function*(
       const waits = yield* mayWait(chunk.length)
       if (waits && pending.length > 0) yield* flush
       const tokens = yield* Effect.forEach(chunk, (t) => awaitTurn(t.message, lane), { concurrency: "unbounded" })
-      if (waits) target = yield* resolveTarget
+      if (waits) target = yield* resolveTarget(true)
       const bound = boundOf(target)
       tokensLeft = Math.min(...tokens)
       yield* registry.update(lane.companyId, (s) => ({ ...s, tokens: tokensLeft }))

@@ -8,9 +8,8 @@ import type { LeadState } from "../src/services/Providers.ts"
 import { RoutingRepo } from "../src/services/Routings.ts"
 import { Transactions } from "../src/services/Transactions.ts"
 import { withSpanContinuing } from "../src/Telemetry.ts"
-import { type CompanyLane, rateLimitToken } from "./deliverRouting.ts"
+import { type CompanyLane, providerOfLane, rateLimitToken } from "./deliverRouting.ts"
 import { outboxEvent } from "./outboxEvent.ts"
-import { providerAccountOf } from "./providerAccount.ts"
 
 /** Routings asked about in one statuses call (adapters split it further by their provider's limit). */
 export const POLL_BATCH = 50
@@ -81,7 +80,7 @@ const applyState = (routing: Routing, state: LeadState) =>
  */
 export const pollCompany = Effect.fn("Polling.company")(function*(lane: CompanyLane, interval: Duration.Duration) {
   const routings = yield* RoutingRepo
-  const { client, account } = yield* providerAccountOf(lane.companyId)
+  const { client, account } = yield* providerOfLane(lane, false)
   const polledBefore = new Date((yield* Clock.currentTimeMillis) - Duration.toMillis(interval) + 1)
   let changed = 0
   while (true) {

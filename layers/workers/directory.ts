@@ -7,13 +7,16 @@ import { DeliveryDirectory } from "../../src/services/Workers.ts"
 export const layer = Layer.sync(DeliveryDirectory, () => {
   let targets = new Map<CompanyId, DeliveryTarget>()
   let generation = 0
+  let revision = 0
   const pauses = new Map<CompanyId, { readonly paused: boolean; readonly generation: number }>()
   return DeliveryDirectory.of({
     get: (companyId) => Effect.sync(() => targets.get(companyId)),
     all: Effect.sync(() => Array.from(targets.values())),
     generation: Effect.sync(() => generation),
+    revision: Effect.sync(() => revision),
     replace: (next, readAt) =>
       Effect.sync(() => {
+        revision++
         targets = new Map(next.map((t) => [t.companyId, t]))
         for (const [companyId, pause] of pauses) {
           const target = targets.get(companyId)
@@ -23,6 +26,7 @@ export const layer = Layer.sync(DeliveryDirectory, () => {
       }),
     setPaused: (companyId, paused) =>
       Effect.sync(() => {
+        revision++
         pauses.set(companyId, { paused, generation: ++generation })
         const target = targets.get(companyId)
         if (target !== undefined) targets.set(companyId, { ...target, paused })

@@ -61,7 +61,10 @@ export class CompanyRepo extends Context.Tag("CompanyRepo")<CompanyRepo, {
   ) => Effect.Effect<boolean, StorageError>
   /** The companies with an active provider association, whose routings are to be delivered. */
   readonly deliveryTargets: Effect.Effect<ReadonlyArray<DeliveryTarget>, StorageError>
-  /** Changes whenever a company or its provider changes: a cheap way to know `deliveryTargets` must be read again. */
+  /**
+   * Changes whenever a company or its provider changes (a technician's change may move it too): a cheap way to know
+   * `deliveryTargets` must be read again.
+   */
   readonly version: Effect.Effect<string, StorageError>
 }>() {}
 

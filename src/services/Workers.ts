@@ -39,6 +39,8 @@ export class DeliveryDirectory extends Context.Tag("DeliveryDirectory")<Delivery
   readonly generation: Effect.Effect<number>
   /** Replaces every entry, keeping the pauses set here after `generation` (storage answered before them). */
   readonly replace: (targets: ReadonlyArray<DeliveryTarget>, generation: number) => Effect.Effect<void>
+  /** Moves whenever an entry may have changed (a `replace` or a `setPaused`): what was derived from entries before is stale. */
+  readonly revision: Effect.Effect<number>
   /** Sets the company's pause, if it is a target. */
   readonly setPaused: (companyId: CompanyId, paused: boolean) => Effect.Effect<void>
 }>() {}

@@ -60,10 +60,7 @@ export const layerCompanies = Layer.effect(
             : []
         )
       ),
-      version: Effect.sync(() => {
-        const all = Array.from(companies().values())
-        return `${all.length}/${Math.max(0, ...all.map((c) => c.updatedAt.getTime()))}`
-      })
+      version: Effect.sync(() => String(store.state.indexVersion))
     })
   })
 )

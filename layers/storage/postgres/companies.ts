@@ -225,8 +225,9 @@ export const layer = Layer.effect(
           )
         ),
 
+      // The company index's counter moves with every change to a company (and technician), in commit order.
       version: db.query<ReadonlyArray<{ version: string }>>("companies.version", (sql) =>
-        sql`select count(*) || '/' || coalesce(max(updated_at)::text, '') as version from companies`).pipe(
+        sql`select version::text as version from company_index_version`).pipe(
           Effect.map((rows) => rows[0]?.version ?? "")
         )
     })
