@@ -54,7 +54,7 @@ const open = (options: JetStreamOptions) =>
         reconnectTimeWait: 500,
         timeout: Duration.toMillis(requestTimeout),
         pingInterval: 10_000,
-        // No stack captured ahead of every request (each ack is one): our own errors name the operation.
+        // No stack captured ahead of every request (publishes and API calls): our own errors name the operation.
         noAsyncTraces: true
       }))
     const jsm = yield* request("connect", () => jetstreamManager(nc, { timeout: Duration.toMillis(requestTimeout) })).pipe(

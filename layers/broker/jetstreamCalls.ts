@@ -3,7 +3,7 @@ import { Duration, Effect } from "effect"
 import { BrokerError, type Delivery } from "../../src/services/Broker.ts"
 import { fromHeaders, isHeartbeatsMissed } from "./jetstreamCodec.ts"
 
-/** One JetStream API request (and a double ack) fails after this long. */
+/** One JetStream API request fails after this long. */
 export const requestTimeout = Duration.seconds(5)
 /** Bound on one broker operation, which may make a few requests (add, then info and update). */
 export const operationTimeout = Duration.seconds(15)
@@ -30,7 +30,7 @@ export const toDelivery = (reasons: boolean) => (m: JsMsg): Delivery => ({
   headers: fromHeaders(m.headers),
   streamSequence: m.seq,
   deliveryCount: m.info.deliveryCount,
-  ack: request("ack", () => m.ackAck({ timeout: Duration.toMillis(requestTimeout) }), requestTimeout).pipe(Effect.asVoid),
+  ack: attempt("ack", () => m.ack()),
   nak: (delay) => attempt("nak", () => m.nak(Math.max(0, Math.round(Duration.toMillis(delay))))),
   term: (reason) => attempt("term", () => m.term(reasons ? reason : undefined)),
   working: attempt("working", () => m.working())

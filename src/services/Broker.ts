@@ -43,7 +43,10 @@ export interface Delivery {
   readonly streamSequence: number
   /** 1 on the first delivery. */
   readonly deliveryCount: number
-  /** Acknowledges and waits for the server to confirm it (double ack). */
+  /**
+   * Acknowledges, without waiting for the server to confirm it: an acknowledgement lost on the way only brings the
+   * message back after its ack wait, which every consumer handles as it does any redelivery.
+   */
   readonly ack: Effect.Effect<void, BrokerError>
   /** Asks for redelivery after `delay`. */
   readonly nak: (delay: Duration.Duration) => Effect.Effect<void, BrokerError>
