@@ -8,7 +8,7 @@ import { DeliverySettings } from "../src/services/Settings.ts"
 import { DeliveryDirectory, WorkerRegistry } from "../src/services/Workers.ts"
 import { currentTopology } from "./brokerTopology.ts"
 import { type CompanyLane, deliverBatch, keepAllAlive, type ProviderRead } from "./deliverRouting.ts"
-import type { WriteResults } from "./finishAttempt.ts"
+import type { DeliveryStorage } from "./deliveryStorage.ts"
 import { processInTrace } from "./messageSpans.ts"
 import { pollCompany } from "./pollStatuses.ts"
 import { requeueCompany } from "./requeue.ts"
@@ -53,8 +53,8 @@ export const makeCompanyActor = Effect.fn("Actor.make")(function*(options: {
   readonly parent: Scope.Scope
   /** Reads the directory again: a message for a company it does not know may come from a change it has not seen yet. */
   readonly refreshDirectory: Effect.Effect<void>
-  /** Writes delivery results, shared by every actor (see `groupedFinishAttempts`). */
-  readonly writeResults: WriteResults
+  /** Reads, claims and writes for delivery, shared by every actor (see `groupedDeliveryStorage`). */
+  readonly storage: DeliveryStorage
 }) {
   const { companyId, holdLimit } = options
   const settings = yield* DeliverySettings
@@ -114,7 +114,7 @@ export const makeCompanyActor = Effect.fn("Actor.make")(function*(options: {
 
   /** One batch of held messages; a 429's messages go back to the front of the queue, to go after the pause. */
   const deliver = (batch: ReadonlyArray<Delivery>) =>
-    deliverBatch(batch, lane, trace, Effect.sync(() => stopping), options.writeResults).pipe(
+    deliverBatch(batch, lane, trace, Effect.sync(() => stopping), options.storage).pipe(
       Effect.tap(({ again, parked: found }) =>
         Effect.suspend(() => {
           if (found) parked = true

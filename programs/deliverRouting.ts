@@ -13,7 +13,8 @@ import { type AttemptResult, type Claim, RoutingRepo } from "../src/services/Rou
 import { DeliverySettings } from "../src/services/Settings.ts"
 import { WorkerRegistry } from "../src/services/Workers.ts"
 import { sendToDeadLetters } from "./deadLetters.ts"
-import { attemptEvents, type FinishedAttempt, type WriteResults } from "./finishAttempt.ts"
+import type { DeliveryStorage } from "./deliveryStorage.ts"
+import { attemptEvents, type FinishedAttempt } from "./finishAttempt.ts"
 import { providerAccountOf } from "./providerAccount.ts"
 
 /** What the deliveries of one company share: its circuit, its 429 pause, and its rate limit. */
@@ -270,8 +271,8 @@ export const deliverBatch = Effect.fn("Delivery.batch")(function*(
   trace: (message: Delivery) => <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>,
   /** True once the process shuts down: no further chunk starts. */
   stopping: Effect.Effect<boolean>,
-  /** Writes results (see `finishAttempts`). */
-  writeResults: WriteResults
+  /** Reads, claims and writes results (see `groupedDeliveryStorage`). */
+  storage: DeliveryStorage
 ) {
   const routings = yield* RoutingRepo
   const settings = yield* DeliverySettings
@@ -292,7 +293,7 @@ export const deliverBatch = Effect.fn("Delivery.batch")(function*(
     return { again: [], parked: true }
   }
 
-  const current = yield* routings.getMany(wanted.map((w) => w.routingId))
+  const current = yield* storage.read(wanted.map((w) => w.routingId))
   const open: Array<Taken> = []
   const done: Array<Delivery> = []
   const seen = new Set<RoutingId>()
@@ -325,7 +326,7 @@ export const deliverBatch = Effect.fn("Delivery.batch")(function*(
     const decided = pending
     pending = []
     pendingSince = null
-    return writeResults(decided.map((d) => d.finished)).pipe(
+    return storage.write(decided.map((d) => d.finished)).pipe(
       Effect.zipRight(Effect.forEach(decided, (d) => Effect.ignore(d.settle), { concurrency: "unbounded", discard: true })),
       Effect.zipRight(Effect.sync(() => {
         for (const d of decided) {
@@ -350,11 +351,10 @@ export const deliverBatch = Effect.fn("Delivery.batch")(function*(
    * and it holds the messages; after a crash the leases have run out before the messages come back.
    */
   const claimedAhead = open.length > concurrency && (yield* lane.circuit.clear) && !(yield* mayWait(open.length))
-    ? yield* routings.claimMany(
-      open.map((t) => t.routing.id),
-      yield* now,
-      new Date((yield* Clock.currentTimeMillis) + Duration.toMillis(leaseFor(boundOf(target))))
-    )
+    ? yield* Effect.flatMap(Clock.currentTimeMillis, (at) => {
+      const leaseUntil = new Date(at + Duration.toMillis(leaseFor(boundOf(target))))
+      return storage.claim(open.map((t) => ({ id: t.routing.id, leaseUntil })))
+    })
     : null
   /** Leaves the batch before `from`: claims made ahead for what has not started are given back. */
   const leaveAt = (from: number) =>
@@ -391,7 +391,7 @@ export const deliverBatch = Effect.fn("Delivery.batch")(function*(
       tokensLeft = Math.min(...tokens)
       yield* registry.update(lane.companyId, (s) => ({ ...s, tokens: tokensLeft }))
       const leaseUntil = new Date((yield* Clock.currentTimeMillis) + Duration.toMillis(leaseFor(bound)))
-      const claims = claimedAhead ?? (yield* routings.claimMany(chunk.map((t) => t.routing.id), yield* now, leaseUntil))
+      const claims = claimedAhead ?? (yield* storage.claim(chunk.map((t) => ({ id: t.routing.id, leaseUntil }))))
       const outcomes = yield* Effect.forEach(chunk, (t) => {
         const claim = claims.get(t.routing.id)
         if (claim !== undefined) {

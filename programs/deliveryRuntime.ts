@@ -7,7 +7,7 @@ import { DeliverySettings } from "../src/services/Settings.ts"
 import { DeliveryDirectory } from "../src/services/Workers.ts"
 import { currentTopology, partitionConsumerSpec } from "./brokerTopology.ts"
 import { type CompanyActor, makeCompanyActor } from "./companyActor.ts"
-import { groupedFinishAttempts } from "./finishAttempt.ts"
+import { groupedDeliveryStorage } from "./deliveryStorage.ts"
 import { migrateLegacyWork } from "./migrateLegacyWork.ts"
 
 /** Messages a partition's runner has fetched ahead of handing them on. */
@@ -43,7 +43,7 @@ export const startDelivery = Effect.gen(function*() {
   const names = yield* currentTopology
   const holdLimit = Math.max(1, Math.floor(settings.partitionMaxAckPending / 2))
   // Made before the actors, so that it outlasts them (finalizers run in reverse): their last results are still written.
-  const writeResults = yield* groupedFinishAttempts
+  const storage = yield* groupedDeliveryStorage
   const actorScope = yield* Scope.fork(yield* Effect.scope, ExecutionStrategy.sequential)
   const actors = new Map<CompanyId, Deferred.Deferred<CompanyActor>>()
   const idleRounds = new Map<CompanyId, number>()
@@ -71,7 +71,7 @@ export const startDelivery = Effect.gen(function*() {
       if (existing !== undefined) return Deferred.await(existing)
       const made = Deferred.unsafeMake<CompanyActor>(FiberId.none)
       actors.set(companyId, made)
-      return makeCompanyActor({ companyId, holdLimit, parent: actorScope, refreshDirectory: refresh, writeResults }).pipe(
+      return makeCompanyActor({ companyId, holdLimit, parent: actorScope, refreshDirectory: refresh, storage }).pipe(
         Effect.tap((actor) => Deferred.succeed(made, actor))
       )
     })

@@ -1,6 +1,4 @@
-import { Effect, Either, Option, type Scope } from "effect"
-import * as GroupCommit from "../src/GroupCommit.ts"
-import type { StorageError } from "../src/services/StorageError.ts"
+import { Effect, Option } from "effect"
 import { type OutboxEvent, RoutingFailed, RoutingSynced } from "../src/domain/events.ts"
 import type { Routing } from "../src/domain/job.ts"
 import { OutboxRepo } from "../src/services/Outbox.ts"
@@ -61,28 +59,3 @@ export const finishAttempt = (
   result: AttemptResult,
   timing: { readonly at: Date; readonly durationMs: number }
 ) => Effect.flatMap(attemptEvents(routing, result, timing.at), (events) => finishAttempts([{ routing, result, timing, events }]))
-
-/** Writes attempts' results as `finishAttempts` does; see `groupedFinishAttempts`. */
-export type WriteResults = (finished: ReadonlyArray<FinishedAttempt>) => Effect.Effect<void, StorageError>
-
-/** The most hand-ins (each up to a batch's results) one grouped write takes. */
-const MAX_GROUPED_WRITES = 128
-
-/**
- * `finishAttempts` for the whole process: while one transaction writes results, the results handed in meanwhile (by any
- * company's actor) wait, and the next transaction writes all of them. Many companies each finishing a few routings then
- * cost one transaction a round, not one each, and transactions stop queuing for the pool's few sessions.
- */
-export const groupedFinishAttempts: Effect.Effect<
-  WriteResults,
-  never,
-  Scope.Scope | RoutingRepo | OutboxRepo | Transactions
-> = Effect.map(
-  GroupCommit.make({
-    name: "Delivery.writeResults",
-    maxBatch: MAX_GROUPED_WRITES,
-    run: (groups: ReadonlyArray<ReadonlyArray<FinishedAttempt>>) =>
-      Effect.as(finishAttempts(groups.flat()), groups.map(() => Either.right<void>(undefined)))
-  }),
-  (submit): WriteResults => (finished) => (finished.length === 0 ? Effect.void : submit(finished))
-)

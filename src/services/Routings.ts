@@ -55,11 +55,10 @@ export class RoutingRepo extends Context.Tag("RoutingRepo")<RoutingRepo, {
   readonly getMany: (
     ids: ReadonlyArray<RoutingId>
   ) => Effect.Effect<ReadonlyMap<RoutingId, { readonly routing: Routing; readonly job: Job }>, StorageError>
-  /** `claim` for many routings in one step; answers those it took. */
+  /** `claim` for many routings in one step, each with its own lease; answers those it took. */
   readonly claimMany: (
-    ids: ReadonlyArray<RoutingId>,
-    now: Date,
-    leaseUntil: Date
+    claims: ReadonlyArray<{ readonly id: RoutingId; readonly leaseUntil: Date }>,
+    now: Date
   ) => Effect.Effect<ReadonlyMap<RoutingId, Claim>, StorageError>
   /**
    * Marks the routing `syncing` until `leaseUntil` when it is `pending` or `retrying`, or `syncing` with its lease

@@ -328,7 +328,7 @@ export const repositoryContract = <E>(name: string, repositories: Layer.Layer<Re
         const routings = yield* RoutingRepo
         const [synced, timedOut] = routedJob.routings.map((r) => r.id) as [RoutingId, RoutingId]
         const givenUp = waitingJob.routings[0]!.id
-        yield* routings.claimMany([synced, timedOut, givenUp], at(1000), at(31_000))
+        yield* routings.claimMany([synced, timedOut, givenUp].map((id) => ({ id, leaseUntil: at(31_000) })), at(1000))
         yield* routings.finish([
           { id: synced, result: { _tag: "Synced", externalId: "lead-7", outcome: "found" }, timing: { at: at(2000), durationMs: 3 } },
           { id: timedOut, result: failed("retrying", true, false), timing: { at: at(2100), durationMs: 10_000 } },
@@ -388,18 +388,22 @@ export const repositoryContract = <E>(name: string, repositories: Layer.Layer<Re
 
         yield* routings.claim(two, at(0), at(60_000))
         yield* routings.claim(three, at(0), at(1_000))
-        const claimed = yield* routings.claimMany([one, two, three, missing], at(2_000), at(40_000))
+        const leased = (until: Date) => (id: RoutingId) => ({ id, leaseUntil: until })
+        const claimed = yield* routings.claimMany([one, two, missing].map(leased(at(40_000))).concat(leased(at(2_500))(three)), at(2_000))
         expect(Object.fromEntries(claimed)).toEqual({
           [one]: { needsLookup: false, attempts: 0 },
           [three]: { needsLookup: true, attempts: 0 }
         })
-        expect((yield* routings.claimMany([one, two, three], at(3_000), at(40_000))).size).toBe(0)
-        expect((yield* routings.claimMany([], at(3_000), at(40_000))).size).toBe(0)
+        // Each claim holds for its own lease: only the shorter one has run out.
+        expect(Object.fromEntries(yield* routings.claimMany([one, two, three].map(leased(at(40_000))), at(3_000)))).toEqual({
+          [three]: { needsLookup: true, attempts: 0 }
+        })
+        expect((yield* routings.claimMany([], at(3_000))).size).toBe(0)
 
         // Claims never tried are given back: pending again (a lookup still asked for), and taken again at once.
         yield* routings.release([one, three], at(4_000))
         expect(Option.getOrThrow(yield* routings.get(one)).routing.syncStatus).toBe("pending")
-        expect(Object.fromEntries(yield* routings.claimMany([one, three], at(5_000), at(40_000)))).toEqual({
+        expect(Object.fromEntries(yield* routings.claimMany([one, three].map(leased(at(40_000))), at(5_000)))).toEqual({
           [one]: { needsLookup: false, attempts: 0 },
           [three]: { needsLookup: true, attempts: 0 }
         })

@@ -46,8 +46,8 @@ export const layerRoutings = Layer.effect(
           return found === undefined ? [] : [[id, found] as const]
         }))),
 
-      claimMany: (ids, now, leaseUntil) =>
-        Effect.sync(() => new Map(ids.flatMap((id) => {
+      claimMany: (claims, now) =>
+        Effect.sync(() => new Map(claims.flatMap(({ id, leaseUntil }) => {
           const claimed = claimOne(id, now, leaseUntil)
           return claimed === undefined ? [] : [[id, claimed] as const]
         }))),

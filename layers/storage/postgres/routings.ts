@@ -44,17 +44,19 @@ export const layer = Layer.effect(
             })
           ),
 
-      claimMany: (ids, now, leaseUntil) =>
-        ids.length === 0 ? Effect.succeed(new Map()) : db.query<ReadonlyArray<{ id: RoutingId; needs_lookup: boolean; attempts: number }>>(
+      claimMany: (claims, now) =>
+        claims.length === 0 ? Effect.succeed(new Map()) : db.query<ReadonlyArray<{ id: RoutingId; needs_lookup: boolean; attempts: number }>>(
           "routings.claimMany",
           (sql) =>
             sql`
-            update job_routings set
-              needs_lookup = needs_lookup or sync_status = 'syncing',
-              sync_status = 'syncing', lease_until = ${leaseUntil}, updated_at = ${now}
-            where id = any(${ids}::uuid[])
-              and (sync_status in ('pending', 'retrying') or (sync_status = 'syncing' and lease_until < ${now}))
-            returning id, needs_lookup, attempts`
+            update job_routings r set
+              needs_lookup = r.needs_lookup or r.sync_status = 'syncing',
+              sync_status = 'syncing', lease_until = c.lease_until, updated_at = ${now}
+            from unnest(${claims.map((c) => c.id)}::uuid[], ${claims.map((c) => c.leaseUntil.toISOString())}::timestamptz[])
+              as c(id, lease_until)
+            where r.id = c.id
+              and (r.sync_status in ('pending', 'retrying') or (r.sync_status = 'syncing' and r.lease_until < ${now}))
+            returning r.id, r.needs_lookup, r.attempts`
         ).pipe(Effect.map((rows) => new Map(rows.map((r) => [r.id, { needsLookup: r.needs_lookup, attempts: r.attempts }])))),
 
       release: (ids, now) =>
