@@ -159,7 +159,9 @@ const make = Effect.gen(function*() {
         }))
         yield* PubSub.publishAll(events, reached)
         if (deliveries.length > 0) return deliveries
-        if (now >= deadline) break
+        // Less than a millisecond left is expired: a clock at a fraction just short of the deadline would otherwise sleep
+        // for too little to move it, and spin.
+        if (deadline - now < 1) break
         yield* Effect.raceFirst(Deferred.await(signal), Effect.sleep(deadline - now))
       }
       return []
