@@ -184,7 +184,7 @@ export const makeCompanyActor = Effect.fn("Actor.make")(function*(options: {
       }
       yield* updateRegistry
       yield* unpark
-      yield* Effect.raceFirst(Deferred.await(signal), Effect.sleep(parked ? PARKED_RECHECK : Duration.infinity))
+      yield* parked ? Effect.raceFirst(Deferred.await(signal), Effect.sleep(PARKED_RECHECK)) : Deferred.await(signal)
     }
   })
 

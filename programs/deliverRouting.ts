@@ -186,9 +186,7 @@ const attempt = (taken: Taken, claim: Claim, lane: CompanyLane, target: Target, 
     const started = yield* Clock.currentTimeMillis
     const result = yield* callProvider(target, bound, claim, routing, job).pipe(
       Effect.map(Either.right),
-      Effect.catchTag("ProviderError", (error) => Effect.succeed(Either.left(error))),
-      // A call may outlast the ack wait.
-      Effect.raceFirst(keepAllAlive(() => [message]))
+      Effect.catchTag("ProviderError", (error) => Effect.succeed(Either.left(error)))
     )
     const at = yield* now
     const timing = { at, durationMs: at.getTime() - started }
@@ -252,6 +250,9 @@ const attempt = (taken: Taken, claim: Claim, lane: CompanyLane, target: Target, 
     return yield* decided(failed("retrying", true), timing, message.nak(delay))
   })
 
+/** Runs a chunk's elements side by side; a chunk of one in the fiber at hand (a fiber forked per call is costly). */
+const sideBySide = (chunk: ReadonlyArray<unknown>) => (chunk.length > 1 ? "unbounded" : 1)
+
 const OPEN_STATUSES: ReadonlyArray<Routing["syncStatus"]> = ["pending", "retrying", "syncing"]
 
 /**
@@ -289,7 +290,7 @@ export const deliverBatch = Effect.fn("Delivery.batch")(function*(
   }
   if (wanted.length === 0) return { again: [], parked: false }
   if (yield* lane.paused) {
-    yield* Effect.forEach(wanted, (w) => Effect.ignore(w.message.ack), { concurrency: "unbounded", discard: true })
+    yield* Effect.forEach(wanted, (w) => Effect.ignore(w.message.ack), { discard: true })
     return { again: [], parked: true }
   }
 
@@ -305,7 +306,7 @@ export const deliverBatch = Effect.fn("Delivery.batch")(function*(
     } else done.push(w.message)
     seen.add(w.routingId)
   }
-  yield* Effect.forEach(done, (m) => Effect.ignore(m.ack), { concurrency: "unbounded", discard: true })
+  yield* Effect.forEach(done, (m) => Effect.ignore(m.ack), { discard: true })
 
   /** The provider, read again after a wait (its settings may have been fixed meanwhile). */
   const resolveTarget = (fresh: boolean) =>
@@ -327,7 +328,7 @@ export const deliverBatch = Effect.fn("Delivery.batch")(function*(
     pending = []
     pendingSince = null
     return storage.write(decided.map((d) => d.finished)).pipe(
-      Effect.zipRight(Effect.forEach(decided, (d) => Effect.ignore(d.settle), { concurrency: "unbounded", discard: true })),
+      Effect.zipRight(Effect.forEach(decided, (d) => Effect.ignore(d.settle), { discard: true })),
       Effect.zipRight(Effect.sync(() => {
         for (const d of decided) {
           if (d.again) again.push(d.message)
@@ -385,7 +386,7 @@ export const deliverBatch = Effect.fn("Delivery.batch")(function*(
       const chunkStarted = yield* Clock.currentTimeMillis
       const waits = yield* mayWait(chunk.length)
       if (waits && pending.length > 0) yield* flush
-      const tokens = yield* Effect.forEach(chunk, (t) => awaitTurn(t.message, lane), { concurrency: "unbounded" })
+      const tokens = yield* Effect.forEach(chunk, (t) => awaitTurn(t.message, lane), { concurrency: sideBySide(chunk) })
       if (waits) target = yield* resolveTarget(true)
       const bound = boundOf(target)
       tokensLeft = Math.min(...tokens)
@@ -408,7 +409,7 @@ export const deliverBatch = Effect.fn("Delivery.batch")(function*(
           Effect.ignore,
           Effect.as(Option.none<Decided>())
         )
-      }, { concurrency: "unbounded" })
+      }, { concurrency: sideBySide(chunk) })
       pending.push(...outcomes.flatMap(Option.toArray))
       if (pending.length > 0 && pendingSince === null) pendingSince = chunkStarted
       // Results are not held back long (slow calls), nor at all once shutting down: what was called gets written.
@@ -420,7 +421,7 @@ export const deliverBatch = Effect.fn("Delivery.batch")(function*(
   })
   // Cut off (the shutdown's time ran out): what was called is still written, and claims not tried are given back.
   const onCut = Effect.ignore(Effect.zipRight(flush, Effect.suspend(() => leaveAt(from))))
-  // The batch's messages waiting for their chunk are kept alive at the broker too.
+  // The batch's messages are kept alive at the broker while they wait for their chunk and while they are in a call.
   yield* Effect.raceFirst(inChunks, keepAllAlive(() => open.map((t) => t.message))).pipe(Effect.onInterrupt(() => onCut))
   return { again, parked }
 })

@@ -93,7 +93,6 @@ export const fanOutMessages = Effect.fn("Webhooks.fanOut")(function*(
   ))
   yield* Effect.forEach(events, ({ message }) =>
     Effect.ignore(Option.isSome(added) ? message.ack : message.nak(RETRY_DELAY)).pipe(processInTrace(message, consumer)), {
-    concurrency: "unbounded",
     discard: true
   })
   return Option.getOrElse(added, () => 0)
