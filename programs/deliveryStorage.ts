@@ -4,16 +4,10 @@ import type { RoutingId } from "../src/domain/ids.ts"
 import type { Job, Routing } from "../src/domain/job.ts"
 import { now } from "../src/domain/time.ts"
 import type { OutboxRepo } from "../src/services/Outbox.ts"
-import { type Claim, RoutingRepo } from "../src/services/Routings.ts"
+import { type Claim, type ClaimRequest, RoutingRepo } from "../src/services/Routings.ts"
 import type { StorageError } from "../src/services/StorageError.ts"
 import type { Transactions } from "../src/services/Transactions.ts"
 import { type FinishedAttempt, finishAttempts } from "./finishAttempt.ts"
-
-/** A claim asked for: the routing, held until `leaseUntil`. */
-export interface ClaimRequest {
-  readonly id: RoutingId
-  readonly leaseUntil: Date
-}
 
 /** The storage work of delivery batches, shared by every company's actor in the process. */
 export interface DeliveryStorage {

@@ -55,9 +55,8 @@ const stateOf = (lead: MockLead, step: Duration.Duration, nowMs: number): LeadSt
 /**
  * The mock field-service system: it answers after `latency_ms` (half before it records the lead, half after, so a
  * timeout can leave a lead behind, as with a real provider), fails each call (lookups and status polls too) with a
- * retryable error at `failure_rate`, answers 429
- * at `rate_limited_rate`, records every lead it accepts in its store, finds leads by our reference, and moves each lead
- * from pending to completed one status every `status_step_seconds`.
+ * retryable error at `failure_rate`, answers 429 at `rate_limited_rate`, records every lead it accepts in its store,
+ * finds leads by our reference, and moves each lead from pending to completed one status every `status_step_seconds`.
  */
 export const make = Effect.map(MockLeadStore, (store): ProviderClient => ({
   maxCallsPerLead: 1,

@@ -11,6 +11,12 @@ export interface RoutingAttempt {
   readonly error: string | null
 }
 
+/** A claim asked for: the routing, held until `leaseUntil`. */
+export interface ClaimRequest {
+  readonly id: RoutingId
+  readonly leaseUntil: Date
+}
+
 /** A routing taken for delivery. */
 export interface Claim {
   /** The last call's outcome is unknown (cut off, timed out): ask the provider before creating the lead again. */
@@ -57,7 +63,7 @@ export class RoutingRepo extends Context.Tag("RoutingRepo")<RoutingRepo, {
   ) => Effect.Effect<ReadonlyMap<RoutingId, { readonly routing: Routing; readonly job: Job }>, StorageError>
   /** `claim` for many routings in one step, each with its own lease; answers those it took. */
   readonly claimMany: (
-    claims: ReadonlyArray<{ readonly id: RoutingId; readonly leaseUntil: Date }>,
+    claims: ReadonlyArray<ClaimRequest>,
     now: Date
   ) => Effect.Effect<ReadonlyMap<RoutingId, Claim>, StorageError>
   /**
