@@ -153,6 +153,7 @@ const keyValues = (name: string) =>
 /** The standard OpenTelemetry variables the service honours (the OTLP exporter reads its own endpoint and headers). */
 const tracing = Config.all({
   disabled: flag("OTEL_SDK_DISABLED"),
+  detailedSpans: flag("OTEL_DETAILED_SPANS"),
   serviceName: Config.nonEmptyString("OTEL_SERVICE_NAME").pipe(Config.withDefault("service-integration")),
   resourceAttributes: keyValues("OTEL_RESOURCE_ATTRIBUTES"),
   endpoint: Config.option(Config.nonEmptyString("OTEL_EXPORTER_OTLP_ENDPOINT")),

@@ -51,8 +51,8 @@ const layerStorage = (config: AppConfig) =>
     )
   ).pipe(
     Layer.provideMerge(Option.match(config.databaseUrl, {
-      onNone: () => layerPglite(config.dataDir),
-      onSome: (url) => layerDb({ url, max: config.dbPoolMax })
+      onNone: () => layerPglite(config.dataDir, config.tracing.detailedSpans),
+      onSome: (url) => layerDb({ url, max: config.dbPoolMax, detailedSpans: config.tracing.detailedSpans })
     }))
   )
 
@@ -88,7 +88,7 @@ const layerSettings = (config: AppConfig) =>
 const layerBroker = (config: AppConfig) =>
   Option.match(config.natsUrl, {
     onNone: () => layerMemoryBroker,
-    onSome: (servers) => layerJetStream({ servers, name: "service-integration" })
+    onSome: (servers) => layerJetStream({ servers, name: "service-integration", detailedSpans: config.tracing.detailedSpans })
   })
 
 const layerHealth = Layer.effect(HealthProbes, Effect.all([postgresProbe, brokerProbe]))

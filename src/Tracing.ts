@@ -10,6 +10,8 @@ import { Effect, Layer, Tracer } from "effect"
 export interface TracingOptions {
   /** `OTEL_SDK_DISABLED`: no OpenTelemetry at all; Effect's own spans still give logs their trace ids. */
   readonly disabled: boolean
+  /** `OTEL_DETAILED_SPANS`: a span for every statement and broker request too, not only for the work they belong to. */
+  readonly detailedSpans: boolean
   /** `OTEL_SERVICE_NAME`. */
   readonly serviceName: string
   /** `OTEL_RESOURCE_ATTRIBUTES`, as `key=value` pairs. */

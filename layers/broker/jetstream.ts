@@ -35,6 +35,8 @@ export interface JetStreamOptions {
   readonly servers: string
   /** The connection name the server shows. */
   readonly name: string
+  /** A span for every request to the server and every fetch (`OTEL_DETAILED_SPANS`). */
+  readonly detailedSpans?: boolean
 }
 
 interface Connection {
@@ -105,13 +107,14 @@ export const layer = (options: JetStreamOptions): Layer.Layer<Broker> =>
         Effect.forkScoped
       )
       yield* Deferred.await(ready).pipe(Effect.timeout(requestTimeout), Effect.ignore)
+      const traced = options.detailedSpans ?? false
       const connected = (operation: string) =>
         Effect.flatMap(Deferred.poll(ready), (connection) =>
           Option.isSome(connection)
             ? connection.value
             : Effect.fail(new BrokerError({ operation, cause: new Error(`not connected to NATS at ${options.servers} yet`) })))
       const call = <A>(operation: string, f: (connection: Connection) => Promise<A>, timeout = operationTimeout) =>
-        Effect.flatMap(connected(operation), (connection) => request(operation, () => f(connection), timeout))
+        Effect.flatMap(connected(operation), (connection) => request(operation, () => f(connection), { timeout, traced }))
 
       const consumers = new Map<string, Consumer>()
       const consumerFor = (stream: string, name: string) =>
@@ -130,13 +133,16 @@ export const layer = (options: JetStreamOptions): Layer.Layer<Broker> =>
         return fetchOptions.max < 1 ? Effect.succeed([]) : Effect.all([connected("fetch"), consumerFor(stream, name)]).pipe(
           Effect.flatMap(([{ nc }, consumer]) =>
             Effect.acquireUseRelease(
-              request("fetch", () => consumer.fetch({ max_messages: fetchOptions.max, expires })),
+              request("fetch", () => consumer.fetch({ max_messages: fetchOptions.max, expires }), { traced }),
               (messages) => collect(messages).pipe(Effect.timeoutFail({ duration: bound, onTimeout: timedOut("fetch", bound) })),
               (messages) => Effect.sync(() => messages.stop())
             ).pipe(Effect.map((messages) => messages.map(toDelivery(readsTermReason(nc.info?.version)))))
           ),
           Effect.tapError(() => Effect.sync(() => consumers.delete(`${stream}.${name}`))),
-          Effect.withSpan("broker fetch", { kind: "consumer", attributes: { "messaging.system": "nats", stream, consumer: name } })
+          (self) =>
+            traced
+              ? Effect.withSpan(self, "broker fetch", { kind: "consumer", attributes: { "messaging.system": "nats", stream, consumer: name } })
+              : self
         )
       }
 

@@ -14,11 +14,20 @@ export const pingTimeout = Duration.seconds(2)
 export const timedOut = (operation: string, after: Duration.Duration) => () =>
   new BrokerError({ operation, cause: new Error(`no answer within ${Duration.format(after)}`) })
 
-export const request = <A>(operation: string, f: () => Promise<A>, timeout: Duration.Duration = operationTimeout) =>
-  Effect.tryPromise({ try: f, catch: (cause) => new BrokerError({ operation, cause }) }).pipe(
-    Effect.timeoutFail({ duration: timeout, onTimeout: timedOut(operation, timeout) }),
-    Effect.withSpan(`broker ${operation}`, { captureStackTrace: false, kind: "client", attributes: { "messaging.system": "nats" } })
+/** One request to the server, as a span of its own when `traced` (`OTEL_DETAILED_SPANS`). */
+export const request = <A>(
+  operation: string,
+  f: () => Promise<A>,
+  options: { readonly timeout?: Duration.Duration; readonly traced?: boolean } = {}
+) => {
+  const { timeout = operationTimeout, traced = false } = options
+  const run = Effect.tryPromise({ try: f, catch: (cause) => new BrokerError({ operation, cause }) }).pipe(
+    Effect.timeoutFail({ duration: timeout, onTimeout: timedOut(operation, timeout) })
   )
+  return traced
+    ? Effect.withSpan(run, `broker ${operation}`, { captureStackTrace: false, kind: "client", attributes: { "messaging.system": "nats" } })
+    : run
+}
 
 export const attempt = <A>(operation: string, f: () => A) =>
   Effect.try({ try: f, catch: (cause) => new BrokerError({ operation, cause }) })

@@ -114,9 +114,11 @@ export interface Pools {
   readonly shared: Sql
   readonly sessions: Sessions
   readonly sharedIsASession: boolean
+  /** A span for every statement and transaction (`OTEL_DETAILED_SPANS`); without it they run inside their caller's span. */
+  readonly detailedSpans?: boolean
 }
 
-export const make = ({ sessions, shared, sharedIsASession }: Pools): Context.Tag.Service<Db> => {
+export const make = ({ detailedSpans = false, sessions, shared, sharedIsASession }: Pools): Context.Tag.Service<Db> => {
   const connection = connectionAttributes(shared)
   const runOutside = <A>(operation: string, statement: (sql: Sql) => postgres.PendingQuery<any>) =>
     sharedIsASession
@@ -125,18 +127,17 @@ export const make = ({ sessions, shared, sharedIsASession }: Pools): Context.Tag
   // An operation is named `<table or repository>.<operation>`: the span is `<operation> <table>`.
   const query = <A extends ReadonlyArray<unknown>>(operation: string, statement: (sql: Sql) => postgres.PendingQuery<any>) => {
     const [collection, name = collection] = operation.split(".", 2) as [string, string?]
-    return FiberRef.get(currentTransaction).pipe(
-      Effect.flatMap((session) =>
-        session === null ? runOutside<A>(operation, statement) : runInTransaction<A>(session, operation, statement)
-      ),
-      // No stack trace: the span's name already says which statement it is, and capturing one for every statement
-      // showed in the load profile.
-      Effect.withSpan(name === collection ? operation : `${name} ${collection}`, {
+    const run = Effect.flatMap(FiberRef.get(currentTransaction), (session) =>
+      session === null ? runOutside<A>(operation, statement) : runInTransaction<A>(session, operation, statement))
+    // No stack trace: the span's name already says which statement it is, and capturing one for every statement
+    // showed in the load profile.
+    return detailedSpans
+      ? Effect.withSpan(run, name === collection ? operation : `${name} ${collection}`, {
         captureStackTrace: false,
         kind: "client",
         attributes: { ...connection, "db.operation.name": name, "db.collection.name": collection }
       })
-    )
+      : run
   }
 
   const inTransaction = <A, E, R>(session: Session, self: Effect.Effect<A, E, R>) =>
@@ -159,7 +160,9 @@ export const make = ({ sessions, shared, sharedIsASession }: Pools): Context.Tag
     Effect.flatMap(FiberRef.get(currentTransaction), (outer) =>
       outer !== null
         ? self
-        : lend((session) => inTransaction(session, self)).pipe(Effect.withSpan("db transaction")))
+        : detailedSpans
+        ? lend((session) => inTransaction(session, self)).pipe(Effect.withSpan("db transaction", { captureStackTrace: false }))
+        : lend((session) => inTransaction(session, self)))
 
   return {
     query,
@@ -174,6 +177,8 @@ export interface DbOptions {
   readonly url: Redacted.Redacted<string>
   /** Pool size; 1 for PGlite, which has a single session. */
   readonly max: number
+  /** See `Pools.detailedSpans`. */
+  readonly detailedSpans?: boolean
 }
 
 /**
@@ -225,7 +230,12 @@ export const layer = (options: DbOptions): Layer.Layer<Db> =>
         })
       if (options.max === 1) {
         const session = yield* openSession(makePool, { renew: false })
-        return make({ shared: session.sql, sessions: yield* makeSessions([session]), sharedIsASession: true })
+        return make({
+          shared: session.sql,
+          sessions: yield* makeSessions([session]),
+          sharedIsASession: true,
+          detailedSpans: options.detailedSpans ?? false
+        })
       }
       // Half the connections for transactions, one of them kept apart once there are two (see `transactionAhead`); of
       // the other half, one kept for intake (see `transactionIntake`) once at least two remain for the shared pool.
@@ -237,6 +247,6 @@ export const layer = (options: DbOptions): Layer.Layer<Db> =>
       const sessions = yield* Effect.replicateEffect(openRenewing, sessionCount)
       const [ahead, ...lent] = sessions
       const lending = sessionCount >= 2 ? makeSessions(lent, { ahead, intake }) : makeSessions(sessions, { intake })
-      return make({ shared, sessions: yield* lending, sharedIsASession: false })
+      return make({ shared, sessions: yield* lending, sharedIsASession: false, detailedSpans: options.detailedSpans ?? false })
     })
   )

@@ -56,7 +56,8 @@ describe("one trace per job (service in process, real PostgreSQL and NATS, Servi
       PORT: String(port),
       RETRY_BASE_SECONDS: "0.2",
       PROVIDER_TIMEOUT_SECONDS: "2",
-      DELIVERY_PARTITIONS: String(DELIVERY_PARTITIONS)
+      DELIVERY_PARTITIONS: String(DELIVERY_PARTITIONS),
+      OTEL_DETAILED_SPANS: "true"
     }))
     vi.spyOn(console, "log").mockImplementation((line: unknown) => {
       logLines.push(String(line))
