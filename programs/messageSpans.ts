@@ -1,28 +1,24 @@
-import { Effect } from "effect"
 import { type Delivery, headerOf } from "../src/services/Broker.ts"
-import { currentTraceparent, withSpanContinuing } from "../src/Telemetry.ts"
+import { startSpanContinuing, withSpanContinuing } from "../src/Telemetry.ts"
 
 /**
- * Publishes a message as a producer span in the trace of the work that made it (`traceparent`, stored with the outbox
- * row); `publish` gets the headers the message carries on, with this span's `traceparent`, so that its processing
- * continues the same trace.
+ * The producer span of a message about to be published, in the trace of the work that made it (`traceparent`, stored
+ * with the outbox row); the message carries this span's `traceparent` on, so that its processing continues the same
+ * trace. The publisher ends it once the broker answered.
  */
-export const publishInTrace = <A, E, R>(
-  message: { readonly stream: string; readonly subject: string; readonly messageId: string; readonly traceparent: string | null },
-  publish: (traceHeaders: Record<string, string>) => Effect.Effect<A, E, R>
+export const startPublishSpan = (
+  message: { readonly stream: string; readonly subject: string; readonly messageId: string; readonly traceparent: string | null }
 ) =>
-  Effect.flatMap(currentTraceparent, (traceparent) => publish(traceparent === null ? {} : { traceparent })).pipe(
-    withSpanContinuing(`publish ${message.stream}`, message.traceparent, {
-      kind: "producer",
-      attributes: {
-        "messaging.system": "nats",
-        "messaging.operation.type": "send",
-        "messaging.operation.name": "publish",
-        "messaging.destination.name": message.subject,
-        "messaging.message.id": message.messageId
-      }
-    })
-  )
+  startSpanContinuing(`publish ${message.stream}`, message.traceparent, {
+    kind: "producer",
+    attributes: {
+      "messaging.system": "nats",
+      "messaging.operation.type": "send",
+      "messaging.operation.name": "publish",
+      "messaging.destination.name": message.subject,
+      "messaging.message.id": message.messageId
+    }
+  })
 
 /**
  * Handles a delivered message as a consumer span in the trace its `traceparent` header names: each delivery of a

@@ -1,14 +1,17 @@
-import { Effect, Option, Schema } from "effect"
+import { Clock, Effect, Either, Exit, Option, Schema } from "effect"
 import { isDomainEventType, type OutboxEvent, RoutingCreated } from "../src/domain/events.ts"
+import type { EventId } from "../src/domain/ids.ts"
 import { now } from "../src/domain/time.ts"
+import type { Topology } from "../src/domain/topology.ts"
 import { relayPoll } from "../src/Schedules.ts"
 import { Broker } from "../src/services/Broker.ts"
 import { OutboxRepo } from "../src/services/Outbox.ts"
 import { OutboxSignal } from "../src/services/OutboxSignal.ts"
 import { DeliverySettings } from "../src/services/Settings.ts"
 import { Transactions } from "../src/services/Transactions.ts"
+import { traceparentOf } from "../src/Telemetry.ts"
 import { currentTopology } from "./brokerTopology.ts"
-import { publishInTrace } from "./messageSpans.ts"
+import { startPublishSpan } from "./messageSpans.ts"
 
 const encoder = new TextEncoder()
 const decodeRoutingCreated = Schema.decodeUnknownOption(RoutingCreated)
@@ -20,51 +23,57 @@ const eventHeaders = (event: Pick<OutboxEvent, "type" | "createdAt">): Record<st
 })
 
 /** Where an event goes: a delivery to its company's consumer, a domain event to the events stream. */
-const destinationOf = (event: OutboxEvent) =>
-  Effect.map(currentTopology, (names) =>
-    event.type === "routing.created"
-      ? Option.map(decodeRoutingCreated(event.payload), (p) => ({ stream: names.workStream, subject: names.deliverSubject(p.company_id) }))
-      : isDomainEventType(event.type)
-      ? Option.some({ stream: names.eventStream, subject: names.eventSubject(event.type) })
-      : Option.none())
+const destinationOf = (names: Topology, event: OutboxEvent) =>
+  event.type === "routing.created"
+    ? Option.map(decodeRoutingCreated(event.payload), (p) => ({ stream: names.workStream, subject: names.deliverSubject(p.company_id) }))
+    : isDomainEventType(event.type)
+    ? Option.some({ stream: names.eventStream, subject: names.eventSubject(event.type) })
+    : Option.none()
 
 /**
- * One batch: claims unpublished events (`FOR UPDATE SKIP LOCKED`), publishes each with `Nats-Msg-Id` = the event id
- * (so a retry after a crash between publish and mark is dropped as a duplicate), and marks published those the broker
- * acknowledged, all in one transaction. Answers how many events it claimed.
+ * One batch: claims unpublished events (`FOR UPDATE SKIP LOCKED`), publishes them all at once, each with `Nats-Msg-Id`
+ * = the event id (so a retry after a crash between publish and mark is dropped as a duplicate), and marks published
+ * those the broker acknowledged, all in one transaction. Answers how many events it claimed.
  */
 export const relayBatch = Effect.fn("Outbox.relayBatch")(function*() {
   const outbox = yield* OutboxRepo
   const broker = yield* Broker
+  const names = yield* currentTopology
   const { relayBatch: size } = yield* DeliverySettings
   return yield* (yield* Transactions).runAhead(Effect.gen(function*() {
     const events = yield* outbox.claimUnpublished(size)
     if (events.length === 0) return 0
-    const published = yield* Effect.forEach(events, (event) =>
-      Effect.gen(function*() {
-        const destination = yield* destinationOf(event)
-        if (Option.isNone(destination)) {
-          yield* Effect.logError("outbox event with no subject; left unpublished").pipe(
-            Effect.annotateLogs({ event_id: event.id, type: event.type })
-          )
-          return Option.none()
-        }
-        const { stream, subject } = destination.value
-        return yield* publishInTrace({ stream, subject, messageId: event.id, traceparent: event.traceparent }, (traceHeaders) =>
-          broker.publish(subject, encoder.encode(JSON.stringify(event.payload)), {
-            msgId: event.id,
-            headers: { ...eventHeaders(event), ...traceHeaders }
-          })).pipe(
-          Effect.as(Option.some(event.id)),
-          Effect.catchAll((error) =>
-            Effect.logWarning("publish failed; the event stays in the outbox").pipe(
-              Effect.annotateLogs({ event_id: event.id, error: error.message }),
-              Effect.as(Option.none())
-            )
-          )
+    const routed: Array<{ readonly event: OutboxEvent; readonly stream: string; readonly subject: string }> = []
+    for (const event of events) {
+      const destination = destinationOf(names, event)
+      if (Option.isSome(destination)) routed.push({ event, ...destination.value })
+      else {
+        yield* Effect.logError("outbox event with no subject; left unpublished").pipe(
+          Effect.annotateLogs({ event_id: event.id, type: event.type })
         )
-      }), { concurrency: "unbounded" })
-    yield* outbox.markPublished(published.flatMap(Option.toArray), yield* now)
+      }
+    }
+    const spans = yield* Effect.forEach(routed, ({ event, stream, subject }) =>
+      startPublishSpan({ stream, subject, messageId: event.id, traceparent: event.traceparent }))
+    const outcomes = yield* broker.publishAll(routed.map(({ event, subject }, i) => ({
+      subject,
+      data: encoder.encode(JSON.stringify(event.payload)),
+      msgId: event.id,
+      headers: { ...eventHeaders(event), traceparent: traceparentOf(spans[i]!) }
+    })))
+    const publishedAt = yield* Clock.currentTimeNanos
+    const published: Array<EventId> = []
+    for (const [i, outcome] of outcomes.entries()) {
+      const { event } = routed[i]!
+      spans[i]!.end(publishedAt, Either.isRight(outcome) ? Exit.void : Exit.fail(outcome.left))
+      if (Either.isRight(outcome)) published.push(event.id)
+      else {
+        yield* Effect.logWarning("publish failed; the event stays in the outbox").pipe(
+          Effect.annotateLogs({ event_id: event.id, error: outcome.left.message })
+        )
+      }
+    }
+    yield* outbox.markPublished(published, yield* now)
     return events.length
   }))
 })

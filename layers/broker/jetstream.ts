@@ -11,7 +11,7 @@ import {
   StorageType
 } from "@nats-io/jetstream"
 import { connect, type NatsConnection, type QueuedIterator, type Status } from "@nats-io/transport-node"
-import { Deferred, Duration, Effect, Layer, Option, Schema, Stream } from "effect"
+import { Deferred, Duration, Effect, Either, Layer, Option, Schema, Stream } from "effect"
 import { brokerRetry } from "../../src/Schedules.ts"
 import { Broker, BrokerError, type Delivery, type StoredMessage } from "../../src/services/Broker.ts"
 import {
@@ -24,11 +24,21 @@ import {
   readsTermReason,
   streamNameInUse,
   streamUpdate,
-  toHeaders,
   toState,
   toStored
 } from "./jetstreamCodec.ts"
-import { attempt, collect, fetchGrace, operationTimeout, pingTimeout, request, requestTimeout, timedOut, toDelivery } from "./jetstreamCalls.ts"
+import {
+  attempt,
+  collect,
+  fetchGrace,
+  operationTimeout,
+  pingTimeout,
+  publishOne,
+  request,
+  requestTimeout,
+  timedOut,
+  toDelivery
+} from "./jetstreamCalls.ts"
 
 export interface JetStreamOptions {
   /** Comma-separated server URLs, such as `nats://127.0.0.1:4222`. */
@@ -201,12 +211,15 @@ export const layer = (options: JetStreamOptions): Layer.Layer<Broker> =>
             Effect.zipRight(Effect.sync(() => consumers.delete(`${stream}.${name}`)))
           ),
         publish: (subject, data, publishOptions) =>
-          call("publish", ({ js }) =>
-            js.publish(subject, data, {
-              msgID: publishOptions.msgId,
-              headers: toHeaders(publishOptions.headers),
-              timeout: Duration.toMillis(requestTimeout)
-            })).pipe(Effect.map((ack) => ({ sequence: ack.seq, duplicate: ack.duplicate }))),
+          call("publish", ({ js }) => publishOne(js, { subject, data, ...publishOptions })),
+        publishAll: (messages) =>
+          messages.length === 0 ? Effect.succeed([]) : call("publish", ({ js }) =>
+            Promise.all(messages.map((message) =>
+              publishOne(js, message).then(
+                (result) => Either.right(result),
+                (cause: unknown) => Either.left(new BrokerError({ operation: "publish", cause }))
+              )
+            ))).pipe(Effect.catchAll((error) => Effect.succeed(messages.map(() => Either.left(error))))),
         fetch,
         consume,
         subjectCounts: (stream, filter) =>

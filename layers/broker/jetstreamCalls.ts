@@ -1,7 +1,7 @@
-import type { ConsumerMessages, JsMsg } from "@nats-io/jetstream"
+import type { ConsumerMessages, JetStreamClient, JsMsg } from "@nats-io/jetstream"
 import { Duration, Effect } from "effect"
-import { BrokerError, type Delivery } from "../../src/services/Broker.ts"
-import { fromHeaders, isHeartbeatsMissed } from "./jetstreamCodec.ts"
+import { BrokerError, type Delivery, type OutgoingMessage, type PublishResult } from "../../src/services/Broker.ts"
+import { fromHeaders, isHeartbeatsMissed, toHeaders } from "./jetstreamCodec.ts"
 
 /** One JetStream API request fails after this long. */
 export const requestTimeout = Duration.seconds(5)
@@ -31,6 +31,14 @@ export const request = <A>(
 
 export const attempt = <A>(operation: string, f: () => A) =>
   Effect.try({ try: f, catch: (cause) => new BrokerError({ operation, cause }) })
+
+/** Publishes one message; resolves with its acknowledgement. */
+export const publishOne = (js: JetStreamClient, message: OutgoingMessage): Promise<PublishResult> =>
+  js.publish(message.subject, message.data, {
+    msgID: message.msgId,
+    headers: toHeaders(message.headers),
+    timeout: Duration.toMillis(requestTimeout)
+  }).then((ack) => ({ sequence: ack.seq, duplicate: ack.duplicate }))
 
 /** `reasons`: whether the server reads a reason after `+TERM`; 2.9 ignores a terminate that carries one. */
 export const toDelivery = (reasons: boolean) => (m: JsMsg): Delivery => ({

@@ -207,26 +207,30 @@ const make = Effect.gen(function*() {
       return Effect.void
     })
 
+  const publish = (subject: string, data: Uint8Array, options: { readonly msgId: string; readonly headers?: Readonly<Record<string, string>> }) =>
+    withNow<PublishResult>((now) => {
+      if (subject.split(".").some((t) => t === "" || t === "*" || t === ">")) return fail("publish", `invalid subject ${subject}`)
+      const stream = [...streams.values()].find((s) => s.spec.subjects.some((p) => overlaps(p, subject)))
+      if (stream === undefined) return fail("publish", `no stream takes subject ${subject}`)
+      expire(stream, now)
+      const seen = stream.ids.get(options.msgId)
+      if (seen !== undefined) return Effect.succeed({ sequence: seen.sequence, duplicate: true })
+      const sequence = ++stream.lastSequence
+      const headers = { ...options.headers, "Nats-Msg-Id": options.msgId }
+      stream.messages.set(sequence, { subject, data: data.slice(), headers, sequence, time: new Date(now) })
+      stream.ids.set(options.msgId, { sequence, at: now })
+      notify()
+      return Effect.succeed({ sequence, duplicate: false })
+    })
+
   return Broker.of({
     durable: false,
     ensureStream,
     ensureConsumer,
+    publishAll: (messages) =>
+      Effect.forEach(messages, (message) => Effect.either(publish(message.subject, message.data, message))),
     deleteConsumer: (stream, name) => Effect.sync(() => void streams.get(stream)?.consumers.delete(name)),
-    publish: (subject, data, options) =>
-      withNow<PublishResult>((now) => {
-        if (subject.split(".").some((t) => t === "" || t === "*" || t === ">")) return fail("publish", `invalid subject ${subject}`)
-        const stream = [...streams.values()].find((s) => s.spec.subjects.some((p) => overlaps(p, subject)))
-        if (stream === undefined) return fail("publish", `no stream takes subject ${subject}`)
-        expire(stream, now)
-        const seen = stream.ids.get(options.msgId)
-        if (seen !== undefined) return Effect.succeed({ sequence: seen.sequence, duplicate: true })
-        const sequence = ++stream.lastSequence
-        const headers = { ...options.headers, "Nats-Msg-Id": options.msgId }
-        stream.messages.set(sequence, { subject, data: data.slice(), headers, sequence, time: new Date(now) })
-        stream.ids.set(options.msgId, { sequence, at: now })
-        notify()
-        return Effect.succeed({ sequence, duplicate: false })
-      }),
+    publish,
     fetch,
     consume: (stream, consumer, options) =>
       Stream.repeatEffect(fetch(stream, consumer, { max: options.max, expires: Duration.seconds(30) })).pipe(

@@ -1,4 +1,4 @@
-import { Context, Data, type Duration, type Effect, type Option, type Stream } from "effect"
+import { Context, Data, type Duration, type Effect, type Either, type Option, type Stream } from "effect"
 
 /** The broker failed or could not be reached. */
 export class BrokerError extends Data.TaggedError("BrokerError")<{
@@ -71,6 +71,14 @@ export interface StoredMessage {
   readonly time: Date
 }
 
+/** A message to publish: `msgId` makes the publish idempotent inside the stream's duplicate window. */
+export interface OutgoingMessage {
+  readonly subject: string
+  readonly data: Uint8Array
+  readonly msgId: string
+  readonly headers?: Readonly<Record<string, string>>
+}
+
 export interface PublishResult {
   readonly sequence: number
   /** True when the message id was seen inside the duplicate window: nothing new was stored. */
@@ -121,6 +129,13 @@ export class Broker extends Context.Tag("Broker")<Broker, {
     data: Uint8Array,
     options: { readonly msgId: string; readonly headers?: Readonly<Record<string, string>> }
   ) => Effect.Effect<PublishResult, BrokerError>
+  /**
+   * Publishes every message at once (pipelined, the acknowledgements awaited together) and answers each one's
+   * outcome, in order: one failing fails only itself.
+   */
+  readonly publishAll: (
+    messages: ReadonlyArray<OutgoingMessage>
+  ) => Effect.Effect<ReadonlyArray<Either.Either<PublishResult, BrokerError>>>
   /**
    * Up to `max` messages for the consumer, waiting at most `expires`; empty when none came. JetStream may hold a batch
    * until `max` messages arrived or `expires` ran out, so a caller that wants each message at once fetches one at a time.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Duration, Effect, Fiber, type Layer, Option, Queue, Schedule, Stream } from "effect"
+import { Duration, Effect, Either, Fiber, type Layer, Option, Queue, Schedule, Stream } from "effect"
 import { Broker, type ConsumerSpec, type Delivery, type StreamSpec } from "../../src/services/Broker.ts"
 
 /** The start of every stream name these tests make in this process, so that a test file can delete them afterwards. */
@@ -101,6 +101,28 @@ export const brokerContract = <E>(name: string, broker: Layer.Layer<Broker, E>) 
         expect(yield* t.publish("a", "two", "id-2")).toEqual({ sequence: 2, duplicate: false })
         const deliveries = yield* t.fetch("a", 5)
         expect(deliveries.map((d) => [d.streamSequence, text(d.data)])).toEqual([[1, "one"], [2, "two"]])
+      }))
+
+    live("publishAll answers each message's outcome in order; one that fails fails only itself", () =>
+      Effect.gen(function*() {
+        const t = yield* makeStream()
+        yield* t.consumer("a", "a")
+        yield* t.publish("a", "earlier", "id-0")
+        const outcomes = yield* t.broker.publishAll([
+          { subject: t.subject("a"), data: bytes("one"), msgId: "id-1", headers: { "X-Trace": "abc" } },
+          { subject: `${t.stream}.nowhere`, data: bytes("lost"), msgId: "id-2" },
+          { subject: t.subject("a"), data: bytes("earlier again"), msgId: "id-0" },
+          { subject: t.subject("a"), data: bytes("two"), msgId: "id-3" }
+        ])
+        expect(outcomes.map((o) => Either.isRight(o) ? o.right : o.left._tag)).toEqual([
+          { sequence: 2, duplicate: false },
+          "BrokerError",
+          { sequence: 1, duplicate: true },
+          { sequence: 3, duplicate: false }
+        ])
+        expect(yield* t.broker.publishAll([])).toEqual([])
+        const deliveries = yield* t.fetch("a", 5)
+        expect(deliveries.map((d) => [text(d.data), d.headers["X-Trace"] ?? null])).toEqual([["earlier", null], ["one", "abc"], ["two", null]])
       }))
 
     live("consumers see only the subjects of their filter, in sequence order", () =>
