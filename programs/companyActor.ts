@@ -78,6 +78,8 @@ export const makeCompanyActor = Effect.fn("Actor.make")(function*(options: {
 
   const pollContext = yield* Effect.context<Effect.Effect.Context<ReturnType<typeof pollCompany>>>()
   const held: Array<Delivery> = []
+  /** The batch being delivered. */
+  let working: ReadonlyArray<Delivery> = []
   let inFlight = 0
   let polling = false
   let parked = false
@@ -130,6 +132,7 @@ export const makeCompanyActor = Effect.fn("Actor.make")(function*(options: {
       ),
       Effect.ensuring(Effect.sync(() => {
         inFlight = 0
+        working = []
         wake()
       }))
     )
@@ -180,6 +183,7 @@ export const makeCompanyActor = Effect.fn("Actor.make")(function*(options: {
       } else if (inFlight === 0 && held.length > 0) {
         const batch = held.splice(0, BATCH_MAX)
         inFlight = batch.length
+        working = batch
         yield* Effect.forkIn(deliver(batch), scope)
       }
       yield* updateRegistry
@@ -189,7 +193,8 @@ export const makeCompanyActor = Effect.fn("Actor.make")(function*(options: {
   })
 
   yield* Effect.forkIn(dispatch, scope)
-  yield* Effect.forkIn(keepAllAlive(() => [...held]), scope)
+  // Held messages wait for their batch, a batch's for their chunk and their call: all are kept alive at the broker.
+  yield* Effect.forkIn(keepAllAlive(() => [...held, ...working]), scope)
 
   const pollRound = (interval: Duration.Duration) =>
     Effect.gen(function*() {

@@ -1,6 +1,6 @@
 import { RateLimiter } from "@effect/experimental"
-import { Clock, Duration, Effect, Either, Metric, MetricLabel, Option, Ref, Schema } from "effect"
-import { deliveryAttempts, deliveryLatency, providerCallDuration } from "../src/Metrics.ts"
+import { Clock, Duration, Effect, Either, Metric, Option, Ref, Schema } from "effect"
+import { deliveryAttempts, deliveryLatency, providerCallDuration, taggedBy } from "../src/Metrics.ts"
 import type { CircuitBreaker } from "../src/CircuitBreaker.ts"
 import { RoutingCreated } from "../src/domain/events.ts"
 import type { CompanyId, RoutingId } from "../src/domain/ids.ts"
@@ -81,6 +81,9 @@ const leaseFor = (callBound: Duration.Duration) => Duration.sum(Duration.times(c
 type Target = Either.Either<ResolvedProvider, ProviderError>
 
 const decodeMessage = Schema.decodeUnknownOption(Schema.parseJson(RoutingCreated))
+
+const callDurationOf = taggedBy(providerCallDuration, "provider")
+const attemptsOf = taggedBy(deliveryAttempts, "provider", "outcome")
 
 /** Waits `duration`, telling the broker every few seconds that the message is still being worked on. */
 const holdFor = (message: Delivery, duration: Duration.Duration): Effect.Effect<void> =>
@@ -190,10 +193,9 @@ const attempt = (taken: Taken, claim: Claim, lane: CompanyLane, target: Target, 
     )
     const at = yield* now
     const timing = { at, durationMs: at.getTime() - started }
-    const provider = [MetricLabel.make("provider", Either.isRight(target) ? target.right.type : "unknown")]
-    yield* Metric.update(Metric.taggedWithLabels(providerCallDuration, provider), timing.durationMs / 1000)
-    const count = (outcome: string) =>
-      Metric.increment(Metric.taggedWithLabels(deliveryAttempts, [...provider, MetricLabel.make("outcome", outcome)]))
+    const provider = Either.isRight(target) ? target.right.type : "unknown"
+    yield* Metric.update(callDurationOf(provider), timing.durationMs / 1000)
+    const count = (outcome: string) => Metric.increment(attemptsOf(provider, outcome))
 
     if (Either.isRight(result)) {
       yield* count("synced")
@@ -263,10 +265,11 @@ const OPEN_STATUSES: ReadonlyArray<Routing["syncStatus"]> = ["pending", "retryin
  * result and attempt of the batch, with its events, is written in one transaction, and only then are the messages
  * settled: acknowledged (synced), nak'ed with the redelivery delay (retryable), or copied to the dead letters and
  * terminated (permanent, or the last attempt). Each routing's turn and call are traced as the processing of its
- * message. On shutdown the chunks not started are handed back to the broker. Answers the messages to try again after a 429 (recorded without using up an attempt), and whether the
+ * message. On shutdown the chunks not started are handed back to the broker. The caller keeps the batch's messages
+ * alive at the broker meanwhile (see `keepAllAlive`). Answers the messages to try again after a 429 (recorded without using up an attempt), and whether the
  * company was found paused (its messages were then acknowledged unworked: parked).
  */
-export const deliverBatch = Effect.fn("Delivery.batch")(function*(
+export const deliverBatch = Effect.fnUntraced(function*(
   messages: ReadonlyArray<Delivery>,
   lane: CompanyLane,
   trace: (message: Delivery) => <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>,
@@ -421,7 +424,6 @@ export const deliverBatch = Effect.fn("Delivery.batch")(function*(
   })
   // Cut off (the shutdown's time ran out): what was called is still written, and claims not tried are given back.
   const onCut = Effect.ignore(Effect.zipRight(flush, Effect.suspend(() => leaveAt(from))))
-  // The batch's messages are kept alive at the broker while they wait for their chunk and while they are in a call.
-  yield* Effect.raceFirst(inChunks, keepAllAlive(() => open.map((t) => t.message))).pipe(Effect.onInterrupt(() => onCut))
+  yield* Effect.onInterrupt(inChunks, () => onCut)
   return { again, parked }
 })

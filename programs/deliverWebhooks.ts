@@ -1,5 +1,5 @@
-import { Clock, Duration, Effect, Either, Metric, MetricLabel } from "effect"
-import { webhookAttempts } from "../src/Metrics.ts"
+import { Clock, Duration, Effect, Either, Metric } from "effect"
+import { taggedBy, webhookAttempts } from "../src/Metrics.ts"
 import { signature, type WebhookAttempt, webhookSecretContext } from "../src/domain/webhook.ts"
 import { nthDelay, webhookPoll, webhookRetry } from "../src/Schedules.ts"
 import { Secrets } from "../src/services/Secrets.ts"
@@ -7,6 +7,8 @@ import { WebhookSettings } from "../src/services/Settings.ts"
 import { Transactions } from "../src/services/Transactions.ts"
 import { type DeliveryOutcome, type DueDelivery, WebhookRepo, WebhookTransport } from "../src/services/Webhooks.ts"
 import { withSpanContinuing } from "../src/Telemetry.ts"
+
+const attemptsOf = taggedBy(webhookAttempts, "status")
 
 /** Deliveries claimed per round, and sent at once. */
 export const WEBHOOK_BATCH = 20
@@ -74,7 +76,7 @@ export const sendWebhook = Effect.fn("Webhooks.send")(function*(delivery: DueDel
         Effect.tap(() => repo.recordAttempt(delivery, attempt, outcome))
       )
   )
-  yield* Metric.increment(Metric.taggedWithLabels(webhookAttempts, [MetricLabel.make("status", delivered ? "delivered" : "failed")]))
+  yield* Metric.increment(attemptsOf(delivered ? "delivered" : "failed"))
   const annotations = { webhook_id: delivery.webhookId, event_id: delivery.eventId, attempts, error: error ?? "" }
   if (outcome._tag === "Failed") yield* Effect.logWarning("webhook delivery gave up").pipe(Effect.annotateLogs(annotations))
   if (disabled) {
