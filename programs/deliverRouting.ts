@@ -401,6 +401,7 @@ export const deliverBatch = Effect.fnUntraced(function*(
         if (claim !== undefined) {
           return Effect.asSome(attempt(t, claim, lane, target, bound).pipe(
             Effect.withSpan("Delivery.deliver", {
+              captureStackTrace: false,
               attributes: { "routing.id": t.routing.id, "job.id": t.job.id, "company.id": lane.companyId }
             }),
             trace(t.message)

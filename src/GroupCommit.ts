@@ -71,7 +71,7 @@ export const make = <I, A, E, EB, R>(
         Effect.exit,
         Effect.tap(() => markSubmitters(batch)),
         Effect.flatMap(answer(batch)),
-        Effect.withSpan(options.name, { ...placement, attributes: { "batch.size": batch.length } }),
+        Effect.withSpan(options.name, { ...placement, captureStackTrace: false, attributes: { "batch.size": batch.length } }),
         Effect.onInterrupt(() => Effect.forEach(batch, (pending) => Deferred.interrupt(pending.done), { discard: true }))
       )
     }

@@ -1,18 +1,19 @@
-import { Metric, MetricBoundaries, MetricLabel } from "effect"
+import { Metric, MetricBoundaries, MetricKey, type MetricKeyType, MetricLabel } from "effect"
 
 /**
- * `metric` tagged with the labels `names`, made once for each set of values and kept: a metric tagged afresh at every
- * update is looked up in the registry anew each time (its labels are a new array), which showed in the load profile.
- * For labels with few values only (provider types, outcomes).
+ * The metric of `key` tagged with the labels `names`, made once for each set of values and kept. A metric tagged with
+ * `Metric.taggedWithLabels` looks its tagged key up in the registry again at every update (it joins its labels into a
+ * new array each time), which showed in the load profile; this one keeps its key's entry. For labels with few values
+ * only (provider types, outcomes, route templates).
  */
-export const taggedBy = <Type, In, Out>(metric: Metric.Metric<Type, In, Out>, ...names: ReadonlyArray<string>) => {
-  const made = new Map<string, Metric.Metric<Type, In, Out>>()
-  return (...values: ReadonlyArray<string>): Metric.Metric<Type, In, Out> => {
-    const key = values.join("\u0000")
-    const known = made.get(key)
+export const taggedBy = <Type extends MetricKeyType.MetricKeyType<any, any>>(key: MetricKey.MetricKey<Type>, ...names: ReadonlyArray<string>) => {
+  const made = new Map<string, Metric.Metric<Type, MetricKeyType.MetricKeyType.InType<Type>, MetricKeyType.MetricKeyType.OutType<Type>>>()
+  return (...values: ReadonlyArray<string>) => {
+    const cacheKey = values.join("\u0000")
+    const known = made.get(cacheKey)
     if (known !== undefined) return known
-    const tagged = Metric.taggedWithLabels(metric, names.map((name, i) => MetricLabel.make(name, values[i] ?? "")))
-    made.set(key, tagged)
+    const tagged = Metric.fromMetricKey(MetricKey.taggedWithLabels(key, names.map((name, i) => MetricLabel.make(name, values[i] ?? ""))))
+    made.set(cacheKey, tagged)
     return tagged
   }
 }
@@ -24,7 +25,7 @@ const latencyBuckets = MetricBoundaries.exponential({ start: 0.005, factor: 2.5,
 export const jobsCreated = Metric.counter("si_jobs_created_total", { description: "Jobs accepted", incremental: true })
 
 /** One delivery attempt's end, tagged `provider` and `outcome` (synced, retrying, rate_limited, dead_lettered). */
-export const deliveryAttempts = Metric.counter("si_delivery_attempts_total", {
+export const deliveryAttempts = MetricKey.counter("si_delivery_attempts_total", {
   description: "Delivery attempts by provider and outcome",
   incremental: true
 })
@@ -37,20 +38,20 @@ export const deliveryLatency = Metric.histogram(
 )
 
 /** How long a provider took to answer a create (or lookup), tagged `provider`. */
-export const providerCallDuration = Metric.histogram(
+export const providerCallDuration = MetricKey.histogram(
   "si_provider_call_duration_seconds",
   latencyBuckets,
   "Provider call duration by provider"
 )
 
 /** Webhook delivery attempts, tagged `status` (delivered, failed). */
-export const webhookAttempts = Metric.counter("si_webhook_attempts_total", {
+export const webhookAttempts = MetricKey.counter("si_webhook_attempts_total", {
   description: "Webhook delivery attempts by status",
   incremental: true
 })
 
 /** HTTP requests answered, tagged `method`, `route` (the template, never an id) and `status`. */
-export const httpRequests = Metric.counter("si_http_requests_total", {
+export const httpRequests = MetricKey.counter("si_http_requests_total", {
   description: "HTTP requests by method, route template and status",
   incremental: true
 })

@@ -27,7 +27,9 @@ interface ContinuingSpanOptions {
   readonly attributes: Readonly<Record<string, unknown>>
 }
 
+// No stack trace: these spans are named for the work, and capturing one for each showed in the load profile.
 const continuing = (traceparent: string | null | undefined, options: ContinuingSpanOptions): Tracer.SpanOptions => ({
+  captureStackTrace: false,
   kind: options.kind,
   attributes: options.attributes,
   ...Option.match(spanOfTraceparent(traceparent), { onNone: () => ({ root: true }), onSome: (parent) => ({ parent }) })

@@ -1,5 +1,5 @@
-import { Effect, Metric, MetricLabel, Runtime } from "effect"
-import { httpRequests, httpRequestsShed } from "../Metrics.ts"
+import { Effect, Metric, Runtime } from "effect"
+import { httpRequests, httpRequestsShed, taggedBy } from "../Metrics.ts"
 import { HttpSettings } from "../services/Settings.ts"
 import { bodyLimit } from "hono/body-limit"
 import { requireApiKey } from "./auth.ts"
@@ -35,6 +35,8 @@ const openApiInfo = {
 
 /** Refusals under overload are logged at most this often, with how many there were, so overload cannot flood the log. */
 const SHED_LOG_INTERVAL_MS = 10_000
+
+const requestsOf = taggedBy(httpRequests, "method", "route", "status")
 
 /** The HTTP API as a Hono app whose routes run programs on the current runtime. */
 export const makeApp = Effect.gen(function*() {
@@ -75,12 +77,8 @@ export const makeApp = Effect.gen(function*() {
   app.use("*", async (c, next) => {
     await next()
     const route = c.req.routePath === "/*" ? "unmatched" : c.req.routePath
-    const tagged = Metric.taggedWithLabels(httpRequests, [
-      MetricLabel.make("method", c.req.method),
-      MetricLabel.make("route", route),
-      MetricLabel.make("status", String(c.res.status))
-    ])
-    Effect.runSync(Metric.increment(tagged))
+    // Counted in place: a fiber run for each request's count showed in the load profile.
+    requestsOf(c.req.method, route, String(c.res.status)).unsafeUpdate(1, [])
   })
   app.use("*", shedLoad({ maxInFlight, onShed }))
   app.use("*", requireApiKey(runPublic))
