@@ -160,9 +160,11 @@ export const layer = (options: JetStreamOptions): Layer.Layer<Broker> =>
        * `consume` keeps pulls open on the server and pulls again as messages are taken, so a message is handed on as
        * soon as it arrives (a `fetch` of many waits for all of them or its expiry). Messages come through a callback:
        * an async iterator cannot be ended while it waits, so interrupting the stream would hang until the next message.
+       * They are pushed into the stream's buffer as they come, and taken from it as chunks of all that waits (a stream
+       * that ran an effect to hand on each message cost a fiber a message).
        */
       const consume = (stream: string, name: string, consumeOptions: { readonly max: number }) =>
-        Stream.asyncScoped<Delivery, BrokerError>((emit) =>
+        Stream.asyncPush<Delivery, BrokerError>((emit) =>
           Effect.gen(function*() {
             const [{ nc }, consumer] = yield* Effect.all([connected("consume"), consumerFor(stream, name)])
             const delivery = toDelivery(readsTermReason(nc.info?.version))
@@ -179,7 +181,10 @@ export const layer = (options: JetStreamOptions): Layer.Layer<Broker> =>
               (cause) => void (cause ? emit.fail(new BrokerError({ operation: "consume", cause })) : emit.end()),
               (cause: unknown) => void emit.fail(new BrokerError({ operation: "consume", cause }))
             )
-          }).pipe(Effect.tapError(() => Effect.sync(() => consumers.delete(`${stream}.${name}`)))), "unbounded")
+          }).pipe(
+            Effect.tapError(() => Effect.sync(() => consumers.delete(`${stream}.${name}`))),
+            Effect.catchAll((error) => Effect.sync(() => emit.fail(error)))
+          ), { bufferSize: "unbounded" })
 
       return Broker.of({
         durable: true,
