@@ -10,7 +10,14 @@ const tracingOf = (env: Record<string, string>) =>
 describe("tracing settings from the standard OTEL_* variables", () => {
   it.effect("export over OTLP only when an endpoint is given, and name the variable of a bad value", () =>
     Effect.gen(function*() {
-      expect(yield* tracingOf({})).toEqual({ disabled: false, serviceName: "service-integration", resourceAttributes: {}, exportOtlp: false })
+      expect(yield* tracingOf({})).toEqual({
+        disabled: false,
+        detailedSpans: false,
+        serviceName: "service-integration",
+        resourceAttributes: {},
+        exportOtlp: false
+      })
+      expect(yield* tracingOf({ OTEL_DETAILED_SPANS: "true" })).toMatchObject({ detailedSpans: true })
       expect(yield* tracingOf({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://jaeger:4318", OTEL_SERVICE_NAME: "si-eu" }))
         .toMatchObject({ serviceName: "si-eu", exportOtlp: true })
       expect(yield* tracingOf({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "http://jaeger:4318/v1/traces" })).toMatchObject({ exportOtlp: true })
