@@ -10,12 +10,18 @@ const RETRY_AFTER = Duration.seconds(1)
 /** The statuses a mock lead goes through, one per `status_step_seconds` after it was received. */
 const PROGRESSION: ReadonlyArray<LeadStatus> = ["pending", "scheduled", "in_progress", "completed"]
 
-const settingsOf = (account: ProviderAccount) =>
-  Schema.decodeUnknown(MockConfig)(account.config).pipe(
+/** Settings decoded from an account's config, kept while the account is: an actor keeps its company's account. */
+const decodedSettings = new WeakMap<object, MockConfig>()
+
+const settingsOf = (account: ProviderAccount) => {
+  const known = decodedSettings.get(account.config)
+  return known !== undefined ? Effect.succeed(known) : Schema.decodeUnknown(MockConfig)(account.config).pipe(
+    Effect.tap((settings) => Effect.sync(() => decodedSettings.set(account.config, settings))),
     Effect.mapError((error) =>
       new ProviderError({ kind: "permanent", message: `invalid mock config: ${error.message}`, retryAfter: Option.none() })
     )
   )
+}
 
 /** A provider that is down fails every call, lookups and status polls as well as lead creation. */
 const downAt = (settings: MockConfig) =>
