@@ -80,12 +80,13 @@ const applyState = (routing: Routing, state: LeadState) =>
  */
 export const pollCompany = Effect.fn("Polling.company")(function*(lane: CompanyLane, interval: Duration.Duration) {
   const routings = yield* RoutingRepo
-  const { client, account } = yield* providerOfLane(lane, false)
   const polledBefore = new Date((yield* Clock.currentTimeMillis) - Duration.toMillis(interval) + 1)
   let changed = 0
   while (true) {
     const due = yield* routings.toPoll(lane.companyId, polledBefore, POLL_BATCH)
     if (due.length === 0) return changed
+    // Read only when there is something to ask: most of an idle fleet's polls find nothing.
+    const { client, account } = yield* providerOfLane(lane, false)
     const permit = yield* lane.circuit.permit
     if (permit._tag === "Wait") return changed
     yield* Effect.sleep((yield* rateLimitToken(lane)).delay)
