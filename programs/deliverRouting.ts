@@ -261,13 +261,14 @@ const OPEN_STATUSES: ReadonlyArray<Routing["syncStatus"]> = ["pending", "retryin
  * Delivers the routings a batch of one company's messages name, to the end of this attempt. One read finds them; a
  * routing already delivered, canceled or failed is acknowledged with no provider call. The rest are claimed with a
  * lease in one statement when no wait is in sight (else chunk by chunk), and go in chunks of the company's
- * `concurrency`: each waits its turn (429 pause, circuit, rate limit), and its provider calls run side by side (a lookup first where an earlier outcome is unknown). Every
- * result and attempt of the batch, with its events, is written in one transaction, and only then are the messages
- * settled: acknowledged (synced), nak'ed with the redelivery delay (retryable), or copied to the dead letters and
- * terminated (permanent, or the last attempt). Each routing's turn and call are traced as the processing of its
- * message. On shutdown the chunks not started are handed back to the broker. The caller keeps the batch's messages
- * alive at the broker meanwhile (see `keepAllAlive`). Answers the messages to try again after a 429 (recorded without using up an attempt), and whether the
- * company was found paused (its messages were then acknowledged unworked: parked).
+ * `concurrency`: each waits its turn (429 pause, circuit, rate limit), and its provider calls run side by side (a
+ * lookup first where an earlier outcome is unknown). Every result and attempt of the batch, with its events, is written
+ * in one transaction, and only then are the messages settled: acknowledged (synced), nak'ed with the redelivery delay
+ * (retryable), or copied to the dead letters and terminated (permanent, or the last attempt). Each routing's turn and
+ * call are traced as the processing of its message. On shutdown the chunks not started are handed back to the broker.
+ * The caller keeps the batch's messages alive at the broker meanwhile (see `keepAllAlive`). Answers the messages to
+ * try again after a 429 (recorded without using up an attempt), and whether the company was found paused (its messages
+ * were then acknowledged unworked: parked).
  */
 export const deliverBatch = Effect.fnUntraced(function*(
   messages: ReadonlyArray<Delivery>,
