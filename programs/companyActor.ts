@@ -78,9 +78,8 @@ export const makeCompanyActor = Effect.fn("Actor.make")(function*(options: {
 
   const pollContext = yield* Effect.context<Effect.Effect.Context<ReturnType<typeof pollCompany>>>()
   const held: Array<Delivery> = []
-  /** The batch being delivered. */
+  /** The batch being delivered: its messages are in flight. */
   let working: ReadonlyArray<Delivery> = []
-  let inFlight = 0
   let polling = false
   let parked = false
   let stopping = false
@@ -131,7 +130,6 @@ export const makeCompanyActor = Effect.fn("Actor.make")(function*(options: {
         )
       ),
       Effect.ensuring(Effect.sync(() => {
-        inFlight = 0
         working = []
         wake()
       }))
@@ -140,7 +138,7 @@ export const makeCompanyActor = Effect.fn("Actor.make")(function*(options: {
   /** The company's waiting routings go back to the queue once it can take them again. */
   const unpark = Effect.gen(function*() {
     const now = yield* target
-    if (!parked || held.length > 0 || inFlight > 0 || now === undefined || now.paused) return
+    if (!parked || held.length > 0 || working.length > 0 || now === undefined || now.paused) return
     parked = false
     const queued = yield* requeueCompany(companyId).pipe(
       Effect.tapError(() => Effect.sync(() => void (parked = true))),
@@ -160,7 +158,7 @@ export const makeCompanyActor = Effect.fn("Actor.make")(function*(options: {
       ...s,
       paused,
       circuit: state,
-      inFlight,
+      inFlight: working.length,
       held: held.length,
       rateLimitedUntil: until > now ? new Date(until) : null
     }))
@@ -180,9 +178,8 @@ export const makeCompanyActor = Effect.fn("Actor.make")(function*(options: {
       }
       if (now === undefined) {
         for (const message of held.splice(0)) yield* park(message)
-      } else if (inFlight === 0 && held.length > 0) {
+      } else if (working.length === 0 && held.length > 0) {
         const batch = held.splice(0, BATCH_MAX)
-        inFlight = batch.length
         working = batch
         yield* Effect.forkIn(deliver(batch), scope)
       }
@@ -225,12 +222,12 @@ export const makeCompanyActor = Effect.fn("Actor.make")(function*(options: {
       }),
     poll: (interval) =>
       Effect.suspend(() => {
-        if (stopping || polling || held.length > 0 || inFlight > 0) return Effect.void
+        if (stopping || polling || held.length > 0 || working.length > 0) return Effect.void
         polling = true
         return Effect.asVoid(Effect.forkIn(Effect.provide(pollRound(interval), pollContext), scope))
       }),
     idle: Effect.gen(function*() {
-      if (held.length > 0 || inFlight > 0 || polling || parked) return false
+      if (held.length > 0 || working.length > 0 || polling || parked) return false
       const until = yield* Ref.get(lane.rateLimitedUntil)
       return until <= (yield* Clock.currentTimeMillis) && (yield* circuit.clear)
     }),
@@ -241,7 +238,7 @@ export const makeCompanyActor = Effect.fn("Actor.make")(function*(options: {
         const handBack = held.splice(0)
         yield* Effect.forEach(handBack, (m) => Effect.ignore(m.nak(Duration.zero)), { discard: true })
         yield* Effect.gen(function*() {
-          while (inFlight > 0) yield* Deferred.await(changed)
+          while (working.length > 0) yield* Deferred.await(changed)
         }).pipe(Effect.timeout(timeout), Effect.ignore)
         yield* Scope.close(scope, Exit.void)
         yield* registry.remove(companyId)

@@ -1,4 +1,4 @@
-import { Clock, Deferred, Duration, Effect, FiberId, Layer, Option, PubSub, Stream } from "effect"
+import { Clock, type Context, Deferred, Duration, Effect, FiberId, Layer, Option, PubSub, Stream } from "effect"
 import {
   Broker,
   BrokerError,
@@ -207,7 +207,7 @@ const make = Effect.gen(function*() {
       return Effect.void
     })
 
-  const publish = (subject: string, data: Uint8Array, options: { readonly msgId: string; readonly headers?: Readonly<Record<string, string>> }) =>
+  const publish: Context.Tag.Service<Broker>["publish"] = (subject, data, options) =>
     withNow<PublishResult>((now) => {
       if (subject.split(".").some((t) => t === "" || t === "*" || t === ">")) return fail("publish", `invalid subject ${subject}`)
       const stream = [...streams.values()].find((s) => s.spec.subjects.some((p) => overlaps(p, subject)))

@@ -1,4 +1,4 @@
-import { Effect, Metric, Runtime } from "effect"
+import { Effect, Runtime } from "effect"
 import { httpRequests, httpRequestsShed, taggedBy } from "../Metrics.ts"
 import { HttpSettings } from "../services/Settings.ts"
 import { bodyLimit } from "hono/body-limit"
@@ -48,7 +48,7 @@ export const makeApp = Effect.gen(function*() {
   let shedSinceLog = 0
   let lastShedLogMs = 0
   const onShed = (inFlight: number) => {
-    Effect.runSync(Metric.increment(httpRequestsShed))
+    httpRequestsShed.unsafeUpdate(1, [])
     shedSinceLog += 1
     if (Date.now() - lastShedLogMs < SHED_LOG_INTERVAL_MS) return
     Runtime.runFork(runtime)(Effect.logWarning("at capacity: refusing requests with 503").pipe(
