@@ -1,4 +1,4 @@
-import { Clock, Deferred, Duration, Effect, ExecutionStrategy, Exit, FiberId, Ref, Scope } from "effect"
+import { Clock, Deferred, Duration, Effect, ExecutionStrategy, Exit, FiberId, Scope } from "effect"
 import * as CircuitBreaker from "../src/CircuitBreaker.ts"
 import type { CompanyId } from "../src/domain/ids.ts"
 import { partitionOf } from "../src/domain/topology.ts"
@@ -7,7 +7,7 @@ import type { Delivery } from "../src/services/Broker.ts"
 import { DeliverySettings } from "../src/services/Settings.ts"
 import { DeliveryDirectory, WorkerRegistry } from "../src/services/Workers.ts"
 import { currentTopology } from "./brokerTopology.ts"
-import { type CompanyLane, deliverBatch, keepAllAlive, type ProviderRead } from "./deliverRouting.ts"
+import { type CompanyLane, deliverBatch, keepAllAlive, pausedOf } from "./deliverRouting.ts"
 import type { DeliveryStorage } from "./deliveryStorage.ts"
 import { processInTrace } from "./messageSpans.ts"
 import { pollCompany } from "./pollStatuses.ts"
@@ -18,9 +18,6 @@ const PARKED_RECHECK = Duration.seconds(1)
 
 /** Messages delivered in one batch at most. */
 const BATCH_MAX = 64
-
-/** The rate limit used until the company's settings are known. */
-const DEFAULT_RATE_LIMIT = 50
 
 /** One company's actor in this process, made on its first message or status poll and dropped when idle. */
 export interface CompanyActor {
@@ -64,16 +61,16 @@ export const makeCompanyActor = Effect.fn("Actor.make")(function*(options: {
   const consumer = names.partitionConsumer(partitionOf(companyId, names.partitions))
   const scope = yield* Scope.fork(options.parent, ExecutionStrategy.sequential)
   const circuit = yield* CircuitBreaker.make({ threshold: settings.circuitThreshold, cooldown: circuitCooldown(settings.circuitCooldown) })
-  const target = directory.get(companyId)
+  const target = () => directory.peek(companyId)
   const lane: CompanyLane = {
     companyId,
     circuit,
-    rateLimitedUntil: yield* Ref.make(0),
-    rateLimitPerMinute: Effect.map(target, (t) => t?.rateLimitPerMinute ?? DEFAULT_RATE_LIMIT),
-    paused: Effect.map(target, (t) => t?.paused ?? false),
-    concurrency: Effect.map(target, (t) => t?.concurrency ?? 1),
-    directoryRevision: directory.revision,
-    provider: yield* Ref.make<ProviderRead | undefined>(undefined)
+    target,
+    directoryRevision: directory.peekRevision,
+    rateLimitedUntil: 0,
+    tokensLeft: null,
+    provider: undefined,
+    lastError: null
   }
 
   const pollContext = yield* Effect.context<Effect.Effect.Context<ReturnType<typeof pollCompany>>>()
@@ -90,17 +87,17 @@ export const makeCompanyActor = Effect.fn("Actor.make")(function*(options: {
     Deferred.unsafeDone(previous, Exit.void)
   }
 
-  yield* registry.set({
+  yield* registry.register(companyId, (now) => ({
     companyId,
     consumer,
-    paused: false,
-    rateLimitedUntil: null,
-    inFlight: 0,
-    held: 0,
-    circuit: "closed",
-    tokens: null,
-    lastError: null
-  })
+    paused: pausedOf(lane),
+    rateLimitedUntil: lane.rateLimitedUntil > now ? new Date(lane.rateLimitedUntil) : null,
+    inFlight: working.length,
+    held: held.length,
+    circuit: circuit.current(),
+    tokens: lane.tokensLeft,
+    lastError: lane.lastError
+  }))
 
   const park = (message: Delivery) =>
     Effect.suspend(() => {
@@ -115,7 +112,7 @@ export const makeCompanyActor = Effect.fn("Actor.make")(function*(options: {
 
   /** One batch of held messages; a 429's messages go back to the front of the queue, to go after the pause. */
   const deliver = (batch: ReadonlyArray<Delivery>) =>
-    deliverBatch(batch, lane, trace, Effect.sync(() => stopping), options.storage).pipe(
+    deliverBatch(batch, lane, trace, () => stopping, options.storage).pipe(
       Effect.tap(({ again, parked: found }) =>
         Effect.suspend(() => {
           if (found) parked = true
@@ -137,7 +134,7 @@ export const makeCompanyActor = Effect.fn("Actor.make")(function*(options: {
 
   /** The company's waiting routings go back to the queue once it can take them again. */
   const unpark = Effect.gen(function*() {
-    const now = yield* target
+    const now = target()
     if (!parked || held.length > 0 || working.length > 0 || now === undefined || now.paused) return
     parked = false
     const queued = yield* requeueCompany(companyId).pipe(
@@ -149,21 +146,6 @@ export const makeCompanyActor = Effect.fn("Actor.make")(function*(options: {
     if (queued > 0) yield* Effect.logInfo("parked routings queued again").pipe(Effect.annotateLogs({ company_id: companyId, routings: queued }))
   })
 
-  const updateRegistry = Effect.gen(function*() {
-    const now = yield* Clock.currentTimeMillis
-    const until = yield* Ref.get(lane.rateLimitedUntil)
-    const state = yield* circuit.state
-    const paused = yield* lane.paused
-    yield* registry.update(companyId, (s) => ({
-      ...s,
-      paused,
-      circuit: state,
-      inFlight: working.length,
-      held: held.length,
-      rateLimitedUntil: until > now ? new Date(until) : null
-    }))
-  })
-
   /**
    * Hands the held messages, up to `BATCH_MAX`, to one batch at a time (the company's concurrency bounds its provider
    * calls inside the batch); parks them when the company cannot take them.
@@ -171,10 +153,10 @@ export const makeCompanyActor = Effect.fn("Actor.make")(function*(options: {
   const dispatch = Effect.gen(function*() {
     while (!stopping) {
       const signal = changed
-      let now = yield* target
+      let now = target()
       if (now === undefined && held.length > 0) {
         yield* options.refreshDirectory
-        now = yield* target
+        now = target()
       }
       if (now === undefined) {
         for (const message of held.splice(0)) yield* park(message)
@@ -183,7 +165,6 @@ export const makeCompanyActor = Effect.fn("Actor.make")(function*(options: {
         working = batch
         yield* Effect.forkIn(deliver(batch), scope)
       }
-      yield* updateRegistry
       yield* unpark
       yield* parked ? Effect.raceFirst(Deferred.await(signal), Effect.sleep(PARKED_RECHECK)) : Deferred.await(signal)
     }
@@ -195,8 +176,7 @@ export const makeCompanyActor = Effect.fn("Actor.make")(function*(options: {
 
   const pollRound = (interval: Duration.Duration) =>
     Effect.gen(function*() {
-      const until = yield* Ref.get(lane.rateLimitedUntil)
-      if ((yield* lane.paused) || until > (yield* Clock.currentTimeMillis)) return
+      if (pausedOf(lane) || lane.rateLimitedUntil > (yield* Clock.currentTimeMillis)) return
       yield* pollCompany(lane, interval)
     }).pipe(
       Effect.catchAll((error) =>
@@ -228,8 +208,7 @@ export const makeCompanyActor = Effect.fn("Actor.make")(function*(options: {
       }),
     idle: Effect.gen(function*() {
       if (held.length > 0 || working.length > 0 || polling || parked) return false
-      const until = yield* Ref.get(lane.rateLimitedUntil)
-      return until <= (yield* Clock.currentTimeMillis) && (yield* circuit.clear)
+      return lane.rateLimitedUntil <= (yield* Clock.currentTimeMillis) && circuit.isClear()
     }),
     stop: (timeout) =>
       Effect.gen(function*() {

@@ -1,5 +1,5 @@
 import { RateLimiter } from "@effect/experimental"
-import { Clock, Duration, Effect, Either, Metric, Option, Ref, Schema } from "effect"
+import { Clock, Duration, Effect, Either, Metric, Option, Schema } from "effect"
 import { deliveryAttempts, deliveryLatency, providerCallDuration, taggedBy } from "../src/Metrics.ts"
 import type { CircuitBreaker } from "../src/CircuitBreaker.ts"
 import { RoutingCreated } from "../src/domain/events.ts"
@@ -9,30 +9,47 @@ import { now } from "../src/domain/time.ts"
 import { messageKeepAlive, nthDelay, redelivery } from "../src/Schedules.ts"
 import type { BrokerError, Delivery } from "../src/services/Broker.ts"
 import { boundedBy, type LeadRequest, type ProviderError } from "../src/services/Providers.ts"
+import type { DeliveryTarget } from "../src/services/Companies.ts"
 import { type AttemptResult, type Claim, RoutingRepo } from "../src/services/Routings.ts"
 import { DeliverySettings } from "../src/services/Settings.ts"
-import { WorkerRegistry } from "../src/services/Workers.ts"
 import { sendToDeadLetters } from "./deadLetters.ts"
 import type { DeliveryStorage } from "./deliveryStorage.ts"
 import { attemptEvents, type FinishedAttempt } from "./finishAttempt.ts"
 import { providerAccountOf } from "./providerAccount.ts"
 
-/** What the deliveries of one company share: its circuit, its 429 pause, and its rate limit. */
+/** The rate limit used until the company's settings are known. */
+const DEFAULT_RATE_LIMIT = 50
+
+/**
+ * What the deliveries (and status polls) of one company share: its settings as the directory has them, its circuit,
+ * its 429 pause and its rate limit. The fields that change are the actor's own: only its fibers change them, each
+ * change one synchronous step, so a delivery reads them without an effect.
+ */
 export interface CompanyLane {
   readonly companyId: CompanyId
   readonly circuit: CircuitBreaker
-  /** Epoch milliseconds until which the provider asked us to slow down (429). */
-  readonly rateLimitedUntil: Ref.Ref<number>
-  readonly rateLimitPerMinute: Effect.Effect<number>
-  /** An operator paused delivery to the company: no provider call may start. */
-  readonly paused: Effect.Effect<boolean>
-  /** Provider calls the company allows at once. */
-  readonly concurrency: Effect.Effect<number>
+  /** The company's delivery settings now; undefined while the directory does not know it. */
+  readonly target: () => DeliveryTarget | undefined
   /** The delivery directory's revision: a provider read for the company before it moved may be stale. */
-  readonly directoryRevision: Effect.Effect<number>
+  readonly directoryRevision: () => number
+  /** Epoch milliseconds until which the provider asked us to slow down (429). */
+  rateLimitedUntil: number
+  /** The tokens the company's rate limit had left after its last call; null before the first. */
+  tokensLeft: number | null
   /** The company's provider as last read, with the directory's revision then (see `providerOfLane`). */
-  readonly provider: Ref.Ref<ProviderRead | undefined>
+  provider: ProviderRead | undefined
+  /** The last provider error, cleared by a success (shown in `/admin/workers`). */
+  lastError: string | null
 }
+
+/** An operator paused delivery to the company: no provider call may start. */
+export const pausedOf = (lane: CompanyLane) => lane.target()?.paused ?? false
+
+/** Provider calls the company allows at once. */
+export const concurrencyOf = (lane: CompanyLane) => Math.max(1, lane.target()?.concurrency ?? 1)
+
+/** Provider calls the company allows a minute. */
+export const rateLimitOf = (lane: CompanyLane) => lane.target()?.rateLimitPerMinute ?? DEFAULT_RATE_LIMIT
 
 type ResolvedProvider = Effect.Effect.Success<ReturnType<typeof providerAccountOf>>
 
@@ -47,23 +64,30 @@ export interface ProviderRead {
  * call, or when the delivery directory has changed since the last read (a change to the company's provider moves it).
  */
 export const providerOfLane = (lane: CompanyLane, fresh: boolean) =>
-  Effect.gen(function*() {
-    const revision = yield* lane.directoryRevision
-    const cached = yield* Ref.get(lane.provider)
-    if (!fresh && cached !== undefined && cached.revision === revision) return cached.resolved
-    const resolved = yield* providerAccountOf(lane.companyId).pipe(
-      Effect.tapError(() => Ref.set(lane.provider, undefined))
+  Effect.suspend(() => {
+    const revision = lane.directoryRevision()
+    const cached = lane.provider
+    if (!fresh && cached !== undefined && cached.revision === revision) return Effect.succeed(cached.resolved)
+    return providerAccountOf(lane.companyId).pipe(
+      Effect.tapBoth({
+        onFailure: () => Effect.sync(() => void (lane.provider = undefined)),
+        onSuccess: (resolved) => Effect.sync(() => void (lane.provider = { revision, resolved }))
+      })
     )
-    yield* Ref.set(lane.provider, { revision, resolved })
-    return resolved
   })
 
 /** A token of the company's rate limit: how long to wait before the call, and how many are left. */
 export const rateLimitToken = (lane: CompanyLane) =>
   Effect.flatMap(RateLimiter.RateLimiter, (limiter) =>
-    Effect.flatMap(lane.rateLimitPerMinute, (limit) =>
-      limiter.consume({ algorithm: "token-bucket", onExceeded: "delay", window: Duration.minutes(1), limit, key: lane.companyId })
-    )).pipe(Effect.orDie)
+    limiter.consume({ algorithm: "token-bucket", onExceeded: "delay", window: Duration.minutes(1), limit: rateLimitOf(lane), key: lane.companyId })
+  ).pipe(Effect.orDie, Effect.tap((token) => Effect.sync(() => void (lane.tokensLeft = token.remaining))))
+
+/** How long the company must wait at `now` before a provider call may start: its 429 pause, or its circuit's wait. */
+const waitOf = (lane: CompanyLane, now: number) => {
+  if (lane.rateLimitedUntil > now) return lane.rateLimitedUntil - now
+  const permit = lane.circuit.permitAt(now)
+  return permit._tag === "Wait" ? Duration.toMillis(permit.duration) : 0
+}
 
 /** While a message waits (circuit open, 429 pause, rate limit), it is kept alive at this interval. */
 const KEEP_ALIVE = Duration.seconds(10)
@@ -106,20 +130,11 @@ export const keepAllAlive = (messages: () => ReadonlyArray<Delivery>): Effect.Ef
  * and the rate limit has a token. Answers the tokens left.
  */
 const awaitTurn = (message: Delivery, lane: CompanyLane): Effect.Effect<number, never, RateLimiter.RateLimiter> =>
-  Effect.gen(function*() {
-    const pausedFor = (yield* Ref.get(lane.rateLimitedUntil)) - (yield* Clock.currentTimeMillis)
-    if (pausedFor > 0) {
-      yield* holdFor(message, Duration.millis(pausedFor))
-      return yield* awaitTurn(message, lane)
-    }
-    const permit = yield* lane.circuit.permit
-    if (permit._tag === "Wait") {
-      yield* holdFor(message, permit.duration)
-      return yield* awaitTurn(message, lane)
-    }
-    const token = yield* rateLimitToken(lane)
-    yield* holdFor(message, token.delay)
-    return token.remaining
+  Effect.clockWith((clock) => {
+    const wait = waitOf(lane, clock.unsafeCurrentTimeMillis())
+    if (wait > 0) return Effect.zipRight(holdFor(message, Duration.millis(wait)), awaitTurn(message, lane))
+    return Effect.flatMap(rateLimitToken(lane), (token) =>
+      Duration.isZero(token.delay) ? Effect.succeed(token.remaining) : Effect.as(holdFor(message, token.delay), token.remaining))
   })
 
 /**
@@ -162,7 +177,6 @@ interface Decided {
 const attempt = (taken: Taken, claim: Claim, lane: CompanyLane, target: Target, bound: Duration.Duration) =>
   Effect.gen(function*() {
     const settings = yield* DeliverySettings
-    const registry = yield* WorkerRegistry
     const { message, job, routing } = taken
     const claimed = { ...routing, attempts: claim.attempts }
     const decided = (result: AttemptResult, timing: { readonly at: Date; readonly durationMs: number }, settle: Effect.Effect<void, BrokerError>, again = false) =>
@@ -173,7 +187,7 @@ const attempt = (taken: Taken, claim: Claim, lane: CompanyLane, target: Target, 
         again
       }))
 
-    if (yield* lane.paused) {
+    if (pausedOf(lane)) {
       // Paused after the claim: it ends with no call, and the routing waits for the resume.
       yield* lane.circuit.release
       return yield* decided({
@@ -201,7 +215,7 @@ const attempt = (taken: Taken, claim: Claim, lane: CompanyLane, target: Target, 
       yield* count("synced")
       yield* Metric.update(deliveryLatency, Math.max(0, at.getTime() - job.createdAt.getTime()) / 1000)
       yield* lane.circuit.recordSuccess
-      yield* registry.update(lane.companyId, (s) => (s.lastError === null ? s : { ...s, lastError: null }))
+      lane.lastError = null
       yield* Effect.logDebug("routing synced").pipe(
         Effect.annotateLogs({ routing_id: routing.id, external_id: result.right.externalId, outcome: result.right.outcome })
       )
@@ -210,8 +224,8 @@ const attempt = (taken: Taken, claim: Claim, lane: CompanyLane, target: Target, 
 
     const error = result.left
     // The provider's settings may be what failed: the next call reads them again.
-    yield* Ref.set(lane.provider, undefined)
-    yield* registry.update(lane.companyId, (s) => ({ ...s, lastError: error.message }))
+    lane.provider = undefined
+    lane.lastError = error.message
     const failed = (status: "retrying" | "failed", counts: boolean, reason = error.message): AttemptResult => ({
       _tag: "Failed",
       status,
@@ -225,7 +239,7 @@ const attempt = (taken: Taken, claim: Claim, lane: CompanyLane, target: Target, 
       const wait = Option.isSome(error.retryAfter)
         ? error.retryAfter.value
         : yield* nthDelay(redelivery(settings.retryBase, settings.retryMaxDelay), 1)
-      yield* Ref.set(lane.rateLimitedUntil, at.getTime() + Duration.toMillis(wait))
+      lane.rateLimitedUntil = at.getTime() + Duration.toMillis(wait)
       yield* count("rate_limited")
       yield* lane.circuit.release
       yield* Effect.logWarning("provider rate limited the company; pausing it").pipe(
@@ -275,13 +289,12 @@ export const deliverBatch = Effect.fnUntraced(function*(
   lane: CompanyLane,
   trace: (message: Delivery) => <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>,
   /** True once the process shuts down: no further chunk starts. */
-  stopping: Effect.Effect<boolean>,
+  stopping: () => boolean,
   /** Reads, claims and writes results (see `groupedDeliveryStorage`). */
   storage: DeliveryStorage
 ) {
   const routings = yield* RoutingRepo
   const settings = yield* DeliverySettings
-  const registry = yield* WorkerRegistry
   const wanted: Array<{ readonly message: Delivery; readonly routingId: RoutingId }> = []
   for (const message of messages) {
     const payload = decodeMessage(new TextDecoder().decode(message.data))
@@ -293,7 +306,7 @@ export const deliverBatch = Effect.fnUntraced(function*(
     yield* Effect.ignore(message.term("malformed delivery message"))
   }
   if (wanted.length === 0) return { again: [], parked: false }
-  if (yield* lane.paused) {
+  if (pausedOf(lane)) {
     yield* Effect.forEach(wanted, (w) => Effect.ignore(w.message.ack), { discard: true })
     return { again: [], parked: true }
   }
@@ -321,7 +334,7 @@ export const deliverBatch = Effect.fnUntraced(function*(
   let target = yield* resolveTarget(false)
   const boundOf = (t: Target) =>
     Duration.times(settings.providerTimeout, Either.match(t, { onLeft: () => 1, onRight: ({ client }) => client.maxCallsPerLead }))
-  const concurrency = Math.max(1, yield* lane.concurrency)
+  const concurrency = concurrencyOf(lane)
   const again: Array<Delivery> = []
   let parked = false
   let pending: Array<Decided> = []
@@ -343,23 +356,16 @@ export const deliverBatch = Effect.fnUntraced(function*(
   })
   /** True when the next turn may have to wait: what is decided is written first rather than held back by the wait. */
   let tokensLeft = Number.POSITIVE_INFINITY
-  const mayWait = (size: number) =>
-    Effect.gen(function*() {
-      if (tokensLeft < size) return true
-      if ((yield* Ref.get(lane.rateLimitedUntil)) > (yield* Clock.currentTimeMillis)) return true
-      return Duration.greaterThan(yield* lane.circuit.waitTime, Duration.zero)
-    })
+  const mayWait = (size: number, now: number) => tokensLeft < size || lane.rateLimitedUntil > now || lane.circuit.waitAt(now) > 0
 
   /**
    * When no wait is in sight (tokens left, no 429 pause, circuit closed with no failure), the whole batch is claimed in
    * one statement. A lease that runs out while the batch goes on is harmless, as only this actor works for the company
    * and it holds the messages; after a crash the leases have run out before the messages come back.
    */
-  const claimedAhead = open.length > concurrency && (yield* lane.circuit.clear) && !(yield* mayWait(open.length))
-    ? yield* Effect.flatMap(Clock.currentTimeMillis, (at) => {
-      const leaseUntil = new Date(at + Duration.toMillis(leaseFor(boundOf(target))))
-      return storage.claim(open.map((t) => ({ id: t.routing.id, leaseUntil })))
-    })
+  const startedAt = yield* Clock.currentTimeMillis
+  const claimedAhead = open.length > concurrency && lane.circuit.isClear() && !mayWait(open.length, startedAt)
+    ? yield* storage.claim(open.map((t) => ({ id: t.routing.id, leaseUntil: new Date(startedAt + Duration.toMillis(leaseFor(boundOf(target)))) })))
     : null
   /** Leaves the batch before `from`: claims made ahead for what has not started are given back. */
   const leaveAt = (from: number) =>
@@ -369,7 +375,7 @@ export const deliverBatch = Effect.fnUntraced(function*(
   let from = 0
   const inChunks = Effect.gen(function*() {
     while (from < open.length) {
-      if (yield* stopping) {
+      if (stopping()) {
         // Shutting down: what has not started goes back to the broker at once, for the next process.
         yield* leaveAt(from)
         yield* Effect.forEach(open.slice(from), (t) => Effect.ignore(t.message.nak(Duration.zero)), { discard: true })
@@ -384,18 +390,17 @@ export const deliverBatch = Effect.fnUntraced(function*(
       }
       // After a failure calls go one at a time, so that no more than the threshold are made before the circuit opens;
       // a circuit not closed lets one probe through: the chunk is that probe alone.
-      const size = (yield* lane.circuit.clear) ? concurrency : 1
+      const size = lane.circuit.isClear() ? concurrency : 1
       const chunk = open.slice(from, from + size)
       from += chunk.length
       const chunkStarted = yield* Clock.currentTimeMillis
-      const waits = yield* mayWait(chunk.length)
+      const waits = mayWait(chunk.length, chunkStarted)
       if (waits && pending.length > 0) yield* flush
       const tokens = yield* Effect.forEach(chunk, (t) => awaitTurn(t.message, lane), { concurrency: sideBySide(chunk) })
       if (waits) target = yield* resolveTarget(true)
       const bound = boundOf(target)
       tokensLeft = Math.min(...tokens)
-      yield* registry.update(lane.companyId, (s) => ({ ...s, tokens: tokensLeft }))
-      const leaseUntil = new Date((yield* Clock.currentTimeMillis) + Duration.toMillis(leaseFor(bound)))
+      const leaseUntil = new Date((waits ? yield* Clock.currentTimeMillis : chunkStarted) + Duration.toMillis(leaseFor(bound)))
       const claims = claimedAhead ?? (yield* storage.claim(chunk.map((t) => ({ id: t.routing.id, leaseUntil }))))
       const outcomes = yield* Effect.forEach(chunk, (t) => {
         const claim = claims.get(t.routing.id)
@@ -418,7 +423,7 @@ export const deliverBatch = Effect.fnUntraced(function*(
       pending.push(...outcomes.flatMap(Option.toArray))
       if (pending.length > 0 && pendingSince === null) pendingSince = chunkStarted
       // Results are not held back long (slow calls), nor at all once shutting down: what was called gets written.
-      if (pendingSince !== null && ((yield* stopping) || (yield* Clock.currentTimeMillis) - pendingSince >= FLUSH_AFTER_MS)) {
+      if (pendingSince !== null && (stopping() || (yield* Clock.currentTimeMillis) - pendingSince >= FLUSH_AFTER_MS)) {
         yield* flush
       }
     }

@@ -11,9 +11,11 @@ export const layer = Layer.sync(DeliveryDirectory, () => {
   const pauses = new Map<CompanyId, { readonly paused: boolean; readonly generation: number }>()
   return DeliveryDirectory.of({
     get: (companyId) => Effect.sync(() => targets.get(companyId)),
+    peek: (companyId) => targets.get(companyId),
     all: Effect.sync(() => Array.from(targets.values())),
     generation: Effect.sync(() => generation),
     revision: Effect.sync(() => revision),
+    peekRevision: () => revision,
     replace: (next, readAt) =>
       Effect.sync(() => {
         revision++

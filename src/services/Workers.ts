@@ -22,8 +22,11 @@ export interface WorkerStatus {
 
 /** The actors running in this process and their state. */
 export class WorkerRegistry extends Context.Tag("WorkerRegistry")<WorkerRegistry, {
-  readonly set: (status: WorkerStatus) => Effect.Effect<void>
-  readonly update: (companyId: CompanyId, f: (status: WorkerStatus) => WorkerStatus) => Effect.Effect<void>
+  /**
+   * Registers the company's actor; `status` is read (with the time, in epoch milliseconds) whenever the registry is, so
+   * the actor never has to report.
+   */
+  readonly register: (companyId: CompanyId, status: (now: number) => WorkerStatus) => Effect.Effect<void>
   readonly remove: (companyId: CompanyId) => Effect.Effect<void>
   readonly all: Effect.Effect<ReadonlyArray<WorkerStatus>>
 }>() {}
@@ -34,6 +37,8 @@ export class WorkerRegistry extends Context.Tag("WorkerRegistry")<WorkerRegistry
  */
 export class DeliveryDirectory extends Context.Tag("DeliveryDirectory")<DeliveryDirectory, {
   readonly get: (companyId: CompanyId) => Effect.Effect<DeliveryTarget | undefined>
+  /** `get` as a plain read, for a caller reading it at every step of a delivery. */
+  readonly peek: (companyId: CompanyId) => DeliveryTarget | undefined
   readonly all: Effect.Effect<ReadonlyArray<DeliveryTarget>>
   /** A counter of the pauses set here: read it before reading the targets from storage, and give it to `replace`. */
   readonly generation: Effect.Effect<number>
@@ -41,6 +46,8 @@ export class DeliveryDirectory extends Context.Tag("DeliveryDirectory")<Delivery
   readonly replace: (targets: ReadonlyArray<DeliveryTarget>, generation: number) => Effect.Effect<void>
   /** Moves whenever an entry may have changed (a `replace` or a `setPaused`): what was derived from entries before is stale. */
   readonly revision: Effect.Effect<number>
+  /** `revision` as a plain read. */
+  readonly peekRevision: () => number
   /** Sets the company's pause, if it is a target. */
   readonly setPaused: (companyId: CompanyId, paused: boolean) => Effect.Effect<void>
 }>() {}
