@@ -163,7 +163,8 @@ export const makeCompanyActor = Effect.fn("Actor.make")(function*(options: {
       } else if (working.length === 0 && held.length > 0) {
         const batch = held.splice(0, BATCH_MAX)
         working = batch
-        yield* Effect.forkIn(deliver(batch), scope)
+        // In this fiber: the loop has nothing else to do meanwhile (an offer holds or parks a message on its own).
+        yield* deliver(batch)
       }
       yield* unpark
       yield* parked ? Effect.raceFirst(Deferred.await(signal), Effect.sleep(PARKED_RECHECK)) : Deferred.await(signal)

@@ -272,9 +272,9 @@ const sideBySide = (chunk: ReadonlyArray<unknown>) => (chunk.length > 1 ? "unbou
 const OPEN_STATUSES: ReadonlyArray<Routing["syncStatus"]> = ["pending", "retrying", "syncing"]
 
 /**
- * Delivers the routings a batch of one company's messages name, to the end of this attempt. One read finds them; a
- * routing already delivered, canceled or failed is acknowledged with no provider call. The rest are claimed with a
- * lease in one statement when no wait is in sight (else chunk by chunk), and go in chunks of the company's
+ * Delivers the routings a batch of one company's messages name, to the end of this attempt. One statement finds them
+ * and, when no wait is in sight, claims them with a lease (else they are claimed chunk by chunk); a routing already
+ * delivered, canceled or failed is acknowledged with no provider call. The rest go in chunks of the company's
  * `concurrency`: each waits its turn (429 pause, circuit, rate limit), and its provider calls run side by side (a
  * lookup first where an earlier outcome is unknown). Every result and attempt of the batch, with its events, is written
  * in one transaction, and only then are the messages settled: acknowledged (synced), nak'ed with the redelivery delay
@@ -311,7 +311,28 @@ export const deliverBatch = Effect.fnUntraced(function*(
     return { again: [], parked: true }
   }
 
-  const current = yield* storage.read(wanted.map((w) => w.routingId))
+  /** The provider, read again after a wait (its settings may have been fixed meanwhile). */
+  const resolveTarget = (fresh: boolean) =>
+    providerOfLane(lane, fresh).pipe(
+      Effect.map((account): Target => Either.right(account)),
+      Effect.catchTag("ProviderError", (error) => Effect.succeed<Target>(Either.left(error)))
+    )
+  let target = yield* resolveTarget(false)
+  const boundOf = (t: Target) =>
+    Duration.times(settings.providerTimeout, Either.match(t, { onLeft: () => 1, onRight: ({ client }) => client.maxCallsPerLead }))
+
+  /**
+   * When no wait is in sight (no 429 pause, circuit closed with no failure, tokens left after the last call), the
+   * routings are claimed as they are read, in one statement. A lease that runs out while the batch goes on is harmless,
+   * as only this actor works for the company and it holds the messages; after a crash the leases have run out before
+   * the messages come back.
+   */
+  const ids = [...new Set(wanted.map((w) => w.routingId))]
+  const startedAt = yield* Clock.currentTimeMillis
+  const waitInSight = lane.rateLimitedUntil > startedAt || !lane.circuit.isClear() || (lane.tokensLeft ?? ids.length) < ids.length
+  const { found: current, claims: claimedAhead } = waitInSight
+    ? { found: yield* storage.read(ids), claims: null }
+    : yield* storage.readAndClaim(ids.map((id) => ({ id, leaseUntil: new Date(startedAt + Duration.toMillis(leaseFor(boundOf(target)))) })))
   const open: Array<Taken> = []
   const done: Array<Delivery> = []
   const seen = new Set<RoutingId>()
@@ -325,15 +346,6 @@ export const deliverBatch = Effect.fnUntraced(function*(
   }
   yield* Effect.forEach(done, (m) => Effect.ignore(m.ack), { discard: true })
 
-  /** The provider, read again after a wait (its settings may have been fixed meanwhile). */
-  const resolveTarget = (fresh: boolean) =>
-    providerOfLane(lane, fresh).pipe(
-      Effect.map((account): Target => Either.right(account)),
-      Effect.catchTag("ProviderError", (error) => Effect.succeed<Target>(Either.left(error)))
-    )
-  let target = yield* resolveTarget(false)
-  const boundOf = (t: Target) =>
-    Duration.times(settings.providerTimeout, Either.match(t, { onLeft: () => 1, onRight: ({ client }) => client.maxCallsPerLead }))
   const concurrency = concurrencyOf(lane)
   const again: Array<Delivery> = []
   let parked = false
@@ -358,15 +370,6 @@ export const deliverBatch = Effect.fnUntraced(function*(
   let tokensLeft = Number.POSITIVE_INFINITY
   const mayWait = (size: number, now: number) => tokensLeft < size || lane.rateLimitedUntil > now || lane.circuit.waitAt(now) > 0
 
-  /**
-   * When no wait is in sight (tokens left, no 429 pause, circuit closed with no failure), the whole batch is claimed in
-   * one statement. A lease that runs out while the batch goes on is harmless, as only this actor works for the company
-   * and it holds the messages; after a crash the leases have run out before the messages come back.
-   */
-  const startedAt = yield* Clock.currentTimeMillis
-  const claimedAhead = open.length > concurrency && lane.circuit.isClear() && !mayWait(open.length, startedAt)
-    ? yield* storage.claim(open.map((t) => ({ id: t.routing.id, leaseUntil: new Date(startedAt + Duration.toMillis(leaseFor(boundOf(target)))) })))
-    : null
   /** Leaves the batch before `from`: claims made ahead for what has not started are given back. */
   const leaveAt = (from: number) =>
     claimedAhead === null ? Effect.void : Effect.flatMap(now, (at) =>

@@ -1,4 +1,4 @@
-import { Effect, Either, type Scope } from "effect"
+import { Array as Arr, Effect, Either, type Scope } from "effect"
 import * as GroupCommit from "../src/GroupCommit.ts"
 import type { RoutingId } from "../src/domain/ids.ts"
 import type { Job, Routing } from "../src/domain/job.ts"
@@ -15,6 +15,11 @@ export interface DeliveryStorage {
   readonly read: (
     ids: ReadonlyArray<RoutingId>
   ) => Effect.Effect<ReadonlyMap<RoutingId, { readonly routing: Routing; readonly job: Job }>, StorageError>
+  /** `read` and `claim` in one step, as `RoutingRepo.getAndClaimMany` makes them now. */
+  readonly readAndClaim: (claims: ReadonlyArray<ClaimRequest>) => Effect.Effect<{
+    readonly found: ReadonlyMap<RoutingId, { readonly routing: Routing; readonly job: Job }>
+    readonly claims: ReadonlyMap<RoutingId, Claim>
+  }, StorageError>
   /** Claims, as `RoutingRepo.claimMany` makes them now; answers those it took. */
   readonly claim: (claims: ReadonlyArray<ClaimRequest>) => Effect.Effect<ReadonlyMap<RoutingId, Claim>, StorageError>
   /** Writes attempts' results and their events, as `finishAttempts` does. */
@@ -59,6 +64,17 @@ export const groupedDeliveryStorage: Effect.Effect<
         Effect.map((all) => split(groups.map((claims) => claims.map((c) => c.id)), all))
       )
   })
+  const readAndClaim = yield* GroupCommit.make({
+    name: "Delivery.readAndClaim",
+    maxBatch: MAX_GROUPED,
+    run: (groups: ReadonlyArray<ReadonlyArray<ClaimRequest>>) =>
+      Effect.flatMap(now, (at) => routings.getAndClaimMany(groups.flat(), at)).pipe(
+        Effect.map(({ found, claims }) => {
+          const ids = groups.map((group) => group.map((c) => c.id))
+          return Arr.zipWith(split(ids, found), split(ids, claims), (f, c) => Either.zipWith(f, c, (found, claims) => ({ found, claims })))
+        })
+      )
+  })
   const write = yield* GroupCommit.make({
     name: "Delivery.writeResults",
     maxBatch: MAX_GROUPED,
@@ -68,6 +84,7 @@ export const groupedDeliveryStorage: Effect.Effect<
   return {
     read: (ids) => (ids.length === 0 ? Effect.succeed(new Map()) : read(ids)),
     claim: (claims) => (claims.length === 0 ? Effect.succeed(new Map()) : claim(claims)),
+    readAndClaim: (claims) => (claims.length === 0 ? Effect.succeed({ found: new Map(), claims: new Map() }) : readAndClaim(claims)),
     write: (finished) => (finished.length === 0 ? Effect.void : write(finished))
   }
 })

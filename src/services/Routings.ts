@@ -67,6 +67,17 @@ export class RoutingRepo extends Context.Tag("RoutingRepo")<RoutingRepo, {
     now: Date
   ) => Effect.Effect<ReadonlyMap<RoutingId, Claim>, StorageError>
   /**
+   * `getMany` and `claimMany` in one step: the routings found, each with its job as they were before the claim, and the
+   * claims taken among them.
+   */
+  readonly getAndClaimMany: (
+    claims: ReadonlyArray<ClaimRequest>,
+    now: Date
+  ) => Effect.Effect<{
+    readonly found: ReadonlyMap<RoutingId, { readonly routing: Routing; readonly job: Job }>
+    readonly claims: ReadonlyMap<RoutingId, Claim>
+  }, StorageError>
+  /**
    * Marks the routing `syncing` until `leaseUntil` when it is `pending` or `retrying`, or `syncing` with its lease
    * run out (the last call was cut off: it then needs a lookup). None when it is not there to take: delivered,
    * canceled, failed, or leased by another worker.

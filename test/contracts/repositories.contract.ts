@@ -367,6 +367,40 @@ export const repositoryContract = <E>(name: string, repositories: Layer.Layer<Re
         expect(yield* routings.cancelDelivered(id, { outcome: "canceled_at_provider", note: null, at: at(7000), durationMs: 1 })).toBe(false)
       }))
 
+    it.effect("routings are read as they were and claimed in one statement, each only while it is there to take", () =>
+      Effect.gen(function*() {
+        const companies = yield* CompanyRepo
+        const [creator, a, b] = [makeCompany(), makeCompany(), makeCompany()]
+        yield* Effect.forEach([creator, a, b], companies.insert)
+        const first = makeJob(creator.id, [a.id, b.id])
+        const second = makeJob(creator.id, [a.id])
+        yield* (yield* JobRepo).insert([first, second])
+        const routings = yield* RoutingRepo
+        const [one, two] = first.routings.map((r) => r.id) as [RoutingId, RoutingId]
+        const three = second.routings[0]!.id
+        const missing = RoutingId.make(uuid())
+        yield* routings.claim(two, at(0), at(60_000))
+        yield* routings.claim(three, at(0), at(1_000))
+
+        const leased = (id: RoutingId) => ({ id, leaseUntil: at(40_000) })
+        const { found, claims } = yield* routings.getAndClaimMany([one, two, three, missing].map(leased), at(2_000))
+        expect([...found.keys()].sort()).toEqual([one, two, three].sort())
+        // Read as they were before the claim, each with its whole job.
+        expect(found.get(one)).toMatchObject({ routing: { id: one, syncStatus: "pending" }, job: { id: first.id } })
+        expect(found.get(one)?.job.routings).toHaveLength(2)
+        expect(found.get(two)?.routing.syncStatus).toBe("syncing")
+        expect(found.get(three)?.job.id).toBe(second.id)
+        // Taken: the pending one, and the one whose lease ran out (a lookup first); not the one leased until later.
+        expect(Object.fromEntries(claims)).toEqual({
+          [one]: { needsLookup: false, attempts: 0 },
+          [three]: { needsLookup: true, attempts: 0 }
+        })
+        expect(Option.getOrThrow(yield* routings.get(one)).routing.syncStatus).toBe("syncing")
+        expect((yield* routings.getAndClaimMany([one, three].map(leased), at(3_000))).claims.size).toBe(0)
+        const none = yield* routings.getAndClaimMany([], at(3_000))
+        expect([none.found.size, none.claims.size]).toEqual([0, 0])
+      }))
+
     it.effect("many routings are read and claimed in one step, each only while it is there to take", () =>
       Effect.gen(function*() {
         const companies = yield* CompanyRepo

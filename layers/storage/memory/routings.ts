@@ -52,6 +52,19 @@ export const layerRoutings = Layer.effect(
           return claimed === undefined ? [] : [[id, claimed] as const]
         }))),
 
+      getAndClaimMany: (claims, now) =>
+        Effect.sync(() => {
+          const found = new Map(claims.flatMap(({ id }) => {
+            const routing = find(id)
+            return routing === undefined ? [] : [[id, routing] as const]
+          }))
+          const taken = new Map(claims.flatMap(({ id, leaseUntil }) => {
+            const claimed = claimOne(id, now, leaseUntil)
+            return claimed === undefined ? [] : [[id, claimed] as const]
+          }))
+          return { found, claims: taken }
+        }),
+
       claim: (id, now, leaseUntil) => Effect.sync(() => Option.fromNullable(claimOne(id, now, leaseUntil))),
 
       release: (ids, now) =>

@@ -1,8 +1,9 @@
 import { Effect, Layer, Option, Schema } from "effect"
 import { CompanyId, JobId, RoutingId } from "../../../src/domain/ids.ts"
-import { RoutingRepo } from "../../../src/services/Routings.ts"
+import type { Job } from "../../../src/domain/job.ts"
+import { type ClaimRequest, RoutingRepo } from "../../../src/services/Routings.ts"
 import { JobRepo } from "../../../src/services/Jobs.ts"
-import { Db } from "../Db.ts"
+import { Db, type Sql } from "../Db.ts"
 import { decodeRows } from "./decode.ts"
 import { selectJobs, toJobs } from "./jobs.ts"
 
@@ -15,6 +16,32 @@ const AttemptRow = Schema.Struct({
 
 const WaitingRow = Schema.Struct({ id: RoutingId, job_id: JobId, company_id_received: CompanyId })
 
+/** The claims `getAndClaimMany` took among a job's routings, beside the job's own columns. */
+const JobClaimsRow = Schema.Struct({
+  claims: Schema.Array(Schema.Struct({ id: RoutingId, needs_lookup: Schema.Boolean, attempts: Schema.Int }))
+})
+
+/**
+ * The update that claims routings, each with its own lease: those `pending` or `retrying`, or `syncing` with their
+ * lease run out (the last call was cut off: they then need a lookup). Its `returning` clause is the caller's.
+ */
+const claimStatement = (sql: Sql, claims: ReadonlyArray<ClaimRequest>, now: Date) =>
+  sql`
+    update job_routings r set
+      needs_lookup = r.needs_lookup or r.sync_status = 'syncing',
+      sync_status = 'syncing', lease_until = c.lease_until, updated_at = ${now}
+    from unnest(${claims.map((c) => c.id)}::uuid[], ${claims.map((c) => c.leaseUntil.toISOString())}::timestamptz[])
+      as c(id, lease_until)
+    where r.id = c.id
+      and (r.sync_status in ('pending', 'retrying') or (r.sync_status = 'syncing' and r.lease_until < ${now}))`
+
+/** The wanted routings among the jobs read, each with its job. */
+const routingsOf = (jobs: ReadonlyArray<Job>, ids: ReadonlyArray<RoutingId>) => {
+  const wanted = new Set<string>(ids)
+  return new Map(jobs.flatMap((job) =>
+    job.routings.filter((r) => wanted.has(r.id)).map((routing) => [routing.id, { routing, job }] as const)))
+}
+
 export const layer = Layer.effect(
   RoutingRepo,
   Effect.gen(function*() {
@@ -22,6 +49,7 @@ export const layer = Layer.effect(
     const jobs = yield* JobRepo
     const decodeAttempts = decodeRows(AttemptRow, "routings.attempts")
     const decodeWaiting = decodeRows(WaitingRow, "routings.waiting")
+    const decodeClaims = decodeRows(JobClaimsRow, "routings.getAndClaimMany")
 
     return RoutingRepo.of({
       get: (id) =>
@@ -37,27 +65,34 @@ export const layer = Layer.effect(
         ids.length === 0 ? Effect.succeed(new Map()) : db.query("routings.getMany", (sql) =>
           sql`${selectJobs(sql)} where j.id in (select job_id from job_routings where id = any(${ids}::uuid[]))`).pipe(
             Effect.flatMap(toJobs),
-            Effect.map((found) => {
-              const wanted = new Set<string>(ids)
-              return new Map(found.flatMap((job) =>
-                job.routings.filter((r) => wanted.has(r.id)).map((routing) => [routing.id, { routing, job }] as const)))
-            })
+            Effect.map((found) => routingsOf(found, ids))
           ),
 
       claimMany: (claims, now) =>
         claims.length === 0 ? Effect.succeed(new Map()) : db.query<ReadonlyArray<{ id: RoutingId; needs_lookup: boolean; attempts: number }>>(
           "routings.claimMany",
-          (sql) =>
-            sql`
-            update job_routings r set
-              needs_lookup = r.needs_lookup or r.sync_status = 'syncing',
-              sync_status = 'syncing', lease_until = c.lease_until, updated_at = ${now}
-            from unnest(${claims.map((c) => c.id)}::uuid[], ${claims.map((c) => c.leaseUntil.toISOString())}::timestamptz[])
-              as c(id, lease_until)
-            where r.id = c.id
-              and (r.sync_status in ('pending', 'retrying') or (r.sync_status = 'syncing' and r.lease_until < ${now}))
-            returning r.id, r.needs_lookup, r.attempts`
+          (sql) => sql`${claimStatement(sql, claims, now)} returning r.id, r.needs_lookup, r.attempts`
         ).pipe(Effect.map((rows) => new Map(rows.map((r) => [r.id, { needsLookup: r.needs_lookup, attempts: r.attempts }])))),
+
+      getAndClaimMany: (claims, now) =>
+        claims.length === 0 ? Effect.succeed({ found: new Map(), claims: new Map() }) : db.query("routings.getAndClaimMany", (sql) =>
+          // The claims go in a data-modifying CTE; the jobs are read from the snapshot before it, as getMany reads them.
+          sql`
+            with claimed as (
+              ${claimStatement(sql, claims, now)}
+              returning r.id, r.job_id, r.needs_lookup, r.attempts
+            )
+            select q.*, (
+              select coalesce(json_agg(json_build_object('id', c.id, 'needs_lookup', c.needs_lookup, 'attempts', c.attempts)), '[]'::json)
+              from claimed c where c.job_id = q.id
+            ) as claims
+            from (${selectJobs(sql)} where j.id in (select job_id from job_routings where id = any(${claims.map((c) => c.id)}::uuid[]))) q`).pipe(
+            Effect.flatMap((rows) => Effect.zip(toJobs(rows), decodeClaims(rows))),
+            Effect.map(([jobsFound, claimed]) => ({
+              found: routingsOf(jobsFound, claims.map((c) => c.id)),
+              claims: new Map(claimed.flatMap((row) => row.claims.map((r) => [r.id, { needsLookup: r.needs_lookup, attempts: r.attempts }])))
+            }))
+          ),
 
       release: (ids, now) =>
         ids.length === 0 ? Effect.void : db.query("routings.release", (sql) =>
