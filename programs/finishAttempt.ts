@@ -1,9 +1,7 @@
 import { Effect, Option } from "effect"
 import { type OutboxEvent, RoutingFailed, RoutingSynced } from "../src/domain/events.ts"
 import type { Routing } from "../src/domain/job.ts"
-import { OutboxRepo } from "../src/services/Outbox.ts"
 import { type AttemptResult, RoutingRepo } from "../src/services/Routings.ts"
-import { Transactions } from "../src/services/Transactions.ts"
 import { outboxEvent } from "./outboxEvent.ts"
 
 /** The domain event an attempt's result announces: `routing.synced`, `routing.failed` when delivery gave up, else none. */
@@ -40,17 +38,15 @@ export const attemptEvents = (routing: Routing, result: AttemptResult, at: Date)
   Effect.forEach(Option.toArray(eventOf(routing, result, at)), (event) => outboxEvent(event.type, routing.id, event.payload, at))
 
 /**
- * Writes attempts' results (each routing's new state and the attempt) and the domain events they cause in one
- * transaction, so subscribers hear of every delivery and every give-up exactly when it is recorded.
+ * Writes attempts' results (each routing's new state and the attempt) and the domain events they cause in one step, so
+ * subscribers hear of every delivery and every give-up exactly when it is recorded.
  */
 export const finishAttempts = Effect.fn("Routing.finishAttempts")(function*(finished: ReadonlyArray<FinishedAttempt>) {
   if (finished.length === 0) return
-  const routings = yield* RoutingRepo
-  const outbox = yield* OutboxRepo
-  yield* (yield* Transactions).run(Effect.zipRight(
-    routings.finish(finished.map((f) => ({ id: f.routing.id, result: f.result, timing: f.timing }))),
-    outbox.append(finished.flatMap((f) => f.events))
-  ))
+  yield* (yield* RoutingRepo).finish(
+    finished.map((f) => ({ id: f.routing.id, result: f.result, timing: f.timing })),
+    finished.flatMap((f) => f.events)
+  )
 })
 
 /** One attempt's result and its events, written as `finishAttempts` does. */

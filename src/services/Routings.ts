@@ -1,4 +1,5 @@
 import { Context, type Effect, type Option } from "effect"
+import type { OutboxEvent } from "../domain/events.ts"
 import type { CompanyId, JobId, RoutingId } from "../domain/ids.ts"
 import type { ExternalStatus, Job, Routing } from "../domain/job.ts"
 import type { StorageError } from "./StorageError.ts"
@@ -89,10 +90,10 @@ export class RoutingRepo extends Context.Tag("RoutingRepo")<RoutingRepo, {
    */
   readonly release: (ids: ReadonlyArray<RoutingId>, now: Date) => Effect.Effect<void, StorageError>
   /**
-   * Ends the attempts begun by `claim` (each routing once at most), records them, and moves each job to `routed` on
-   * its first synced routing.
+   * Ends the attempts begun by `claim` (each routing once at most), records them, moves each job to `routed` on its
+   * first synced routing, and appends the outbox events they cause, all in one step.
    */
-  readonly finish: (finished: ReadonlyArray<FinishedCall>) => Effect.Effect<void, StorageError>
+  readonly finish: (finished: ReadonlyArray<FinishedCall>, events?: ReadonlyArray<OutboxEvent>) => Effect.Effect<void, StorageError>
   readonly attempts: (id: RoutingId) => Effect.Effect<ReadonlyArray<RoutingAttempt>, StorageError>
   /**
    * Routings still to deliver (`pending`, `retrying`, or `syncing` with the lease run out) untouched since `before`,

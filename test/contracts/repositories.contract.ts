@@ -329,11 +329,23 @@ export const repositoryContract = <E>(name: string, repositories: Layer.Layer<Re
         const [synced, timedOut] = routedJob.routings.map((r) => r.id) as [RoutingId, RoutingId]
         const givenUp = waitingJob.routings[0]!.id
         yield* routings.claimMany([synced, timedOut, givenUp].map((id) => ({ id, leaseUntil: at(31_000) })), at(1000))
+        const event = (aggregateId: RoutingId, type: string) => ({
+          id: EventId.make(uuid()),
+          aggregateId,
+          type,
+          payload: { routing_id: aggregateId, note: "ünïcode, \"quoted\"" },
+          traceparent: type === "routing.synced" ? "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01" : null,
+          createdAt: at(2300)
+        })
+        const events = [event(synced, "routing.synced"), event(givenUp, "routing.failed")]
         yield* routings.finish([
           { id: synced, result: { _tag: "Synced", externalId: "lead-7", outcome: "found" }, timing: { at: at(2000), durationMs: 3 } },
           { id: timedOut, result: failed("retrying", true, false), timing: { at: at(2100), durationMs: 10_000 } },
           { id: givenUp, result: failed("failed", true, true), timing: { at: at(2200), durationMs: 4 } }
-        ])
+        ], events)
+        // The events the results cause are appended in the same step, as given.
+        const appended = (yield* (yield* OutboxRepo).pending(10)).filter((e) => events.some((x) => x.id === e.id))
+        expect(appended.sort((x, y) => x.type.localeCompare(y.type))).toEqual(events.sort((x, y) => x.type.localeCompare(y.type)))
         const routingOf = (id: RoutingId) => Effect.map(routings.get(id), (found) => Option.getOrThrow(found))
         expect(yield* routingOf(synced)).toMatchObject({
           routing: { syncStatus: "synced", externalId: "lead-7", attempts: 1, syncedAt: at(2000), lastError: null },

@@ -12,7 +12,6 @@ import { CurrentPrincipal } from "../../src/services/CurrentPrincipal.ts"
 import { MockLeadStore } from "../../src/services/MockLeads.ts"
 import { OutboxRepo } from "../../src/services/Outbox.ts"
 import { RoutingRepo } from "../../src/services/Routings.ts"
-import { Transactions } from "../../src/services/Transactions.ts"
 import { DeliverySettings } from "../../src/services/Settings.ts"
 import { DeliveryDirectory, WorkerRegistry } from "../../src/services/Workers.ts"
 import { defaultDelivery, layerMemoryServices } from "../support/services.ts"
@@ -300,17 +299,16 @@ describe("delivery on memory layers (TestClock)", () => {
       yield* actor.stop
     })))
 
-  it.effect("a company with delivery concurrency 1 still gets its leads in batches: one transaction records many", () =>
+  it.effect("a company with delivery concurrency 1 still gets its leads in batches: one write records many", () =>
     Effect.gen(function*() {
       const { companyId, routings } = yield* companyWithRoutings({}, 20, { rateLimitPerMinute: 10_000 })
-      const transactions = yield* Transactions
+      const repo = yield* RoutingRepo
       let runs = 0
-      const counting = Transactions.of({
-        run: (self) => Effect.zipRight(Effect.sync(() => void runs++), transactions.run(self)),
-        runAhead: transactions.runAhead,
-        runIntake: transactions.runIntake
+      const counting = RoutingRepo.of({
+        ...repo,
+        finish: (finished, events) => Effect.zipRight(Effect.sync(() => void runs++), repo.finish(finished, events))
       })
-      const actor = yield* startActor().pipe(Effect.provideService(Transactions, counting))
+      const actor = yield* startActor().pipe(Effect.provideService(RoutingRepo, counting))
       yield* advance(1_000)
       for (const id of routings) expect((yield* routingOf(id))?.syncStatus).toBe("synced")
       expect(yield* leadsOf(companyId)).toMatchObject({ total: 20, duplicates: 0 })

@@ -76,8 +76,9 @@ export const layerRoutings = Layer.effect(
           }
         }),
 
-      finish: (finished) =>
+      finish: (finished, events = []) =>
         Effect.sync(() => {
+          for (const e of events) store.state.outbox.set(e.id, { ...e, publishedAt: null })
           for (const { id, result, timing } of finished) {
             const attempts = store.state.attempts.get(id) ?? []
             store.state.attempts.set(id, [...attempts, {

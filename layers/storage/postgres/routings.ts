@@ -1,5 +1,6 @@
 import { Effect, Layer, Option, Schema } from "effect"
 import { CompanyId, JobId, RoutingId } from "../../../src/domain/ids.ts"
+import type { OutboxEvent } from "../../../src/domain/events.ts"
 import type { Job } from "../../../src/domain/job.ts"
 import { type ClaimRequest, RoutingRepo } from "../../../src/services/Routings.ts"
 import { JobRepo } from "../../../src/services/Jobs.ts"
@@ -34,6 +35,19 @@ const claimStatement = (sql: Sql, claims: ReadonlyArray<ClaimRequest>, now: Date
       as c(id, lease_until)
     where r.id = c.id
       and (r.sync_status in ('pending', 'retrying') or (r.sync_status = 'syncing' and r.lease_until < ${now}))`
+
+/** Inserts outbox events (its trigger wakes the relay: only made when there are some). */
+const appendEvents = (sql: Sql, events: ReadonlyArray<OutboxEvent>) =>
+  sql`
+    insert into outbox_events (id, aggregate_id, type, payload, traceparent, created_at)
+    select id, aggregate_id, type, payload::jsonb, traceparent, created_at from unnest(
+      ${events.map((e) => e.id)}::uuid[],
+      ${events.map((e) => e.aggregateId)}::uuid[],
+      ${events.map((e) => e.type)}::text[],
+      ${events.map((e) => JSON.stringify(e.payload))}::text[],
+      ${events.map((e) => e.traceparent)}::text[],
+      ${events.map((e) => e.createdAt.toISOString())}::timestamptz[]
+    ) as e(id, aggregate_id, type, payload, traceparent, created_at)`
 
 /** The wanted routings among the jobs read, each with its job. */
 const routingsOf = (jobs: ReadonlyArray<Job>, ids: ReadonlyArray<RoutingId>) => {
@@ -117,7 +131,7 @@ export const layer = Layer.effect(
 
       // One statement (atomic on its own) for all of them: each routing's new state, its attempt, and each job `routed`
       // on its first synced routing.
-      finish: (finished) =>
+      finish: (finished, events = []) =>
         finished.length === 0 ? Effect.void : db.query("routings.finish", (sql) => {
           // Every column goes as strings, cast to its type: postgres.js takes an array of numbers or booleans for a single
           // value, and turns any string into false in a boolean array (hence flags as 0 or 1).
@@ -155,7 +169,7 @@ export const layer = Layer.effect(
             ), attempt as (
               insert into routing_attempts (routing_id, at, outcome, duration_ms, error)
               select id, at, outcome, duration_ms, error from input order by n
-            )
+            )${events.length === 0 ? sql`` : sql`, event as (${appendEvents(sql, events)})`}
             update jobs j set status = 'routed', updated_at = s.at
             from (select job_id, max(at) as at from routing where status = 'synced' group by job_id) s
             where j.status = 'pending' and j.id = s.job_id`
