@@ -3,6 +3,7 @@ import type { CompanyId } from "../src/domain/ids.ts"
 import { brokerRetry, supervisorRefresh } from "../src/Schedules.ts"
 import { Broker, type Delivery } from "../src/services/Broker.ts"
 import { CompanyRepo, type DeliveryTarget } from "../src/services/Companies.ts"
+import { RoutingRepo } from "../src/services/Routings.ts"
 import { DeliverySettings } from "../src/services/Settings.ts"
 import { DeliveryDirectory } from "../src/services/Workers.ts"
 import { currentTopology, partitionConsumerSpec } from "./brokerTopology.ts"
@@ -40,6 +41,7 @@ export const startDelivery = Effect.gen(function*() {
   const broker = yield* Broker
   const directory = yield* DeliveryDirectory
   const settings = yield* DeliverySettings
+  const routings = yield* RoutingRepo
   const names = yield* currentTopology
   const holdLimit = Math.max(1, Math.floor(settings.partitionMaxAckPending / 2))
   // Made before the actors, so that it outlasts them (finalizers run in reverse): their last results are still written.
@@ -130,15 +132,35 @@ export const startDelivery = Effect.gen(function*() {
     const fleet = yield* directory.all
     fleet.forEach((target, i) => nextPoll.set(target.companyId, start + Duration.toMillis(intervalOf(target)) * i / fleet.length))
   }
+  /**
+   * Starts the polls that are due: at once for a company with an actor; for the others, one statement first finds which
+   * have leads to poll, and only those get an actor (most companies of an idle fleet have none). If that statement
+   * fails they stay due, for the next round.
+   */
   const startPolls = Effect.gen(function*() {
     const now = yield* Clock.currentTimeMillis
+    const withoutActor: Array<DeliveryTarget> = []
     for (const target of yield* directory.all) {
-      const due = nextPoll.get(target.companyId) ?? now
-      if (due > now) continue
+      if ((nextPoll.get(target.companyId) ?? now) > now) continue
+      if (!actors.has(target.companyId)) {
+        withoutActor.push(target)
+        continue
+      }
       nextPoll.set(target.companyId, now + Duration.toMillis(intervalOf(target)))
       yield* Effect.flatMap(actorOf(target.companyId), (actor) => actor.poll(intervalOf(target)))
     }
-  })
+    if (withoutActor.length === 0) return
+    const toPoll = yield* routings.companiesToPoll(withoutActor.map((target) => ({
+      companyId: target.companyId,
+      polledBefore: new Date(now - Duration.toMillis(intervalOf(target)) + 1)
+    })))
+    for (const target of withoutActor) {
+      nextPoll.set(target.companyId, now + Duration.toMillis(intervalOf(target)))
+      if (toPoll.has(target.companyId)) yield* Effect.flatMap(actorOf(target.companyId), (actor) => actor.poll(intervalOf(target)))
+    }
+  }).pipe(
+    Effect.catchAll((error) => Effect.logWarning("due status polls not started; trying again").pipe(Effect.annotateLogs("error", error.message)))
+  )
 
   yield* Effect.addFinalizer(() =>
     Effect.forEach([...actors.keys()], stopActor, { concurrency: "unbounded", discard: true }).pipe(

@@ -111,6 +111,10 @@ export class RoutingRepo extends Context.Tag("RoutingRepo")<RoutingRepo, {
    * polled before `polledBefore` (or never); least recently polled first.
    */
   readonly toPoll: (companyId: CompanyId, polledBefore: Date, limit: number) => Effect.Effect<ReadonlyArray<Routing>, StorageError>
+  /** The companies among those given that have a routing `toPoll` would answer, each with its own `polledBefore`. */
+  readonly companiesToPoll: (
+    due: ReadonlyArray<{ readonly companyId: CompanyId; readonly polledBefore: Date }>
+  ) => Effect.Effect<ReadonlySet<CompanyId>, StorageError>
   /** Writes what the provider said of the lead and stamps the poll. */
   readonly recordStatus: (
     id: RoutingId,

@@ -304,9 +304,15 @@ export const repositoryContract = <E>(name: string, repositories: Layer.Layer<Re
         yield* routings.claim(id, at(1000), at(5000))
         yield* routings.finish([{ id, result: { _tag: "Synced", externalId: "lead-9", outcome: "created" }, timing: { at: at(2000), durationMs: 1 } }])
         expect((yield* routings.toPoll(companyId, at(10_000), 10)).map((r) => r.id)).toEqual([id])
+        const nobody = CompanyId.make(uuid())
+        const dueAt = (ms: number) => [companyId, job.createdByCompanyId, nobody].map((c) => ({ companyId: c, polledBefore: at(ms) }))
+        expect([...(yield* routings.companiesToPoll(dueAt(10_000)))]).toEqual([companyId])
         yield* routings.markPolled([id], at(3000))
         expect(yield* routings.toPoll(companyId, at(3000), 10)).toEqual([])
+        expect((yield* routings.companiesToPoll(dueAt(3000))).size).toBe(0)
         expect((yield* routings.toPoll(companyId, at(3001), 10)).map((r) => r.id)).toEqual([id])
+        expect([...(yield* routings.companiesToPoll(dueAt(3001)))]).toEqual([companyId])
+        expect((yield* routings.companiesToPoll([])).size).toBe(0)
         yield* routings.recordStatus(id, { externalStatus: "in_progress", revenue: null, completedAt: null }, at(4000))
         expect(Option.getOrThrow(yield* routings.get(id)).routing).toMatchObject({ externalStatus: "in_progress" })
         yield* routings.recordStatus(id, { externalStatus: "completed", revenue: 123.45, completedAt: at(4500) }, at(5000))
@@ -316,6 +322,7 @@ export const repositoryContract = <E>(name: string, repositories: Layer.Layer<Re
           completedAt: at(4500)
         })
         expect(yield* routings.toPoll(companyId, at(99_000), 10)).toEqual([])
+        expect((yield* routings.companiesToPoll(dueAt(99_000))).size).toBe(0)
       }))
 
     it.effect("several routings of several jobs are finished at once, each as its own result says", () =>

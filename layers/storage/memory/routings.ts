@@ -37,6 +37,11 @@ export const layerRoutings = Layer.effect(
       return { needsLookup, attempts: routing.attempts }
     }
 
+    /** Delivered, its lead not final yet, and not polled since `polledBefore`. */
+    const pollable = (r: Routing, polledBefore: Date) =>
+      r.syncStatus === "synced" && r.externalId !== null && r.externalStatus !== "completed" &&
+      r.externalStatus !== "canceled" && (store.state.lastPolled.get(r.id)?.getTime() ?? -Infinity) < polledBefore.getTime()
+
     return RoutingRepo.of({
       get: (id) => Effect.sync(() => Option.fromNullable(find(id))),
 
@@ -160,14 +165,18 @@ export const layerRoutings = Layer.effect(
         Effect.sync(() =>
           Array.from(store.state.jobs.values())
             .flatMap((job) => job.routings)
-            .filter((r) =>
-              r.companyId === companyId && r.syncStatus === "synced" && r.externalId !== null &&
-              r.externalStatus !== "completed" && r.externalStatus !== "canceled" &&
-              (store.state.lastPolled.get(r.id)?.getTime() ?? -Infinity) < polledBefore.getTime()
-            )
+            .filter((r) => r.companyId === companyId && pollable(r, polledBefore))
             .sort((a, b) => (store.state.lastPolled.get(a.id)?.getTime() ?? -Infinity) - (store.state.lastPolled.get(b.id)?.getTime() ?? -Infinity))
             .slice(0, limit)
         ),
+
+      companiesToPoll: (due) =>
+        Effect.sync(() => {
+          const routings = Array.from(store.state.jobs.values()).flatMap((job) => job.routings)
+          return new Set(due.flatMap(({ companyId, polledBefore }) =>
+            routings.some((r) => r.companyId === companyId && pollable(r, polledBefore)) ? [companyId] : []
+          ))
+        }),
 
       recordStatus: (id, status, at) =>
         Effect.sync(() => {

@@ -233,6 +233,19 @@ export const layer = Layer.effect(
             Effect.map((found) => found.flatMap(Option.toArray))
           ),
 
+      companiesToPoll: (due) =>
+        due.length === 0 ? Effect.succeed(new Set()) : db.query<ReadonlyArray<{ company_id: CompanyId }>>("routings.companiesToPoll", (sql) =>
+          sql`
+            select d.company_id from unnest(
+              ${due.map((d) => d.companyId)}::uuid[], ${due.map((d) => d.polledBefore.toISOString())}::timestamptz[]
+            ) as d(company_id, polled_before)
+            where exists (
+              select 1 from job_routings r
+              where r.company_id_received = d.company_id and r.sync_status = 'synced' and r.external_id is not null
+                and (r.external_status is null or r.external_status not in ('completed', 'canceled'))
+                and (r.last_polled_at is null or r.last_polled_at < d.polled_before)
+            )`).pipe(Effect.map((rows) => new Set(rows.map((r) => r.company_id)))),
+
       recordStatus: (id, status, at) =>
         db.query("routings.recordStatus", (sql) =>
           sql`
