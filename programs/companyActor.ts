@@ -61,12 +61,12 @@ export const makeCompanyActor = Effect.fn("Actor.make")(function*(options: {
   const consumer = names.partitionConsumer(partitionOf(companyId, names.partitions))
   const scope = yield* Scope.fork(options.parent, ExecutionStrategy.sequential)
   const circuit = yield* CircuitBreaker.make({ threshold: settings.circuitThreshold, cooldown: circuitCooldown(settings.circuitCooldown) })
-  const target = () => directory.peek(companyId)
+  const target = () => directory.get(companyId)
   const lane: CompanyLane = {
     companyId,
     circuit,
     target,
-    directoryRevision: directory.peekRevision,
+    directoryRevision: directory.revision,
     rateLimitedUntil: 0,
     tokensLeft: null,
     provider: undefined,
@@ -94,7 +94,7 @@ export const makeCompanyActor = Effect.fn("Actor.make")(function*(options: {
     rateLimitedUntil: lane.rateLimitedUntil > now ? new Date(lane.rateLimitedUntil) : null,
     inFlight: working.length,
     held: held.length,
-    circuit: circuit.current(),
+    circuit: circuit.state(),
     tokens: lane.tokensLeft,
     lastError: lane.lastError
   }))
@@ -209,7 +209,7 @@ export const makeCompanyActor = Effect.fn("Actor.make")(function*(options: {
       }),
     idle: Effect.gen(function*() {
       if (held.length > 0 || working.length > 0 || polling || parked) return false
-      return lane.rateLimitedUntil <= (yield* Clock.currentTimeMillis) && circuit.isClear()
+      return lane.rateLimitedUntil <= (yield* Clock.currentTimeMillis) && circuit.clear()
     }),
     stop: (timeout) =>
       Effect.gen(function*() {

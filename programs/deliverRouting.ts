@@ -277,7 +277,7 @@ const OPEN_STATUSES: ReadonlyArray<Routing["syncStatus"]> = ["pending", "retryin
  * delivered, canceled or failed is acknowledged with no provider call. The rest go in chunks of the company's
  * `concurrency`: each waits its turn (429 pause, circuit, rate limit), and its provider calls run side by side (a
  * lookup first where an earlier outcome is unknown). Every result and attempt of the batch, with its events, is written
- * in one transaction, and only then are the messages settled: acknowledged (synced), nak'ed with the redelivery delay
+ * in one statement, and only then are the messages settled: acknowledged (synced), nak'ed with the redelivery delay
  * (retryable), or copied to the dead letters and terminated (permanent, or the last attempt). Each routing's turn and
  * call are traced as the processing of its message. On shutdown the chunks not started are handed back to the broker.
  * The caller keeps the batch's messages alive at the broker meanwhile (see `keepAllAlive`). Answers the messages to
@@ -329,7 +329,7 @@ export const deliverBatch = Effect.fnUntraced(function*(
    */
   const ids = [...new Set(wanted.map((w) => w.routingId))]
   const startedAt = yield* Clock.currentTimeMillis
-  const waitInSight = lane.rateLimitedUntil > startedAt || !lane.circuit.isClear() || (lane.tokensLeft ?? ids.length) < ids.length
+  const waitInSight = lane.rateLimitedUntil > startedAt || !lane.circuit.clear() || (lane.tokensLeft ?? ids.length) < ids.length
   const { found: current, claims: claimedAhead } = waitInSight
     ? { found: yield* storage.read(ids), claims: null }
     : yield* storage.readAndClaim(ids.map((id) => ({ id, leaseUntil: new Date(startedAt + Duration.toMillis(leaseFor(boundOf(target)))) })))
@@ -350,8 +350,8 @@ export const deliverBatch = Effect.fnUntraced(function*(
   const again: Array<Delivery> = []
   let parked = false
   let pending: Array<Decided> = []
-  /** Writes the results decided so far in one transaction, then settles their messages. */
   let pendingSince: number | null = null
+  /** Writes the results decided so far in one statement, then settles their messages. */
   const flush = Effect.suspend(() => {
     const decided = pending
     pending = []
@@ -393,7 +393,7 @@ export const deliverBatch = Effect.fnUntraced(function*(
       }
       // After a failure calls go one at a time, so that no more than the threshold are made before the circuit opens;
       // a circuit not closed lets one probe through: the chunk is that probe alone.
-      const size = lane.circuit.isClear() ? concurrency : 1
+      const size = lane.circuit.clear() ? concurrency : 1
       const chunk = open.slice(from, from + size)
       from += chunk.length
       const chunkStarted = yield* Clock.currentTimeMillis

@@ -33,7 +33,7 @@ export const reconcileOnce = Effect.fn("Reconcile.once")(function*(before: Date)
   }
   const requeue = []
   for (const w of waiting) {
-    const target = yield* directory.get(w.companyId)
+    const target = directory.get(w.companyId)
     if (target !== undefined && !target.paused && !backlog.has(w.companyId)) requeue.push(w)
   }
   if (requeue.length === 0) return 0

@@ -21,22 +21,16 @@ export interface CircuitBreaker {
   readonly permit: Effect.Effect<Permit>
   /** `permit` at `now` (epoch milliseconds), for a caller that has read the clock already. */
   readonly permitAt: (now: number) => Permit
-  /** How long until `permit` would let a call through; zero when it would now. Changes nothing. */
-  readonly waitTime: Effect.Effect<Duration.Duration>
-  /** `waitTime` at `now`, in milliseconds. */
+  /** How long, in milliseconds, until `permit` would let a call through at `now`; zero when it would. Changes nothing. */
   readonly waitAt: (now: number) => number
   readonly recordSuccess: Effect.Effect<void>
   /** Counts a failure; the `threshold`-th in a row opens the circuit, and a failed probe opens it again for longer. */
   readonly recordFailure: Effect.Effect<void>
   /** Gives back a permit whose call was not made: a half-open circuit lets the next call probe instead. */
   readonly release: Effect.Effect<void>
-  readonly state: Effect.Effect<CircuitState>
-  /** `state` as it is now. */
-  readonly current: () => CircuitState
+  readonly state: () => CircuitState
   /** Closed, with no failure counted since the last success. */
-  readonly clear: Effect.Effect<boolean>
-  /** `clear` as it is now. */
-  readonly isClear: () => boolean
+  readonly clear: () => boolean
 }
 
 /**
@@ -104,20 +98,14 @@ export const make = (options: {
       if (state._tag === "HalfOpen") state = { ...state, probing: false }
     })
 
-    const current = (): CircuitState => (state._tag === "Closed" ? "closed" : state._tag === "Open" ? "open" : "half_open")
-    const isClear = () => state._tag === "Closed" && state.failures === 0
-
     return {
       permit: Effect.clockWith((clock) => Effect.sync(() => permitAt(clock.unsafeCurrentTimeMillis()))),
       permitAt,
-      waitTime: Effect.clockWith((clock) => Effect.sync(() => Duration.millis(waitAt(clock.unsafeCurrentTimeMillis())))),
       waitAt,
       recordSuccess,
       recordFailure,
       release,
-      state: Effect.sync(current),
-      current,
-      clear: Effect.sync(isClear),
-      isClear
+      state: () => (state._tag === "Closed" ? "closed" : state._tag === "Open" ? "open" : "half_open"),
+      clear: () => state._tag === "Closed" && state.failures === 0
     }
   })

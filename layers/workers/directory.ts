@@ -10,12 +10,10 @@ export const layer = Layer.sync(DeliveryDirectory, () => {
   let revision = 0
   const pauses = new Map<CompanyId, { readonly paused: boolean; readonly generation: number }>()
   return DeliveryDirectory.of({
-    get: (companyId) => Effect.sync(() => targets.get(companyId)),
-    peek: (companyId) => targets.get(companyId),
+    get: (companyId) => targets.get(companyId),
     all: Effect.sync(() => Array.from(targets.values())),
     generation: Effect.sync(() => generation),
-    revision: Effect.sync(() => revision),
-    peekRevision: () => revision,
+    revision: () => revision,
     replace: (next, readAt) =>
       Effect.sync(() => {
         revision++

@@ -36,18 +36,15 @@ export class WorkerRegistry extends Context.Tag("WorkerRegistry")<WorkerRegistry
  * made through this process is in it before the request is answered, so that no provider call starts after a pause.
  */
 export class DeliveryDirectory extends Context.Tag("DeliveryDirectory")<DeliveryDirectory, {
-  readonly get: (companyId: CompanyId) => Effect.Effect<DeliveryTarget | undefined>
-  /** `get` as a plain read, for a caller reading it at every step of a delivery. */
-  readonly peek: (companyId: CompanyId) => DeliveryTarget | undefined
+  /** The company's entry (a plain read: a delivery reads it at every step). */
+  readonly get: (companyId: CompanyId) => DeliveryTarget | undefined
   readonly all: Effect.Effect<ReadonlyArray<DeliveryTarget>>
   /** A counter of the pauses set here: read it before reading the targets from storage, and give it to `replace`. */
   readonly generation: Effect.Effect<number>
   /** Replaces every entry, keeping the pauses set here after `generation` (storage answered before them). */
   readonly replace: (targets: ReadonlyArray<DeliveryTarget>, generation: number) => Effect.Effect<void>
   /** Moves whenever an entry may have changed (a `replace` or a `setPaused`): what was derived from entries before is stale. */
-  readonly revision: Effect.Effect<number>
-  /** `revision` as a plain read. */
-  readonly peekRevision: () => number
+  readonly revision: () => number
   /** Sets the company's pause, if it is a target. */
   readonly setPaused: (companyId: CompanyId, paused: boolean) => Effect.Effect<void>
 }>() {}

@@ -1,7 +1,7 @@
 import { Effect, Layer, Option } from "effect"
 import type { RoutingId } from "../../../src/domain/ids.ts"
 import type { Job, Routing } from "../../../src/domain/job.ts"
-import { RoutingRepo, type WaitingRouting } from "../../../src/services/Routings.ts"
+import { type ClaimRequest, RoutingRepo, type WaitingRouting } from "../../../src/services/Routings.ts"
 import { MemoryStore } from "./store.ts"
 
 export const layerRoutings = Layer.effect(
@@ -37,6 +37,17 @@ export const layerRoutings = Layer.effect(
       return { needsLookup, attempts: routing.attempts }
     }
 
+    const findMany = (ids: ReadonlyArray<RoutingId>) =>
+      new Map(ids.flatMap((id) => {
+        const found = find(id)
+        return found === undefined ? [] : [[id, found] as const]
+      }))
+    const claimAll = (claims: ReadonlyArray<ClaimRequest>, now: Date) =>
+      new Map(claims.flatMap(({ id, leaseUntil }) => {
+        const claimed = claimOne(id, now, leaseUntil)
+        return claimed === undefined ? [] : [[id, claimed] as const]
+      }))
+
     /** Delivered, its lead not final yet, and not polled since `polledBefore`. */
     const pollable = (r: Routing, polledBefore: Date) =>
       r.syncStatus === "synced" && r.externalId !== null && r.externalStatus !== "completed" &&
@@ -45,29 +56,14 @@ export const layerRoutings = Layer.effect(
     return RoutingRepo.of({
       get: (id) => Effect.sync(() => Option.fromNullable(find(id))),
 
-      getMany: (ids) =>
-        Effect.sync(() => new Map(ids.flatMap((id) => {
-          const found = find(id)
-          return found === undefined ? [] : [[id, found] as const]
-        }))),
+      getMany: (ids) => Effect.sync(() => findMany(ids)),
 
-      claimMany: (claims, now) =>
-        Effect.sync(() => new Map(claims.flatMap(({ id, leaseUntil }) => {
-          const claimed = claimOne(id, now, leaseUntil)
-          return claimed === undefined ? [] : [[id, claimed] as const]
-        }))),
+      claimMany: (claims, now) => Effect.sync(() => claimAll(claims, now)),
 
       getAndClaimMany: (claims, now) =>
         Effect.sync(() => {
-          const found = new Map(claims.flatMap(({ id }) => {
-            const routing = find(id)
-            return routing === undefined ? [] : [[id, routing] as const]
-          }))
-          const taken = new Map(claims.flatMap(({ id, leaseUntil }) => {
-            const claimed = claimOne(id, now, leaseUntil)
-            return claimed === undefined ? [] : [[id, claimed] as const]
-          }))
-          return { found, claims: taken }
+          const found = findMany(claims.map((c) => c.id))
+          return { found, claims: claimAll(claims, now) }
         }),
 
       claim: (id, now, leaseUntil) => Effect.sync(() => Option.fromNullable(claimOne(id, now, leaseUntil))),
