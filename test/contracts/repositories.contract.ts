@@ -386,18 +386,21 @@ export const repositoryContract = <E>(name: string, repositories: Layer.Layer<Re
         expect(yield* routings.cancelDelivered(id, { outcome: "canceled_at_provider", note: null, at: at(7000), durationMs: 1 })).toBe(false)
       }))
 
+    /** Two jobs: the first routed to companies a and b (routings one and two), the second to a (three); and an id of none. */
+    const threeRoutings = Effect.gen(function*() {
+      const companies = yield* CompanyRepo
+      const [creator, a, b] = [makeCompany(), makeCompany(), makeCompany()]
+      yield* Effect.forEach([creator, a, b], companies.insert)
+      const first = makeJob(creator.id, [a.id, b.id])
+      const second = makeJob(creator.id, [a.id])
+      yield* (yield* JobRepo).insert([first, second])
+      const [one, two] = first.routings.map((r) => r.id) as [RoutingId, RoutingId]
+      return { routings: yield* RoutingRepo, a, first, second, one, two, three: second.routings[0]!.id, missing: RoutingId.make(uuid()) }
+    })
+
     it.effect("routings are read as they were and claimed in one statement, each only while it is there to take", () =>
       Effect.gen(function*() {
-        const companies = yield* CompanyRepo
-        const [creator, a, b] = [makeCompany(), makeCompany(), makeCompany()]
-        yield* Effect.forEach([creator, a, b], companies.insert)
-        const first = makeJob(creator.id, [a.id, b.id])
-        const second = makeJob(creator.id, [a.id])
-        yield* (yield* JobRepo).insert([first, second])
-        const routings = yield* RoutingRepo
-        const [one, two] = first.routings.map((r) => r.id) as [RoutingId, RoutingId]
-        const three = second.routings[0]!.id
-        const missing = RoutingId.make(uuid())
+        const { routings, first, second, one, two, three, missing } = yield* threeRoutings
         yield* routings.claim(two, at(0), at(60_000))
         yield* routings.claim(three, at(0), at(1_000))
 
@@ -422,16 +425,7 @@ export const repositoryContract = <E>(name: string, repositories: Layer.Layer<Re
 
     it.effect("many routings are read and claimed in one step, each only while it is there to take", () =>
       Effect.gen(function*() {
-        const companies = yield* CompanyRepo
-        const [creator, a, b] = [makeCompany(), makeCompany(), makeCompany()]
-        yield* Effect.forEach([creator, a, b], companies.insert)
-        const first = makeJob(creator.id, [a.id, b.id])
-        const second = makeJob(creator.id, [a.id])
-        yield* (yield* JobRepo).insert([first, second])
-        const routings = yield* RoutingRepo
-        const [one, two] = first.routings.map((r) => r.id) as [RoutingId, RoutingId]
-        const three = second.routings[0]!.id
-        const missing = RoutingId.make(uuid())
+        const { routings, a, first, second, one, two, three, missing } = yield* threeRoutings
         const found = yield* routings.getMany([one, three, missing])
         expect([...found.keys()].sort()).toEqual([one, three].sort())
         expect(found.get(one)).toMatchObject({ routing: { id: one, companyId: a.id }, job: { id: first.id } })
