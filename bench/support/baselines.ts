@@ -52,9 +52,79 @@ FROM routing;
 COMMIT;
 `.replace(/\n(?!BEGIN|WITH|INSERT INTO outbox|COMMIT)\s*/g, " ")
 
-/** Transactions a second pgbench runs of the job transaction, with `clients` connections for `seconds`. */
-export const pgbenchJobTransactions = async (options: { routings: number; clients: number; seconds: number; runId: string }) => {
-  const database = `si_bench_pgbench_${options.runId}`
+/**
+ * A job's whole life in PostgreSQL, for `jobs` jobs of `routings` routings at once, each stage batched as the service
+ * batches it at best (one statement a stage for the whole batch): the intake transaction; the relay's transaction
+ * (claim the unpublished events, mark them published); the delivery's read-and-claim; the mock provider's leads; the
+ * results with their attempts and `routing.synced` events; the relay again for those. The rows each stage touches are
+ * carried to the next in pgbench variables (`\gset`), so stages never scan for work.
+ */
+const pipelineScript = (jobs: number, routings: number, creator: string, receiver: string) => {
+  const relay = (ids: string) => `BEGIN;
+select id from outbox_events where id = any(${ids}::uuid[]) and published_at is null order by created_at, id for update skip locked;
+update outbox_events set published_at = now() where id = any(${ids}::uuid[]);
+COMMIT;
+`
+  return `BEGIN;
+with job as (
+  insert into jobs (id, summary, address, homeowner, required_skills, skill_levels, priority, status, matching_score,
+    created_by_company_id, created_at, updated_at)
+  select gen_random_uuid(), 'Bench job', '{"street":"1 Main St","city":"Anytown","state":"CA","zip_code":"12345"}',
+    '{"name":"Bench Owner","phone":"(555) 000-0000"}', '{bench}', '{}', 'normal', 'pending', 4.8, '${creator}', now(), now()
+  from generate_series(1, ${jobs})
+  returning id
+), routing as (
+  insert into job_routings (id, job_id, company_id_received, position, score, matched_skills, reason, sync_status,
+    created_at, updated_at)
+  select gen_random_uuid(), job.id, '${receiver}', p, 4.8, '{bench}', 'bench', 'pending', now(), now()
+  from job, generate_series(0, ${routings - 1}) as p
+  returning id, job_id
+), event as (
+  insert into outbox_events (id, aggregate_id, type, payload, traceparent, created_at)
+  select gen_random_uuid(), routing.id, 'routing.created',
+    json_build_object('routing_id', routing.id, 'job_id', routing.job_id, 'company_id', '${receiver}'),
+    '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01', now()
+  from routing
+  returning id, aggregate_id
+)
+select quote_literal(array_agg(id)::text) as created, quote_literal(array_agg(aggregate_id)::text) as routings from event \\gset
+COMMIT;
+${relay(":created")}with claimed as (
+  update job_routings set needs_lookup = needs_lookup or sync_status = 'syncing', sync_status = 'syncing',
+    lease_until = now() + interval '1 minute', updated_at = now()
+  where id = any(:routings::uuid[]) and sync_status in ('pending', 'retrying')
+  returning id, job_id, needs_lookup, attempts
+)
+select j.*, r.* from jobs j join job_routings r on r.job_id = j.id where r.id in (select id from claimed);
+insert into mock_leads (lead_id, company_id, external_id, payload, received_at)
+select gen_random_uuid()::text, '${receiver}', id::text, json_build_object('routing_id', id), now()
+from unnest(:routings::uuid[]) as id;
+with routing as (
+  update job_routings set sync_status = 'synced', external_id = id::text, synced_at = now(), attempts = attempts + 1,
+    lease_until = null, needs_lookup = false, updated_at = now()
+  where id = any(:routings::uuid[])
+  returning id, job_id
+), attempt as (
+  insert into routing_attempts (routing_id, at, outcome, duration_ms, error) select id, now(), 'synced', 1, null from routing
+), event as (
+  insert into outbox_events (id, aggregate_id, type, payload, traceparent, created_at)
+  select gen_random_uuid(), id, 'routing.synced', json_build_object('routing_id', id, 'job_id', job_id),
+    '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01', now()
+  from routing
+  returning id
+), routed as (
+  update jobs set status = 'routed', updated_at = now() where id in (select job_id from routing) and status = 'pending'
+)
+select quote_literal(array_agg(id)::text) as synced from event \\gset
+${relay(":synced")}`
+}
+
+/** Runs a pgbench script made for a creating and a receiving company, in a database of its own migrated like the service's. */
+const pgbenchScript = async (
+  script: (creator: string, receiver: string) => string,
+  options: { clients: number; seconds: number; runId: string; name: string }
+) => {
+  const database = `si_bench_pgbench_${options.name}_${options.runId}`
   const admin = postgres(SERVER_URL, { max: 1, onnotice: () => {} })
   const dir = await mkdtemp(join(tmpdir(), "si-pgbench-"))
   await admin.unsafe(`create database ${database}`)
@@ -68,10 +138,10 @@ export const pgbenchJobTransactions = async (options: { routings: number; client
     await sql`insert into companies (id, name, status, created_at, updated_at) values
       (${creator}, 'Bench creator', 'active', now(), now()), (${receiver}, 'Bench receiver', 'active', now(), now())`
     await sql.end()
-    const script = join(dir, "job.sql")
-    await writeFile(script, jobTransaction(options.routings, creator, receiver))
+    const file = join(dir, `${options.name}.sql`)
+    await writeFile(file, script(creator, receiver))
     const output = await run("pgbench", [
-      "-n", "-f", script, "-c", String(options.clients), "-j", String(Math.min(options.clients, 2)),
+      "-n", "-f", file, "-c", String(options.clients), "-j", String(Math.min(options.clients, 2)),
       "-T", String(options.seconds), url.toString()
     ])
     const tps = Number(/tps = ([\d.]+) \(without initial connection time\)/.exec(output)?.[1])
@@ -83,6 +153,22 @@ export const pgbenchJobTransactions = async (options: { routings: number; client
     await admin.end()
     await rm(dir, { recursive: true, force: true })
   }
+}
+
+/** Transactions a second pgbench runs of the job transaction, with `clients` connections for `seconds`. */
+export const pgbenchJobTransactions = (options: { routings: number; clients: number; seconds: number; runId: string }) =>
+  pgbenchScript((creator, receiver) => jobTransaction(options.routings, creator, receiver), { ...options, name: "job" })
+
+/**
+ * Jobs a second through PostgreSQL alone when it does nothing but a job's whole write set (`pipelineScript`), `batch`
+ * jobs a script run: the ceiling PostgreSQL puts on the service on this machine, with nothing else using the cores.
+ */
+export const pgbenchPipeline = async (options: { routings: number; batch: number; clients: number; seconds: number; runId: string }) => {
+  const result = await pgbenchScript(
+    (creator, receiver) => pipelineScript(options.batch, options.routings, creator, receiver),
+    { ...options, name: "pipeline" }
+  )
+  return { jobsPerSecond: result.tps * options.batch, ...result }
 }
 
 /**

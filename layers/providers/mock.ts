@@ -1,4 +1,5 @@
-import { Clock, Duration, Effect, Option, Random, Schema } from "effect"
+import { Clock, Duration, Effect, Either, Option, Random, Schema } from "effect"
+import * as GroupCommit from "../../src/GroupCommit.ts"
 import { MockConfig } from "../../src/domain/providerSettings.ts"
 import { now } from "../../src/domain/time.ts"
 import { type MockLead, MockLeadStore } from "../../src/services/MockLeads.ts"
@@ -58,13 +59,30 @@ const stateOf = (lead: MockLead, step: Duration.Duration, nowMs: number): LeadSt
   }
 }
 
+/** The most leads one write of the mock's store takes. */
+const MAX_RECORD_BATCH = 200
+
 /**
  * The mock field-service system: it answers after `latency_ms` (half before it records the lead, half after, so a
  * timeout can leave a lead behind, as with a real provider), fails each call (lookups and status polls too) with a
- * retryable error at `failure_rate`, answers 429 at `rate_limited_rate`, records every lead it accepts in its store,
- * finds leads by our reference, and moves each lead from pending to completed one status every `status_step_seconds`.
+ * retryable error at `failure_rate`, answers 429 at `rate_limited_rate`, records every lead it accepts in its store
+ * (the leads of concurrent calls in one write), finds leads by our reference, and moves each lead from pending to
+ * completed one status every `status_step_seconds`.
  */
-export const make = Effect.map(MockLeadStore, (store): ProviderClient => ({
+export const make = Effect.gen(function*() {
+  const store = yield* MockLeadStore
+  const record = yield* GroupCommit.make({
+    name: "MockProvider.record",
+    maxBatch: MAX_RECORD_BATCH,
+    run: (leads: ReadonlyArray<MockLead>) => Effect.as(store.record(leads), leads.map(() => Either.right(undefined)))
+  })
+  return makeClient(store, record)
+})
+
+const makeClient = (
+  store: typeof MockLeadStore.Service,
+  record: (lead: MockLead) => Effect.Effect<void, { readonly message: string }>
+): ProviderClient => ({
   maxCallsPerLead: 1,
   cancelLead: Option.none(),
   createLead: (request) =>
@@ -83,7 +101,7 @@ export const make = Effect.map(MockLeadStore, (store): ProviderClient => ({
       }
       yield* downAt(settings)
       const leadId = `mock-${crypto.randomUUID()}`
-      yield* store.record({
+      yield* record({
         leadId,
         companyId: request.companyId,
         externalId: request.routing.id,
@@ -118,4 +136,4 @@ export const make = Effect.map(MockLeadStore, (store): ProviderClient => ({
     }),
 
   checkCredentials: (account) => Effect.asVoid(settingsOf(account))
-}))
+})

@@ -9,7 +9,7 @@ import * as Mock from "./mock.ts"
 import * as ServiceTitan from "./servicetitan/adapter.ts"
 
 /** The provider clients by association type, calling out through the web-standard `fetch`. */
-export const layer = Layer.effect(
+export const layer = Layer.scoped(
   Providers,
   Effect.gen(function*() {
     const clients: Record<ProviderType, ProviderClient> = {

@@ -20,7 +20,8 @@ export interface MockLeadPage {
 
 /** The mock provider's durable record of the leads it received, so that a crash of the service loses none of it. */
 export class MockLeadStore extends Context.Tag("MockLeadStore")<MockLeadStore, {
-  readonly record: (lead: MockLead) => Effect.Effect<void, StorageError>
+  /** Records the leads in one write, all or none, in their order. */
+  readonly record: (leads: ReadonlyArray<MockLead>) => Effect.Effect<void, StorageError>
   readonly findByExternalId: (companyId: CompanyId, externalId: string) => Effect.Effect<Option.Option<MockLead>, StorageError>
   /** The company's leads with these lead ids; ids it does not have are left out. */
   readonly findByLeadIds: (companyId: CompanyId, leadIds: ReadonlyArray<string>) => Effect.Effect<ReadonlyArray<MockLead>, StorageError>

@@ -526,7 +526,7 @@ export const repositoryContract = <E>(name: string, repositories: Layer.Layer<Re
         expect((yield* outbox.pending(10_000)).map((e) => e.id)).not.toContain(event.id)
       }))
 
-    it.effect("the mock provider's record counts leads and duplicates per company", () =>
+    it.effect("the mock provider's record takes leads in one write, in order, and counts leads and duplicates per company", () =>
       Effect.gen(function*() {
         const leads = yield* MockLeadStore
         const company = CompanyId.make(uuid())
@@ -537,11 +537,13 @@ export const repositoryContract = <E>(name: string, repositories: Layer.Layer<Re
           payload: { n },
           receivedAt: at(n)
         })
-        yield* Effect.forEach([lead("r1", 1), lead("r2", 2), lead("r1", 3)], leads.record)
-        const page = yield* leads.list(company, 2)
-        expect(page.total).toBe(3)
+        yield* leads.record([lead("r1", 1), lead("r2", 2), lead("r1", 3)])
+        yield* leads.record([lead("r4", 4)])
+        yield* leads.record([])
+        const page = yield* leads.list(company, 3)
+        expect(page.total).toBe(4)
         expect(page.duplicates).toBe(1)
-        expect(page.items.map((l) => l.receivedAt)).toEqual([at(3), at(2)])
+        expect(page.items.map((l) => l.receivedAt)).toEqual([at(4), at(3), at(2)])
         expect(Option.getOrThrow(yield* leads.findByExternalId(company, "r2")).payload).toEqual({ n: 2 })
         expect(yield* leads.findByExternalId(company, "r3")).toEqual(Option.none())
         expect(yield* leads.findByExternalId(CompanyId.make(uuid()), "r1")).toEqual(Option.none())

@@ -216,13 +216,13 @@ describe("delivery on memory layers (TestClock)", () => {
       const { companyId, routings } = yield* companyWithRoutings({}, 1)
       const repo = yield* RoutingRepo
       yield* repo.claim(routings[0]!, yield* now, new Date(25_000))
-      yield* (yield* MockLeadStore).record({
+      yield* (yield* MockLeadStore).record([{
         leadId: "mock-before-crash",
         companyId,
         externalId: routings[0]!,
         payload: {},
         receivedAt: yield* now
-      })
+      }])
       const actor = yield* startActor()
       yield* advance(20_000)
       expect(yield* routingOf(routings[0]!)).toMatchObject({ syncStatus: "syncing" })

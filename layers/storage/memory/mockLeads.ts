@@ -6,7 +6,7 @@ export const layerMockLeads = Layer.effect(
   MockLeadStore,
   Effect.map(MemoryStore, (store) =>
     MockLeadStore.of({
-      record: (lead) => Effect.sync(() => void store.state.mockLeads.push(lead)),
+      record: (leads) => Effect.sync(() => void store.state.mockLeads.push(...leads)),
       findByExternalId: (companyId, externalId) =>
         Effect.sync(() =>
           Option.fromNullable(store.state.mockLeads.find((l) => l.companyId === companyId && l.externalId === externalId))

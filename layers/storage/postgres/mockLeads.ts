@@ -26,12 +26,24 @@ export const layer = Layer.effect(
     const db = yield* Db
     const decode = decodeRows(LeadRow, "mockLeads")
     return MockLeadStore.of({
-      record: (lead) =>
-        db.query("mockLeads.record", (sql) =>
-          sql`
-            insert into mock_leads (lead_id, company_id, external_id, payload, received_at)
-            values (${lead.leadId}, ${lead.companyId}, ${lead.externalId}, ${sql.json(lead.payload as never)},
-              ${lead.receivedAt})`).pipe(Effect.asVoid),
+      record: (leads) =>
+        leads.length === 0 ? Effect.void : db.query("mockLeads.record", (sql) =>
+          sql`insert into mock_leads ${
+            sql(
+              leads.map((lead) => ({
+                lead_id: lead.leadId,
+                company_id: lead.companyId,
+                external_id: lead.externalId,
+                payload: sql.json(lead.payload as never),
+                received_at: lead.receivedAt
+              })),
+              "lead_id",
+              "company_id",
+              "external_id",
+              "payload",
+              "received_at"
+            )
+          }`).pipe(Effect.asVoid),
       findByExternalId: (companyId, externalId) =>
         db.query("mockLeads.find", (sql) =>
           sql`
