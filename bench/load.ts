@@ -20,8 +20,10 @@
  * - closed loop: `--concurrency` clients posting back to back for `--duration` seconds: the most it accepts.
  * For each: jobs/s accepted, `POST /jobs` p50/p95/p99, delivery latency p50/p95/p99 (the client has the 201 → the
  * mock recorded the lead), and the ledger: every routing of every accepted job delivered exactly once (lost and
- * duplicated leads counted). Baselines after the service's run (real backends only): pgbench running the job
- * transaction's writes, and a minimal JetStream publish + consume; the service is stated as a fraction of each.
+ * duplicated leads counted); and the CPU a job of the service, PostgreSQL, nats-server, the load generator and the
+ * whole machine. Baselines after the service's run (real backends only): pgbench running the job transaction's writes,
+ * a minimal JetStream publish + consume (the service is stated as a fraction of each), and PostgreSQL's ceiling:
+ * pgbench doing a job's whole write set, intake to delivered, in batches of 10 and of 50 jobs a statement.
  * Prints a table, writes `<out>/load-<time>.json` and `<out>/load-<time>.svg` (the latency distributions).
  * `--replicas N` runs N service processes on the same database and NATS prefix (as a deployment of N replicas would),
  * the clients' jobs spread over them in turn, and counts the CPU of all of them; real backends only.
@@ -42,7 +44,7 @@ import { apiClient } from "../test/support/client.ts"
 import { deliveryRunning } from "../test/support/e2eTools.ts"
 import type { ServiceProcess } from "../test/support/process.ts"
 import { ADMIN_KEY, connectTo, embeddedBackends, launchService, realBackends } from "./support/backends.ts"
-import { jetstreamPublishConsume, pgbenchJobTransactions } from "./support/baselines.ts"
+import { jetstreamPublishConsume, pgbenchJobTransactions, pgbenchPipeline } from "./support/baselines.ts"
 import { latencyChart } from "./support/chart.ts"
 import { cpuSecondsOf } from "./support/cpu.ts"
 import { jobsReader } from "./support/jobsReader.ts"
@@ -143,7 +145,11 @@ const ours = async (): Promise<Run> => {
     const run = await runLoad(subject, workload, creator, LOAD)
     const baselines = args["no-baselines"] || args.embedded ? null : {
       pgbench: await pgbenchJobTransactions({ routings: workload.routingsPerJob, clients: 8, seconds: 10, runId: RUN_ID }),
-      jetstream: await jetstreamPublishConsume({ count: 30_000, size: 120, window: 256, runId: RUN_ID })
+      jetstream: await jetstreamPublishConsume({ count: 30_000, size: 120, window: 256, runId: RUN_ID }),
+      pipeline: [
+        { batch: 10, ...await pgbenchPipeline({ routings: workload.routingsPerJob, batch: 10, clients: 8, seconds: 10, runId: RUN_ID }) },
+        { batch: 50, ...await pgbenchPipeline({ routings: workload.routingsPerJob, batch: 50, clients: 8, seconds: 10, runId: RUN_ID }) }
+      ]
     }
     return { ...run, on, baselines }
   } finally {
@@ -182,6 +188,18 @@ const printTable = (results: ReadonlyArray<ModeResult>) => {
   }
 }
 
+/** Where the CPU went, a job: each part, and the machine as a whole (all its cores). */
+const printCpuSplit = (results: ReadonlyArray<ModeResult>) => {
+  console.log("")
+  console.log(`| CPU ms a job | mode | service | PostgreSQL | nats-server | load generator | machine (${cpus().length} cores) |`)
+  console.log("|---|---|---|---|---|---|---|")
+  for (const r of results) {
+    const c = r.cpuMsPerJob
+    console.log(`| ${r.service} | ${r.mode} | ${figure(c.service)} | ${figure(c.postgres)} | ${figure(c.nats)} | ` +
+      `${figure(c.loadGenerator)} | ${figure(c.machine)} |`)
+  }
+}
+
 /** Ours / the peer's jobs/s, mode by mode. */
 const printRatios = (ours: ReadonlyArray<ModeResult>, peer: ReadonlyArray<ModeResult>) => {
   console.log("")
@@ -204,6 +222,9 @@ const printBaselines = (results: ReadonlyArray<ModeResult>, baselines: Record<st
   console.log(`the service's best: ${figure(best)} jobs/s = ${figure((100 * best) / baselines["pgbench"].tps)} % of pgbench's tps, ` +
     `${figure((100 * best * routings) / baselines["jetstream"].messagesPerSecond)} % of JetStream's msgs/s ` +
     `(${routings} messages a job)`)
+  const pipelines = baselines["pipeline"] as ReadonlyArray<{ batch: number; jobsPerSecond: number }>
+  console.log(`PostgreSQL's ceiling (pgbench doing nothing but a job's whole write set, each stage one statement for ` +
+    `the batch, 8 clients): ${pipelines.map((p) => `${figure(p.jobsPerSecond)} jobs/s in batches of ${p.batch}`).join(", ")}`)
 }
 
 const main = async () => {
@@ -223,6 +244,7 @@ const main = async () => {
   }
   const results = runs.flatMap((r) => r.results)
   printTable(results)
+  printCpuSplit(results)
   if (runs.length === 2) printRatios(runs[0]!.results, runs[1]!.results)
   const baselines = runs[0]!.baselines ?? null
   if (baselines !== null) printBaselines(runs[0]!.results, baselines)

@@ -3,6 +3,7 @@
  * `POST /jobs`, each followed by waiting for every lead and checking the ledger (every routing delivered exactly once).
  */
 import { type LeadReader, type Routing, waitForLeads } from "./backends.ts"
+import { cpuMsPerJob, type CpuSnapshot, cpuSnapshot } from "./cpu.ts"
 import { summary } from "./figures.ts"
 import { type Creator, postJob, type Workload } from "./workload.ts"
 
@@ -44,6 +45,11 @@ export interface ModeResult {
   readonly failures: Record<string, number>
   readonly serviceCpuSeconds: number
   readonly serviceCpuMsPerJob: number
+  /**
+   * Milliseconds of CPU a job, over the loop and the wait for its leads: the service, PostgreSQL (all its processes),
+   * nats-server, this load generator, and the whole machine (all cores; other processes included).
+   */
+  readonly cpuMsPerJob: CpuSnapshot
 }
 
 interface Sent {
@@ -144,13 +150,14 @@ export const runLoad = async (subject: Subject, workload: Workload, creator: Cre
   let first = warmUp
   for (const mode of load.modes) {
     const failures = new Map<string, number>()
-    const cpuBefore = await subject.cpuSeconds()
+    const cpuBefore = await cpuSnapshot(subject.cpuSeconds)
     const sent = mode === "open"
       ? await openLoop(post, subject.baseUrls, load, first, failures)
       : await closedLoop(post, subject.baseUrls, load, first, failures)
     first += sent.accepted + sent.failed
     const settled = await settle(subject, sent.routings)
-    const cpu = (await subject.cpuSeconds()) - cpuBefore
+    const cpuAfter = await cpuSnapshot(subject.cpuSeconds)
+    const cpu = cpuAfter.service - cpuBefore.service
     results.push({
       service: subject.name,
       mode,
@@ -166,7 +173,8 @@ export const runLoad = async (subject: Subject, workload: Workload, creator: Cre
       duplicates: settled.duplicates,
       failures: Object.fromEntries(failures),
       serviceCpuSeconds: cpu,
-      serviceCpuMsPerJob: (cpu * 1000) / Math.max(1, sent.accepted)
+      serviceCpuMsPerJob: (cpu * 1000) / Math.max(1, sent.accepted),
+      cpuMsPerJob: cpuMsPerJob(cpuBefore, cpuAfter, sent.accepted)
     })
     charts.push(
       { label: `${subject.name}, ${mode}: POST /jobs`, valuesMs: sent.postMs },
