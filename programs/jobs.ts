@@ -11,7 +11,6 @@ import { CurrentPrincipal } from "../src/services/CurrentPrincipal.ts"
 import { JobRepo } from "../src/services/Jobs.ts"
 import { OutboxRepo } from "../src/services/Outbox.ts"
 import { Transactions } from "../src/services/Transactions.ts"
-import { cancelDelivered } from "./cancelDelivered.ts"
 import { outboxEvent } from "./outboxEvent.ts"
 
 /** A job as the caller may see it, and whether it was found in the archive (read-only) rather than the live tables. */
@@ -66,7 +65,8 @@ export const listJobs = Effect.fn("Jobs.list")(function*(query: JobListQuery) {
 })
 
 /**
- * Cancels every routing of the job that has not reached its provider. The job becomes `canceled` unless a routing was
+ * Cancels every routing of the job that has not reached its provider; delivered ones are left as they are (only an
+ * admin dismisses one at its provider, through `cancelRouting`). The job becomes `canceled` unless a routing was
  * already delivered. Canceling a canceled job changes nothing; a completed or archived job cannot be canceled.
  */
 export const cancelJob = Effect.fn("Jobs.cancel")(function*(id: JobId) {
@@ -86,9 +86,6 @@ export const cancelJob = Effect.fn("Jobs.cancel")(function*(id: JobId) {
       onSome: Effect.succeed
     }))
   )
-  // Delivered routings are canceled at their providers first, outside the transaction (a provider call may be slow).
-  const delivered = job.routings.filter((r) => r.syncStatus === "synced")
-  yield* Effect.forEach(delivered, cancelDelivered, { concurrency: 4, discard: true })
   return yield* (yield* Transactions).run(Effect.gen(function*() {
     const at = yield* now
     const canceled = yield* jobs.cancelUndelivered(id, at)
@@ -99,7 +96,7 @@ export const cancelJob = Effect.fn("Jobs.cancel")(function*(id: JobId) {
       yield* (yield* OutboxRepo).append([yield* outboxEvent("job.canceled", id, canceledEvent, at)])
     }
     yield* Effect.logInfo("job canceled").pipe(
-      Effect.annotateLogs({ job_id: id, routings_canceled: canceled.length + delivered.length })
+      Effect.annotateLogs({ job_id: id, routings_canceled: canceled.length })
     )
     return yield* stillLive
   }))

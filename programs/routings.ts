@@ -34,15 +34,27 @@ export const retryRouting = Effect.fn("Routings.retry")(function*(id: RoutingId)
   return yield* getRouting(id)
 })
 
+/** Provider states in which a delivered lead is work under way or done: it is not dismissed then. */
+const UNDER_WAY: ReadonlyArray<string | null> = ["in_progress", "completed"]
+
 /**
- * Cancels a routing (admin, or the company that created the job): one not delivered yet never reaches its provider;
- * one delivered is canceled at the provider where its API allows, else here only with a note in its attempts.
+ * Cancels a routing. One not delivered yet (admin, or the company that created the job) never reaches its provider.
+ * One delivered is dismissed only on an admin's request, and never while its provider reports it in progress or
+ * completed: at the provider where its API allows, else here only with a note in its attempts.
  */
 export const cancelRouting = Effect.fn("Routings.cancel")(function*(id: RoutingId) {
   const principal = yield* CurrentPrincipal
   const { job, routing } = yield* visibleRouting(id)
   if (principal.role === "company" && job.createdByCompanyId !== principal.companyId) {
     return yield* new Forbidden({ message: "only the company that created the job may cancel its routings" })
+  }
+  if (routing.syncStatus === "synced") {
+    if (principal.role !== "admin") {
+      return yield* new Forbidden({ message: "a delivered routing is dismissed at its provider only by an admin" })
+    }
+    if (UNDER_WAY.includes(routing.externalStatus)) {
+      return yield* new Conflict({ message: `the provider reports the lead ${routing.externalStatus}; it is not dismissed` })
+    }
   }
   const canceled = routing.syncStatus === "canceled" ||
     (routing.syncStatus === "synced" ? yield* cancelDelivered(routing) : yield* (yield* RoutingRepo).cancel(id, yield* now))

@@ -125,7 +125,8 @@ export class RoutingRepo extends Context.Tag("RoutingRepo")<RoutingRepo, {
   readonly markPolled: (ids: ReadonlyArray<RoutingId>, at: Date) => Effect.Effect<void, StorageError>
   /**
    * A `synced` routing becomes `canceled`, with the cancellation recorded as an attempt (`canceled_at_provider`, or
-   * `canceled_locally` with a note saying why the provider was not told); false when it is not `synced`.
+   * `canceled_locally` with a note saying why the provider was not told); false when it is not `synced`, or when its
+   * provider reports it `in_progress` or `completed`.
    */
   readonly cancelDelivered: (
     id: RoutingId,

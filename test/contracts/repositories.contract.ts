@@ -386,6 +386,19 @@ export const repositoryContract = <E>(name: string, repositories: Layer.Layer<Re
         expect(yield* routings.cancelDelivered(id, { outcome: "canceled_at_provider", note: null, at: at(7000), durationMs: 1 })).toBe(false)
       }))
 
+    it.effect("a delivered routing its provider reports in progress or completed is not canceled", () =>
+      Effect.gen(function*() {
+        const { routings, id } = yield* oneRouting
+        yield* routings.claim(id, at(1000), at(31_000))
+        yield* routings.finish([{ id, result: { _tag: "Synced", externalId: "lead-1", outcome: "created" }, timing: { at: at(2000), durationMs: 1 } }])
+        const cancel = routings.cancelDelivered(id, { outcome: "canceled_at_provider", note: null, at: at(9000), durationMs: 1 })
+        for (const [status, ms] of [["in_progress", 3000], ["completed", 4000]] as const) {
+          yield* routings.recordStatus(id, { externalStatus: status, revenue: null, completedAt: null }, at(ms))
+          expect(yield* cancel).toBe(false)
+          expect(Option.getOrThrow(yield* routings.get(id)).routing.syncStatus).toBe("synced")
+        }
+      }))
+
     /** Two jobs: the first routed to companies a and b (routings one and two), the second to a (three); and an id of none. */
     const threeRoutings = Effect.gen(function*() {
       const companies = yield* CompanyRepo

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { Effect, type Layer } from "effect"
-import { CompanyId } from "../../src/domain/ids.ts"
+import { CompanyId, type RoutingId } from "../../src/domain/ids.ts"
 import type { ApiServices } from "../../src/http/router.ts"
 import { ArchiveRepo } from "../../src/services/Archive.ts"
 import { JobRepo } from "../../src/services/Jobs.ts"
+import { RoutingRepo } from "../../src/services/Routings.ts"
 import { makeJob, uniqueSkill } from "../support/fixtures.ts"
 import { type Answer, makeTestApi } from "../support/http.ts"
 import { routedJob, type RoutingFate } from "../support/sla.ts"
@@ -450,6 +451,37 @@ export const apiSuite = <E>(name: string, services: Layer.Layer<ApiServices, E>)
         expect((await call("POST", `/jobs/${job.id}/cancel`)).body.status).toBe("canceled")
         expect(await pendingEvents()).toBe(before + 1)
         expectError(await call("POST", `/jobs/${crypto.randomUUID()}/cancel`), 404, "not_found")
+      })
+
+      /** Delivers a routing as delivery would: claimed, then finished as synced. */
+      const deliver = (id: RoutingId) =>
+        api.runtime.runPromise(Effect.flatMap(RoutingRepo, (routings) =>
+          Effect.zipRight(
+            routings.claim(id, new Date(), new Date(Date.now() + 60_000)),
+            routings.finish([{ id, result: { _tag: "Synced", externalId: `lead-${id}`, outcome: "created" }, timing: { at: new Date(), durationMs: 1 } }])
+          )))
+
+      it("leaves delivered routings to an admin's cancel, never dismissing one its provider reports under way", async () => {
+        const job = (await call("POST", "/jobs", { body: jobBody(), key: creatorKey })).body
+        const [first, second] = job.routings.map((r: { id: RoutingId }) => r.id) as [RoutingId, RoutingId]
+        await deliver(first)
+        await deliver(second)
+        const canceled = await call("POST", `/jobs/${job.id}/cancel`, { key: creatorKey })
+        expect(canceled.status, canceled.text).toBe(200)
+        expect(canceled.body.status).toBe("routed")
+        expect(canceled.body.routings.map((r: { sync_status: string }) => r.sync_status)).toEqual(["synced", "synced"])
+        expect((await call("POST", `/jobs/${job.id}/cancel`)).body.routings.map((r: { sync_status: string }) => r.sync_status))
+          .toEqual(["synced", "synced"])
+        expectError(await call("POST", `/routings/${first}/cancel`, { key: creatorKey }), 403, "forbidden")
+        expectError(await call("POST", `/routings/${first}/cancel`, { key: abcKey }), 403, "forbidden")
+        await api.runtime.runPromise(Effect.flatMap(RoutingRepo, (routings) =>
+          routings.recordStatus(second, { externalStatus: "in_progress", revenue: null, completedAt: null }, new Date())))
+        expectError(await call("POST", `/routings/${second}/cancel`), 409, "conflict")
+        expect((await call("GET", `/routings/${second}`)).body.sync_status).toBe("synced")
+        const dismissed = await call("POST", `/routings/${first}/cancel`)
+        expect(dismissed.status, dismissed.text).toBe(200)
+        expect(dismissed.body.sync_status).toBe("canceled")
+        expect(dismissed.body.attempts_log.at(-1)).toMatchObject({ outcome: "canceled_locally" })
       })
 
       it("still finds an archived job, read-only, with archived: true and the same access rules", async () => {

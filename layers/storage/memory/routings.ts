@@ -184,7 +184,10 @@ export const layerRoutings = Layer.effect(
 
       cancelDelivered: (id, record) =>
         Effect.sync(() => {
-          if (find(id)?.routing.syncStatus !== "synced") return false
+          const routing = find(id)?.routing
+          if (routing?.syncStatus !== "synced" || routing.externalStatus === "in_progress" || routing.externalStatus === "completed") {
+            return false
+          }
           update(id, (r) => ({ ...r, syncStatus: "canceled", updatedAt: record.at }))
           const attempts = store.state.attempts.get(id) ?? []
           store.state.attempts.set(id, [...attempts, {

@@ -262,7 +262,9 @@ export const layer = Layer.effect(
           sql`
             with canceled as (
               update job_routings set sync_status = 'canceled', updated_at = ${record.at}
-              where id = ${id} and sync_status = 'synced' returning id
+              where id = ${id} and sync_status = 'synced'
+                and (external_status is null or external_status not in ('in_progress', 'completed'))
+              returning id
             )
             insert into routing_attempts (routing_id, at, outcome, duration_ms, error)
             select id, ${record.at}, ${record.outcome}, ${Math.round(record.durationMs)}, ${record.note} from canceled
