@@ -4,7 +4,7 @@ import type { DeadLetter } from "../../programs/deadLetters.ts"
 import type { ApiKey } from "../domain/apiKey.ts"
 import type { Company, Technician } from "../domain/company.ts"
 import type { Job, Routing } from "../domain/job.ts"
-import type { Match } from "../domain/matching.ts"
+import type { MatchSeen } from "../domain/access.ts"
 import type { ApiKeyView } from "./schemas/apiKeys.ts"
 import type { CompanyView, TechnicianView } from "./schemas/companies.ts"
 import type { ConsumerState, StreamState } from "../services/Broker.ts"
@@ -92,9 +92,9 @@ export const foundJobView = (found: { readonly job: Job; readonly archived: bool
   archived: found.archived
 })
 
-export const matchView = (m: Match): z.input<typeof MatchView> => ({
-  company_id: m.companyId,
-  company_name: m.companyName,
+export const matchView = (m: MatchSeen): z.input<typeof MatchView> => ({
+  ...(m.companyId === undefined ? {} : { company_id: m.companyId }),
+  ...(m.companyName === undefined ? {} : { company_name: m.companyName }),
   score: m.score,
   matched_skills: [...m.matchedSkills],
   reason: m.reason

@@ -554,17 +554,22 @@ export const apiSuite = <E>(name: string, services: Layer.Layer<ApiServices, E>)
     })
 
     describe("matching preview", () => {
-      it("answers the matches and writes nothing", async () => {
+      it("answers the matches and writes nothing; a company key sees no other company's id or name", async () => {
         const before = (await call("GET", `/jobs?company_id=${creator}&limit=200`)).body.items.length
-        const answer = await call("POST", "/matching/preview", {
-          body: { ...jobBody(), summary: "ignored" },
-          key: creatorKey
-        })
+        const answer = await call("POST", "/matching/preview", { body: { ...jobBody(), summary: "ignored" } })
         expect(answer.status, answer.text).toBe(200)
         expect(answer.body.matches).toEqual([
           { company_id: abc, company_name: "ABC Plumbing", score: 4.8, matched_skills: [plumbing, electrical], reason: expect.any(String) },
           { company_id: xyz, company_name: "XYZ Services", score: 3.3, matched_skills: [electrical], reason: expect.any(String) }
         ])
+        const asCompany = await call("POST", "/matching/preview", { body: { ...jobBody(), summary: "ignored" }, key: creatorKey })
+        expect(asCompany.status, asCompany.text).toBe(200)
+        expect(asCompany.body.matches).toEqual([
+          { score: 4.8, matched_skills: [plumbing, electrical], reason: expect.any(String) },
+          { score: 3.3, matched_skills: [electrical], reason: expect.any(String) }
+        ])
+        expect(asCompany.text).not.toContain(abc)
+        expect(asCompany.text).not.toContain("ABC Plumbing")
         expect((await call("GET", `/jobs?company_id=${creator}&limit=200`)).body.items.length).toBe(before)
         expectError(await call("POST", "/matching/preview", { body: { required_skills: 3 } }), 400, "validation_error")
       })

@@ -134,8 +134,8 @@ export const JobView = z.object({
 }).openapi("Job")
 
 export const MatchView = z.object({
-  company_id: z.string().openapi({ format: "uuid" }),
-  company_name: z.string(),
+  company_id: z.string().openapi({ format: "uuid", description: "Shown to admin keys only" }).optional(),
+  company_name: z.string().openapi({ description: "Shown to admin keys only" }).optional(),
   score: z.number(),
   matched_skills: z.array(z.string()),
   reason: z.string()
