@@ -98,6 +98,6 @@ export const cancelJob = Effect.fn("Jobs.cancel")(function*(id: JobId) {
     yield* Effect.logInfo("job canceled").pipe(
       Effect.annotateLogs({ job_id: id, routings_canceled: canceled.length })
     )
-    return yield* stillLive
+    return jobAsSeenBy(principal, yield* stillLive) ?? job
   }))
 })

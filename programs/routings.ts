@@ -1,5 +1,5 @@
 import { Effect, Option } from "effect"
-import { jobAsSeenBy } from "../src/domain/access.ts"
+import { jobAsSeenBy, seesProviderDetails } from "../src/domain/access.ts"
 import { Conflict, Forbidden, NotFound } from "../src/domain/errors.ts"
 import type { RoutingId } from "../src/domain/ids.ts"
 import { now } from "../src/domain/time.ts"
@@ -9,22 +9,26 @@ import { requireAdmin } from "./access.ts"
 import { cancelDelivered } from "./cancelDelivered.ts"
 import { requeueFailed } from "./deadLetters.ts"
 
-/** The routing as the caller may see it (the admin, the creating company, or the receiving company), with its job. */
+/**
+ * The routing as the caller may see it (the admin, the creating company, or the receiving company), with its job as
+ * the caller may see it (see `jobAsSeenBy`).
+ */
 const visibleRouting = (id: RoutingId) =>
   Effect.gen(function*() {
     const principal = yield* CurrentPrincipal
     const found = yield* (yield* RoutingRepo).get(id)
-    if (Option.isSome(found) && jobAsSeenBy(principal, found.value.job)?.routings.some((r) => r.id === id)) {
-      return found.value
-    }
-    return yield* new NotFound({ resource: "routing", id })
+    const job = Option.isSome(found) ? jobAsSeenBy(principal, found.value.job) : undefined
+    const routing = job?.routings.find((r) => r.id === id)
+    if (job === undefined || routing === undefined) return yield* new NotFound({ resource: "routing", id })
+    return { job, routing }
   })
 
-/** The routing with every provider call made for it. */
+/** The routing with every provider call made for it; the calls' errors only to the admin and the receiving company. */
 export const getRouting = Effect.fn("Routings.get")(function*(id: RoutingId) {
   const { routing, job } = yield* visibleRouting(id)
   const attempts = yield* (yield* RoutingRepo).attempts(id)
-  return { routing, job, attempts }
+  const details = seesProviderDetails(yield* CurrentPrincipal, routing)
+  return { routing, job, attempts: details ? attempts : attempts.map((a) => ({ ...a, error: null })) }
 })
 
 /** A `failed` routing goes back to `pending` and is delivered again (admin). */

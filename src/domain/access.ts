@@ -1,13 +1,27 @@
-import type { Job } from "./job.ts"
+import type { Job, Routing } from "./job.ts"
 import type { Match } from "./matching.ts"
 import type { Principal } from "./principal.ts"
 
 /**
- * The job as `principal` may see it: everything for the admin and the creating company; for a company that received a
- * routing, only its own routing (it must not learn who else was offered the job); undefined for anyone else.
+ * True when `principal` may see what the receiving company's provider said of the routing (its errors and the
+ * revenue): the admin and the receiving company only.
+ */
+export const seesProviderDetails = (principal: Principal, routing: Routing) =>
+  principal.role === "admin" || routing.companyId === principal.companyId
+
+/** The routing without what its provider said (errors, revenue), for a company other than the receiving one. */
+const withoutProviderDetails = (routing: Routing): Routing => ({ ...routing, lastError: null, revenue: null })
+
+/**
+ * The job as `principal` may see it: everything for the admin; for the creating company every routing's status, but
+ * another company's provider errors and revenue left out; for a company that received a routing, only its own routing
+ * (it must not learn who else was offered the job); undefined for anyone else.
  */
 export const jobAsSeenBy = (principal: Principal, job: Job): Job | undefined => {
-  if (principal.role === "admin" || job.createdByCompanyId === principal.companyId) return job
+  if (principal.role === "admin") return job
+  if (job.createdByCompanyId === principal.companyId) {
+    return { ...job, routings: job.routings.map((r) => (seesProviderDetails(principal, r) ? r : withoutProviderDetails(r))) }
+  }
   const own = job.routings.filter((r) => r.companyId === principal.companyId)
   return own.length > 0 ? { ...job, routings: own } : undefined
 }

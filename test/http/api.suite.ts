@@ -453,6 +453,18 @@ export const apiSuite = <E>(name: string, services: Layer.Layer<ApiServices, E>)
         expectError(await call("POST", `/jobs/${crypto.randomUUID()}/cancel`), 404, "not_found")
       })
 
+      /**
+       * A job from the creator to ABC and XYZ, made a year ago, so that the delivery SLA's windows (read by another test
+       * of this database) do not count it.
+       */
+      const yearOldJob = async () => {
+        const job = makeJob(CompanyId.make(creator), [CompanyId.make(abc), CompanyId.make(xyz)], {
+          createdAt: new Date(Date.now() - 365 * 86_400_000)
+        })
+        await api.runtime.runPromise(Effect.flatMap(JobRepo, (jobs) => jobs.insert([job])))
+        return { id: job.id, routings: job.routings.map((r) => r.id) as [RoutingId, RoutingId] }
+      }
+
       /** Delivers a routing as delivery would: claimed, then finished as synced. */
       const deliver = (id: RoutingId) =>
         api.runtime.runPromise(Effect.flatMap(RoutingRepo, (routings) =>
@@ -462,8 +474,8 @@ export const apiSuite = <E>(name: string, services: Layer.Layer<ApiServices, E>)
           )))
 
       it("leaves delivered routings to an admin's cancel, never dismissing one its provider reports under way", async () => {
-        const job = (await call("POST", "/jobs", { body: jobBody(), key: creatorKey })).body
-        const [first, second] = job.routings.map((r: { id: RoutingId }) => r.id) as [RoutingId, RoutingId]
+        const job = await yearOldJob()
+        const [first, second] = job.routings
         await deliver(first)
         await deliver(second)
         const canceled = await call("POST", `/jobs/${job.id}/cancel`, { key: creatorKey })
@@ -482,6 +494,40 @@ export const apiSuite = <E>(name: string, services: Layer.Layer<ApiServices, E>)
         expect(dismissed.status, dismissed.text).toBe(200)
         expect(dismissed.body.sync_status).toBe("canceled")
         expect(dismissed.body.attempts_log.at(-1)).toMatchObject({ outcome: "canceled_locally" })
+      })
+
+      it("shows the creator every routing's status but another company's provider errors and revenue to no one else", async () => {
+        const job = await yearOldJob()
+        const [toAbc, toXyz] = job.routings
+        const providerSaid = `xyz's provider said: token ${crypto.randomUUID()} refused`
+        await deliver(toAbc)
+        await api.runtime.runPromise(Effect.flatMap(RoutingRepo, (routings) =>
+          Effect.all([
+            routings.recordStatus(toAbc, { externalStatus: "completed", revenue: 123.45, completedAt: new Date() }, new Date()),
+            routings.claim(toXyz, new Date(), new Date(Date.now() + 60_000)),
+            routings.finish([{
+              id: toXyz,
+              result: { _tag: "Failed", status: "retrying", outcome: "retryable", error: providerSaid, counts: true, known: true },
+              timing: { at: new Date(), durationMs: 1 }
+            }])
+          ])))
+        const asAdmin = (await call("GET", `/jobs/${job.id}`)).body
+        expect(asAdmin.routings.map((r: Record<string, unknown>) => [r["revenue"], r["last_error"]])).toEqual([[123.45, null], [null, providerSaid]])
+        const seen = await call("GET", `/jobs/${job.id}`, { key: creatorKey })
+        expect(seen.body.routings.map((r: Record<string, unknown>) => [r["sync_status"], r["external_status"], r["revenue"], r["last_error"]]))
+          .toEqual([["synced", "completed", null, null], ["retrying", null, null, null]])
+        expect(seen.body.routings[0].synced_at).toEqual(asAdmin.routings[0].synced_at)
+        const routing = await call("GET", `/routings/${toXyz}`, { key: creatorKey })
+        expect(routing.body.attempts_log).toEqual([expect.objectContaining({ outcome: "retryable", error: null })])
+        const listed = await call("GET", `/jobs?limit=200`, { key: creatorKey })
+        expect(listed.text).not.toContain(providerSaid)
+        expect(routing.text + seen.text).not.toContain(providerSaid)
+        const ownRouting = await call("GET", `/jobs/${job.id}`, { key: abcKey })
+        expect(ownRouting.body.routings).toEqual([expect.objectContaining({ id: toAbc, revenue: 123.45 })])
+        const canceled = await call("POST", `/jobs/${job.id}/cancel`, { key: creatorKey })
+        expect(canceled.status, canceled.text).toBe(200)
+        expect(canceled.text).not.toContain(providerSaid)
+        expect(canceled.body.routings.map((r: Record<string, unknown>) => r["revenue"])).toEqual([null, null])
       })
 
       it("still finds an archived job, read-only, with archived: true and the same access rules", async () => {
