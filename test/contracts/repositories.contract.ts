@@ -125,8 +125,10 @@ export const repositoryContract = <E>(name: string, repositories: Layer.Layer<Re
           revokedAt: null
         }
         yield* keys.insert(key)
-        expect(yield* keys.findActive(key.keyHash)).toEqual(Option.some(key))
+        expect(yield* keys.findActive(key.keyHash)).toEqual(Option.some({ key, companyStatus: "active" }))
         expect(yield* keys.findActive("no-such-hash")).toEqual(Option.none())
+        yield* (yield* CompanyRepo).update(company.id, { status: "suspended" }, at(1))
+        expect(yield* keys.findActive(key.keyHash)).toEqual(Option.some({ key, companyStatus: "suspended" }))
         expect(yield* keys.revoke(key.id, at(1))).toBe(true)
         expect(yield* keys.findActive(key.keyHash)).toEqual(Option.none())
         expect(yield* keys.revoke(key.id, at(2))).toBe(false)

@@ -184,6 +184,19 @@ export const apiSuite = <E>(name: string, services: Layer.Layer<ApiServices, E>)
         expectError(await call("DELETE", `/api-keys/${created.body.id}`), 404, "not_found")
       })
 
+      it("refuses the keys of a company that is not active with 403, and takes them again once it is", async () => {
+        const company = await newCompany({ name: "Sometimes Active" })
+        const key = await newKey(company)
+        expect((await call("GET", `/companies/${company}`, { key })).status).toBe(200)
+        for (const status of ["inactive", "suspended"]) {
+          expect((await call("PATCH", `/companies/${company}`, { body: { status } })).status).toBe(200)
+          expectError(await call("GET", `/companies/${company}`, { key }), 403, "forbidden")
+          expectError(await call("GET", "/jobs", { key }), 403, "forbidden")
+        }
+        expect((await call("PATCH", `/companies/${company}`, { body: { status: "active" } })).status).toBe(200)
+        expect((await call("GET", "/jobs", { key })).status).toBe(200)
+      })
+
       it("validates new keys", async () => {
         expectError(await call("POST", "/api-keys", { body: { role: "company" } }), 400, "validation_error")
         expectError(await call("POST", "/api-keys", { body: { role: "admin", company_id: xyz } }), 400, "validation_error")

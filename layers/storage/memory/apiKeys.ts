@@ -11,7 +11,10 @@ export const layerApiKeys = Layer.effect(
         Effect.sync(() =>
           Option.fromNullable(
             Array.from(store.state.apiKeys.values()).find((k) => k.keyHash === keyHash && k.revokedAt === null)
-          )
+          ).pipe(Option.map((key) => ({
+            key,
+            companyStatus: key.companyId === null ? null : store.state.companies.get(key.companyId)?.status ?? null
+          })))
         ),
       revoke: (id, now) =>
         Effect.sync(() => {
