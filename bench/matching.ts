@@ -27,7 +27,7 @@ const REQUESTS = Number(args.requests)
 const CONCURRENCY = Number(args.concurrency)
 const WARMUP = Number(args.warmup)
 const SERVER_URL = process.env["TEST_DATABASE_URL"] ?? "postgres://postgres@127.0.0.1:5432/postgres"
-const ADMIN_KEY = "bench-admin-key"
+const ADMIN_KEY = "bench-admin-key-0123456789abcdefghijklmn"
 const LEVELS = ["basic", "intermediate", "expert"] as const
 
 const pick = <A>(items: ReadonlyArray<A>): A => items[Math.floor(Math.random() * items.length)]!

@@ -1,6 +1,6 @@
 import { Effect, Option } from "effect"
 import { Forbidden, Unauthorized } from "../src/domain/errors.ts"
-import { sha256Hex } from "../src/domain/hash.ts"
+import { constantTimeEqual, sha256Hex } from "../src/domain/hash.ts"
 import type { Principal } from "../src/domain/principal.ts"
 import { ApiKeyRepo } from "../src/services/ApiKeys.ts"
 import { AdminKey } from "../src/services/Settings.ts"
@@ -9,7 +9,7 @@ import { AdminKey } from "../src/services/Settings.ts"
 export const authenticate = Effect.fn("Auth.authenticate")(function*(key: string) {
   const hash = yield* sha256Hex(key)
   const admin = yield* AdminKey
-  if (admin.hash !== null && admin.hash === hash) return { role: "admin", keyId: null } satisfies Principal
+  if (admin.hash !== null && constantTimeEqual(admin.hash, hash)) return { role: "admin", keyId: null } satisfies Principal
   const found = yield* (yield* ApiKeyRepo).findActive(hash)
   if (Option.isNone(found)) return yield* new Unauthorized({ message: "unknown or revoked API key" })
   const { companyStatus, key: record } = found.value

@@ -173,13 +173,22 @@ export const storageConfig = Config.all({
   logFormat
 })
 
+/** An admin key shorter than this is refused at start-up: it could be guessed. */
+const MIN_ADMIN_KEY_LENGTH = 32
+
 const fields = Config.all({
   storage: storageConfig,
   port: integer("PORT", 3000, 0, 65535),
   host: Config.nonEmptyString("HOST").pipe(Config.withDefault("127.0.0.1")),
   httpMaxInFlight: integer("HTTP_MAX_IN_FLIGHT", 64, 1, 100_000),
   natsUrl: Config.option(url("NATS_URL", ["nats:", "tls:", "ws:", "wss:"])),
-  adminApiKey: Config.option(redacted(Config.nonEmptyString("ADMIN_API_KEY"))),
+  adminApiKey: Config.option(redacted(Config.nonEmptyString("ADMIN_API_KEY").pipe(
+    Config.mapOrFail((key) =>
+      key.length >= MIN_ADMIN_KEY_LENGTH
+        ? Either.right(key)
+        : invalid(`expected at least ${MIN_ADMIN_KEY_LENGTH} characters (make one: openssl rand -hex 24)`)
+    )
+  ))),
   secretsKey: Config.option(redacted(Config.string("SECRETS_KEY").pipe(Config.mapOrFail(secretKey)))),
   secretsPreviousKeys: Config.string("SECRETS_PREVIOUS_KEYS").pipe(
     Config.mapOrFail((text): Either.Either<ReadonlyArray<Redacted.Redacted<string>>, ConfigError.ConfigError> => {

@@ -13,7 +13,7 @@ import { deleteStreams, NATS_TEST_URL } from "../../test/support/nats.ts"
 import { runService, type ServiceProcess } from "../../test/support/process.ts"
 
 export const SERVER_URL = process.env["TEST_DATABASE_URL"] ?? "postgres://postgres@127.0.0.1:5432/postgres"
-export const ADMIN_KEY = "bench-admin-key"
+export const ADMIN_KEY = "bench-admin-key-0123456789abcdefghijklmn"
 
 export interface Backends {
   readonly label: string

@@ -6,6 +6,16 @@ const hex = (bytes: ArrayBuffer): string => Array.from(new Uint8Array(bytes), (b
 export const sha256Hex = (text: string): Effect.Effect<string> =>
   Effect.promise(() => crypto.subtle.digest("SHA-256", new TextEncoder().encode(text))).pipe(Effect.map(hex))
 
+/**
+ * True when the two strings are equal, in a time that depends only on their lengths: comparing a presented key's hash
+ * with the admin key's tells nothing through its timing.
+ */
+export const constantTimeEqual = (a: string, b: string): boolean => {
+  let difference = a.length ^ b.length
+  for (let i = 0; i < Math.max(a.length, b.length); i++) difference |= (a.charCodeAt(i) | 0) ^ (b.charCodeAt(i) | 0)
+  return difference === 0
+}
+
 /** JSON with object keys sorted at every depth, so equal values always give equal text. */
 export const canonicalJson = (value: unknown): string =>
   JSON.stringify(value, (_key, v: unknown) =>

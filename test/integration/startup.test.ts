@@ -9,6 +9,8 @@ import { runService, type ServiceProcess } from "../support/process.ts"
 
 const banner = /API\s+(http:\/\/\S+)[\s\S]*Admin key\s+(\S+)/
 
+const CONFIGURED_ADMIN_KEY = "admin-key-for-test-0123456789abcdefghij"
+
 const get = async (url: string, key: string) => {
   const response = await fetch(url, { headers: { authorization: `Bearer ${key}` } })
   return { status: response.status, body: await response.json() }
@@ -58,8 +60,11 @@ describe("start-up of the service process", () => {
       expect(await first.stop()).toBe(0)
 
       const second = start("src/main.ts", { DATA_DIR: dataDir, PORT: "0" })
-      const [, url2, adminKey2] = await second.waitFor(banner, 60_000)
-      expect(adminKey2).toBe(adminKey)
+      const [, url2, printed] = await second.waitFor(banner, 60_000)
+      // The generated key is printed once, when it is made; later starts say where it is kept.
+      expect(printed).toBe("kept")
+      expect(second.output()).toContain(`kept in ${join(dataDir, "admin.key")}`)
+      expect(second.output()).not.toContain(adminKey)
       expect(second.output()).not.toContain("demo data seeded")
       expect((await get(`${url2}/jobs/${job.id}`, adminKey!)).body.id).toBe(job.id)
       expect((await get(`${url2}/companies?limit=200`, adminKey!)).body.items).toHaveLength(companies.body.items.length)
@@ -80,16 +85,16 @@ describe("start-up of the service process", () => {
         expect(await again.exited).toBe(0)
         expect(again.output()).toContain("migrations: up to date")
 
-        const env = { DATABASE_URL: databaseUrl, PORT: "0", ADMIN_API_KEY: "admin-key-for-test", SECRETS_KEY: generateSecretKey() }
+        const env = { DATABASE_URL: databaseUrl, PORT: "0", ADMIN_API_KEY: CONFIGURED_ADMIN_KEY, SECRETS_KEY: generateSecretKey() }
         const plain = start("src/main.ts", env)
         const [, url] = await plain.waitFor(banner, 60_000)
-        expect((await get(`${url}/companies`, "admin-key-for-test")).body.items).toEqual([])
+        expect((await get(`${url}/companies`, CONFIGURED_ADMIN_KEY)).body.items).toEqual([])
         expect(plain.output()).toContain("Admin key  from ADMIN_API_KEY")
         expect(await plain.stop()).toBe(0)
 
         const seeded = start("src/main.ts", { ...env, SEED_DEMO: "1" })
         const [, url2] = await seeded.waitFor(banner, 60_000)
-        expect((await get(`${url2}/companies`, "admin-key-for-test")).body.items.length).toBeGreaterThan(0)
+        expect((await get(`${url2}/companies`, CONFIGURED_ADMIN_KEY)).body.items.length).toBeGreaterThan(0)
         expect(await seeded.stop()).toBe(0)
       })
     })))

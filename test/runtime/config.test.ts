@@ -19,7 +19,8 @@ describe("configuration from the environment", () => {
         [{ LOG_LEVEL: "loud" }, /^configuration error: LOG_LEVEL: /],
         [{ SECRETS_KEY: "short" }, /^configuration error: SECRETS_KEY: expected 32 bytes/],
         [{ DATABASE_URL: "mysql://x" }, /^configuration error: DATABASE_URL: /],
-        [{ DATABASE_URL: "postgres://127.0.0.1/x", ADMIN_API_KEY: "k" }, /^configuration error: SECRETS_KEY: required when DATABASE_URL is set/]
+        [{ ADMIN_API_KEY: "too-short-to-be-safe" }, /^configuration error: ADMIN_API_KEY: expected at least 32 characters/],
+        [{ DATABASE_URL: "postgres://127.0.0.1/x", ADMIN_API_KEY: "k".repeat(32) }, /^configuration error: SECRETS_KEY: required when DATABASE_URL is set/]
       ]
       for (const [env, expected] of cases) {
         const verdict = yield* verdictOf(env)
@@ -27,6 +28,8 @@ describe("configuration from the environment", () => {
         expect(verdict.split("\n")).toHaveLength(1)
       }
       expect(yield* verdictOf({ SECRETS_KEY: "short" })).not.toContain("short")
+      expect(yield* verdictOf({ ADMIN_API_KEY: "too-short-to-be-safe" })).not.toContain("too-short")
+      expect(yield* verdictOf({ ADMIN_API_KEY: "k".repeat(32) })).toBe("ok")
       expect(yield* verdictOf({})).toBe("ok")
     }))
 })

@@ -7,7 +7,7 @@ import { freshDatabase } from "./postgres.ts"
 // `e2e.ts` re-exports them beside its vitest harness.
 
 /** The admin key end-to-end services run with. */
-export const ADMIN_KEY = "e2e-admin-key"
+export const ADMIN_KEY = "e2e-admin-key-0123456789abcdefghijklmnop"
 
 /** The start-up banner's API line, with the URL the service listens on. */
 export const banner = /API\s+(http:\/\/\S+)/
