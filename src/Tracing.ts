@@ -3,6 +3,7 @@ import { context, propagation, trace } from "@opentelemetry/api"
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http"
 import { resourceFromAttributes } from "@opentelemetry/resources"
 import { BatchSpanProcessor, type SpanProcessor } from "@opentelemetry/sdk-trace-base"
+import { scrubbingCredentials } from "./CredentialScrubbing.ts"
 import { NodeTracerProvider } from "@opentelemetry/sdk-trace-node"
 import { Effect, Layer, Tracer } from "effect"
 
@@ -73,5 +74,5 @@ export const layerTracingFromEnv = (options: TracingOptions) =>
   options.disabled ? Layer.empty : layerTracing({
     serviceName: options.serviceName,
     resourceAttributes: options.resourceAttributes,
-    spanProcessors: options.exportOtlp ? [new BatchSpanProcessor(new OTLPTraceExporter())] : []
+    spanProcessors: options.exportOtlp ? [scrubbingCredentials(new BatchSpanProcessor(new OTLPTraceExporter()))] : []
   })

@@ -13,6 +13,7 @@ import {
 import { connect, type NatsConnection, type QueuedIterator, type Status } from "@nats-io/transport-node"
 import { Deferred, Duration, Effect, Either, Layer, Option, Schema, Stream } from "effect"
 import { brokerRetry } from "../../src/Schedules.ts"
+import { withoutUrlCredentials } from "../../src/domain/urlCredentials.ts"
 import { Broker, BrokerError, type Delivery, type StoredMessage } from "../../src/services/Broker.ts"
 import {
   apiCode,
@@ -106,6 +107,8 @@ export const layer = (options: JetStreamOptions): Layer.Layer<Broker> =>
   Layer.scoped(
     Broker,
     Effect.gen(function*() {
+      // The servers as logs and errors show them: a user and password in `NATS_URL` stay out.
+      const shownServers = withoutUrlCredentials(options.servers)
       const ready = yield* Deferred.make<Connection>()
       yield* Effect.acquireRelease(open(options), close).pipe(
         Effect.tapError((error) =>
@@ -113,7 +116,7 @@ export const layer = (options: JetStreamOptions): Layer.Layer<Broker> =>
         ),
         Effect.retry(brokerRetry),
         Effect.tap((connection) => Deferred.succeed(ready, connection)),
-        Effect.flatMap((connection) => logStatus(connection.nc, options.servers)),
+        Effect.flatMap((connection) => logStatus(connection.nc, shownServers)),
         Effect.forkScoped
       )
       yield* Deferred.await(ready).pipe(Effect.timeout(requestTimeout), Effect.ignore)
@@ -122,7 +125,7 @@ export const layer = (options: JetStreamOptions): Layer.Layer<Broker> =>
         Effect.flatMap(Deferred.poll(ready), (connection) =>
           Option.isSome(connection)
             ? connection.value
-            : Effect.fail(new BrokerError({ operation, cause: new Error(`not connected to NATS at ${options.servers} yet`) })))
+            : Effect.fail(new BrokerError({ operation, cause: new Error(`not connected to NATS at ${shownServers} yet`) })))
       const call = <A>(operation: string, f: (connection: Connection) => Promise<A>, timeout = operationTimeout) =>
         Effect.flatMap(connected(operation), (connection) => request(operation, () => f(connection), { timeout, traced }))
 

@@ -83,7 +83,7 @@ export const makeApp = Effect.gen(function*() {
   app.use("*", shedLoad({ maxInFlight, onShed }))
   app.use("*", requireApiKey(runPublic))
 
-  app.route("/", healthRoutes(runPublic))
+  app.route("/", healthRoutes(run, runPublic))
   app.route("/", metricsRoutes(runPublic))
   app.route("/", companyRoutes(run))
   app.route("/", jobRoutes(run))

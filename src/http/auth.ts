@@ -3,7 +3,7 @@ import { authenticate } from "../../programs/authenticate.ts"
 import { ApiError } from "./errors.ts"
 import type { ApiEnv, RunPublic } from "./router.ts"
 
-const PUBLIC_PATHS = new Set(["/health", "/health/live", "/health/ready", "/health/detailed", "/metrics", "/docs", "/openapi.json"])
+const PUBLIC_PATHS = new Set(["/health", "/health/live", "/health/ready", "/metrics", "/docs", "/openapi.json"])
 
 /** Keys are 46 characters; anything far longer is not one and is not worth hashing. */
 const MAX_KEY_LENGTH = 256
@@ -37,7 +37,8 @@ const companyMayCall = (method: string, path: string) =>
   COMPANY_ROUTES.some(([m, pattern]) => m === method && pattern.test(path))
 
 /**
- * Every route but health, metrics, docs and the dashboard's files needs `Authorization: Bearer <key>`; the caller is
+ * Every route but health (the detailed one excepted), metrics, docs and the dashboard's files needs `Authorization:
+ * Bearer <key>`; the caller is
  * kept for the route. A company key is refused (`403`) on any route not in `COMPANY_ROUTES`.
  */
 export const requireApiKey = (runPublic: RunPublic): MiddlewareHandler<ApiEnv> => async (c, next) => {

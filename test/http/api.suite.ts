@@ -76,7 +76,7 @@ export const apiSuite = <E>(name: string, services: Layer.Layer<ApiServices, E>)
     })
 
     describe("health and docs", () => {
-      it("answers health without a key", async () => {
+      it("answers health without a key, but the detailed one to the admin only", async () => {
         expect((await call("GET", "/health", { key: null })).body).toEqual({ status: "ok" })
         expect((await call("GET", "/health/live", { key: null })).status).toBe(200)
         const ready = await call("GET", "/health/ready", { key: null })
@@ -89,7 +89,9 @@ export const apiSuite = <E>(name: string, services: Layer.Layer<ApiServices, E>)
         expect(metrics.status).toBe(200)
         expect(metrics.headers.get("content-type")).toMatch(/^text\/plain; version=0.0.4/)
         expect(parsePrometheus(metrics.text).map((s) => s.name)).toEqual(expect.arrayContaining(["si_outbox_pending", "si_actors", "si_event_loop_lag_seconds"]))
-        const detailed = await call("GET", "/health/detailed", { key: null })
+        expectError(await call("GET", "/health/detailed", { key: null }), 401, "unauthorized")
+        expectError(await call("GET", "/health/detailed", { key: creatorKey }), 403, "forbidden")
+        const detailed = await call("GET", "/health/detailed")
         expect(detailed.body.status).toBe("ok")
         expect(detailed.body.components.map((c: { name: string }) => c.name)).toEqual(expect.arrayContaining(["broker", "outbox", "actors"]))
         expect(detailed.body.components.find((c: { name: string }) => c.name === "actors")).toMatchObject({

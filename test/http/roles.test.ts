@@ -7,7 +7,7 @@ import { type Answer, makeTestApi } from "../support/http.ts"
 import { layerMemoryServices } from "../support/services.ts"
 
 /** Routes anyone may call, with or without a key. */
-const PUBLIC = new Set(["GET /health", "GET /health/live", "GET /health/ready", "GET /health/detailed", "GET /metrics", "GET /openapi.json", "GET /docs"])
+const PUBLIC = new Set(["GET /health", "GET /health/live", "GET /health/ready", "GET /metrics", "GET /openapi.json", "GET /docs"])
 
 /** Routes a company key may call; every other route is the admin's. */
 const COMPANY = new Set([

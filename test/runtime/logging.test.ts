@@ -38,4 +38,19 @@ describe("JSON logs", () => {
       expect(line).not.toHaveProperty("trace_id")
       expect(line).toMatchObject({ level: "error", message: "boom", cause: expect.stringContaining("disk full") })
     }))
+
+  it.effect("a URL's user and password never reach a line, in the message, an annotation or the cause", () =>
+    Effect.gen(function*() {
+      const [line] = yield* linesOf(
+        Effect.logError("NATS disconnect nats://svc:s3cret@nats.internal:4222", Cause.fail(new Error("at postgres://app:pw@db:5432/x"))).pipe(
+          Effect.annotateLogs({ servers: "nats://svc:s3cret@a:4222,nats://svc:s3cret@b:4222" })
+        )
+      )
+      expect(JSON.stringify(line)).not.toMatch(/s3cret|svc:|app:pw/)
+      expect(line).toMatchObject({
+        message: "NATS disconnect nats://nats.internal:4222",
+        servers: "nats://a:4222,nats://b:4222",
+        cause: expect.stringContaining("postgres://db:5432/x")
+      })
+    }))
 })

@@ -1,8 +1,10 @@
 import { createRoute, z } from "@hono/zod-openapi"
+import { Effect } from "effect"
+import { requireAdmin } from "../../../programs/access.ts"
 import { checkDetailed, checkHealth, type ComponentHealth } from "../../../programs/health.ts"
 import { errorBody, RETRY_AFTER_SECONDS } from "../errors.ts"
-import { makeRouter, type RunPublic } from "../router.ts"
-import { ErrorBody } from "../schemas/common.ts"
+import { makeRouter, type Run, type RunPublic } from "../router.ts"
+import { ErrorBody, errorResponses, security } from "../schemas/common.ts"
 
 const Ok = z.object({ status: z.literal("ok") })
 const Component = z.object({
@@ -22,8 +24,8 @@ const okRoute = (path: string, summary: string) =>
     responses: { 200: { description: "The process is up", content: { "application/json": { schema: Ok } } } }
   })
 
-/** Health checks; no API key needed. */
-export const healthRoutes = (runPublic: RunPublic) => {
+/** Health checks: no API key needed, but for the detailed one (the admin's: it names companies and their errors). */
+export const healthRoutes = (run: Run, runPublic: RunPublic) => {
   const router = makeRouter()
   router.openapi(okRoute("/health", "Is the service up"), (c) => c.json({ status: "ok" as const }, 200))
   router.openapi(okRoute("/health/live", "Liveness: the process answers"), (c) => c.json({ status: "ok" as const }, 200))
@@ -63,10 +65,14 @@ export const healthRoutes = (runPublic: RunPublic) => {
       path: "/health/detailed",
       tags: ["health"],
       summary: "Each component with its status and latency: PostgreSQL, the broker, the outbox's lag, the actors, each provider's circuit",
-      responses: { 200: { description: "Status of each component", content: { "application/json": { schema: Detailed } } } }
+      security,
+      responses: {
+        200: { description: "Status of each component", content: { "application/json": { schema: Detailed } } },
+        ...errorResponses(401, 403)
+      }
     }),
     async (c) => {
-      const components = await runPublic(checkDetailed())
+      const components = await run(c, Effect.zipRight(requireAdmin, checkDetailed()))
       const status = components.every((x) => x.status === "ok") ? "ok" as const : "degraded" as const
       return c.json({ status, components: components.map(componentView) }, 200)
     }
