@@ -3,6 +3,7 @@ import { type ApiKey, type ApiKeyRole, displayPrefix, generateApiKey } from "../
 import { InvalidReference, NotFound } from "../src/domain/errors.ts"
 import { sha256Hex } from "../src/domain/hash.ts"
 import { ApiKeyId, type CompanyId, newId } from "../src/domain/ids.ts"
+import { type PageCursor, toPage } from "../src/domain/page.ts"
 import { now } from "../src/domain/time.ts"
 import { ApiKeyRepo } from "../src/services/ApiKeys.ts"
 import { CompanyRepo } from "../src/services/Companies.ts"
@@ -12,6 +13,8 @@ export interface NewApiKey {
   readonly role: ApiKeyRole
   readonly companyId: CompanyId | null
   readonly name: string
+  /** From then on the key is refused; null: it does not expire. */
+  readonly expiresAt: Date | null
 }
 
 /** Issues a key. The key itself is answered this once; only its hash is stored. */
@@ -23,6 +26,13 @@ export const createApiKey = Effect.fn("ApiKeys.create")(function*(input: NewApiK
       details: [{ path: "company_id", message: "no company with this id" }]
     })
   }
+  const at = yield* now
+  if (input.expiresAt !== null && input.expiresAt <= at) {
+    return yield* new InvalidReference({
+      message: "the key would be expired already",
+      details: [{ path: "expires_at", message: "must be in the future" }]
+    })
+  }
   const key = yield* generateApiKey
   const record: ApiKey = {
     id: yield* newId(ApiKeyId),
@@ -31,14 +41,23 @@ export const createApiKey = Effect.fn("ApiKeys.create")(function*(input: NewApiK
     name: input.name,
     keyHash: yield* sha256Hex(key),
     prefix: displayPrefix(key),
-    createdAt: yield* now,
-    revokedAt: null
+    createdAt: at,
+    revokedAt: null,
+    lastUsedAt: null,
+    expiresAt: input.expiresAt
   }
   yield* (yield* ApiKeyRepo).insert(record)
   yield* Effect.logInfo("api key created").pipe(
     Effect.annotateLogs({ api_key_id: record.id, role: record.role, prefix: record.prefix })
   )
   return { record, key }
+})
+
+/** A page of keys, newest first, revoked ones included: what they are and when they were last used, never the key. */
+export const listApiKeys = Effect.fn("ApiKeys.list")(function*(query: { readonly limit: number; readonly after: PageCursor | null }) {
+  yield* requireAdmin
+  const rows = yield* (yield* ApiKeyRepo).list({ ...query, limit: query.limit + 1 })
+  return toPage(rows, query.limit)
 })
 
 /** Revokes a key at once. */

@@ -14,9 +14,20 @@ export const ApiKey = Schema.Struct({
   keyHash: Schema.String,
   prefix: Schema.String,
   createdAt: Schema.DateFromSelf,
-  revokedAt: Schema.NullOr(Schema.DateFromSelf)
+  revokedAt: Schema.NullOr(Schema.DateFromSelf),
+  /** When the key was last accepted, to the minute (see `LAST_USED_GRANULARITY_MS`). */
+  lastUsedAt: Schema.NullOr(Schema.DateFromSelf),
+  /** From then on the key is refused (401); null: it does not expire. */
+  expiresAt: Schema.NullOr(Schema.DateFromSelf)
 })
 export type ApiKey = typeof ApiKey.Type
+
+/** A key's `lastUsedAt` is written at most this often: a write per request would cost more than it tells. */
+export const LAST_USED_GRANULARITY_MS = 60_000
+
+/** True when a use of the key at `now` is worth recording: never recorded, or last recorded a minute or more ago. */
+export const usageWorthRecording = (key: ApiKey, now: Date) =>
+  key.lastUsedAt === null || now.getTime() - key.lastUsedAt.getTime() >= LAST_USED_GRANULARITY_MS
 
 /** Keys read `si_` followed by 43 base64url characters (32 random bytes). */
 export const API_KEY_PREFIX = "si_"

@@ -106,7 +106,10 @@ export const apiKeyView = (k: ApiKey): z.input<typeof ApiKeyView> => ({
   company_id: k.companyId,
   name: k.name,
   prefix: k.prefix,
-  created_at: iso(k.createdAt)
+  created_at: iso(k.createdAt),
+  last_used_at: isoOrNull(k.lastUsedAt),
+  expires_at: isoOrNull(k.expiresAt),
+  revoked_at: isoOrNull(k.revokedAt)
 })
 
 /** A company actor: `pending` counts the company's messages stored in the work stream, `ack_pending` those it holds or works on. */

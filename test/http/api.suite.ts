@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { Effect, type Layer } from "effect"
-import { CompanyId, type RoutingId } from "../../src/domain/ids.ts"
+import { sha256Hex } from "../../src/domain/hash.ts"
+import { ApiKeyId, CompanyId, type RoutingId } from "../../src/domain/ids.ts"
+import { ApiKeyRepo } from "../../src/services/ApiKeys.ts"
 import type { ApiServices } from "../../src/http/router.ts"
 import { ArchiveRepo } from "../../src/services/Archive.ts"
 import { JobRepo } from "../../src/services/Jobs.ts"
@@ -197,6 +199,43 @@ export const apiSuite = <E>(name: string, services: Layer.Layer<ApiServices, E>)
         }
         expect((await call("PATCH", `/companies/${company}`, { body: { status: "active" } })).status).toBe(200)
         expect((await call("GET", "/jobs", { key })).status).toBe(200)
+      })
+
+      it("lists keys without the keys, with when each was last used, and refuses an expired key with 401", async () => {
+        const expiresAt = new Date(Date.now() + 86_400_000).toISOString()
+        const created = await call("POST", "/api-keys", { body: { role: "company", company_id: xyz, name: "expiring", expires_at: expiresAt } })
+        expect(created.status, created.text).toBe(201)
+        expect(created.body).toMatchObject({ expires_at: expiresAt, last_used_at: null, revoked_at: null })
+        const listedOf = async () => (await call("GET", "/api-keys?limit=200")).body.items.find((k: { id: string }) => k.id === created.body.id)
+        expect(await listedOf()).toMatchObject({ name: "expiring", role: "company", company_id: xyz, last_used_at: null, expires_at: expiresAt })
+        expect(JSON.stringify((await call("GET", "/api-keys?limit=200")).body)).not.toContain(created.body.key)
+        expect((await call("GET", `/companies/${xyz}`, { key: created.body.key })).status).toBe(200)
+        expect(Date.parse((await listedOf()).last_used_at)).toBeGreaterThan(Date.now() - 60_000)
+        const page = await call("GET", "/api-keys?limit=1")
+        expect(page.body.items).toHaveLength(1)
+        expect(page.body.next_cursor).toEqual(expect.any(String))
+        expectError(await call("GET", "/api-keys", { key: creatorKey }), 403, "forbidden")
+        const past = await call("POST", "/api-keys", { body: { company_id: xyz, expires_at: "2020-01-01T00:00:00Z" } })
+        expectError(past, 422, "validation_error")
+        expect(detailPaths(past)).toEqual(["expires_at"])
+        expectError(await call("POST", "/api-keys", { body: { company_id: xyz, expires_at: "tomorrow" } }), 400, "validation_error")
+
+        const expired = `si_expired_${crypto.randomUUID()}`
+        await api.runtime.runPromise(Effect.gen(function*() {
+          yield* (yield* ApiKeyRepo).insert({
+            id: ApiKeyId.make(crypto.randomUUID()),
+            role: "company",
+            companyId: CompanyId.make(xyz),
+            name: "expired",
+            keyHash: yield* sha256Hex(expired),
+            prefix: "si_expir",
+            createdAt: new Date(Date.now() - 7_200_000),
+            revokedAt: null,
+            lastUsedAt: null,
+            expiresAt: new Date(Date.now() - 3_600_000)
+          })
+        }))
+        expectError(await call("GET", `/companies/${xyz}`, { key: expired }), 401, "unauthorized")
       })
 
       it("validates new keys", async () => {

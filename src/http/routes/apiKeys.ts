@@ -1,12 +1,12 @@
 import { createRoute, z } from "@hono/zod-openapi"
-import { createApiKey, revokeApiKey } from "../../../programs/apiKeys.ts"
+import { createApiKey, listApiKeys, revokeApiKey } from "../../../programs/apiKeys.ts"
 import { ApiKeyId } from "../../domain/ids.ts"
 import { makeRouter, type Run } from "../router.ts"
-import { CreateApiKeyBody, CreatedApiKeyView } from "../schemas/apiKeys.ts"
-import { answers, errorResponses, idParam, json, security } from "../schemas/common.ts"
+import { ApiKeyView, CreateApiKeyBody, CreatedApiKeyView } from "../schemas/apiKeys.ts"
+import { answers, Cursor, errorResponses, idParam, json, Limit, pageOf, security } from "../schemas/common.ts"
 import { apiKeyView } from "../views.ts"
 
-/** API keys (admin): issue one, shown once; revoke one. */
+/** API keys (admin): issue one, shown once; list them; revoke one. */
 export const apiKeyRoutes = (run: Run) => {
   const router = makeRouter()
 
@@ -28,9 +28,27 @@ export const apiKeyRoutes = (run: Run) => {
       const { record, key } = await run(c, createApiKey({
         role: body.role,
         companyId: body.company_id ?? null,
-        name: body.name ?? `${body.role} key`
+        name: body.name ?? `${body.role} key`,
+        expiresAt: body.expires_at ?? null
       }))
       return c.json({ ...apiKeyView(record), key }, 201)
+    }
+  )
+
+  router.openapi(
+    createRoute({
+      method: "get",
+      path: "/api-keys",
+      tags: ["api keys"],
+      summary: "List API keys, newest first (admin); never the keys themselves",
+      security,
+      request: { query: z.object({ limit: Limit, cursor: Cursor.optional() }) },
+      responses: { 200: answers("A page of keys", pageOf(ApiKeyView)), ...errorResponses(400, 401, 403, 503) }
+    }),
+    async (c) => {
+      const q = c.req.valid("query")
+      const page = await run(c, listApiKeys({ limit: q.limit, after: q.cursor ?? null }))
+      return c.json({ items: page.items.map(apiKeyView), next_cursor: page.nextCursor }, 200)
     }
   )
 

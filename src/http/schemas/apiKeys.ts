@@ -1,11 +1,12 @@
 import { z } from "@hono/zod-openapi"
 import { CompanyId } from "../../domain/ids.ts"
-import { idOf, text, Timestamp } from "./common.ts"
+import { DateTimeInput, idOf, text, Timestamp } from "./common.ts"
 
 export const CreateApiKeyBody = z.strictObject({
   role: z.enum(["admin", "company"]).default("company"),
   company_id: idOf(CompanyId).optional(),
-  name: text(200).optional()
+  name: text(200).optional(),
+  expires_at: DateTimeInput.optional().openapi({ description: "From then on the key is refused (401); it never expires without it" })
 }).superRefine((body, ctx) => {
   if (body.role === "company" && body.company_id === undefined) {
     ctx.addIssue({ code: "custom", path: ["company_id"], message: "a company key needs company_id" })
@@ -21,7 +22,10 @@ export const ApiKeyView = z.object({
   company_id: z.string().openapi({ format: "uuid" }).nullable(),
   name: z.string(),
   prefix: z.string().openapi({ description: "The first characters of the key, to tell keys apart" }),
-  created_at: Timestamp
+  created_at: Timestamp,
+  last_used_at: Timestamp.nullable().openapi({ description: "When it was last accepted, to the minute" }),
+  expires_at: Timestamp.nullable(),
+  revoked_at: Timestamp.nullable()
 }).openapi("ApiKey")
 
 export const CreatedApiKeyView = ApiKeyView.extend({

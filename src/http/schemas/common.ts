@@ -2,6 +2,7 @@ import { z } from "@hono/zod-openapi"
 import { Option, Schema } from "effect"
 import { decodeCursor } from "../../domain/page.ts"
 import { SkillName } from "../../domain/skills.ts"
+import { isStorableDate } from "../../domain/time.ts"
 
 export const ErrorBody = z.object({
   error: z.object({
@@ -63,6 +64,11 @@ export const idParam = <A>(schema: Schema.Schema<A, string>) =>
   z.object({ id: idOf(schema).openapi({ param: { name: "id", in: "path" }, type: "string", format: "uuid" }) })
 
 export const Timestamp = z.string().openapi({ format: "date-time", example: "2026-01-01T00:00:00.000Z" })
+
+/** An RFC 3339 time a client sends, with its offset, within the years storage takes. */
+export const DateTimeInput = z.iso.datetime({ offset: true })
+  .refine((text) => isStorableDate(new Date(text)), "years 1 to 9999 only")
+  .transform((text) => new Date(text))
 
 /** Skill names are matched case-insensitively: they are trimmed and lower-cased on the way in. */
 export const SkillNameInput = z.string().max(256).trim().toLowerCase()

@@ -1,7 +1,6 @@
 import { z } from "@hono/zod-openapi"
 import { CompanyId, TechnicianId } from "../../domain/ids.ts"
-import { isStorableDate } from "../../domain/time.ts"
-import { idOf, SkillLevelInput, SkillNameInput, text, Timestamp } from "./common.ts"
+import { DateTimeInput, idOf, SkillLevelInput, SkillNameInput, text, Timestamp } from "./common.ts"
 
 const MAX_REQUIRED_SKILLS = 20
 
@@ -81,10 +80,7 @@ export const JobStatusInput = z.enum(["pending", "routed", "in_progress", "compl
 export const JobQuery = z.object({
   status: JobStatusInput.optional(),
   company_id: idOf(CompanyId).optional(),
-  created_after: z.iso.datetime({ offset: true })
-    .refine((text) => isStorableDate(new Date(text)), "years 1 to 9999 only")
-    .transform((text) => new Date(text))
-    .optional()
+  created_after: DateTimeInput.optional()
 })
 
 export const RoutingView = z.object({
