@@ -10,6 +10,7 @@ export interface AppConfig {
   readonly host: string
   /** Requests worked on at once before more are refused with 503. */
   readonly httpMaxInFlight: number
+  readonly apiRateLimitPerMinute: number
   /** None: the embedded PostgreSQL (PGlite) in `dataDir`. */
   readonly databaseUrl: Option.Option<Redacted.Redacted<string>>
   readonly dbPoolMax: number
@@ -181,6 +182,7 @@ const fields = Config.all({
   port: integer("PORT", 3000, 0, 65535),
   host: Config.nonEmptyString("HOST").pipe(Config.withDefault("127.0.0.1")),
   httpMaxInFlight: integer("HTTP_MAX_IN_FLIGHT", 64, 1, 100_000),
+  apiRateLimitPerMinute: integer("API_RATE_LIMIT_PER_MINUTE", 6000, 1, 10_000_000),
   natsUrl: Config.option(url("NATS_URL", ["nats:", "tls:", "ws:", "wss:"])),
   adminApiKey: Config.option(redacted(Config.nonEmptyString("ADMIN_API_KEY").pipe(
     Config.mapOrFail((key) =>

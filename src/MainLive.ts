@@ -86,7 +86,7 @@ const layerSettings = (config: AppConfig) =>
     Layer.succeed(ArchiveSettings, config.archive),
     Layer.succeed(WebhookSettings, config.webhooks),
     Layer.succeed(MetricsSettings, { companyLabels: config.metricsCompanyLabels }),
-    Layer.succeed(HttpSettings, { maxInFlight: config.httpMaxInFlight }),
+    Layer.succeed(HttpSettings, { maxInFlight: config.httpMaxInFlight, keyRateLimitPerMinute: config.apiRateLimitPerMinute }),
     Layer.succeed(DashboardSettings, { jaegerUiUrl: Option.getOrNull(config.jaegerUiUrl), serviceName: config.tracing.serviceName })
   )
 

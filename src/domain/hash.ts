@@ -2,9 +2,12 @@ import { Effect } from "effect"
 
 const hex = (bytes: ArrayBuffer): string => Array.from(new Uint8Array(bytes), (b) => b.toString(16).padStart(2, "0")).join("")
 
+/** SHA-256 of a UTF-8 string, as lower-case hex, for code outside an effect (the HTTP edge). */
+export const sha256HexOf = async (text: string): Promise<string> =>
+  hex(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)))
+
 /** SHA-256 of a UTF-8 string, as lower-case hex. */
-export const sha256Hex = (text: string): Effect.Effect<string> =>
-  Effect.promise(() => crypto.subtle.digest("SHA-256", new TextEncoder().encode(text))).pipe(Effect.map(hex))
+export const sha256Hex = (text: string): Effect.Effect<string> => Effect.promise(() => sha256HexOf(text))
 
 /**
  * True when the two strings are equal, in a time that depends only on their lengths: comparing a presented key's hash

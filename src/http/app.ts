@@ -3,6 +3,7 @@ import { httpRequests, httpRequestsShed, taggedBy } from "../Metrics.ts"
 import { HttpSettings } from "../services/Settings.ts"
 import { bodyLimit } from "hono/body-limit"
 import { requireApiKey } from "./auth.ts"
+import { makeKeyGuard } from "./keyGuard.ts"
 import { renderDocsPage } from "./docsPage.ts"
 import { ApiError, handleError } from "./errors.ts"
 import { type ApiServices, makeRouter, makeRunners } from "./router.ts"
@@ -81,7 +82,7 @@ export const makeApp = Effect.gen(function*() {
     requestsOf(c.req.method, route, String(c.res.status)).unsafeUpdate(1, [])
   })
   app.use("*", shedLoad({ maxInFlight, onShed }))
-  app.use("*", requireApiKey(runPublic))
+  app.use("*", requireApiKey(runPublic, makeKeyGuard()))
 
   app.route("/", healthRoutes(run, runPublic))
   app.route("/", metricsRoutes(runPublic))

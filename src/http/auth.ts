@@ -1,12 +1,28 @@
-import type { MiddlewareHandler } from "hono"
+import { getConnInfo } from "@hono/node-server/conninfo"
+import { Cause, Duration, Option } from "effect"
+import type { Context, MiddlewareHandler } from "hono"
 import { authenticate } from "../../programs/authenticate.ts"
-import { ApiError } from "./errors.ts"
+import { sha256HexOf } from "../domain/hash.ts"
+import { ApiError, ProgramFailure, rateLimited } from "./errors.ts"
+import type { KeyGuard } from "./keyGuard.ts"
 import type { ApiEnv, RunPublic } from "./router.ts"
 
 const PUBLIC_PATHS = new Set(["/health", "/health/live", "/health/ready", "/metrics", "/docs", "/openapi.json"])
 
 /** Keys are 46 characters; anything far longer is not one and is not worth hashing. */
 const MAX_KEY_LENGTH = 256
+
+/** The address of the client's connection (never a header it could forge); "unknown" where the server does not tell. */
+const clientAddress = (c: Context<ApiEnv>): string => {
+  try {
+    return getConnInfo(c).remote.address ?? "unknown"
+  } catch {
+    return "unknown"
+  }
+}
+
+const isUnauthorized = (error: unknown) =>
+  error instanceof ProgramFailure && Option.exists(Cause.failureOption(error.failure), (e) => (e as { _tag?: string })._tag === "Unauthorized")
 
 const bearer = (header: string | undefined): string | undefined => {
   const match = header?.match(/^Bearer\s+(\S+)\s*$/i)
@@ -38,10 +54,11 @@ const companyMayCall = (method: string, path: string) =>
 
 /**
  * Every route but health (the detailed one excepted), metrics, docs and the dashboard's files needs `Authorization:
- * Bearer <key>`; the caller is
- * kept for the route. A company key is refused (`403`) on any route not in `COMPANY_ROUTES`.
+ * Bearer <key>`; the caller is kept for the route. A company key is refused (`403`) on any route not in
+ * `COMPANY_ROUTES`. An address that keeps sending unknown keys is refused (`429`) before any lookup (see `KeyGuard`),
+ * and each key is held to its rate limit.
  */
-export const requireApiKey = (runPublic: RunPublic): MiddlewareHandler<ApiEnv> => async (c, next) => {
+export const requireApiKey = (runPublic: RunPublic, guard: KeyGuard): MiddlewareHandler<ApiEnv> => async (c, next) => {
   if (PUBLIC_PATHS.has(c.req.path) || isDashboard(c.req.path)) return next()
   const key = bearer(c.req.header("Authorization"))
   if (key === undefined) {
@@ -49,7 +66,15 @@ export const requireApiKey = (runPublic: RunPublic): MiddlewareHandler<ApiEnv> =
       "WWW-Authenticate": "Bearer"
     })
   }
-  const principal = await runPublic(authenticate(key))
+  const keyHash = await sha256HexOf(key)
+  const address = clientAddress(c)
+  const waitMs = guard.waitMs(address, keyHash)
+  if (waitMs > 0) throw rateLimited("too many requests with unknown keys from this address", Duration.millis(waitMs))
+  const principal = await runPublic(authenticate(keyHash)).catch((error: unknown) => {
+    if (isUnauthorized(error)) guard.failed(address)
+    throw error
+  })
+  guard.accepted(keyHash)
   if (principal.role !== "admin" && !companyMayCall(c.req.method, c.req.path)) {
     throw new ApiError(403, "forbidden", "this action needs the admin key")
   }

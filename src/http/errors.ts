@@ -1,9 +1,9 @@
-import { Cause, Option } from "effect"
+import { Cause, Duration, Option } from "effect"
 import type { Context } from "hono"
 import { HTTPException } from "hono/http-exception"
 import type { ContentfulStatusCode } from "hono/utils/http-status"
 import type { ZodError } from "zod"
-import type { ErrorDetail } from "../domain/errors.ts"
+import type { ErrorDetail, RateLimited } from "../domain/errors.ts"
 
 /** Seconds a client is told to wait before retrying when a dependency is down. */
 export const RETRY_AFTER_SECONDS = 5
@@ -54,6 +54,10 @@ const exceptionCodes: Record<number, string> = {
 const unavailable = (message: string) =>
   new ApiError(503, "unavailable", message, [], { "Retry-After": String(RETRY_AFTER_SECONDS) })
 
+/** `429 rate_limited`, with `Retry-After` in whole seconds (at least 1). */
+export const rateLimited = (message: string, retryAfter: Duration.Duration) =>
+  new ApiError(429, "rate_limited", message, [], { "Retry-After": String(Math.max(1, Math.ceil(Duration.toSeconds(retryAfter)))) })
+
 /** Maps a program's typed failure to its HTTP answer; anything unexpected is a 500. */
 const fromFailure = (error: unknown): ApiError => {
   const tagged = error as { _tag?: string; message?: string; details?: ReadonlyArray<ErrorDetail> }
@@ -68,6 +72,8 @@ const fromFailure = (error: unknown): ApiError => {
       return new ApiError(403, "forbidden", tagged.message ?? "forbidden")
     case "Conflict":
       return new ApiError(409, "conflict", tagged.message ?? "conflict")
+    case "RateLimited":
+      return rateLimited(tagged.message ?? "too many requests", (error as RateLimited).retryAfter)
     case "BrokerError":
       return unavailable("the message broker is unreachable; retry later")
     case "ProviderError":

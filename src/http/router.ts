@@ -1,3 +1,4 @@
+import type { RateLimiter } from "@effect/experimental"
 import { OpenAPIHono } from "@hono/zod-openapi"
 import { Effect, Exit, Runtime } from "effect"
 import type { Context } from "hono"
@@ -58,6 +59,7 @@ export type ApiServices =
   | MockLeadStore
   | OutboxRepo
   | Providers
+  | RateLimiter.RateLimiter
   | RoutingRepo
   | Secrets
   | SlaRepo

@@ -45,7 +45,11 @@ export class DeliverySettings extends Context.Tag("DeliverySettings")<DeliverySe
 export class MetricsSettings extends Context.Tag("MetricsSettings")<MetricsSettings, { readonly companyLabels: boolean }>() {}
 
 /** How many requests the HTTP API works on at once; more are refused with 503 until some finish. */
-export class HttpSettings extends Context.Tag("HttpSettings")<HttpSettings, { readonly maxInFlight: number }>() {}
+export class HttpSettings extends Context.Tag("HttpSettings")<HttpSettings, {
+  readonly maxInFlight: number
+  /** Requests each API key may make a minute (`API_RATE_LIMIT_PER_MINUTE`). */
+  readonly keyRateLimitPerMinute: number
+}>() {}
 
 /** What the dashboard links to: Jaeger's UI (null when there is none), where this service's traces are under `serviceName`. */
 export class DashboardSettings extends Context.Tag("DashboardSettings")<DashboardSettings, {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { requireApiKey } from "../../src/http/auth.ts"
+import { makeKeyGuard } from "../../src/http/keyGuard.ts"
 import { handleError } from "../../src/http/errors.ts"
 import { makeRouter, makeRunners } from "../../src/http/router.ts"
 import { uniqueSkill } from "../support/fixtures.ts"
@@ -107,7 +108,7 @@ describe("who may call what", () => {
     const { runPublic } = makeRunners(await api.runtime.runtime())
     const app = makeRouter()
     app.onError(handleError(() => {}))
-    app.use("*", requireApiKey(runPublic))
+    app.use("*", requireApiKey(runPublic, makeKeyGuard()))
     app.get("/admin/unchecked", (c) => c.json({ reached: true }))
     app.get("/jobs", (c) => c.json({ reached: true }))
     const asOwner = { headers: { authorization: `Bearer ${owner.key}` } }

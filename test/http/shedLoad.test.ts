@@ -8,7 +8,7 @@ const auth = { authorization: `Bearer ${TEST_ADMIN_KEY}` }
 
 describe("load shedding (HTTP_MAX_IN_FLIGHT)", () => {
   it("answers 503 unavailable with Retry-After while the limit is reached, and takes requests again once one ends", async () => {
-    const runtime = ManagedRuntime.make(Layer.merge(layerMemoryServices, Layer.succeed(HttpSettings, { maxInFlight: 1 })))
+    const runtime = ManagedRuntime.make(Layer.merge(layerMemoryServices, Layer.succeed(HttpSettings, { maxInFlight: 1, keyRateLimitPerMinute: 6000 })))
     try {
       const app = await runtime.runPromise(makeApp)
       // A request whose body has not finished arriving stays in flight (its Content-Length lets it past the body limit).

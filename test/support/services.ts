@@ -71,7 +71,7 @@ export const layerTestSettings = Layer.mergeAll(
   Layer.succeed(DeliverySettings, defaultDelivery),
   Layer.succeed(WebhookSettings, defaultWebhooks),
   Layer.succeed(MetricsSettings, { companyLabels: true }),
-  Layer.succeed(HttpSettings, { maxInFlight: 64 }),
+  Layer.succeed(HttpSettings, { maxInFlight: 64, keyRateLimitPerMinute: 6000 }),
   Layer.succeed(EventLoopLag, { current: () => 0 }),
   Layer.succeed(DashboardSettings, { jaegerUiUrl: "http://jaeger.test:16686", serviceName: "service-integration" }),
   Layer.effect(AdminKey, Effect.map(sha256Hex(TEST_ADMIN_KEY), (hash) => ({ hash }))),
