@@ -14,7 +14,8 @@ const MAX_CALLS_IN_OUTAGE = 10
 /**
  * The receivers' provider fails every call (mock `failure_rate: 1`) for a while, jobs still coming in. Each company's
  * circuit must open (CIRCUIT_FAILURE_THRESHOLD 5, seen on `/admin/workers`; after a cooldown a tripped circuit shows
- * as half open, which counts too) and hold its calls to at most 10 over the outage (counted from `routing_attempts`);
+ * as half open, which counts too) and hold its calls to at most 10 over the outage (counted from `routing_attempts`,
+ * from the company's first failed call);
  * once the config is back to `{}`, a half-open probe closes the circuit and everything is delivered, nothing
  * dead-lettered (DELIVERY_ATTEMPTS 50).
  */
@@ -42,12 +43,18 @@ export const providerDown = (size: Size) => {
       await configureMock({})
     },
     verify: async ({ backends, service, receivers, note, fail }) => {
+      // Counted from each company's first failed call: the failing config reaches the delivery directory within its
+      // refresh (about a second), and calls made before that went to a provider that was still up.
       const calls = await withSql(backends.databaseUrl, (sql) =>
         sql<Array<{ company_id: string; n: number }>>`
-          select r.company_id_received as company_id, count(*)::int as n
-          from routing_attempts a join job_routings r on r.id = a.routing_id
-          where a.at between ${outage.from} and ${outage.to}
-          group by r.company_id_received`)
+          with outage as (
+            select r.company_id_received as company_id, a.at, a.outcome
+            from routing_attempts a join job_routings r on r.id = a.routing_id
+            where a.at between ${outage.from} and ${outage.to})
+          select o.company_id, count(*)::int as n
+          from outage o
+          where o.at >= (select min(f.at) from outage f where f.company_id = o.company_id and f.outcome <> 'created')
+          group by o.company_id`)
       const callsOf = (id: string) => calls.find((c) => c.company_id === id)?.n ?? 0
       note(`provider calls per company during the outage: ${receivers.map(callsOf).join(", ")} (at most ${MAX_CALLS_IN_OUTAGE})`)
       note(`circuits seen open (or half open): ${seenOpen.size} of ${receivers.length}`)
