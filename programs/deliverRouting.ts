@@ -6,9 +6,9 @@ import { RoutingCreated } from "../src/domain/events.ts"
 import type { CompanyId, RoutingId } from "../src/domain/ids.ts"
 import type { Job, Routing } from "../src/domain/job.ts"
 import { now } from "../src/domain/time.ts"
-import { messageKeepAlive, nthDelay, redelivery } from "../src/Schedules.ts"
+import { messageKeepAlive, nthDelay, redelivery, resultWriteRetry } from "../src/Schedules.ts"
 import type { BrokerError, Delivery } from "../src/services/Broker.ts"
-import { boundedBy, type LeadRequest, type ProviderError } from "../src/services/Providers.ts"
+import { boundedBy, type LeadRequest, ProviderError } from "../src/services/Providers.ts"
 import type { DeliveryTarget } from "../src/services/Companies.ts"
 import { type AttemptResult, type Claim, RoutingRepo } from "../src/services/Routings.ts"
 import { DeliverySettings } from "../src/services/Settings.ts"
@@ -137,6 +137,16 @@ const awaitTurn = (message: Delivery, lane: CompanyLane): Effect.Effect<number, 
       Duration.isZero(token.delay) ? Effect.succeed(token.remaining) : Effect.as(holdFor(message, token.delay), token.remaining))
   })
 
+/** A lookup that failed leaves the earlier call's outcome as unknown as it was: the next attempt looks again. */
+const stillUnknown = (error: ProviderError) =>
+  new ProviderError({
+    kind: error.kind,
+    message: error.message,
+    retryAfter: error.retryAfter,
+    outcomeUnknown: true,
+    ...(error.status === undefined ? {} : { status: error.status })
+  })
+
 /**
  * The provider call: a lookup first when the last outcome is unknown, else a create; bounded by `bound` (the provider
  * timeout for each call a create may make).
@@ -146,7 +156,7 @@ const callProvider = (target: Target, bound: Duration.Duration, claim: Claim, ro
     const { client, account } = yield* target
     const request: LeadRequest = { ...account, routing, job }
     if (claim.needsLookup && Option.isSome(client.findLead)) {
-      const found = yield* client.findLead.value(request)
+      const found = yield* client.findLead.value(request).pipe(Effect.mapError(stillUnknown))
       if (Option.isSome(found)) return { externalId: found.value.externalId, outcome: "found" as const }
     }
     const created = yield* client.createLead(request)
@@ -174,7 +184,7 @@ interface Decided {
  * The provider call for a claimed routing and what follows from its answer: the circuit and the 429 pause updated, the
  * metrics counted, the dead letter copied for a give-up; the write and the settling are left to the batch.
  */
-const attempt = (taken: Taken, claim: Claim, lane: CompanyLane, target: Target, bound: Duration.Duration) =>
+const attempt = (taken: Taken, claim: Claim, leaseUntil: Date, lane: CompanyLane, target: Target, bound: Duration.Duration) =>
   Effect.gen(function*() {
     const settings = yield* DeliverySettings
     const { message, job, routing } = taken
@@ -182,7 +192,7 @@ const attempt = (taken: Taken, claim: Claim, lane: CompanyLane, target: Target, 
     const decided = (result: AttemptResult, timing: { readonly at: Date; readonly durationMs: number }, settle: Effect.Effect<void, BrokerError>, again = false) =>
       Effect.map(attemptEvents(claimed, result, timing.at), (events): Decided => ({
         message,
-        finished: { routing: claimed, result, timing, events },
+        finished: { routing: claimed, leaseUntil, result, timing, events },
         settle,
         again
       }))
@@ -330,9 +340,10 @@ export const deliverBatch = Effect.fnUntraced(function*(
   const ids = [...new Set(wanted.map((w) => w.routingId))]
   const startedAt = yield* Clock.currentTimeMillis
   const waitInSight = lane.rateLimitedUntil > startedAt || !lane.circuit.clear() || (lane.tokensLeft ?? ids.length) < ids.length
+  const aheadLease = new Date(startedAt + Duration.toMillis(leaseFor(boundOf(target))))
   const { found: current, claims: claimedAhead } = waitInSight
     ? { found: yield* storage.read(ids), claims: null }
-    : yield* storage.readAndClaim(ids.map((id) => ({ id, leaseUntil: new Date(startedAt + Duration.toMillis(leaseFor(boundOf(target)))) })))
+    : yield* storage.readAndClaim(ids.map((id) => ({ id, leaseUntil: aheadLease })))
   const open: Array<Taken> = []
   const done: Array<Delivery> = []
   const seen = new Set<RoutingId>()
@@ -351,12 +362,24 @@ export const deliverBatch = Effect.fnUntraced(function*(
   let parked = false
   let pending: Array<Decided> = []
   let pendingSince: number | null = null
-  /** Writes the results decided so far in one statement, then settles their messages. */
+  /**
+   * Writes the results decided so far in one statement, then settles their messages. A write that fails is tried
+   * again while the leases hold; failing still, the messages come back later, and as the routings were left `syncing`
+   * the next claim asks the provider first whether the lead was created.
+   */
   const flush = Effect.suspend(() => {
     const decided = pending
     pending = []
     pendingSince = null
-    return storage.write(decided.map((d) => d.finished)).pipe(
+    if (decided.length === 0) return Effect.void
+    const leaseEnds = Math.min(...decided.map((d) => d.finished.leaseUntil?.getTime() ?? 0))
+    return Effect.flatMap(Clock.currentTimeMillis, (at) =>
+      storage.write(decided.map((d) => d.finished)).pipe(
+        Effect.tapError((error) =>
+          Effect.logWarning("delivery results not written; trying again").pipe(Effect.annotateLogs("error", error.message))
+        ),
+        Effect.retry(resultWriteRetry(Duration.millis(Math.max(0, leaseEnds - at))))
+      )).pipe(
       Effect.zipRight(Effect.forEach(decided, (d) => Effect.ignore(d.settle), { discard: true })),
       Effect.zipRight(Effect.sync(() => {
         for (const d of decided) {
@@ -405,10 +428,11 @@ export const deliverBatch = Effect.fnUntraced(function*(
       tokensLeft = Math.min(...tokens)
       const leaseUntil = new Date((waits ? yield* Clock.currentTimeMillis : chunkStarted) + Duration.toMillis(leaseFor(bound)))
       const claims = claimedAhead ?? (yield* storage.claim(chunk.map((t) => ({ id: t.routing.id, leaseUntil }))))
+      const claimLease = claimedAhead === null ? leaseUntil : aheadLease
       const outcomes = yield* Effect.forEach(chunk, (t) => {
         const claim = claims.get(t.routing.id)
         if (claim !== undefined) {
-          return Effect.asSome(attempt(t, claim, lane, target, bound).pipe(
+          return Effect.asSome(attempt(t, claim, claimLease, lane, target, bound).pipe(
             Effect.withSpan("Delivery.deliver", {
               captureStackTrace: false,
               attributes: { "routing.id": t.routing.id, "job.id": t.job.id, "company.id": lane.companyId }

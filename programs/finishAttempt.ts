@@ -28,6 +28,8 @@ const eventOf = (routing: Routing, result: AttemptResult, at: Date): Option.Opti
 /** An attempt's result as it is to be written, with the events it causes (made in the routing's trace). */
 export interface FinishedAttempt {
   readonly routing: Routing
+  /** The lease of the claim the attempt ran under; null when it ran under none (see `FinishedCall.leaseUntil`). */
+  readonly leaseUntil: Date | null
   readonly result: AttemptResult
   readonly timing: { readonly at: Date; readonly durationMs: number }
   readonly events: ReadonlyArray<OutboxEvent>
@@ -44,7 +46,7 @@ export const attemptEvents = (routing: Routing, result: AttemptResult, at: Date)
 export const finishAttempts = Effect.fn("Routing.finishAttempts")(function*(finished: ReadonlyArray<FinishedAttempt>) {
   if (finished.length === 0) return
   yield* (yield* RoutingRepo).finish(
-    finished.map((f) => ({ id: f.routing.id, result: f.result, timing: f.timing })),
+    finished.map((f) => ({ id: f.routing.id, leaseUntil: f.leaseUntil, result: f.result, timing: f.timing })),
     finished.flatMap((f) => f.events)
   )
 })
@@ -52,6 +54,7 @@ export const finishAttempts = Effect.fn("Routing.finishAttempts")(function*(fini
 /** One attempt's result and its events, written as `finishAttempts` does. */
 export const finishAttempt = (
   routing: Routing,
+  leaseUntil: Date | null,
   result: AttemptResult,
   timing: { readonly at: Date; readonly durationMs: number }
-) => Effect.flatMap(attemptEvents(routing, result, timing.at), (events) => finishAttempts([{ routing, result, timing, events }]))
+) => Effect.flatMap(attemptEvents(routing, result, timing.at), (events) => finishAttempts([{ routing, leaseUntil, result, timing, events }]))

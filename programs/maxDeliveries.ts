@@ -29,13 +29,15 @@ export const handleMaxDeliveries = Effect.fn("Delivery.maxDeliveries")(function*
       const reason = `the broker stopped delivering it after ${event.consumer}'s max deliveries`
       const attempts = found.value.routing.attempts
       yield* sendToDeadLetters({ ...message.value, routingId, companyId: payload.value.company_id, attempts, reason })
-      yield* finishAttempt(found.value.routing, {
+      // Unknown: the routing may have been mid-call (`syncing`) when the service went down, or may still owe a lookup
+      // for an earlier call cut off; should it be reopened, its next attempt asks the provider first.
+      yield* finishAttempt(found.value.routing, null, {
         _tag: "Failed",
         status: "failed",
         outcome: "max_deliveries",
         error: reason,
         counts: false,
-        known: true
+        known: false
       }, { at: yield* now, durationMs: 0 })
     }
   }

@@ -16,6 +16,16 @@ export const redelivery = (base: Duration.Duration, max: Duration.Duration) =>
     Schedule.modifyDelay((_, delay) => Duration.min(delay, max))
   )
 
+/**
+ * Tries again a write of delivery results that failed (the database away for a moment): from 100 ms, doubling, capped
+ * at 2 s, for as long as `within` allows (the claims' leases: past them the routings are another worker's to take).
+ */
+export const resultWriteRetry = (within: Duration.Duration) =>
+  Schedule.exponential("100 millis", 2).pipe(
+    Schedule.modifyDelay((_, delay) => Duration.min(delay, Duration.seconds(2))),
+    Schedule.upTo(within)
+  )
+
 /** Waits before successive half-open probes of an open circuit: from `cooldown`, doubling, capped at 5 minutes. */
 export const circuitCooldown = (cooldown: Duration.Duration) =>
   Schedule.exponential(cooldown, 2).pipe(Schedule.modifyDelay((_, delay) => Duration.min(delay, Duration.minutes(5))))

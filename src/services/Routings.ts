@@ -44,6 +44,12 @@ export type AttemptResult =
 /** One routing's attempt, ended: what came of it, when, and how long the call took. */
 export interface FinishedCall {
   readonly id: RoutingId
+  /**
+   * The lease of the claim the attempt ran under: the result is written only while the routing is still `syncing` under
+   * that very claim (a routing claimed again after its lease ran out is the new claimant's). Null for a routing ended
+   * without a claim (past the broker's max deliveries), written only while it is still to deliver.
+   */
+  readonly leaseUntil: Date | null
   readonly result: AttemptResult
   readonly timing: { readonly at: Date; readonly durationMs: number }
 }
@@ -91,7 +97,9 @@ export class RoutingRepo extends Context.Tag("RoutingRepo")<RoutingRepo, {
   readonly release: (ids: ReadonlyArray<RoutingId>, now: Date) => Effect.Effect<void, StorageError>
   /**
    * Ends the attempts begun by `claim` (each routing once at most), records them, moves each job to `routed` on its
-   * first synced routing, and appends the outbox events they cause, all in one step.
+   * first synced routing, and appends the outbox events they cause, all in one step. A result whose claim is no longer
+   * the routing's (see `FinishedCall.leaseUntil`) is dropped with its attempt and its events: a late `failed` never
+   * overwrites a `synced`.
    */
   readonly finish: (finished: ReadonlyArray<FinishedCall>, events?: ReadonlyArray<OutboxEvent>) => Effect.Effect<void, StorageError>
   readonly attempts: (id: RoutingId) => Effect.Effect<ReadonlyArray<RoutingAttempt>, StorageError>

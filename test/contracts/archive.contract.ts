@@ -32,12 +32,15 @@ const deliveredJob = (creator: CompanyId, receiver: CompanyId, acceptedAt: Date,
     const later = (ms: number) => new Date(acceptedAt.getTime() + ms)
     yield* jobs.insert([job])
     yield* routings.claim(id, later(1), later(30_000))
-    yield* routings.finish([{ id, result: { _tag: "Failed", status: "retrying", outcome: "error", error: "503", counts: true, known: true }, timing: {
+    yield* routings.finish([{ id, leaseUntil: later(30_000), result: { _tag: "Failed", status: "retrying", outcome: "error", error: "503", counts: true, known: true }, timing: {
       at: later(2),
       durationMs: 40
     } }])
     yield* routings.claim(id, later(3), later(30_000))
-    yield* routings.finish([{ id, result: { _tag: "Synced", externalId: `lead-${id}`, outcome: "created" }, timing: { at: later(4), durationMs: 25 } }])
+    yield* routings.finish([{ id, leaseUntil: later(30_000), result: { _tag: "Synced", externalId: `lead-${id}`, outcome: "created" }, timing: {
+      at: later(4),
+      durationMs: 25
+    } }])
     yield* jobs.setStatus(job.id, status, later(5))
     return Option.getOrThrow(yield* jobs.get(job.id))
   })

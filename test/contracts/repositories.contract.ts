@@ -324,7 +324,7 @@ export const repositoryContract = <E>(name: string, repositories: Layer.Layer<Re
         const companyId = job.routings[0]!.companyId
         expect(yield* routings.toPoll(companyId, at(10_000), 10)).toEqual([])
         yield* routings.claim(id, at(1000), at(5000))
-        yield* routings.finish([{ id, result: { _tag: "Synced", externalId: "lead-9", outcome: "created" }, timing: { at: at(2000), durationMs: 1 } }])
+        yield* routings.finish([{ id, leaseUntil: at(5000), result: { _tag: "Synced", externalId: "lead-9", outcome: "created" }, timing: { at: at(2000), durationMs: 1 } }])
         expect((yield* routings.toPoll(companyId, at(10_000), 10)).map((r) => r.id)).toEqual([id])
         const nobody = CompanyId.make(uuid())
         const dueAt = (ms: number) => [companyId, job.createdByCompanyId, nobody].map((c) => ({ companyId: c, polledBefore: at(ms) }))
@@ -368,9 +368,9 @@ export const repositoryContract = <E>(name: string, repositories: Layer.Layer<Re
         })
         const events = [event(synced, "routing.synced"), event(givenUp, "routing.failed")]
         yield* routings.finish([
-          { id: synced, result: { _tag: "Synced", externalId: "lead-7", outcome: "found" }, timing: { at: at(2000), durationMs: 3 } },
-          { id: timedOut, result: failed("retrying", true, false), timing: { at: at(2100), durationMs: 10_000 } },
-          { id: givenUp, result: failed("failed", true, true), timing: { at: at(2200), durationMs: 4 } }
+          { id: synced, leaseUntil: at(31_000), result: { _tag: "Synced", externalId: "lead-7", outcome: "found" }, timing: { at: at(2000), durationMs: 3 } },
+          { id: timedOut, leaseUntil: at(31_000), result: failed("retrying", true, false), timing: { at: at(2100), durationMs: 10_000 } },
+          { id: givenUp, leaseUntil: at(31_000), result: failed("failed", true, true), timing: { at: at(2200), durationMs: 4 } }
         ], events)
         // The events the results cause are appended in the same step, as given.
         const appended = (yield* (yield* OutboxRepo).pending(10)).filter((e) => events.some((x) => x.id === e.id))
@@ -394,7 +394,7 @@ export const repositoryContract = <E>(name: string, repositories: Layer.Layer<Re
         expect(Option.getOrThrow(yield* routings.get(id)).routing.syncStatus).toBe("pending")
         expect(yield* routings.claim(id, at(1000), at(31_000))).toEqual(Option.some({ needsLookup: false, attempts: 0 }))
         expect(yield* routings.claim(id, at(2000), at(32_000))).toEqual(Option.none())
-        yield* routings.finish([{ id, result: { _tag: "Synced", externalId: "lead-1", outcome: "created" }, timing: { at: at(3000), durationMs: 12.4 } }])
+        yield* routings.finish([{ id, leaseUntil: at(31_000), result: { _tag: "Synced", externalId: "lead-1", outcome: "created" }, timing: { at: at(3000), durationMs: 12.4 } }])
         const { routing, job: after } = Option.getOrThrow(yield* routings.get(id))
         expect(routing).toMatchObject({ syncStatus: "synced", externalId: "lead-1", attempts: 1, syncedAt: at(3000), lastError: null })
         expect(after.status).toBe("routed")
@@ -408,11 +408,48 @@ export const repositoryContract = <E>(name: string, repositories: Layer.Layer<Re
         expect(yield* routings.cancelDelivered(id, { outcome: "canceled_at_provider", note: null, at: at(7000), durationMs: 1 })).toBe(false)
       }))
 
+    it.effect("an attempt's result is written only under its own claim: a late result never overwrites the new claimant's", () =>
+      Effect.gen(function*() {
+        const { routings, id } = yield* oneRouting
+        const event = (type: string, createdAt: Date) => ({
+          id: EventId.make(uuid()),
+          aggregateId: id,
+          type,
+          payload: { routing_id: id },
+          traceparent: null,
+          createdAt
+        })
+        const synced = { _tag: "Synced", externalId: "lead-2", outcome: "found" } as const
+        // The first claim's lease runs out mid-call; a second worker takes the routing over and delivers it.
+        yield* routings.claim(id, at(0), at(10_000))
+        yield* routings.claim(id, at(11_000), at(21_000))
+        const lateEvent = event("routing.failed", at(12_000))
+        yield* routings.finish([{ id, leaseUntil: at(10_000), result: failed("failed", true, true), timing: { at: at(12_000), durationMs: 5 } }], [lateEvent])
+        expect(Option.getOrThrow(yield* routings.get(id)).routing).toMatchObject({ syncStatus: "syncing", attempts: 0, lastError: null })
+        yield* routings.finish([{ id, leaseUntil: at(21_000), result: synced, timing: { at: at(13_000), durationMs: 5 } }], [event("routing.synced", at(13_000))])
+        // The first worker's result, written again late (a retried write), is dropped with its attempt and its event.
+        yield* routings.finish([{ id, leaseUntil: at(10_000), result: failed("failed", true, true), timing: { at: at(14_000), durationMs: 5 } }], [lateEvent])
+        yield* routings.finish([{ id, leaseUntil: at(21_000), result: failed("retrying", true, true), timing: { at: at(15_000), durationMs: 5 } }])
+        expect(Option.getOrThrow(yield* routings.get(id))).toMatchObject({
+          routing: { syncStatus: "synced", externalId: "lead-2", attempts: 1, lastError: null },
+          job: { status: "routed" }
+        })
+        expect((yield* routings.attempts(id)).map((a) => [a.at, a.outcome])).toEqual([[at(13_000), "found"]])
+        const events = (yield* (yield* OutboxRepo).pending(100)).filter((e) => e.aggregateId === id)
+        expect(events.map((e) => e.type)).toEqual(["routing.synced"])
+        // Ended without a claim (past the broker's max deliveries): written only while the routing is still to deliver.
+        const other = yield* oneRouting
+        yield* other.routings.finish([{ id: other.id, leaseUntil: null, result: failed("failed", false, false), timing: { at: at(1000), durationMs: 0 } }])
+        expect(Option.getOrThrow(yield* other.routings.get(other.id)).routing.syncStatus).toBe("failed")
+        yield* routings.finish([{ id, leaseUntil: null, result: failed("failed", false, false), timing: { at: at(16_000), durationMs: 0 } }])
+        expect(Option.getOrThrow(yield* routings.get(id)).routing.syncStatus).toBe("synced")
+      }))
+
     it.effect("a delivered routing its provider reports in progress or completed is not canceled", () =>
       Effect.gen(function*() {
         const { routings, id } = yield* oneRouting
         yield* routings.claim(id, at(1000), at(31_000))
-        yield* routings.finish([{ id, result: { _tag: "Synced", externalId: "lead-1", outcome: "created" }, timing: { at: at(2000), durationMs: 1 } }])
+        yield* routings.finish([{ id, leaseUntil: at(31_000), result: { _tag: "Synced", externalId: "lead-1", outcome: "created" }, timing: { at: at(2000), durationMs: 1 } }])
         const cancel = routings.cancelDelivered(id, { outcome: "canceled_at_provider", note: null, at: at(9000), durationMs: 1 })
         for (const [status, ms] of [["in_progress", 3000], ["completed", 4000]] as const) {
           yield* routings.recordStatus(id, { externalStatus: status, revenue: null, completedAt: null }, at(ms))
@@ -495,15 +532,15 @@ export const repositoryContract = <E>(name: string, repositories: Layer.Layer<Re
       Effect.gen(function*() {
         const { routings, id } = yield* oneRouting
         yield* routings.claim(id, at(0), at(10_000))
-        yield* routings.finish([{ id, result: failed("retrying", true, true), timing: { at: at(1000), durationMs: 5 } }])
+        yield* routings.finish([{ id, leaseUntil: at(10_000), result: failed("retrying", true, true), timing: { at: at(1000), durationMs: 5 } }])
         expect(yield* routings.claim(id, at(2000), at(12_000))).toEqual(Option.some({ needsLookup: false, attempts: 1 }))
-        yield* routings.finish([{ id, result: failed("retrying", false, true), timing: { at: at(3000), durationMs: 5 } }])
+        yield* routings.finish([{ id, leaseUntil: at(12_000), result: failed("retrying", false, true), timing: { at: at(3000), durationMs: 5 } }])
         expect(yield* routings.claim(id, at(4000), at(14_000))).toEqual(Option.some({ needsLookup: false, attempts: 1 }))
-        yield* routings.finish([{ id, result: failed("retrying", true, false), timing: { at: at(5000), durationMs: 5 } }])
+        yield* routings.finish([{ id, leaseUntil: at(14_000), result: failed("retrying", true, false), timing: { at: at(5000), durationMs: 5 } }])
         expect(yield* routings.claim(id, at(6000), at(16_000))).toEqual(Option.some({ needsLookup: true, attempts: 2 }))
         expect(yield* routings.claim(id, at(15_000), at(25_000))).toEqual(Option.none())
         expect(yield* routings.claim(id, at(17_000), at(27_000))).toEqual(Option.some({ needsLookup: true, attempts: 2 }))
-        yield* routings.finish([{ id, result: failed("failed", true, true), timing: { at: at(18_000), durationMs: 5 } }])
+        yield* routings.finish([{ id, leaseUntil: at(27_000), result: failed("failed", true, true), timing: { at: at(18_000), durationMs: 5 } }])
         expect(Option.getOrThrow(yield* routings.get(id)).routing).toMatchObject({ syncStatus: "failed", attempts: 3, lastError: "boom" })
         expect((yield* routings.attempts(id)).map((a) => a.at)).toEqual([at(1000), at(3000), at(5000), at(18_000)])
         expect(yield* routings.reopen(id, at(19_000))).toBe(true)

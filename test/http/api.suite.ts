@@ -522,10 +522,13 @@ export const apiSuite = <E>(name: string, services: Layer.Layer<ApiServices, E>)
       /** Delivers a routing as delivery would: claimed, then finished as synced. */
       const deliver = (id: RoutingId) =>
         api.runtime.runPromise(Effect.flatMap(RoutingRepo, (routings) =>
-          Effect.zipRight(
-            routings.claim(id, new Date(), new Date(Date.now() + 60_000)),
-            routings.finish([{ id, result: { _tag: "Synced", externalId: `lead-${id}`, outcome: "created" }, timing: { at: new Date(), durationMs: 1 } }])
-          )))
+          Effect.suspend(() => {
+            const leaseUntil = new Date(Date.now() + 60_000)
+            return Effect.zipRight(
+              routings.claim(id, new Date(), leaseUntil),
+              routings.finish([{ id, leaseUntil, result: { _tag: "Synced", externalId: `lead-${id}`, outcome: "created" }, timing: { at: new Date(), durationMs: 1 } }])
+            )
+          })))
 
       it("leaves delivered routings to an admin's cancel, never dismissing one its provider reports under way", async () => {
         const job = await yearOldJob()
@@ -555,12 +558,14 @@ export const apiSuite = <E>(name: string, services: Layer.Layer<ApiServices, E>)
         const [toAbc, toXyz] = job.routings
         const providerSaid = `xyz's provider said: token ${crypto.randomUUID()} refused`
         await deliver(toAbc)
+        const leaseUntil = new Date(Date.now() + 60_000)
         await api.runtime.runPromise(Effect.flatMap(RoutingRepo, (routings) =>
           Effect.all([
             routings.recordStatus(toAbc, { externalStatus: "completed", revenue: 123.45, completedAt: new Date() }, new Date()),
-            routings.claim(toXyz, new Date(), new Date(Date.now() + 60_000)),
+            routings.claim(toXyz, new Date(), leaseUntil),
             routings.finish([{
               id: toXyz,
+              leaseUntil,
               result: { _tag: "Failed", status: "retrying", outcome: "retryable", error: providerSaid, counts: true, known: true },
               timing: { at: new Date(), durationMs: 1 }
             }])

@@ -12,6 +12,7 @@ import { CurrentPrincipal } from "../../src/services/CurrentPrincipal.ts"
 import { MockLeadStore } from "../../src/services/MockLeads.ts"
 import { OutboxRepo } from "../../src/services/Outbox.ts"
 import { RoutingRepo } from "../../src/services/Routings.ts"
+import { StorageError } from "../../src/services/StorageError.ts"
 import { DeliverySettings } from "../../src/services/Settings.ts"
 import { DeliveryDirectory, WorkerRegistry } from "../../src/services/Workers.ts"
 import { defaultDelivery, layerMemoryServices } from "../support/services.ts"
@@ -187,7 +188,7 @@ describe("delivery on memory layers (TestClock)", () => {
       const { companyId, routings } = yield* companyWithRoutings({}, 1)
       const repo = yield* RoutingRepo
       yield* repo.claim(routings[0]!, yield* now, new Date(60_000))
-      yield* repo.finish([{ id: routings[0]!, result: { _tag: "Synced", externalId: "elsewhere", outcome: "created" }, timing: { at: yield* now, durationMs: 1 } }])
+      yield* repo.finish([{ id: routings[0]!, leaseUntil: new Date(60_000), result: { _tag: "Synced", externalId: "elsewhere", outcome: "created" }, timing: { at: yield* now, durationMs: 1 } }])
       const actor = yield* startActor()
       yield* advance(500)
       expect((yield* leadsOf(companyId)).total).toBe(0)
@@ -209,6 +210,36 @@ describe("delivery on memory layers (TestClock)", () => {
       expect((yield* attemptsOf(routings[0]!)).map((a) => a.outcome)).toEqual(["retryable", "found"])
       expect(yield* leadsOf(companyId)).toMatchObject({ total: 1, duplicates: 0 })
       yield* actor.stop
+    })))
+
+  it.effect("a lookup that fails leaves the outcome unknown: the next attempt looks again rather than creating a second lead", () =>
+    run(Effect.gen(function*() {
+      const { companyId, routings } = yield* companyWithRoutings({ latency_ms: 16_000 }, 1)
+      const actor = yield* startActor()
+      yield* advance(10_500)
+      yield* setMockConfig(companyId, { failure_rate: 1 })
+      yield* advance(3_000)
+      const failedLookups = (yield* attemptsOf(routings[0]!)).length - 1
+      expect(failedLookups).toBeGreaterThan(0)
+      yield* setMockConfig(companyId, {})
+      yield* advance(10_000)
+      expect(yield* routingOf(routings[0]!)).toMatchObject({ syncStatus: "synced" })
+      expect((yield* attemptsOf(routings[0]!)).map((a) => a.outcome)).toEqual([...Array(failedLookups + 1).fill("retryable"), "found"])
+      expect(yield* leadsOf(companyId)).toMatchObject({ total: 1, duplicates: 0 })
+      yield* actor.stop
+    })))
+
+  it.effect("a routing syncing when its message passed the max deliveries fails with an unknown outcome: reopened, it is looked up", () =>
+    run(Effect.gen(function*() {
+      const { routings } = yield* companyWithRoutings({}, 1)
+      const repo = yield* RoutingRepo
+      yield* repo.claim(routings[0]!, yield* now, new Date(25_000))
+      const names = yield* currentTopology
+      const [stored] = yield* (yield* Broker).listMessages(names.workStream, { fromSequence: 1, limit: 10 })
+      yield* handleMaxDeliveries({ stream: names.workStream, consumer: names.partitionConsumer(0), streamSequence: stored!.sequence })
+      expect(yield* routingOf(routings[0]!)).toMatchObject({ syncStatus: "failed" })
+      expect(yield* repo.reopen(routings[0]!, yield* now)).toBe(true)
+      expect(yield* repo.claim(routings[0]!, yield* now, new Date(60_000))).toEqual(Option.some({ needsLookup: true, attempts: 0 }))
     })))
 
   it.effect("a routing left syncing by a crashed worker is taken over after its lease, with a lookup first", () =>
@@ -314,6 +345,25 @@ describe("delivery on memory layers (TestClock)", () => {
       expect(yield* leadsOf(companyId)).toMatchObject({ total: 20, duplicates: 0 })
       expect(runs).toBeGreaterThan(0)
       expect(runs).toBeLessThanOrEqual(2)
+      yield* actor.stop
+    }).pipe(Effect.provide(layerMemoryServices)))
+
+  it.effect("a result write that fails is tried again within the lease: the routing is synced once, with one call", () =>
+    Effect.gen(function*() {
+      const { companyId, routings } = yield* companyWithRoutings({}, 1)
+      const repo = yield* RoutingRepo
+      let failures = 2
+      const flaky = RoutingRepo.of({
+        ...repo,
+        finish: (finished, events) =>
+          failures-- > 0 ? Effect.fail(new StorageError({ operation: "routings.finish", unavailable: true, cause: "connection lost" })) : repo.finish(finished, events)
+      })
+      const actor = yield* startActor().pipe(Effect.provideService(RoutingRepo, flaky))
+      yield* advance(1_000)
+      expect(failures).toBeLessThan(0)
+      expect(yield* routingOf(routings[0]!)).toMatchObject({ syncStatus: "synced" })
+      expect((yield* attemptsOf(routings[0]!)).map((a) => a.outcome)).toEqual(["created"])
+      expect(yield* leadsOf(companyId)).toMatchObject({ total: 1, duplicates: 0 })
       yield* actor.stop
     }).pipe(Effect.provide(layerMemoryServices)))
 

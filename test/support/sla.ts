@@ -32,12 +32,12 @@ export const routedJob = (creator: CompanyId, receiver: CompanyId, acceptedAt: D
     } else if (fate !== "pending") {
       yield* routings.claim(id, later(1), later(30_000))
       if (typeof fate === "object") {
-        yield* routings.finish([{ id, result: { _tag: "Synced", externalId: `lead-${id}`, outcome: "created" }, timing: {
+        yield* routings.finish([{ id, leaseUntil: later(30_000), result: { _tag: "Synced", externalId: `lead-${id}`, outcome: "created" }, timing: {
           at: later(fate.deliveredAfterMs),
           durationMs: 5
         } }])
       } else if (fate !== "syncing") {
-        yield* routings.finish([{ id, result: failed(fate), timing: { at: later(2), durationMs: 5 } }])
+        yield* routings.finish([{ id, leaseUntil: later(30_000), result: failed(fate), timing: { at: later(2), durationMs: 5 } }])
       }
     }
     return { job, routingId: id }

@@ -37,6 +37,13 @@ export const layerRoutings = Layer.effect(
       return { needsLookup, attempts: routing.attempts }
     }
 
+    /** Whether an attempt under the claim leased until `leaseUntil` (none: ended without a claim) may still end. */
+    const stillClaimed = (id: RoutingId, leaseUntil: Date | null) => {
+      const status = find(id)?.routing.syncStatus
+      if (leaseUntil === null) return status === "pending" || status === "retrying" || status === "syncing"
+      return status === "syncing" && lease(id).leaseUntil?.getTime() === leaseUntil.getTime()
+    }
+
     const findMany = (ids: ReadonlyArray<RoutingId>) =>
       new Map(ids.flatMap((id) => {
         const found = find(id)
@@ -79,8 +86,10 @@ export const layerRoutings = Layer.effect(
 
       finish: (finished, events = []) =>
         Effect.sync(() => {
-          for (const e of events) store.state.outbox.set(e.id, { ...e, publishedAt: null })
-          for (const { id, result, timing } of finished) {
+          const written = new Set<string>()
+          for (const { id, leaseUntil, result, timing } of finished) {
+            if (!stillClaimed(id, leaseUntil)) continue
+            written.add(id)
             const attempts = store.state.attempts.get(id) ?? []
             store.state.attempts.set(id, [...attempts, {
               at: timing.at,
@@ -112,6 +121,9 @@ export const layerRoutings = Layer.effect(
                 updatedAt: timing.at
               }))
             }
+          }
+          for (const e of events) {
+            if (written.has(e.aggregateId)) store.state.outbox.set(e.id, { ...e, publishedAt: null })
           }
         }),
 

@@ -36,7 +36,10 @@ const claimStatement = (sql: Sql, claims: ReadonlyArray<ClaimRequest>, now: Date
     where r.id = c.id
       and (r.sync_status in ('pending', 'retrying') or (r.sync_status = 'syncing' and r.lease_until < ${now}))`
 
-/** Inserts outbox events (its trigger wakes the relay: only made when there are some). */
+/**
+ * Inserts the outbox events of the routings `finish` wrote (the `routing` CTE): a dropped result's events are dropped
+ * with it. Its trigger wakes the relay: only made when there are some.
+ */
 const appendEvents = (sql: Sql, events: ReadonlyArray<OutboxEvent>) =>
   sql`
     insert into outbox_events (id, aggregate_id, type, payload, traceparent, created_at)
@@ -47,7 +50,8 @@ const appendEvents = (sql: Sql, events: ReadonlyArray<OutboxEvent>) =>
       ${events.map((e) => JSON.stringify(e.payload))}::text[],
       ${events.map((e) => e.traceparent)}::text[],
       ${events.map((e) => e.createdAt.toISOString())}::timestamptz[]
-    ) as e(id, aggregate_id, type, payload, traceparent, created_at)`
+    ) as e(id, aggregate_id, type, payload, traceparent, created_at)
+    where e.aggregate_id in (select id from routing)`
 
 /** The wanted routings among the jobs read, each with its job. */
 const routingsOf = (jobs: ReadonlyArray<Job>, ids: ReadonlyArray<RoutingId>) => {
@@ -151,8 +155,9 @@ export const layer = Layer.effect(
                 ${column((f) => (f.result._tag === "Failed" && !f.result.known ? 1 : 0))}::int[],
                 ${column((f) => f.timing.at.toISOString())}::timestamptz[],
                 ${column((f) => f.result.outcome)}::text[],
-                ${column((f) => Math.round(f.timing.durationMs))}::int[]
-              ) with ordinality as i(id, status, external_id, error, counts, needs_lookup, at, outcome, duration_ms, n)
+                ${column((f) => Math.round(f.timing.durationMs))}::int[],
+                ${column((f) => f.leaseUntil?.toISOString() ?? null)}::timestamptz[]
+              ) with ordinality as i(id, status, external_id, error, counts, needs_lookup, at, outcome, duration_ms, lease_until, n)
             ), routing as (
               update job_routings r set
                 sync_status = i.status,
@@ -164,11 +169,14 @@ export const layer = Layer.effect(
                 attempts = r.attempts + i.counts, last_error = i.error, lease_until = null,
                 needs_lookup = i.needs_lookup = 1, updated_at = i.at
               from input i
-              where r.id = i.id
-              returning r.job_id, i.status, i.at
+              where r.id = i.id and (case
+                when i.lease_until is null then r.sync_status in ('pending', 'retrying', 'syncing')
+                else r.sync_status = 'syncing' and r.lease_until = i.lease_until
+              end)
+              returning r.id, r.job_id, i.status, i.at
             ), attempt as (
               insert into routing_attempts (routing_id, at, outcome, duration_ms, error)
-              select id, at, outcome, duration_ms, error from input order by n
+              select id, at, outcome, duration_ms, error from input where id in (select id from routing) order by n
             )${events.length === 0 ? sql`` : sql`, event as (${appendEvents(sql, events)})`}
             update jobs j set status = 'routed', updated_at = s.at
             from (select job_id, max(at) as at from routing where status = 'synced' group by job_id) s
