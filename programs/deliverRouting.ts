@@ -6,7 +6,7 @@ import { RoutingCreated } from "../src/domain/events.ts"
 import type { CompanyId, RoutingId } from "../src/domain/ids.ts"
 import type { Job, Routing } from "../src/domain/job.ts"
 import { now } from "../src/domain/time.ts"
-import { messageKeepAlive, nthDelay, redelivery, resultWriteRetry } from "../src/Schedules.ts"
+import { nthDelay, redelivery, resultWriteRetry } from "../src/Schedules.ts"
 import type { BrokerError, Delivery } from "../src/services/Broker.ts"
 import { boundedBy, type LeadRequest, ProviderError } from "../src/services/Providers.ts"
 import type { DeliveryTarget } from "../src/services/Companies.ts"
@@ -117,13 +117,6 @@ const holdFor = (message: Delivery, duration: Duration.Duration): Effect.Effect<
     yield* Effect.ignore(message.working)
     yield* holdFor(message, Duration.subtract(duration, step))
   })
-
-/** Tells the broker, for as long as it runs, that each message `messages` answers then is still being worked on. */
-export const keepAllAlive = (messages: () => ReadonlyArray<Delivery>): Effect.Effect<never> =>
-  Effect.suspend(() => Effect.forEach(messages(), (m) => Effect.ignore(m.working), { discard: true })).pipe(
-    Effect.schedule(messageKeepAlive),
-    Effect.forever
-  )
 
 /**
  * Waits, holding the message, until the company may call its provider: no 429 pause, the circuit lets a call through,

@@ -35,9 +35,10 @@ const post = (delivery: DueDelivery) =>
 
 /**
  * One attempt of a claimed delivery: POSTs the stored body, signed, and records the attempt with its outcome in one
- * transaction. A 2xx answer delivers it and resets the hook's consecutive failures; anything else counts against the
- * hook (disabling it at `WEBHOOK_MAX_FAILURES`) and schedules the next try on `webhookRetry`, or, after the last of
- * `WEBHOOK_ATTEMPTS`, gives the delivery up as `failed`.
+ * transaction. A 2xx answer delivers it and resets the hook's consecutive failures; anything else schedules the next
+ * try on `webhookRetry`, or, after the last of `WEBHOOK_ATTEMPTS`, gives the delivery up as `failed`, which counts
+ * against the hook: at `WEBHOOK_MAX_FAILURES` events given up in a row it is disabled. A receiver that fails some
+ * first tries but takes every event in the end is never disabled.
  */
 export const sendWebhook = Effect.fn("Webhooks.send")(function*(delivery: DueDelivery) {
   const settings = yield* WebhookSettings
@@ -70,9 +71,11 @@ export const sendWebhook = Effect.fn("Webhooks.send")(function*(delivery: DueDel
       nextAttemptAt: new Date(finished + Duration.toMillis(yield* nthDelay(webhookRetry(settings.retryBase, settings.retryMaxDelay), attempts)))
     }
   const disabled = yield* (yield* Transactions).run(
-    (delivered
+    (outcome._tag === "Delivered"
       ? Effect.as(repo.succeeded(delivery.webhookId), false)
-      : repo.failed(delivery.webhookId, new Date(finished), settings.maxFailures)).pipe(
+      : outcome._tag === "Failed"
+      ? repo.failed(delivery.webhookId, new Date(finished), settings.maxFailures)
+      : Effect.succeed(false)).pipe(
         Effect.tap(() => repo.recordAttempt(delivery, attempt, outcome))
       )
   )
@@ -80,7 +83,7 @@ export const sendWebhook = Effect.fn("Webhooks.send")(function*(delivery: DueDel
   const annotations = { webhook_id: delivery.webhookId, event_id: delivery.eventId, attempts, error: error ?? "" }
   if (outcome._tag === "Failed") yield* Effect.logWarning("webhook delivery gave up").pipe(Effect.annotateLogs(annotations))
   if (disabled) {
-    yield* Effect.logWarning("webhook disabled after consecutive failures").pipe(
+    yield* Effect.logWarning("webhook disabled after consecutive events given up").pipe(
       Effect.annotateLogs({ ...annotations, max_failures: settings.maxFailures })
     )
   }

@@ -7,6 +7,7 @@ import { brokerRetry, webhookFanOutRetry } from "../src/Schedules.ts"
 import { Broker, type ConsumerSpec, type Delivery, headerOf } from "../src/services/Broker.ts"
 import { WebhookRepo } from "../src/services/Webhooks.ts"
 import { currentTopology } from "./brokerTopology.ts"
+import { keepAllAlive } from "./keepAlive.ts"
 import { processInTrace } from "./messageSpans.ts"
 
 /** The durable consumer on the events stream that feeds webhooks. */
@@ -16,16 +17,16 @@ export const WEBHOOK_CONSUMER = "webhooks"
 const FETCH_MAX = 50
 const FETCH_WAIT = Duration.seconds(5)
 
-/** A message whose deliveries could not be written is offered again after this long. */
-const RETRY_DELAY = Duration.seconds(1)
-
-/** The webhooks consumer: every domain event, acknowledged once its deliveries are written. */
+/**
+ * The webhooks consumer: every domain event, acknowledged once its deliveries are written. No limit on deliveries: an
+ * event is never given up because the database was away.
+ */
 export const webhookConsumerSpec = Effect.map(currentTopology, (names): ConsumerSpec => ({
   stream: names.eventStream,
   name: WEBHOOK_CONSUMER,
   filterSubject: names.eventSubjects,
   ackWait: Duration.seconds(30),
-  maxDeliver: 100
+  maxDeliver: -1
 }))
 
 const decodeEventId = Schema.decodeUnknownOption(EventId)
@@ -63,8 +64,9 @@ export const eventOfMessage = (message: Delivery, receivedAt: Date): Option.Opti
 /**
  * The messages of one pull: a pending delivery for each subscribed hook of each event, written at once by `enqueue` (a
  * (hook, event) pair already there adds nothing, so a redelivered message is harmless), then the acks. A message that
- * is no event is logged and dropped; when the deliveries could not be written, every message is offered again shortly.
- * Each message's settling is traced as its processing. Answers the deliveries added.
+ * is no event is logged and dropped. While the deliveries cannot be written (the database away), the write is tried
+ * again on `webhookFanOutRetry` for as long as it takes, the messages kept alive at the broker meanwhile, and no further
+ * pull is made. Each message's settling is traced as its processing. Answers the deliveries added.
  */
 export const fanOutMessages = Effect.fn("Webhooks.fanOut")(function*(
   messages: ReadonlyArray<Delivery>,
@@ -84,18 +86,20 @@ export const fanOutMessages = Effect.fn("Webhooks.fanOut")(function*(
     yield* Effect.ignore(message.term("not a domain event"))
   }
   if (events.length === 0) return 0
-  const added = yield* Effect.option((yield* WebhookRepo).enqueue(events.map((e) => e.event), at).pipe(
+  const repo = yield* WebhookRepo
+  const added = yield* Effect.flatMap(now, (writtenAt) => repo.enqueue(events.map((e) => e.event), writtenAt)).pipe(
     Effect.tapError((error) =>
-      Effect.logWarning("webhook deliveries not written; the events are offered again").pipe(
+      Effect.logWarning("webhook deliveries not written; trying again").pipe(
         Effect.annotateLogs({ events: events.length, error: error.message })
       )
-    )
-  ))
-  yield* Effect.forEach(events, ({ message }) =>
-    Effect.ignore(Option.isSome(added) ? message.ack : message.nak(RETRY_DELAY)).pipe(processInTrace(message, consumer)), {
+    ),
+    Effect.retry(webhookFanOutRetry),
+    Effect.race(keepAllAlive(() => events.map((e) => e.message)))
+  )
+  yield* Effect.forEach(events, ({ message }) => Effect.ignore(message.ack).pipe(processInTrace(message, consumer)), {
     discard: true
   })
-  return Option.getOrElse(added, () => 0)
+  return added
 })
 
 /**

@@ -55,6 +55,21 @@ export const deleteWebhook = Effect.fn("Webhooks.delete")(function*(id: WebhookI
   yield* Effect.logInfo("webhook deleted").pipe(Effect.annotateLogs({ webhook_id: id }))
 })
 
+/**
+ * Enables a hook disabled after its receiver kept failing, and sends it the events it missed (see `WebhookRepo.enable`);
+ * an active hook is answered as it is. Answers the hook and how many events are due to it again.
+ */
+export const enableWebhook = Effect.fn("Webhooks.enable")(function*(id: WebhookId) {
+  yield* requireAdmin
+  const repo = yield* WebhookRepo
+  const resent = yield* repo.enable(id, yield* now)
+  if (Option.isNone(resent)) return yield* new NotFound({ resource: "webhook", id })
+  const hook = yield* repo.get(id)
+  if (Option.isNone(hook)) return yield* new NotFound({ resource: "webhook", id })
+  yield* Effect.logInfo("webhook enabled").pipe(Effect.annotateLogs({ webhook_id: id, events_resent: resent.value }))
+  return { hook: hook.value, resent: resent.value }
+})
+
 /** A webhook's delivery attempts, newest first. */
 export const webhookDeliveries = Effect.fn("Webhooks.deliveries")(function*(id: WebhookId, limit: number) {
   yield* requireAdmin

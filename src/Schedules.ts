@@ -58,7 +58,9 @@ export const webhookRetry = (base: Duration.Duration, max: Duration.Duration) =>
 export const webhookPoll = (interval: Duration.Duration) => Schedule.spaced(interval)
 
 /** While the events stream cannot be read, the webhook fan-out tries again this often. */
-export const webhookFanOutRetry = Schedule.spaced("1 second")
+export const webhookFanOutRetry = Schedule.exponential("1 second").pipe(
+  Schedule.modifyDelay((_, delay) => Duration.min(delay, Duration.seconds(30)))
+)
 
 /** A broker operation that failed (e.g. NATS restarting): retried from 0.5 s, capped at 5 s, until it works. */
 export const brokerRetry = Schedule.exponential("500 millis").pipe(

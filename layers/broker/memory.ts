@@ -51,7 +51,7 @@ const make = Effect.gen(function*() {
       consumer.pending.delete(sequence)
       return true
     }
-    if (pending.deliveryCount < consumer.spec.maxDeliver) return false
+    if (consumer.spec.maxDeliver < 0 || pending.deliveryCount < consumer.spec.maxDeliver) return false
     consumer.pending.delete(sequence)
     if (stream.consumers.get(consumer.spec.name) === consumer) {
       reached.push({ stream: stream.spec.name, consumer: consumer.spec.name, streamSequence: sequence })

@@ -29,7 +29,7 @@ export interface ConsumerSpec {
   readonly filterSubject: string
   /** Unacknowledged messages are redelivered after this long. */
   readonly ackWait: Duration.Duration
-  /** After this many deliveries a message is no longer delivered and `maxDeliveries` reports it. */
+  /** After this many deliveries a message is no longer delivered and `maxDeliveries` reports it; -1: no limit. */
   readonly maxDeliver: number
   /** Messages handed out and not yet settled, at most; none: the server's default. */
   readonly maxAckPending?: number

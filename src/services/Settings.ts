@@ -81,7 +81,7 @@ export class ArchiveSettings extends Context.Tag("ArchiveSettings")<ArchiveSetti
 
 /** How webhooks are delivered. */
 export interface WebhookOptions {
-  /** Consecutive failed attempts after which a hook is disabled. */
+  /** Events in a row given up (every attempt failed) after which a hook is disabled. */
   readonly maxFailures: number
   /** Attempts per delivery before it is `failed`. */
   readonly attempts: number

@@ -32,9 +32,10 @@ export class WebhookRepo extends Context.Tag("WebhookRepo")<WebhookRepo, {
   /** Deletes the hook with its deliveries and attempts; false when there was none. */
   readonly delete: (id: WebhookId) => Effect.Effect<boolean, StorageError>
   /**
-   * For each event, a pending delivery, due at `at`, for each active hook subscribed to the event's type (scoped hooks
-   * only for events about their company) created no later than the event; a (hook, event) pair already there is left
-   * alone, so a redelivered event adds nothing. All of them are written, or none. Answers how many deliveries it added.
+   * For each event, a pending delivery, due at `at`, for each hook subscribed to the event's type (scoped hooks only for
+   * events about their company) created no later than the event, active or not (a disabled hook's wait until it is
+   * enabled); a (hook, event) pair already there is left alone, so a redelivered event adds nothing. All of them are
+   * written, or none. Answers how many deliveries it added.
    */
   readonly enqueue: (events: ReadonlyArray<WebhookEvent>, at: Date) => Effect.Effect<number, StorageError>
   /**
@@ -50,10 +51,16 @@ export class WebhookRepo extends Context.Tag("WebhookRepo")<WebhookRepo, {
     outcome: DeliveryOutcome
   ) => Effect.Effect<void, StorageError>
   /**
-   * Counts a failed attempt against the hook; at `maxFailures` consecutive ones the hook is disabled (inactive,
-   * stamped `at`). Answers true when this call disabled it.
+   * Counts an event given up (every attempt failed) against the hook; at `maxFailures` consecutive ones the hook is
+   * disabled (inactive, stamped `at`). Answers true when this call disabled it.
    */
   readonly failed: (id: WebhookId, at: Date, maxFailures: number) => Effect.Effect<boolean, StorageError>
+  /**
+   * Enables a disabled hook (consecutive failures back to 0) and makes the events it missed due at `at`, each with its
+   * attempts anew: those that came while it was disabled or were still being retried, and those given up since its
+   * last delivered attempt. An active hook is left as it is. None when there is no such hook; else how many are due.
+   */
+  readonly enable: (id: WebhookId, at: Date) => Effect.Effect<Option.Option<number>, StorageError>
   /** A delivered attempt: the hook's consecutive failures go back to 0. */
   readonly succeeded: (id: WebhookId) => Effect.Effect<void, StorageError>
   /** The hook's attempts, newest first, at most `limit`. */

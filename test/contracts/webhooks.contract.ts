@@ -59,7 +59,7 @@ export const webhookContract = <E>(
         yield* repo.delete(newer.id)
       }))
 
-    it.effect("enqueue adds one delivery per subscribed, active, matching hook, and nothing for a repeated event", () =>
+    it.effect("enqueue adds one delivery per subscribed, matching hook (held for a disabled one), none for a repeated event", () =>
       Effect.gen(function*() {
         const repo = yield* WebhookRepo
         const company = makeCompany()
@@ -74,13 +74,13 @@ export const webhookContract = <E>(
         const hooks = [all, scoped, otherCompany, otherType, inactive, later]
         yield* Effect.forEach(hooks, repo.insert)
         const event = makeEvent({ companyId: company.id })
-        expect(yield* (yield* Transactions).run(repo.enqueue([event], at(2000)))).toBe(2)
+        expect(yield* (yield* Transactions).run(repo.enqueue([event], at(2000)))).toBe(3)
         expect(yield* repo.enqueue([event], at(3000))).toBe(0)
         const claimed = yield* repo.claimDue(at(2000), at(60_000), 100)
         expect(claimed.map((d) => d.webhookId).sort()).toEqual([all.id, scoped.id].sort())
         // Several events at once, one of them twice and one already in: each (hook, event) pair once.
         const unscoped = makeEvent()
-        expect(yield* repo.enqueue([unscoped, event, unscoped], at(4000))).toBe(1)
+        expect(yield* repo.enqueue([unscoped, event, unscoped], at(4000))).toBe(2)
         expect((yield* repo.claimDue(at(4000), at(60_000), 100)).map((d) => [d.webhookId, d.eventId])).toEqual([[all.id, unscoped.id]])
         expect(claimed[0]).toMatchObject({ eventId: event.id, type: "routing.synced", body: event.body, attempts: 0 })
         expect(claimed.find((d) => d.webhookId === all.id)).toMatchObject({ url: all.url, secret: all.secret })
@@ -114,6 +114,52 @@ export const webhookContract = <E>(
           attemptOf(first.id, 1500, 500, "receiver answered 500")
         ])
         expect(yield* repo.attempts(hook.id, 1)).toHaveLength(1)
+        yield* repo.delete(hook.id)
+      }))
+
+    it.effect("enable makes due again, with attempts anew, the events a disabled hook missed, and leaves an active one", () =>
+      Effect.gen(function*() {
+        const repo = yield* WebhookRepo
+        const hook = makeHook()
+        yield* repo.insert(hook)
+        /** Enqueues an event at `ms` and claims it, alone. */
+        const claimOne = (ms: number) =>
+          Effect.gen(function*() {
+            const event = makeEvent()
+            yield* repo.enqueue([event], at(ms))
+            const [claimed] = yield* repo.claimDue(at(ms), at(ms + 60_000), 10)
+            expect(claimed?.eventId).toBe(event.id)
+            return { event, claimed: claimed! }
+          })
+        const before = yield* claimOne(1000)
+        yield* repo.recordAttempt(before.claimed, attemptOf(before.event.id, 1200, 500, "receiver answered 500"), { _tag: "Failed" })
+        const delivered = yield* claimOne(1300)
+        yield* repo.recordAttempt(delivered.claimed, attemptOf(delivered.event.id, 1500, 204, null), { _tag: "Delivered" })
+        const givenUp = yield* claimOne(1600)
+        yield* repo.recordAttempt(givenUp.claimed, attemptOf(givenUp.event.id, 2000, null, "the connection failed"), { _tag: "Failed" })
+        const retrying = yield* claimOne(2050)
+        yield* repo.recordAttempt(retrying.claimed, attemptOf(retrying.event.id, 2100, 503, "receiver answered 503"), {
+          _tag: "Retry",
+          nextAttemptAt: at(9000)
+        })
+        yield* repo.failed(hook.id, at(2200), 2)
+        expect(yield* repo.failed(hook.id, at(2500), 2)).toBe(true)
+        const whileDisabled = makeEvent()
+        expect(yield* repo.enqueue([whileDisabled], at(3000))).toBe(1)
+        expect(yield* repo.claimDue(at(10_000), at(70_000), 10)).toEqual([])
+
+        expect(yield* repo.enable(hook.id, at(4000))).toEqual(Option.some(3))
+        expect(Option.getOrThrow(yield* repo.get(hook.id))).toMatchObject({ active: true, consecutiveFailures: 0, disabledAt: null })
+        // Due at once, each with its attempts anew: the event given up since the last delivery, the one being retried,
+        // and the one that came while it was disabled; not the one given up before that delivery.
+        const due = yield* repo.claimDue(at(4000), at(70_000), 10)
+        expect(due.map((d) => [d.eventId, d.attempts])).toEqual([
+          [givenUp.event.id, 0],
+          [retrying.event.id, 0],
+          [whileDisabled.id, 0]
+        ])
+        expect(yield* repo.enable(hook.id, at(5000))).toEqual(Option.some(0))
+        expect(yield* repo.enable(WebhookId.make(uuid()), at(5000))).toEqual(Option.none())
         yield* repo.delete(hook.id)
       }))
 

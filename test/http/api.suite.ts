@@ -119,6 +119,7 @@ export const apiSuite = <E>(name: string, services: Layer.Layer<ApiServices, E>)
             "/webhooks",
             "/webhooks/{id}",
             "/webhooks/{id}/deliveries",
+            "/webhooks/{id}/enable",
             "/companies",
             "/companies/{id}",
             "/companies/{id}/skills",
@@ -793,8 +794,13 @@ export const apiSuite = <E>(name: string, services: Layer.Layer<ApiServices, E>)
         const deliveries = await call("GET", `/webhooks/${created.body.id}/deliveries?limit=10`)
         expect(deliveries.status, deliveries.text).toBe(200)
         expect(deliveries.body).toEqual({ items: [] })
+        const enabled = await call("POST", `/webhooks/${created.body.id}/enable`)
+        expect(enabled.status, enabled.text).toBe(200)
+        expect(enabled.body).toEqual({ ...view, events_resent: 0 })
+        expectError(await call("POST", `/webhooks/${created.body.id}/enable`, { key: abcKey }), 403, "forbidden")
         expect((await call("DELETE", `/webhooks/${created.body.id}`)).body).toEqual({ id: created.body.id, deleted: true })
         expectError(await call("DELETE", `/webhooks/${created.body.id}`), 404, "not_found")
+        expectError(await call("POST", `/webhooks/${created.body.id}/enable`), 404, "not_found")
         expectError(await call("GET", `/webhooks/${created.body.id}/deliveries`), 404, "not_found")
       })
 

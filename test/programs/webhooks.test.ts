@@ -5,7 +5,7 @@ import { provisionStreams } from "../../programs/brokerTopology.ts"
 import { deliverWebhooks, sendDueWebhooks } from "../../programs/deliverWebhooks.ts"
 import { relayBatch } from "../../programs/relayOutbox.ts"
 import { fanOutMessages, fanOutWebhooks, webhookConsumerSpec } from "../../programs/webhookFanOut.ts"
-import { createWebhook } from "../../programs/webhooks.ts"
+import { createWebhook, enableWebhook } from "../../programs/webhooks.ts"
 import { RoutingSynced } from "../../src/domain/events.ts"
 import { CompanyId, EventId, JobId, RoutingId } from "../../src/domain/ids.ts"
 import type { DomainEventType } from "../../src/domain/events.ts"
@@ -13,6 +13,7 @@ import type { Delivery } from "../../src/services/Broker.ts"
 import { CurrentPrincipal } from "../../src/services/CurrentPrincipal.ts"
 import { OutboxRepo } from "../../src/services/Outbox.ts"
 import { WebhookSettings } from "../../src/services/Settings.ts"
+import { StorageError } from "../../src/services/StorageError.ts"
 import { WebhookRepo, WebhookTransport } from "../../src/services/Webhooks.ts"
 import { uuid } from "../support/fixtures.ts"
 import { defaultWebhooks, layerMemoryServices } from "../support/services.ts"
@@ -124,6 +125,49 @@ describe("webhooks on memory layers (TestClock)", () => {
     }).pipe(Effect.provide(layers(sent, () => 204)))
   })
 
+  it.effect("a 3-minute database outage loses no event: the fan-out keeps trying, with backoff, and writes them all", () => {
+    const sent: Array<Sent> = []
+    return Effect.gen(function*() {
+      yield* asAdmin(createWebhook({ url: "https://receiver.test/hook", events: ["routing.synced"], companyId: null }))
+      yield* provisionStreams
+      const ids = Array.from({ length: 5 }, () => EventId.make(uuid()))
+      yield* (yield* OutboxRepo).append(ids.map((id) => {
+        const payload = syncedEvent(id)
+        return { id, aggregateId: payload.routing_id, type: "routing.synced", payload, traceparent: null, createdAt: new Date(0) }
+      }))
+      yield* relayBatch()
+      const repo = yield* WebhookRepo
+      let down = true
+      let tries = 0
+      const outage = WebhookRepo.of({
+        ...repo,
+        enqueue: (events, at) =>
+          Effect.suspend(() => {
+            if (!down) return repo.enqueue(events, at)
+            tries++
+            return Effect.fail(new StorageError({ operation: "webhooks.enqueue", unavailable: true, cause: "connection refused" }))
+          })
+      })
+      const fanOut = yield* Effect.fork(fanOutWebhooks.pipe(Effect.provideService(WebhookRepo, outage)))
+      const step = async () => await new Promise((resolve) => setTimeout(resolve, 1))
+      for (let second = 0; second < 180; second++) {
+        yield* Effect.promise(step)
+        yield* TestClock.adjust("1 second")
+      }
+      // Backoff between tries (1 s, doubling, capped at 30 s), not one every second.
+      expect(tries).toBeGreaterThan(3)
+      expect(tries).toBeLessThan(15)
+      down = false
+      for (let second = 0; second < 40; second++) {
+        yield* Effect.promise(step)
+        yield* TestClock.adjust("1 second")
+      }
+      yield* Fiber.interrupt(fanOut)
+      expect(yield* sendDueWebhooks()).toBe(5)
+      expect(sent.map((s) => s.headers["X-Event-Id"]).sort()).toEqual([...ids].sort())
+    }).pipe(Effect.provide(layers(sent, () => 200)))
+  })
+
   it.effect("a duplicate event message yields one delivery", () => {
     const sent: Array<Sent> = []
     return Effect.gen(function*() {
@@ -147,7 +191,7 @@ describe("webhooks on memory layers (TestClock)", () => {
       const attempts = yield* (yield* WebhookRepo).attempts(hook.id, 100)
       expect(attempts.map((a) => a.at.getTime() / 1000).reverse()).toEqual([0, 1, 3, 7, 15])
       expect(attempts.every((a) => a.statusCode === 503 && a.error === "receiver answered 503")).toBe(true)
-      expect(Option.getOrThrow(yield* (yield* WebhookRepo).get(hook.id))).toMatchObject({ active: true, consecutiveFailures: 5 })
+      expect(Option.getOrThrow(yield* (yield* WebhookRepo).get(hook.id))).toMatchObject({ active: true, consecutiveFailures: 1 })
     }).pipe(Effect.provide(layers(sent, () => 503, { attempts: 5 })))
   })
 
@@ -164,19 +208,49 @@ describe("webhooks on memory layers (TestClock)", () => {
     }).pipe(Effect.provide(layers(sent, (_, n) => (n < 2 ? 500 : 200))))
   })
 
-  it.effect("a hook is disabled after WEBHOOK_MAX_FAILURES consecutive failures, and its deliveries stop", () => {
+  it.effect("a receiver that fails the first try of every event but takes each in the end is never disabled", () => {
     const sent: Array<Sent> = []
     return Effect.gen(function*() {
       const { hook } = yield* hookWithEvent
+      for (let i = 0; i < 19; i++) {
+        const id = EventId.make(uuid())
+        yield* fanOutOne(eventMessage(id, "routing.synced", syncedEvent(id)))
+      }
       const sender = yield* Effect.fork(noJitter(deliverWebhooks))
-      yield* advance(30_000)
+      yield* advance(10_000)
       yield* Fiber.interrupt(sender)
+      expect(Option.getOrThrow(yield* (yield* WebhookRepo).get(hook.id))).toMatchObject({ active: true, consecutiveFailures: 0 })
+      const attempts = yield* (yield* WebhookRepo).attempts(hook.id, 100)
+      expect(attempts).toHaveLength(40)
+      expect(new Set(attempts.filter((a) => a.statusCode === 200).map((a) => a.eventId)).size).toBe(20)
+    }).pipe(Effect.provide(layers(sent, (_, n) => (n === 0 ? 500 : 200), { maxFailures: 3 })))
+  })
+
+  it.effect("a hook is disabled after WEBHOOK_MAX_FAILURES events in a row given up; enabled, it gets the events it missed", () => {
+    const sent: Array<Sent> = []
+    let up = false
+    return Effect.gen(function*() {
+      const { eventId: first, hook } = yield* hookWithEvent
+      const second = EventId.make(uuid())
+      yield* fanOutOne(eventMessage(second, "routing.synced", syncedEvent(second)))
+      const sender = yield* Effect.fork(noJitter(deliverWebhooks))
+      yield* advance(10_000)
       const after = Option.getOrThrow(yield* (yield* WebhookRepo).get(hook.id))
-      expect(after).toMatchObject({ active: false, consecutiveFailures: 3 })
+      expect(after).toMatchObject({ active: false, consecutiveFailures: 2 })
+      // Each event had its 3 attempts (at 0, 1 and 3 s): the hook was disabled when the second was given up.
       expect(after.disabledAt?.getTime()).toBe(Duration.toMillis("3 seconds"))
-      expect(sent).toHaveLength(3)
-      const later = EventId.make(uuid())
-      expect(yield* fanOutOne(eventMessage(later, "routing.synced", syncedEvent(later)))).toBe(0)
-    }).pipe(Effect.provide(layers(sent, () => 500, { maxFailures: 3 })))
+      expect(sent).toHaveLength(6)
+      const missed = EventId.make(uuid())
+      expect(yield* fanOutOne(eventMessage(missed, "routing.synced", syncedEvent(missed)))).toBe(1)
+      yield* advance(5_000)
+      expect(sent).toHaveLength(6)
+
+      up = true
+      const enabled = yield* asAdmin(enableWebhook(hook.id))
+      expect(enabled).toMatchObject({ hook: { active: true, consecutiveFailures: 0, disabledAt: null }, resent: 3 })
+      yield* advance(2_000)
+      yield* Fiber.interrupt(sender)
+      expect(sent.slice(6).map((s) => s.headers["X-Event-Id"]).sort()).toEqual([first, second, missed].sort())
+    }).pipe(Effect.provide(layers(sent, () => (up ? 200 : 500), { attempts: 3, maxFailures: 2 })))
   })
 })

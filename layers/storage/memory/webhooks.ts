@@ -20,7 +20,7 @@ interface MemoryDelivery {
 export interface MemoryWebhooks {
   readonly hooks: Map<WebhookId, Webhook>
   deliveries: Array<MemoryDelivery>
-  attempts: Array<WebhookAttempt & { readonly webhookId: WebhookId; readonly seq: number }>
+  attempts: Array<WebhookAttempt & { readonly webhookId: WebhookId; readonly deliveryId: number; readonly seq: number }>
 }
 
 /** Webhooks over the memory store, answering what the PostgreSQL layer does. */
@@ -55,7 +55,7 @@ export const layerWebhooks = Layer.effect(
           let added = 0
           for (const event of events) {
             for (const hook of t.hooks.values()) {
-              if (!hook.active || !hook.events.includes(event.type) || hook.createdAt > event.createdAt) continue
+              if (!hook.events.includes(event.type) || hook.createdAt > event.createdAt) continue
               if (hook.companyId !== null && hook.companyId !== event.companyId) continue
               if (t.deliveries.some((d) => d.webhookId === hook.id && d.eventId === event.id)) continue
               t.deliveries.push({
@@ -106,7 +106,7 @@ export const layerWebhooks = Layer.effect(
           if (outcome._tag === "Delivered") row.status = "delivered"
           else if (outcome._tag === "Failed") row.status = "failed"
           else row.nextAttemptAt = outcome.nextAttemptAt
-          t.attempts.push({ ...attempt, webhookId: delivery.webhookId, seq: t.attempts.length + 1 })
+          t.attempts.push({ ...attempt, webhookId: delivery.webhookId, deliveryId: delivery.id, seq: t.attempts.length + 1 })
         }),
       failed: (id, at, maxFailures) =>
         Effect.sync(() => {
@@ -120,6 +120,24 @@ export const layerWebhooks = Layer.effect(
           })
           return disabled
         }),
+      enable: (id, at) =>
+        Effect.sync(() => {
+          const t = tables()
+          const hook = update(id, (h) => ({ ...h, active: true, consecutiveFailures: 0, disabledAt: null }))
+          if (hook === undefined) return Option.none()
+          if (hook.active) return Option.some(0)
+          const mine = t.attempts.filter((a) => a.webhookId === id)
+          const lastSuccess = Math.max(-Infinity, ...mine.filter((a) => a.statusCode !== null && a.statusCode >= 200 && a.statusCode < 300)
+            .map((a) => a.at.getTime()))
+          const givenUp = new Set(mine.filter((a) => a.at.getTime() > lastSuccess).map((a) => a.deliveryId))
+          let resent = 0
+          for (const d of t.deliveries) {
+            if (d.webhookId !== id || !(d.status === "pending" || (d.status === "failed" && givenUp.has(d.id)))) continue
+            Object.assign(d, { status: "pending", attempts: 0, nextAttemptAt: at, lastError: null })
+            resent++
+          }
+          return Option.some(resent)
+        }),
       succeeded: (id) => Effect.sync(() => void update(id, (hook) => ({ ...hook, consecutiveFailures: 0 }))),
       attempts: (id, limit) =>
         Effect.sync(() =>
@@ -127,7 +145,7 @@ export const layerWebhooks = Layer.effect(
             .filter((a) => a.webhookId === id)
             .sort((a, b) => b.at.getTime() - a.at.getTime() || b.seq - a.seq)
             .slice(0, limit)
-            .map(({ seq: _seq, webhookId: _hook, ...attempt }) => attempt)
+            .map(({ deliveryId: _delivery, seq: _seq, webhookId: _hook, ...attempt }) => attempt)
         )
     })
   })

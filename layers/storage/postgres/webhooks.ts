@@ -96,7 +96,7 @@ export const layer = Layer.effect(
               ${events.map((e) => e.createdAt.toISOString())}::timestamptz[],
               ${events.map((e) => e.companyId)}::text[]
             ) with ordinality as e(id, type, body, created_at, company_id, n)
-            join webhooks h on h.active and e.type = any (h.events) and h.created_at <= e.created_at
+            join webhooks h on e.type = any (h.events) and h.created_at <= e.created_at
               and (h.company_id is null or h.company_id::text = e.company_id)
             order by e.n, h.id
             on conflict (webhook_id, event_id) do nothing
@@ -157,6 +157,30 @@ export const layer = Layer.effect(
             where h.id = prev.id
             returning prev.active and not h.active as disabled`).pipe(
             Effect.map((rows) => rows[0]?.["disabled"] === true)
+          ),
+      enable: (id, at) =>
+        db.query("webhooks.enable", (sql) =>
+          sql`
+            with prev as (select id, active from webhooks where id = ${id} for no key update),
+            hook as (
+              update webhooks h set active = true, consecutive_failures = 0, disabled_at = null
+              from prev where h.id = prev.id
+              returning prev.active as was_active
+            ),
+            given_up as (
+              select distinct delivery_id from webhook_attempts
+              where webhook_id = ${id} and at > coalesce((
+                select max(at) from webhook_attempts where webhook_id = ${id} and status_code between 200 and 299
+              ), '-infinity')
+            ),
+            resent as (
+              update webhook_deliveries d set status = 'pending', attempts = 0, next_attempt_at = ${at}, last_error = null
+              where d.webhook_id = ${id} and not (select was_active from hook)
+                and (d.status = 'pending' or (d.status = 'failed' and d.id in (select delivery_id from given_up)))
+              returning d.id
+            )
+            select (select count(*) from hook)::int as found, (select count(*) from resent)::int as resent`).pipe(
+            Effect.map((rows) => (rows[0]?.["found"] === 1 ? Option.some(Number(rows[0]["resent"])) : Option.none()))
           ),
       succeeded: (id) =>
         db.query("webhooks.succeeded", (sql) =>

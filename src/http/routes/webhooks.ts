@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi"
-import { createWebhook, deleteWebhook, listWebhooks, webhookDeliveries } from "../../../programs/webhooks.ts"
+import { createWebhook, deleteWebhook, enableWebhook, listWebhooks, webhookDeliveries } from "../../../programs/webhooks.ts"
 import type { Webhook, WebhookAttempt } from "../../domain/webhook.ts"
 import { WebhookId } from "../../domain/webhook.ts"
 import { makeRouter, type Run } from "../router.ts"
@@ -7,6 +7,7 @@ import { answers, errorResponses, idParam, json, security } from "../schemas/com
 import {
   CreatedWebhookView,
   CreateWebhookBody,
+  EnabledWebhookView,
   WebhookAttemptView,
   WebhookDeliveriesQuery,
   WebhookView
@@ -33,7 +34,10 @@ const attemptView = (attempt: WebhookAttempt): z.infer<typeof WebhookAttemptView
   error: attempt.error
 })
 
-/** Outgoing webhooks (admin): subscribe (the secret shown once), list, delete, and each hook's delivery attempts. */
+/**
+ * Outgoing webhooks (admin): subscribe (the secret shown once), list, delete, enable again, and each hook's delivery
+ * attempts.
+ */
 export const webhookRoutes = (run: Run) => {
   const router = makeRouter()
 
@@ -83,6 +87,22 @@ export const webhookRoutes = (run: Run) => {
       const { id } = c.req.valid("param")
       await run(c, deleteWebhook(id))
       return c.json({ id, deleted: true as const }, 200)
+    }
+  )
+
+  router.openapi(
+    createRoute({
+      method: "post",
+      path: "/webhooks/{id}/enable",
+      tags: ["webhooks"],
+      summary: "Enable a disabled webhook and send it the events it missed (admin)",
+      security,
+      request: { params: idParam(WebhookId) },
+      responses: { 200: answers("The webhook", EnabledWebhookView), ...errorResponses(400, 401, 403, 404, 503) }
+    }),
+    async (c) => {
+      const { hook, resent } = await run(c, enableWebhook(c.req.valid("param").id))
+      return c.json({ ...webhookView(hook), events_resent: resent }, 200)
     }
   )
 

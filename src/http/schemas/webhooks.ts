@@ -28,8 +28,10 @@ export const WebhookView = z.object({
   url: z.string(),
   events: z.array(z.enum(eventTypes)),
   company_id: z.string().openapi({ format: "uuid" }).nullable(),
-  active: z.boolean().openapi({ description: "False once disabled after WEBHOOK_MAX_FAILURES consecutive failed attempts" }),
-  consecutive_failures: z.number().int(),
+  active: z.boolean().openapi({
+    description: "False once disabled after WEBHOOK_MAX_FAILURES consecutive events that failed every attempt"
+  }),
+  consecutive_failures: z.number().int().openapi({ description: "Events given up in a row (every attempt failed)" }),
   disabled_at: Timestamp.nullable(),
   created_at: Timestamp
 }).openapi("Webhook")
@@ -39,6 +41,12 @@ export const CreatedWebhookView = WebhookView.extend({
     description: "Signs every delivery (X-Signature: sha256=<hex HMAC-SHA256 of the body>); shown this once"
   })
 }).openapi("CreatedWebhook")
+
+export const EnabledWebhookView = WebhookView.extend({
+  events_resent: z.number().int().openapi({
+    description: "Events it missed while disabled (or given up in the failures that disabled it), now due to it again"
+  })
+}).openapi("EnabledWebhook")
 
 export const WebhookAttemptView = z.object({
   event_id: z.string().openapi({ format: "uuid" }),
