@@ -13,15 +13,19 @@ import {
   malformedBodyRequest,
   mutatedBodyRequest
 } from "./requests.ts"
+import { type DocumentedRoute, type RoleRequest, roleRequest, type Victim } from "./roles.ts"
 import { type Fixtures, jobBody } from "./routes.ts"
 
 /**
- * Runs per property. CI runs the default (a few seconds in all); the full run is `FUZZ_RUNS=2000`: 5 properties ×
- * 2000 = 10,000 cases. `FUZZ_SEED` replays a run fast-check reported.
+ * Runs per property. CI runs the default (a few seconds in all); the full run is `FUZZ_RUNS=2000`: 6 properties ×
+ * 2000 = 12,000 cases. `FUZZ_SEED` replays a run fast-check reported.
  */
 const FUZZ_RUNS = Number(process.env["FUZZ_RUNS"] ?? 100)
 const FUZZ_SEED = process.env["FUZZ_SEED"] === undefined ? undefined : Number(process.env["FUZZ_SEED"])
 const PROPERTY_TIMEOUT_MS = 30_000 + FUZZ_RUNS * 100
+
+/** Routes that need no key. */
+const OPEN_ROUTES = new Set(["GET /health", "GET /health/live", "GET /health/ready", "GET /metrics", "GET /openapi.json", "GET /docs"])
 
 const shorten = (text: string, max = 300) => (text.length > max ? `${text.slice(0, max)}… (${text.length} characters)` : text)
 
@@ -44,6 +48,8 @@ describe("HTTP API fuzzing on postgresql", () => {
   const api = makeTestApi(layerPostgresServices)
   const { call } = api
   let fixtures: Fixtures
+  let victim: Victim
+  let documented: ReadonlyArray<DocumentedRoute>
   let guard: ReturnType<typeof makeDbGuard>
   let cases = 0
   const statuses = new Map<number, number>()
@@ -66,8 +72,49 @@ describe("HTTP API fuzzing on postgresql", () => {
       technicianId: await created("POST", `/companies/${companyId}/technicians`, { name: "Alex" }, "id"),
       companyKey: await created("POST", "/api-keys", { role: "company", company_id: companyId }, "key")
     }
+    victim = await makeVictim()
+    const doc = (await call("GET", "/openapi.json", { key: null })).body as { paths: Record<string, Record<string, unknown>> }
+    documented = Object.entries(doc.paths).flatMap(([template, operations]) =>
+      Object.keys(operations).map((method) => ({ method: method.toUpperCase(), template }))
+    )
     guard = makeDbGuard((await api.runtime.runPromise(Db)).sql)
   })
+
+  /**
+   * Another company, with a key and a skill of its own, and a job of its own routed to a third company (none of the
+   * fixture company's).
+   */
+  const makeVictim = async (): Promise<Victim> => {
+    const marker = crypto.randomUUID()
+    const skill = uniqueSkill("victim")
+    const name = `Fuzz Victim ${marker}`
+    const skills = [{ skill, level: "expert" }]
+    const companyId = await created("POST", "/companies", { name, skills, provider: { type: "mock" } }, "id")
+    await created("POST", "/companies", { name: "Fuzz Victim Receiver", skills, provider: { type: "mock" } }, "id")
+    const key = await call("POST", "/api-keys", { body: { role: "company", company_id: companyId, name: "victim" } })
+    expect(key.status, key.text).toBe(201)
+    const homeowner = `Homeowner ${marker}`
+    const job = await call("POST", "/jobs", {
+      key: key.body.key,
+      body: {
+        summary: `Leak at ${marker}`,
+        address: { street: "1 Main St", city: "Anytown", state: "CA", zip_code: "12345" },
+        homeowner: { name: homeowner, phone: "(555) 000-0000", email: "victim@example.com" },
+        created_by_company_id: companyId,
+        required_skills: [skill]
+      }
+    })
+    expect(job.status, job.text).toBe(201)
+    return {
+      companyId,
+      key: key.body.key,
+      keyId: key.body.id,
+      jobId: job.body.id,
+      routingId: job.body.routings[0].id,
+      skill,
+      secrets: [name, homeowner, marker]
+    }
+  }
 
   afterAll(async () => {
     const byStatus = [...statuses].sort(([a], [b]) => a - b).map(([status, count]) => `${status}: ${count}`).join(", ")
@@ -115,11 +162,13 @@ describe("HTTP API fuzzing on postgresql", () => {
     })
   })
 
-  const fuzz = (requests: () => fc.Arbitrary<FuzzRequest>) => () =>
+  /** Sends each request `requests` makes through `sendAndCheck`, then `check` when given. */
+  const fuzz = <R extends FuzzRequest>(requests: () => fc.Arbitrary<R>, check?: (request: R, answer: Answer) => void) => () =>
     fc.assert(fc.asyncProperty(requests(), async (request) => {
-      const { status } = await sendAndCheck(request)
+      const answer = await sendAndCheck(request)
       cases++
-      statuses.set(status, (statuses.get(status) ?? 0) + 1)
+      statuses.set(answer.status, (statuses.get(answer.status) ?? 0) + 1)
+      check?.(request, answer)
     }), {
       numRuns: FUZZ_RUNS,
       ...(FUZZ_SEED === undefined ? {} : { seed: FUZZ_SEED })
@@ -130,4 +179,23 @@ describe("HTTP API fuzzing on postgresql", () => {
   it("path ids that are malformed, too long or unknown", fuzz(() => badIdRequest(fixtures)), PROPERTY_TIMEOUT_MS)
   it("odd Authorization, Content-Type, Idempotency-Key and other headers", fuzz(() => badHeaderRequest(fixtures)), PROPERTY_TIMEOUT_MS)
   it("odd, repeated and unknown query parameters of list routes", fuzz(() => badQueryRequest), PROPERTY_TIMEOUT_MS)
+
+  /** The roles matrix: no key is refused, and a company key never gets a byte of the victim's data. */
+  const keptApart = (request: RoleRequest, answer: Answer) => {
+    const context = describeAnswer(request, answer)
+    if (request.role === "nobody" && !OPEN_ROUTES.has(request.route)) expect(answer.status, context).toBe(401)
+    if (request.role !== "company") return
+    const sent = `${request.path} ${JSON.stringify(request.options.body ?? null)}`
+    const victimIds = [victim.companyId, victim.jobId, victim.routingId, victim.keyId]
+    if (victimIds.some((id) => sent.includes(id))) expect(answer.status, context).toBeGreaterThanOrEqual(400)
+    for (const secret of [...victimIds, ...victim.secrets].filter((s) => !sent.includes(s))) {
+      expect(answer.text, `${context}\nholds the other company's ${secret}`).not.toContain(secret)
+    }
+  }
+
+  it(
+    "any route, as any role, on another company's ids: never that company's data to a company key, never a 5xx",
+    fuzz(() => roleRequest(fixtures, victim, documented), keptApart),
+    PROPERTY_TIMEOUT_MS
+  )
 })
