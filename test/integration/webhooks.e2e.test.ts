@@ -70,7 +70,7 @@ describe("webhooks end to end (service process, real PostgreSQL and NATS)", () =
     for (const close of closers) await close()
   })
 
-  it("signs each routing.synced event, retries it until the receiver takes it once, and disables a hook that keeps failing", async () => {
+  it("signs each routing.synced event, retries it until the receiver takes it once, disables a hook that keeps failing, and enables it again", async () => {
     const receiver = await startReceiver()
     closers.push(receiver.close)
     const { env } = await setup(NATS_TEST_URL)
@@ -78,7 +78,8 @@ describe("webhooks end to end (service process, real PostgreSQL and NATS)", () =
       ...env,
       WEBHOOK_RETRY_BASE_SECONDS: "0.1",
       WEBHOOK_POLL_SECONDS: "0.1",
-      WEBHOOK_MAX_FAILURES: "8"
+      WEBHOOK_ATTEMPTS: "4",
+      WEBHOOK_MAX_FAILURES: "2"
     })
     const flaky = await api.post("/webhooks", { url: `${receiver.url}/flaky`, events: ["routing.synced"] })
     receiver.seen.flaky.secret = flaky.secret
@@ -124,5 +125,9 @@ describe("webhooks end to end (service process, real PostgreSQL and NATS)", () =
     const countThen = (await api.get(`/webhooks/${down.id}/deliveries`)).items.length
     await new Promise((resolve) => setTimeout(resolve, 1000))
     expect((await api.get(`/webhooks/${down.id}/deliveries`)).items).toHaveLength(countThen)
+    // Enabled again: every event it never took is due to it again.
+    const enabled = await api.post(`/webhooks/${down.id}/enable`, {})
+    expect(enabled).toMatchObject({ id: down.id, active: true, consecutive_failures: 0, disabled_at: null, events_resent: 3 })
+    await eventually(async () => (await api.get(`/webhooks/${down.id}/deliveries`)).items.length > countThen, 15_000, state)
   })
 })
