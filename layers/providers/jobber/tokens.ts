@@ -144,7 +144,7 @@ export const makeTokens = Effect.gen(function*() {
     ) =>
       Effect.suspend(() => {
         const lineage = lineageOf(account.companyId, credentials)
-        return withToken(cache, `${account.companyId}#${lineage.generation}`, issue(http, account, credentials, lineage), call)
+        return withToken(cache, `${account.companyId}#${lineage.generation}`, () => issue(http, account, credentials, lineage), call)
       })
   }
 })
