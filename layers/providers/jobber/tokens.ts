@@ -92,7 +92,7 @@ const unanswered = (error: ProviderError) =>
 /** When stored credentials' access token expires (epoch ms): as stored with it, else as its JWT `exp` says. */
 const storedExpiry = (credentials: Readonly<Record<string, string>>) => {
   const at = Number(credentials[EXPIRES_AT])
-  return Number.isFinite(at) && credentials[EXPIRES_AT] !== undefined
+  return Number.isFinite(at)
     ? Option.some(at)
     : Option.flatMap(Option.fromNullable(credentials["access_token"]), jwtExpiry)
 }
@@ -149,7 +149,10 @@ export const makeTokens = Effect.gen(function*() {
         : Option.none()
     })
 
-  /** What to do holding the company's lock, with the credentials stored now. */
+  /**
+   * A refresh holding the company's lock, given what is stored now (or the pair this process could not store, when it
+   * replaces what is stored): the stored access token while it is fresh, else one refreshed with the stored token.
+   */
   const refreshStored = (
     http: ProviderHttp,
     lineage: Lineage,
