@@ -56,16 +56,6 @@ export class CompanyRepo extends Context.Tag("CompanyRepo")<CompanyRepo, {
     now: Date
   ) => Effect.Effect<Option.Option<Company>, StorageError>
   /**
-   * Replaces the sealed credentials of the company's association when it is still of `type` (a provider rotated them);
-   * false when it is not. Nothing else changes.
-   */
-  readonly replaceCredentials: (
-    id: CompanyId,
-    type: ProviderType,
-    credentials: SealedSecret,
-    now: Date
-  ) => Effect.Effect<boolean, StorageError>
-  /**
    * Runs `rotate` with the sealed credentials of the company's association when it is of `type` (none otherwise) while
    * holding the company's credentials lock, and stores what it answers to replace them before answering its result.
    * Rotations of one company never overlap, in any process sharing the storage, and each reads what the one before it

@@ -25,6 +25,11 @@ export type Repositories =
 
 const sealed = { keyId: "k1", data: "c2VhbGVk" }
 
+/** Rotates the company's credentials of `type` to `credentials`; answers whether it had some to rotate. */
+const rotateTo = (id: CompanyId, type: "jobber" | "servicetitan", credentials: typeof sealed) =>
+  Effect.flatMap(CompanyRepo, (repo) =>
+    repo.rotateCredentials(id, type, (current) => Effect.succeed({ replace: Option.some({ credentials, now: at(4) }), result: Option.isSome(current) })))
+
 /** The behaviour every implementation of the repositories must have; run against each layer. */
 export const repositoryContract = <E>(name: string, repositories: Layer.Layer<Repositories, E>) =>
   layer(repositories)(`repositories: ${name}`, (it) => {
@@ -73,11 +78,11 @@ export const repositoryContract = <E>(name: string, repositories: Layer.Layer<Re
         const provider = { type: "jobber" as const, config: { graphql_version: "2025-01-20" }, credentials: sealed, active: false }
         expect(Option.getOrThrow(yield* repo.setProvider(company.id, provider, at(3))).provider).toEqual(provider)
         const rotated = { keyId: sealed.keyId, data: "rotated" }
-        expect(yield* repo.replaceCredentials(company.id, "servicetitan", rotated, at(4))).toBe(false)
-        expect(yield* repo.replaceCredentials(company.id, "jobber", rotated, at(4))).toBe(true)
+        expect(yield* rotateTo(company.id, "servicetitan", rotated)).toBe(false)
+        expect(yield* rotateTo(company.id, "jobber", rotated)).toBe(true)
         expect(Option.getOrThrow(yield* repo.get(company.id)).provider).toEqual({ ...provider, credentials: rotated })
         expect(Option.getOrThrow(yield* repo.setProvider(company.id, null, at(4))).provider).toBeNull()
-        expect(yield* repo.replaceCredentials(company.id, "jobber", rotated, at(5))).toBe(false)
+        expect(yield* rotateTo(company.id, "jobber", rotated)).toBe(false)
         expect(yield* repo.setProvider(CompanyId.make(uuid()), null, at(4))).toEqual(Option.none())
         expect(yield* repo.replaceSkills(CompanyId.make(uuid()), [], at(4))).toEqual(Option.none())
       }))

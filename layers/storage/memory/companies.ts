@@ -21,9 +21,7 @@ export const layerCompanies = Layer.effect(
     const replaceCredentials = (id: CompanyId, type: ProviderType, credentials: SealedSecret) =>
       Effect.sync(() => {
         const company = companies().get(id)
-        if (company === undefined || company.provider === null || company.provider.type !== type) return false
-        companies().set(id, { ...company, provider: { ...company.provider, credentials } })
-        return true
+        if (company?.provider?.type === type) companies().set(id, { ...company, provider: { ...company.provider, credentials } })
       })
     // One process shares this store, so an in-process lock per company is the credentials lock.
     const credentialLocks = makeKeyedLock()
@@ -50,7 +48,6 @@ export const layerCompanies = Layer.effect(
       update: (id, changes, now) => change(id, now, (c) => ({ ...c, ...changes })),
       replaceSkills: (id, skills, now) => change(id, now, (c) => ({ ...c, skills })),
       setProvider: (id, provider, now) => change(id, now, (c) => ({ ...c, provider })),
-      replaceCredentials,
       rotateCredentials: (id, type, rotate) =>
         credentialLocks.withLock(id)(Effect.gen(function*() {
           const provider = companies().get(id)?.provider

@@ -88,7 +88,7 @@ export const layer = Layer.effect(
         sql`
           update company_providers set credentials_key_id = ${credentials.keyId}, credentials_sealed = ${credentials.data},
             updated_at = ${now}
-          where company_id = ${id} and type = ${type} returning company_id`).pipe(Effect.map((rows) => rows.length > 0))
+          where company_id = ${id} and type = ${type}`)
 
     const get = (id: CompanyId) =>
       db.query("companies.get", (sql) => sql`${selectCompanies(sql)} where c.id = ${id}`).pipe(
@@ -210,8 +210,6 @@ export const layer = Layer.effect(
         ),
 
       setProvider: (id, provider, now) => changeExisting(id, now, writeProvider({ id, provider }, now)),
-
-      replaceCredentials,
 
       // The row lock is the cross-process lock: another replica's rotation (and an operator's change of the association)
       // waits for this transaction, then reads what it stored.
