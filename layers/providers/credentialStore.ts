@@ -1,13 +1,20 @@
-import { Effect, Layer, Option } from "effect"
+import { Effect, Layer, Option, Schema } from "effect"
 import type { ProviderType } from "../../src/domain/company.ts"
 import { now } from "../../src/domain/time.ts"
 import { CompanyRepo } from "../../src/services/Companies.ts"
 import { ProviderCredentialStore, ProviderError } from "../../src/services/Providers.ts"
-import { Secrets } from "../../src/services/Secrets.ts"
+import { SecretError, Secrets } from "../../src/services/Secrets.ts"
+
+const Credentials = Schema.parseJson(Schema.Record({ key: Schema.String, value: Schema.String }))
+
+// The parse error would quote the credentials.
+const decodeStored = (json: string) =>
+  Schema.decode(Credentials)(json).pipe(Effect.mapError(() => new SecretError({ message: "stored credentials are not a JSON object of strings" })))
 
 /**
- * Rotated credentials sealed (bound to the company, like those an operator sets) into the company's association, as
- * long as it is still of the provider's type.
+ * Credentials refreshed under the company's credentials lock (CompanyRepo.rotateCredentials: a row lock in
+ * PostgreSQL, so across replicas) and sealed, bound to the company like those an operator sets, into its association
+ * as long as it is still of the provider's type.
  */
 export const layer = (type: ProviderType) =>
   Layer.effect(
@@ -16,18 +23,27 @@ export const layer = (type: ProviderType) =>
       const companies = yield* CompanyRepo
       const secrets = yield* Secrets
       return ProviderCredentialStore.of({
-        save: (companyId, credentials) =>
-          Effect.gen(function*() {
-            const sealed = yield* secrets.seal(JSON.stringify(credentials), companyId)
-            const saved = yield* companies.replaceCredentials(companyId, type, sealed, yield* now)
-            if (!saved) yield* Effect.logWarning("rotated credentials not saved: the company's provider changed").pipe(
-              Effect.annotateLogs({ company_id: companyId, provider: type })
+        refresh: (companyId, refresh) =>
+          companies.rotateCredentials(companyId, type, (sealed) =>
+            Effect.gen(function*() {
+              const stored = Option.isNone(sealed)
+                ? Option.none()
+                : Option.some(yield* Effect.flatMap(secrets.open(sealed.value, companyId), decodeStored))
+              const { outcome, store } = yield* refresh(stored)
+              const replace = Option.isNone(store)
+                ? Option.none()
+                : Option.some({ credentials: yield* secrets.seal(JSON.stringify(store.value), companyId), now: yield* now })
+              return { replace, result: outcome }
+            })).pipe(
+              Effect.mapError((error) =>
+                new ProviderError({
+                  kind: "retryable",
+                  message: `credentials not read or stored: ${error.message}`,
+                  retryAfter: Option.none()
+                })
+              ),
+              Effect.flatMap((outcome) => outcome)
             )
-          }).pipe(
-            Effect.mapError((error) =>
-              new ProviderError({ kind: "retryable", message: `rotated credentials not saved: ${error.message}`, retryAfter: Option.none() })
-            )
-          )
       })
     })
   )

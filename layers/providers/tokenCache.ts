@@ -1,4 +1,5 @@
 import { Clock, Duration, Effect } from "effect"
+import { makeKeyedLock } from "../../src/KeyedLock.ts"
 import type { ProviderError } from "../../src/services/Providers.ts"
 
 /** An access token as the provider issued it. */
@@ -22,34 +23,33 @@ const REFRESH_MARGIN = Duration.seconds(60)
  */
 export const makeTokenCache = Effect.sync(() => {
   const tokens = new Map<string, Cached>()
-  const locks = new Map<string, Effect.Semaphore>()
-  const lockFor = (key: string) => {
-    let lock = locks.get(key)
-    if (lock === undefined) {
-      lock = Effect.unsafeMakeSemaphore(1)
-      locks.set(key, lock)
-    }
-    return lock
-  }
+  // Dropped when unused: a lock per company ever seen would grow with the fleet.
+  const locks = makeKeyedLock()
 
   return {
-    /** The key's token: the cached one while it is fresh, else one from `issue`. */
-    get: <R>(key: string, issue: Effect.Effect<IssuedToken, ProviderError, R>) =>
-      lockFor(key).withPermits(1)(Effect.gen(function*() {
+    /**
+     * The key's token: the cached one while it is fresh, else one from `issue`, told the token it replaces (expired or
+     * refused), so it does not answer that one again.
+     */
+    get: <R>(key: string, issue: (stale: string | undefined) => Effect.Effect<IssuedToken, ProviderError, R>) =>
+      locks.withLock(key)(Effect.gen(function*() {
         const nowMs = yield* Clock.currentTimeMillis
         const cached = tokens.get(key)
         if (cached !== undefined && cached.refreshAt > nowMs) return cached.accessToken
-        const issued = yield* issue
+        const issued = yield* issue(cached?.accessToken)
         const life = Duration.toMillis(issued.expiresIn)
         const margin = Math.min(Duration.toMillis(REFRESH_MARGIN), life / 2)
         tokens.set(key, { accessToken: issued.accessToken, refreshAt: nowMs + life - margin })
         return issued.accessToken
       })),
-    /** Forgets the key's token if it is still `accessToken` (the provider refused it), so the next `get` fetches one. */
+    /** Marks the key's token stale if it is still `accessToken` (the provider refused it), so the next `get` fetches one. */
     invalidate: (key: string, accessToken: string) =>
       Effect.sync(() => {
-        if (tokens.get(key)?.accessToken === accessToken) tokens.delete(key)
-      })
+        const cached = tokens.get(key)
+        if (cached?.accessToken === accessToken) tokens.set(key, { accessToken, refreshAt: 0 })
+      }),
+    /** How many keys have a fetch under way or awaited. */
+    fetching: locks.size
   }
 })
 
@@ -62,7 +62,7 @@ export type TokenCache = Effect.Effect.Success<typeof makeTokenCache>
 export const withToken = <A, R1, R2>(
   cache: TokenCache,
   key: string,
-  issue: Effect.Effect<IssuedToken, ProviderError, R1>,
+  issue: (stale: string | undefined) => Effect.Effect<IssuedToken, ProviderError, R1>,
   call: (accessToken: string) => Effect.Effect<A, ProviderError, R2>
 ) =>
   Effect.gen(function*() {

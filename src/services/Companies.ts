@@ -31,6 +31,12 @@ export interface DeliveryTarget {
   readonly pollIntervalSeconds: number | null
 }
 
+/** What a rotation of a company's credentials ends with: the credentials to store in place of those it read, and its result. */
+export interface CredentialRotation<A> {
+  readonly replace: Option.Option<{ readonly credentials: SealedSecret; readonly now: Date }>
+  readonly result: A
+}
+
 /** Companies with their skills and provider association. Updates answer the company as it is afterwards, or none when it does not exist. */
 export class CompanyRepo extends Context.Tag("CompanyRepo")<CompanyRepo, {
   readonly insert: (company: Company) => Effect.Effect<void, StorageError>
@@ -50,15 +56,16 @@ export class CompanyRepo extends Context.Tag("CompanyRepo")<CompanyRepo, {
     now: Date
   ) => Effect.Effect<Option.Option<Company>, StorageError>
   /**
-   * Replaces the sealed credentials of the company's association when it is still of `type` (a provider rotated them);
-   * false when it is not. Nothing else changes.
+   * Runs `rotate` with the sealed credentials of the company's association when it is of `type` (none otherwise) while
+   * holding the company's credentials lock, and stores what it answers to replace them before answering its result.
+   * Rotations of one company never overlap, in any process sharing the storage, and each reads what the one before it
+   * stored. When `rotate` fails, nothing is stored.
    */
-  readonly replaceCredentials: (
+  readonly rotateCredentials: <A, E>(
     id: CompanyId,
     type: ProviderType,
-    credentials: SealedSecret,
-    now: Date
-  ) => Effect.Effect<boolean, StorageError>
+    rotate: (current: Option.Option<SealedSecret>) => Effect.Effect<CredentialRotation<A>, E>
+  ) => Effect.Effect<A, E | StorageError>
   /** The companies with an active provider association, whose routings are to be delivered. */
   readonly deliveryTargets: Effect.Effect<ReadonlyArray<DeliveryTarget>, StorageError>
   /**

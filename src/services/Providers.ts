@@ -1,4 +1,4 @@
-import { Context, Data, Duration, Effect, Option, Schema } from "effect"
+import { Context, Data, Duration, Effect, type Either, Option, Schema } from "effect"
 import type { ProviderConfig, ProviderType } from "../domain/company.ts"
 import type { CompanyId } from "../domain/ids.ts"
 import type { Job, Routing } from "../domain/job.ts"
@@ -99,10 +99,24 @@ export class Providers extends Context.Tag("Providers")<Providers, {
   readonly forType: (type: ProviderType) => Option.Option<ProviderClient>
 }>() {}
 
+/** What a refresh of stored credentials ends with: the credentials to store in their place, if any, and its outcome. */
+export interface CredentialRefresh<A> {
+  readonly store: Option.Option<Readonly<Record<string, string>>>
+  readonly outcome: Either.Either<A, ProviderError>
+}
+
 /**
- * Keeps credentials a provider rotated (Jobber's refresh tokens), sealed, in the company's association, so the next
- * process starts from them.
+ * Keeps credentials a provider rotates (Jobber's refresh tokens), sealed, in the company's association, so every
+ * process uses the latest.
  */
 export class ProviderCredentialStore extends Context.Tag("ProviderCredentialStore")<ProviderCredentialStore, {
-  readonly save: (companyId: CompanyId, credentials: Readonly<Record<string, string>>) => Effect.Effect<void, ProviderError>
+  /**
+   * Runs `refresh` with the company's stored credentials (none when its association is no longer of this provider)
+   * while no other refresh of the company runs, in any process sharing the storage, and stores the credentials it
+   * answers before answering its outcome: a new token is never used before it is stored, and the next refresh reads it.
+   */
+  readonly refresh: <A>(
+    companyId: CompanyId,
+    refresh: (stored: Option.Option<Readonly<Record<string, string>>>) => Effect.Effect<CredentialRefresh<A>>
+  ) => Effect.Effect<A, ProviderError>
 }>() {}

@@ -1,5 +1,5 @@
 import { expect, layer } from "@effect/vitest"
-import { Effect, type Layer } from "effect"
+import { Effect, type Layer, Option } from "effect"
 import { EMPTY_INDEX_VERSION } from "../../src/domain/companyIndex.ts"
 import type { CompanyId } from "../../src/domain/ids.ts"
 import { CompanyRepo, TechnicianRepo } from "../../src/services/Companies.ts"
@@ -93,7 +93,9 @@ export const companyIndexContract = <E>(name: string, services: Layer.Layer<Serv
         const company = makeCompany({ provider: { type: "jobber", config: {}, credentials: { keyId: "k1", data: "a" }, active: true } })
         yield* companies.insert(company)
         const before = yield* index.version
-        expect(yield* companies.replaceCredentials(company.id, "jobber", { keyId: "k1", data: "b" }, at(1))).toBe(true)
+        yield* companies.rotateCredentials(company.id, "jobber", () =>
+          Effect.succeed({ replace: Option.some({ credentials: { keyId: "k1", data: "b" }, now: at(1) }), result: undefined }))
+        expect(Option.getOrThrow(yield* companies.get(company.id)).provider?.credentials).toEqual({ keyId: "k1", data: "b" })
         expect(yield* index.version).toBe(before)
 
         const dropped = makeCompany()

@@ -1,5 +1,5 @@
 import { expect, layer } from "@effect/vitest"
-import { Effect, Layer, Option } from "effect"
+import { Deferred, Effect, Fiber, Layer, Option } from "effect"
 import type { ApiKey } from "../../src/domain/apiKey.ts"
 import { ApiKeyId, CompanyId, EventId, RoutingId } from "../../src/domain/ids.ts"
 import { ApiKeyRepo } from "../../src/services/ApiKeys.ts"
@@ -24,6 +24,11 @@ export type Repositories =
   | Transactions
 
 const sealed = { keyId: "k1", data: "c2VhbGVk" }
+
+/** Rotates the company's credentials of `type` to `credentials`; answers whether it had some to rotate. */
+const rotateTo = (id: CompanyId, type: "jobber" | "servicetitan", credentials: typeof sealed) =>
+  Effect.flatMap(CompanyRepo, (repo) =>
+    repo.rotateCredentials(id, type, (current) => Effect.succeed({ replace: Option.some({ credentials, now: at(4) }), result: Option.isSome(current) })))
 
 /** The behaviour every implementation of the repositories must have; run against each layer. */
 export const repositoryContract = <E>(name: string, repositories: Layer.Layer<Repositories, E>) =>
@@ -73,13 +78,54 @@ export const repositoryContract = <E>(name: string, repositories: Layer.Layer<Re
         const provider = { type: "jobber" as const, config: { graphql_version: "2025-01-20" }, credentials: sealed, active: false }
         expect(Option.getOrThrow(yield* repo.setProvider(company.id, provider, at(3))).provider).toEqual(provider)
         const rotated = { keyId: sealed.keyId, data: "rotated" }
-        expect(yield* repo.replaceCredentials(company.id, "servicetitan", rotated, at(4))).toBe(false)
-        expect(yield* repo.replaceCredentials(company.id, "jobber", rotated, at(4))).toBe(true)
+        expect(yield* rotateTo(company.id, "servicetitan", rotated)).toBe(false)
+        expect(yield* rotateTo(company.id, "jobber", rotated)).toBe(true)
         expect(Option.getOrThrow(yield* repo.get(company.id)).provider).toEqual({ ...provider, credentials: rotated })
         expect(Option.getOrThrow(yield* repo.setProvider(company.id, null, at(4))).provider).toBeNull()
-        expect(yield* repo.replaceCredentials(company.id, "jobber", rotated, at(5))).toBe(false)
+        expect(yield* rotateTo(company.id, "jobber", rotated)).toBe(false)
         expect(yield* repo.setProvider(CompanyId.make(uuid()), null, at(4))).toEqual(Option.none())
         expect(yield* repo.replaceSkills(CompanyId.make(uuid()), [], at(4))).toEqual(Option.none())
+      }))
+
+    it.effect("a credential rotation reads the association's sealed credentials and stores its replacement, and nothing when it fails", () =>
+      Effect.gen(function*() {
+        const repo = yield* CompanyRepo
+        const company = makeCompany({ provider: { type: "jobber", config: { graphql_version: "2025-01-20" }, credentials: sealed, active: true } })
+        yield* repo.insert(company)
+        const rotated = { keyId: sealed.keyId, data: "rotated" }
+        const read = yield* repo.rotateCredentials(company.id, "jobber", (current) =>
+          Effect.succeed({ replace: Option.some({ credentials: rotated, now: at(7) }), result: current }))
+        expect(read).toEqual(Option.some(sealed))
+        expect(Option.getOrThrow(yield* repo.get(company.id)).provider?.credentials).toEqual(rotated)
+        expect(yield* repo.rotateCredentials(company.id, "servicetitan", (current) => Effect.succeed({ replace: Option.none(), result: current })))
+          .toEqual(Option.none())
+        expect(yield* Effect.flip(repo.rotateCredentials(company.id, "jobber", () => Effect.fail("refused" as const)))).toBe("refused")
+        expect(Option.getOrThrow(yield* repo.get(company.id)).provider?.credentials).toEqual(rotated)
+      }))
+
+    it.effect("rotations of one company's credentials never overlap, and each reads what the one before stored", () =>
+      Effect.gen(function*() {
+        const repo = yield* CompanyRepo
+        const company = makeCompany({ provider: { type: "jobber", config: { graphql_version: "2025-01-20" }, credentials: sealed, active: true } })
+        yield* repo.insert(company)
+        const started = yield* Deferred.make<void>()
+        const release = yield* Deferred.make<void>()
+        const reads: Array<string> = []
+        const rotation = (data: string, wait: boolean) => (current: Option.Option<typeof sealed>) =>
+          Effect.gen(function*() {
+            reads.push(Option.getOrThrow(current).data)
+            if (wait) yield* Deferred.succeed(started, undefined).pipe(Effect.zipRight(Deferred.await(release)))
+            return { replace: Option.some({ credentials: { keyId: "k1", data }, now: at(9) }), result: data }
+          })
+        const first = yield* Effect.fork(repo.rotateCredentials(company.id, "jobber", rotation("first", true)))
+        yield* Deferred.await(started)
+        const second = yield* Effect.fork(repo.rotateCredentials(company.id, "jobber", rotation("second", false)))
+        yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 200)))
+        expect(reads).toEqual([sealed.data])
+        yield* Deferred.succeed(release, undefined)
+        expect([yield* Fiber.join(first), yield* Fiber.join(second)]).toEqual(["first", "second"])
+        expect(reads).toEqual([sealed.data, "first"])
+        expect(Option.getOrThrow(yield* repo.get(company.id)).provider?.credentials?.data).toBe("second")
       }))
 
     it.effect("companies list newest first, filtered, in pages that follow a cursor", () =>

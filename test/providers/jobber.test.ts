@@ -3,6 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "@effect/v
 import { Duration, Effect, Option } from "effect"
 import { make } from "../../layers/providers/jobber/adapter.ts"
 import { CompanyId } from "../../src/domain/ids.ts"
+import { makeKeyedLock } from "../../src/KeyedLock.ts"
 import { type LeadRequest, type ProviderAccount, ProviderCredentialStore, ProviderError } from "../../src/services/Providers.ts"
 import { DeliverySettings } from "../../src/services/Settings.ts"
 import { type JobberFake, startJobberFake } from "../fakes/jobber.ts"
@@ -24,21 +25,45 @@ beforeEach(() => {
   Object.assign(fake.settings, { unauthenticatedAs: "http", refuseAllTokens: false })
 })
 
-/** A fresh adapter (its own token caches) for a company with a fresh grant, and the saves of its credential store. */
+/**
+ * A credential store as the memory layer keeps one: per company, the stored credentials, read and replaced one refresh
+ * at a time. Each replacement is recorded in `saves`; the first `failingSaves` fail.
+ */
+const makeStore = (failingSaves: number) => {
+  const stored = new Map<string, Readonly<Record<string, string>>>()
+  const saves: Array<{ companyId: string; credentials: Readonly<Record<string, string>> }> = []
+  const locks = makeKeyedLock()
+  const service: typeof ProviderCredentialStore.Service = {
+    refresh: (companyId, refresh) =>
+      locks.withLock(companyId)(Effect.gen(function*() {
+        const { outcome, store } = yield* refresh(Option.fromNullable(stored.get(companyId)))
+        if (Option.isSome(store)) {
+          if (failingSaves-- > 0) return yield* new ProviderError({ kind: "retryable", message: "store unavailable", retryAfter: Option.none() })
+          stored.set(companyId, store.value)
+          saves.push({ companyId, credentials: store.value })
+        }
+        return yield* outcome
+      }))
+  }
+  return { stored, saves, service }
+}
+
+/** An adapter with token caches of its own, as another process has. */
+const adapterOn = (store: typeof ProviderCredentialStore.Service) =>
+  make.pipe(
+    Effect.provideService(ProviderCredentialStore, store),
+    Effect.provideService(DeliverySettings, { ...defaultDelivery, providerTimeout: Duration.millis(500) }),
+    Effect.provide(FetchHttpClient.layer)
+  )
+
+/**
+ * A fresh adapter for a company with a fresh grant, its stored credentials and their saves, and another adapter on
+ * the same store (another process).
+ */
 const setup = (options: { readonly storedAccessToken?: boolean; readonly failingSaves?: number } = {}) =>
   Effect.gen(function*() {
-    const saves: Array<{ companyId: string; credentials: Readonly<Record<string, string>> }> = []
-    let failingSaves = options.failingSaves ?? 0
-    const adapter = yield* make.pipe(
-      Effect.provideService(ProviderCredentialStore, {
-        save: (companyId, credentials) =>
-          failingSaves-- > 0
-            ? Effect.fail(new ProviderError({ kind: "retryable", message: "store unavailable", retryAfter: Option.none() }))
-            : Effect.sync(() => void saves.push({ companyId, credentials }))
-      }),
-      Effect.provideService(DeliverySettings, { ...defaultDelivery, providerTimeout: Duration.millis(500) }),
-      Effect.provide(FetchHttpClient.layer)
-    )
+    const store = makeStore(options.failingSaves ?? 0)
+    const adapter = yield* adapterOn(store.service)
     const grant = fake.grant()
     const account: ProviderAccount = {
       companyId: CompanyId.make(uuid()),
@@ -50,7 +75,13 @@ const setup = (options: { readonly storedAccessToken?: boolean; readonly failing
         ...(options.storedAccessToken === true ? { access_token: grant.accessToken } : {})
       }
     }
-    return { adapter, saves, grant, account }
+    store.stored.set(account.companyId, account.credentials!)
+    /** The account with these credentials, stored as an operator would set them. */
+    const setCredentials = (credentials: Readonly<Record<string, string>>): ProviderAccount => {
+      store.stored.set(account.companyId, credentials)
+      return { ...account, credentials }
+    }
+    return { adapter, other: adapterOn(store.service), saves: store.saves, stored: store.stored, grant, account, setCredentials }
   })
 
 const leadFor = (account: ProviderAccount, overrides: Parameters<typeof makeJob>[2] = {}): LeadRequest => {
@@ -169,14 +200,15 @@ describe("Jobber adapter against the fake", () => {
       expect(saves[1]!.credentials["refresh_token"]).not.toBe(first.credentials["refresh_token"])
     }))
 
-  it.live("a rotation whose save failed fails the call, and the next refresh still uses the rotated token", () =>
+  it.live("a rotation whose save failed fails the call, and the next attempt stores and uses the rotated pair", () =>
     Effect.gen(function*() {
       const { adapter, saves, grant, account } = yield* setup({ failingSaves: 1 })
       expect(yield* failure(adapter.checkCredentials(account))).toMatchObject({ kind: "retryable", message: "store unavailable" })
       yield* adapter.checkCredentials(account)
-      expect(fake.seen.refreshTokensUsed).toHaveLength(2)
-      expect(fake.seen.refreshTokensUsed[1]).not.toBe(grant.refreshToken)
+      expect(fake.seen.refreshTokensUsed).toEqual([grant.refreshToken])
       expect(saves).toHaveLength(1)
+      expect(saves[0]!.credentials["refresh_token"]).not.toBe(grant.refreshToken)
+      expect(fake.faults.count("Account")).toBe(1)
     }))
 
   it.live("many concurrent calls share one refresh", () =>
@@ -190,10 +222,10 @@ describe("Jobber adapter against the fake", () => {
 
   it.live("credentials set again by an operator (a refresh token outside the rotation) are adopted", () =>
     Effect.gen(function*() {
-      const { adapter, account } = yield* setup()
+      const { adapter, account, setCredentials } = yield* setup()
       yield* adapter.checkCredentials(account)
       const again = fake.grant()
-      yield* adapter.checkCredentials({ ...account, credentials: { ...account.credentials, refresh_token: again.refreshToken } })
+      yield* adapter.checkCredentials(setCredentials({ ...account.credentials, refresh_token: again.refreshToken }))
       expect(fake.seen.refreshTokensUsed.at(-1)).toBe(again.refreshToken)
     }))
 
@@ -212,11 +244,11 @@ describe("Jobber adapter against the fake", () => {
 
   it.live("a refused refresh, or a token refused right after a refresh, is a permanent credentials failure", () =>
     Effect.gen(function*() {
-      const { adapter, account } = yield* setup()
-      const bogus = { ...account, credentials: { ...account.credentials, refresh_token: "not-a-refresh-token" } }
+      const { adapter, account, setCredentials } = yield* setup()
+      const bogus = setCredentials({ ...account.credentials, refresh_token: "not-a-refresh-token" })
       const refused = yield* failure(adapter.checkCredentials(bogus))
       expect(refused).toMatchObject({ kind: "permanent", status: 400, message: expect.stringContaining("credentials rejected") })
-      const wrongSecret = { ...account, credentials: { ...account.credentials, client_secret: "wrong-secret-value" } }
+      const wrongSecret = setCredentials({ ...account.credentials, client_secret: "wrong-secret-value" })
       const badClient = yield* failure(adapter.createLead(leadFor(wrongSecret)))
       expect(badClient).toMatchObject({ kind: "permanent", status: 401, message: expect.stringContaining("credentials rejected") })
       expect(badClient.message).not.toContain("wrong-secret-value")
@@ -224,7 +256,7 @@ describe("Jobber adapter against the fake", () => {
       expect(fake.faults.count("ClientCreate")).toBe(0)
 
       fake.settings.refuseAllTokens = true
-      const rejected = yield* failure(adapter.statuses(account, [fake.addRequest()]))
+      const rejected = yield* failure(adapter.statuses(setCredentials(account.credentials!), [fake.addRequest()]))
       expect(rejected).toMatchObject({ kind: "permanent", status: 401 })
       expect(fake.faults.count("graphql")).toBe(2)
     }))
@@ -322,11 +354,50 @@ describe("Jobber adapter against the fake", () => {
       expect(late).toMatchObject({ kind: "retryable", outcomeUnknown: true, message: expect.stringContaining("no answer within") })
     }))
 
-  it.live("checkCredentials succeeds with working credentials, through a transient failure of the token endpoint", () =>
+  it.live("a refresh that got no answer is not sent again on the spot; a later attempt reads the stored credentials again and delivers", () =>
     Effect.gen(function*() {
-      const { adapter, account } = yield* setup()
+      const { adapter, account, stored, grant } = yield* setup()
+      // No answer within the adapter's 500 ms; the refresh never reached Jobber's rotation.
+      fake.faults.inject("token", { delayMs: 1_000 })
+      const lost = yield* failure(adapter.createLead(leadFor(account)))
+      expect(lost).toMatchObject({ kind: "retryable", message: expect.stringContaining("reads the stored credentials again") })
+      expect(lost.outcomeUnknown).not.toBe(true)
+      expect(fake.faults.count("token")).toBe(1)
+      expect(stored.get(account.companyId)).toMatchObject({ refresh_token: grant.refreshToken, refresh_unanswered_at: expect.any(String) })
+
       fake.faults.inject("token", { status: 503, body: "Service Unavailable" })
-      yield* adapter.checkCredentials(account)
-      expect([fake.faults.count("token"), fake.faults.count("Account")]).toEqual([2, 1])
+      expect(yield* failure(adapter.checkCredentials(account))).toMatchObject({ kind: "retryable", status: 503 })
+      expect(fake.faults.count("token")).toBe(2)
+
+      const { externalId } = yield* adapter.createLead(leadFor(account))
+      expect(fake.requests.has(externalId)).toBe(true)
+      expect(fake.faults.count("token")).toBe(3)
+      expect(fake.seen.refreshTokensUsed).toEqual([grant.refreshToken])
+      expect(stored.get(account.companyId)?.["refresh_token"]).not.toBe(grant.refreshToken)
+      expect(stored.get(account.companyId)).not.toHaveProperty("refresh_unanswered_at")
+    }))
+
+  it.live("a refresh Jobber carried out but whose answer was lost ends in a clear permanent failure, asking for authorisation again", () =>
+    Effect.gen(function*() {
+      const { adapter, account, grant } = yield* setup()
+      // Jobber rotates after the adapter gave up waiting: the new pair is lost.
+      fake.faults.inject("token", { delayMs: 700, thenAnswer: true })
+      expect(yield* failure(adapter.checkCredentials(account))).toMatchObject({ kind: "retryable" })
+      yield* Effect.sleep("400 millis")
+      expect(fake.seen.refreshTokensUsed).toEqual([grant.refreshToken])
+
+      const refused = yield* failure(adapter.checkCredentials(account))
+      expect(refused).toMatchObject({ kind: "permanent", status: 400, message: expect.stringContaining("must authorise the app again") })
+      expect(fake.seen.refreshTokensUsed).toEqual([grant.refreshToken, grant.refreshToken])
+    }))
+
+  it.live("two processes sharing the stored credentials make one refresh; the second uses the token the first stored", () =>
+    Effect.gen(function*() {
+      const { adapter, other, account } = yield* setup()
+      const second = yield* other
+      fake.faults.inject("token", { delayMs: 200, thenAnswer: true })
+      yield* Effect.all([adapter.checkCredentials(account), second.checkCredentials(account)], { concurrency: "unbounded" })
+      expect(fake.faults.count("token")).toBe(1)
+      expect(fake.faults.count("Account")).toBe(2)
     }))
 })

@@ -116,7 +116,7 @@ export const make = Effect.gen(function*() {
     })
 
   const client: ProviderClient = {
-    // A token refresh (tried up to three times) and three mutations, then a refresh and a mutation again after a 401.
+    // A token refresh (sent once, see tokens.ts) and three mutations, then a refresh and a mutation again after a 401.
     maxCallsPerLead: 10,
     // PROVIDERS.md documents no mutation that closes a request.
     cancelLead: Option.none(),

@@ -1,7 +1,7 @@
 import { HttpClientRequest } from "@effect/platform"
 import { Clock, Duration, Effect, Either, Encoding, Option, Schema } from "effect"
-import type { JobberCredentials } from "../../../src/domain/providerSettings.ts"
-import { type ProviderAccount, ProviderCredentialStore, ProviderError } from "../../../src/services/Providers.ts"
+import { JobberCredentials } from "../../../src/domain/providerSettings.ts"
+import { type CredentialRefresh, type ProviderAccount, ProviderCredentialStore, ProviderError } from "../../../src/services/Providers.ts"
 import type { ProviderHttp } from "../http.ts"
 import { type IssuedToken, makeTokenCache, withToken } from "../tokenCache.ts"
 
@@ -10,6 +10,18 @@ const ASSUMED_LIFE = Duration.minutes(60)
 
 /** Refresh tokens remembered per company after rotation, to recognise credentials read before our last save. */
 const SUPERSEDED_LIMIT = 32
+
+/** A stored access token is used by another process only with at least this long left. */
+const REUSE_MARGIN = Duration.seconds(60)
+
+/** Stored with a refreshed pair: when its access token expires (epoch ms), so other processes can use it. */
+const EXPIRES_AT = "access_token_expires_at"
+
+/**
+ * Stored when a refresh got no answer (timeout, dropped connection, 5xx): Jobber may have rotated the refresh token,
+ * and a later refusal of it then means exactly that.
+ */
+const UNANSWERED = "refresh_unanswered_at"
 
 const TokenAnswer = Schema.Struct({
   access_token: Schema.String,
@@ -28,8 +40,10 @@ interface Lineage {
   readonly clientId: string
   refreshToken: string
   readonly superseded: Set<string>
-  /** The stored access token, tried once before the first refresh. */
+  /** The access token the account's credentials carry, tried once before anything else. */
   storedAccessToken: string | undefined
+  /** A refreshed pair whose storing failed, with the refresh token it replaces: stored by the next refresh. */
+  unsaved: { readonly from: string; readonly credentials: Readonly<Record<string, string>> } | undefined
 }
 
 /** When a JWT access token expires (epoch ms), from its `exp` claim; none for opaque tokens. */
@@ -55,20 +69,46 @@ const lifeOf = (accessToken: string, expiresIn: number | undefined, nowMs: numbe
     ? Duration.seconds(expiresIn)
     : Option.match(jwtExpiry(accessToken), { onNone: () => ASSUMED_LIFE, onSome: (at) => Duration.millis(Math.max(0, at - nowMs)) })
 
-const rejected = (error: ProviderError) =>
-  error.status === 400 || error.status === 401
-    ? new ProviderError({
-      kind: "permanent",
-      message: `jobber: credentials rejected (the token endpoint refused the refresh token or client, ${error.status})`,
-      retryAfter: Option.none(),
-      status: error.status
-    })
-    : error
+const refusal = (status: number, unanswered: boolean) =>
+  new ProviderError({
+    kind: "permanent",
+    message: unanswered
+      ? `jobber: credentials rejected (${status}): the refresh token was refused after an earlier refresh with it got no ` +
+        "answer, so Jobber most likely rotated it then and the new one was lost; the company must authorise the app again"
+      : `jobber: credentials rejected (the token endpoint refused the refresh token or client, ${status})`,
+    retryAfter: Option.none(),
+    status
+  })
+
+const unanswered = (error: ProviderError) =>
+  new ProviderError({
+    kind: "retryable",
+    message: `${error.message}; the refresh may have rotated the refresh token, so a later attempt reads the stored ` +
+      "credentials again before sending it",
+    retryAfter: Option.none(),
+    ...(error.status === undefined ? {} : { status: error.status })
+  })
+
+/** When stored credentials' access token expires (epoch ms): as stored with it, else as its JWT `exp` says. */
+const storedExpiry = (credentials: Readonly<Record<string, string>>) => {
+  const at = Number(credentials[EXPIRES_AT])
+  return Number.isFinite(at)
+    ? Option.some(at)
+    : Option.flatMap(Option.fromNullable(credentials["access_token"]), jwtExpiry)
+}
 
 /**
- * Jobber access tokens per company: the stored one first, then ones from refreshing with the company's latest refresh
- * token. Every refresh rotates the refresh token; the new one is saved through `ProviderCredentialStore` and used from
- * then on, whatever older credentials later requests carry. Refreshes for a company are single-flight.
+ * Jobber access tokens per company: the one the account carries first, then ones refreshed with the company's stored
+ * refresh token. Jobber rotates the refresh token on every refresh and the one sent stops working, so refreshes run
+ * through `ProviderCredentialStore.refresh`: one at a time per company across processes, each reading the credentials
+ * stored by the one before (whose fresh access token it uses rather than refreshing again), and the rotated pair is
+ * stored before its access token is used.
+ *
+ * A refresh is sent once, never retried on the spot. When it gets no answer, Jobber may or may not have rotated: the
+ * call fails as retryable and the credentials are marked. A later attempt reads them again under the lock; if another
+ * process stored a new pair it uses that, else it sends the stored refresh token again. That is safe: nobody holds a
+ * newer token (it would be stored), so at worst Jobber refuses a token it already rotated, and the company is then
+ * reported as needing to authorise the app again; at best (the refresh never reached Jobber) delivery goes on.
  */
 export const makeTokens = Effect.gen(function*() {
   const cache = yield* makeTokenCache
@@ -86,7 +126,8 @@ export const makeTokens = Effect.gen(function*() {
       clientId: credentials.client_id,
       refreshToken: credentials.refresh_token,
       superseded: new Set(),
-      storedAccessToken: credentials.access_token
+      storedAccessToken: credentials.access_token,
+      unsaved: undefined
     }
     lineages.set(companyId, lineage)
     return lineage
@@ -99,42 +140,95 @@ export const makeTokens = Effect.gen(function*() {
     lineage.refreshToken = next
   }
 
-  const refresh = (http: ProviderHttp, account: ProviderAccount, credentials: JobberCredentials, lineage: Lineage) =>
-    Effect.gen(function*() {
-      const answer = yield* http.call(
-        HttpClientRequest.post("/api/oauth/token").pipe(HttpClientRequest.bodyUrlParams({
-          grant_type: "refresh_token",
-          client_id: credentials.client_id,
-          client_secret: credentials.client_secret,
-          refresh_token: lineage.refreshToken
-        })),
-        TokenAnswer,
-        { name: "refreshToken", idempotent: true }
-      ).pipe(Effect.mapError(rejected))
-      rotate(lineage, answer.refresh_token ?? lineage.refreshToken)
-      yield* store.save(account.companyId, {
-        ...account.credentials,
-        access_token: answer.access_token,
-        refresh_token: lineage.refreshToken
-      })
-      return { accessToken: answer.access_token, expiresIn: lifeOf(answer.access_token, answer.expires_in, yield* Clock.currentTimeMillis) }
+  /** The stored access token when it is not the one replaced and lives long enough to be worth using. */
+  const reusable = (credentials: Readonly<Record<string, string>>, stale: string | undefined, nowMs: number) =>
+    Option.flatMap(storedExpiry(credentials), (expiresAt) => {
+      const accessToken = credentials["access_token"]
+      return accessToken !== undefined && accessToken !== stale && expiresAt - nowMs > Duration.toMillis(REUSE_MARGIN)
+        ? Option.some<IssuedToken>({ accessToken, expiresIn: Duration.millis(expiresAt - nowMs) })
+        : Option.none()
     })
 
-  const issue = (http: ProviderHttp, account: ProviderAccount, credentials: JobberCredentials, lineage: Lineage) =>
+  /**
+   * A refresh holding the company's lock, given what is stored now (or the pair this process could not store, when it
+   * replaces what is stored): the stored access token while it is fresh, else one refreshed with the stored token.
+   */
+  const refreshStored = (
+    http: ProviderHttp,
+    lineage: Lineage,
+    stale: string | undefined,
+    found: Option.Option<Readonly<Record<string, string>>>
+  ): Effect.Effect<CredentialRefresh<IssuedToken>> =>
     Effect.gen(function*() {
-      const stored = lineage.storedAccessToken
-      lineage.storedAccessToken = undefined
-      if (stored !== undefined) {
-        const life = lifeOf(stored, undefined, yield* Clock.currentTimeMillis)
-        if (Duration.greaterThan(life, Duration.zero)) return { accessToken: stored, expiresIn: life } satisfies IssuedToken
+      const fail = (error: ProviderError, store = Option.none<Readonly<Record<string, string>>>()) => ({ store, outcome: Either.left(error) })
+      if (Option.isNone(found)) {
+        return fail(new ProviderError({ kind: "permanent", message: "jobber: the company's provider is no longer Jobber", retryAfter: Option.none() }))
       }
-      return yield* refresh(http, account, credentials, lineage)
+      const unsaved = lineage.unsaved
+      const stored = unsaved !== undefined && unsaved.from === found.value["refresh_token"] ? unsaved.credentials : found.value
+      const credentials = Schema.decodeUnknownOption(JobberCredentials)(stored)
+      if (Option.isNone(credentials)) {
+        return fail(new ProviderError({ kind: "permanent", message: "jobber: the stored credentials are incomplete", retryAfter: Option.none() }))
+      }
+      const nowMs = yield* Clock.currentTimeMillis
+      const current = reusable(stored, stale, nowMs)
+      if (Option.isSome(current)) {
+        rotate(lineage, credentials.value.refresh_token)
+        return { store: stored === found.value ? Option.none() : Option.some(stored), outcome: Either.right(current.value) }
+      }
+      const answer = yield* Effect.either(refreshWith(http, credentials.value))
+      if (Either.isLeft(answer)) {
+        const error = answer.left
+        if (error.status === 400 || error.status === 401) return fail(refusal(error.status, stored[UNANSWERED] !== undefined))
+        const sentWithoutAnswer = error.status === undefined || error.status >= 500
+        return sentWithoutAnswer
+          ? fail(unanswered(error), Option.some({ ...stored, [UNANSWERED]: new Date(nowMs).toISOString() }))
+          : fail(error)
+      }
+      const { access_token, expires_in, refresh_token } = answer.right
+      const life = lifeOf(access_token, expires_in, nowMs)
+      const { [UNANSWERED]: _, ...rest } = stored
+      const next = {
+        ...rest,
+        access_token,
+        refresh_token: refresh_token ?? credentials.value.refresh_token,
+        [EXPIRES_AT]: String(nowMs + Duration.toMillis(life))
+      }
+      rotate(lineage, next.refresh_token)
+      lineage.unsaved = { from: credentials.value.refresh_token, credentials: next }
+      return { store: Option.some(next), outcome: Either.right({ accessToken: access_token, expiresIn: life }) }
+    })
+
+  // Sent once (not `idempotent`): a refresh token may work only once.
+  const refreshWith = (http: ProviderHttp, credentials: JobberCredentials) =>
+    http.call(
+      HttpClientRequest.post("/api/oauth/token").pipe(HttpClientRequest.bodyUrlParams({
+        grant_type: "refresh_token",
+        client_id: credentials.client_id,
+        client_secret: credentials.client_secret,
+        refresh_token: credentials.refresh_token
+      })),
+      TokenAnswer,
+      { name: "refreshToken", idempotent: false, secrets: [credentials.client_secret, credentials.refresh_token] }
+    )
+
+  const issue = (http: ProviderHttp, account: ProviderAccount, lineage: Lineage) => (stale: string | undefined) =>
+    Effect.gen(function*() {
+      const carried = lineage.storedAccessToken
+      lineage.storedAccessToken = undefined
+      if (carried !== undefined && carried !== stale) {
+        const life = lifeOf(carried, undefined, yield* Clock.currentTimeMillis)
+        if (Duration.greaterThan(life, Duration.zero)) return { accessToken: carried, expiresIn: life } satisfies IssuedToken
+      }
+      const issued = yield* store.refresh(account.companyId, (found) => refreshStored(http, lineage, stale, found))
+      lineage.unsaved = undefined
+      return issued
     })
 
   return {
     /**
-     * Runs `call` with the company's access token; on a 401 (or an unauthenticated GraphQL error) refreshes once and
-     * tries again, and a refusal after that, or of the refresh itself, is a permanent "credentials rejected".
+     * Runs `call` with the company's access token; on a 401 (or an unauthenticated GraphQL error) gets another once
+     * and tries again, and a refusal after that, or of the refresh itself, is a permanent "credentials rejected".
      */
     withAccess: <A>(
       http: ProviderHttp,
@@ -144,7 +238,7 @@ export const makeTokens = Effect.gen(function*() {
     ) =>
       Effect.suspend(() => {
         const lineage = lineageOf(account.companyId, credentials)
-        return withToken(cache, `${account.companyId}#${lineage.generation}`, issue(http, account, credentials, lineage), call)
+        return withToken(cache, `${account.companyId}#${lineage.generation}`, issue(http, account, lineage), call)
       })
   }
 })

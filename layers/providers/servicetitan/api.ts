@@ -78,7 +78,7 @@ export const makeApi = Effect.gen(function*() {
     )
 
   const call = <A, I>(settings: Settings, request: HttpClientRequest.HttpClientRequest, schema: Schema.Schema<A, I>, options: CallOptions) =>
-    withToken(tokens, tokenKey(settings), issue(settings), (token) => authorized(settings, token, request, schema, options))
+    withToken(tokens, tokenKey(settings), () => issue(settings), (token) => authorized(settings, token, request, schema, options))
 
   return {
     /** Sends the request with the account's cached token and app key, and decodes the answer with `schema`. */

@@ -1,6 +1,7 @@
 import { Effect, Layer, Option } from "effect"
-import type { Company } from "../../../src/domain/company.ts"
+import type { Company, ProviderType, SealedSecret } from "../../../src/domain/company.ts"
 import type { CompanyId } from "../../../src/domain/ids.ts"
+import { makeKeyedLock } from "../../../src/KeyedLock.ts"
 import { CompanyRepo, TechnicianRepo } from "../../../src/services/Companies.ts"
 import { isAfter, MemoryStore, newestFirst, stampCompany, stampTechnician } from "./store.ts"
 
@@ -17,6 +18,13 @@ export const layerCompanies = Layer.effect(
         stampCompany(store.state, id)
         return Option.some(next)
       })
+    const replaceCredentials = (id: CompanyId, type: ProviderType, credentials: SealedSecret) =>
+      Effect.sync(() => {
+        const company = companies().get(id)
+        if (company?.provider?.type === type) companies().set(id, { ...company, provider: { ...company.provider, credentials } })
+      })
+    // One process shares this store, so an in-process lock per company is the credentials lock.
+    const credentialLocks = makeKeyedLock()
 
     return CompanyRepo.of({
       insert: (company) =>
@@ -40,13 +48,14 @@ export const layerCompanies = Layer.effect(
       update: (id, changes, now) => change(id, now, (c) => ({ ...c, ...changes })),
       replaceSkills: (id, skills, now) => change(id, now, (c) => ({ ...c, skills })),
       setProvider: (id, provider, now) => change(id, now, (c) => ({ ...c, provider })),
-      replaceCredentials: (id, type, credentials) =>
-        Effect.sync(() => {
-          const company = companies().get(id)
-          if (company === undefined || company.provider === null || company.provider.type !== type) return false
-          companies().set(id, { ...company, provider: { ...company.provider, credentials } })
-          return true
-        }),
+      rotateCredentials: (id, type, rotate) =>
+        credentialLocks.withLock(id)(Effect.gen(function*() {
+          const provider = companies().get(id)?.provider
+          const current = provider?.type === type ? Option.fromNullable(provider.credentials) : Option.none()
+          const { replace, result } = yield* rotate(current)
+          if (Option.isSome(replace)) yield* replaceCredentials(id, type, replace.value.credentials)
+          return result
+        })),
       deliveryTargets: Effect.sync(() =>
         Array.from(companies().values()).flatMap((c) =>
           c.provider?.active === true

@@ -1,5 +1,5 @@
 import { Effect, Layer, Option, Schema } from "effect"
-import { type Company, CompanyStatus, ProviderConfig, ProviderType } from "../../../src/domain/company.ts"
+import { type Company, CompanyStatus, ProviderConfig, ProviderType, type SealedSecret } from "../../../src/domain/company.ts"
 import { CompanyId } from "../../../src/domain/ids.ts"
 import { type CompanySkill, SkillLevel, SkillName } from "../../../src/domain/skills.ts"
 import { CompanyRepo } from "../../../src/services/Companies.ts"
@@ -62,6 +62,8 @@ const selectCompanies = (sql: Sql) =>
       ) as provider
     from companies c`
 
+const CredentialsRow = Schema.Struct({ key_id: Schema.NullOr(Schema.String), sealed: Schema.NullOr(Schema.String) })
+
 const TargetRow = Schema.Struct({
   company_id: CompanyId,
   rate_limit_per_minute: Schema.Int,
@@ -79,6 +81,14 @@ export const layer = Layer.effect(
     const db = yield* Db
     const decodeCompanies = decodeRows(CompanyRow, "companies")
     const decodeTargets = decodeRows(TargetRow, "companies.deliveryTargets")
+    const decodeCredentials = decodeRows(CredentialsRow, "companies.lockCredentials")
+
+    const replaceCredentials = (id: CompanyId, type: ProviderType, credentials: SealedSecret, now: Date) =>
+      db.query("companies.replaceCredentials", (sql) =>
+        sql`
+          update company_providers set credentials_key_id = ${credentials.keyId}, credentials_sealed = ${credentials.data},
+            updated_at = ${now}
+          where company_id = ${id} and type = ${type}`)
 
     const get = (id: CompanyId) =>
       db.query("companies.get", (sql) => sql`${selectCompanies(sql)} where c.id = ${id}`).pipe(
@@ -201,12 +211,20 @@ export const layer = Layer.effect(
 
       setProvider: (id, provider, now) => changeExisting(id, now, writeProvider({ id, provider }, now)),
 
-      replaceCredentials: (id, type, credentials, now) =>
-        db.query("companies.replaceCredentials", (sql) =>
-          sql`
-            update company_providers set credentials_key_id = ${credentials.keyId}, credentials_sealed = ${credentials.data},
-              updated_at = ${now}
-            where company_id = ${id} and type = ${type} returning company_id`).pipe(Effect.map((rows) => rows.length > 0)),
+      // The row lock is the cross-process lock: another replica's rotation (and an operator's change of the association)
+      // waits for this transaction, then reads what it stored.
+      rotateCredentials: (id, type, rotate) =>
+        db.transaction(Effect.gen(function*() {
+          const rows = yield* db.query("companies.lockCredentials", (sql) =>
+            sql`
+              select credentials_key_id as key_id, credentials_sealed as sealed from company_providers
+              where company_id = ${id} and type = ${type} for update`).pipe(Effect.flatMap(decodeCredentials))
+          const row = rows[0]
+          const current = row?.key_id != null && row.sealed !== null ? Option.some({ keyId: row.key_id, data: row.sealed }) : Option.none()
+          const { replace, result } = yield* rotate(current)
+          if (Option.isSome(replace)) yield* replaceCredentials(id, type, replace.value.credentials, replace.value.now)
+          return result
+        })),
 
       deliveryTargets: db.query("companies.deliveryTargets", (sql) =>
         sql`
