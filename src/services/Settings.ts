@@ -79,6 +79,19 @@ export interface ArchiveOptions {
 /** The archive run's settings: `ARCHIVE_AFTER_DAYS`, `ARCHIVE_AT`, `ARCHIVE_BATCH_SIZE`. */
 export class ArchiveSettings extends Context.Tag("ArchiveSettings")<ArchiveSettings, ArchiveOptions>() {}
 
+/** How long rows kept only to look back at are kept before the retention sweep deletes them. */
+export interface RetentionOptions {
+  /** Finished webhook deliveries and their attempts, from when the delivery was enqueued. */
+  readonly webhookDeliveries: Duration.Duration
+  /** The mock provider's leads, from when it received them. */
+  readonly mockLeads: Duration.Duration
+  /** Archived jobs, from when they were archived. */
+  readonly archivedJobs: Duration.Duration
+}
+
+/** The retention settings: `WEBHOOK_DELIVERY_RETENTION_DAYS`, `MOCK_LEAD_RETENTION_DAYS`, `ARCHIVE_RETENTION_DAYS`. */
+export class RetentionSettings extends Context.Tag("RetentionSettings")<RetentionSettings, RetentionOptions>() {}
+
 /** How webhooks are delivered. */
 export interface WebhookOptions {
   /** Consecutive failed attempts after which a hook is disabled. */

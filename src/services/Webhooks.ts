@@ -58,6 +58,11 @@ export class WebhookRepo extends Context.Tag("WebhookRepo")<WebhookRepo, {
   readonly succeeded: (id: WebhookId) => Effect.Effect<void, StorageError>
   /** The hook's attempts, newest first, at most `limit`. */
   readonly attempts: (id: WebhookId, limit: number) => Effect.Effect<ReadonlyArray<WebhookAttempt>, StorageError>
+  /**
+   * Deletes up to `limit` finished (delivered or failed) deliveries created before `before`, oldest first, with their
+   * attempts; pending ones stay (a disabled hook's wait for it to be enabled). Answers how many deliveries.
+   */
+  readonly deleteFinishedBefore: (before: Date, limit: number) => Effect.Effect<number, StorageError>
 }>() {}
 
 /** The receiver could not be reached or did not answer in time. */

@@ -10,6 +10,7 @@ interface MemoryDelivery {
   readonly eventId: EventId
   readonly type: string
   readonly body: string
+  readonly createdAt: Date
   status: WebhookDeliveryStatus
   attempts: number
   nextAttemptAt: Date
@@ -20,7 +21,7 @@ interface MemoryDelivery {
 export interface MemoryWebhooks {
   readonly hooks: Map<WebhookId, Webhook>
   deliveries: Array<MemoryDelivery>
-  attempts: Array<WebhookAttempt & { readonly webhookId: WebhookId; readonly seq: number }>
+  attempts: Array<WebhookAttempt & { readonly webhookId: WebhookId; readonly deliveryId: number; readonly seq: number }>
 }
 
 /** Webhooks over the memory store, answering what the PostgreSQL layer does. */
@@ -64,6 +65,7 @@ export const layerWebhooks = Layer.effect(
                 eventId: event.id,
                 type: event.type,
                 body: event.body,
+                createdAt: at,
                 status: "pending",
                 attempts: 0,
                 nextAttemptAt: at,
@@ -106,7 +108,7 @@ export const layerWebhooks = Layer.effect(
           if (outcome._tag === "Delivered") row.status = "delivered"
           else if (outcome._tag === "Failed") row.status = "failed"
           else row.nextAttemptAt = outcome.nextAttemptAt
-          t.attempts.push({ ...attempt, webhookId: delivery.webhookId, seq: t.attempts.length + 1 })
+          t.attempts.push({ ...attempt, webhookId: delivery.webhookId, deliveryId: delivery.id, seq: (t.attempts.at(-1)?.seq ?? 0) + 1 })
         }),
       failed: (id, at, maxFailures) =>
         Effect.sync(() => {
@@ -127,8 +129,21 @@ export const layerWebhooks = Layer.effect(
             .filter((a) => a.webhookId === id)
             .sort((a, b) => b.at.getTime() - a.at.getTime() || b.seq - a.seq)
             .slice(0, limit)
-            .map(({ seq: _seq, webhookId: _hook, ...attempt }) => attempt)
-        )
+            .map(({ deliveryId: _delivery, seq: _seq, webhookId: _hook, ...attempt }) => attempt)
+        ),
+      deleteFinishedBefore: (before, limit) =>
+        Effect.sync(() => {
+          const t = tables()
+          const doomed = new Set(
+            t.deliveries.filter((d) => d.status !== "pending" && d.createdAt < before)
+              .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || a.id - b.id)
+              .slice(0, limit)
+              .map((d) => d.id)
+          )
+          t.deliveries = t.deliveries.filter((d) => !doomed.has(d.id))
+          t.attempts = t.attempts.filter((a) => !doomed.has(a.deliveryId))
+          return doomed.size
+        })
     })
   })
 )
