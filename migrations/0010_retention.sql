@@ -4,3 +4,6 @@
 create index webhook_deliveries_finished_idx on webhook_deliveries (created_at) where status <> 'pending';
 create index webhook_attempts_delivery_idx on webhook_attempts (delivery_id);
 create index mock_leads_received_idx on mock_leads (received_at);
+
+-- GET /webhooks pages newest first.
+create index webhooks_created_idx on webhooks (created_at desc, id desc);

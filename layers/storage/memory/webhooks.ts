@@ -2,7 +2,7 @@ import { Effect, Layer, Option } from "effect"
 import type { EventId } from "../../../src/domain/ids.ts"
 import type { Webhook, WebhookAttempt, WebhookDeliveryStatus, WebhookId } from "../../../src/domain/webhook.ts"
 import { WebhookRepo } from "../../../src/services/Webhooks.ts"
-import { MemoryStore } from "./store.ts"
+import { isAfter, MemoryStore, newestFirst } from "./store.ts"
 
 interface MemoryDelivery {
   readonly id: number
@@ -37,11 +37,8 @@ export const layerWebhooks = Layer.effect(
     return WebhookRepo.of({
       insert: (hook) => Effect.sync(() => void tables().hooks.set(hook.id, hook)),
       get: (id) => Effect.sync(() => Option.fromNullable(tables().hooks.get(id))),
-      list: Effect.sync(() =>
-        Array.from(tables().hooks.values()).sort((a, b) =>
-          b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0)
-        )
-      ),
+      list: ({ after, limit }) =>
+        Effect.sync(() => Array.from(tables().hooks.values()).filter((h) => isAfter(h, after)).sort(newestFirst).slice(0, limit)),
       delete: (id) =>
         Effect.sync(() => {
           const t = tables()

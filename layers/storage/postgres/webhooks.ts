@@ -75,8 +75,13 @@ export const layer = Layer.effect(
           Effect.flatMap(decodeHooks),
           Effect.map((rows) => Option.map(Option.fromNullable(rows[0]), hookOf))
         ),
-      list: db.query("webhooks.list", (sql) =>
-        sql`select ${sql.unsafe(columns)} from webhooks order by created_at desc, id desc`).pipe(
+      list: ({ after, limit }) =>
+        db.query("webhooks.list", (sql) =>
+          sql`
+            select ${sql.unsafe(columns)} from webhooks
+            ${after === null ? sql`` : sql`where (created_at, id) < (${after.createdAt}, ${after.id})`}
+            order by created_at desc, id desc
+            limit ${limit}`).pipe(
           Effect.flatMap(decodeHooks),
           Effect.map((rows) => rows.map(hookOf))
         ),
