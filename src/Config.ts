@@ -221,6 +221,7 @@ const fields = Config.all({
     retryMaxDelay: seconds("RETRY_MAX_DELAY_SECONDS", 300),
     circuitThreshold: integer("CIRCUIT_FAILURE_THRESHOLD", 5, 1, 1000),
     circuitCooldown: seconds("CIRCUIT_COOLDOWN_SECONDS", 30),
+    rateLimitedGiveUp: integer("RATE_LIMITED_GIVE_UP_HOURS", 24, 1, 8760).pipe(Config.map(Duration.hours)),
     reconcileAfter: seconds("RECONCILE_AFTER_SECONDS", 60),
     relayPoll: seconds("RELAY_POLL_SECONDS", 0.25),
     relayBatch: integer("RELAY_BATCH_SIZE", 100, 1, 1000),

@@ -24,6 +24,8 @@ export interface DeliveryOptions {
   /** Consecutive failures that open a company's circuit, and the first wait before a half-open probe. */
   readonly circuitThreshold: number
   readonly circuitCooldown: Duration.Duration
+  /** A routing its provider has answered only 429 for this long, from the first of those answers, is `failed`. */
+  readonly rateLimitedGiveUp: Duration.Duration
   /** A routing waiting this long with no message in its company's queue is queued again. */
   readonly reconcileAfter: Duration.Duration
   /** How often the outbox relay looks for events when no notification wakes it. */
