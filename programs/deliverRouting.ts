@@ -245,6 +245,15 @@ const attempt = (taken: Taken, claim: Claim, leaseUntil: Date, lane: CompanyLane
       lane.rateLimitedUntil = at.getTime() + Duration.toMillis(wait)
       yield* count("rate_limited")
       yield* lane.circuit.release
+      // A 429 uses up no attempt, so a provider that never stops answering it would be retried for ever.
+      const since = claim.rateLimitedSince ?? at
+      if (at.getTime() - since.getTime() >= Duration.toMillis(settings.rateLimitedGiveUp)) {
+        const attempts = claim.attempts + 1
+        const reason = `gave up after ${Duration.format(settings.rateLimitedGiveUp)} of rate limiting (429) since ${since.toISOString()}: ${error.message}`
+        yield* sendToDeadLetters({ ...message, routingId: routing.id, companyId: lane.companyId, attempts, reason })
+        yield* count("dead_lettered")
+        return yield* decided(failed("failed", true, reason), timing, message.term(reason))
+      }
       yield* Effect.logWarning("provider rate limited the company; pausing it").pipe(
         Effect.annotateLogs({ routing_id: routing.id, company_id: lane.companyId, pause_ms: Duration.toMillis(wait) })
       )

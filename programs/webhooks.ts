@@ -2,6 +2,7 @@ import { Effect, Option } from "effect"
 import { InvalidReference, NotFound } from "../src/domain/errors.ts"
 import type { DomainEventType } from "../src/domain/events.ts"
 import { type CompanyId, newId } from "../src/domain/ids.ts"
+import { type PageCursor, toPage } from "../src/domain/page.ts"
 import { now } from "../src/domain/time.ts"
 import { generateWebhookSecret, type Webhook, WebhookId, webhookSecretContext } from "../src/domain/webhook.ts"
 import { CompanyRepo } from "../src/services/Companies.ts"
@@ -42,10 +43,11 @@ export const createWebhook = Effect.fn("Webhooks.create")(function*(input: NewWe
   return { hook, secret }
 })
 
-/** Every webhook, newest first. */
-export const listWebhooks = Effect.fn("Webhooks.list")(function*() {
+/** A page of webhooks, newest first. */
+export const listWebhooks = Effect.fn("Webhooks.list")(function*(query: { readonly limit: number; readonly after: PageCursor | null }) {
   yield* requireAdmin
-  return yield* (yield* WebhookRepo).list
+  const rows = yield* (yield* WebhookRepo).list({ ...query, limit: query.limit + 1 })
+  return toPage(rows, query.limit)
 })
 
 /** Deletes a webhook with its pending deliveries and its attempts. */

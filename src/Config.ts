@@ -2,7 +2,7 @@ import { Config, ConfigError, Duration, Either, LogLevel, Option, Redacted } fro
 import { decodeSecretKey } from "./domain/secretKey.ts"
 import type { LogFormat } from "./Logging.ts"
 import type { TracingOptions } from "./Tracing.ts"
-import type { ArchiveOptions, DailyTime, DeliveryOptions, WebhookOptions } from "./services/Settings.ts"
+import type { ArchiveOptions, DailyTime, DeliveryOptions, RetentionOptions, WebhookOptions } from "./services/Settings.ts"
 
 /** Everything the service reads from its environment, validated at start-up. */
 export interface AppConfig {
@@ -26,6 +26,7 @@ export interface AppConfig {
   readonly natsPrefix: string
   readonly delivery: DeliveryOptions
   readonly archive: ArchiveOptions
+  readonly retention: RetentionOptions
   readonly webhooks: WebhookOptions
   readonly logLevel: LogLevel.LogLevel
   readonly logFormat: LogFormat
@@ -56,6 +57,9 @@ const number = (name: string, fallback: number, check: (n: number) => boolean, e
 
 const integer = (name: string, fallback: number, min: number, max: number) =>
   number(name, fallback, (n) => Number.isInteger(n) && n >= min && n <= max, `an integer from ${min} to ${max}`)
+
+/** Whole days, from 1 to 100 years, in variables ending `_DAYS`. */
+const days = (name: string, fallback: number) => integer(name, fallback, 1, 36_500).pipe(Config.map(Duration.days))
 
 /** Durations are seconds, fractions allowed, in variables ending `_SECONDS`. */
 const seconds = (name: `${string}_SECONDS`, fallback: number) =>
@@ -217,6 +221,7 @@ const fields = Config.all({
     retryMaxDelay: seconds("RETRY_MAX_DELAY_SECONDS", 300),
     circuitThreshold: integer("CIRCUIT_FAILURE_THRESHOLD", 5, 1, 1000),
     circuitCooldown: seconds("CIRCUIT_COOLDOWN_SECONDS", 30),
+    rateLimitedGiveUp: integer("RATE_LIMITED_GIVE_UP_HOURS", 24, 1, 8760).pipe(Config.map(Duration.hours)),
     reconcileAfter: seconds("RECONCILE_AFTER_SECONDS", 60),
     relayPoll: seconds("RELAY_POLL_SECONDS", 0.25),
     relayBatch: integer("RELAY_BATCH_SIZE", 100, 1, 1000),
@@ -226,9 +231,14 @@ const fields = Config.all({
     partitionMaxAckPending: integer("DELIVERY_MAX_ACK_PENDING", 1000, 1, 100_000)
   }),
   archive: Config.all({
-    after: integer("ARCHIVE_AFTER_DAYS", 90, 1, 36_500).pipe(Config.map(Duration.days)),
+    after: days("ARCHIVE_AFTER_DAYS", 90),
     at: dailyTime("ARCHIVE_AT", { hour: 3, minute: 30 }),
     batch: integer("ARCHIVE_BATCH_SIZE", 500, 1, 10_000)
+  }),
+  retention: Config.all({
+    webhookDeliveries: days("WEBHOOK_DELIVERY_RETENTION_DAYS", 30),
+    mockLeads: days("MOCK_LEAD_RETENTION_DAYS", 30),
+    archivedJobs: days("ARCHIVE_RETENTION_DAYS", 365)
   }),
   webhooks: Config.all({
     maxFailures: integer("WEBHOOK_MAX_FAILURES", 10, 1, 10_000),

@@ -47,6 +47,9 @@ export const slaBreachWatch = Schedule.spaced("30 seconds")
 export const archiveDaily = (at: { readonly hour: number; readonly minute: number }) =>
   Schedule.cron(`${at.minute} ${at.hour} * * *`, "UTC")
 
+/** The retention sweep: every hour, the first an hour after start (so replicas starting together add no load). */
+export const retentionSweep = Schedule.spaced("1 hour")
+
 /** Waits between webhook delivery attempts: from `base`, doubling, ±25 % jitter, capped at `max` (1 hour by default). */
 export const webhookRetry = (base: Duration.Duration, max: Duration.Duration) =>
   Schedule.exponential(base, 2).pipe(

@@ -14,7 +14,7 @@ export interface ArchivedJob {
 /** Job statuses that nothing changes any more; only jobs in one of them are archived. */
 export const finishedJobStatuses = ["completed", "canceled", "unmatched"] as const
 
-/** The archive of finished jobs, and the clean-up of published outbox events. */
+/** The archive of finished jobs, its retention, and the clean-up of published outbox events. */
 export class ArchiveRepo extends Context.Tag("ArchiveRepo")<ArchiveRepo, {
   /**
    * Moves up to `limit` finished jobs whose last change, their own or any of their routings', is before `olderThan`
@@ -25,5 +25,7 @@ export class ArchiveRepo extends Context.Tag("ArchiveRepo")<ArchiveRepo, {
   readonly archiveBatch: (olderThan: Date, archivedAt: Date, limit: number) => Effect.Effect<ReadonlyArray<JobId>, StorageError>
   /** Deletes up to `limit` outbox events published before `olderThan`, oldest first; answers how many. */
   readonly deletePublishedOutbox: (olderThan: Date, limit: number) => Effect.Effect<number, StorageError>
+  /** Deletes up to `limit` archived jobs archived before `before`, oldest first; answers how many. */
+  readonly deleteArchivedBefore: (before: Date, limit: number) => Effect.Effect<number, StorageError>
   readonly findArchivedJob: (id: JobId) => Effect.Effect<Option.Option<ArchivedJob>, StorageError>
 }>() {}

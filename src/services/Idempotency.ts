@@ -28,4 +28,6 @@ export class IdempotencyRepo extends Context.Tag("IdempotencyRepo")<IdempotencyR
   readonly complete: (
     answers: ReadonlyArray<{ readonly scope: string; readonly key: string; readonly response: unknown }>
   ) => Effect.Effect<void, StorageError>
+  /** Deletes up to `limit` records created before `expiresBefore` (expired), oldest first; answers how many. */
+  readonly deleteExpired: (expiresBefore: Date, limit: number) => Effect.Effect<number, StorageError>
 }>() {}

@@ -27,4 +27,6 @@ export class MockLeadStore extends Context.Tag("MockLeadStore")<MockLeadStore, {
   readonly findByLeadIds: (companyId: CompanyId, leadIds: ReadonlyArray<string>) => Effect.Effect<ReadonlyArray<MockLead>, StorageError>
   /** Newest first; `total` and `duplicates` count all of them (of the company, when given). */
   readonly list: (companyId: CompanyId | null, limit: number) => Effect.Effect<MockLeadPage, StorageError>
+  /** Deletes up to `limit` leads received before `before`, oldest first; answers how many. */
+  readonly deleteReceivedBefore: (before: Date, limit: number) => Effect.Effect<number, StorageError>
 }>() {}

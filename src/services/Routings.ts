@@ -24,6 +24,8 @@ export interface Claim {
   readonly needsLookup: boolean
   /** Provider calls so far, counting none that was rate limited. */
   readonly attempts: number
+  /** When the provider began answering this routing 429 with no other outcome since; null when it is not doing so. */
+  readonly rateLimitedSince: Date | null
 }
 
 /** The end of one delivery attempt. */
@@ -99,7 +101,8 @@ export class RoutingRepo extends Context.Tag("RoutingRepo")<RoutingRepo, {
    * Ends the attempts begun by `claim` (each routing once at most), records them, moves each job to `routed` on its
    * first synced routing, and appends the outbox events they cause, all in one step. A result whose claim is no longer
    * the routing's (see `FinishedCall.leaseUntil`) is dropped with its attempt and its events: a late `failed` never
-   * overwrites a `synced`.
+   * overwrites a `synced`. A `rate_limited` outcome starts the routing's `rateLimitedSince` (or keeps it); any other
+   * ends it.
    */
   readonly finish: (finished: ReadonlyArray<FinishedCall>, events?: ReadonlyArray<OutboxEvent>) => Effect.Effect<void, StorageError>
   readonly attempts: (id: RoutingId) => Effect.Effect<ReadonlyArray<RoutingAttempt>, StorageError>
@@ -110,7 +113,7 @@ export class RoutingRepo extends Context.Tag("RoutingRepo")<RoutingRepo, {
   readonly waiting: (before: Date, limit: number, companyId?: CompanyId) => Effect.Effect<ReadonlyArray<WaitingRouting>, StorageError>
   /** Stamps the routings so that reconciliation leaves them alone for a while. */
   readonly touch: (ids: ReadonlyArray<RoutingId>, now: Date) => Effect.Effect<void, StorageError>
-  /** A `failed` routing goes back to `pending` with its attempts reset; false when it is not `failed`. */
+  /** A `failed` routing goes back to `pending` with its attempts and `rateLimitedSince` reset; false when it is not `failed`. */
   readonly reopen: (id: RoutingId, now: Date) => Effect.Effect<boolean, StorageError>
   /** A routing not delivered yet becomes `canceled`; false when it was already delivered or final. */
   readonly cancel: (id: RoutingId, now: Date) => Effect.Effect<boolean, StorageError>

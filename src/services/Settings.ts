@@ -24,6 +24,8 @@ export interface DeliveryOptions {
   /** Consecutive failures that open a company's circuit, and the first wait before a half-open probe. */
   readonly circuitThreshold: number
   readonly circuitCooldown: Duration.Duration
+  /** A routing its provider has answered only 429 for this long, from the first of those answers, is `failed`. */
+  readonly rateLimitedGiveUp: Duration.Duration
   /** A routing waiting this long with no message in its company's queue is queued again. */
   readonly reconcileAfter: Duration.Duration
   /** How often the outbox relay looks for events when no notification wakes it. */
@@ -78,6 +80,19 @@ export interface ArchiveOptions {
 
 /** The archive run's settings: `ARCHIVE_AFTER_DAYS`, `ARCHIVE_AT`, `ARCHIVE_BATCH_SIZE`. */
 export class ArchiveSettings extends Context.Tag("ArchiveSettings")<ArchiveSettings, ArchiveOptions>() {}
+
+/** How long rows kept only to look back at are kept before the retention sweep deletes them. */
+export interface RetentionOptions {
+  /** Finished webhook deliveries and their attempts, from when the delivery was enqueued. */
+  readonly webhookDeliveries: Duration.Duration
+  /** The mock provider's leads, from when it received them. */
+  readonly mockLeads: Duration.Duration
+  /** Archived jobs, from when they were archived. */
+  readonly archivedJobs: Duration.Duration
+}
+
+/** The retention settings: `WEBHOOK_DELIVERY_RETENTION_DAYS`, `MOCK_LEAD_RETENTION_DAYS`, `ARCHIVE_RETENTION_DAYS`. */
+export class RetentionSettings extends Context.Tag("RetentionSettings")<RetentionSettings, RetentionOptions>() {}
 
 /** How webhooks are delivered. */
 export interface WebhookOptions {

@@ -1,6 +1,7 @@
 import { Context, Data, type Duration, type Effect, type Option } from "effect"
 import type { SealedSecret } from "../domain/company.ts"
 import type { EventId } from "../domain/ids.ts"
+import type { PageCursor } from "../domain/page.ts"
 import type { Webhook, WebhookAttempt, WebhookEvent, WebhookId } from "../domain/webhook.ts"
 import type { StorageError } from "./StorageError.ts"
 
@@ -27,8 +28,8 @@ export type DeliveryOutcome =
 export class WebhookRepo extends Context.Tag("WebhookRepo")<WebhookRepo, {
   readonly insert: (hook: Webhook) => Effect.Effect<void, StorageError>
   readonly get: (id: WebhookId) => Effect.Effect<Option.Option<Webhook>, StorageError>
-  /** Every hook, newest first. */
-  readonly list: Effect.Effect<ReadonlyArray<Webhook>, StorageError>
+  /** Hooks newest first, `limit` of them after the cursor. */
+  readonly list: (query: { readonly limit: number; readonly after: PageCursor | null }) => Effect.Effect<ReadonlyArray<Webhook>, StorageError>
   /** Deletes the hook with its deliveries and attempts; false when there was none. */
   readonly delete: (id: WebhookId) => Effect.Effect<boolean, StorageError>
   /**
@@ -65,6 +66,11 @@ export class WebhookRepo extends Context.Tag("WebhookRepo")<WebhookRepo, {
   readonly succeeded: (id: WebhookId) => Effect.Effect<void, StorageError>
   /** The hook's attempts, newest first, at most `limit`. */
   readonly attempts: (id: WebhookId, limit: number) => Effect.Effect<ReadonlyArray<WebhookAttempt>, StorageError>
+  /**
+   * Deletes up to `limit` finished (delivered or failed) deliveries created before `before`, oldest first, with their
+   * attempts; pending ones stay (a disabled hook's wait for it to be enabled). Answers how many deliveries.
+   */
+  readonly deleteFinishedBefore: (before: Date, limit: number) => Effect.Effect<number, StorageError>
 }>() {}
 
 /** The receiver could not be reached or did not answer in time. */

@@ -2,6 +2,7 @@ import { layerMemory } from "../../layers/storage/memory/layer.ts"
 import { archiveContract } from "./archive.contract.ts"
 import { companyIndexContract } from "./companyIndex.contract.ts"
 import { repositoryContract } from "./repositories.contract.ts"
+import { retentionContract } from "./retention.contract.ts"
 import { slaContract } from "./sla.contract.ts"
 import { webhookContract } from "./webhooks.contract.ts"
 
@@ -10,3 +11,4 @@ slaContract("memory", layerMemory)
 archiveContract("memory", layerMemory)
 webhookContract("memory", layerMemory)
 companyIndexContract("memory", layerMemory)
+retentionContract("memory", layerMemory)

@@ -430,7 +430,7 @@ export const repositoryContract = <E>(name: string, repositories: Layer.Layer<Re
         expect(yield* routingOf(givenUp)).toMatchObject({ routing: { syncStatus: "failed", attempts: 1 }, job: { status: "pending" } })
         expect(yield* routings.attempts(timedOut)).toEqual([{ at: at(2100), outcome: "error", durationMs: 10_000, error: "boom" }])
         // The call that timed out may have created the lead: the next claim asks for a lookup first.
-        expect(yield* routings.claim(timedOut, at(3000), at(33_000))).toEqual(Option.some({ needsLookup: true, attempts: 1 }))
+        expect(yield* routings.claim(timedOut, at(3000), at(33_000))).toEqual(Option.some({ needsLookup: true, attempts: 1, rateLimitedSince: null }))
         expect(yield* routings.claim(givenUp, at(3000), at(33_000))).toEqual(Option.none())
       }))
 
@@ -438,7 +438,7 @@ export const repositoryContract = <E>(name: string, repositories: Layer.Layer<Re
       Effect.gen(function*() {
         const { routings, id } = yield* oneRouting
         expect(Option.getOrThrow(yield* routings.get(id)).routing.syncStatus).toBe("pending")
-        expect(yield* routings.claim(id, at(1000), at(31_000))).toEqual(Option.some({ needsLookup: false, attempts: 0 }))
+        expect(yield* routings.claim(id, at(1000), at(31_000))).toEqual(Option.some({ needsLookup: false, attempts: 0, rateLimitedSince: null }))
         expect(yield* routings.claim(id, at(2000), at(32_000))).toEqual(Option.none())
         yield* routings.finish([{ id, leaseUntil: at(31_000), result: { _tag: "Synced", externalId: "lead-1", outcome: "created" }, timing: { at: at(3000), durationMs: 12.4 } }])
         const { routing, job: after } = Option.getOrThrow(yield* routings.get(id))
@@ -532,8 +532,8 @@ export const repositoryContract = <E>(name: string, repositories: Layer.Layer<Re
         expect(found.get(three)?.job.id).toBe(second.id)
         // Taken: the pending one, and the one whose lease ran out (a lookup first); not the one leased until later.
         expect(Object.fromEntries(claims)).toEqual({
-          [one]: { needsLookup: false, attempts: 0 },
-          [three]: { needsLookup: true, attempts: 0 }
+          [one]: { needsLookup: false, attempts: 0, rateLimitedSince: null },
+          [three]: { needsLookup: true, attempts: 0, rateLimitedSince: null }
         })
         expect(Option.getOrThrow(yield* routings.get(one)).routing.syncStatus).toBe("syncing")
         expect((yield* routings.getAndClaimMany([one, three].map(leased), at(3_000))).claims.size).toBe(0)
@@ -556,12 +556,12 @@ export const repositoryContract = <E>(name: string, repositories: Layer.Layer<Re
         const leased = (until: Date) => (id: RoutingId) => ({ id, leaseUntil: until })
         const claimed = yield* routings.claimMany([one, two, missing].map(leased(at(40_000))).concat(leased(at(2_500))(three)), at(2_000))
         expect(Object.fromEntries(claimed)).toEqual({
-          [one]: { needsLookup: false, attempts: 0 },
-          [three]: { needsLookup: true, attempts: 0 }
+          [one]: { needsLookup: false, attempts: 0, rateLimitedSince: null },
+          [three]: { needsLookup: true, attempts: 0, rateLimitedSince: null }
         })
         // Each claim holds for its own lease: only the shorter one has run out.
         expect(Object.fromEntries(yield* routings.claimMany([one, two, three].map(leased(at(40_000))), at(3_000)))).toEqual({
-          [three]: { needsLookup: true, attempts: 0 }
+          [three]: { needsLookup: true, attempts: 0, rateLimitedSince: null }
         })
         expect((yield* routings.claimMany([], at(3_000))).size).toBe(0)
 
@@ -569,8 +569,8 @@ export const repositoryContract = <E>(name: string, repositories: Layer.Layer<Re
         yield* routings.release([one, three], at(4_000))
         expect(Option.getOrThrow(yield* routings.get(one)).routing.syncStatus).toBe("pending")
         expect(Object.fromEntries(yield* routings.claimMany([one, three].map(leased(at(40_000))), at(5_000)))).toEqual({
-          [one]: { needsLookup: false, attempts: 0 },
-          [three]: { needsLookup: true, attempts: 0 }
+          [one]: { needsLookup: false, attempts: 0, rateLimitedSince: null },
+          [three]: { needsLookup: true, attempts: 0, rateLimitedSince: null }
         })
       }))
 
@@ -579,13 +579,13 @@ export const repositoryContract = <E>(name: string, repositories: Layer.Layer<Re
         const { routings, id } = yield* oneRouting
         yield* routings.claim(id, at(0), at(10_000))
         yield* routings.finish([{ id, leaseUntil: at(10_000), result: failed("retrying", true, true), timing: { at: at(1000), durationMs: 5 } }])
-        expect(yield* routings.claim(id, at(2000), at(12_000))).toEqual(Option.some({ needsLookup: false, attempts: 1 }))
+        expect(yield* routings.claim(id, at(2000), at(12_000))).toEqual(Option.some({ needsLookup: false, attempts: 1, rateLimitedSince: null }))
         yield* routings.finish([{ id, leaseUntil: at(12_000), result: failed("retrying", false, true), timing: { at: at(3000), durationMs: 5 } }])
-        expect(yield* routings.claim(id, at(4000), at(14_000))).toEqual(Option.some({ needsLookup: false, attempts: 1 }))
+        expect(yield* routings.claim(id, at(4000), at(14_000))).toEqual(Option.some({ needsLookup: false, attempts: 1, rateLimitedSince: null }))
         yield* routings.finish([{ id, leaseUntil: at(14_000), result: failed("retrying", true, false), timing: { at: at(5000), durationMs: 5 } }])
-        expect(yield* routings.claim(id, at(6000), at(16_000))).toEqual(Option.some({ needsLookup: true, attempts: 2 }))
+        expect(yield* routings.claim(id, at(6000), at(16_000))).toEqual(Option.some({ needsLookup: true, attempts: 2, rateLimitedSince: null }))
         expect(yield* routings.claim(id, at(15_000), at(25_000))).toEqual(Option.none())
-        expect(yield* routings.claim(id, at(17_000), at(27_000))).toEqual(Option.some({ needsLookup: true, attempts: 2 }))
+        expect(yield* routings.claim(id, at(17_000), at(27_000))).toEqual(Option.some({ needsLookup: true, attempts: 2, rateLimitedSince: null }))
         yield* routings.finish([{ id, leaseUntil: at(27_000), result: failed("failed", true, true), timing: { at: at(18_000), durationMs: 5 } }])
         expect(Option.getOrThrow(yield* routings.get(id)).routing).toMatchObject({ syncStatus: "failed", attempts: 3, lastError: "boom" })
         expect((yield* routings.attempts(id)).map((a) => a.at)).toEqual([at(1000), at(3000), at(5000), at(18_000)])
@@ -594,6 +594,29 @@ export const repositoryContract = <E>(name: string, repositories: Layer.Layer<Re
         expect(yield* routings.reopen(id, at(19_000))).toBe(false)
         expect(yield* routings.cancel(id, at(20_000))).toBe(true)
         expect(yield* routings.claim(id, at(21_000), at(31_000))).toEqual(Option.none())
+      }))
+
+    it.effect("a claim tells since when the routing has been answered only 429; another outcome or a reopen ends it", () =>
+      Effect.gen(function*() {
+        const { routings, id } = yield* oneRouting
+        const limited = { _tag: "Failed", status: "retrying", outcome: "rate_limited", error: "429", counts: false, known: true } as const
+        const claimAt = (ms: number) => Effect.map(routings.claim(id, at(ms), at(ms + 500)), Option.getOrThrow)
+        // Each result comes under the claim made a second before it, leased for half a second.
+        const finishAt = (ms: number, result: Parameters<typeof routings.finish>[0][number]["result"]) =>
+          routings.finish([{ id, leaseUntil: at(ms - 500), result, timing: { at: at(ms), durationMs: 5 } }])
+        expect((yield* claimAt(0)).rateLimitedSince).toBeNull()
+        yield* finishAt(1000, limited)
+        expect((yield* claimAt(2000)).rateLimitedSince).toEqual(at(1000))
+        yield* finishAt(3000, limited)
+        const [many] = (yield* routings.getAndClaimMany([{ id, leaseUntil: at(4500) }], at(4000))).claims.values()
+        expect(many).toEqual({ needsLookup: false, attempts: 0, rateLimitedSince: at(1000) })
+        yield* finishAt(5000, failed("retrying", true, true))
+        expect((yield* routings.claimMany([{ id, leaseUntil: at(6500) }], at(6000))).get(id)?.rateLimitedSince).toBeNull()
+        yield* finishAt(7000, limited)
+        expect((yield* claimAt(8000)).rateLimitedSince).toEqual(at(7000))
+        yield* finishAt(9000, { ...limited, status: "failed", counts: true })
+        expect(yield* routings.reopen(id, at(10_000))).toBe(true)
+        expect((yield* claimAt(11_000)).rateLimitedSince).toBeNull()
       }))
 
     it.effect("waiting routings: old enough, still to deliver, no unpublished event", () =>

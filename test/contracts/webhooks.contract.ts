@@ -40,7 +40,7 @@ export const webhookContract = <E>(
   repositories: Layer.Layer<WebhookRepo | CompanyRepo | Transactions, E>
 ) =>
   layer(repositories)(`webhook repository: ${name}`, (it) => {
-    it.effect("a hook reads back as written, is listed newest first, and is deleted with its deliveries", () =>
+    it.effect("a hook reads back as written, is listed newest first in pages, and is deleted with its deliveries", () =>
       Effect.gen(function*() {
         const repo = yield* WebhookRepo
         const company = makeCompany()
@@ -49,8 +49,11 @@ export const webhookContract = <E>(
         const newer = makeHook({ createdAt: at(-1000), events: ["job.completed", "routing.failed"], companyId: company.id })
         yield* Effect.forEach([older, newer], repo.insert)
         expect(yield* repo.get(newer.id)).toEqual(Option.some(newer))
-        const listed = (yield* repo.list).filter((h) => h.id === older.id || h.id === newer.id)
+        const listed = (yield* repo.list({ limit: 100, after: null })).filter((h) => h.id === older.id || h.id === newer.id)
         expect(listed).toEqual([newer, older])
+        const [first] = yield* repo.list({ limit: 1, after: { createdAt: newer.createdAt, id: newer.id } })
+        expect(first).toEqual(older)
+        expect(yield* repo.list({ limit: 1, after: { createdAt: older.createdAt, id: older.id } })).toEqual([])
         yield* repo.enqueue([makeEvent()], at(1000))
         expect(yield* repo.delete(older.id)).toBe(true)
         expect(yield* repo.delete(older.id)).toBe(false)

@@ -787,10 +787,26 @@ export const apiSuite = <E>(name: string, services: Layer.Layer<ApiServices, E>)
           created_at: expect.any(String),
           secret: expect.stringMatching(/^whsec_[A-Za-z0-9_-]{43}$/)
         })
-        const listed = (await call("GET", "/webhooks")).body.items
+        const listed = (await call("GET", "/webhooks?limit=200")).body.items
         const { secret: _secret, ...view } = created.body
         expect(listed).toContainEqual(view)
         expect(JSON.stringify(listed)).not.toContain(created.body.secret)
+        const second = await call("POST", "/webhooks", { body })
+        const everyId = (await call("GET", "/webhooks?limit=200")).body.items.map((h: { id: string }) => h.id)
+        expect(everyId).toContain(second.body.id)
+        const paged: Array<string> = []
+        for (let cursor: string | null = ""; cursor !== null;) {
+          const page = await call("GET", `/webhooks?limit=1${cursor === "" ? "" : `&cursor=${cursor}`}`)
+          expect(page.status, page.text).toBe(200)
+          expect(page.body.items).toHaveLength(1)
+          paged.push(page.body.items[0].id)
+          cursor = page.body.next_cursor
+        }
+        expect(paged).toEqual(everyId)
+        expectError(await call("GET", "/webhooks?cursor=bogus"), 400, "validation_error")
+        expectError(await call("GET", "/webhooks?limit=0"), 400, "validation_error")
+        expectError(await call("GET", "/webhooks?limit=201"), 400, "validation_error")
+        await call("DELETE", `/webhooks/${second.body.id}`)
         const deliveries = await call("GET", `/webhooks/${created.body.id}/deliveries?limit=10`)
         expect(deliveries.status, deliveries.text).toBe(200)
         expect(deliveries.body).toEqual({ items: [] })

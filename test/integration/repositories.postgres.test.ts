@@ -3,6 +3,7 @@ import { layer as layerPostgresRepos } from "../../layers/storage/postgres/layer
 import { archiveContract } from "../contracts/archive.contract.ts"
 import { companyIndexContract } from "../contracts/companyIndex.contract.ts"
 import { repositoryContract } from "../contracts/repositories.contract.ts"
+import { retentionContract } from "../contracts/retention.contract.ts"
 import { slaContract } from "../contracts/sla.contract.ts"
 import { webhookContract } from "../contracts/webhooks.contract.ts"
 import { layerFreshDb } from "../support/postgres.ts"
@@ -12,3 +13,4 @@ slaContract("postgresql", layerPostgresRepos.pipe(Layer.provide(layerFreshDb()))
 archiveContract("postgresql", layerPostgresRepos.pipe(Layer.provide(layerFreshDb({ max: 6 }))))
 webhookContract("postgresql", layerPostgresRepos.pipe(Layer.provide(layerFreshDb())))
 companyIndexContract("postgresql", layerPostgresRepos.pipe(Layer.provide(layerFreshDb())))
+retentionContract("postgresql", layerPostgresRepos.pipe(Layer.provide(layerFreshDb({ max: 4 }))))

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Duration, Effect, Option } from "effect"
+import { Duration, Effect, Option, TestClock } from "effect"
 import { currentTopology } from "../../programs/brokerTopology.ts"
 import { listDeadLetters, replayDeadLetter } from "../../programs/deadLetters.ts"
 import { handleMaxDeliveries } from "../../programs/maxDeliveries.ts"
@@ -149,6 +149,31 @@ describe("delivery on memory layers (TestClock)", () => {
       yield* actor.stop
     })))
 
+  it.effect("a routing answered only 429 for RATE_LIMITED_GIVE_UP_HOURS from the first of them is dead-lettered", () =>
+    run(Effect.gen(function*() {
+      const { routings } = yield* companyWithRoutings({ rate_limited_rate: 1 }, 1)
+      // Created well before its first call: the wait runs from the first 429, not from the routing's creation.
+      yield* TestClock.adjust(Duration.seconds(20))
+      const started = (yield* now).getTime()
+      const actor = yield* startActor()
+      yield* advance(9_500)
+      expect(yield* routingOf(routings[0]!)).toMatchObject({ syncStatus: "retrying", attempts: 0 })
+      const first = (yield* attemptsOf(routings[0]!))[0]!
+      yield* advance(3_000)
+      const attempts = yield* attemptsOf(routings[0]!)
+      expect(attempts.every((a) => a.outcome === "rate_limited")).toBe(true)
+      const last = attempts.at(-1)!
+      expect(last.at.getTime() - first.at.getTime()).toBeGreaterThanOrEqual(10_000)
+      expect(last.at.getTime() - started).toBeLessThan(12_500)
+      expect(yield* routingOf(routings[0]!)).toMatchObject({ syncStatus: "failed", attempts: 1 })
+      const [letter] = yield* listDeadLetters(10).pipe(Effect.provideService(CurrentPrincipal, { role: "admin", keyId: null }))
+      expect(letter?.reason).toContain(`of rate limiting (429) since ${first.at.toISOString()}`)
+      const count = attempts.length
+      yield* advance(5_000)
+      expect(yield* attemptsOf(routings[0]!)).toHaveLength(count)
+      yield* actor.stop
+    }).pipe(withDelivery({ rateLimitedGiveUp: Duration.seconds(10) }))))
+
   it.effect("while the provider answers 429, the routing at the head of the queue meets each of them; the rest wait", () =>
     run(Effect.gen(function*() {
       // Calls slow enough that the batch writes each result before it goes on.
@@ -239,7 +264,7 @@ describe("delivery on memory layers (TestClock)", () => {
       yield* handleMaxDeliveries({ stream: names.workStream, consumer: names.partitionConsumer(0), streamSequence: stored!.sequence })
       expect(yield* routingOf(routings[0]!)).toMatchObject({ syncStatus: "failed" })
       expect(yield* repo.reopen(routings[0]!, yield* now)).toBe(true)
-      expect(yield* repo.claim(routings[0]!, yield* now, new Date(60_000))).toEqual(Option.some({ needsLookup: true, attempts: 0 }))
+      expect(yield* repo.claim(routings[0]!, yield* now, new Date(60_000))).toEqual(Option.some({ needsLookup: true, attempts: 0, rateLimitedSince: null }))
     })))
 
   it.effect("a routing left syncing by a crashed worker is taken over after its lease, with a lookup first", () =>

@@ -23,7 +23,8 @@ const countingStore = () => {
     findByExternalId: (companyId, externalId) =>
       Effect.sync(() => Option.fromNullable(leads.find((l) => l.companyId === companyId && l.externalId === externalId))),
     findByLeadIds: (companyId, leadIds) => Effect.sync(() => leads.filter((l) => l.companyId === companyId && leadIds.includes(l.leadId))),
-    list: () => Effect.die("not used")
+    list: () => Effect.die("not used"),
+    deleteReceivedBefore: () => Effect.die("not used")
   })
   return { store, leads, writes, state }
 }

@@ -15,6 +15,7 @@ describe("configuration from the environment", () => {
         [{ PORT: "abc" }, /^configuration error: PORT: expected an integer from 0 to 65535, got "abc"$/],
         [{ MATCH_MIN_SCORE: "-1" }, /^configuration error: MATCH_MIN_SCORE: /],
         [{ HTTP_MAX_IN_FLIGHT: "0" }, /^configuration error: HTTP_MAX_IN_FLIGHT: expected an integer from 1 to 100000, got "0"$/],
+        [{ RATE_LIMITED_GIVE_UP_HOURS: "0" }, /^configuration error: RATE_LIMITED_GIVE_UP_HOURS: expected an integer from 1 to 8760, got "0"$/],
         [{ SHUTDOWN_TIMEOUT_SECONDS: "soon" }, /^configuration error: SHUTDOWN_TIMEOUT_SECONDS: expected a number of seconds/],
         [{ LOG_LEVEL: "loud" }, /^configuration error: LOG_LEVEL: /],
         [{ SECRETS_KEY: "short" }, /^configuration error: SECRETS_KEY: expected 32 bytes/],

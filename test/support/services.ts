@@ -44,6 +44,7 @@ export const defaultDelivery: DeliveryOptions = {
   retryMaxDelay: Duration.minutes(5),
   circuitThreshold: 5,
   circuitCooldown: Duration.seconds(30),
+  rateLimitedGiveUp: Duration.hours(24),
   reconcileAfter: Duration.seconds(60),
   relayPoll: Duration.millis(250),
   relayBatch: 100,

@@ -49,6 +49,16 @@ export const layerArchive = Layer.effect(
           return doomed.length
         }),
 
+      deleteArchivedBefore: (before, limit) =>
+        Effect.sync(() => {
+          const doomed = Array.from(store.state.archivedJobs.values())
+            .filter((a) => a.archivedAt < before)
+            .sort((a, b) => a.archivedAt.getTime() - b.archivedAt.getTime())
+            .slice(0, limit)
+          for (const archived of doomed) store.state.archivedJobs.delete(archived.job.id)
+          return doomed.length
+        }),
+
       findArchivedJob: (id) => Effect.sync(() => Option.fromNullable(store.state.archivedJobs.get(id)))
     }))
 )

@@ -27,6 +27,15 @@ export const layerIdempotency = Layer.effect(
             const existing = store.state.idempotency.get(idempotencyKey(answer.scope, answer.key))
             if (existing !== undefined) existing.response = structuredClone(answer.response)
           }
+        }),
+      deleteExpired: (expiresBefore, limit) =>
+        Effect.sync(() => {
+          const doomed = Array.from(store.state.idempotency.entries())
+            .filter(([, record]) => record.createdAt < expiresBefore)
+            .sort(([, a], [, b]) => a.createdAt.getTime() - b.createdAt.getTime())
+            .slice(0, limit)
+          for (const [id] of doomed) store.state.idempotency.delete(id)
+          return doomed.length
         })
     }))
 )

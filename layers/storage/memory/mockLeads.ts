@@ -18,6 +18,16 @@ export const layerMockLeads = Layer.effect(
           const leads = store.state.mockLeads.filter((l) => companyId === null || l.companyId === companyId)
           const distinct = new Set(leads.map((l) => `${l.companyId}/${l.externalId}`)).size
           return { items: [...leads].reverse().slice(0, limit), total: leads.length, duplicates: leads.length - distinct }
+        }),
+      deleteReceivedBefore: (before, limit) =>
+        Effect.sync(() => {
+          const doomed = new Set(
+            [...store.state.mockLeads].filter((l) => l.receivedAt < before)
+              .sort((a, b) => a.receivedAt.getTime() - b.receivedAt.getTime())
+              .slice(0, limit)
+          )
+          store.state.mockLeads = store.state.mockLeads.filter((l) => !doomed.has(l))
+          return doomed.size
         })
     }))
 )

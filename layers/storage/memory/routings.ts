@@ -21,7 +21,7 @@ export const layerRoutings = Layer.effect(
       const job = { ...found.job, routings }
       store.state.jobs.set(job.id, jobStatus === undefined ? job : { ...job, status: jobStatus(job) })
     }
-    const lease = (id: RoutingId) => store.state.leases.get(id) ?? { leaseUntil: null, needsLookup: false }
+    const lease = (id: RoutingId) => store.state.leases.get(id) ?? { leaseUntil: null, needsLookup: false, rateLimitedSince: null }
     const hasUnpublishedEvent = (id: RoutingId) =>
       Array.from(store.state.outbox.values()).some((e) => e.aggregateId === id && e.publishedAt === null)
 
@@ -32,9 +32,9 @@ export const layerRoutings = Layer.effect(
       const expired = routing.syncStatus === "syncing" && (current.leaseUntil === null || current.leaseUntil < now)
       if (routing.syncStatus !== "pending" && routing.syncStatus !== "retrying" && !expired) return undefined
       const needsLookup = current.needsLookup || routing.syncStatus === "syncing"
-      store.state.leases.set(id, { leaseUntil, needsLookup })
+      store.state.leases.set(id, { ...current, leaseUntil, needsLookup })
       update(id, (r) => ({ ...r, syncStatus: "syncing", updatedAt: now }))
-      return { needsLookup, attempts: routing.attempts }
+      return { needsLookup, attempts: routing.attempts, rateLimitedSince: current.rateLimitedSince }
     }
 
     /** Whether an attempt under the claim leased until `leaseUntil` (none: ended without a claim) may still end. */
@@ -97,7 +97,11 @@ export const layerRoutings = Layer.effect(
               durationMs: Math.round(timing.durationMs),
               error: result._tag === "Synced" ? null : result.error
             }])
-            store.state.leases.set(id, { leaseUntil: null, needsLookup: result._tag === "Failed" && !result.known })
+            store.state.leases.set(id, {
+              leaseUntil: null,
+              needsLookup: result._tag === "Failed" && !result.known,
+              rateLimitedSince: result.outcome === "rate_limited" ? lease(id).rateLimitedSince ?? timing.at : null
+            })
             if (result._tag === "Synced") {
               update(
                 id,
@@ -157,6 +161,7 @@ export const layerRoutings = Layer.effect(
       reopen: (id, now) =>
         Effect.sync(() => {
           if (find(id)?.routing.syncStatus !== "failed") return false
+          store.state.leases.set(id, { ...lease(id), rateLimitedSince: null })
           update(id, (r) => ({ ...r, syncStatus: "pending", attempts: 0, lastError: null, updatedAt: now }))
           return true
         }),

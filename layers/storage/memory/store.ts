@@ -19,7 +19,7 @@ export interface MemoryState {
   outbox: Map<string, OutboxEvent & { readonly publishedAt: Date | null }>
   idempotency: Map<string, { readonly requestHash: string; response: unknown; readonly createdAt: Date }>
   /** Delivery state of routings that the domain `Routing` does not carry. */
-  leases: Map<RoutingId, { readonly leaseUntil: Date | null; readonly needsLookup: boolean }>
+  leases: Map<RoutingId, { readonly leaseUntil: Date | null; readonly needsLookup: boolean; readonly rateLimitedSince: Date | null }>
   attempts: Map<RoutingId, Array<RoutingAttempt>>
   mockLeads: Array<MockLead>
   /** When each routing's SLA breach was logged. */

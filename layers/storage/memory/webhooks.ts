@@ -2,7 +2,7 @@ import { Effect, Layer, Option } from "effect"
 import type { EventId } from "../../../src/domain/ids.ts"
 import type { Webhook, WebhookAttempt, WebhookDeliveryStatus, WebhookId } from "../../../src/domain/webhook.ts"
 import { WebhookRepo } from "../../../src/services/Webhooks.ts"
-import { MemoryStore } from "./store.ts"
+import { isAfter, MemoryStore, newestFirst } from "./store.ts"
 
 interface MemoryDelivery {
   readonly id: number
@@ -10,6 +10,7 @@ interface MemoryDelivery {
   readonly eventId: EventId
   readonly type: string
   readonly body: string
+  readonly createdAt: Date
   status: WebhookDeliveryStatus
   attempts: number
   nextAttemptAt: Date
@@ -36,11 +37,8 @@ export const layerWebhooks = Layer.effect(
     return WebhookRepo.of({
       insert: (hook) => Effect.sync(() => void tables().hooks.set(hook.id, hook)),
       get: (id) => Effect.sync(() => Option.fromNullable(tables().hooks.get(id))),
-      list: Effect.sync(() =>
-        Array.from(tables().hooks.values()).sort((a, b) =>
-          b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0)
-        )
-      ),
+      list: ({ after, limit }) =>
+        Effect.sync(() => Array.from(tables().hooks.values()).filter((h) => isAfter(h, after)).sort(newestFirst).slice(0, limit)),
       delete: (id) =>
         Effect.sync(() => {
           const t = tables()
@@ -64,6 +62,7 @@ export const layerWebhooks = Layer.effect(
                 eventId: event.id,
                 type: event.type,
                 body: event.body,
+                createdAt: at,
                 status: "pending",
                 attempts: 0,
                 nextAttemptAt: at,
@@ -106,7 +105,7 @@ export const layerWebhooks = Layer.effect(
           if (outcome._tag === "Delivered") row.status = "delivered"
           else if (outcome._tag === "Failed") row.status = "failed"
           else row.nextAttemptAt = outcome.nextAttemptAt
-          t.attempts.push({ ...attempt, webhookId: delivery.webhookId, deliveryId: delivery.id, seq: t.attempts.length + 1 })
+          t.attempts.push({ ...attempt, webhookId: delivery.webhookId, deliveryId: delivery.id, seq: (t.attempts.at(-1)?.seq ?? 0) + 1 })
         }),
       failed: (id, at, maxFailures) =>
         Effect.sync(() => {
@@ -146,7 +145,20 @@ export const layerWebhooks = Layer.effect(
             .sort((a, b) => b.at.getTime() - a.at.getTime() || b.seq - a.seq)
             .slice(0, limit)
             .map(({ deliveryId: _delivery, seq: _seq, webhookId: _hook, ...attempt }) => attempt)
-        )
+        ),
+      deleteFinishedBefore: (before, limit) =>
+        Effect.sync(() => {
+          const t = tables()
+          const doomed = new Set(
+            t.deliveries.filter((d) => d.status !== "pending" && d.createdAt < before)
+              .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || a.id - b.id)
+              .slice(0, limit)
+              .map((d) => d.id)
+          )
+          t.deliveries = t.deliveries.filter((d) => !doomed.has(d.id))
+          t.attempts = t.attempts.filter((a) => !doomed.has(a.deliveryId))
+          return doomed.size
+        })
     })
   })
 )

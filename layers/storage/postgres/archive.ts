@@ -71,6 +71,17 @@ export const layer = Layer.effect(
             )
             select count(*)::int as deleted from deleted`).pipe(Effect.map((rows) => rows[0]?.deleted ?? 0)),
 
+      deleteArchivedBefore: (before, limit) =>
+        db.query<ReadonlyArray<{ deleted: number }>>("archive.deleteArchivedBefore", (sql) =>
+          sql`
+            with doomed as (
+              select id from archived_jobs where archived_at < ${before} order by archived_at limit ${limit}
+              for update skip locked
+            ), deleted as (
+              delete from archived_jobs a using doomed d where a.id = d.id returning 1
+            )
+            select count(*)::int as deleted from deleted`).pipe(Effect.map((rows) => rows[0]?.deleted ?? 0)),
+
       findArchivedJob: (id) =>
         db.query("archive.find", (sql) => sql`select archived_at, document from archived_jobs where id = ${id}`).pipe(
           Effect.flatMap(decode),

@@ -52,7 +52,21 @@ export const layer = Layer.effect(
           sql`
             update idempotency_keys k set response = a.response
             from jsonb_to_recordset(${sql.json(answers as never)}) as a (scope text, key text, response jsonb)
-            where k.scope = a.scope and k.key = a.key`).pipe(Effect.asVoid)
+            where k.scope = a.scope and k.key = a.key`).pipe(Effect.asVoid),
+      // Keys a claim is taking over are skipped, and one it took over meanwhile is no longer expired when locked.
+      deleteExpired: (expiresBefore, limit) =>
+        db.query<ReadonlyArray<{ deleted: number }>>("idempotency.deleteExpired", (sql) =>
+          sql`
+            with doomed as (
+              select scope, key from idempotency_keys
+              where created_at < ${expiresBefore}
+              order by created_at
+              limit ${limit}
+              for update skip locked
+            ), deleted as (
+              delete from idempotency_keys k using doomed d where k.scope = d.scope and k.key = d.key returning 1
+            )
+            select count(*)::int as deleted from deleted`).pipe(Effect.map((rows) => rows[0]?.deleted ?? 0))
     })
   })
 )

@@ -72,7 +72,17 @@ export const layer = Layer.effect(
               select count(*)::int as total, (count(*) - count(distinct (company_id, external_id)))::int as duplicates
               from mock_leads ${companyId === null ? sql`` : sql`where company_id = ${companyId}`}`)
           return { items: rows.map(toLead), total: counts?.total ?? 0, duplicates: counts?.duplicates ?? 0 }
-        })
+        }),
+      deleteReceivedBefore: (before, limit) =>
+        db.query<ReadonlyArray<{ deleted: number }>>("mockLeads.deleteReceivedBefore", (sql) =>
+          sql`
+            with doomed as (
+              select id from mock_leads where received_at < ${before} order by received_at limit ${limit}
+              for update skip locked
+            ), deleted as (
+              delete from mock_leads l using doomed d where l.id = d.id returning 1
+            )
+            select count(*)::int as deleted from deleted`).pipe(Effect.map((rows) => rows[0]?.deleted ?? 0))
     })
   })
 )

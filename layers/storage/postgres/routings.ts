@@ -19,8 +19,21 @@ const WaitingRow = Schema.Struct({ id: RoutingId, job_id: JobId, company_id_rece
 
 /** The claims `getAndClaimMany` took among a job's routings, beside the job's own columns. */
 const JobClaimsRow = Schema.Struct({
-  claims: Schema.Array(Schema.Struct({ id: RoutingId, needs_lookup: Schema.Boolean, attempts: Schema.Int }))
+  claims: Schema.Array(Schema.Struct({
+    id: RoutingId,
+    needs_lookup: Schema.Boolean,
+    attempts: Schema.Int,
+    rate_limited_since: Schema.NullOr(Schema.Date)
+  }))
 })
+
+interface ClaimRow {
+  readonly needs_lookup: boolean
+  readonly attempts: number
+  readonly rate_limited_since: Date | null
+}
+
+const claimOf = (r: ClaimRow) => ({ needsLookup: r.needs_lookup, attempts: r.attempts, rateLimitedSince: r.rate_limited_since })
 
 /**
  * The update that claims routings, each with its own lease: those `pending` or `retrying`, or `syncing` with their
@@ -87,10 +100,10 @@ export const layer = Layer.effect(
           ),
 
       claimMany: (claims, now) =>
-        claims.length === 0 ? Effect.succeed(new Map()) : db.query<ReadonlyArray<{ id: RoutingId; needs_lookup: boolean; attempts: number }>>(
+        claims.length === 0 ? Effect.succeed(new Map()) : db.query<ReadonlyArray<ClaimRow & { id: RoutingId }>>(
           "routings.claimMany",
-          (sql) => sql`${claimStatement(sql, claims, now)} returning r.id, r.needs_lookup, r.attempts`
-        ).pipe(Effect.map((rows) => new Map(rows.map((r) => [r.id, { needsLookup: r.needs_lookup, attempts: r.attempts }])))),
+          (sql) => sql`${claimStatement(sql, claims, now)} returning r.id, r.needs_lookup, r.attempts, r.rate_limited_since`
+        ).pipe(Effect.map((rows) => new Map(rows.map((r) => [r.id, claimOf(r)])))),
 
       getAndClaimMany: (claims, now) =>
         claims.length === 0 ? Effect.succeed({ found: new Map(), claims: new Map() }) : db.query("routings.getAndClaimMany", (sql) =>
@@ -98,17 +111,18 @@ export const layer = Layer.effect(
           sql`
             with claimed as (
               ${claimStatement(sql, claims, now)}
-              returning r.id, r.job_id, r.needs_lookup, r.attempts
+              returning r.id, r.job_id, r.needs_lookup, r.attempts, r.rate_limited_since
             )
             select q.*, (
-              select coalesce(json_agg(json_build_object('id', c.id, 'needs_lookup', c.needs_lookup, 'attempts', c.attempts)), '[]'::json)
+              select coalesce(json_agg(json_build_object('id', c.id, 'needs_lookup', c.needs_lookup, 'attempts', c.attempts,
+                'rate_limited_since', c.rate_limited_since)), '[]'::json)
               from claimed c where c.job_id = q.id
             ) as claims
             from (${selectJobs(sql)} where j.id in (select job_id from job_routings where id = any(${claims.map((c) => c.id)}::uuid[]))) q`).pipe(
             Effect.flatMap((rows) => Effect.zip(toJobs(rows), decodeClaims(rows))),
             Effect.map(([jobsFound, claimed]) => ({
               found: routingsOf(jobsFound, claims.map((c) => c.id)),
-              claims: new Map(claimed.flatMap((row) => row.claims.map((r) => [r.id, { needsLookup: r.needs_lookup, attempts: r.attempts }])))
+              claims: new Map(claimed.flatMap((row) => row.claims.map((r) => [r.id, claimOf(r)])))
             }))
           ),
 
@@ -120,17 +134,15 @@ export const layer = Layer.effect(
             where id = any(${ids}::uuid[]) and sync_status = 'syncing'`).pipe(Effect.asVoid),
 
       claim: (id, now, leaseUntil) =>
-        db.query<ReadonlyArray<{ needs_lookup: boolean; attempts: number }>>("routings.claim", (sql) =>
+        db.query<ReadonlyArray<ClaimRow>>("routings.claim", (sql) =>
           sql`
             update job_routings set
               needs_lookup = needs_lookup or sync_status = 'syncing',
               sync_status = 'syncing', lease_until = ${leaseUntil}, updated_at = ${now}
             where id = ${id}
               and (sync_status in ('pending', 'retrying') or (sync_status = 'syncing' and lease_until < ${now}))
-            returning needs_lookup, attempts`).pipe(
-            Effect.map((rows) =>
-              Option.map(Option.fromNullable(rows[0]), (r) => ({ needsLookup: r.needs_lookup, attempts: r.attempts }))
-            )
+            returning needs_lookup, attempts, rate_limited_since`).pipe(
+            Effect.map((rows) => Option.map(Option.fromNullable(rows[0]), claimOf))
           ),
 
       // One statement (atomic on its own) for all of them: each routing's new state, its attempt, and each job `routed`
@@ -167,7 +179,8 @@ export const layer = Layer.effect(
                   then greatest(0, round(extract(epoch from i.at - (select j.created_at from jobs j where j.id = r.job_id)) * 1000))
                   else r.delivery_ms end,
                 attempts = r.attempts + i.counts, last_error = i.error, lease_until = null,
-                needs_lookup = i.needs_lookup = 1, updated_at = i.at
+                needs_lookup = i.needs_lookup = 1, updated_at = i.at,
+                rate_limited_since = case when i.outcome = 'rate_limited' then coalesce(r.rate_limited_since, i.at) end
               from input i
               where r.id = i.id and (case
                 when i.lease_until is null then r.sync_status in ('pending', 'retrying', 'syncing')
@@ -213,7 +226,8 @@ export const layer = Layer.effect(
       reopen: (id, now) =>
         db.query("routings.reopen", (sql) =>
           sql`
-            update job_routings set sync_status = 'pending', attempts = 0, last_error = null, updated_at = ${now}
+            update job_routings set sync_status = 'pending', attempts = 0, last_error = null, rate_limited_since = null,
+              updated_at = ${now}
             where id = ${id} and sync_status = 'failed' returning id`).pipe(Effect.map((rows) => rows.length > 0)),
 
       cancel: (id, now) =>

@@ -75,8 +75,13 @@ export const layer = Layer.effect(
           Effect.flatMap(decodeHooks),
           Effect.map((rows) => Option.map(Option.fromNullable(rows[0]), hookOf))
         ),
-      list: db.query("webhooks.list", (sql) =>
-        sql`select ${sql.unsafe(columns)} from webhooks order by created_at desc, id desc`).pipe(
+      list: ({ after, limit }) =>
+        db.query("webhooks.list", (sql) =>
+          sql`
+            select ${sql.unsafe(columns)} from webhooks
+            ${after === null ? sql`` : sql`where (created_at, id) < (${after.createdAt}, ${after.id})`}
+            order by created_at desc, id desc
+            limit ${limit}`).pipe(
           Effect.flatMap(decodeHooks),
           Effect.map((rows) => rows.map(hookOf))
         ),
@@ -203,7 +208,21 @@ export const layer = Layer.effect(
                 error: r.error
               }))
             )
-          )
+          ),
+      // Their attempts go with them (on delete cascade, found by webhook_attempts_delivery_idx).
+      deleteFinishedBefore: (before, limit) =>
+        db.query<ReadonlyArray<{ deleted: number }>>("webhooks.deleteFinishedBefore", (sql) =>
+          sql`
+            with doomed as (
+              select id from webhook_deliveries
+              where status <> 'pending' and created_at < ${before}
+              order by created_at
+              limit ${limit}
+              for update skip locked
+            ), deleted as (
+              delete from webhook_deliveries w using doomed d where w.id = d.id returning 1
+            )
+            select count(*)::int as deleted from deleted`).pipe(Effect.map((rows) => rows[0]?.deleted ?? 0))
     })
   })
 )

@@ -3,7 +3,7 @@ import { createWebhook, deleteWebhook, enableWebhook, listWebhooks, webhookDeliv
 import type { Webhook, WebhookAttempt } from "../../domain/webhook.ts"
 import { WebhookId } from "../../domain/webhook.ts"
 import { makeRouter, type Run } from "../router.ts"
-import { answers, errorResponses, idParam, json, security } from "../schemas/common.ts"
+import { answers, Cursor, errorResponses, idParam, json, Limit, pageOf, security } from "../schemas/common.ts"
 import {
   CreatedWebhookView,
   CreateWebhookBody,
@@ -63,11 +63,16 @@ export const webhookRoutes = (run: Run) => {
       method: "get",
       path: "/webhooks",
       tags: ["webhooks"],
-      summary: "Every webhook, newest first (admin)",
+      summary: "List webhooks, newest first (admin)",
       security,
-      responses: { 200: answers("The webhooks", z.object({ items: z.array(WebhookView) })), ...errorResponses(401, 403, 503) }
+      request: { query: z.object({ limit: Limit, cursor: Cursor.optional() }) },
+      responses: { 200: answers("A page of webhooks", pageOf(WebhookView)), ...errorResponses(400, 401, 403, 503) }
     }),
-    async (c) => c.json({ items: (await run(c, listWebhooks())).map(webhookView) }, 200)
+    async (c) => {
+      const q = c.req.valid("query")
+      const page = await run(c, listWebhooks({ limit: q.limit, after: q.cursor ?? null }))
+      return c.json({ items: page.items.map(webhookView), next_cursor: page.nextCursor }, 200)
+    }
   )
 
   router.openapi(
