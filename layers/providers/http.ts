@@ -32,10 +32,22 @@ const detailOf = (body: string) => {
   return body.replace(/\s+/g, " ").trim().slice(0, DETAIL_LIMIT)
 }
 
-/** What an answer that is not a success means: 429 rate limited; 408 and 5xx retryable; any other 4xx permanent. */
-export const errorForAnswer = (provider: string, response: HttpClientResponse.HttpClientResponse, nowMs: number) =>
+/** The text with these secrets blanked out; done before any truncation, so no part of a secret is left. */
+export const scrub = (secrets: ReadonlyArray<string>, text: string) =>
+  secrets.filter((secret) => secret !== "").reduce((blanked, secret) => blanked.split(secret).join("[redacted]"), text)
+
+/**
+ * What an answer that is not a success means: 429 rate limited; 408 and 5xx retryable; any other 4xx permanent. The
+ * body is scrubbed of `secrets` before it is cut to its gist.
+ */
+const errorForAnswer = (
+  provider: string,
+  response: HttpClientResponse.HttpClientResponse,
+  nowMs: number,
+  secrets: ReadonlyArray<string>
+) =>
   Effect.map(Effect.orElseSucceed(response.text, () => ""), (body) => {
-    const message = `${provider} answered ${response.status}${body === "" ? "" : `: ${detailOf(body)}`}`
+    const message = `${provider} answered ${response.status}${body === "" ? "" : `: ${detailOf(scrub(secrets, body))}`}`
     const status = response.status
     if (status === 429) {
       return new ProviderError({ kind: "rate_limited", message, retryAfter: parseRetryAfter(response.headers["retry-after"], nowMs), status })
@@ -66,7 +78,7 @@ export interface CallOptions {
 
 /** The error with these secrets blanked out of its message. */
 const scrubbed = (secrets: ReadonlyArray<string>) => (error: ProviderError): ProviderError => {
-  const message = secrets.filter((secret) => secret !== "").reduce((text, secret) => text.split(secret).join("[redacted]"), error.message)
+  const message = scrub(secrets, error.message)
   return message === error.message ? error : new ProviderError({
     kind: error.kind,
     message,
@@ -101,7 +113,7 @@ export const makeProviderHttp = (options: ProviderHttpOptions) =>
           Effect.mapError((error) => transportError(call, error.reason === "Transport" ? "the connection failed" : error.message))
         )
         if (response.status < 200 || response.status >= 300) {
-          return yield* Effect.flip(errorForAnswer(options.provider, response, yield* Clock.currentTimeMillis))
+          return yield* Effect.flip(errorForAnswer(options.provider, response, yield* Clock.currentTimeMillis, call.secrets ?? []))
         }
         const body = yield* response.json.pipe(Effect.mapError(() => transportError(call, "the answer was not JSON")))
         return yield* Schema.decodeUnknown(schema)(body).pipe(

@@ -65,6 +65,15 @@ const rejected = (error: ProviderError) =>
     })
     : error
 
+/** What a company's errors must never carry: its client secret, refresh tokens (stored and rotated), access tokens. */
+const secretsOf = (credentials: JobberCredentials, lineage: Lineage, accessToken = "") => [
+  accessToken,
+  credentials.client_secret,
+  credentials.refresh_token,
+  credentials.access_token ?? "",
+  lineage.refreshToken
+]
+
 /**
  * Jobber access tokens per company: the stored one first, then ones from refreshing with the company's latest refresh
  * token. Every refresh rotates the refresh token; the new one is saved through `ProviderCredentialStore` and used from
@@ -109,7 +118,7 @@ export const makeTokens = Effect.gen(function*() {
           refresh_token: lineage.refreshToken
         })),
         TokenAnswer,
-        { name: "refreshToken", idempotent: true }
+        { name: "refreshToken", idempotent: true, secrets: secretsOf(credentials, lineage) }
       ).pipe(Effect.mapError(rejected))
       rotate(lineage, answer.refresh_token ?? lineage.refreshToken)
       yield* store.save(account.companyId, {
@@ -134,17 +143,23 @@ export const makeTokens = Effect.gen(function*() {
   return {
     /**
      * Runs `call` with the company's access token; on a 401 (or an unauthenticated GraphQL error) refreshes once and
-     * tries again, and a refusal after that, or of the refresh itself, is a permanent "credentials rejected".
+     * tries again, and a refusal after that, or of the refresh itself, is a permanent "credentials rejected". `call`
+     * is given the secrets its errors must be scrubbed of.
      */
     withAccess: <A>(
       http: ProviderHttp,
       account: ProviderAccount,
       credentials: JobberCredentials,
-      call: (accessToken: string) => Effect.Effect<A, ProviderError>
+      call: (accessToken: string, secrets: ReadonlyArray<string>) => Effect.Effect<A, ProviderError>
     ) =>
       Effect.suspend(() => {
         const lineage = lineageOf(account.companyId, credentials)
-        return withToken(cache, `${account.companyId}#${lineage.generation}`, issue(http, account, credentials, lineage), call)
+        return withToken(
+          cache,
+          `${account.companyId}#${lineage.generation}`,
+          issue(http, account, credentials, lineage),
+          (token) => call(token, secretsOf(credentials, lineage, token))
+        )
       })
   }
 })
