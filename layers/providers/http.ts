@@ -2,6 +2,7 @@ import { Headers, HttpClient, HttpClientRequest, type HttpClientResponse } from 
 import { Clock, Duration, Effect, Option, ParseResult, Schema } from "effect"
 import { providerTransientRetry } from "../../src/Schedules.ts"
 import { ProviderError } from "../../src/services/Providers.ts"
+import { readAnswer } from "../outbound.ts"
 
 /** Headers that carry credentials, kept out of spans besides the platform's own (`authorization`, `x-api-key`, ...). */
 const SECRET_HEADERS = ["st-app-key"]
@@ -37,8 +38,8 @@ export const scrub = (secrets: ReadonlyArray<string>, text: string) =>
   secrets.filter((secret) => secret !== "").reduce((blanked, secret) => blanked.split(secret).join("[redacted]"), text)
 
 /**
- * What an answer that is not a success means: 429 rate limited; 408 and 5xx retryable; any other 4xx permanent. The
- * body is scrubbed of `secrets` before it is cut to its gist.
+ * What an answer that is not a success means: 429 rate limited; 408 and 5xx retryable; a redirect (never followed) and
+ * any other 4xx permanent. The body, read within the answer limit, is scrubbed of `secrets` before it is cut to its gist.
  */
 const errorForAnswer = (
   provider: string,
@@ -46,9 +47,10 @@ const errorForAnswer = (
   nowMs: number,
   secrets: ReadonlyArray<string>
 ) =>
-  Effect.map(Effect.orElseSucceed(response.text, () => ""), (body) => {
-    const message = `${provider} answered ${response.status}${body === "" ? "" : `: ${detailOf(scrub(secrets, body))}`}`
+  Effect.map(Effect.orElseSucceed(readAnswer(response), () => ""), (body) => {
     const status = response.status
+    const redirect = status >= 300 && status < 400 ? " (a redirect, not followed)" : ""
+    const message = `${provider} answered ${status}${redirect}${body === "" ? "" : `: ${detailOf(scrub(secrets, body))}`}`
     if (status === 429) {
       return new ProviderError({ kind: "rate_limited", message, retryAfter: parseRetryAfter(response.headers["retry-after"], nowMs), status })
     }
@@ -115,7 +117,10 @@ export const makeProviderHttp = (options: ProviderHttpOptions) =>
         if (response.status < 200 || response.status >= 300) {
           return yield* Effect.flip(errorForAnswer(options.provider, response, yield* Clock.currentTimeMillis, call.secrets ?? []))
         }
-        const body = yield* response.json.pipe(Effect.mapError(() => transportError(call, "the answer was not JSON")))
+        const text = yield* readAnswer(response).pipe(
+          Effect.mapError((error) => transportError(call, error._tag === "AnswerTooLarge" ? error.message : "the answer could not be read"))
+        )
+        const body = yield* Effect.try({ try: () => JSON.parse(text) as unknown, catch: () => transportError(call, "the answer was not JSON") })
         return yield* Schema.decodeUnknown(schema)(body).pipe(
           Effect.mapError((error) => transportError(call, `unexpected answer (${shapeIssues(error)})`))
         )
