@@ -2,6 +2,7 @@ import { Headers, HttpClient, HttpClientRequest, type HttpClientResponse } from 
 import { Clock, Duration, Effect, Option, ParseResult, Schema } from "effect"
 import { providerTransientRetry } from "../../src/Schedules.ts"
 import { ProviderError } from "../../src/services/Providers.ts"
+import { readAnswer } from "../outbound.ts"
 
 /** Headers that carry credentials, kept out of spans besides the platform's own (`authorization`, `x-api-key`, ...). */
 const SECRET_HEADERS = ["st-app-key"]
@@ -32,11 +33,24 @@ const detailOf = (body: string) => {
   return body.replace(/\s+/g, " ").trim().slice(0, DETAIL_LIMIT)
 }
 
-/** What an answer that is not a success means: 429 rate limited; 408 and 5xx retryable; any other 4xx permanent. */
-export const errorForAnswer = (provider: string, response: HttpClientResponse.HttpClientResponse, nowMs: number) =>
-  Effect.map(Effect.orElseSucceed(response.text, () => ""), (body) => {
-    const message = `${provider} answered ${response.status}${body === "" ? "" : `: ${detailOf(body)}`}`
+/** The text with these secrets blanked out; done before any truncation, so no part of a secret is left. */
+export const scrub = (secrets: ReadonlyArray<string>, text: string) =>
+  secrets.filter((secret) => secret !== "").reduce((blanked, secret) => blanked.split(secret).join("[redacted]"), text)
+
+/**
+ * What an answer that is not a success means: 429 rate limited; 408 and 5xx retryable; a redirect (never followed) and
+ * any other 4xx permanent. The body, read within the answer limit, is scrubbed of `secrets` before it is cut to its gist.
+ */
+const errorForAnswer = (
+  provider: string,
+  response: HttpClientResponse.HttpClientResponse,
+  nowMs: number,
+  secrets: ReadonlyArray<string>
+) =>
+  Effect.map(Effect.orElseSucceed(readAnswer(response), () => ""), (body) => {
     const status = response.status
+    const redirect = status >= 300 && status < 400 ? " (a redirect, not followed)" : ""
+    const message = `${provider} answered ${status}${redirect}${body === "" ? "" : `: ${detailOf(scrub(secrets, body))}`}`
     if (status === 429) {
       return new ProviderError({ kind: "rate_limited", message, retryAfter: parseRetryAfter(response.headers["retry-after"], nowMs), status })
     }
@@ -66,7 +80,7 @@ export interface CallOptions {
 
 /** The error with these secrets blanked out of its message. */
 const scrubbed = (secrets: ReadonlyArray<string>) => (error: ProviderError): ProviderError => {
-  const message = secrets.filter((secret) => secret !== "").reduce((text, secret) => text.split(secret).join("[redacted]"), error.message)
+  const message = scrub(secrets, error.message)
   return message === error.message ? error : new ProviderError({
     kind: error.kind,
     message,
@@ -101,9 +115,12 @@ export const makeProviderHttp = (options: ProviderHttpOptions) =>
           Effect.mapError((error) => transportError(call, error.reason === "Transport" ? "the connection failed" : error.message))
         )
         if (response.status < 200 || response.status >= 300) {
-          return yield* Effect.flip(errorForAnswer(options.provider, response, yield* Clock.currentTimeMillis))
+          return yield* Effect.flip(errorForAnswer(options.provider, response, yield* Clock.currentTimeMillis, call.secrets ?? []))
         }
-        const body = yield* response.json.pipe(Effect.mapError(() => transportError(call, "the answer was not JSON")))
+        const text = yield* readAnswer(response).pipe(
+          Effect.mapError((error) => transportError(call, error._tag === "AnswerTooLarge" ? error.message : "the answer could not be read"))
+        )
+        const body = yield* Effect.try({ try: () => JSON.parse(text) as unknown, catch: () => transportError(call, "the answer was not JSON") })
         return yield* Schema.decodeUnknown(schema)(body).pipe(
           Effect.mapError((error) => transportError(call, `unexpected answer (${shapeIssues(error)})`))
         )

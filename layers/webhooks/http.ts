@@ -1,11 +1,12 @@
-import { FetchHttpClient, HttpClient, HttpClientRequest } from "@effect/platform"
+import { HttpClient, HttpClientRequest } from "@effect/platform"
 import { Duration, Effect, Layer } from "effect"
 import { WebhookTransport, WebhookTransportError } from "../../src/services/Webhooks.ts"
+import * as Outbound from "../outbound.ts"
 
 /**
  * Webhook POSTs through `@effect/platform`'s HttpClient (`fetch`): the body sent as given (the bytes that were signed),
- * each bounded by its timeout, one client span each; any answer is handed back, only a failed connection or a timeout
- * is an error.
+ * each bounded by its timeout, one client span each; any answer is handed back (a redirect as its 3xx, never followed),
+ * only a failed connection, an answer over the outbound limit or a timeout is an error.
  */
 export const layer = Layer.effect(
   WebhookTransport,
@@ -18,9 +19,11 @@ export const layer = Layer.effect(
             HttpClientRequest.bodyText(body, "application/json")
           )
         ).pipe(
-          Effect.flatMap((response) => Effect.as(Effect.ignore(response.text), { status: response.status })),
+          Effect.flatMap((response) => Effect.as(Outbound.readAnswer(response), { status: response.status })),
           Effect.mapError((error) =>
-            new WebhookTransportError({ message: error.reason === "Transport" ? "the connection failed" : error.message })
+            new WebhookTransportError({
+              message: error._tag === "AnswerTooLarge" || error.reason !== "Transport" ? error.message : "the connection failed"
+            })
           ),
           Effect.timeoutFail({
             duration: timeout,
@@ -29,4 +32,4 @@ export const layer = Layer.effect(
           Effect.withSpan("Webhook.post", { kind: "client" })
         )
     }))
-).pipe(Layer.provide(FetchHttpClient.layer))
+).pipe(Layer.provide(Outbound.layer))

@@ -292,6 +292,36 @@ describe("Jobber adapter against the fake", () => {
       expect(fake.faults.count("RequestStates")).toBe(1)
     }))
 
+  it.live("errors carry no access token, refresh token or client secret, not even the half a 300-character cut leaves", () =>
+    Effect.gen(function*() {
+      const { adapter, account, grant } = yield* setup({ storedAccessToken: true })
+      const refreshing = yield* setup()
+      const secrets = [grant.accessToken, grant.refreshToken, CLIENT_SECRET]
+      /** The error's message holds no secret, nor the first half of one. */
+      const clean = (error: ProviderError) => {
+        for (const secret of [...secrets, refreshing.grant.refreshToken]) {
+          expect(error.message).not.toContain(secret.slice(0, Math.ceil(secret.length / 2)))
+        }
+        return error
+      }
+      // A secret whose first half ends at the detail's 300-character limit.
+      const cutAt300 = (secret: string) => `${"x".repeat(300 - Math.ceil(secret.length / 2))}${secret}`
+
+      fake.faults.inject("ClientCreate", { status: 500, body: `echo: ${secrets.join(" ")}` })
+      expect(clean(yield* failure(adapter.createLead(leadFor(account))))).toMatchObject({ status: 500, message: expect.stringContaining("[redacted]") })
+      for (const secret of secrets) {
+        fake.faults.inject("ClientCreate", { status: 422, body: cutAt300(secret) })
+        clean(yield* failure(adapter.createLead(leadFor(account))))
+        fake.faults.inject("ClientCreate", { status: 200, body: { errors: [{ message: cutAt300(secret) }] } })
+        clean(yield* failure(adapter.createLead(leadFor(account))))
+      }
+
+      for (const secret of [refreshing.grant.refreshToken, CLIENT_SECRET]) {
+        fake.faults.inject("token", { status: 403, body: { error: "forbidden", error_description: cutAt300(secret) } })
+        clean(yield* failure(refreshing.adapter.checkCredentials(refreshing.account)))
+      }
+    }))
+
   it.live("THROTTLED is rate limited with the wait its throttleStatus implies", () =>
     Effect.gen(function*() {
       const { adapter, account } = yield* setup({ storedAccessToken: true })

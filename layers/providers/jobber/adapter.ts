@@ -59,7 +59,8 @@ export const make = Effect.gen(function*() {
       const { config, credentials } = yield* settingsOf(account)
       const http = yield* httpFor(config.api_base_url)
       return <A, I>(operation: Operation<A, I>) =>
-        tokens.withAccess(http, account, credentials, (token) => execute(http, token, config.graphql_version, operation))
+        tokens.withAccess(http, account, credentials, (token, secrets) =>
+          execute(http, { accessToken: token, version: config.graphql_version, secrets }, operation))
     })
 
   const remember = (key: string, step: { clientId: string; propertyId?: string }) => {

@@ -1,7 +1,7 @@
 import { HttpClientRequest } from "@effect/platform"
 import { Duration, Effect, Option, ParseResult, Schema } from "effect"
 import { ProviderError } from "../../../src/services/Providers.ts"
-import type { ProviderHttp } from "../http.ts"
+import { type ProviderHttp, scrub } from "../http.ts"
 
 /** How much of the GraphQL error messages goes into a `ProviderError` message. */
 const DETAIL_LIMIT = 300
@@ -55,14 +55,20 @@ export const throttleWait = (cost: Cost | undefined): Option.Option<Duration.Dur
 
 const codeOf = (error: GraphQLError) => error.extensions?.code?.toUpperCase()
 
-const summary = (errors: ReadonlyArray<GraphQLError>) => errors.map((e) => e.message).join("; ").slice(0, DETAIL_LIMIT)
+/** The errors' messages, scrubbed before they are cut (a secret cut in half would leave its first half). */
+const summary = (errors: ReadonlyArray<GraphQLError>, secrets: ReadonlyArray<string>) =>
+  scrub(secrets, errors.map((e) => e.message).join("; ")).slice(0, DETAIL_LIMIT)
 
 /**
  * What GraphQL errors mean: THROTTLED is rate limited, UNAUTHENTICATED is a 401 (so the token is refreshed once), any
  * other error fails the whole operation permanently (validation, permissions), except in reads where errors on single
  * fields (they carry a `path`) leave those fields null and the rest of the answer stands.
  */
-const failureOf = <A, I>(operation: Operation<A, I>, answer: typeof Envelope.Type): Option.Option<ProviderError> => {
+const failureOf = <A, I>(
+  operation: Operation<A, I>,
+  answer: typeof Envelope.Type,
+  secrets: ReadonlyArray<string>
+): Option.Option<ProviderError> => {
   const errors = answer.errors ?? []
   if (errors.length === 0) return Option.none()
   const prefix = `jobber ${operation.name}`
@@ -78,7 +84,7 @@ const failureOf = <A, I>(operation: Operation<A, I>, answer: typeof Envelope.Typ
   }
   const fieldErrorsOnly = errors.every((e) => e.path !== undefined && e.path.length > 0)
   if (operation.read && fieldErrorsOnly && answer.data !== undefined && answer.data !== null) return Option.none()
-  return Option.some(new ProviderError({ kind: "permanent", message: `${prefix}: ${summary(errors)}`, retryAfter: Option.none() }))
+  return Option.some(new ProviderError({ kind: "permanent", message: `${prefix}: ${summary(errors, secrets)}`, retryAfter: Option.none() }))
 }
 
 const unexpected = <A, I>(operation: Operation<A, I>, error: ParseResult.ParseError) => {
@@ -91,8 +97,15 @@ const unexpected = <A, I>(operation: Operation<A, I>, error: ParseResult.ParseEr
   })
 }
 
-/** Runs one operation with an access token and the API version the account is pinned to; answers its decoded `data`. */
-export const execute = <A, I>(http: ProviderHttp, accessToken: string, version: string, operation: Operation<A, I>) =>
+/** How an operation is sent: the access token, the API version the account is pinned to, the secrets kept out of errors. */
+export interface Session {
+  readonly accessToken: string
+  readonly version: string
+  readonly secrets: ReadonlyArray<string>
+}
+
+/** Runs one operation in the session; answers its decoded `data`. */
+export const execute = <A, I>(http: ProviderHttp, { accessToken, secrets, version }: Session, operation: Operation<A, I>) =>
   Effect.gen(function*() {
     const answer = yield* http.call(
       HttpClientRequest.post("/api/graphql").pipe(
@@ -101,9 +114,9 @@ export const execute = <A, I>(http: ProviderHttp, accessToken: string, version: 
         HttpClientRequest.bodyUnsafeJson({ operationName: operation.name, query: operation.query, variables: operation.variables })
       ),
       Envelope,
-      { name: operation.name, idempotent: operation.read }
+      { name: operation.name, idempotent: operation.read, secrets }
     )
-    const failure = failureOf(operation, answer)
+    const failure = failureOf(operation, answer, secrets)
     if (Option.isSome(failure)) return yield* failure.value
     return yield* Schema.decodeUnknown(operation.data)(answer.data).pipe(Effect.mapError((error) => unexpected(operation, error)))
   })

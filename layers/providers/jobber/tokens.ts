@@ -89,6 +89,15 @@ const unanswered = (error: ProviderError) =>
     ...(error.status === undefined ? {} : { status: error.status })
   })
 
+/** What a company's errors must never carry: its client secret, refresh tokens (stored and rotated), access tokens. */
+const secretsOf = (credentials: JobberCredentials, lineage: Lineage, accessToken = "") => [
+  accessToken,
+  credentials.client_secret,
+  credentials.refresh_token,
+  credentials.access_token ?? "",
+  lineage.refreshToken
+]
+
 /** When stored credentials' access token expires (epoch ms): as stored with it, else as its JWT `exp` says. */
 const storedExpiry = (credentials: Readonly<Record<string, string>>) => {
   const at = Number(credentials[EXPIRES_AT])
@@ -176,7 +185,7 @@ export const makeTokens = Effect.gen(function*() {
         rotate(lineage, credentials.value.refresh_token)
         return { store: stored === found.value ? Option.none() : Option.some(stored), outcome: Either.right(current.value) }
       }
-      const answer = yield* Effect.either(refreshWith(http, credentials.value))
+      const answer = yield* Effect.either(refreshWith(http, credentials.value, lineage))
       if (Either.isLeft(answer)) {
         const error = answer.left
         if (error.status === 400 || error.status === 401) return fail(refusal(error.status, stored[UNANSWERED] !== undefined))
@@ -200,7 +209,7 @@ export const makeTokens = Effect.gen(function*() {
     })
 
   // Sent once (not `idempotent`): a refresh token may work only once.
-  const refreshWith = (http: ProviderHttp, credentials: JobberCredentials) =>
+  const refreshWith = (http: ProviderHttp, credentials: JobberCredentials, lineage: Lineage) =>
     http.call(
       HttpClientRequest.post("/api/oauth/token").pipe(HttpClientRequest.bodyUrlParams({
         grant_type: "refresh_token",
@@ -209,7 +218,7 @@ export const makeTokens = Effect.gen(function*() {
         refresh_token: credentials.refresh_token
       })),
       TokenAnswer,
-      { name: "refreshToken", idempotent: false, secrets: [credentials.client_secret, credentials.refresh_token] }
+      { name: "refreshToken", idempotent: false, secrets: secretsOf(credentials, lineage) }
     )
 
   const issue = (http: ProviderHttp, account: ProviderAccount, lineage: Lineage) => (stale: string | undefined) =>
@@ -229,16 +238,22 @@ export const makeTokens = Effect.gen(function*() {
     /**
      * Runs `call` with the company's access token; on a 401 (or an unauthenticated GraphQL error) gets another once
      * and tries again, and a refusal after that, or of the refresh itself, is a permanent "credentials rejected".
+     * `call` is given the secrets its errors must be scrubbed of.
      */
     withAccess: <A>(
       http: ProviderHttp,
       account: ProviderAccount,
       credentials: JobberCredentials,
-      call: (accessToken: string) => Effect.Effect<A, ProviderError>
+      call: (accessToken: string, secrets: ReadonlyArray<string>) => Effect.Effect<A, ProviderError>
     ) =>
       Effect.suspend(() => {
         const lineage = lineageOf(account.companyId, credentials)
-        return withToken(cache, `${account.companyId}#${lineage.generation}`, issue(http, account, lineage), call)
+        return withToken(
+          cache,
+          `${account.companyId}#${lineage.generation}`,
+          issue(http, account, lineage),
+          (token) => call(token, secretsOf(credentials, lineage, token))
+        )
       })
   }
 })
