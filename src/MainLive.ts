@@ -39,6 +39,7 @@ import {
   DashboardSettings,
   HttpSettings,
   MetricsSettings,
+  OutboundSettings,
   WebhookSettings
 } from "./services/Settings.ts"
 
@@ -86,6 +87,7 @@ const layerSettings = (config: AppConfig) =>
     Layer.succeed(ArchiveSettings, config.archive),
     Layer.succeed(WebhookSettings, config.webhooks),
     Layer.succeed(MetricsSettings, { companyLabels: config.metricsCompanyLabels }),
+    Layer.succeed(OutboundSettings, { allowPrivate: config.outboundAllowPrivate }),
     Layer.succeed(HttpSettings, { maxInFlight: config.httpMaxInFlight, keyRateLimitPerMinute: config.apiRateLimitPerMinute }),
     Layer.succeed(DashboardSettings, { jaegerUiUrl: Option.getOrNull(config.jaegerUiUrl), serviceName: config.tracing.serviceName })
   )

@@ -96,3 +96,6 @@ export interface WebhookOptions {
 
 /** The webhook settings: `WEBHOOK_MAX_FAILURES`, `WEBHOOK_ATTEMPTS`, `WEBHOOK_TIMEOUT_SECONDS`, `WEBHOOK_RETRY_*`, `WEBHOOK_POLL_SECONDS`. */
 export class WebhookSettings extends Context.Tag("WebhookSettings")<WebhookSettings, WebhookOptions>() {}
+
+/** Whether outbound calls may reach loopback, link-local and private addresses, and plain http: `OUTBOUND_ALLOW_PRIVATE`. */
+export class OutboundSettings extends Context.Tag("OutboundSettings")<OutboundSettings, { readonly allowPrivate: boolean }>() {}

@@ -29,6 +29,7 @@ import {
   DashboardSettings,
   HttpSettings,
   MetricsSettings,
+  OutboundSettings,
   WebhookSettings
 } from "../../src/services/Settings.ts"
 import { EventLoopLag } from "../../src/services/EventLoopLag.ts"
@@ -71,6 +72,8 @@ export const layerTestSettings = Layer.mergeAll(
   Layer.succeed(DeliverySettings, defaultDelivery),
   Layer.succeed(WebhookSettings, defaultWebhooks),
   Layer.succeed(MetricsSettings, { companyLabels: true }),
+  // The provider fakes listen on 127.0.0.1.
+  Layer.succeed(OutboundSettings, { allowPrivate: true }),
   Layer.succeed(HttpSettings, { maxInFlight: 64, keyRateLimitPerMinute: 6000 }),
   Layer.succeed(EventLoopLag, { current: () => 0 }),
   Layer.succeed(DashboardSettings, { jaegerUiUrl: "http://jaeger.test:16686", serviceName: "service-integration" }),
