@@ -1,9 +1,9 @@
 import { FetchHttpClient, type HttpClientError, type HttpClientResponse } from "@effect/platform"
-import { Data, Effect, Layer, Stream } from "effect"
+import { Data, Effect, Layer, Option, Stream } from "effect"
 import { lookup as dnsLookup } from "node:dns"
 import { lookup as dnsLookupAll } from "node:dns/promises"
 import { refusalMessage, refusedRange } from "../src/domain/address.ts"
-import { OutboundSettings } from "../src/services/Settings.ts"
+import { OutboundAddresses, OutboundSettings } from "../src/services/Settings.ts"
 
 /** The most of an answer's body read; a longer one fails the call rather than fill memory. */
 export const MAX_ANSWER_BYTES = 1024 * 1024
@@ -109,3 +109,20 @@ export const layer = Layer.unwrapEffect(Effect.gen(function*() {
   const client = FetchHttpClient.layer.pipe(Layer.provide(Layer.succeed(FetchHttpClient.RequestInit, { redirect: "manual" })))
   return allowPrivate ? client : client.pipe(Layer.provide(Layer.effect(FetchHttpClient.Fetch, guardedFetch)))
 }))
+
+/**
+ * The check made when a URL is registered: the same rules, on the addresses its name resolves to now (a name that does
+ * not resolve yet passes; the calls check again when they connect).
+ */
+export const layerAddresses = Layer.effect(
+  OutboundAddresses,
+  Effect.map(OutboundSettings, ({ allowPrivate }) =>
+    OutboundAddresses.of({
+      refusal: (url) =>
+        allowPrivate ? Effect.succeedNone : Effect.promise(async () => {
+          const refused = refuseUrl(url) ??
+            refusal((await dnsLookupAll(new URL(url).hostname, { all: true }).catch(() => [])).map((a) => a.address))
+          return Option.fromNullable(refused?.message)
+        })
+    }))
+)
