@@ -8,6 +8,7 @@ import type { CompanySkill, SkillName } from "../src/domain/skills.ts"
 import { now } from "../src/domain/time.ts"
 import { type CompanyChanges, CompanyRepo } from "../src/services/Companies.ts"
 import { Secrets } from "../src/services/Secrets.ts"
+import { OutboundAddresses } from "../src/services/Settings.ts"
 import { requireActingFor, requireAdmin } from "./access.ts"
 
 /** A provider association as a client sends it: credentials in the clear, to be sealed before storage. */
@@ -53,6 +54,14 @@ const toAssociation = (companyId: CompanyId, input: ProviderInput, existing: Pro
     const issues = providerSettingsIssues(input.type, input.config, credentials)
     if (issues.length > 0) {
       return yield* new InvalidReference({ message: `the provider settings do not fit type ${input.type}`, details: issues })
+    }
+    const baseUrl = input.config["api_base_url"]
+    const refused = typeof baseUrl === "string" ? yield* (yield* OutboundAddresses).refusal(baseUrl) : Option.none()
+    if (Option.isSome(refused)) {
+      return yield* new InvalidReference({
+        message: "refused address",
+        details: [{ path: "config.api_base_url", message: refused.value }]
+      })
     }
     const sealed = input.credentials === undefined
       ? (existing?.type === input.type ? existing.credentials : null)

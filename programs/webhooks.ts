@@ -7,6 +7,7 @@ import { now } from "../src/domain/time.ts"
 import { generateWebhookSecret, type Webhook, WebhookId, webhookSecretContext } from "../src/domain/webhook.ts"
 import { CompanyRepo } from "../src/services/Companies.ts"
 import { Secrets } from "../src/services/Secrets.ts"
+import { OutboundAddresses } from "../src/services/Settings.ts"
 import { WebhookRepo } from "../src/services/Webhooks.ts"
 import { requireAdmin } from "./access.ts"
 
@@ -24,6 +25,10 @@ export const createWebhook = Effect.fn("Webhooks.create")(function*(input: NewWe
       message: "unknown company",
       details: [{ path: "company_id", message: "no company with this id" }]
     })
+  }
+  const refused = yield* (yield* OutboundAddresses).refusal(input.url)
+  if (Option.isSome(refused)) {
+    return yield* new InvalidReference({ message: "refused address", details: [{ path: "url", message: refused.value }] })
   }
   const id = yield* newId(WebhookId)
   const secret = yield* generateWebhookSecret

@@ -33,6 +33,8 @@ export interface AppConfig {
   readonly seedDemo: boolean
   /** Per-company labels on `/metrics`; off for large fleets. */
   readonly metricsCompanyLabels: boolean
+  /** Outbound calls may reach loopback, link-local and private addresses, and plain http (local fakes, in-house receivers). */
+  readonly outboundAllowPrivate: boolean
   readonly tracing: TracingOptions
   /** Jaeger's UI, for the dashboard's links to a job's trace. */
   readonly jaegerUiUrl: Option.Option<string>
@@ -250,6 +252,7 @@ const fields = Config.all({
   }),
   seedDemo: flag("SEED_DEMO"),
   metricsCompanyLabels: flag("METRICS_COMPANY_LABELS", true),
+  outboundAllowPrivate: flag("OUTBOUND_ALLOW_PRIVATE"),
   tracing,
   jaegerUiUrl: Config.option(url("JAEGER_UI_URL", ["http:", "https:"]).pipe(Config.map((text) => text.replace(/\/+$/, ""))))
 }).pipe(Config.map(({ storage, ...rest }): AppConfig => ({ ...storage, ...rest })))

@@ -15,6 +15,7 @@ import { layer as layerJetStream } from "../layers/broker/jetstream.ts"
 import { layer as layerProviders } from "../layers/providers/registry.ts"
 import { layer as layerDeliveryDirectory } from "../layers/workers/directory.ts"
 import { layer as layerWorkerRegistry } from "../layers/workers/registry.ts"
+import { layerAddresses as layerOutboundAddresses } from "../layers/outbound.ts"
 import { layer as layerWebhookTransport } from "../layers/webhooks/http.ts"
 import { RateLimiter } from "@effect/experimental"
 import { brokerProbe } from "../programs/health.ts"
@@ -40,6 +41,7 @@ import {
   DashboardSettings,
   HttpSettings,
   MetricsSettings,
+  OutboundSettings,
   WebhookSettings
 } from "./services/Settings.ts"
 
@@ -88,6 +90,7 @@ const layerSettings = (config: AppConfig) =>
     Layer.succeed(RetentionSettings, config.retention),
     Layer.succeed(WebhookSettings, config.webhooks),
     Layer.succeed(MetricsSettings, { companyLabels: config.metricsCompanyLabels }),
+    layerOutboundAddresses.pipe(Layer.provideMerge(Layer.succeed(OutboundSettings, { allowPrivate: config.outboundAllowPrivate }))),
     Layer.succeed(HttpSettings, { maxInFlight: config.httpMaxInFlight, keyRateLimitPerMinute: config.apiRateLimitPerMinute }),
     Layer.succeed(DashboardSettings, { jaegerUiUrl: Option.getOrNull(config.jaegerUiUrl), serviceName: config.tracing.serviceName })
   )

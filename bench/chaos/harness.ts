@@ -143,6 +143,8 @@ export const runScenario = async <B extends Backends>(spec: ScenarioSpec<B>): Pr
       NATS_PREFIX: prefix,
       SECRETS_KEY: generateSecretKey(),
       SHUTDOWN_TIMEOUT_SECONDS: "5",
+      // The provider fakes listen on 127.0.0.1.
+      OUTBOUND_ALLOW_PRIVATE: "true",
       ...spec.env
     })
     serviceOutput = service.output

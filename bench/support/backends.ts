@@ -71,6 +71,8 @@ export const launchService = (backends: Backends, env: Record<string, string>, c
     PORT: "0",
     ADMIN_API_KEY: ADMIN_KEY,
     LOG_LEVEL: "warn",
+    // The provider fakes listen on 127.0.0.1.
+    OUTBOUND_ALLOW_PRIVATE: "true",
     ...(cpuProfileDir === undefined
       ? {}
       : { NODE_OPTIONS: "--import=./bench/cpuProfile.mjs", CPU_PROFILE_DIR: resolve(cpuProfileDir) }),

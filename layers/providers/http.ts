@@ -2,7 +2,7 @@ import { Headers, HttpClient, HttpClientRequest, type HttpClientResponse } from 
 import { Clock, Duration, Effect, Option, ParseResult, Schema } from "effect"
 import { providerTransientRetry } from "../../src/Schedules.ts"
 import { ProviderError } from "../../src/services/Providers.ts"
-import { readAnswer } from "../outbound.ts"
+import { failureMessage, readAnswer } from "../outbound.ts"
 
 /** Headers that carry credentials, kept out of spans besides the platform's own (`authorization`, `x-api-key`, ...). */
 const SECRET_HEADERS = ["st-app-key"]
@@ -112,7 +112,7 @@ export const makeProviderHttp = (options: ProviderHttpOptions) =>
     const send = <A, I>(request: HttpClientRequest.HttpClientRequest, schema: Schema.Schema<A, I>, call: CallOptions) =>
       Effect.gen(function*() {
         const response = yield* client.execute(request).pipe(
-          Effect.mapError((error) => transportError(call, error.reason === "Transport" ? "the connection failed" : error.message))
+          Effect.mapError((error) => transportError(call, failureMessage(error)))
         )
         if (response.status < 200 || response.status >= 300) {
           return yield* Effect.flip(errorForAnswer(options.provider, response, yield* Clock.currentTimeMillis, call.secrets ?? []))

@@ -21,9 +21,7 @@ export const layer = Layer.effect(
         ).pipe(
           Effect.flatMap((response) => Effect.as(Outbound.readAnswer(response), { status: response.status })),
           Effect.mapError((error) =>
-            new WebhookTransportError({
-              message: error._tag === "AnswerTooLarge" || error.reason !== "Transport" ? error.message : "the connection failed"
-            })
+            new WebhookTransportError({ message: error._tag === "AnswerTooLarge" ? error.message : Outbound.failureMessage(error) })
           ),
           Effect.timeoutFail({
             duration: timeout,

@@ -28,7 +28,8 @@ import type {
   HttpSettings,
   IdempotencySettings,
   MatchSettings,
-  MetricsSettings
+  MetricsSettings,
+  OutboundAddresses
 } from "../services/Settings.ts"
 import type { DeliveryDirectory, WorkerRegistry } from "../services/Workers.ts"
 import type { Transactions } from "../services/Transactions.ts"
@@ -57,6 +58,7 @@ export type ApiServices =
   | JobRepo
   | MatchSettings
   | MockLeadStore
+  | OutboundAddresses
   | OutboxRepo
   | Providers
   | RateLimiter.RateLimiter

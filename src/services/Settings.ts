@@ -1,4 +1,4 @@
-import { Context, type Duration } from "effect"
+import { Context, type Duration, type Effect, type Option } from "effect"
 import type { MatchLimits } from "../domain/matching.ts"
 
 /** How many companies a job is routed to, and the lowest score that still gets a routing. */
@@ -111,3 +111,12 @@ export interface WebhookOptions {
 
 /** The webhook settings: `WEBHOOK_MAX_FAILURES`, `WEBHOOK_ATTEMPTS`, `WEBHOOK_TIMEOUT_SECONDS`, `WEBHOOK_RETRY_*`, `WEBHOOK_POLL_SECONDS`. */
 export class WebhookSettings extends Context.Tag("WebhookSettings")<WebhookSettings, WebhookOptions>() {}
+
+/** Whether outbound calls may reach loopback, link-local and private addresses, and plain http: `OUTBOUND_ALLOW_PRIVATE`. */
+export class OutboundSettings extends Context.Tag("OutboundSettings")<OutboundSettings, { readonly allowPrivate: boolean }>() {}
+
+/** Checks a URL the service will call later (a webhook, a provider's base URL) against the outbound address rules. */
+export class OutboundAddresses extends Context.Tag("OutboundAddresses")<OutboundAddresses, {
+  /** Why calls to `url` would be refused now (plain http, an address in a refused range); none when they would not. */
+  readonly refusal: (url: string) => Effect.Effect<Option.Option<string>>
+}>() {}

@@ -57,7 +57,8 @@ describe("one trace per job (service in process, real PostgreSQL and NATS, Servi
       RETRY_BASE_SECONDS: "0.2",
       PROVIDER_TIMEOUT_SECONDS: "2",
       DELIVERY_PARTITIONS: String(DELIVERY_PARTITIONS),
-      OTEL_DETAILED_SPANS: "true"
+      OTEL_DETAILED_SPANS: "true",
+      OUTBOUND_ALLOW_PRIVATE: "true"
     }))
     vi.spyOn(console, "log").mockImplementation((line: unknown) => {
       logLines.push(String(line))

@@ -27,6 +27,8 @@ export const e2eHarness = () => {
       ADMIN_API_KEY: ADMIN_KEY,
       LOG_LEVEL: process.env["E2E_LOG_LEVEL"] ?? "warn",
       PROVIDER_TIMEOUT_SECONDS: "2",
+      // Provider fakes and webhook receivers listen on 127.0.0.1.
+      OUTBOUND_ALLOW_PRIVATE: "true",
       ...env
     }
     const service = runtime === "deno" ? await runServiceOnDeno("src/main.ts", fullEnv) : runService("src/main.ts", fullEnv)

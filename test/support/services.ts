@@ -1,6 +1,7 @@
 import { RateLimiter } from "@effect/experimental"
 import { Duration, Effect, Layer, Logger, LogLevel, Redacted } from "effect"
 import { layerMemory as layerMemoryBroker } from "../../layers/broker/memory.ts"
+import { layerAddresses as layerOutboundAddresses } from "../../layers/outbound.ts"
 import { layer as layerProviders } from "../../layers/providers/registry.ts"
 import { layer as layerSecrets } from "../../layers/secrets/webCrypto.ts"
 import { postgresProbe } from "../../layers/storage/health.ts"
@@ -29,6 +30,7 @@ import {
   DashboardSettings,
   HttpSettings,
   MetricsSettings,
+  OutboundSettings,
   WebhookSettings
 } from "../../src/services/Settings.ts"
 import { EventLoopLag } from "../../src/services/EventLoopLag.ts"
@@ -72,6 +74,8 @@ export const layerTestSettings = Layer.mergeAll(
   Layer.succeed(DeliverySettings, defaultDelivery),
   Layer.succeed(WebhookSettings, defaultWebhooks),
   Layer.succeed(MetricsSettings, { companyLabels: true }),
+  // The provider fakes listen on 127.0.0.1.
+  layerOutboundAddresses.pipe(Layer.provideMerge(Layer.succeed(OutboundSettings, { allowPrivate: true }))),
   Layer.succeed(HttpSettings, { maxInFlight: 64, keyRateLimitPerMinute: 6000 }),
   Layer.succeed(EventLoopLag, { current: () => 0 }),
   Layer.succeed(DashboardSettings, { jaegerUiUrl: "http://jaeger.test:16686", serviceName: "service-integration" }),
