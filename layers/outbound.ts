@@ -73,22 +73,11 @@ const checkedLookup = (hostname: string, options: { all?: boolean }, callback: L
   })
 
 /**
- * `fetch` whose connections reach only public addresses. On Node, undici's connector resolves through
+ * `fetch` whose connections reach only public addresses: undici's, with a connector that resolves through
  * `checkedLookup`, so the address checked is the one connected to (a DNS answer changed in between cannot slip
- * through). Deno's `fetch` has no such hook: there the name is resolved and checked just before the call, which leaves
- * a DNS-rebinding gap (documented in the README).
+ * through). Node's and Deno's own `fetch` have no such hook; undici runs on both.
  */
 const guardedFetch = Effect.promise(async (): Promise<typeof globalThis.fetch> => {
-  if ("Deno" in globalThis) {
-    return async (input, init) => {
-      const refused = refuseUrl(input)
-      if (refused !== undefined) throw refused
-      const { hostname } = new URL(input instanceof Request ? input.url : input)
-      const resolved = refusal((await dnsLookupAll(hostname, { all: true })).map((a) => a.address))
-      if (resolved !== undefined) throw resolved
-      return globalThis.fetch(input, init)
-    }
-  }
   const undici = await import("undici")
   const dispatcher = new undici.Agent({ connect: { lookup: checkedLookup as never } })
   return (input, init) => {
