@@ -41,6 +41,13 @@ const downAt = (settings: MockConfig) =>
 const storeFailure = (error: { readonly message: string }) =>
   new ProviderError({ kind: "retryable", message: `mock lead store: ${error.message}`, retryAfter: Option.none() })
 
+/**
+ * A lead write that failed: the write may have committed before the database went away (its answer lost), so the call's
+ * outcome is unknown and the next attempt looks the lead up first, as after a real provider's lost answer.
+ */
+const recordFailure = (error: { readonly message: string }) =>
+  new ProviderError({ kind: "retryable", message: `mock lead store: ${error.message}`, retryAfter: Option.none(), outcomeUnknown: true })
+
 /** A lead's state `elapsedMs` after it was received; completed leads carry a revenue derived from their id. */
 const stateOf = (lead: MockLead, step: Duration.Duration, nowMs: number): LeadState => {
   const elapsed = nowMs - lead.receivedAt.getTime()
@@ -113,7 +120,7 @@ const makeClient = (
           priority: request.job.priority
         },
         receivedAt: yield* now
-      }).pipe(Effect.mapError(storeFailure))
+      }).pipe(Effect.mapError(recordFailure))
       yield* half
       return { externalId: leadId }
     }),

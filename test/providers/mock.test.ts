@@ -50,13 +50,13 @@ describe("mock provider", () => {
       expect(found).toEqual(Option.some({ externalId: answers[3]!.externalId }))
     }))
 
-  it.scoped("fails every call of a write that fails as retryable, and records nothing of it", () =>
+  it.scoped("fails every call of a write that fails as retryable with an unknown outcome (it may have committed)", () =>
     Effect.gen(function*() {
       const { store, leads, state } = countingStore()
       const client = yield* make.pipe(Effect.provideService(MockLeadStore, store))
       state.failing = true
       const outcomes = yield* Effect.forEach(requestsFor(5), (r) => Effect.either(client.createLead(r)), { concurrency: "unbounded" })
-      expect(outcomes.map((o) => o._tag === "Left" && o.left.kind)).toEqual(Array(5).fill("retryable"))
+      expect(outcomes.map((o) => o._tag === "Left" && [o.left.kind, o.left.outcomeUnknown])).toEqual(Array(5).fill(["retryable", true]))
       expect(leads).toEqual([])
     }))
 })
