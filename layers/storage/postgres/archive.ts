@@ -3,6 +3,7 @@ import type { JobId } from "../../../src/domain/ids.ts"
 import { ArchiveRepo } from "../../../src/services/Archive.ts"
 import { Db } from "../Db.ts"
 import { decodeRows } from "./decode.ts"
+import { deleteOldest } from "./deleteOldest.ts"
 import { jobColumns, RoutingJson, toJob } from "./jobRows.ts"
 
 /** The columns this service reads back from an archived document; columns added later are kept but not read. */
@@ -57,30 +58,17 @@ export const layer = Layer.effect(
             delete from jobs j using archived a where j.id = a.id
             returning j.id`).pipe(Effect.map((rows) => rows.map((r) => r.id))),
 
-      deletePublishedOutbox: (olderThan, limit) =>
-        db.query<ReadonlyArray<{ deleted: number }>>("archive.deletePublishedOutbox", (sql) =>
-          sql`
-            with doomed as (
-              select id from outbox_events
-              where published_at < ${olderThan}
-              order by published_at
-              limit ${limit}
-              for update skip locked
-            ), deleted as (
-              delete from outbox_events e using doomed d where e.id = d.id returning e.id
-            )
-            select count(*)::int as deleted from deleted`).pipe(Effect.map((rows) => rows[0]?.deleted ?? 0)),
+      deletePublishedOutbox: deleteOldest(db, "archive.deletePublishedOutbox", {
+        table: "outbox_events",
+        column: "published_at",
+        key: ["id"]
+      }),
 
-      deleteArchivedBefore: (before, limit) =>
-        db.query<ReadonlyArray<{ deleted: number }>>("archive.deleteArchivedBefore", (sql) =>
-          sql`
-            with doomed as (
-              select id from archived_jobs where archived_at < ${before} order by archived_at limit ${limit}
-              for update skip locked
-            ), deleted as (
-              delete from archived_jobs a using doomed d where a.id = d.id returning 1
-            )
-            select count(*)::int as deleted from deleted`).pipe(Effect.map((rows) => rows[0]?.deleted ?? 0)),
+      deleteArchivedBefore: deleteOldest(db, "archive.deleteArchivedBefore", {
+        table: "archived_jobs",
+        column: "archived_at",
+        key: ["id"]
+      }),
 
       findArchivedJob: (id) =>
         db.query("archive.find", (sql) => sql`select archived_at, document from archived_jobs where id = ${id}`).pipe(

@@ -2,6 +2,7 @@ import { Effect, Layer } from "effect"
 import type { KeyRecord } from "../../../src/domain/intake.ts"
 import { IdempotencyRepo } from "../../../src/services/Idempotency.ts"
 import { Db } from "../Db.ts"
+import { deleteOldest } from "./deleteOldest.ts"
 
 interface ClaimRow {
   readonly ord: number
@@ -54,19 +55,11 @@ export const layer = Layer.effect(
             from jsonb_to_recordset(${sql.json(answers as never)}) as a (scope text, key text, response jsonb)
             where k.scope = a.scope and k.key = a.key`).pipe(Effect.asVoid),
       // Keys a claim is taking over are skipped, and one it took over meanwhile is no longer expired when locked.
-      deleteExpired: (expiresBefore, limit) =>
-        db.query<ReadonlyArray<{ deleted: number }>>("idempotency.deleteExpired", (sql) =>
-          sql`
-            with doomed as (
-              select scope, key from idempotency_keys
-              where created_at < ${expiresBefore}
-              order by created_at
-              limit ${limit}
-              for update skip locked
-            ), deleted as (
-              delete from idempotency_keys k using doomed d where k.scope = d.scope and k.key = d.key returning 1
-            )
-            select count(*)::int as deleted from deleted`).pipe(Effect.map((rows) => rows[0]?.deleted ?? 0))
+      deleteExpired: deleteOldest(db, "idempotency.deleteExpired", {
+        table: "idempotency_keys",
+        column: "created_at",
+        key: ["scope", "key"]
+      })
     })
   })
 )

@@ -3,6 +3,7 @@ import { CompanyId } from "../../../src/domain/ids.ts"
 import { MockLeadStore } from "../../../src/services/MockLeads.ts"
 import { Db } from "../Db.ts"
 import { decodeRows } from "./decode.ts"
+import { deleteOldest } from "./deleteOldest.ts"
 
 const LeadRow = Schema.Struct({
   lead_id: Schema.String,
@@ -73,16 +74,11 @@ export const layer = Layer.effect(
               from mock_leads ${companyId === null ? sql`` : sql`where company_id = ${companyId}`}`)
           return { items: rows.map(toLead), total: counts?.total ?? 0, duplicates: counts?.duplicates ?? 0 }
         }),
-      deleteReceivedBefore: (before, limit) =>
-        db.query<ReadonlyArray<{ deleted: number }>>("mockLeads.deleteReceivedBefore", (sql) =>
-          sql`
-            with doomed as (
-              select id from mock_leads where received_at < ${before} order by received_at limit ${limit}
-              for update skip locked
-            ), deleted as (
-              delete from mock_leads l using doomed d where l.id = d.id returning 1
-            )
-            select count(*)::int as deleted from deleted`).pipe(Effect.map((rows) => rows[0]?.deleted ?? 0))
+      deleteReceivedBefore: deleteOldest(db, "mockLeads.deleteReceivedBefore", {
+        table: "mock_leads",
+        column: "received_at",
+        key: ["id"]
+      })
     })
   })
 )

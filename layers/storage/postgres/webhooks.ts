@@ -5,6 +5,7 @@ import { WebhookId } from "../../../src/domain/webhook.ts"
 import { WebhookRepo } from "../../../src/services/Webhooks.ts"
 import { Db } from "../Db.ts"
 import { decodeRows } from "./decode.ts"
+import { deleteOldest } from "./deleteOldest.ts"
 
 const HookRow = Schema.Struct({
   id: WebhookId,
@@ -210,19 +211,12 @@ export const layer = Layer.effect(
             )
           ),
       // Their attempts go with them (on delete cascade, found by webhook_attempts_delivery_idx).
-      deleteFinishedBefore: (before, limit) =>
-        db.query<ReadonlyArray<{ deleted: number }>>("webhooks.deleteFinishedBefore", (sql) =>
-          sql`
-            with doomed as (
-              select id from webhook_deliveries
-              where status <> 'pending' and created_at < ${before}
-              order by created_at
-              limit ${limit}
-              for update skip locked
-            ), deleted as (
-              delete from webhook_deliveries w using doomed d where w.id = d.id returning 1
-            )
-            select count(*)::int as deleted from deleted`).pipe(Effect.map((rows) => rows[0]?.deleted ?? 0))
+      deleteFinishedBefore: deleteOldest(db, "webhooks.deleteFinishedBefore", {
+        table: "webhook_deliveries",
+        column: "created_at",
+        key: ["id"],
+        only: "status <> 'pending'"
+      })
     })
   })
 )
