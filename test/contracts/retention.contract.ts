@@ -1,14 +1,14 @@
 import { expect, layer } from "@effect/vitest"
 import { Effect, type Layer, Option } from "effect"
 import { CompanyId, EventId } from "../../src/domain/ids.ts"
-import { type WebhookEvent, WebhookId } from "../../src/domain/webhook.ts"
+import type { WebhookEvent } from "../../src/domain/webhook.ts"
 import { ArchiveRepo } from "../../src/services/Archive.ts"
 import { CompanyRepo } from "../../src/services/Companies.ts"
 import { IdempotencyRepo } from "../../src/services/Idempotency.ts"
 import { JobRepo } from "../../src/services/Jobs.ts"
 import { MockLeadStore } from "../../src/services/MockLeads.ts"
 import { WebhookRepo } from "../../src/services/Webhooks.ts"
-import { at, makeCompany, makeJob, uuid } from "../support/fixtures.ts"
+import { at, makeCompany, makeHook, makeJob, uuid } from "../support/fixtures.ts"
 import type { Repositories } from "./repositories.contract.ts"
 
 const DAY = 86_400_000
@@ -53,17 +53,7 @@ export const retentionContract = <E>(
     it.effect("finished webhook deliveries enqueued before the cutoff go with their attempts; pending ones stay", () =>
       Effect.gen(function*() {
         const repo = yield* WebhookRepo
-        const hook = {
-          id: WebhookId.make(uuid()),
-          url: "https://example.com/hook",
-          events: ["routing.synced" as const],
-          companyId: null,
-          secret: { keyId: "k1", data: "c2VhbGVk" },
-          active: true,
-          consecutiveFailures: 0,
-          disabledAt: null,
-          createdAt: at(-100 * DAY)
-        }
+        const hook = makeHook({ createdAt: at(-100 * DAY) })
         yield* repo.insert(hook)
         const event = (): WebhookEvent => {
           const id = EventId.make(uuid())

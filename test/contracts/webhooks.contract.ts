@@ -1,24 +1,11 @@
 import { expect, layer } from "@effect/vitest"
 import { Effect, type Layer, Option } from "effect"
 import { CompanyId, EventId } from "../../src/domain/ids.ts"
-import { type Webhook, type WebhookAttempt, type WebhookEvent, WebhookId } from "../../src/domain/webhook.ts"
+import { type WebhookAttempt, type WebhookEvent, WebhookId } from "../../src/domain/webhook.ts"
 import { CompanyRepo } from "../../src/services/Companies.ts"
 import { Transactions } from "../../src/services/Transactions.ts"
 import { WebhookRepo } from "../../src/services/Webhooks.ts"
-import { at, makeCompany, uuid } from "../support/fixtures.ts"
-
-const makeHook = (overrides: Partial<Webhook> = {}): Webhook => ({
-  id: WebhookId.make(uuid()),
-  url: "https://example.com/hook",
-  events: ["routing.synced"],
-  companyId: null,
-  secret: { keyId: "k1", data: "c2VhbGVk" },
-  active: true,
-  consecutiveFailures: 0,
-  disabledAt: null,
-  createdAt: at(0),
-  ...overrides
-})
+import { at, makeCompany, makeHook, uuid } from "../support/fixtures.ts"
 
 const makeEvent = (overrides: Partial<WebhookEvent> = {}): WebhookEvent => {
   const id = overrides.id ?? EventId.make(uuid())

@@ -4,7 +4,6 @@ import { layerMemory } from "../../layers/storage/memory/layer.ts"
 import { retentionSchedule, sweepOnce } from "../../programs/retention.ts"
 import { appConfig, formatConfigError } from "../../src/Config.ts"
 import { CompanyId, EventId } from "../../src/domain/ids.ts"
-import { WebhookId } from "../../src/domain/webhook.ts"
 import { ArchiveRepo } from "../../src/services/Archive.ts"
 import { CompanyRepo } from "../../src/services/Companies.ts"
 import { IdempotencyRepo } from "../../src/services/Idempotency.ts"
@@ -12,7 +11,7 @@ import { JobRepo } from "../../src/services/Jobs.ts"
 import { MockLeadStore } from "../../src/services/MockLeads.ts"
 import { IdempotencySettings, RetentionSettings } from "../../src/services/Settings.ts"
 import { WebhookRepo } from "../../src/services/Webhooks.ts"
-import { makeCompany, makeJob, uuid } from "../support/fixtures.ts"
+import { makeCompany, makeHook, makeJob, uuid } from "../support/fixtures.ts"
 
 const DAY = 86_400_000
 const HOUR = 3_600_000
@@ -40,17 +39,7 @@ const mockLeadCount = Effect.flatMap(MockLeadStore, (leads) => Effect.map(leads.
 const deliveryFinished = (age: number) =>
   Effect.gen(function*() {
     const repo = yield* WebhookRepo
-    const hook = {
-      id: WebhookId.make(uuid()),
-      url: "https://example.com/hook",
-      events: ["routing.synced" as const],
-      companyId: null,
-      secret: { keyId: "k1", data: "c2VhbGVk" },
-      active: true,
-      consecutiveFailures: 0,
-      disabledAt: null,
-      createdAt: ago(400 * DAY)
-    }
+    const hook = makeHook({ createdAt: ago(400 * DAY) })
     yield* repo.insert(hook)
     const eventId = EventId.make(uuid())
     yield* repo.enqueue([{ id: eventId, type: "routing.synced", companyId: null, createdAt: ago(age), body: "{}" }], ago(age))

@@ -2,6 +2,7 @@ import type { Company } from "../../src/domain/company.ts"
 import { CompanyId, JobId, RoutingId, TechnicianId } from "../../src/domain/ids.ts"
 import { type Job, pendingRouting, type Routing } from "../../src/domain/job.ts"
 import { type CompanySkill, SkillName } from "../../src/domain/skills.ts"
+import { type Webhook, WebhookId } from "../../src/domain/webhook.ts"
 
 export const uuid = () => crypto.randomUUID()
 
@@ -70,3 +71,17 @@ export const makeJob = (
     routings: receivers.map((companyId) => makeRouting(id, companyId, { createdAt, updatedAt: createdAt }))
   }
 }
+
+/** An active webhook on `routing.synced` for every company, made at `at(0)`, with a stand-in sealed secret. */
+export const makeHook = (overrides: Partial<Webhook> = {}): Webhook => ({
+  id: WebhookId.make(uuid()),
+  url: "https://example.com/hook",
+  events: ["routing.synced"],
+  companyId: null,
+  secret: { keyId: "k1", data: "c2VhbGVk" },
+  active: true,
+  consecutiveFailures: 0,
+  disabledAt: null,
+  createdAt: at(0),
+  ...overrides
+})
