@@ -10,6 +10,7 @@ import { currentTopology } from "./brokerTopology.ts"
 import { type CompanyLane, deliverBatch, pausedOf } from "./deliverRouting.ts"
 import { keepAllAlive } from "./keepAlive.ts"
 import type { DeliveryStorage } from "./deliveryStorage.ts"
+import type { OwnedPartitions } from "./partitionOwnership.ts"
 import { processInTrace } from "./messageSpans.ts"
 import { pollCompany } from "./pollStatuses.ts"
 import { requeueCompany } from "./requeue.ts"
@@ -53,13 +54,16 @@ export const makeCompanyActor = Effect.fn("Actor.make")(function*(options: {
   readonly refreshDirectory: Effect.Effect<void>
   /** Reads, claims and writes for delivery, shared by every actor (see `groupedDeliveryStorage`). */
   readonly storage: DeliveryStorage
+  /** The partitions this replica holds: the company's is the lease its claims are made under. */
+  readonly owned: OwnedPartitions
 }) {
   const { companyId, holdLimit } = options
   const settings = yield* DeliverySettings
   const directory = yield* DeliveryDirectory
   const registry = yield* WorkerRegistry
   const names = yield* currentTopology
-  const consumer = names.partitionConsumer(partitionOf(companyId, names.partitions))
+  const partition = partitionOf(companyId, names.partitions)
+  const consumer = names.partitionConsumer(partition)
   const scope = yield* Scope.fork(options.parent, ExecutionStrategy.sequential)
   const circuit = yield* CircuitBreaker.make({ threshold: settings.circuitThreshold, cooldown: circuitCooldown(settings.circuitCooldown) })
   const target = () => directory.get(companyId)
@@ -71,7 +75,9 @@ export const makeCompanyActor = Effect.fn("Actor.make")(function*(options: {
     rateLimitedUntil: 0,
     tokensLeft: null,
     provider: undefined,
-    lastError: null
+    lastError: null,
+    partition,
+    fence: () => options.owned.leaseOf(partition)
   }
 
   const pollContext = yield* Effect.context<Effect.Effect.Context<ReturnType<typeof pollCompany>>>()

@@ -5,6 +5,7 @@ import type { CircuitBreaker } from "../src/CircuitBreaker.ts"
 import { RoutingCreated } from "../src/domain/events.ts"
 import type { CompanyId, RoutingId } from "../src/domain/ids.ts"
 import type { Job, Routing } from "../src/domain/job.ts"
+import { notHeld, type PartitionLease } from "../src/domain/partitions.ts"
 import { now } from "../src/domain/time.ts"
 import { nthDelay, redelivery, resultWriteRetry } from "../src/Schedules.ts"
 import type { BrokerError, Delivery } from "../src/services/Broker.ts"
@@ -40,7 +41,14 @@ export interface CompanyLane {
   provider: ProviderRead | undefined
   /** The last provider error, cleared by a success (shown in `/admin/workers`). */
   lastError: string | null
+  /** The company's partition of the work stream. */
+  readonly partition: number
+  /** The lease under which this replica holds the company's partition now; none once it no longer may deliver for it. */
+  readonly fence: () => PartitionLease | undefined
 }
+
+/** The partition lease a claim for the company is made under: one always refused once the partition is not held. */
+const fenceOf = (lane: CompanyLane) => lane.fence() ?? notHeld(lane.partition)
 
 /** An operator paused delivery to the company: no provider call may start. */
 export const pausedOf = (lane: CompanyLane) => lane.target()?.paused ?? false
@@ -345,7 +353,7 @@ export const deliverBatch = Effect.fnUntraced(function*(
   const aheadLease = new Date(startedAt + Duration.toMillis(leaseFor(boundOf(target))))
   const { found: current, claims: claimedAhead } = waitInSight
     ? { found: yield* storage.read(ids), claims: null }
-    : yield* storage.readAndClaim(ids.map((id) => ({ id, leaseUntil: aheadLease })))
+    : yield* storage.readAndClaim(ids.map((id) => ({ id, leaseUntil: aheadLease, fence: fenceOf(lane) })))
   const open: Array<Taken> = []
   const done: Array<Delivery> = []
   const seen = new Set<RoutingId>()
@@ -429,7 +437,7 @@ export const deliverBatch = Effect.fnUntraced(function*(
       const bound = boundOf(target)
       tokensLeft = Math.min(...tokens)
       const leaseUntil = new Date((waits ? yield* Clock.currentTimeMillis : chunkStarted) + Duration.toMillis(leaseFor(bound)))
-      const claims = claimedAhead ?? (yield* storage.claim(chunk.map((t) => ({ id: t.routing.id, leaseUntil }))))
+      const claims = claimedAhead ?? (yield* storage.claim(chunk.map((t) => ({ id: t.routing.id, leaseUntil, fence: fenceOf(lane) }))))
       const claimLease = claimedAhead === null ? leaseUntil : aheadLease
       const outcomes = yield* Effect.forEach(chunk, (t) => {
         const claim = claims.get(t.routing.id)
@@ -442,9 +450,15 @@ export const deliverBatch = Effect.fnUntraced(function*(
             trace(t.message)
           ))
         }
-        // Not there to take: delivered meanwhile, or leased by a worker elsewhere (looked at again later).
+        // Not there to take: the partition passed to another replica (its message goes back at once, for it),
+        // delivered meanwhile, or leased by a worker elsewhere (looked at again later).
+        const settle = lane.fence() === undefined
+          ? t.message.nak(Duration.zero)
+          : t.routing.syncStatus === "syncing"
+          ? t.message.nak(LEASE_BUSY_RETRY)
+          : t.message.ack
         return lane.circuit.release.pipe(
-          Effect.zipRight(t.routing.syncStatus === "syncing" ? t.message.nak(LEASE_BUSY_RETRY) : t.message.ack),
+          Effect.zipRight(settle),
           Effect.ignore,
           Effect.as(Option.none<Decided>())
         )

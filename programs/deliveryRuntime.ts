@@ -1,5 +1,6 @@
-import { Clock, Deferred, Duration, Effect, ExecutionStrategy, Exit, FiberId, Scope, Stream } from "effect"
+import { Clock, Deferred, Duration, Effect, ExecutionStrategy, Exit, Fiber, FiberId, Scope, Stream } from "effect"
 import type { CompanyId } from "../src/domain/ids.ts"
+import { partitionOf } from "../src/domain/topology.ts"
 import { brokerRetry, supervisorRefresh } from "../src/Schedules.ts"
 import { Broker, type Delivery } from "../src/services/Broker.ts"
 import { CompanyRepo, type DeliveryTarget } from "../src/services/Companies.ts"
@@ -10,6 +11,7 @@ import { currentTopology, partitionConsumerSpec } from "./brokerTopology.ts"
 import { type CompanyActor, makeCompanyActor } from "./companyActor.ts"
 import { groupedDeliveryStorage } from "./deliveryStorage.ts"
 import { migrateLegacyWork } from "./migrateLegacyWork.ts"
+import { holdPartitions, type OwnedPartitions } from "./partitionOwnership.ts"
 
 /** Messages a partition's runner has fetched ahead of handing them on. */
 const CONSUME_AHEAD = 128
@@ -73,7 +75,7 @@ export const startDelivery = Effect.gen(function*() {
       if (existing !== undefined) return Deferred.await(existing)
       const made = Deferred.unsafeMake<CompanyActor>(FiberId.none)
       actors.set(companyId, made)
-      return makeCompanyActor({ companyId, holdLimit, parent: actorScope, refreshDirectory: refresh, storage }).pipe(
+      return makeCompanyActor({ companyId, holdLimit, parent: actorScope, refreshDirectory: refresh, storage, owned }).pipe(
         Effect.tap((actor) => Deferred.succeed(made, actor))
       )
     })
@@ -86,6 +88,8 @@ export const startDelivery = Effect.gen(function*() {
         Effect.ignore(message.term("unknown subject"))
       )
     }
+    // Fetched just before the partition passed to another replica: back to the broker at once, for it.
+    if (owned.leaseOf(partitionOf(companyId, names.partitions)) === undefined) return Effect.ignore(message.nak(Duration.zero))
     return Effect.flatMap(actorOf(companyId as CompanyId), (actor) => actor.offer(message))
   }
 
@@ -102,6 +106,26 @@ export const startDelivery = Effect.gen(function*() {
       Effect.retry(brokerRetry),
       Effect.forever
     )
+
+  /** Partition runners by partition, for the partitions this replica holds. */
+  const runners = new Map<number, Fiber.RuntimeFiber<unknown, unknown>>()
+  let stopping = false
+
+  /**
+   * A partition passed to another replica (or is about to): its runner stops pulling at once, its companies' actors
+   * hand their held messages back and finish what is in flight, and then the lease is given up, if asked.
+   */
+  const leave = (partition: number, handOver: Effect.Effect<void> | undefined) =>
+    Effect.gen(function*() {
+      const runner = runners.get(partition)
+      runners.delete(partition)
+      if (runner !== undefined) yield* Fiber.interrupt(runner)
+      const companies = [...actors.keys()].filter((id) => partitionOf(id, names.partitions) === partition)
+      yield* Effect.forEach(companies, stopActor, { concurrency: "unbounded", discard: true }).pipe(
+        Effect.zipRight(handOver ?? Effect.void),
+        Effect.forkIn(actorScope)
+      )
+    })
 
   const stopActor = (companyId: CompanyId) =>
     Effect.gen(function*() {
@@ -142,6 +166,7 @@ export const startDelivery = Effect.gen(function*() {
     const withoutActor: Array<DeliveryTarget> = []
     for (const target of yield* directory.all) {
       if ((nextPoll.get(target.companyId) ?? now) > now) continue
+      if (owned.leaseOf(partitionOf(target.companyId, names.partitions)) === undefined) continue
       if (!actors.has(target.companyId)) {
         withoutActor.push(target)
         continue
@@ -162,8 +187,27 @@ export const startDelivery = Effect.gen(function*() {
     Effect.catchAll((error) => Effect.logWarning("due status polls not started; trying again").pipe(Effect.annotateLogs("error", error.message)))
   )
 
+  const runnerContext = yield* Effect.context<Effect.Effect.Context<ReturnType<typeof runPartition>>>()
+  // Made before the actors' finalizer, so that the leases are renewed while the actors finish, and given up after.
+  const owned: OwnedPartitions = yield* holdPartitions({
+    gained: (lease) =>
+      Effect.suspend(() =>
+        stopping || runners.has(lease.partition)
+          ? Effect.void
+          : Effect.forkIn(runPartition(lease.partition), actorScope).pipe(
+            Effect.map((fiber) => void runners.set(lease.partition, fiber)),
+            Effect.provide(runnerContext)
+          )
+      ),
+    lost: leave
+  })
+
   yield* Effect.addFinalizer(() =>
-    Effect.forEach([...actors.keys()], stopActor, { concurrency: "unbounded", discard: true }).pipe(
+    Effect.suspend(() => {
+      stopping = true
+      return Effect.forEach([...runners.values()], Fiber.interrupt, { discard: true })
+    }).pipe(
+      Effect.zipRight(Effect.forEach([...actors.keys()], stopActor, { concurrency: "unbounded", discard: true })),
       Effect.zipRight(Scope.close(actorScope, Exit.void)),
       Effect.zipRight(Effect.logInfo("actors stopped")),
       Effect.withSpan("Actors.stopAll")
@@ -173,6 +217,7 @@ export const startDelivery = Effect.gen(function*() {
   yield* Effect.forkScoped(Effect.repeat(refresh, supervisorRefresh))
   yield* Effect.forkScoped(Effect.repeat(Effect.zipRight(sweepIdle, startPolls), supervisorRefresh))
   yield* Effect.forkScoped(migrateLegacyWork)
-  yield* Effect.forEach(Array.from({ length: names.partitions }, (_, p) => p), (p) => Effect.forkScoped(runPartition(p)), { discard: true })
-  yield* Effect.logInfo("delivery running").pipe(Effect.annotateLogs({ partitions: names.partitions, companies: (yield* directory.all).length }))
+  yield* Effect.logInfo("delivery running").pipe(
+    Effect.annotateLogs({ partitions: names.partitions, held: runners.size, companies: (yield* directory.all).length })
+  )
 })

@@ -6,6 +6,7 @@ import { OutboxRepo } from "../src/services/Outbox.ts"
 import { MetricsSettings } from "../src/services/Settings.ts"
 import { WorkerRegistry } from "../src/services/Workers.ts"
 import { currentTopology } from "./brokerTopology.ts"
+import { deploymentActors } from "./replicas.ts"
 
 type Labels = ReadonlyArray<readonly [string, string]>
 
@@ -57,7 +58,8 @@ const scrapeGauges = Effect.gen(function*() {
   const { companyLabels } = yield* MetricsSettings
   const nowMs = yield* Clock.currentTimeMillis
   const backlog = yield* Effect.either((yield* OutboxRepo).backlog)
-  const workers = yield* (yield* WorkerRegistry).all
+  const here = yield* (yield* WorkerRegistry).all
+  const workers = yield* Effect.map(deploymentActors, (entries) => entries.map((e) => e.status))
   const names = yield* currentTopology
   const consumers = yield* Effect.either((yield* Broker).consumers(names.workStream))
   const gauges: Array<Gauge> = []
@@ -70,7 +72,7 @@ const scrapeGauges = Effect.gen(function*() {
       samples: [{ labels: [], value: oldest === null ? 0 : (nowMs - oldest.getTime()) / 1000 }]
     })
   }
-  gauges.push({ name: "si_actors", help: "Company actors running in this process", samples: [{ labels: [], value: workers.length }] })
+  gauges.push({ name: "si_actors", help: "Company actors running in this process", samples: [{ labels: [], value: here.length }] })
   gauges.push({
     name: "si_event_loop_lag_seconds",
     help: "How late this process runs its timers, smoothed over about a second",
@@ -79,7 +81,7 @@ const scrapeGauges = Effect.gen(function*() {
   const states = ["closed", "open", "half_open"] as const
   gauges.push({
     name: "si_circuit_state",
-    help: "Company provider circuits by state (1 per company when company labels are on)",
+    help: "Company provider circuits by state, in every replica (1 per company when company labels are on)",
     samples: companyLabels
       ? workers.flatMap((w) => states.map((state) => ({ labels: [["company_id", w.companyId], ["state", state]] as Labels, value: w.circuit === state ? 1 : 0 })))
       : states.map((state) => ({ labels: [["state", state]] as Labels, value: workers.filter((w) => w.circuit === state).length }))

@@ -6,19 +6,20 @@ import { Broker } from "../src/services/Broker.ts"
 import { CompanyRepo } from "../src/services/Companies.ts"
 import { MockLeadStore } from "../src/services/MockLeads.ts"
 import { OutboxRepo } from "../src/services/Outbox.ts"
-import { DeliveryDirectory, WorkerRegistry } from "../src/services/Workers.ts"
+import { DeliveryDirectory } from "../src/services/Workers.ts"
 import { currentTopology } from "./brokerTopology.ts"
 import { requireAdmin } from "./access.ts"
+import { deploymentActors } from "./replicas.ts"
 
 /**
- * Every company actor of this process, with the messages stored for its company, and every partition's consumer as the
- * broker reports it.
+ * Every company actor of the deployment (see `deploymentActors`), with the messages stored for its company, and every
+ * partition's consumer as the broker reports it.
  */
 export const listWorkers = Effect.fn("Operations.workers")(function*() {
   yield* requireAdmin
   const broker = yield* Broker
   const names = yield* currentTopology
-  const statuses = yield* (yield* WorkerRegistry).all
+  const actors = yield* deploymentActors
   const stored = new Map<string, number>()
   for (const filter of names.workSubjects) {
     for (const [subject, count] of yield* broker.subjectCounts(names.workStream, filter)) {
@@ -28,7 +29,7 @@ export const listWorkers = Effect.fn("Operations.workers")(function*() {
   }
   const consumers = new Map((yield* broker.consumers(names.workStream)).map((c) => [c.name, c]))
   return {
-    actors: statuses.map((status) => ({ status, stored: stored.get(status.companyId) ?? 0 })),
+    actors: actors.map(({ replica, status }) => ({ replica, status, stored: stored.get(status.companyId) ?? 0 })),
     partitions: Array.from({ length: names.partitions }, (_, partition) => ({
       partition,
       consumer: Option.fromNullable(consumers.get(names.partitionConsumer(partition)))

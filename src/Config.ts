@@ -230,7 +230,8 @@ const fields = Config.all({
     shutdownTimeout: seconds("SHUTDOWN_TIMEOUT_SECONDS", 15),
     pollInterval: seconds("POLL_INTERVAL_SECONDS", 1800),
     partitions: integer("DELIVERY_PARTITIONS", 32, 1, 1024),
-    partitionMaxAckPending: integer("DELIVERY_MAX_ACK_PENDING", 1000, 1, 100_000)
+    partitionMaxAckPending: integer("DELIVERY_MAX_ACK_PENDING", 1000, 1, 100_000),
+    partitionLease: integer("PARTITION_LEASE_SECONDS", 10, 3, 300).pipe(Config.map(Duration.seconds))
   }),
   archive: Config.all({
     after: days("ARCHIVE_AFTER_DAYS", 90),

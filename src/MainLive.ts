@@ -20,6 +20,7 @@ import { layer as layerWebhookTransport } from "../layers/webhooks/http.ts"
 import { RateLimiter } from "@effect/experimental"
 import { brokerProbe } from "../programs/health.ts"
 import { DeliveryLive } from "./DeliveryLive.ts"
+import { layerCurrentReplica } from "./Replica.ts"
 import { IntakeLive } from "./IntakeLive.ts"
 import { HealthProbes } from "./services/Health.ts"
 import type { AppConfig } from "./Config.ts"
@@ -167,6 +168,7 @@ export const MainLive = (config: AppConfig) => {
     layerSecrets(config),
     layerWorkerRegistry,
     layerDeliveryDirectory,
+    layerCurrentReplica,
     layerEventLoopLag,
     layerWebhookTransport,
     RateLimiter.layer.pipe(Layer.provide(RateLimiter.layerStoreMemory)),

@@ -36,6 +36,12 @@ export const relayPoll = (interval: Duration.Duration) => Schedule.spaced(interv
 /** How often the actor supervisor compares the running actors with the companies. */
 export const supervisorRefresh = Schedule.spaced("1 second")
 
+/** How often a replica renews its partition leases and looks whether the replicas' share of partitions changed. */
+export const partitionRenewal = (lease: Duration.Duration) => Schedule.spaced(Duration.divide(lease, 3).pipe(Option.getOrElse(() => lease)))
+
+/** How often a replica looks whether a partition lease it could not renew is about to run out. */
+export const partitionLeaseWatch = Schedule.spaced("250 millis")
+
 /** How often reconciliation looks for routings that have waited too long. */
 export const reconcileEvery = (reconcileAfter: Duration.Duration) =>
   Schedule.spaced(Duration.max(Duration.seconds(1), Duration.divide(reconcileAfter, 4).pipe(Option.getOrElse(() => reconcileAfter))))

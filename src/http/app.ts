@@ -19,6 +19,7 @@ import { slaRoutes } from "./routes/sla.ts"
 import { shedLoad } from "./shedLoad.ts"
 import { serverSpan } from "./tracing.ts"
 import { webhookRoutes } from "./routes/webhooks.ts"
+import { serviceVersion } from "../version.ts"
 
 /** Request bodies larger than this are refused with 413 before they are read. */
 export const MAX_BODY_BYTES = 64 * 1024
@@ -27,7 +28,7 @@ const openApiInfo = {
   openapi: "3.1.0",
   info: {
     title: "service-integration",
-    version: "0.1.0",
+    version: serviceVersion,
     description: "Takes home-service jobs, matches each to the trade companies best able to do it, and delivers " +
       "every routing as a lead into that company's field-service system. Errors always have the body " +
       "`{ \"error\": { \"code\", \"message\", \"details\" } }`."

@@ -35,6 +35,7 @@ import type { DeliveryDirectory, WorkerRegistry } from "../services/Workers.ts"
 import type { Transactions } from "../services/Transactions.ts"
 import type { WebhookRepo } from "../services/Webhooks.ts"
 import { ApiError, ProgramFailure, zodDetails } from "./errors.ts"
+import type { CurrentReplica, PartitionLeases } from "../services/Partitions.ts"
 
 /** Every service the routes' programs may use. */
 export type ApiServices =
@@ -69,6 +70,8 @@ export type ApiServices =
   | Transactions
   | WebhookRepo
   | WorkerRegistry
+  | PartitionLeases
+  | CurrentReplica
 
 export interface ApiEnv {
   Variables: { principal: Principal }

@@ -8,9 +8,10 @@ import type { MatchSeen } from "../domain/access.ts"
 import type { ApiKeyView } from "./schemas/apiKeys.ts"
 import type { CompanyView, TechnicianView } from "./schemas/companies.ts"
 import type { ConsumerState, StreamState } from "../services/Broker.ts"
+import type { ReplicaRecord } from "../services/Partitions.ts"
 import type { WorkerStatus } from "../services/Workers.ts"
 import type { JobView, MatchView, RoutingView } from "./schemas/jobs.ts"
-import type { DeadLetterView, PartitionView, StreamView, WorkerView } from "./schemas/operations.ts"
+import type { DeadLetterView, PartitionView, ReplicaView, StreamView, WorkerView } from "./schemas/operations.ts"
 
 /** Domain values as the API shows them: snake_case, RFC 3339 UTC timestamps, secrets never included. */
 const iso = (d: Date): string => d.toISOString()
@@ -113,10 +114,13 @@ export const apiKeyView = (k: ApiKey): z.input<typeof ApiKeyView> => ({
 })
 
 /** A company actor: `pending` counts the company's messages stored in the work stream, `ack_pending` those it holds or works on. */
-export const workerView = (entry: { readonly status: WorkerStatus; readonly stored: number }): z.input<typeof WorkerView> => {
+export const workerView = (
+  entry: { readonly replica: string; readonly status: WorkerStatus; readonly stored: number }
+): z.input<typeof WorkerView> => {
   const { status } = entry
   return {
     company_id: status.companyId,
+    replica: entry.replica,
     state: status.paused || status.rateLimitedUntil !== null ? "paused" : status.inFlight > 0 ? "running" : "idle",
     consumer: status.consumer,
     pending: Math.max(0, entry.stored - status.held - status.inFlight),
@@ -129,6 +133,20 @@ export const workerView = (entry: { readonly status: WorkerStatus; readonly stor
     last_error: status.lastError
   }
 }
+
+export const replicaView = (
+  replica: ReplicaRecord & { readonly alive: boolean; readonly self: boolean }
+): z.input<typeof ReplicaView> => ({
+  id: replica.id,
+  host: replica.host,
+  version: replica.version,
+  partitions: [...replica.partitions],
+  started_at: iso(replica.startedAt),
+  last_seen_at: iso(replica.heartbeatAt),
+  alive: replica.alive,
+  self: replica.self,
+  actors: replica.workers.length
+})
 
 export const partitionView = (
   entry: { readonly partition: number; readonly consumer: Option.Option<ConsumerState> }

@@ -2,6 +2,7 @@ import { Context, type Effect, type Option } from "effect"
 import type { OutboxEvent } from "../domain/events.ts"
 import type { CompanyId, JobId, RoutingId } from "../domain/ids.ts"
 import type { ExternalStatus, Job, Routing } from "../domain/job.ts"
+import type { PartitionLease } from "../domain/partitions.ts"
 import type { StorageError } from "./StorageError.ts"
 
 /** One provider call for a routing, as `GET /routings/:id` shows it. */
@@ -16,6 +17,11 @@ export interface RoutingAttempt {
 export interface ClaimRequest {
   readonly id: RoutingId
   readonly leaseUntil: Date
+  /**
+   * The lease on the company's partition the claim is made under: the claim is refused unless that lease is still
+   * held (not run out, not given up, not taken over since). None: made outside partition ownership.
+   */
+  readonly fence?: PartitionLease
 }
 
 /** A routing taken for delivery. */

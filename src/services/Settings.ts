@@ -39,6 +39,8 @@ export interface DeliveryOptions {
   readonly partitions: number
   /** Messages a partition's consumer hands out before some are settled. */
   readonly partitionMaxAckPending: number
+  /** How long a replica's hold on a partition lasts without renewal: a replica that died loses its partitions after it. */
+  readonly partitionLease: Duration.Duration
 }
 
 export class DeliverySettings extends Context.Tag("DeliverySettings")<DeliverySettings, DeliveryOptions>() {}

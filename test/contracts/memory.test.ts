@@ -1,6 +1,7 @@
 import { layerMemory } from "../../layers/storage/memory/layer.ts"
 import { archiveContract } from "./archive.contract.ts"
 import { companyIndexContract } from "./companyIndex.contract.ts"
+import { partitionsContract } from "./partitions.contract.ts"
 import { repositoryContract } from "./repositories.contract.ts"
 import { retentionContract } from "./retention.contract.ts"
 import { slaContract } from "./sla.contract.ts"
@@ -12,3 +13,4 @@ archiveContract("memory", layerMemory)
 webhookContract("memory", layerMemory)
 companyIndexContract("memory", layerMemory)
 retentionContract("memory", layerMemory)
+partitionsContract("memory", layerMemory)

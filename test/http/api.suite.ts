@@ -111,6 +111,7 @@ export const apiSuite = <E>(name: string, services: Layer.Layer<ApiServices, E>)
             "/routings/{id}",
             "/routings/{id}/retry",
             "/admin/workers",
+            "/admin/replicas",
             "/admin/dlq/{id}/replay",
             "/companies/{id}/provider/test",
             "/admin/providers/mock/leads",
@@ -639,7 +640,7 @@ export const apiSuite = <E>(name: string, services: Layer.Layer<ApiServices, E>)
       })
 
       it("answers the operations routes to the admin only", async () => {
-        for (const path of ["/admin/workers", "/admin/streams", "/admin/dlq", "/admin/outbox", "/admin/providers/mock/leads"]) {
+        for (const path of ["/admin/workers", "/admin/replicas", "/admin/streams", "/admin/dlq", "/admin/outbox", "/admin/providers/mock/leads"]) {
           expectError(await call("GET", path, { key: creatorKey }), 403, "forbidden")
           const answer = await call("GET", path)
           expect(answer.status, `${path}: ${answer.text}`).toBe(200)

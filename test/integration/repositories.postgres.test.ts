@@ -2,6 +2,7 @@ import { Layer } from "effect"
 import { layer as layerPostgresRepos } from "../../layers/storage/postgres/layer.ts"
 import { archiveContract } from "../contracts/archive.contract.ts"
 import { companyIndexContract } from "../contracts/companyIndex.contract.ts"
+import { partitionsContract } from "../contracts/partitions.contract.ts"
 import { repositoryContract } from "../contracts/repositories.contract.ts"
 import { retentionContract } from "../contracts/retention.contract.ts"
 import { slaContract } from "../contracts/sla.contract.ts"
@@ -14,3 +15,4 @@ archiveContract("postgresql", layerPostgresRepos.pipe(Layer.provide(layerFreshDb
 webhookContract("postgresql", layerPostgresRepos.pipe(Layer.provide(layerFreshDb())))
 companyIndexContract("postgresql", layerPostgresRepos.pipe(Layer.provide(layerFreshDb())))
 retentionContract("postgresql", layerPostgresRepos.pipe(Layer.provide(layerFreshDb({ max: 4 }))))
+partitionsContract("postgresql", layerPostgresRepos.pipe(Layer.provide(layerFreshDb())))

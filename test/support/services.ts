@@ -35,6 +35,7 @@ import {
 } from "../../src/services/Settings.ts"
 import { EventLoopLag } from "../../src/services/EventLoopLag.ts"
 import { layerFreshDb, layerPgliteDb } from "./postgres.ts"
+import { layerCurrentReplica } from "../../src/Replica.ts"
 
 export const TEST_ADMIN_KEY = "si_test_admin_key_0123456789abcdefghijklmnopqrstu"
 
@@ -53,7 +54,8 @@ export const defaultDelivery: DeliveryOptions = {
   shutdownTimeout: Duration.seconds(15),
   pollInterval: Duration.minutes(30),
   partitions: 4,
-  partitionMaxAckPending: 1000
+  partitionMaxAckPending: 1000,
+  partitionLease: Duration.seconds(10)
 }
 
 /** Webhook settings as configured by default. */
@@ -88,7 +90,8 @@ export const layerDeliveryTools = Layer.mergeAll(
   RateLimiter.layer.pipe(Layer.provide(RateLimiter.layerStoreMemory)),
   layerWorkerRegistry,
   layerDeliveryDirectory,
-  layerPollOnly
+  layerPollOnly,
+  layerCurrentReplica
 )
 
 /** Intake (group commit over the company index), given storage and the settings. */

@@ -7,6 +7,7 @@ import { layerApiKeys } from "./apiKeys.ts"
 import { layerIdempotency } from "./idempotency.ts"
 import { layerMockLeads } from "./mockLeads.ts"
 import { layerOutbox } from "./outbox.ts"
+import { layerPartitions } from "./partitions.ts"
 import { layerRoutings } from "./routings.ts"
 import { layerSla } from "./sla.ts"
 import { layerStore, layerTransactions } from "./store.ts"
@@ -26,5 +27,6 @@ export const layerMemory = Layer.mergeAll(
   layerSla,
   layerArchive,
   layerWebhooks,
+  layerPartitions,
   layerTransactions
 ).pipe(Layer.provideMerge(layerStore))

@@ -1,7 +1,8 @@
-import { Effect, Layer, Option } from "effect"
+import { Clock, Effect, Layer, Option } from "effect"
 import type { RoutingId } from "../../../src/domain/ids.ts"
 import type { Job, Routing } from "../../../src/domain/job.ts"
 import { type ClaimRequest, RoutingRepo, type WaitingRouting } from "../../../src/services/Routings.ts"
+import { holdsLease } from "./partitions.ts"
 import { MemoryStore } from "./store.ts"
 
 export const layerRoutings = Layer.effect(
@@ -49,8 +50,10 @@ export const layerRoutings = Layer.effect(
         const found = find(id)
         return found === undefined ? [] : [[id, found] as const]
       }))
-    const claimAll = (claims: ReadonlyArray<ClaimRequest>, now: Date) =>
-      new Map(claims.flatMap(({ id, leaseUntil }) => {
+    /** Fencing goes by the store's own clock (`clockMs`), as PostgreSQL's goes by the database's. */
+    const claimAll = (claims: ReadonlyArray<ClaimRequest>, now: Date, clockMs: number) =>
+      new Map(claims.flatMap(({ fence, id, leaseUntil }) => {
+        if (fence !== undefined && !holdsLease(store.state, fence, clockMs)) return []
         const claimed = claimOne(id, now, leaseUntil)
         return claimed === undefined ? [] : [[id, claimed] as const]
       }))
@@ -65,12 +68,12 @@ export const layerRoutings = Layer.effect(
 
       getMany: (ids) => Effect.sync(() => findMany(ids)),
 
-      claimMany: (claims, now) => Effect.sync(() => claimAll(claims, now)),
+      claimMany: (claims, now) => Effect.map(Clock.currentTimeMillis, (clockMs) => claimAll(claims, now, clockMs)),
 
       getAndClaimMany: (claims, now) =>
-        Effect.sync(() => {
+        Effect.map(Clock.currentTimeMillis, (clockMs) => {
           const found = findMany(claims.map((c) => c.id))
-          return { found, claims: claimAll(claims, now) }
+          return { found, claims: claimAll(claims, now, clockMs) }
         }),
 
       claim: (id, now, leaseUntil) => Effect.sync(() => Option.fromNullable(claimOne(id, now, leaseUntil))),

@@ -7,6 +7,7 @@ import type { Job } from "../../../src/domain/job.ts"
 import type { PageCursor } from "../../../src/domain/page.ts"
 import type { MockLead } from "../../../src/services/MockLeads.ts"
 import type { ArchivedJob } from "../../../src/services/Archive.ts"
+import type { ReplicaRecord } from "../../../src/services/Partitions.ts"
 import type { RoutingAttempt } from "../../../src/services/Routings.ts"
 import { Transactions } from "../../../src/services/Transactions.ts"
 import type { MemoryWebhooks } from "./webhooks.ts"
@@ -34,6 +35,9 @@ export interface MemoryState {
   indexVersion: number
   companyIndexVersions: Map<CompanyId, number>
   technicianIndexVersions: Map<TechnicianId, number>
+  /** Registered replicas, and each partition's lease (`leaseUntil` in epoch milliseconds). */
+  replicas: Map<string, ReplicaRecord>
+  partitionLeases: Map<number, { owner: string | null; epoch: number; leaseUntil: number }>
 }
 
 const emptyState = (): MemoryState => ({
@@ -52,7 +56,9 @@ const emptyState = (): MemoryState => ({
   webhooks: { hooks: new Map(), deliveries: [], attempts: [] },
   indexVersion: 0,
   companyIndexVersions: new Map(),
-  technicianIndexVersions: new Map()
+  technicianIndexVersions: new Map(),
+  replicas: new Map(),
+  partitionLeases: new Map()
 })
 
 /** Records a change to a company for the company index. */

@@ -9,6 +9,7 @@ import * as Idempotency from "./idempotency.ts"
 import * as Jobs from "./jobs.ts"
 import * as MockLeads from "./mockLeads.ts"
 import * as Outbox from "./outbox.ts"
+import * as Partitions from "./partitions.ts"
 import * as Routings from "./routings.ts"
 import * as Sla from "./sla.ts"
 import * as Technicians from "./technicians.ts"
@@ -32,5 +33,6 @@ export const layer = Layer.mergeAll(
   Sla.layer,
   Archive.layer,
   Webhooks.layer,
+  Partitions.layer,
   transactions
 )

@@ -37,17 +37,26 @@ const claimOf = (r: ClaimRow) => ({ needsLookup: r.needs_lookup, attempts: r.att
 
 /**
  * The update that claims routings, each with its own lease: those `pending` or `retrying`, or `syncing` with their
- * lease run out (the last call was cut off: they then need a lookup). Its `returning` clause is the caller's.
+ * lease run out (the last call was cut off: they then need a lookup), each only while the partition lease it names
+ * is held (fencing: the database's clock decides). Its `returning` clause is the caller's.
  */
 const claimStatement = (sql: Sql, claims: ReadonlyArray<ClaimRequest>, now: Date) =>
   sql`
     update job_routings r set
       needs_lookup = r.needs_lookup or r.sync_status = 'syncing',
       sync_status = 'syncing', lease_until = c.lease_until, updated_at = ${now}
-    from unnest(${claims.map((c) => c.id)}::uuid[], ${claims.map((c) => c.leaseUntil.toISOString())}::timestamptz[])
-      as c(id, lease_until)
+    from unnest(
+      ${claims.map((c) => c.id)}::uuid[],
+      ${claims.map((c) => c.leaseUntil.toISOString())}::timestamptz[],
+      ${claims.map((c) => c.fence?.partition ?? null)}::int[],
+      ${claims.map((c) => c.fence?.epoch ?? null)}::bigint[]
+    ) as c(id, lease_until, fence_partition, fence_epoch)
     where r.id = c.id
-      and (r.sync_status in ('pending', 'retrying') or (r.sync_status = 'syncing' and r.lease_until < ${now}))`
+      and (r.sync_status in ('pending', 'retrying') or (r.sync_status = 'syncing' and r.lease_until < ${now}))
+      and (c.fence_partition is null or exists (
+        select 1 from partition_leases l
+        where l.partition = c.fence_partition and l.epoch = c.fence_epoch and l.lease_until > now()
+      ))`
 
 /**
  * Inserts the outbox events of the routings `finish` wrote (the `routing` CTE): a dropped result's events are dropped

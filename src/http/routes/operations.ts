@@ -1,6 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi"
 import { deleteDeadLetter, listDeadLetters, replayDeadLetter } from "../../../programs/deadLetters.ts"
 import { listMockLeads, listStreams, listWorkers, outboxBacklog, setDeliveryPaused } from "../../../programs/operations.ts"
+import { listReplicas } from "../../../programs/replicas.ts"
 import { CompanyId } from "../../domain/ids.ts"
 import { makeRouter, type Run } from "../router.ts"
 import { answers, errorResponses, idParam, security } from "../schemas/common.ts"
@@ -13,10 +14,11 @@ import {
   MockLeadsView,
   OutboxView,
   PartitionView,
+  ReplicaView,
   StreamView,
   WorkerView
 } from "../schemas/operations.ts"
-import { companyView, deadLetterView, partitionView, streamView, workerView } from "../views.ts"
+import { companyView, deadLetterView, partitionView, replicaView, streamView, workerView } from "../views.ts"
 
 /** Operations (admin): actors, pause and resume, streams, dead letters, the outbox, and what the mock provider received. */
 export const operationRoutes = (run: Run) => {
@@ -34,13 +36,22 @@ export const operationRoutes = (run: Run) => {
   router.openapi(
     adminGet(
       "/admin/workers",
-      "One entry per company actor in this process, and one per partition of the work stream",
+      "One entry per company actor in the deployment (each replica's), and one per partition of the work stream",
       z.object({ items: z.array(WorkerView), partitions: z.array(PartitionView) })
     ),
     async (c) => {
       const { actors, partitions } = await run(c, listWorkers())
       return c.json({ items: actors.map(workerView), partitions: partitions.map(partitionView) }, 200)
     }
+  )
+
+  router.openapi(
+    adminGet(
+      "/admin/replicas",
+      "Every replica of the service registered with the database: its partitions and when it was last seen",
+      z.object({ items: z.array(ReplicaView) })
+    ),
+    async (c) => c.json({ items: (await run(c, listReplicas())).map(replicaView) }, 200)
   )
 
   for (const [action, paused] of [["pause", true], ["resume", false]] as const) {

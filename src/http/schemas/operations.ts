@@ -14,6 +14,8 @@ export const RoutingDetailView = RoutingView.extend({
 
 export const WorkerView = z.object({
   company_id: z.string().openapi({ format: "uuid" }),
+  /** The replica the actor runs in (see `GET /admin/replicas`). */
+  replica: z.string(),
   state: z.enum(["running", "paused", "idle"]),
   consumer: z.string(),
   pending: z.number().int().nullable(),
@@ -25,6 +27,21 @@ export const WorkerView = z.object({
   rate_limited_until: Timestamp.nullable(),
   last_error: z.string().nullable()
 }).openapi("Worker")
+
+export const ReplicaView = z.object({
+  id: z.string(),
+  host: z.string(),
+  version: z.string(),
+  /** The partitions of the work stream it held at its last heartbeat. */
+  partitions: z.array(z.number().int()),
+  started_at: Timestamp,
+  last_seen_at: Timestamp,
+  /** Its last heartbeat is within a partition lease (`PARTITION_LEASE_SECONDS`). */
+  alive: z.boolean(),
+  /** The replica that answered. */
+  self: z.boolean(),
+  actors: z.number().int()
+}).openapi("Replica")
 
 export const PartitionView = z.object({
   partition: z.number().int(),

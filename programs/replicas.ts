@@ -1,0 +1,35 @@
+import { Clock, Duration, Effect } from "effect"
+import { CurrentReplica, PartitionLeases } from "../src/services/Partitions.ts"
+import { DeliverySettings } from "../src/services/Settings.ts"
+import { WorkerRegistry, type WorkerStatus } from "../src/services/Workers.ts"
+import { requireAdmin } from "./access.ts"
+
+/** Every registered replica, each marked alive when its last heartbeat is within a partition lease. */
+export const listReplicas = Effect.fn("Operations.replicas")(function*() {
+  yield* requireAdmin
+  const settings = yield* DeliverySettings
+  const at = yield* Clock.currentTimeMillis
+  const self = yield* CurrentReplica
+  const replicas = yield* (yield* PartitionLeases).replicas
+  return replicas.map((replica) => ({
+    ...replica,
+    self: replica.id === self.id,
+    alive: at - replica.heartbeatAt.getTime() <= Duration.toMillis(settings.partitionLease)
+  }))
+})
+
+/**
+ * The company actors of the whole deployment, each with the replica it runs in: this replica's as they are now, the
+ * others' as their last heartbeat (a third of a partition lease ago at most) reported them. A replica that stopped
+ * beating is left out.
+ */
+export const deploymentActors = Effect.gen(function*() {
+  const settings = yield* DeliverySettings
+  const self = yield* CurrentReplica
+  const at = yield* Clock.currentTimeMillis
+  const own = (yield* (yield* WorkerRegistry).all).map((status) => ({ replica: self.id, status }))
+  const others = (yield* (yield* PartitionLeases).replicas).filter((r) =>
+    r.id !== self.id && at - r.heartbeatAt.getTime() <= Duration.toMillis(settings.partitionLease)
+  )
+  return [...own, ...others.flatMap((r) => r.workers.map((status: WorkerStatus) => ({ replica: r.id, status })))]
+})
