@@ -2,7 +2,7 @@ import { Duration, Effect, Option } from "effect"
 import { topology } from "../src/domain/topology.ts"
 import { brokerRetry } from "../src/Schedules.ts"
 import { Broker, type ConsumerSpec } from "../src/services/Broker.ts"
-import { BrokerPrefix, DeliverySettings } from "../src/services/Settings.ts"
+import { BrokerPrefix, DeliverySettings, StreamReplicas } from "../src/services/Settings.ts"
 
 /** How long a message id is remembered to drop a duplicate publish (the relay's crash window is far shorter). */
 const DUPLICATE_WINDOW = Duration.minutes(2)
@@ -40,35 +40,40 @@ export const ackWait = (providerTimeout: Duration.Duration) =>
   Duration.sum(Duration.times(providerTimeout, 2), Duration.seconds(10))
 
 /**
- * Creates (or updates) the work-queue stream and the dead-letter stream; idempotent, and safe with several processes.
- * Retries while the broker cannot be reached.
+ * Creates (or updates) the work-queue, dead-letter and event streams with the configured replicas, changing those of
+ * streams that exist with another number; idempotent, and safe with several processes. Retries while the broker cannot
+ * be reached.
  */
 export const provisionStreams = Effect.gen(function*() {
   const broker = yield* Broker
   const names = yield* currentTopology
+  const replicas = yield* StreamReplicas
   yield* broker.ensureStream({
     name: names.workStream,
     subjects: names.workSubjects,
     retention: "workqueue",
     duplicateWindow: DUPLICATE_WINDOW,
-    maxAge: Option.none()
+    maxAge: Option.none(),
+    replicas
   })
   yield* broker.ensureStream({
     name: names.deadLetterStream,
     subjects: [names.deadLetterSubjects],
     retention: "limits",
     duplicateWindow: DUPLICATE_WINDOW,
-    maxAge: Option.some(DEAD_LETTER_MAX_AGE)
+    maxAge: Option.some(DEAD_LETTER_MAX_AGE),
+    replicas
   })
   yield* broker.ensureStream({
     name: names.eventStream,
     subjects: [names.eventSubjects],
     retention: "limits",
     duplicateWindow: DUPLICATE_WINDOW,
-    maxAge: Option.some(EVENT_MAX_AGE)
+    maxAge: Option.some(EVENT_MAX_AGE),
+    replicas
   })
   yield* Effect.logInfo("broker streams ready").pipe(
-    Effect.annotateLogs({ work: names.workStream, dead_letters: names.deadLetterStream, events: names.eventStream })
+    Effect.annotateLogs({ work: names.workStream, dead_letters: names.deadLetterStream, events: names.eventStream, replicas })
   )
 }).pipe(
   Effect.tapError((error) => Effect.logWarning("broker not ready; retrying").pipe(Effect.annotateLogs("error", error.message))),

@@ -14,7 +14,7 @@ export interface AppConfig {
   /** None: the embedded PostgreSQL (PGlite) in `dataDir`. */
   readonly databaseUrl: Option.Option<Redacted.Redacted<string>>
   readonly dbPoolMax: number
-  /** None: the in-process broker. */
+  /** NATS servers as comma-separated URLs (one, or several of a cluster); none: the in-process broker. */
   readonly natsUrl: Option.Option<string>
   readonly dataDir: string
   readonly adminApiKey: Option.Option<Redacted.Redacted<string>>
@@ -24,6 +24,8 @@ export interface AppConfig {
   readonly matchMinScore: number
   readonly idempotencyTtl: Duration.Duration
   readonly natsPrefix: string
+  /** Copies of each stream on separate servers of a JetStream cluster. */
+  readonly natsStreamReplicas: number
   readonly delivery: DeliveryOptions
   readonly archive: ArchiveOptions
   readonly retention: RetentionOptions
@@ -125,15 +127,34 @@ const secretKey = (text: string) =>
     ? invalid("expected 32 bytes as base64 or as 64 hex digits (make one: openssl rand -base64 32)")
     : Either.right(text)
 
+/** What is wrong with a URL, or undefined when it parses with one of the schemes; never with its user and password. */
+const urlProblem = (text: string, schemes: ReadonlyArray<string>): string | undefined => {
+  try {
+    const parsed = new URL(text)
+    return schemes.includes(parsed.protocol) ? undefined : `expected a ${schemes.join(" or ")} URL, got ${parsed.protocol}//${parsed.host}`
+  } catch {
+    return "expected a URL"
+  }
+}
+
 const url = (name: string, schemes: ReadonlyArray<string>) =>
   Config.string(name).pipe(
     Config.mapOrFail((text) => {
-      try {
-        const parsed = new URL(text)
-        return schemes.includes(parsed.protocol) ? Either.right(text) : invalid(`expected a ${schemes.join(" or ")} URL`)
-      } catch {
-        return invalid("expected a URL")
+      const problem = urlProblem(text, schemes)
+      return problem === undefined ? Either.right(text) : invalid(problem)
+    })
+  )
+
+/** URLs separated by commas, each checked; a bad one is named by its place in the list. Answers them joined by commas. */
+const urls = (name: string, schemes: ReadonlyArray<string>) =>
+  Config.string(name).pipe(
+    Config.mapOrFail((text) => {
+      const entries = text.split(",").map((entry) => entry.trim())
+      for (const [index, entry] of entries.entries()) {
+        const problem = urlProblem(entry, schemes)
+        if (problem !== undefined) return invalid(entries.length > 1 ? `entry ${index + 1} of ${entries.length}: ${problem}` : problem)
       }
+      return Either.right(entries.join(","))
     })
   )
 
@@ -189,7 +210,7 @@ const fields = Config.all({
   host: Config.nonEmptyString("HOST").pipe(Config.withDefault("127.0.0.1")),
   httpMaxInFlight: integer("HTTP_MAX_IN_FLIGHT", 64, 1, 100_000),
   apiRateLimitPerMinute: integer("API_RATE_LIMIT_PER_MINUTE", 6000, 1, 10_000_000),
-  natsUrl: Config.option(url("NATS_URL", ["nats:", "tls:", "ws:", "wss:"])),
+  natsUrl: Config.option(urls("NATS_URL", ["nats:", "tls:", "ws:", "wss:"])),
   adminApiKey: Config.option(redacted(Config.nonEmptyString("ADMIN_API_KEY").pipe(
     Config.mapOrFail((key) =>
       key.length >= MIN_ADMIN_KEY_LENGTH
@@ -216,6 +237,7 @@ const fields = Config.all({
     ),
     Config.withDefault("si")
   ),
+  natsStreamReplicas: integer("NATS_STREAM_REPLICAS", 1, 1, 5),
   delivery: Config.all({
     attempts: integer("DELIVERY_ATTEMPTS", 8, 1, 100),
     providerTimeout: seconds("PROVIDER_TIMEOUT_SECONDS", 10),

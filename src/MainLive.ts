@@ -36,6 +36,7 @@ import {
   ArchiveSettings,
   BrokerPrefix,
   DeliverySettings,
+  StreamReplicas,
   IdempotencySettings,
   RetentionSettings,
   MatchSettings,
@@ -87,6 +88,7 @@ const layerSettings = (config: AppConfig) =>
     Layer.succeed(IdempotencySettings, { ttl: config.idempotencyTtl }),
     Layer.succeed(DeliverySettings, config.delivery),
     Layer.succeed(BrokerPrefix, config.natsPrefix),
+    Layer.succeed(StreamReplicas, config.natsStreamReplicas),
     Layer.succeed(ArchiveSettings, config.archive),
     Layer.succeed(RetentionSettings, config.retention),
     Layer.succeed(WebhookSettings, config.webhooks),
@@ -96,7 +98,7 @@ const layerSettings = (config: AppConfig) =>
     Layer.succeed(DashboardSettings, { jaegerUiUrl: Option.getOrNull(config.jaegerUiUrl), serviceName: config.tracing.serviceName })
   )
 
-/** NATS JetStream at `NATS_URL`, or the in-process broker. */
+/** NATS JetStream at the servers of `NATS_URL`, or the in-process broker. */
 const layerBroker = (config: AppConfig) =>
   Option.match(config.natsUrl, {
     onNone: () => layerMemoryBroker,

@@ -13,7 +13,7 @@ import {
 import { connect, type NatsConnection, type QueuedIterator, type Status } from "@nats-io/transport-node"
 import { Deferred, Duration, Effect, Either, Layer, Option, Schema, Stream } from "effect"
 import { brokerRetry } from "../../src/Schedules.ts"
-import { withoutUrlCredentials } from "../../src/domain/urlCredentials.ts"
+import { serversWithoutCredentials } from "../../src/domain/urlCredentials.ts"
 import { Broker, BrokerError, type Delivery, type StoredMessage } from "../../src/services/Broker.ts"
 import {
   apiCode,
@@ -42,7 +42,7 @@ import {
 } from "./jetstreamCalls.ts"
 
 export interface JetStreamOptions {
-  /** Comma-separated server URLs, such as `nats://127.0.0.1:4222`. */
+  /** Comma-separated server URLs (`nats://n1:4222,nats://n2:4222`): the client connects to one, failing over to the others. */
   readonly servers: string
   /** The connection name the server shows. */
   readonly name: string
@@ -61,7 +61,7 @@ const open = (options: JetStreamOptions) =>
   Effect.gen(function*() {
     const nc = yield* request("connect", () =>
       connect({
-        servers: options.servers.split(","),
+        servers: options.servers.split(",").map((server) => server.trim()).filter((server) => server !== ""),
         name: options.name,
         maxReconnectAttempts: -1,
         reconnectTimeWait: 500,
@@ -83,7 +83,7 @@ const close = ({ nc }: Connection) =>
     Effect.ensuring(Effect.tryPromise(() => nc.close()).pipe(Effect.ignore))
   )
 
-/** Logs each disconnect and reconnect, for as long as the connection lasts. */
+/** Logs each disconnect and reconnect, naming the server, for as long as the connection lasts. */
 const logStatus = (nc: NatsConnection, servers: string) =>
   Stream.async<Status>((emit) => {
     const statuses = nc.status() as QueuedIterator<Status>
@@ -93,7 +93,9 @@ const logStatus = (nc: NatsConnection, servers: string) =>
     return Effect.sync(() => statuses.stop())
   }).pipe(
     Stream.runForEach((status) =>
-      status.type === "disconnect" || status.type === "reconnect" ? Effect.logWarning(`NATS ${status.type}`, servers) : Effect.void
+      status.type === "disconnect" || status.type === "reconnect"
+        ? Effect.logWarning(`NATS ${status.type}`, servers).pipe(Effect.annotateLogs("server", status.server))
+        : Effect.void
     )
   )
 
@@ -108,7 +110,7 @@ export const layer = (options: JetStreamOptions): Layer.Layer<Broker> =>
     Broker,
     Effect.gen(function*() {
       // The servers as logs and errors show them: a user and password in `NATS_URL` stay out.
-      const shownServers = withoutUrlCredentials(options.servers)
+      const shownServers = serversWithoutCredentials(options.servers)
       const ready = yield* Deferred.make<Connection>()
       yield* Effect.acquireRelease(open(options), close).pipe(
         Effect.tapError((error) =>
@@ -194,7 +196,7 @@ export const layer = (options: JetStreamOptions): Layer.Layer<Broker> =>
         ensureStream: (spec) =>
           call("ensureStream", async ({ jsm }) => {
             const retention = spec.retention === "workqueue" ? RetentionPolicy.Workqueue : RetentionPolicy.Limits
-            const config = { name: spec.name, retention, storage: StorageType.File, num_replicas: 1, ...streamUpdate(spec) }
+            const config = { name: spec.name, retention, storage: StorageType.File, ...streamUpdate(spec) }
             const info = await jsm.streams.add(config).catch((cause: unknown) =>
               apiCode(cause) === streamNameInUse ? jsm.streams.update(spec.name, streamUpdate(spec)) : Promise.reject(cause)
             )

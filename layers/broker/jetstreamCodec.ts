@@ -63,10 +63,12 @@ export const MaxDeliveriesAdvisory = Schema.parseJson(Schema.Struct({
   stream_seq: Schema.Number
 }))
 
+/** What a spec sets of a stream's configuration, on creation and on update (a cluster changes the replicas in place). */
 export const streamUpdate = (spec: StreamSpec) => ({
   subjects: [...spec.subjects],
   duplicate_window: nanos(spec.duplicateWindow),
-  max_age: Option.match(spec.maxAge, { onNone: () => 0, onSome: nanos })
+  max_age: Option.match(spec.maxAge, { onNone: () => 0, onSome: nanos }),
+  num_replicas: spec.replicas
 })
 
 export const consumerUpdate = (spec: ConsumerSpec) => ({

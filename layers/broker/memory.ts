@@ -167,6 +167,7 @@ const make = Effect.gen(function*() {
       return []
     })
 
+  /** One copy in this process: `replicas` is accepted and ignored. */
   const ensureStream = (spec: StreamSpec) =>
     Effect.suspend(() => {
       if (!validName(spec.name) || spec.subjects.length === 0) return fail("ensureStream", `invalid stream ${spec.name}`)

@@ -20,6 +20,11 @@ export interface StreamSpec {
   readonly duplicateWindow: Duration.Duration
   /** Messages older than this are dropped; none: kept forever. */
   readonly maxAge: Option.Option<Duration.Duration>
+  /**
+   * Copies kept on separate servers of a JetStream cluster (1 to 5); an existing stream is changed to this many. The
+   * in-process broker keeps one copy whatever it says.
+   */
+  readonly replicas: number
 }
 
 /** A durable pull consumer on one subject filter of a stream. */

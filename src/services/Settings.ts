@@ -64,6 +64,9 @@ export class DashboardSettings extends Context.Tag("DashboardSettings")<Dashboar
 /** The prefix of every stream, subject and consumer name the service owns. */
 export class BrokerPrefix extends Context.Tag("BrokerPrefix")<BrokerPrefix, string>() {}
 
+/** Copies of each stream the service creates, on separate servers of a JetStream cluster: `NATS_STREAM_REPLICAS`. */
+export class StreamReplicas extends Context.Tag("StreamReplicas")<StreamReplicas, number>() {}
+
 /** A time of day in UTC. */
 export interface DailyTime {
   readonly hour: number

@@ -25,6 +25,7 @@ const fresh = (overrides: Partial<StreamSpec> = {}) =>
       retention: "workqueue",
       duplicateWindow: Duration.seconds(5),
       maxAge: Option.none(),
+      replicas: 1,
       ...overrides
     }
     const subject = (s: string) => `${prefix}.${s}`

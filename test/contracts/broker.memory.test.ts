@@ -16,7 +16,8 @@ const setup = (maxAge: Option.Option<Duration.Duration> = Option.none()) =>
       subjects: ["jobs.>"],
       retention: "workqueue",
       duplicateWindow: Duration.minutes(2),
-      maxAge
+      maxAge,
+      replicas: 1
     })
     yield* broker.ensureConsumer({ stream: "jobs", name: "a", filterSubject: "jobs.a", ackWait: Duration.seconds(30), maxDeliver: 3 })
     return broker

@@ -21,7 +21,8 @@ describe("broker: JetStream at a URL with a user and password", () => {
         subjects: ["unreachable.>"],
         retention: "limits",
         duplicateWindow: Duration.seconds(10),
-        maxAge: Option.none()
+        maxAge: Option.none(),
+        replicas: 1
       }))).pipe(
         Effect.provide(layer({ servers: "nats://svc:s3cret@127.0.0.1:1", name: "credentials-test" })),
         Effect.provide(Logger.replace(Logger.defaultLogger, jsonLogger)),

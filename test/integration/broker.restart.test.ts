@@ -32,7 +32,8 @@ describe("broker: JetStream across a NATS restart", () => {
         subjects: ["jobs.>"],
         retention: "workqueue",
         duplicateWindow: Duration.seconds(30),
-        maxAge: Option.none()
+        maxAge: Option.none(),
+        replicas: 1
       })
       yield* broker.ensureConsumer({ stream: "jobs", name: "a", filterSubject: "jobs.a", ackWait: Duration.seconds(5), maxDeliver: 5 })
       const fetch = broker.fetch("jobs", "a", { max: 1, expires: Duration.seconds(1) })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { ConfigProvider, Effect, Either } from "effect"
+import { ConfigProvider, Effect, Either, Option } from "effect"
 import { appConfig, formatConfigError } from "../../src/Config.ts"
 
 /** The line the service prints and exits with for a bad environment, or "ok". */
@@ -21,7 +21,10 @@ describe("configuration from the environment", () => {
         [{ SECRETS_KEY: "short" }, /^configuration error: SECRETS_KEY: expected 32 bytes/],
         [{ DATABASE_URL: "mysql://x" }, /^configuration error: DATABASE_URL: /],
         [{ ADMIN_API_KEY: "too-short-to-be-safe" }, /^configuration error: ADMIN_API_KEY: expected at least 32 characters/],
-        [{ DATABASE_URL: "postgres://127.0.0.1/x", ADMIN_API_KEY: "k".repeat(32) }, /^configuration error: SECRETS_KEY: required when DATABASE_URL is set/]
+        [{ DATABASE_URL: "postgres://127.0.0.1/x", ADMIN_API_KEY: "k".repeat(32) }, /^configuration error: SECRETS_KEY: required when DATABASE_URL is set/],
+        [{ NATS_URL: "nats://n1:4222,http://n2:4222" }, /^configuration error: NATS_URL: entry 2 of 2: expected a nats: or tls: or ws: or wss: URL, got http:\/\/n2:4222$/],
+        [{ NATS_URL: "nats://n1:4222,,nats://n3:4222" }, /^configuration error: NATS_URL: entry 2 of 3: expected a URL$/],
+        [{ NATS_STREAM_REPLICAS: "7" }, /^configuration error: NATS_STREAM_REPLICAS: expected an integer from 1 to 5, got "7"$/]
       ]
       for (const [env, expected] of cases) {
         const verdict = yield* verdictOf(env)
@@ -32,5 +35,19 @@ describe("configuration from the environment", () => {
       expect(yield* verdictOf({ ADMIN_API_KEY: "too-short-to-be-safe" })).not.toContain("too-short")
       expect(yield* verdictOf({ ADMIN_API_KEY: "k".repeat(32) })).toBe("ok")
       expect(yield* verdictOf({})).toBe("ok")
+      expect(yield* verdictOf({ NATS_URL: "nats://u:s3cret@n1:4222,nats://u:s3cret@n2:42x22" })).not.toContain("s3cret")
+      expect(yield* verdictOf({ NATS_URL: "ftp://u:s3cret@n1" })).not.toContain("s3cret")
+    }))
+
+  it.effect("NATS_URL takes a comma-separated list of servers; NATS_STREAM_REPLICAS defaults to 1", () =>
+    Effect.gen(function*() {
+      const read = (env: Record<string, string>) =>
+        Effect.withConfigProvider(appConfig, ConfigProvider.fromMap(new Map(Object.entries(env))))
+      const cluster = yield* read({ NATS_URL: " nats://n1:4222, nats://n2:4222 ,tls://n3:4222", NATS_STREAM_REPLICAS: "3" })
+      expect(cluster.natsUrl).toEqual(Option.some("nats://n1:4222,nats://n2:4222,tls://n3:4222"))
+      expect(cluster.natsStreamReplicas).toBe(3)
+      const single = yield* read({ NATS_URL: "nats://127.0.0.1:4222" })
+      expect(single.natsUrl).toEqual(Option.some("nats://127.0.0.1:4222"))
+      expect(single.natsStreamReplicas).toBe(1)
     }))
 })

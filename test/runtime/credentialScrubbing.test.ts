@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import type { ReadableSpan, SpanProcessor } from "@opentelemetry/sdk-trace-base"
 import { scrubbingCredentials } from "../../src/CredentialScrubbing.ts"
-import { withoutUrlCredentials } from "../../src/domain/urlCredentials.ts"
+import { serversWithoutCredentials, withoutUrlCredentials } from "../../src/domain/urlCredentials.ts"
 
 describe("URL credentials", () => {
   it("are stripped from every URL in a text, leaving everything else as it is", () => {
@@ -9,6 +9,12 @@ describe("URL credentials", () => {
     expect(withoutUrlCredentials("tls://only-user@a:4222,nats://u:p@b:4222")).toBe("tls://a:4222,nats://b:4222")
     expect(withoutUrlCredentials("failed: https://u:p%40ss@api.example.com/x?y=1")).toBe("failed: https://api.example.com/x?y=1")
     expect(withoutUrlCredentials("mail john@example.com about http://example.com/a@b")).toBe("mail john@example.com about http://example.com/a@b")
+  })
+
+  it("are stripped from every entry of a server list, with or without a scheme", () => {
+    expect(serversWithoutCredentials("nats://u:p@n1:4222, tls://u@n2:4222,u:p@n3:4222,n4:4222")).toBe(
+      "nats://n1:4222,tls://n2:4222,n3:4222,n4:4222"
+    )
   })
 
   it("are stripped from a span's attributes, events and status before the exporter's processor sees it", () => {

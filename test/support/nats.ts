@@ -22,9 +22,10 @@ process.on("exit", () => {
   for (const child of running) child.kill("SIGKILL")
 })
 
-const launch = (port: number, storeDir: string) =>
+/** Starts the installed nats-server with `options`, resolving once it takes clients (killed with this process). */
+export const launchNatsServer = (options: ReadonlyArray<string>) =>
   new Promise<ChildProcess>((resolve, reject) => {
-    const args = [binary, "-a", "127.0.0.1", "-p", String(port), "-js", "-sd", storeDir]
+    const args = [binary, ...options]
     const [command, ...rest] = existsSync(setpriv) ? [setpriv, "--pdeathsig", "KILL", "--", ...args] : args
     const child = spawn(command!, rest, { stdio: ["ignore", "ignore", "pipe"] })
     running.add(child)
@@ -47,7 +48,10 @@ const launch = (port: number, storeDir: string) =>
     })
   })
 
-const terminate = (child: ChildProcess) =>
+const launch = (port: number, storeDir: string) => launchNatsServer(["-a", "127.0.0.1", "-p", String(port), "-js", "-sd", storeDir])
+
+/** Stops a server and resolves when it has exited: SIGTERM, then SIGKILL after 5 s; or SIGKILL at once, as a crash. */
+export const terminateNatsServer = (child: ChildProcess, signal: "SIGTERM" | "SIGKILL" = "SIGTERM") =>
   new Promise<void>((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) return resolve()
     const force = setTimeout(() => child.kill("SIGKILL"), 5_000)
@@ -55,7 +59,7 @@ const terminate = (child: ChildProcess) =>
       clearTimeout(force)
       resolve()
     })
-    child.kill("SIGTERM")
+    child.kill(signal)
   })
 
 /** A nats-server with JetStream of a test's own, on a spare port with its own store directory. */
@@ -77,7 +81,7 @@ export const startNatsServer = async (): Promise<PrivateNatsServer> => {
   const storeDir = await mkdtemp(join(tmpdir(), "nats-test-"))
   let child: ChildProcess | null = await launch(port, storeDir)
   const stop = async () => {
-    if (child !== null) await terminate(child)
+    if (child !== null) await terminateNatsServer(child)
     child = null
   }
   const start = async () => {

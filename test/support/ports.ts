@@ -10,3 +10,10 @@ export const sparePort = () =>
       server.close(() => (typeof address === "object" && address !== null ? resolve(address.port) : reject(new Error("no port"))))
     })
   })
+
+/** `count` different local TCP ports nothing listens on at the moment. */
+export const spareDistinctPorts = async (count: number): Promise<ReadonlyArray<number>> => {
+  const ports = new Set<number>()
+  while (ports.size < count) ports.add(await sparePort())
+  return [...ports]
+}

@@ -31,6 +31,7 @@ import {
   HttpSettings,
   MetricsSettings,
   OutboundSettings,
+  StreamReplicas,
   WebhookSettings
 } from "../../src/services/Settings.ts"
 import { EventLoopLag } from "../../src/services/EventLoopLag.ts"
@@ -105,6 +106,7 @@ export const layerMemoryServices = layerIntake.pipe(
     Layer.effect(HealthProbes, Effect.all([brokerProbe])),
     layerTestSettings,
     Layer.succeed(BrokerPrefix, "test"),
+    Layer.succeed(StreamReplicas, 1),
     IndexSignal.layerNone
   )),
   Layer.provideMerge(Layer.merge(layerMemory, layerMemoryBroker))
@@ -119,6 +121,7 @@ const layerServicesOn = <E>(db: Layer.Layer<Db, E>, signal: Layer.Layer<CompanyI
       Layer.effect(HealthProbes, Effect.all([postgresProbe, brokerProbe])),
       layerTestSettings,
       Layer.succeed(BrokerPrefix, "test"),
+      Layer.succeed(StreamReplicas, 1),
       signal
     )),
     Layer.provideMerge(Layer.merge(db, layerMemoryBroker))
