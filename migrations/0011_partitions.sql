@@ -18,3 +18,7 @@ create table partition_leases (
   epoch bigint not null default 0,
   lease_until timestamptz not null default '-infinity'
 );
+
+-- A replica that takes a partition over counts the provider calls its companies had in the last minute, so that a
+-- company's rate limit holds across the hand-over.
+create index routing_attempts_at_idx on routing_attempts (at);

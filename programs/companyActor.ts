@@ -224,9 +224,10 @@ export const makeCompanyActor = Effect.fn("Actor.make")(function*(options: {
         wake()
         const handBack = held.splice(0)
         yield* Effect.forEach(handBack, (m) => Effect.ignore(m.nak(Duration.zero)), { discard: true })
+        // Interruptible: stop runs in finalizers, where the timeout could not otherwise cut the wait short.
         yield* Effect.gen(function*() {
           while (working.length > 0) yield* Deferred.await(changed)
-        }).pipe(Effect.timeout(timeout), Effect.ignore)
+        }).pipe(Effect.interruptible, Effect.timeout(timeout), Effect.ignore)
         yield* Scope.close(scope, Exit.void)
         yield* registry.remove(companyId)
       })

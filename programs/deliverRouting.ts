@@ -1,4 +1,3 @@
-import { RateLimiter } from "@effect/experimental"
 import { Clock, Duration, Effect, Either, Metric, Option, Schema } from "effect"
 import { deliveryAttempts, deliveryLatency, providerCallDuration, taggedBy } from "../src/Metrics.ts"
 import type { CircuitBreaker } from "../src/CircuitBreaker.ts"
@@ -13,6 +12,7 @@ import { boundedBy, type LeadRequest, ProviderError } from "../src/services/Prov
 import type { DeliveryTarget } from "../src/services/Companies.ts"
 import { type AttemptResult, type Claim, RoutingRepo } from "../src/services/Routings.ts"
 import { DeliverySettings } from "../src/services/Settings.ts"
+import { CallWindows } from "../src/services/Workers.ts"
 import { sendToDeadLetters } from "./deadLetters.ts"
 import type { DeliveryStorage } from "./deliveryStorage.ts"
 import { attemptEvents, type FinishedAttempt } from "./finishAttempt.ts"
@@ -84,11 +84,19 @@ export const providerOfLane = (lane: CompanyLane, fresh: boolean) =>
     )
   })
 
-/** A token of the company's rate limit: how long to wait before the call, and how many are left. */
+/**
+ * A turn under the company's rate limit (at most `rate_limit_per_minute` calls in any minute, see `CallWindow`): how
+ * long to wait before the call, and how many calls are left.
+ */
 export const rateLimitToken = (lane: CompanyLane) =>
-  Effect.flatMap(RateLimiter.RateLimiter, (limiter) =>
-    limiter.consume({ algorithm: "token-bucket", onExceeded: "delay", window: Duration.minutes(1), limit: rateLimitOf(lane), key: lane.companyId })
-  ).pipe(Effect.orDie, Effect.tap((token) => Effect.sync(() => void (lane.tokensLeft = token.remaining))))
+  Effect.flatMap(CallWindows, (windows) =>
+    Effect.clockWith((clock) =>
+      Effect.sync(() => {
+        const turn = windows.of(lane.companyId).take(clock.unsafeCurrentTimeMillis(), rateLimitOf(lane))
+        lane.tokensLeft = turn.left
+        return { delay: Duration.millis(turn.delayMs), remaining: turn.left }
+      })
+    ))
 
 /** How long the company must wait at `now` before a provider call may start: its 429 pause, or its circuit's wait. */
 const waitOf = (lane: CompanyLane, now: number) => {
@@ -130,7 +138,7 @@ const holdFor = (message: Delivery, duration: Duration.Duration): Effect.Effect<
  * Waits, holding the message, until the company may call its provider: no 429 pause, the circuit lets a call through,
  * and the rate limit has a token. Answers the tokens left.
  */
-const awaitTurn = (message: Delivery, lane: CompanyLane): Effect.Effect<number, never, RateLimiter.RateLimiter> =>
+const awaitTurn = (message: Delivery, lane: CompanyLane): Effect.Effect<number, never, CallWindows> =>
   Effect.clockWith((clock) => {
     const wait = waitOf(lane, clock.unsafeCurrentTimeMillis())
     if (wait > 0) return Effect.zipRight(holdFor(message, Duration.millis(wait)), awaitTurn(message, lane))
@@ -428,11 +436,12 @@ export const deliverBatch = Effect.fnUntraced(function*(
       // a circuit not closed lets one probe through: the chunk is that probe alone.
       const size = lane.circuit.clear() ? concurrency : 1
       const chunk = open.slice(from, from + size)
-      from += chunk.length
       const chunkStarted = yield* Clock.currentTimeMillis
       const waits = mayWait(chunk.length, chunkStarted)
       if (waits && pending.length > 0) yield* flush
       const tokens = yield* Effect.forEach(chunk, (t) => awaitTurn(t.message, lane), { concurrency: sideBySide(chunk) })
+      // Only now is the chunk under way: cut off while it waited for its turn, its claims are given back too.
+      from += chunk.length
       if (waits) target = yield* resolveTarget(true)
       const bound = boundOf(target)
       tokensLeft = Math.min(...tokens)

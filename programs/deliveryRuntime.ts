@@ -1,4 +1,5 @@
 import { Clock, Deferred, Duration, Effect, ExecutionStrategy, Exit, Fiber, FiberId, Scope, Stream } from "effect"
+import { CALL_WINDOW_MS } from "../src/domain/callWindow.ts"
 import type { CompanyId } from "../src/domain/ids.ts"
 import { partitionOf } from "../src/domain/topology.ts"
 import { brokerRetry, supervisorRefresh } from "../src/Schedules.ts"
@@ -6,7 +7,7 @@ import { Broker, type Delivery } from "../src/services/Broker.ts"
 import { CompanyRepo, type DeliveryTarget } from "../src/services/Companies.ts"
 import { RoutingRepo } from "../src/services/Routings.ts"
 import { DeliverySettings } from "../src/services/Settings.ts"
-import { DeliveryDirectory } from "../src/services/Workers.ts"
+import { CallWindows, DeliveryDirectory } from "../src/services/Workers.ts"
 import { currentTopology, partitionConsumerSpec } from "./brokerTopology.ts"
 import { type CompanyActor, makeCompanyActor } from "./companyActor.ts"
 import { groupedDeliveryStorage } from "./deliveryStorage.ts"
@@ -44,6 +45,7 @@ export const startDelivery = Effect.gen(function*() {
   const directory = yield* DeliveryDirectory
   const settings = yield* DeliverySettings
   const routings = yield* RoutingRepo
+  const windows = yield* CallWindows
   const names = yield* currentTopology
   const holdLimit = Math.max(1, Math.floor(settings.partitionMaxAckPending / 2))
   // Made before the actors, so that it outlasts them (finalizers run in reverse): their last results are still written.
@@ -105,6 +107,27 @@ export const startDelivery = Effect.gen(function*() {
       ),
       Effect.retry(brokerRetry),
       Effect.forever
+    )
+
+  /**
+   * Counts, in the rate limits of the companies of `partitions`, their provider calls of the last minute made anywhere
+   * (another replica held the partitions, or this process before a restart), so a company's limit holds across the
+   * hand-over. Calls still in flight elsewhere are not recorded yet; failing the read, the windows start as they are.
+   */
+  const countRecentCalls = (partitions: ReadonlyArray<number>) =>
+    Effect.gen(function*() {
+      const since = (yield* Clock.currentTimeMillis) - CALL_WINDOW_MS
+      const calls = yield* routings.callsSince(new Date(since))
+      const byCompany = new Map<CompanyId, Array<number>>()
+      for (const call of calls) {
+        if (!partitions.includes(partitionOf(call.companyId, names.partitions))) continue
+        byCompany.set(call.companyId, [...(byCompany.get(call.companyId) ?? []), call.at.getTime()])
+      }
+      for (const [companyId, times] of byCompany) windows.of(companyId).seed(times)
+    }).pipe(
+      Effect.catchAll((error) =>
+        Effect.logWarning("recent provider calls not read; rate limits start empty").pipe(Effect.annotateLogs("error", error.message))
+      )
     )
 
   /** Partition runners by partition, for the partitions this replica holds. */
@@ -190,14 +213,18 @@ export const startDelivery = Effect.gen(function*() {
   const runnerContext = yield* Effect.context<Effect.Effect.Context<ReturnType<typeof runPartition>>>()
   // Made before the actors' finalizer, so that the leases are renewed while the actors finish, and given up after.
   const owned: OwnedPartitions = yield* holdPartitions({
-    gained: (lease) =>
-      Effect.suspend(() =>
-        stopping || runners.has(lease.partition)
-          ? Effect.void
-          : Effect.forkIn(runPartition(lease.partition), actorScope).pipe(
-            Effect.map((fiber) => void runners.set(lease.partition, fiber)),
-            Effect.provide(runnerContext)
-          )
+    gained: (leases) =>
+      Effect.zipRight(
+        countRecentCalls(leases.map((lease) => lease.partition)),
+        Effect.forEach(leases, (lease) =>
+          Effect.suspend(() =>
+            stopping || runners.has(lease.partition)
+              ? Effect.void
+              : Effect.forkIn(runPartition(lease.partition), actorScope).pipe(
+                Effect.map((fiber) => void runners.set(lease.partition, fiber)),
+                Effect.provide(runnerContext)
+              )
+          ), { discard: true })
       ),
     lost: leave
   })
@@ -215,7 +242,8 @@ export const startDelivery = Effect.gen(function*() {
   )
 
   yield* Effect.forkScoped(Effect.repeat(refresh, supervisorRefresh))
-  yield* Effect.forkScoped(Effect.repeat(Effect.zipRight(sweepIdle, startPolls), supervisorRefresh))
+  const sweepWindows = Effect.clockWith((clock) => Effect.sync(() => windows.sweep(clock.unsafeCurrentTimeMillis())))
+  yield* Effect.forkScoped(Effect.repeat(Effect.all([sweepIdle, sweepWindows, startPolls], { discard: true }), supervisorRefresh))
   yield* Effect.forkScoped(migrateLegacyWork)
   yield* Effect.logInfo("delivery running").pipe(
     Effect.annotateLogs({ partitions: names.partitions, held: runners.size, companies: (yield* directory.all).length })

@@ -16,8 +16,8 @@ export interface OwnedPartitions {
 
 /** What the runtime does when the replica gains or loses a partition; neither may block for long. */
 export interface OwnershipHandlers {
-  /** Start working on the partition. */
-  readonly gained: (lease: PartitionLease) => Effect.Effect<void>
+  /** Start working on the partitions (taken in one round). */
+  readonly gained: (leases: ReadonlyArray<PartitionLease>) => Effect.Effect<void>
   /**
    * Stop pulling and starting provider calls for the partition now; `handOver`, when given, is to run once the work in
    * flight is done (it gives the lease up, so another replica takes the partition at once).
@@ -96,7 +96,7 @@ export const holdPartitions = (handlers: OwnershipHandlers) =>
             Effect.annotateLogs({ partitions: taken.map((l) => l.partition).join(","), replicas: alive.length })
           )
         }
-        yield* Effect.forEach(taken, handlers.gained, { discard: true })
+        if (taken.length > 0) yield* handlers.gained(taken)
       }
     }).pipe(
       Effect.catchAll((error) =>

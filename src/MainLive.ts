@@ -15,6 +15,7 @@ import { layer as layerJetStream } from "../layers/broker/jetstream.ts"
 import { layer as layerProviders } from "../layers/providers/registry.ts"
 import { layer as layerDeliveryDirectory } from "../layers/workers/directory.ts"
 import { layer as layerWorkerRegistry } from "../layers/workers/registry.ts"
+import { layer as layerCallWindows } from "../layers/workers/callWindows.ts"
 import { layerAddresses as layerOutboundAddresses } from "../layers/outbound.ts"
 import { layer as layerWebhookTransport } from "../layers/webhooks/http.ts"
 import { RateLimiter } from "@effect/experimental"
@@ -171,6 +172,7 @@ export const MainLive = (config: AppConfig) => {
     layerWorkerRegistry,
     layerDeliveryDirectory,
     layerCurrentReplica,
+    layerCallWindows,
     layerEventLoopLag,
     layerWebhookTransport,
     RateLimiter.layer.pipe(Layer.provide(RateLimiter.layerStoreMemory)),

@@ -112,6 +112,8 @@ export class RoutingRepo extends Context.Tag("RoutingRepo")<RoutingRepo, {
    */
   readonly finish: (finished: ReadonlyArray<FinishedCall>, events?: ReadonlyArray<OutboxEvent>) => Effect.Effect<void, StorageError>
   readonly attempts: (id: RoutingId) => Effect.Effect<ReadonlyArray<RoutingAttempt>, StorageError>
+  /** Every recorded provider call made at or after `since`, with its company, in time order. */
+  readonly callsSince: (since: Date) => Effect.Effect<ReadonlyArray<{ readonly companyId: CompanyId; readonly at: Date }>, StorageError>
   /**
    * Routings still to deliver (`pending`, `retrying`, or `syncing` with the lease run out) untouched since `before`,
    * with no unpublished outbox event; oldest first; only the company's when one is given.

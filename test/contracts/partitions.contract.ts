@@ -88,6 +88,28 @@ export const partitionsContract = <E>(name: string, services: Layer.Layer<Servic
         yield* Effect.forEach([a, b], (r) => leases.leave(r.id))
       })))
 
+    it.effect("a partition's new owner finds the provider calls of the last minute, by company", () =>
+      Effect.gen(function*() {
+        const routings = yield* RoutingRepo
+        const [creator, first, second] = [makeCompany(), makeCompany(), makeCompany()]
+        yield* Effect.forEach([creator, first, second], (yield* CompanyRepo).insert)
+        const job = makeJob(creator.id, [first.id, second.id])
+        yield* (yield* JobRepo).insert([job])
+        const start = Date.UTC(2031, 0, 1)
+        const lease = new Date(start + 60_000)
+        const ids = job.routings.map((r) => r.id as RoutingId)
+        yield* routings.claimMany(ids.map((id) => ({ id, leaseUntil: lease })), new Date(start))
+        yield* routings.finish(ids.map((id, i) => ({
+          id,
+          leaseUntil: lease,
+          result: { _tag: "Failed", status: "retrying", outcome: "error", error: "503", counts: true, known: true },
+          timing: { at: new Date(start + 1_000 * (i + 1)), durationMs: 5 }
+        })))
+        const companyOf = new Map(job.routings.map((r) => [r.id, r.companyId]))
+        expect(yield* routings.callsSince(new Date(start + 1_500))).toEqual([{ companyId: companyOf.get(ids[1]!), at: new Date(start + 2_000) }])
+        expect((yield* routings.callsSince(new Date(start))).map((c) => c.companyId)).toEqual(ids.map((id) => companyOf.get(id)))
+      }))
+
     it.effect("replicas register with their partitions and actors, are alive while they beat, and leave", () =>
       TestServices.provideLive(Effect.gen(function*() {
         const leases = yield* PartitionLeases

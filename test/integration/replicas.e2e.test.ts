@@ -2,6 +2,8 @@ import { describe, expect, it } from "@effect/vitest"
 import { type ApiClient, eventually, jobFor, tradesFor } from "../support/client.ts"
 import { e2eHarness, statusCounts } from "../support/e2e.ts"
 import { NATS_TEST_URL } from "../support/nats.ts"
+import { partitionOf } from "../../src/domain/topology.ts"
+import { withSql } from "../support/e2eTools.ts"
 
 const PARTITIONS = 12
 
@@ -27,7 +29,20 @@ const evenlyShared = (replicas: ReadonlyArray<Replica>, count: number) => {
 const sharedBy = (api: ApiClient, count: number, timeoutMs: number) =>
   eventually(async () => evenlyShared(await aliveReplicas(api), count), timeoutMs, async () => JSON.stringify(await aliveReplicas(api)))
 
-describe("replicas sharing partitions (three service processes, one PostgreSQL, real NATS)", () => {
+/** A receiving company with its own skill, on the mock provider with `config`. */
+const receiver = async (api: ApiClient, rateLimitPerMinute: number, config: Record<string, number>, concurrency: number) => {
+  const skill = `gutters-${crypto.randomUUID().slice(0, 6)}`
+  const company = await api.post("/companies", {
+    name: `Receiver ${skill}`,
+    skills: [{ skill, level: "expert", primary: true }],
+    provider: { type: "mock", config },
+    rate_limit_per_minute: rateLimitPerMinute,
+    delivery_concurrency: concurrency
+  })
+  return { id: company.id as string, skill }
+}
+
+describe.concurrent("replicas sharing partitions (three service processes, one PostgreSQL, real NATS)", () => {
   const { forget, serve, setup } = e2eHarness()
 
   it("split the partitions evenly, hand them over on SIGTERM and after SIGKILL, and deliver every lead once meanwhile", async () => {
@@ -78,5 +93,50 @@ describe("replicas sharing partitions (three service processes, one PostgreSQL, 
     expect(leads.total).toBe(counts["synced"])
     expect(leads.total).toBeGreaterThanOrEqual(total.total)
     expect(leads.duplicates).toBe(0)
+  }, 180_000)
+
+  it("hold a company's rate limit and circuit for the whole deployment, across a hand-over", async () => {
+    const { databaseUrl, env } = await setup(NATS_TEST_URL)
+    const replicaEnv = { ...env, DELIVERY_PARTITIONS: String(PARTITIONS), PARTITION_LEASE_SECONDS: "3", CIRCUIT_FAILURE_THRESHOLD: "5" }
+    const replicas = [await serve(replicaEnv), await serve(replicaEnv), await serve(replicaEnv)]
+    const api = replicas[0]!.api
+    await sharedBy(api, 3, 15_000)
+    const creator = (await api.post("/companies", { name: "Creator", provider: { type: "mock" } })).id as string
+    // One call at a time, so that each call takes its turn on its own (calls side by side wait for each other's turns).
+    const limited = await receiver(api, 5, {}, 1)
+    const dead = await receiver(api, 100_000, { failure_rate: 1 }, 4)
+    for (let n = 0; n < 8; n++) {
+      await api.post("/jobs", jobFor(creator, limited.skill, n))
+      await api.post("/jobs", jobFor(creator, dead.skill, n))
+    }
+    const leadsOf = async (companyId: string, from = api) =>
+      ((await from.get(`/admin/providers/mock/leads?company_id=${companyId}&limit=100`)).items as Array<{ received_at: string }>)
+        .map((l) => Date.parse(l.received_at)).sort((a, b) => a - b)
+    await eventually(async () => (await leadsOf(limited.id)).length === 5, 15_000, async () => JSON.stringify(await leadsOf(limited.id)))
+
+    // The dead provider: one actor in the deployment, so its circuit opens after 5 calls, not 5 per replica.
+    const callsTo = (companyId: string) =>
+      withSql(databaseUrl, async (sql) =>
+        (await sql<Array<{ n: number }>>`
+          select count(*)::int as n from routing_attempts a join job_routings r on r.id = a.routing_id
+          where r.company_id_received = ${companyId}`)[0]!.n)
+    await eventually(async () => (await callsTo(dead.id)) >= 5, 15_000, async () => String(await callsTo(dead.id)))
+    await new Promise((resolve) => setTimeout(resolve, 3_000))
+    expect(await callsTo(dead.id)).toBe(5)
+
+    // The replica delivering for the limited company stops: the one that takes its partition over counts the 5
+    // calls already made, and waits for the minute to end before the next.
+    const partition = partitionOf(limited.id, PARTITIONS)
+    const owner = (await aliveReplicas(api)).find((r) => r.partitions.includes(partition))!
+    const index = await Promise.all(replicas.map(async (r) => (await aliveReplicas(r.api)).find((x) => x.self)!.id))
+      .then((ids) => ids.indexOf(owner.id))
+    const survivor = replicas[(index + 1) % 3]!
+    expect(await replicas[index]!.service.stop()).toBe(0)
+    forget(replicas[index]!.service)
+    await sharedBy(survivor.api, 2, 10_000)
+    const leads = () => leadsOf(limited.id, survivor.api)
+    await eventually(async () => (await leads()).length === 8, 90_000, async () => JSON.stringify(await leads()))
+    const received = await leads()
+    expect(received[5]! - received[0]!).toBeGreaterThanOrEqual(59_000)
   }, 180_000)
 })

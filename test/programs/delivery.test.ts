@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Duration, Effect, Option, TestClock } from "effect"
+import { Duration, Effect, Fiber, Option, TestClock } from "effect"
 import { currentTopology } from "../../programs/brokerTopology.ts"
 import { listDeadLetters, replayDeadLetter } from "../../programs/deadLetters.ts"
 import { handleMaxDeliveries } from "../../programs/maxDeliveries.ts"
@@ -117,20 +117,34 @@ describe("delivery on memory layers (TestClock)", () => {
       yield* actor.stop
     })))
 
-  it.effect("spaces calls by the company's rate limit", () =>
+  it.effect("spaces calls by the company's rate limit: at most rate_limit_per_minute in any minute", () =>
     run(Effect.gen(function*() {
-      const { routings } = yield* companyWithRoutings({}, 4, { rateLimitPerMinute: 2 })
+      const { routings } = yield* companyWithRoutings({}, 5, { rateLimitPerMinute: 2 })
       const actor = yield* startActor()
       const synced = Effect.map(Effect.forEach(routings, routingOf), (all) => all.filter((r) => r?.syncStatus === "synced").length)
       yield* advance(1_000)
       expect(yield* synced).toBe(2)
-      yield* advance(27_000)
+      yield* advance(58_000)
       expect(yield* synced).toBe(2)
-      yield* advance(4_000)
-      expect(yield* synced).toBe(3)
-      yield* advance(30_000)
+      yield* advance(2_000)
       expect(yield* synced).toBe(4)
+      yield* advance(58_000)
+      expect(yield* synced).toBe(4)
+      yield* advance(2_000)
+      expect(yield* synced).toBe(5)
       yield* actor.stop
+    })))
+
+  it.effect("shutdown cuts a wait for the rate limit short, within SHUTDOWN_TIMEOUT_SECONDS, and gives back the claims not called", () =>
+    run(Effect.gen(function*() {
+      const { routings } = yield* companyWithRoutings({}, 4, { rateLimitPerMinute: 2 })
+      const actor = yield* startActor()
+      yield* advance(1_000)
+      const stopping = yield* Effect.fork(actor.stop)
+      yield* advance(Duration.toMillis(defaultDelivery.shutdownTimeout) + 1_000, 500)
+      expect((yield* Fiber.poll(stopping))._tag).toBe("Some")
+      const statuses = (yield* Effect.forEach(routings, routingOf)).map((r) => r?.syncStatus).sort()
+      expect(statuses).toEqual(["pending", "pending", "synced", "synced"])
     })))
 
   it.effect("a 429 pauses the company without using up an attempt", () =>

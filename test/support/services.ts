@@ -37,6 +37,7 @@ import {
 import { EventLoopLag } from "../../src/services/EventLoopLag.ts"
 import { layerFreshDb, layerPgliteDb } from "./postgres.ts"
 import { layerCurrentReplica } from "../../src/Replica.ts"
+import { layer as layerCallWindows } from "../../layers/workers/callWindows.ts"
 
 export const TEST_ADMIN_KEY = "si_test_admin_key_0123456789abcdefghijklmnopqrstu"
 
@@ -92,7 +93,8 @@ export const layerDeliveryTools = Layer.mergeAll(
   layerWorkerRegistry,
   layerDeliveryDirectory,
   layerPollOnly,
-  layerCurrentReplica
+  layerCurrentReplica,
+  layerCallWindows
 )
 
 /** Intake (group commit over the company index), given storage and the settings. */

@@ -136,6 +136,14 @@ export const layerRoutings = Layer.effect(
 
       attempts: (id) => Effect.sync(() => store.state.attempts.get(id) ?? []),
 
+      callsSince: (since) =>
+        Effect.sync(() =>
+          [...store.state.attempts].flatMap(([id, attempts]) => {
+            const companyId = find(id)?.routing.companyId
+            return companyId === undefined ? [] : attempts.filter((a) => a.at >= since).map((a) => ({ companyId, at: a.at }))
+          }).sort((a, b) => a.at.getTime() - b.at.getTime())
+        ),
+
       waiting: (before, limit, companyId) =>
         Effect.sync(() => {
           const waiting: Array<WaitingRouting & { readonly updatedAt: Date }> = []

@@ -17,6 +17,8 @@ const AttemptRow = Schema.Struct({
 
 const WaitingRow = Schema.Struct({ id: RoutingId, job_id: JobId, company_id_received: CompanyId })
 
+const CallRow = Schema.Struct({ company_id_received: CompanyId, at: Schema.DateFromSelf })
+
 /** The claims `getAndClaimMany` took among a job's routings, beside the job's own columns. */
 const JobClaimsRow = Schema.Struct({
   claims: Schema.Array(Schema.Struct({
@@ -88,6 +90,7 @@ export const layer = Layer.effect(
     const db = yield* Db
     const jobs = yield* JobRepo
     const decodeAttempts = decodeRows(AttemptRow, "routings.attempts")
+    const decodeCalls = decodeRows(CallRow, "routings.callsSince")
     const decodeWaiting = decodeRows(WaitingRow, "routings.waiting")
     const decodeClaims = decodeRows(JobClaimsRow, "routings.getAndClaimMany")
 
@@ -211,6 +214,15 @@ export const layer = Layer.effect(
             Effect.flatMap(decodeAttempts),
             Effect.map((rows) => rows.map((r) => ({ at: r.at, outcome: r.outcome, durationMs: r.duration_ms, error: r.error })))
           ),
+
+      callsSince: (since) =>
+        db.query("routings.callsSince", (sql) =>
+          sql`
+            select r.company_id_received, a.at from routing_attempts a join job_routings r on r.id = a.routing_id
+            where a.at >= ${since} order by a.at`).pipe(
+          Effect.flatMap(decodeCalls),
+          Effect.map((rows) => rows.map((r) => ({ companyId: r.company_id_received, at: r.at })))
+        ),
 
       waiting: (before, limit, companyId) =>
         db.query("routings.waiting", (sql) =>

@@ -1,0 +1,45 @@
+/** The span a company's `rate_limit_per_minute` counts calls over. */
+export const CALL_WINDOW_MS = 60_000
+
+/** A turn at the provider: how long to wait before the call, and the calls the window has left once it is made. */
+export interface Turn {
+  readonly delayMs: number
+  readonly left: number
+}
+
+/**
+ * The provider calls one company started, or has a turn for, in the last minute (epoch milliseconds, in order): a
+ * company may start at most `limit` calls in any minute. A caller over the limit gets the first slot that frees up
+ * (the oldest call's time plus a minute) and the next caller the one after, so callers go in the order they asked.
+ */
+export class CallWindow {
+  private readonly calls: Array<number> = []
+
+  /** Counts calls started elsewhere (another replica, before a hand-over). */
+  seed(calls: ReadonlyArray<number>) {
+    this.calls.push(...calls)
+    this.calls.sort((a, b) => a - b)
+  }
+
+  /** Takes the next turn at `now` under `limit` calls a minute. */
+  take(now: number, limit: number): Turn {
+    this.prune(now)
+    const count = this.calls.length
+    const at = count < limit ? now : Math.max(now, this.calls[count - limit]! + CALL_WINDOW_MS)
+    this.calls.push(at)
+    const inWindow = this.calls.filter((t) => t > at - CALL_WINDOW_MS).length
+    return { delayMs: at - now, left: Math.max(0, limit - inWindow) }
+  }
+
+  /** True when no call of the last minute is left: the window can be forgotten. */
+  empty(now: number): boolean {
+    this.prune(now)
+    return this.calls.length === 0
+  }
+
+  private prune(now: number) {
+    let stale = 0
+    while (stale < this.calls.length && this.calls[stale]! <= now - CALL_WINDOW_MS) stale++
+    if (stale > 0) this.calls.splice(0, stale)
+  }
+}
