@@ -1,11 +1,13 @@
 import { database } from "../../test/support/e2eTools.ts"
 import { NATS_TEST_URL, type PrivateNatsServer, startNatsServer } from "../../test/support/nats.ts"
+import { type NatsCluster, startNatsCluster } from "../../test/support/natsCluster.ts"
 import type { CleanupStack } from "./cleanup.ts"
 import { type PostgresCluster, startPostgresCluster } from "./postgresCluster.ts"
 
 /** Where the service under chaos keeps its data and its queues. */
 export interface Backends {
   readonly databaseUrl: string
+  /** As `NATS_URL` takes it: one server, or a cluster's, comma-separated. */
   readonly natsUrl: string
 }
 
@@ -26,6 +28,13 @@ export const privateNatsBackends = async (cleanup: CleanupStack): Promise<Backen
   const nats = await startNatsServer()
   cleanup.defer("private nats-server", nats.dispose)
   return { databaseUrl: await freshDatabase(cleanup), natsUrl: nats.url, nats }
+}
+
+/** A fresh database on the shared PostgreSQL, and a three-node NATS cluster of the run's own, its nodes to kill and start. */
+export const natsClusterBackends = async (cleanup: CleanupStack): Promise<Backends & { readonly nats: NatsCluster }> => {
+  const nats = await startNatsCluster()
+  cleanup.defer("private NATS cluster", nats.dispose)
+  return { databaseUrl: await freshDatabase(cleanup), natsUrl: nats.servers, nats }
 }
 
 /** A PostgreSQL cluster of the run's own, to crash and start, and the shared NATS. */

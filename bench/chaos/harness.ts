@@ -18,7 +18,14 @@ export type Size = "full" | "short"
 /** What a scenario's chaos works with while the load runs. */
 export interface ChaosRun<B extends Backends> {
   readonly backends: B
+  /** The first replica of the service (the only one, unless the scenario starts more). */
   readonly service: ChaosService
+  /** Every replica started so far, `service` first; the load is spread over those up. */
+  readonly replicas: ReadonlyArray<ChaosService>
+  /** Starts one more replica on the run's database and stream prefix; the load takes it in once it is up. */
+  readonly startReplica: () => Promise<ChaosService>
+  /** The run's NATS stream prefix (its work stream is `<prefix>_work`). */
+  readonly prefix: string
   /** The receiving companies; every job is routed to each of them. */
   readonly receivers: ReadonlyArray<string>
   readonly load: Load
@@ -37,6 +44,8 @@ export interface ScenarioSpec<B extends Backends> {
   readonly backends: (cleanup: CleanupStack) => Promise<B>
   /** Service environment over the chaos defaults. */
   readonly env?: Record<string, string>
+  /** Replicas of the service started at the outset, on one database and stream prefix (1 unless given). */
+  readonly replicas?: number
   /** Receiving companies (at most MATCH_MAX_ROUTINGS, 3: every job is routed to each). */
   readonly receivers: number
   /** Their mock provider's config. */
@@ -121,8 +130,9 @@ const messageOf = (error: unknown) => (error instanceof Error ? error.message : 
 
 /**
  * Runs one chaos scenario end to end: its backends, the service on them (a database and a NATS stream prefix of its
- * own), receiving companies on the mock provider, jobs posted at a steady rate while the chaos happens, then, once
- * the load stops and delivery has settled, the ledger. Everything it made is removed at the end, also when it fails.
+ * own; one replica or more), receiving companies on the mock provider, jobs posted at a steady rate while the chaos
+ * happens (each to the next replica up), then, once the load stops and delivery has settled, the ledger. Everything it
+ * made is removed at the end, also when it fails.
  */
 export const runScenario = async <B extends Backends>(spec: ScenarioSpec<B>): Promise<ScenarioResult> => {
   const started = Date.now()
@@ -137,7 +147,7 @@ export const runScenario = async <B extends Backends>(spec: ScenarioSpec<B>): Pr
     const backends = await spec.backends(cleanup)
     const prefix = `chaos${crypto.randomUUID().slice(0, 8)}`
     cleanup.defer("NATS streams", () => deleteStreams(backends.natsUrl, prefix))
-    const service = await chaosService({
+    const env = {
       DATABASE_URL: backends.databaseUrl,
       NATS_URL: backends.natsUrl,
       NATS_PREFIX: prefix,
@@ -146,18 +156,38 @@ export const runScenario = async <B extends Backends>(spec: ScenarioSpec<B>): Pr
       // The provider fakes listen on 127.0.0.1.
       OUTBOUND_ALLOW_PRIVATE: "true",
       ...spec.env
-    })
-    serviceOutput = service.output
-    cleanup.defer("service", service.stop)
-    await service.start()
+    }
+    const replicas: Array<ChaosService> = []
+    const startReplica = async () => {
+      const replica = await chaosService(env)
+      replicas.push(replica)
+      cleanup.defer(`replica ${replicas.length}`, replica.stop)
+      await replica.start()
+      return replica
+    }
+    const live = () => {
+      const up = replicas.filter((replica) => replica.up())
+      return up.length > 0 ? up : replicas
+    }
+    serviceOutput = () =>
+      replicas.length === 1 ? replicas[0]!.output() : replicas.map((r, i) => `--- replica ${i + 1}\n${r.output()}`).join("\n")
+    await Promise.all(Array.from({ length: spec.replicas ?? 1 }, () => startReplica()))
+    const service = replicas[0]!
 
     const skill = `chaos-${crypto.randomUUID().slice(0, 6)}`
     const { receivers, creator } = await tradesFor(service.api, skill, spec.receivers, spec.mock ?? {})
     await deliveryRunning(service.api, 30_000)
-    load = startLoad({ baseUrl: service.url, key: ADMIN_KEY, creator, skill, jobsPerSecond: spec.jobsPerSecond })
+    const baseUrl = (n: number) => {
+      const pool = live()
+      return pool[n % pool.length]!.url
+    }
+    load = startLoad({ baseUrl, key: ADMIN_KEY, creator, skill, jobsPerSecond: spec.jobsPerSecond })
     const run: ChaosRun<B> = {
       backends,
       service,
+      replicas,
+      startReplica,
+      prefix,
       receivers,
       load,
       configureMock: (config) =>
@@ -174,10 +204,11 @@ export const runScenario = async <B extends Backends>(spec: ScenarioSpec<B>): Pr
       failures.push(`delivery not settled ${spec.settleTimeoutMs / 1000} s after the load: ` +
         JSON.stringify(await statusCounts(backends.databaseUrl)))
     }
-    ledger = await readLedger(backends.databaseUrl, routingIds, service.api)
+    ledger = await readLedger(backends.databaseUrl, routingIds, live()[0]!.api)
     await spec.verify?.(run, { ledger, load: report })
     failures.push(...ledgerFailures(ledger, report, spec.receivers))
-    if (service.crashes() > 0) failures.push(`the service exited by itself ${service.crashes()} times`)
+    const crashes = replicas.reduce((n, replica) => n + replica.crashes(), 0)
+    if (crashes > 0) failures.push(`the service exited by itself ${crashes} times`)
   } catch (error) {
     failures.push(`run aborted: ${messageOf(error)}`)
     if (load !== null) report = await load.stop()

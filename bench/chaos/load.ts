@@ -25,7 +25,8 @@ export interface LoadReport {
 }
 
 export interface LoadOptions {
-  readonly baseUrl: string
+  /** The URL of the service the `n`-th job is posted to (read at each post, so the load can follow replicas). */
+  readonly baseUrl: (n: number) => string
   readonly key: string
   /** The company the jobs are created by, and the skill they ask for. */
   readonly creator: string
@@ -62,7 +63,7 @@ export const startLoad = (options: LoadOptions) => {
 
   const post = async (n: number) => {
     try {
-      const response = await fetch(`${options.baseUrl}/jobs`, {
+      const response = await fetch(`${options.baseUrl(n)}/jobs`, {
         method: "POST",
         headers: { authorization: `Bearer ${options.key}`, "content-type": "application/json" },
         body: JSON.stringify(jobFor(options.creator, options.skill, n)),

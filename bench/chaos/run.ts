@@ -2,12 +2,16 @@
  * The chaos scenarios, full size (or `--short`, the size CI runs in test/chaos), one after the other, then a summary
  * table; exits 1 when any failed.
  *
- *   node --import tsx bench/chaos/run.ts [--short] [--only kill-service|restart-nats|restart-postgres|provider-down|rate-limit-storm]
+ *   node --import tsx bench/chaos/run.ts [--short] [--only <name>]
+ *
+ * where a name is kill-service, restart-nats, restart-postgres, provider-down, rate-limit-storm, kill-replica,
+ * add-replica or restart-nats-node.
  *
  * Needs what the integration tests need: PostgreSQL (TEST_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/postgres,
  * where each scenario makes a database of its own), NATS with JetStream (NATS_TEST_URL, default nats://127.0.0.1:4222;
  * each scenario uses a stream prefix of its own), nats-server (NATS_SERVER_BIN) and PostgreSQL's initdb and pg_ctl
- * (PG_BIN, default the newest /usr/lib/postgresql/<version>/bin) for the private servers. Everything made is removed.
+ * (PG_BIN, default the newest /usr/lib/postgresql/<version>/bin) for the private servers (restart-nats-node: a
+ * three-node cluster of nats-servers). Everything made is removed.
  */
 import { parseArgs } from "node:util"
 import { scenarios } from "./scenarios.ts"

@@ -12,12 +12,13 @@ process.on("exit", () => {
 /**
  * The service as a process that a chaos run starts (`start`), kills and starts again. It keeps one port across
  * restarts, so the load generator's URL stays valid (between a kill and the restart its requests are refused).
- * `crashes` counts the exits nobody asked for.
+ * `crashes` counts the exits nobody asked for; `up` says whether a process has started and not ended since.
  */
 export const chaosService = async (env: Record<string, string>) => {
   const port = await sparePort()
   const url = `http://127.0.0.1:${port}`
   let current: ServiceProcess | null = null
+  let up = false
   let crashes = 0
   const log: Array<string> = []
 
@@ -37,10 +38,12 @@ export const chaosService = async (env: Record<string, string>) => {
       if (current === service) {
         crashes++
         current = null
+        up = false
         log.push(`service exited unexpectedly (${code})`)
       }
     })
     await service.waitFor(banner, 60_000)
+    up = current === service
   }
 
   /** Ends the running process the way `end` does, and forgets it first so its exit is no crash. */
@@ -48,6 +51,7 @@ export const chaosService = async (env: Record<string, string>) => {
     const service = current
     if (service === null) return
     current = null
+    up = false
     how(service)
     await service.exited
   }
@@ -63,6 +67,7 @@ export const chaosService = async (env: Record<string, string>) => {
         const force = setTimeout(() => service.child.kill("SIGKILL"), 20_000)
         void service.stop().finally(() => clearTimeout(force))
       }),
+    up: () => up,
     crashes: () => crashes,
     /** Everything the processes wrote so far, the running one last. */
     output: () => [...log, current?.output() ?? ""].join("\n")

@@ -97,9 +97,9 @@ export const startNatsServer = async (): Promise<PrivateNatsServer> => {
   }
 }
 
-/** Deletes the streams whose names start with `prefix` on the server at `url`. */
+/** Deletes the streams whose names start with `prefix` on the server at `url` (or a cluster's, comma-separated). */
 export const deleteStreams = async (url: string, prefix: string): Promise<void> => {
-  const nc = await connect({ servers: url, timeout: 5_000 })
+  const nc = await connect({ servers: url.split(","), timeout: 5_000 })
   try {
     const jsm = await jetstreamManager(nc)
     const names: Array<string> = []
