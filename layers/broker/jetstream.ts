@@ -41,6 +41,13 @@ import {
   toDelivery
 } from "./jetstreamCalls.ts"
 
+/**
+ * How long one pull of `consume` stays open. In a cluster, a pull held by a node that died is noticed only when the pull
+ * expires or two idle heartbeats (half of this each) are missed: with nats.js's default of 30 s, a partition whose
+ * consumer the dead node led got nothing for up to a minute; with 5 s, a few seconds.
+ */
+const PULL_EXPIRES_MS = 5_000
+
 export interface JetStreamOptions {
   /** Comma-separated server URLs (`nats://n1:4222,nats://n2:4222`): the client connects to one, failing over to the others. */
   readonly servers: string
@@ -162,7 +169,7 @@ export const layer = (options: JetStreamOptions): Layer.Layer<Broker> =>
       }
 
       /**
-       * `consume` keeps pulls open on the server and pulls again as messages are taken, so a message is handed on as
+       * `consume` keeps pulls open on the server (each for `PULL_EXPIRES_MS`, then renewed) and pulls again as messages are taken, so a message is handed on as
        * soon as it arrives (a `fetch` of many waits for all of them or its expiry). Messages come through a callback:
        * an async iterator cannot be ended while it waits, so interrupting the stream would hang until the next message.
        * They are pushed into the stream's buffer as they come, and taken from it as chunks of all that waits (a stream
@@ -177,6 +184,7 @@ export const layer = (options: JetStreamOptions): Layer.Layer<Broker> =>
               request("consume", () =>
                 consumer.consume({
                   max_messages: consumeOptions.max,
+                  expires: PULL_EXPIRES_MS,
                   abort_on_missing_resource: true,
                   callback: (m) => void emit.single(delivery(m))
                 })),

@@ -8,7 +8,7 @@ import { outages, runScenario, type Size } from "../harness.ts"
 
 const sizes = {
   full: { restarts: 3, jobsPerSecond: 20, upMs: 8_000, downMs: 8_000, settleTimeoutMs: 120_000 },
-  short: { restarts: 2, jobsPerSecond: 4, upMs: 3_000, downMs: 3_000, settleTimeoutMs: 90_000 }
+  short: { restarts: 2, jobsPerSecond: 4, upMs: 3_000, downMs: 3_000, settleTimeoutMs: 45_000 }
 }
 
 const NODES = 3
@@ -44,9 +44,9 @@ const replicatedLeader = async (servers: string, prefix: string) => {
  * The service on a three-node NATS cluster of the run's own (`NATS_URL` listing the three, `NATS_STREAM_REPLICAS=3`,
  * 8 partitions). While jobs are posted, SIGKILL the node leading the work stream, keep it down a while, start it again
  * and wait until it is a current replica again; twice (3 times in the full version), each time the leader then.
- * A partition whose consumer the killed node led gets no messages until the service's open pull is found dead (two
- * missed idle heartbeats of nats.js's `consume`, 15 s each by default) and renewed: up to a minute, hence the longer
- * settle time; the longest delivery is noted.
+ * A partition whose consumer the killed node led gets no messages until the service's open pull expires or is found
+ * dead (two missed idle heartbeats): a few seconds (see `PULL_EXPIRES_MS` in the JetStream layer); the longest delivery
+ * is noted.
  */
 export const restartNatsNode = (size: Size) => {
   const { restarts, upMs, downMs, ...rest } = sizes[size]
