@@ -95,8 +95,8 @@ export const holdPartitions = (handlers: OwnershipHandlers) =>
           yield* Effect.logInfo("partitions taken").pipe(
             Effect.annotateLogs({ partitions: taken.map((l) => l.partition).join(","), replicas: alive.length })
           )
+          yield* handlers.gained(taken)
         }
-        if (taken.length > 0) yield* handlers.gained(taken)
       }
     }).pipe(
       Effect.catchAll((error) =>

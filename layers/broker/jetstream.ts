@@ -169,8 +169,9 @@ export const layer = (options: JetStreamOptions): Layer.Layer<Broker> =>
       }
 
       /**
-       * `consume` keeps pulls open on the server (each for `PULL_EXPIRES_MS`, then renewed) and pulls again as messages are taken, so a message is handed on as
-       * soon as it arrives (a `fetch` of many waits for all of them or its expiry). Messages come through a callback:
+       * `consume` keeps pulls open on the server (each for `PULL_EXPIRES_MS`, then renewed) and pulls again as
+       * messages are taken, so a message is handed on as soon as it arrives (a `fetch` of many waits for all of them or
+       * its expiry). Messages come through a callback:
        * an async iterator cannot be ended while it waits, so interrupting the stream would hang until the next message.
        * They are pushed into the stream's buffer as they come, and taken from it as chunks of all that waits (a stream
        * that ran an effect to hand on each message cost a fiber a message).

@@ -26,8 +26,8 @@ export class CallWindow {
     this.prune(now)
     const count = this.calls.length
     const at = count < limit ? now : Math.max(now, this.calls[count - limit]! + CALL_WINDOW_MS)
-    this.calls.push(at)
-    const inWindow = this.calls.filter((t) => t > at - CALL_WINDOW_MS).length
+    this.calls.splice(this.firstAfter(at), 0, at)
+    const inWindow = this.calls.length - this.firstAfter(at - CALL_WINDOW_MS)
     return { delayMs: at - now, left: Math.max(0, limit - inWindow) }
   }
 
@@ -37,9 +37,21 @@ export class CallWindow {
     return this.calls.length === 0
   }
 
+  /** Forgets the calls a minute old or older. */
   private prune(now: number) {
-    let stale = 0
-    while (stale < this.calls.length && this.calls[stale]! <= now - CALL_WINDOW_MS) stale++
+    const stale = this.firstAfter(now - CALL_WINDOW_MS)
     if (stale > 0) this.calls.splice(0, stale)
+  }
+
+  /** The index of the first call after `time` (binary search: the calls are in order). */
+  private firstAfter(time: number): number {
+    let low = 0
+    let high = this.calls.length
+    while (low < high) {
+      const mid = (low + high) >>> 1
+      if (this.calls[mid]! <= time) low = mid + 1
+      else high = mid
+    }
+    return low
   }
 }
