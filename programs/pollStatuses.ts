@@ -83,7 +83,7 @@ export const pollCompany = Effect.fn("Polling.company")(function*(lane: CompanyL
   const polledBefore = new Date((yield* Clock.currentTimeMillis) - Duration.toMillis(interval) + 1)
   let changed = 0
   while (true) {
-    const due = yield* routings.toPoll(lane.companyId, polledBefore, POLL_BATCH)
+    const due = yield* routings.claimToPoll(lane.companyId, polledBefore, POLL_BATCH, yield* now)
     if (due.length === 0) return changed
     // Read only when there is something to ask: most of an idle fleet's polls find nothing.
     const { client, account } = yield* providerOfLane(lane, false)

@@ -126,11 +126,17 @@ export class RoutingRepo extends Context.Tag("RoutingRepo")<RoutingRepo, {
   /** A routing not delivered yet becomes `canceled`; false when it was already delivered or final. */
   readonly cancel: (id: RoutingId, now: Date) => Effect.Effect<boolean, StorageError>
   /**
-   * A company's delivered routings whose lead is not final yet (no external status, or scheduled / in progress), last
-   * polled before `polledBefore` (or never); least recently polled first.
+   * Claims for a status poll a company's delivered routings whose lead is not final yet (no external status, or
+   * scheduled / in progress), last polled before `polledBefore` (or never), least recently polled first: each is
+   * stamped polled at `now`, so that no other poller (another replica) takes it again within its interval.
    */
-  readonly toPoll: (companyId: CompanyId, polledBefore: Date, limit: number) => Effect.Effect<ReadonlyArray<Routing>, StorageError>
-  /** The companies among those given that have a routing `toPoll` would answer, each with its own `polledBefore`. */
+  readonly claimToPoll: (
+    companyId: CompanyId,
+    polledBefore: Date,
+    limit: number,
+    now: Date
+  ) => Effect.Effect<ReadonlyArray<Routing>, StorageError>
+  /** The companies among those given that have a routing `claimToPoll` would take, each with its own `polledBefore`. */
   readonly companiesToPoll: (
     due: ReadonlyArray<{ readonly companyId: CompanyId; readonly polledBefore: Date }>
   ) => Effect.Effect<ReadonlySet<CompanyId>, StorageError>

@@ -364,22 +364,24 @@ export const repositoryContract = <E>(name: string, repositories: Layer.Layer<Re
     const failed = (status: "retrying" | "failed", counts: boolean, known: boolean) =>
       ({ _tag: "Failed", status, outcome: "error", error: "boom", counts, known }) as const
 
-    it.effect("delivered routings not final are polled least recently first; a status or a poll stamp moves them back", () =>
+    it.effect("delivered routings not final are claimed for polls least recently first, once an interval; a status or a poll stamp moves them back", () =>
       Effect.gen(function*() {
         const { routings, id, job } = yield* oneRouting
         const companyId = job.routings[0]!.companyId
-        expect(yield* routings.toPoll(companyId, at(10_000), 10)).toEqual([])
+        expect(yield* routings.claimToPoll(companyId, at(10_000), 10, at(10_000))).toEqual([])
         yield* routings.claim(id, at(1000), at(5000))
         yield* routings.finish([{ id, leaseUntil: at(5000), result: { _tag: "Synced", externalId: "lead-9", outcome: "created" }, timing: { at: at(2000), durationMs: 1 } }])
-        expect((yield* routings.toPoll(companyId, at(10_000), 10)).map((r) => r.id)).toEqual([id])
         const nobody = CompanyId.make(uuid())
         const dueAt = (ms: number) => [companyId, job.createdByCompanyId, nobody].map((c) => ({ companyId: c, polledBefore: at(ms) }))
         expect([...(yield* routings.companiesToPoll(dueAt(10_000)))]).toEqual([companyId])
+        expect((yield* routings.claimToPoll(companyId, at(2500), 10, at(2500))).map((r) => r.id)).toEqual([id])
+        // Claimed: another poller of the same interval does not take it again.
+        expect(yield* routings.claimToPoll(companyId, at(2500), 10, at(2600))).toEqual([])
         yield* routings.markPolled([id], at(3000))
-        expect(yield* routings.toPoll(companyId, at(3000), 10)).toEqual([])
+        expect(yield* routings.claimToPoll(companyId, at(3000), 10, at(3000))).toEqual([])
         expect((yield* routings.companiesToPoll(dueAt(3000))).size).toBe(0)
-        expect((yield* routings.toPoll(companyId, at(3001), 10)).map((r) => r.id)).toEqual([id])
         expect([...(yield* routings.companiesToPoll(dueAt(3001)))]).toEqual([companyId])
+        expect((yield* routings.claimToPoll(companyId, at(3001), 10, at(3500))).map((r) => r.id)).toEqual([id])
         expect((yield* routings.companiesToPoll([])).size).toBe(0)
         yield* routings.recordStatus(id, { externalStatus: "in_progress", revenue: null, completedAt: null }, at(4000))
         expect(Option.getOrThrow(yield* routings.get(id)).routing).toMatchObject({ externalStatus: "in_progress" })
@@ -389,7 +391,7 @@ export const repositoryContract = <E>(name: string, repositories: Layer.Layer<Re
           revenue: 123.45,
           completedAt: at(4500)
         })
-        expect(yield* routings.toPoll(companyId, at(99_000), 10)).toEqual([])
+        expect(yield* routings.claimToPoll(companyId, at(99_000), 10, at(99_000))).toEqual([])
         expect((yield* routings.companiesToPoll(dueAt(99_000))).size).toBe(0)
       }))
 

@@ -185,14 +185,16 @@ export const layerRoutings = Layer.effect(
           return true
         }),
 
-      toPoll: (companyId, polledBefore, limit) =>
-        Effect.sync(() =>
-          Array.from(store.state.jobs.values())
+      claimToPoll: (companyId, polledBefore, limit, now) =>
+        Effect.sync(() => {
+          const due = Array.from(store.state.jobs.values())
             .flatMap((job) => job.routings)
             .filter((r) => r.companyId === companyId && pollable(r, polledBefore))
             .sort((a, b) => (store.state.lastPolled.get(a.id)?.getTime() ?? -Infinity) - (store.state.lastPolled.get(b.id)?.getTime() ?? -Infinity))
             .slice(0, limit)
-        ),
+          for (const routing of due) store.state.lastPolled.set(routing.id, now)
+          return due
+        }),
 
       companiesToPoll: (due) =>
         Effect.sync(() => {

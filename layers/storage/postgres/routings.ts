@@ -259,15 +259,20 @@ export const layer = Layer.effect(
             Effect.map((rows) => rows.length > 0)
           ),
 
-      toPoll: (companyId, polledBefore, limit) =>
-        db.query<ReadonlyArray<{ job_id: string; id: string }>>("routings.toPoll", (sql) =>
+      claimToPoll: (companyId, polledBefore, limit, now) =>
+        db.query<ReadonlyArray<{ job_id: string; id: string }>>("routings.claimToPoll", (sql) =>
           sql`
-            select id, job_id from job_routings
-            where company_id_received = ${companyId} and sync_status = 'synced' and external_id is not null
-              and (external_status is null or external_status not in ('completed', 'canceled'))
-              and (last_polled_at is null or last_polled_at < ${polledBefore})
-            order by last_polled_at nulls first, id
-            limit ${limit}`).pipe(
+            with due as (
+              select id from job_routings
+              where company_id_received = ${companyId} and sync_status = 'synced' and external_id is not null
+                and (external_status is null or external_status not in ('completed', 'canceled'))
+                and (last_polled_at is null or last_polled_at < ${polledBefore})
+              order by last_polled_at nulls first, id
+              limit ${limit}
+              for update skip locked
+            )
+            update job_routings r set last_polled_at = ${now} from due where r.id = due.id
+            returning r.id, r.job_id`).pipe(
             Effect.flatMap((rows) =>
               Effect.forEach(rows, (row) => jobs.get(JobId.make(row.job_id)).pipe(
                 Effect.map(Option.flatMap((job) => Option.fromNullable(job.routings.find((r) => r.id === row.id))))
