@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { type ApiClient, eventually, jobFor, tradesFor } from "../support/client.ts"
-import { e2eHarness, statusCounts } from "../support/e2e.ts"
-import { type NatsCluster, startNatsCluster } from "../support/natsCluster.ts"
 import { partitionOf } from "../../src/domain/topology.ts"
-import { withSql } from "../support/e2eTools.ts"
+import { e2eHarness, statusCounts, withSql } from "../support/e2e.ts"
+import { type NatsCluster, startNatsCluster } from "../support/natsCluster.ts"
 
 const PARTITIONS = 12
 
