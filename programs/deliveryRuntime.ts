@@ -121,7 +121,9 @@ export const startDelivery = Effect.gen(function*() {
       const byCompany = new Map<CompanyId, Array<number>>()
       for (const call of calls) {
         if (!partitions.includes(partitionOf(call.companyId, names.partitions))) continue
-        byCompany.set(call.companyId, [...(byCompany.get(call.companyId) ?? []), call.at.getTime()])
+        const times = byCompany.get(call.companyId)
+        if (times === undefined) byCompany.set(call.companyId, [call.at.getTime()])
+        else times.push(call.at.getTime())
       }
       for (const [companyId, times] of byCompany) windows.of(companyId).seed(times)
     }).pipe(

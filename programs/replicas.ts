@@ -1,10 +1,14 @@
 import { Clock, Duration, Effect } from "effect"
-import { CurrentReplica, PartitionLeases } from "../src/services/Partitions.ts"
+import { CurrentReplica, PartitionLeases, type ReplicaRecord } from "../src/services/Partitions.ts"
 import { DeliverySettings } from "../src/services/Settings.ts"
-import { WorkerRegistry, type WorkerStatus } from "../src/services/Workers.ts"
+import { WorkerRegistry } from "../src/services/Workers.ts"
 import { requireAdmin } from "./access.ts"
 
-/** Every registered replica, each marked alive when its last heartbeat is within a partition lease. */
+/** A replica is alive while its last heartbeat is within a partition lease. */
+const aliveAt = (replica: ReplicaRecord, at: number, lease: Duration.Duration) =>
+  at - replica.heartbeatAt.getTime() <= Duration.toMillis(lease)
+
+/** Every registered replica, each marked alive or not (`aliveAt`). */
 export const listReplicas = Effect.fn("Operations.replicas")(function*() {
   yield* requireAdmin
   const settings = yield* DeliverySettings
@@ -14,7 +18,7 @@ export const listReplicas = Effect.fn("Operations.replicas")(function*() {
   return replicas.map((replica) => ({
     ...replica,
     self: replica.id === self.id,
-    alive: at - replica.heartbeatAt.getTime() <= Duration.toMillis(settings.partitionLease)
+    alive: aliveAt(replica, at, settings.partitionLease)
   }))
 })
 
@@ -28,8 +32,6 @@ export const deploymentActors = Effect.gen(function*() {
   const self = yield* CurrentReplica
   const at = yield* Clock.currentTimeMillis
   const own = (yield* (yield* WorkerRegistry).all).map((status) => ({ replica: self.id, status }))
-  const others = (yield* (yield* PartitionLeases).replicas).filter((r) =>
-    r.id !== self.id && at - r.heartbeatAt.getTime() <= Duration.toMillis(settings.partitionLease)
-  )
-  return [...own, ...others.flatMap((r) => r.workers.map((status: WorkerStatus) => ({ replica: r.id, status })))]
+  const others = (yield* (yield* PartitionLeases).replicas).filter((r) => r.id !== self.id && aliveAt(r, at, settings.partitionLease))
+  return [...own, ...others.flatMap((r) => r.workers.map((status) => ({ replica: r.id, status })))]
 })

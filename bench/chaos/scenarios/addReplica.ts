@@ -1,17 +1,13 @@
 import { setTimeout as sleep } from "node:timers/promises"
 import { sharedBackends } from "../backends.ts"
 import { runScenario, type Size } from "../harness.ts"
-import { awaitShared, partitionsOf, workPartitions } from "../replicas.ts"
+import { awaitShared } from "../../../test/support/replicas.ts"
+import { PARTITIONS, partitionsOf, replicaEnv, SHARE_TIMEOUT_MS, workPartitions } from "../replicas.ts"
 
 const sizes = {
   full: { added: 2, jobsPerSecond: 20, uptimeMs: 10_000, settleTimeoutMs: 120_000 },
   short: { added: 1, jobsPerSecond: 4, uptimeMs: 3_000, settleTimeoutMs: 45_000 }
 }
-
-const PARTITIONS = 12
-const LEASE_SECONDS = 3
-/** How long a new replica may take to hold its share: the others hand theirs over within a round or two. */
-const SHARE_TIMEOUT_MS = 20_000
 
 /**
  * One replica holds all 12 partitions (leases of 3 s) while jobs are posted; a second starts (and, in the full version,
@@ -23,12 +19,12 @@ export const addReplica = (size: Size) => {
   return runScenario({
     name: `replica added ×${added} (1 → ${1 + added})`,
     backends: sharedBackends,
-    env: { DELIVERY_PARTITIONS: String(PARTITIONS), PARTITION_LEASE_SECONDS: String(LEASE_SECONDS) },
+    env: replicaEnv,
     receivers: 3,
     mock: { latency_ms: 100 },
     ...rest,
     chaos: async ({ service, receivers, startReplica, note }) => {
-      const work = workPartitions(receivers, PARTITIONS)
+      const work = workPartitions(receivers)
       const sharedAfter: Array<number> = []
       const workMoved: Array<number> = []
       for (let replica = 2; replica <= 1 + added; replica++) {

@@ -2,7 +2,8 @@ import { setTimeout as sleep } from "node:timers/promises"
 import { eventually } from "../../../test/support/client.ts"
 import { sharedBackends } from "../backends.ts"
 import { runScenario, type Size } from "../harness.ts"
-import { awaitShared, partitionsOf, workPartitions } from "../replicas.ts"
+import { awaitShared } from "../../../test/support/replicas.ts"
+import { PARTITIONS, partitionsOf, replicaEnv, SHARE_TIMEOUT_MS, workPartitions } from "../replicas.ts"
 import type { ChaosService } from "../service.ts"
 
 const sizes = {
@@ -11,10 +12,6 @@ const sizes = {
 }
 
 const REPLICAS = 3
-const PARTITIONS = 12
-const LEASE_SECONDS = 3
-/** How long the partitions may take to be shared again: a dead replica's leases run out, then a round or two. */
-const SHARE_TIMEOUT_MS = 20_000
 
 /**
  * Three replicas on one database share 12 partitions (leases of 3 s), the load spread over them. Once a lead was
@@ -27,13 +24,13 @@ export const killReplica = (size: Size) => {
   return runScenario({
     name: `replica SIGKILL ×${kills} (of ${REPLICAS})`,
     backends: sharedBackends,
-    env: { DELIVERY_PARTITIONS: String(PARTITIONS), PARTITION_LEASE_SECONDS: String(LEASE_SECONDS) },
+    env: replicaEnv,
     replicas: REPLICAS,
     receivers: 3,
     mock: { latency_ms: 100 },
     ...rest,
     chaos: async ({ replicas, receivers, leads, note }) => {
-      const work = workPartitions(receivers, PARTITIONS)
+      const work = workPartitions(receivers)
       const workOf = async (replica: ChaosService) => (await partitionsOf(replica)).filter((p) => work.has(p)).length
       const shared = (count: number) => awaitShared(replicas.find((r) => r.up())!.api, count, PARTITIONS, SHARE_TIMEOUT_MS)
       const victimWork: Array<number> = []
