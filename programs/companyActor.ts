@@ -4,7 +4,9 @@ import type { CompanyId } from "../src/domain/ids.ts"
 import { partitionOf } from "../src/domain/topology.ts"
 import { circuitCooldown } from "../src/Schedules.ts"
 import type { Delivery } from "../src/services/Broker.ts"
+import { CircuitStore, type OpenCircuit } from "../src/services/Circuits.ts"
 import { DeliverySettings } from "../src/services/Settings.ts"
+import type { StorageError } from "../src/services/StorageError.ts"
 import { DeliveryDirectory, WorkerRegistry } from "../src/services/Workers.ts"
 import { currentTopology } from "./brokerTopology.ts"
 import { type CompanyLane, deliverBatch, pausedOf } from "./deliverRouting.ts"
@@ -56,6 +58,8 @@ export const makeCompanyActor = Effect.fn("Actor.make")(function*(options: {
   readonly storage: DeliveryStorage
   /** The partitions this replica holds: the company's is the lease its claims are made under. */
   readonly owned: OwnedPartitions
+  /** The company's circuit as recorded open elsewhere (another replica, an earlier life): the actor's starts there. */
+  readonly circuitFrom?: OpenCircuit | undefined
 }) {
   const { companyId, holdLimit } = options
   const settings = yield* DeliverySettings
@@ -65,7 +69,20 @@ export const makeCompanyActor = Effect.fn("Actor.make")(function*(options: {
   const partition = partitionOf(companyId, names.partitions)
   const consumer = names.partitionConsumer(partition)
   const scope = yield* Scope.fork(options.parent, ExecutionStrategy.sequential)
-  const circuit = yield* CircuitBreaker.make({ threshold: settings.circuitThreshold, cooldown: circuitCooldown(settings.circuitCooldown) })
+  const circuits = yield* CircuitStore
+  const recorded = (what: string) =>
+    Effect.catchAll((error: StorageError) =>
+      Effect.logWarning(`circuit ${what} not recorded`).pipe(Effect.annotateLogs({ company_id: companyId, error: error.message }))
+    )
+  const circuit = yield* CircuitBreaker.make({
+    threshold: settings.circuitThreshold,
+    cooldown: circuitCooldown(settings.circuitCooldown),
+    initial: options.circuitFrom === undefined
+      ? undefined
+      : { opened: options.circuitFrom.opened, until: options.circuitFrom.until.getTime() },
+    onOpen: (opened, until) => circuits.opened({ companyId, opened, until: new Date(until) }).pipe(recorded("opening")),
+    onClose: circuits.closed(companyId).pipe(recorded("closing"))
+  })
   const target = () => directory.get(companyId)
   const lane: CompanyLane = {
     companyId,

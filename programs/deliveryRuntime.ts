@@ -5,6 +5,7 @@ import { partitionOf } from "../src/domain/topology.ts"
 import { brokerRetry, supervisorRefresh } from "../src/Schedules.ts"
 import { Broker, type Delivery } from "../src/services/Broker.ts"
 import { CompanyRepo, type DeliveryTarget } from "../src/services/Companies.ts"
+import { CircuitStore, type OpenCircuit } from "../src/services/Circuits.ts"
 import { RoutingRepo } from "../src/services/Routings.ts"
 import { DeliverySettings } from "../src/services/Settings.ts"
 import { CallWindows, DeliveryDirectory } from "../src/services/Workers.ts"
@@ -46,6 +47,7 @@ export const startDelivery = Effect.gen(function*() {
   const settings = yield* DeliverySettings
   const routings = yield* RoutingRepo
   const windows = yield* CallWindows
+  const circuits = yield* CircuitStore
   const names = yield* currentTopology
   const holdLimit = Math.max(1, Math.floor(settings.partitionMaxAckPending / 2))
   // Made before the actors, so that it outlasts them (finalizers run in reverse): their last results are still written.
@@ -53,6 +55,8 @@ export const startDelivery = Effect.gen(function*() {
   const actorScope = yield* Scope.fork(yield* Effect.scope, ExecutionStrategy.sequential)
   const actors = new Map<CompanyId, Deferred.Deferred<CompanyActor>>()
   const idleRounds = new Map<CompanyId, number>()
+  /** Circuits recorded open for companies of partitions taken over, until their actors start from them. */
+  const openCircuits = new Map<CompanyId, OpenCircuit>()
 
   let version = yield* refreshDirectory(null).pipe(
     Effect.tapError((error) => Effect.logWarning("companies not readable yet; retrying").pipe(Effect.annotateLogs("error", error.message))),
@@ -77,7 +81,9 @@ export const startDelivery = Effect.gen(function*() {
       if (existing !== undefined) return Deferred.await(existing)
       const made = Deferred.unsafeMake<CompanyActor>(FiberId.none)
       actors.set(companyId, made)
-      return makeCompanyActor({ companyId, holdLimit, parent: actorScope, refreshDirectory: refresh, storage, owned }).pipe(
+      const circuitFrom = openCircuits.get(companyId)
+      openCircuits.delete(companyId)
+      return makeCompanyActor({ companyId, holdLimit, parent: actorScope, refreshDirectory: refresh, storage, owned, circuitFrom }).pipe(
         Effect.tap((actor) => Deferred.succeed(made, actor))
       )
     })
@@ -129,6 +135,21 @@ export const startDelivery = Effect.gen(function*() {
     }).pipe(
       Effect.catchAll((error) =>
         Effect.logWarning("recent provider calls not read; rate limits start empty").pipe(Effect.annotateLogs("error", error.message))
+      )
+    )
+
+  /**
+   * Reads the circuits recorded open for the companies of `partitions`, for their actors to start from (another replica
+   * held the partitions, or this process before a restart); failing the read, the circuits start closed.
+   */
+  const readOpenCircuits = (partitions: ReadonlyArray<number>) =>
+    Effect.gen(function*() {
+      for (const circuit of yield* circuits.open) {
+        if (partitions.includes(partitionOf(circuit.companyId, names.partitions))) openCircuits.set(circuit.companyId, circuit)
+      }
+    }).pipe(
+      Effect.catchAll((error) =>
+        Effect.logWarning("open circuits not read; circuits start closed").pipe(Effect.annotateLogs("error", error.message))
       )
     )
 
@@ -217,7 +238,10 @@ export const startDelivery = Effect.gen(function*() {
   const owned: OwnedPartitions = yield* holdPartitions({
     gained: (leases) =>
       Effect.zipRight(
-        countRecentCalls(leases.map((lease) => lease.partition)),
+        Effect.all([countRecentCalls(leases.map((lease) => lease.partition)), readOpenCircuits(leases.map((lease) => lease.partition))], {
+          concurrency: 2,
+          discard: true
+        }),
         Effect.forEach(leases, (lease) =>
           Effect.suspend(() =>
             stopping || runners.has(lease.partition)

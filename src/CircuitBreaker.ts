@@ -41,16 +41,25 @@ export interface CircuitBreaker {
 export const make = (options: {
   readonly threshold: number
   readonly cooldown: Schedule.Schedule<unknown, unknown>
+  /** Starts open, as another replica or an earlier life left it: its how-manieth opening, and its end (epoch ms). */
+  readonly initial?: { readonly opened: number; readonly until: number } | undefined
+  /** Runs at each opening, with the opening's number and end (epoch milliseconds), to record it. */
+  readonly onOpen?: (opened: number, until: number) => Effect.Effect<void>
+  /** Runs when an open or half-open circuit closes. */
+  readonly onClose?: Effect.Effect<void>
 }): Effect.Effect<CircuitBreaker> =>
   Effect.sync(() => {
-    let state: Internal = { _tag: "Closed", failures: 0 }
+    let state: Internal = options.initial === undefined
+      ? { _tag: "Closed", failures: 0 }
+      : { _tag: "Open", until: options.initial.until, opened: options.initial.opened }
 
     const open = (opened: number) =>
       Effect.gen(function*() {
         const wait = yield* nthDelay(options.cooldown, opened)
-        const now = yield* Clock.currentTimeMillis
-        state = { _tag: "Open", until: now + Duration.toMillis(wait), opened }
+        const until = (yield* Clock.currentTimeMillis) + Duration.toMillis(wait)
+        state = { _tag: "Open", until, opened }
         yield* Effect.logWarning("circuit opened").pipe(Effect.annotateLogs({ probe_in_ms: Duration.toMillis(wait) }))
+        if (options.onOpen !== undefined) yield* options.onOpen(opened, until)
       })
 
     const permitAt = (now: number): Permit => {
@@ -78,7 +87,7 @@ export const make = (options: {
     const recordSuccess = Effect.suspend(() => {
       const before = state
       state = { _tag: "Closed", failures: 0 }
-      return before._tag === "Closed" ? Effect.void : Effect.logInfo("circuit closed")
+      return before._tag === "Closed" ? Effect.void : Effect.zipRight(Effect.logInfo("circuit closed"), options.onClose ?? Effect.void)
     })
 
     const recordFailure = Effect.suspend(() => {

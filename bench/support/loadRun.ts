@@ -135,14 +135,18 @@ const settle = async (subject: Subject, routings: ReadonlyArray<Routing>) => {
 }
 
 /**
- * Warms the service up with one job a group (at least 20), each lead in, so that connections, code paths and every
- * company's delivery are ready; then runs each mode. Answers a result and the latencies for the chart per mode.
+ * Warms the service up with one job a group (at least 20), sent to its processes in turn, each lead in, so that
+ * connections, code paths and every company's delivery are ready in every replica; then runs each mode. Answers a
+ * result and the latencies for the chart per mode. A run's first seconds still include the JIT's warm-up: compare
+ * replica counts on the second of two runs (`--mode closed,closed`).
  */
 export const runLoad = async (subject: Subject, workload: Workload, creator: Creator, load: Load) => {
   const post: Post = (baseUrl, n) => postJob(baseUrl, workload, creator, n, subject.apiKey)
   const warmUp = Math.max(20, workload.groups)
   const warmRoutings: Array<Routing> = []
-  for (let n = 0; n < warmUp; n++) warmRoutings.push(...(await post(subject.baseUrls[0]!, n)).routings)
+  for (let n = 0; n < warmUp; n++) {
+    warmRoutings.push(...(await post(subject.baseUrls[n % subject.baseUrls.length]!, n)).routings)
+  }
   await waitForLeads(subject.reader, warmRoutings, subject.pollMs, 60_000)
 
   const results: Array<ModeResult> = []

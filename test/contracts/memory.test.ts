@@ -1,5 +1,6 @@
 import { layerMemory } from "../../layers/storage/memory/layer.ts"
 import { archiveContract } from "./archive.contract.ts"
+import { circuitsContract } from "./circuits.contract.ts"
 import { companyIndexContract } from "./companyIndex.contract.ts"
 import { partitionsContract } from "./partitions.contract.ts"
 import { repositoryContract } from "./repositories.contract.ts"
@@ -14,3 +15,4 @@ webhookContract("memory", layerMemory)
 companyIndexContract("memory", layerMemory)
 retentionContract("memory", layerMemory)
 partitionsContract("memory", layerMemory)
+circuitsContract("memory", layerMemory)

@@ -91,9 +91,13 @@ describe.concurrent("replicas sharing partitions (three service processes, one P
   }, 180_000)
 
   it("hold a company's rate limit and circuit for the whole deployment, across a hand-over", async () => {
-    // Leases of 10 s: the hand-over here is a SIGTERM's, at once whatever the lease, and a replica starved of CPU for
-    // a few seconds keeps its partitions (a circuit starts closed in a new owner, which would count 5 calls more).
-    const { databaseUrl, env } = await replicaEnv({ CIRCUIT_FAILURE_THRESHOLD: "5", PARTITION_LEASE_SECONDS: "10" })
+    // Leases of 10 s: the hand-overs here are SIGTERMs', at once whatever the lease, and a replica starved of CPU for a
+    // few seconds keeps its partitions. A cooldown of a minute: the dead provider's circuit stays open all the test.
+    const { databaseUrl, env } = await replicaEnv({
+      CIRCUIT_FAILURE_THRESHOLD: "5",
+      CIRCUIT_COOLDOWN_SECONDS: "60",
+      PARTITION_LEASE_SECONDS: "10"
+    })
     const replicas = [await serve(env), await serve(env), await serve(env)]
     const api = replicas[0]!.api
     await sharedBy(api, 3, 15_000)
@@ -118,20 +122,36 @@ describe.concurrent("replicas sharing partitions (three service processes, one P
     await new Promise((resolve) => setTimeout(resolve, 3_000))
     expect(await callsTo(dead.id)).toHaveLength(5)
 
+    const alive = [...replicas]
+    const ownerOf = async (companyId: string) =>
+      (await aliveReplicas(alive[0]!.api)).find((r) => r.partitions.includes(partitionOf(companyId, PARTITIONS)))!.id
+    /** Stops the replica delivering for the company and waits for the hand-over; answers the stopped replica's id. */
+    const handOver = async (companyId: string) => {
+      const owner = await ownerOf(companyId)
+      const ids = await Promise.all(alive.map(async (r) => (await aliveReplicas(r.api)).find((x) => x.self)!.id))
+      const [replica] = alive.splice(ids.indexOf(owner), 1)
+      expect(await replica!.service.stop()).toBe(0)
+      forget(replica!.service)
+      await sharedBy(alive[0]!.api, alive.length, 10_000)
+      return owner
+    }
+
     // The replica delivering for the limited company stops: the one that takes its partition over counts the calls
     // of the last minute, and makes no more until it has passed.
-    const partition = partitionOf(limited.id, PARTITIONS)
-    const owner = (await aliveReplicas(api)).find((r) => r.partitions.includes(partition))!
-    const index = await Promise.all(replicas.map(async (r) => (await aliveReplicas(r.api)).find((x) => x.self)!.id))
-      .then((ids) => ids.indexOf(owner.id))
-    const survivor = replicas[(index + 1) % 3]!
-    expect(await replicas[index]!.service.stop()).toBe(0)
-    forget(replicas[index]!.service)
-    await sharedBy(survivor.api, 2, 10_000)
+    const deadOwner = await ownerOf(dead.id)
+    const stopped = await handOver(limited.id)
     // Well inside the minute of the first calls: the new owner has made none of the 3 calls left.
     await new Promise((resolve) => setTimeout(resolve, 5_000))
     const calls = await callsTo(limited.id)
     expect(calls).toHaveLength(5)
     expect(Date.now() - calls[0]!).toBeLessThan(60_000)
-  }, 120_000)
+
+    // The same for the dead provider's replica, if it still runs: the new owner starts the circuit open, as recorded,
+    // and makes no call before the cooldown ends (it would make 5 more with a circuit of its own).
+    if (deadOwner !== stopped) await handOver(dead.id)
+    await new Promise((resolve) => setTimeout(resolve, 5_000))
+    const deadCalls = await callsTo(dead.id)
+    expect(deadCalls).toHaveLength(5)
+    expect(Date.now() - deadCalls[4]!).toBeLessThan(60_000)
+  }, 150_000)
 })

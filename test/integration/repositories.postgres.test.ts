@@ -1,6 +1,7 @@
 import { Layer } from "effect"
 import { layer as layerPostgresRepos } from "../../layers/storage/postgres/layer.ts"
 import { archiveContract } from "../contracts/archive.contract.ts"
+import { circuitsContract } from "../contracts/circuits.contract.ts"
 import { companyIndexContract } from "../contracts/companyIndex.contract.ts"
 import { partitionsContract } from "../contracts/partitions.contract.ts"
 import { repositoryContract } from "../contracts/repositories.contract.ts"
@@ -16,3 +17,4 @@ webhookContract("postgresql", layerPostgresRepos.pipe(Layer.provide(layerFreshDb
 companyIndexContract("postgresql", layerPostgresRepos.pipe(Layer.provide(layerFreshDb())))
 retentionContract("postgresql", layerPostgresRepos.pipe(Layer.provide(layerFreshDb({ max: 4 }))))
 partitionsContract("postgresql", layerPostgresRepos.pipe(Layer.provide(layerFreshDb())))
+circuitsContract("postgresql", layerPostgresRepos.pipe(Layer.provide(layerFreshDb())))

@@ -93,3 +93,40 @@ describe("circuit breaker (TestClock)", () => {
       expect(circuit.clear()).toBe(true)
     }))
 })
+
+describe("circuit breaker carried over (TestClock)", () => {
+  it.effect("reports each opening and the closing; one started where another left it goes on from there", () =>
+    Effect.gen(function*() {
+      const recorded: Array<string> = []
+      const hooks = {
+        onOpen: (opened: number, until: number) => Effect.sync(() => void recorded.push(`open ${opened} until ${until}`)),
+        onClose: Effect.sync(() => void recorded.push("closed"))
+      }
+      const first = yield* CircuitBreaker.make({ threshold: 5, cooldown: circuitCooldown(Duration.seconds(30)), ...hooks })
+      for (let i = 0; i < 5; i++) yield* first.recordFailure
+      yield* TestClock.adjust("30 seconds")
+      yield* first.permit
+      yield* first.recordFailure
+      expect(recorded).toEqual(["open 1 until 30000", "open 2 until 90000"])
+
+      // Another life of the company's circuit (a new owner), from what was recorded: open until then, and a failed
+      // probe opens it for the third cooldown, not the first.
+      const next = yield* CircuitBreaker.make({
+        threshold: 5,
+        cooldown: circuitCooldown(Duration.seconds(30)),
+        initial: { opened: 2, until: 90_000 },
+        ...hooks
+      })
+      expect(next.state()).toBe("open")
+      expect(yield* next.permit).toEqual({ _tag: "Wait", duration: Duration.millis(60_000) })
+      yield* TestClock.adjust("60 seconds")
+      expect((yield* next.permit)._tag).toBe("Go")
+      yield* next.recordFailure
+      expect(yield* next.permit).toEqual({ _tag: "Wait", duration: Duration.millis(120_000) })
+      yield* TestClock.adjust("120 seconds")
+      yield* next.permit
+      yield* next.recordSuccess
+      expect(next.state()).toBe("closed")
+      expect(recorded.slice(2)).toEqual(["open 3 until 210000", "closed"])
+    }))
+})

@@ -1,5 +1,6 @@
 import { Layer } from "effect"
 import { layerArchive } from "./archive.ts"
+import { layerCircuits } from "./circuits.ts"
 import { layerCompanies, layerTechnicians } from "./companies.ts"
 import { layerCompanyIndex } from "./companyIndex.ts"
 import { layerJobs } from "./jobs.ts"
@@ -28,5 +29,6 @@ export const layerMemory = Layer.mergeAll(
   layerArchive,
   layerWebhooks,
   layerPartitions,
+  layerCircuits,
   layerTransactions
 ).pipe(Layer.provideMerge(layerStore))

@@ -8,6 +8,7 @@ import type { PageCursor } from "../../../src/domain/page.ts"
 import type { MockLead } from "../../../src/services/MockLeads.ts"
 import type { ArchivedJob } from "../../../src/services/Archive.ts"
 import type { ReplicaRecord } from "../../../src/services/Partitions.ts"
+import type { OpenCircuit } from "../../../src/services/Circuits.ts"
 import type { RoutingAttempt } from "../../../src/services/Routings.ts"
 import { Transactions } from "../../../src/services/Transactions.ts"
 import type { MemoryWebhooks } from "./webhooks.ts"
@@ -38,6 +39,8 @@ export interface MemoryState {
   /** Registered replicas, and each partition's lease (`leaseUntil` in epoch milliseconds). */
   replicas: Map<string, ReplicaRecord>
   partitionLeases: Map<number, { owner: string | null; epoch: number; leaseUntil: number }>
+  /** The companies' open circuits. */
+  openCircuits: Map<CompanyId, OpenCircuit>
 }
 
 const emptyState = (): MemoryState => ({
@@ -58,7 +61,8 @@ const emptyState = (): MemoryState => ({
   companyIndexVersions: new Map(),
   technicianIndexVersions: new Map(),
   replicas: new Map(),
-  partitionLeases: new Map()
+  partitionLeases: new Map(),
+  openCircuits: new Map()
 })
 
 /** Records a change to a company for the company index. */

@@ -3,6 +3,7 @@ import { Transactions } from "../../../src/services/Transactions.ts"
 import { Db } from "../Db.ts"
 import * as ApiKeys from "./apiKeys.ts"
 import * as Archive from "./archive.ts"
+import * as Circuits from "./circuits.ts"
 import * as Companies from "./companies.ts"
 import * as CompanyIndex from "./companyIndex.ts"
 import * as Idempotency from "./idempotency.ts"
@@ -34,5 +35,6 @@ export const layer = Layer.mergeAll(
   Archive.layer,
   Webhooks.layer,
   Partitions.layer,
+  Circuits.layer,
   transactions
 )
