@@ -1,4 +1,4 @@
-import { Effect, Metric } from "effect"
+import { Deferred, Effect, Metric } from "effect"
 import { jobsCreated } from "../src/Metrics.ts"
 import { canonicalJson, sha256Hex } from "../src/domain/hash.ts"
 import type { NewJob } from "../src/domain/intake.ts"
@@ -13,12 +13,18 @@ import { requireActingFor } from "./access.ts"
  * nothing, in one transaction that may hold other requests' jobs too. With an `Idempotency-Key` seen before (within
  * the TTL) it answers the first job again, or `Conflict` when the body differs.
  */
-export const createJob = Effect.fn("Jobs.create")(function*(input: NewJob, idempotencyKey: string | null) {
+export const createJob = Effect.fn("Jobs.create")(function*(
+  input: NewJob,
+  idempotencyKey: string | null,
+  /** Runs once the job is checked, just before it goes to the intake (see `createJobs`). */
+  beforeSubmit: Effect.Effect<void> = Effect.void
+) {
   yield* requireActingFor(input.createdByCompanyId)
   const principal = yield* CurrentPrincipal
   const idempotency = idempotencyKey === null
     ? null
     : { key: idempotencyKey, requestHash: yield* sha256Hex(canonicalJson(input)) }
+  yield* beforeSubmit
   const created = yield* (yield* JobIntake).submit({
     job: input,
     scope: idempotencyScope(principal),
@@ -34,4 +40,31 @@ export const createJob = Effect.fn("Jobs.create")(function*(input: NewJob, idemp
     )
   }
   return created
+})
+
+/**
+ * Accepts several jobs, each as `createJob` (its own span, checks, idempotency and outcome, a failure failing only its
+ * job), handed to the intake together once every job is checked, so that they share its group commit (one transaction
+ * for up to the intake's batch size). Answers each job's outcome in order.
+ */
+export const createJobs = Effect.fn("Jobs.createBulk")(function*(
+  jobs: ReadonlyArray<{ readonly job: NewJob; readonly idempotencyKey: string | null }>
+) {
+  // A Deferred, not a latch: completing it resumes the waiting jobs at once, ahead of the intake's worker, which the
+  // last job checked wakes as it goes on (a latch resumes its waiters a turn later, after that worker took its batch).
+  const allChecked = yield* Deferred.make<void>()
+  let unchecked = jobs.length
+  return yield* Effect.forEach(jobs, ({ job, idempotencyKey }) => {
+    // A job counts as checked when it reaches the intake, or when it fails before, so that none waits for it.
+    let counted = false
+    const checked = Effect.suspend(() => {
+      if (counted) return Effect.void
+      counted = true
+      return --unchecked === 0 ? Deferred.succeed(allChecked, undefined) : Effect.void
+    })
+    return createJob(job, idempotencyKey, Effect.zipRight(checked, Deferred.await(allChecked))).pipe(
+      Effect.either,
+      Effect.ensuring(checked)
+    )
+  }, { concurrency: "unbounded" })
 })

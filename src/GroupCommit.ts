@@ -1,4 +1,5 @@
-import { Array as Arr, Cause, Chunk, Clock, Deferred, Effect, Either, Exit, Option, Queue, type Scope, type Tracer } from "effect"
+import { Array as Arr, Cause, Chunk, Clock, Deferred, Effect, Either, Exit, Metric, Option, Queue, type Scope, type Tracer } from "effect"
+import { groupCommitBatchSize, taggedBy } from "./Metrics.ts"
 import type { NonEmptyReadonlyArray } from "effect/Array"
 
 export interface GroupCommitOptions<I, A, E, EB, R> {
@@ -18,6 +19,8 @@ interface Pending<I, A, E> {
 
 type Batch<I, A, E> = NonEmptyReadonlyArray<Pending<I, A, E>>
 
+const batchSizeOf = taggedBy(groupCommitBatchSize, "stage")
+
 /**
  * Group commit: one batch runs at a time; inputs submitted meanwhile wait, and the next batch takes all of them (up to
  * `maxBatch`). A lone input goes through at once: a batch is whatever waits, never a wait for more. Each submitter gets
@@ -29,6 +32,7 @@ export const make = <I, A, E, EB, R>(
 ): Effect.Effect<(input: I) => Effect.Effect<A, E | EB>, never, R | Scope.Scope> =>
   Effect.gen(function*() {
     const queue = yield* Queue.unbounded<Pending<I, A, E | EB>>()
+    const batchSize = batchSizeOf(options.name)
 
     const answer = (batch: Batch<I, A, E | EB>) => (outcome: Exit.Exit<ReadonlyArray<Either.Either<A, E>>, EB>) =>
       Effect.forEach(batch, (pending, i) =>
@@ -67,7 +71,8 @@ export const make = <I, A, E, EB, R>(
       const placement = batch.length === 1 && only !== undefined
         ? { parent: only }
         : { root: true, links: spans.map((span): Tracer.SpanLink => ({ _tag: "SpanLink", span, attributes: {} })) }
-      return options.run(Arr.map(batch, (pending) => pending.input)).pipe(
+      return Metric.update(batchSize, batch.length).pipe(
+        Effect.zipRight(options.run(Arr.map(batch, (pending) => pending.input))),
         Effect.exit,
         Effect.tap(() => markSubmitters(batch)),
         Effect.flatMap(answer(batch)),
@@ -83,7 +88,9 @@ export const make = <I, A, E, EB, R>(
         Effect.zipRight(Queue.shutdown(queue))
       )
     )
-    yield* Queue.takeBetween(queue, 1, options.maxBatch).pipe(
+    // After waiting for the first input, whatever else came meanwhile joins it (`takeBetween` would wake with one).
+    yield* Queue.take(queue).pipe(
+      Effect.flatMap((first) => Effect.map(Queue.takeUpTo(queue, options.maxBatch - 1), (rest) => Chunk.prepend(rest, first))),
       Effect.flatMap((chunk) => {
         const batch = Chunk.toReadonlyArray(chunk)
         return Arr.isNonEmptyReadonlyArray(batch) ? runBatch(batch) : Effect.void

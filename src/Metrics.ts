@@ -44,6 +44,13 @@ export const providerCallDuration = MetricKey.histogram(
   "Provider call duration by provider"
 )
 
+/** The inputs of each group-committed batch (intake transactions, delivery reads, claims and writes), tagged `stage`. */
+export const groupCommitBatchSize = MetricKey.histogram(
+  "si_group_commit_batch_size",
+  MetricBoundaries.exponential({ start: 1, factor: 2, count: 8 }),
+  "Inputs of each group-committed batch by stage"
+)
+
 /** Webhook delivery attempts, tagged `status` (delivered, failed). */
 export const webhookAttempts = MetricKey.counter("si_webhook_attempts_total", {
   description: "Webhook delivery attempts by status",

@@ -24,6 +24,9 @@ import { serviceVersion } from "../version.ts"
 /** Request bodies larger than this are refused with 413 before they are read. */
 export const MAX_BODY_BYTES = 64 * 1024
 
+/** `POST /jobs/bulk`'s limit: room for its 100 jobs. */
+export const MAX_BULK_BODY_BYTES = 1024 * 1024
+
 const openApiInfo = {
   openapi: "3.1.0",
   info: {
@@ -66,15 +69,15 @@ export const makeApp = Effect.gen(function*() {
     throw new ApiError(404, "not_found", `no route for ${c.req.method} ${c.req.path}`)
   })
   app.use("*", serverSpan)
-  app.use(
-    "*",
+  const limitTo = (maxSize: number) =>
     bodyLimit({
-      maxSize: MAX_BODY_BYTES,
+      maxSize,
       onError: () => {
-        throw new ApiError(413, "payload_too_large", `request bodies are limited to ${MAX_BODY_BYTES} bytes`)
+        throw new ApiError(413, "payload_too_large", `request bodies are limited to ${maxSize} bytes`)
       }
     })
-  )
+  const [bodyLimited, bulkLimited] = [limitTo(MAX_BODY_BYTES), limitTo(MAX_BULK_BODY_BYTES)]
+  app.use("*", (c, next) => (c.req.path === "/jobs/bulk" ? bulkLimited : bodyLimited)(c, next))
   // Counted by route template (never by path, which carries ids), after the answer is made.
   app.use("*", async (c, next) => {
     await next()

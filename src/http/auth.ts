@@ -39,6 +39,7 @@ const isDashboard = (path: string) => path === "/dashboard" || path.startsWith("
  */
 const COMPANY_ROUTES: ReadonlyArray<readonly [method: string, path: RegExp]> = [
   ["POST", /^\/jobs$/],
+  ["POST", /^\/jobs\/bulk$/],
   ["GET", /^\/jobs$/],
   ["GET", /^\/jobs\/[^/]+$/],
   ["POST", /^\/jobs\/[^/]+\/cancel$/],

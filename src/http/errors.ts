@@ -89,7 +89,8 @@ const fromFailure = (error: unknown): ApiError => {
   }
 }
 
-const toApiError = (error: unknown): ApiError => {
+/** Any error thrown by a route or a program, as its HTTP answer; anything unexpected is a 500. */
+export const toApiError = (error: unknown): ApiError => {
   if (error instanceof ApiError) return error
   if (error instanceof HTTPException) {
     const code = exceptionCodes[error.status]

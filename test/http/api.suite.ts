@@ -436,6 +436,59 @@ export const apiSuite = <E>(name: string, services: Layer.Layer<ApiServices, E>)
         expectError(await call("POST", "/jobs", { body: jobBody(), headers: { "idempotency-key": "has space" } }), 400, "validation_error")
       })
 
+      it("takes jobs in bulk, each standing or failing on its own, with its own idempotency key", async () => {
+        const key = `bulk-${crypto.randomUUID()}`
+        const answer = await call("POST", "/jobs/bulk", {
+          body: {
+            jobs: [
+              { ...jobBody(), idempotency_key: key },
+              { ...jobBody(), summary: "" },
+              jobBody({ created_by_company_id: crypto.randomUUID() }),
+              { ...jobBody(), idempotency_key: "has space" },
+              jobBody({ summary: "Water heater flush" })
+            ]
+          }
+        })
+        expect(answer.status, answer.text).toBe(200)
+        const results = answer.body.results as Array<{ index: number; status: number; job?: any; error?: any }>
+        expect(results.map((r) => [r.index, r.status])).toEqual([[0, 201], [1, 400], [2, 422], [3, 400], [4, 201]])
+        expect(results[1]!.error).toEqual({ code: "validation_error", message: expect.any(String), details: expect.any(Array) })
+        expect(detailPaths({ ...answer, body: { error: results[1]!.error } })).toContain("summary")
+        expect(results[2]!.error.code).toBe("validation_error")
+        expect(results[3]!.error.details.map((d: { path: string }) => d.path)).toEqual(["idempotency_key"])
+        expect(results[0]!.job.routings.length).toBeGreaterThan(0)
+        expect(results[4]!.job.summary).toBe("Water heater flush")
+        // Each accepted job is a job like any other; its key answers it again, in bulk or not.
+        expect((await call("GET", `/jobs/${results[4]!.job.id}`)).body.id).toBe(results[4]!.job.id)
+        const again = await call("POST", "/jobs", { body: jobBody(), headers: { "idempotency-key": key } })
+        expect(again.status).toBe(201)
+        expect(again.body.id).toBe(results[0]!.job.id)
+        const other = await call("POST", "/jobs/bulk", { body: { jobs: [{ ...jobBody({ summary: "Other" }), idempotency_key: key }] } })
+        expect(other.body.results[0].status).toBe(409)
+        // A company key may only create its own company's jobs; the others' fail alone.
+        const mixed = await call("POST", "/jobs/bulk", {
+          key: creatorKey,
+          body: { jobs: [jobBody(), jobBody({ created_by_company_id: abc })] }
+        })
+        expect(mixed.status, mixed.text).toBe(200)
+        expect(mixed.body.results.map((r: { status: number }) => r.status)).toEqual([201, 403])
+      })
+
+      it("refuses a bulk that is empty, too long, not a list of objects or over its size limit", async () => {
+        expectError(await call("POST", "/jobs/bulk", { body: { jobs: [] } }), 400, "validation_error")
+        expectError(await call("POST", "/jobs/bulk", { body: { jobs: Array.from({ length: 101 }, () => jobBody()) } }), 400, "validation_error")
+        expectError(await call("POST", "/jobs/bulk", { body: { jobs: ["job"] } }), 400, "validation_error")
+        expectError(await call("POST", "/jobs/bulk", { body: [jobBody()] }), 400, "validation_error")
+        expectError(await call("POST", "/jobs/bulk", { body: { jobs: [jobBody()], extra: 1 } }), 400, "validation_error")
+        const big = { jobs: [jobBody({ summary: "x".repeat(2000) })] }
+        expect((await call("POST", "/jobs/bulk", { body: big })).status).toBe(200)
+        expectError(
+          await call("POST", "/jobs/bulk", { raw: "x".repeat(1024 * 1024 + 1), headers: { "content-type": "application/json" } }),
+          413,
+          "payload_too_large"
+        )
+      })
+
       it("refuses bad input with the error body and never a 500", async () => {
         expectError(await call("POST", "/jobs", { raw: "{not json", headers: { "content-type": "application/json" } }), 400, "validation_error")
         expectError(await call("POST", "/jobs", { raw: "{}", headers: { "content-type": "text/plain" } }), 415, "unsupported_media_type")

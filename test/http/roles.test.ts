@@ -13,6 +13,7 @@ const PUBLIC = new Set(["GET /health", "GET /health/live", "GET /health/ready", 
 /** Routes a company key may call; every other route is the admin's. */
 const COMPANY = new Set([
   "POST /jobs",
+  "POST /jobs/bulk",
   "GET /jobs",
   "GET /jobs/{id}",
   "POST /jobs/{id}/cancel",
@@ -69,6 +70,7 @@ describe("who may call what", () => {
       .replace(/\{id\}/g, crypto.randomUUID())
     const bodies: Record<string, unknown> = {
       "POST /jobs": jobBody(),
+      "POST /jobs/bulk": { jobs: [jobBody()] },
       "POST /matching/preview": { required_skills: [skill] },
       "POST /companies/{id}/technicians": { name: "Alex" }
     }

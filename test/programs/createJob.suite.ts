@@ -1,6 +1,6 @@
 import { expect, layer } from "@effect/vitest"
-import { Effect, Layer, Option } from "effect"
-import { createJob } from "../../programs/createJob.ts"
+import { Effect, Either, Layer, Metric, Option } from "effect"
+import { createJob, createJobs } from "../../programs/createJob.ts"
 import { Conflict, Forbidden, InvalidReference } from "../../src/domain/errors.ts"
 import { ApiKeyId, TechnicianId } from "../../src/domain/ids.ts"
 import type { NewJob } from "../../src/domain/intake.ts"
@@ -13,10 +13,14 @@ import { JobRepo } from "../../src/services/Jobs.ts"
 import { OutboxRepo } from "../../src/services/Outbox.ts"
 import { StorageError } from "../../src/services/StorageError.ts"
 import type { ApiServices } from "../../src/http/router.ts"
+import { groupCommitBatchSize, taggedBy } from "../../src/Metrics.ts"
 import { makeCompany, makeTechnician, skill, uniqueSkill, uuid } from "../support/fixtures.ts"
 import { layerIntake } from "../support/services.ts"
 
 const asAdmin = Effect.provideService(CurrentPrincipal, { role: "admin", keyId: null })
+
+/** Intake transactions so far, in this process. */
+const intakeBatchSize = taggedBy(groupCommitBatchSize, "stage")("Jobs.write")
 
 /** Two receiving trades for a fresh skill pair, and a creating company with a technician. */
 const setup = Effect.gen(function*() {
@@ -155,5 +159,32 @@ export const createJobSuite = <E>(name: string, services: Layer.Layer<ApiService
         expect(job.routings.map((r) => r.companyId)).not.toContain(creator.id)
         const forOther = yield* createJob({ ...input, createdByCompanyId: abc.id, createdByTechnicianId: null }, null).pipe(asCreator, Effect.flip)
         expect(forOther).toBeInstanceOf(Forbidden)
+      }))
+
+    it.effect("jobs in bulk each stand or fail on their own, in order, handed to the intake together", () =>
+      Effect.gen(function*() {
+        const { input, abc, creator } = yield* setup
+        const asCreator = Effect.provideService(CurrentPrincipal, { role: "company", companyId: creator.id, keyId: ApiKeyId.make(uuid()) })
+        const key = `bulk-${uuid()}`
+        const jobs = [
+          { job: input, idempotencyKey: key },
+          { job: { ...input, createdByCompanyId: abc.id, createdByTechnicianId: null }, idempotencyKey: null },
+          { job: { ...input, createdByTechnicianId: TechnicianId.make(uuid()) }, idempotencyKey: null },
+          ...Array.from({ length: 20 }, (_, n) => ({ job: { ...input, summary: `Bulk job ${n}` }, idempotencyKey: n % 2 === 0 ? `${key}-${n}` : null }))
+        ]
+        const batchesBefore = (yield* Metric.value(intakeBatchSize)).count
+        const outcomes = yield* createJobs(jobs).pipe(asCreator)
+        expect(outcomes.map((o) => Either.isRight(o) ? "created" : o.left._tag)).toEqual([
+          "created",
+          "Forbidden",
+          "InvalidReference",
+          ...Array.from({ length: 20 }, () => "created")
+        ])
+        const created = outcomes.flatMap((o) => Either.isRight(o) ? [o.right.job] : [])
+        expect(created.slice(1).map((j) => j.summary)).toEqual(Array.from({ length: 20 }, (_, n) => `Bulk job ${n}`))
+        // One intake transaction for all of them.
+        expect((yield* Metric.value(intakeBatchSize)).count - batchesBefore).toBe(1)
+        const again = yield* createJob(input, key).pipe(asCreator)
+        expect(again).toMatchObject({ replayed: true, job: { id: created[0]!.id } })
       }))
   })

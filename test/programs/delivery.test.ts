@@ -77,7 +77,7 @@ describe("delivery on memory layers (TestClock)", () => {
         .toContainEqual(expect.objectContaining({ routing_id: routings[0], attempts: 8, error: expect.stringContaining("gave up after 8") }))
       expect((yield* leadsOf(companyId)).total).toBe(0)
       yield* actor.stop
-    }).pipe(withDelivery({ circuitThreshold: 100 }))))
+    }).pipe(withDelivery({ circuitThreshold: 100 }))), 120_000) // 2,000 steps of the test clock: ~13 s alone, more beside other suites
 
   it.effect("opens the circuit after 5 failures, stops calling, and recovers through a half-open probe", () =>
     run(Effect.gen(function*() {

@@ -58,6 +58,16 @@ describe("group commit", () => {
       expect(batches).toEqual([[2], [4]])
     }))
 
+  it.scoped("inputs that arrive together at an idle group commit go in one batch, not the first alone", () =>
+    Effect.gen(function*() {
+      const { batches, gate, submit } = yield* setup(10)
+      yield* Deferred.succeed(gate, undefined)
+      // Started in one step: each offers its input before the worker, woken by the first, takes its batch.
+      const answers = yield* Effect.forEach([2, 4, 6], submit, { concurrency: "unbounded" })
+      expect(answers).toEqual([20, 40, 60])
+      expect(batches).toEqual([[2, 4, 6]])
+    }))
+
   it.scoped("inputs that arrive while a batch runs go together in the next one, each answered on its own", () =>
     Effect.gen(function*() {
       const { batches, gate, started, submit } = yield* setup(10)

@@ -1,15 +1,51 @@
 import { createRoute } from "@hono/zod-openapi"
-import { createJob } from "../../../programs/createJob.ts"
+import { Cause, Either } from "effect"
+import { createJob, createJobs } from "../../../programs/createJob.ts"
 import { cancelJob, getJob, listJobs } from "../../../programs/jobs.ts"
 import { previewMatches } from "../../../programs/previewMatches.ts"
 import { JobId } from "../../domain/ids.ts"
+import type { NewJob } from "../../domain/intake.ts"
+import { errorBody, ProgramFailure, toApiError, zodDetails } from "../errors.ts"
 import { makeRouter, type Run } from "../router.ts"
 import { answers, Cursor, errorResponses, idParam, json, Limit, pageOf, security } from "../schemas/common.ts"
-import { CreateJobBody, IdempotencyHeaders, JobQuery, JobView, MatchView, PreviewBody } from "../schemas/jobs.ts"
+import {
+  BulkJobKey,
+  BulkJobsBody,
+  BulkResultsView,
+  CreateJobBody,
+  IdempotencyHeaders,
+  JobQuery,
+  JobView,
+  MatchView,
+  PreviewBody
+} from "../schemas/jobs.ts"
 import { foundJobView, jobView, matchView } from "../views.ts"
 import { z } from "@hono/zod-openapi"
 
 const IdParam = idParam(JobId)
+
+/** A `POST /jobs` body as the job to accept. */
+const newJobOf = (body: z.infer<typeof CreateJobBody>): NewJob => ({
+  summary: body.summary,
+  address: {
+    street: body.address.street,
+    ...(body.address.unit === undefined ? {} : { unit: body.address.unit }),
+    city: body.address.city,
+    state: body.address.state,
+    zipCode: body.address.zip_code
+  },
+  homeowner: {
+    name: body.homeowner.name,
+    ...(body.homeowner.phone === undefined ? {} : { phone: body.homeowner.phone }),
+    ...(body.homeowner.email === undefined ? {} : { email: body.homeowner.email })
+  },
+  createdByCompanyId: body.created_by_company_id,
+  createdByTechnicianId: body.created_by_technician_id ?? null,
+  requiredSkills: body.required_skills,
+  skillLevels: body.skill_levels,
+  category: body.category ?? null,
+  priority: body.priority
+})
 
 /** Jobs: intake (matching and the outbox write), reading, listing and canceling; and the matching preview. */
 export const jobRoutes = (run: Run) => {
@@ -31,33 +67,48 @@ export const jobRoutes = (run: Run) => {
       }
     }),
     async (c) => {
-      const body = c.req.valid("json")
-      const { job } = await run(
-        c,
-        createJob({
-          summary: body.summary,
-          address: {
-            street: body.address.street,
-            ...(body.address.unit === undefined ? {} : { unit: body.address.unit }),
-            city: body.address.city,
-            state: body.address.state,
-            zipCode: body.address.zip_code
-          },
-          homeowner: {
-            name: body.homeowner.name,
-            ...(body.homeowner.phone === undefined ? {} : { phone: body.homeowner.phone }),
-            ...(body.homeowner.email === undefined ? {} : { email: body.homeowner.email })
-          },
-          createdByCompanyId: body.created_by_company_id,
-          createdByTechnicianId: body.created_by_technician_id ?? null,
-          requiredSkills: body.required_skills,
-          skillLevels: body.skill_levels,
-          category: body.category ?? null,
-          priority: body.priority
-        }, c.req.valid("header")["idempotency-key"] ?? null)
-      )
+      const { job } = await run(c, createJob(newJobOf(c.req.valid("json")), c.req.valid("header")["idempotency-key"] ?? null))
       c.header("Location", `/jobs/${job.id}`)
       return c.json(jobView(job), 201)
+    }
+  )
+
+  router.openapi(
+    createRoute({
+      method: "post",
+      path: "/jobs/bulk",
+      tags: ["jobs"],
+      summary: "Accept up to 100 jobs at once, each standing or failing on its own",
+      description: "Each job is checked, matched and written as by `POST /jobs` (with its own `idempotency_key` in " +
+        "place of the header); once all are checked they go to the intake together, in one transaction. The answer " +
+        "gives, in order, each job's status: 201 with the job, or the status and error `POST /jobs` would have " +
+        "answered. Bodies up to 1 MB; only a list that is not 1 to 100 objects is refused whole (400).",
+      security,
+      request: { body: json(BulkJobsBody) },
+      responses: {
+        200: answers("Each job's result, in the order sent", BulkResultsView),
+        ...errorResponses(400, 401, 403, 413, 415, 503)
+      }
+    }),
+    async (c) => {
+      const checked = c.req.valid("json").jobs.map((item) => {
+        const { idempotency_key: _, ...fields } = item
+        const key = BulkJobKey.safeParse(item)
+        const body = CreateJobBody.safeParse(fields)
+        return key.success && body.success
+          ? Either.right({ job: newJobOf(body.data), idempotencyKey: key.data.idempotency_key ?? null })
+          : Either.left([...(key.success ? [] : zodDetails(key.error)), ...(body.success ? [] : zodDetails(body.error))])
+      })
+      const outcomes = await run(c, createJobs(checked.flatMap((job) => Either.isRight(job) ? [job.right] : [])))
+      let next = 0
+      const results = checked.map((job, index) => {
+        if (Either.isLeft(job)) return { index, status: 400, error: errorBody("validation_error", "invalid job", job.left).error }
+        const outcome = outcomes[next++]!
+        if (Either.isRight(outcome)) return { index, status: 201, job: jobView(outcome.right.job) }
+        const api = toApiError(new ProgramFailure(Cause.fail(outcome.left)))
+        return { index, status: api.status, error: errorBody(api.code, api.message, api.details).error }
+      })
+      return c.json({ results }, 200)
     }
   )
 

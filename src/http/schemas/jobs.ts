@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi"
 import { CompanyId, TechnicianId } from "../../domain/ids.ts"
-import { DateTimeInput, idOf, SkillLevelInput, SkillNameInput, text, Timestamp } from "./common.ts"
+import { DateTimeInput, ErrorBody, idOf, SkillLevelInput, SkillNameInput, text, Timestamp } from "./common.ts"
 
 const MAX_REQUIRED_SKILLS = 20
 
@@ -70,10 +70,28 @@ export const PreviewBody = z.object({
   created_by_company_id: idOf(CompanyId).optional()
 }).superRefine(checkMatchFields).openapi("MatchingPreview")
 
+const IdempotencyKey = z.string().min(1).max(255).regex(/^[\x21-\x7e]+$/, "printable ASCII without spaces")
+
 export const IdempotencyHeaders = z.object({
-  "idempotency-key": z.string().min(1).max(255).regex(/^[\x21-\x7e]+$/, "printable ASCII without spaces").optional()
+  "idempotency-key": IdempotencyKey.optional()
     .openapi({ description: "Idempotency-Key: the same key and body within 24 h answer the same job" })
 })
+
+/** The most jobs one `POST /jobs/bulk` takes. */
+export const BULK_MAX_JOBS = 100
+
+/**
+ * `POST /jobs/bulk`: only the list is checked here; each job is checked on its own (`BulkJobItem`), so that one bad job
+ * fails alone.
+ */
+export const BulkJobsBody = z.strictObject({
+  jobs: z.array(z.record(z.string(), z.unknown())).min(1).max(BULK_MAX_JOBS).openapi({
+    description: `1 to ${BULK_MAX_JOBS} jobs, each with the fields of \`POST /jobs\` and an optional \`idempotency_key\``
+  })
+}).openapi("BulkJobs")
+
+/** One job of a bulk: its idempotency key, and the rest as the body of `POST /jobs`. */
+export const BulkJobKey = z.object({ idempotency_key: IdempotencyKey.optional() })
 
 export const JobStatusInput = z.enum(["pending", "routed", "in_progress", "completed", "canceled", "unmatched"])
 
@@ -136,3 +154,13 @@ export const MatchView = z.object({
   matched_skills: z.array(z.string()),
   reason: z.string()
 }).openapi("Match")
+
+/** Each job of a bulk, in the order sent: the status `POST /jobs` would have answered, with its job or its error. */
+export const BulkResultsView = z.object({
+  results: z.array(z.object({
+    index: z.number().int(),
+    status: z.number().int().openapi({ description: "201, or the error's status (400, 403, 409, 422, 503, ...)" }),
+    job: JobView.optional(),
+    error: ErrorBody.shape.error.optional()
+  }))
+}).openapi("BulkResults")
