@@ -3,7 +3,7 @@ import { jobAsSeenBy } from "../src/domain/access.ts"
 import { Conflict, Forbidden, NotFound } from "../src/domain/errors.ts"
 import { JobCanceled } from "../src/domain/events.ts"
 import type { CompanyId, JobId } from "../src/domain/ids.ts"
-import type { Job, JobStatus } from "../src/domain/job.ts"
+import type { Job, JobStatus, Priority } from "../src/domain/job.ts"
 import { type PageCursor, toPage } from "../src/domain/page.ts"
 import { now } from "../src/domain/time.ts"
 import { ArchiveRepo } from "../src/services/Archive.ts"
@@ -45,6 +45,7 @@ export interface JobListQuery {
   readonly status: JobStatus | null
   readonly companyId: CompanyId | null
   readonly createdAfter: Date | null
+  readonly priority: Priority | null
   readonly limit: number
   readonly after: PageCursor | null
 }

@@ -1,6 +1,6 @@
 import { Context, type Effect, type Option } from "effect"
 import type { CompanyId, JobId, RoutingId } from "../domain/ids.ts"
-import type { Job, JobStatus } from "../domain/job.ts"
+import type { Job, JobStatus, Priority } from "../domain/job.ts"
 import type { PageCursor } from "../domain/page.ts"
 import type { StorageError } from "./StorageError.ts"
 
@@ -9,6 +9,7 @@ export interface JobQuery {
   /** Jobs this company created or received a routing for. */
   readonly involving: CompanyId | null
   readonly createdAfter: Date | null
+  readonly priority: Priority | null
   readonly limit: number
   readonly after: PageCursor | null
 }

@@ -227,20 +227,23 @@ export const repositoryContract = <E>(name: string, repositories: Layer.Layer<Re
         yield* jobs.insert([])
       }))
 
-    it.effect("jobs list newest first by the companies involved, status and time, in pages", () =>
+    it.effect("jobs list newest first by the companies involved, status, priority and time, in pages", () =>
       Effect.gen(function*() {
         const companies = yield* CompanyRepo
         const [creator, receiver, stranger] = [makeCompany(), makeCompany(), makeCompany()]
         yield* Effect.forEach([creator, receiver, stranger], companies.insert)
         const jobs = yield* JobRepo
-        const created = Array.from({ length: 4 }, (_, i) => makeJob(creator.id, i < 2 ? [receiver.id] : [], { createdAt: at(1000 * (i + 1)) }))
+        const created = Array.from({ length: 4 }, (_, i) =>
+          makeJob(creator.id, i < 2 ? [receiver.id] : [], { createdAt: at(1000 * (i + 1)), priority: i === 1 ? "urgent" : "normal" }))
         const foreign = makeJob(stranger.id, [])
         yield* jobs.insert([...created, foreign])
-        const query = { status: null, involving: creator.id, createdAfter: null, limit: 10, after: null }
+        const query = { status: null, involving: creator.id, createdAfter: null, priority: null, limit: 10, after: null }
         expect((yield* jobs.list(query)).map((j) => j.id)).toEqual(created.map((j) => j.id).reverse())
         expect((yield* jobs.list({ ...query, involving: receiver.id })).map((j) => j.id)).toEqual([created[1]!.id, created[0]!.id])
         expect((yield* jobs.list({ ...query, status: "unmatched" })).map((j) => j.id)).toEqual([created[3]!.id, created[2]!.id])
         expect((yield* jobs.list({ ...query, createdAfter: at(2000) })).map((j) => j.id)).toEqual([created[3]!.id, created[2]!.id])
+        expect((yield* jobs.list({ ...query, priority: "urgent" })).map((j) => j.id)).toEqual([created[1]!.id])
+        expect((yield* jobs.list({ ...query, priority: "low" }))).toEqual([])
         const page = yield* jobs.list({ ...query, limit: 2 })
         const next = yield* jobs.list({ ...query, after: { createdAt: page[1]!.createdAt, id: page[1]!.id } })
         expect(next.map((j) => j.id)).toEqual([created[1]!.id, created[0]!.id])

@@ -541,11 +541,16 @@ export const apiSuite = <E>(name: string, services: Layer.Layer<ApiServices, E>)
         const asReceiver = await call("GET", `/jobs?limit=200&created_after=${encodeURIComponent(before)}`, { key: abcKey })
         expect(asReceiver.body.items.map((j: { id: string }) => j.id)).toEqual([created[2], created[1], created[0]])
         expectError(await call("GET", "/jobs?status=lost"), 400, "validation_error")
+        expectError(await call("GET", "/jobs?priority=asap"), 400, "validation_error")
         expectError(await call("GET", "/jobs?created_after=yesterday"), 400, "validation_error")
         expectError(await call("GET", "/jobs?created_after=0000-01-01T00:00:00Z"), 400, "validation_error")
         const outOfRange = btoa(JSON.stringify({ createdAt: "-000001-01-01T00:00:00.000Z", id: crypto.randomUUID() }))
         expectError(await call("GET", `/jobs?cursor=${encodeURIComponent(outOfRange)}`), 400, "validation_error")
         expect((await call("GET", "/jobs?status=unmatched&limit=200")).body.items.every((j: { status: string }) => j.status === "unmatched")).toBe(true)
+        const urgent = (await call("POST", "/jobs", { body: jobBody({ priority: "urgent" }) })).body.id as string
+        const urgentOnes = (await call("GET", `/jobs?priority=urgent&created_after=${encodeURIComponent(before)}`)).body.items
+        expect(urgentOnes.map((j: { id: string }) => j.id)).toEqual([urgent])
+        expect(urgentOnes[0].priority).toBe("urgent")
       })
 
       it("cancels every routing not yet delivered", async () => {

@@ -107,7 +107,7 @@ export const createJobSuite = <E>(name: string, services: Layer.Layer<ApiService
         expect(written).toBeDefined()
         expect(yield* jobs.get(written as never)).toEqual(Option.none())
         expect(yield* eventsOf(written!)).toEqual([])
-        const page = yield* jobs.list({ status: null, involving: input.createdByCompanyId, createdAfter: null, limit: 10, after: null })
+        const page = yield* jobs.list({ status: null, involving: input.createdByCompanyId, createdAfter: null, priority: null, limit: 10, after: null })
         expect(page).toEqual([])
       }))
 
@@ -123,7 +123,7 @@ export const createJobSuite = <E>(name: string, services: Layer.Layer<ApiService
         const companyKey = { role: "company" as const, companyId: input.createdByCompanyId, keyId: ApiKeyId.make(uuid()) }
         const otherScope = yield* createJob(input, key).pipe(Effect.provideService(CurrentPrincipal, companyKey))
         expect(otherScope.replayed).toBe(false)
-        const jobs = yield* (yield* JobRepo).list({ status: null, involving: input.createdByCompanyId, createdAfter: null, limit: 10, after: null })
+        const jobs = yield* (yield* JobRepo).list({ status: null, involving: input.createdByCompanyId, createdAfter: null, priority: null, limit: 10, after: null })
         expect(jobs.map((j) => j.id).sort()).toEqual([first.job.id, otherScope.job.id].sort())
       }))
 

@@ -101,7 +101,7 @@ export const writeJobsSuite = <E>(name: string, services: Layer.Layer<ApiService
         const [first, ...replays] = answers.map(createdJob)
         expect(first!.replayed).toBe(false)
         expect(replays).toEqual([{ job: first!.job, replayed: true }, { job: first!.job, replayed: true }])
-        const stored = yield* (yield* JobRepo).list({ status: null, involving: creator.id, createdAfter: null, limit: 10, after: null })
+        const stored = yield* (yield* JobRepo).list({ status: null, involving: creator.id, createdAfter: null, priority: null, limit: 10, after: null })
         expect(stored.map((j) => j.id)).toEqual([first!.job.id])
       }))
 
@@ -120,7 +120,7 @@ export const writeJobsSuite = <E>(name: string, services: Layer.Layer<ApiService
         const { creator, job } = yield* setup
         const answers = yield* writeJobs([yield* request({ ...job, createdByTechnicianId: TechnicianId.make(uuid()) })])
         expect(Either.isLeft(answers[0]!)).toBe(true)
-        const stored = yield* (yield* JobRepo).list({ status: null, involving: creator.id, createdAfter: null, limit: 10, after: null })
+        const stored = yield* (yield* JobRepo).list({ status: null, involving: creator.id, createdAfter: null, priority: null, limit: 10, after: null })
         expect(stored).toEqual([])
       }))
 

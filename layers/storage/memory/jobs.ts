@@ -22,6 +22,7 @@ export const layerJobs = Layer.effect(
               (query.involving === null || j.createdByCompanyId === query.involving ||
                 j.routings.some((r) => r.companyId === query.involving)) &&
               (query.createdAfter === null || j.createdAt > query.createdAfter) &&
+              (query.priority === null || j.priority === query.priority) &&
               isAfter(j, query.after)
             )
             .sort(newestFirst)

@@ -110,6 +110,7 @@ export const layer = Layer.effect(
                 or exists (select 1 from job_routings r where r.job_id = j.id and r.company_id_received = ${query.involving}))`
           }
               ${query.createdAfter === null ? sql`` : sql`and j.created_at > ${query.createdAfter}`}
+              ${query.priority === null ? sql`` : sql`and j.priority = ${query.priority}`}
               ${query.after === null ? sql`` : sql`and (j.created_at, j.id) < (${query.after.createdAt}, ${query.after.id})`}
             order by j.created_at desc, j.id desc
             limit ${query.limit}`).pipe(Effect.flatMap(toJobs)),

@@ -1,29 +1,34 @@
-// Jobs: search by id, company or status; one job with its routings' timelines; a routing leads to its job.
+// Jobs: search by id, company, status or priority; one job with its routings' timelines; a routing leads to its job.
 import { ApiFailure } from "./api.js"
 import { badge, h, replace, table, update } from "./dom.js"
 import { count, duration, money, shortId, time } from "./format.js"
 
 const STATUSES = ["pending", "routed", "in_progress", "completed", "canceled", "unmatched"]
+const PRIORITIES = ["urgent", "high", "normal", "low"]
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 const PAGE = 50
 
 const jobColumns = (names) => [
   { label: "Job", cell: (job) => h("a", { href: `#job/${job.id}`, title: job.id }, `${shortId(job.id)} · ${job.summary}`) },
   { label: "Status", cell: (job) => badge(job.status) },
+  { label: "Priority", cell: (job) => job.priority },
   { label: "Delivered", cell: (job) => `${job.routings.filter((r) => r.sync_status === "synced").length} of ${job.routings.length}` },
   { label: "Created by", cell: (job) => names.get(job.created_by_company_id) ?? shortId(job.created_by_company_id) },
   { label: "Accepted", cell: (job) => time(job.created_at) }
 ]
 
-/** The search form and its results; the search lives in the URL fragment (`#jobs?status=…&company=…`). */
+/** The search form and its results; the search lives in the URL fragment (`#jobs?status=…&priority=…&company=…`). */
 export const mount = (root, ctx, _argument, params) => {
   const status = params.get("status") ?? ""
+  const priority = params.get("priority") ?? ""
   const company = params.get("company") ?? ""
   const idInput = h("input", { id: "job-id", type: "search", autocomplete: "off", spellcheck: "false", placeholder: "a job id" })
   const idError = h("p", { class: "error", role: "alert" })
   const companySelect = h("select", { id: "job-company" }, h("option", { value: "" }, "Any company"))
   const statusSelect = h("select", { id: "job-status" }, h("option", { value: "" }, "Any status"),
     STATUSES.map((s) => h("option", { value: s, selected: s === status }, s.replace("_", " "))))
+  const prioritySelect = h("select", { id: "job-priority" }, h("option", { value: "" }, "Any priority"),
+    PRIORITIES.map((p) => h("option", { value: p, selected: p === priority }, p)))
   const results = h("div")
   const loadMore = h("button", { type: "button", class: "quiet", hidden: true }, "Load more")
   let jobs = []
@@ -33,6 +38,7 @@ export const mount = (root, ctx, _argument, params) => {
   const query = (after) => {
     const search = new URLSearchParams({ limit: String(PAGE) })
     if (status) search.set("status", status)
+    if (priority) search.set("priority", priority)
     if (company) search.set("company_id", company)
     if (after) search.set("cursor", after)
     return `/jobs?${search}`
@@ -42,7 +48,7 @@ export const mount = (root, ctx, _argument, params) => {
     update(results, { jobs, names: [...names] }, () =>
       table({
         caption: "Jobs found",
-        empty: status || company ? "No job matches this search." : "No jobs yet.",
+        empty: status || priority || company ? "No job matches this search." : "No jobs yet.",
         rows: jobs,
         rowKey: (job) => job.id,
         columns: jobColumns(names)
@@ -62,6 +68,7 @@ export const mount = (root, ctx, _argument, params) => {
     event.preventDefault()
     const next = new URLSearchParams()
     if (statusSelect.value) next.set("status", statusSelect.value)
+    if (prioritySelect.value) next.set("priority", prioritySelect.value)
     if (companySelect.value) next.set("company", companySelect.value)
     ctx.navigate(`jobs?${next}`)
   }
@@ -90,6 +97,7 @@ export const mount = (root, ctx, _argument, params) => {
       h("form", { class: "toolbar", "aria-label": "Search jobs", onsubmit: search },
         h("label", { for: "job-company" }, "Company"), companySelect,
         h("label", { for: "job-status" }, "Status"), statusSelect,
+        h("label", { for: "job-priority" }, "Priority"), prioritySelect,
         h("button", { type: "submit" }, "Search"))),
     results,
     loadMore)

@@ -129,6 +129,7 @@ export const jobRoutes = (run: Run) => {
         status: q.status ?? null,
         companyId: q.company_id ?? null,
         createdAfter: q.created_after ?? null,
+        priority: q.priority ?? null,
         limit: q.limit,
         after: q.cursor ?? null
       }))

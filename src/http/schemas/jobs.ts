@@ -97,6 +97,7 @@ export const JobStatusInput = z.enum(["pending", "routed", "in_progress", "compl
 
 export const JobQuery = z.object({
   status: JobStatusInput.optional(),
+  priority: PriorityInput.optional(),
   company_id: idOf(CompanyId).optional(),
   created_after: DateTimeInput.optional()
 })
