@@ -81,8 +81,8 @@ export const IdempotencyHeaders = z.object({
 export const BULK_MAX_JOBS = 100
 
 /**
- * `POST /jobs/bulk`: only the list is checked here; each job is checked on its own (`BulkJobItem`), so that one bad job
- * fails alone.
+ * `POST /jobs/bulk`: only the list is checked here; each job is checked on its own (`BulkJobKey` for its key,
+ * `CreateJobBody` for the rest), so that one bad job fails alone.
  */
 export const BulkJobsBody = z.strictObject({
   jobs: z.array(z.record(z.string(), z.unknown())).min(1).max(BULK_MAX_JOBS).openapi({
@@ -90,7 +90,7 @@ export const BulkJobsBody = z.strictObject({
   })
 }).openapi("BulkJobs")
 
-/** One job of a bulk: its idempotency key, and the rest as the body of `POST /jobs`. */
+/** The idempotency key of one job of a bulk (its other fields are those of `POST /jobs`). */
 export const BulkJobKey = z.object({ idempotency_key: IdempotencyKey.optional() })
 
 export const JobStatusInput = z.enum(["pending", "routed", "in_progress", "completed", "canceled", "unmatched"])
