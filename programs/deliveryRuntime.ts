@@ -120,13 +120,13 @@ export const startDelivery = Effect.gen(function*() {
    * (another replica held the partitions, or this process before a restart), so a company's limit holds across the
    * hand-over. Calls still in flight elsewhere are not recorded yet; failing the read, the windows start as they are.
    */
-  const countRecentCalls = (partitions: ReadonlyArray<number>) =>
+  const countRecentCalls = (partitions: ReadonlySet<number>) =>
     Effect.gen(function*() {
       const since = (yield* Clock.currentTimeMillis) - CALL_WINDOW_MS
       const calls = yield* routings.callsSince(new Date(since))
       const byCompany = new Map<CompanyId, Array<number>>()
       for (const call of calls) {
-        if (!partitions.includes(partitionOf(call.companyId, names.partitions))) continue
+        if (!partitions.has(partitionOf(call.companyId, names.partitions))) continue
         const times = byCompany.get(call.companyId)
         if (times === undefined) byCompany.set(call.companyId, [call.at.getTime()])
         else times.push(call.at.getTime())
@@ -140,13 +140,15 @@ export const startDelivery = Effect.gen(function*() {
 
   /**
    * Reads the circuits recorded open for the companies of `partitions`, for their actors to start from (another replica
-   * held the partitions, or this process before a restart); failing the read, the circuits start closed.
+   * held the partitions, or this process before a restart), in place of what was read when this process held them
+   * before; failing the read, the circuits start closed.
    */
-  const readOpenCircuits = (partitions: ReadonlyArray<number>) =>
+  const readOpenCircuits = (partitions: ReadonlySet<number>) =>
     Effect.gen(function*() {
-      for (const circuit of yield* circuits.open) {
-        if (partitions.includes(partitionOf(circuit.companyId, names.partitions))) openCircuits.set(circuit.companyId, circuit)
-      }
+      const recorded = yield* circuits.open
+      const inPartitions = (companyId: CompanyId) => partitions.has(partitionOf(companyId, names.partitions))
+      for (const companyId of openCircuits.keys()) if (inPartitions(companyId)) openCircuits.delete(companyId)
+      for (const circuit of recorded) if (inPartitions(circuit.companyId)) openCircuits.set(circuit.companyId, circuit)
     }).pipe(
       Effect.catchAll((error) =>
         Effect.logWarning("open circuits not read; circuits start closed").pipe(Effect.annotateLogs("error", error.message))
@@ -238,9 +240,9 @@ export const startDelivery = Effect.gen(function*() {
   const owned: OwnedPartitions = yield* holdPartitions({
     gained: (leases) =>
       Effect.zipRight(
-        Effect.all([countRecentCalls(leases.map((lease) => lease.partition)), readOpenCircuits(leases.map((lease) => lease.partition))], {
-          concurrency: 2,
-          discard: true
+        Effect.suspend(() => {
+          const partitions = new Set(leases.map((lease) => lease.partition))
+          return Effect.all([countRecentCalls(partitions), readOpenCircuits(partitions)], { concurrency: 2, discard: true })
         }),
         Effect.forEach(leases, (lease) =>
           Effect.suspend(() =>

@@ -59,7 +59,7 @@ export const rateLimited = (message: string, retryAfter: Duration.Duration) =>
   new ApiError(429, "rate_limited", message, [], { "Retry-After": String(Math.max(1, Math.ceil(Duration.toSeconds(retryAfter)))) })
 
 /** Maps a program's typed failure to its HTTP answer; anything unexpected is a 500. */
-const fromFailure = (error: unknown): ApiError => {
+export const fromFailure = (error: unknown): ApiError => {
   const tagged = error as { _tag?: string; message?: string; details?: ReadonlyArray<ErrorDetail> }
   switch (tagged._tag) {
     case "InvalidReference":
@@ -89,8 +89,7 @@ const fromFailure = (error: unknown): ApiError => {
   }
 }
 
-/** Any error thrown by a route or a program, as its HTTP answer; anything unexpected is a 500. */
-export const toApiError = (error: unknown): ApiError => {
+const toApiError = (error: unknown): ApiError => {
   if (error instanceof ApiError) return error
   if (error instanceof HTTPException) {
     const code = exceptionCodes[error.status]

@@ -1,11 +1,11 @@
 import { createRoute } from "@hono/zod-openapi"
-import { Cause, Either } from "effect"
+import { Either } from "effect"
 import { createJob, createJobs } from "../../../programs/createJob.ts"
 import { cancelJob, getJob, listJobs } from "../../../programs/jobs.ts"
 import { previewMatches } from "../../../programs/previewMatches.ts"
 import { JobId } from "../../domain/ids.ts"
 import type { NewJob } from "../../domain/intake.ts"
-import { errorBody, ProgramFailure, toApiError, zodDetails } from "../errors.ts"
+import { errorBody, fromFailure, zodDetails } from "../errors.ts"
 import { makeRouter, type Run } from "../router.ts"
 import { answers, Cursor, errorResponses, idParam, json, Limit, pageOf, security } from "../schemas/common.ts"
 import {
@@ -105,7 +105,7 @@ export const jobRoutes = (run: Run) => {
         if (Either.isLeft(job)) return { index, status: 400, error: errorBody("validation_error", "invalid job", job.left).error }
         const outcome = outcomes[next++]!
         if (Either.isRight(outcome)) return { index, status: 201, job: jobView(outcome.right.job) }
-        const api = toApiError(new ProgramFailure(Cause.fail(outcome.left)))
+        const api = fromFailure(outcome.left)
         return { index, status: api.status, error: errorBody(api.code, api.message, api.details).error }
       })
       return c.json({ results }, 200)
