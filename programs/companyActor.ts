@@ -1,6 +1,7 @@
-import { Clock, Deferred, Duration, Effect, ExecutionStrategy, Exit, FiberId, Scope } from "effect"
+import { Clock, Deferred, Duration, Effect, ExecutionStrategy, Exit, FiberId, Option, Scope } from "effect"
 import * as CircuitBreaker from "../src/CircuitBreaker.ts"
 import type { CompanyId } from "../src/domain/ids.ts"
+import { PriorityTurns } from "../src/domain/priorityTurns.ts"
 import { partitionOf } from "../src/domain/topology.ts"
 import { circuitCooldown } from "../src/Schedules.ts"
 import type { Delivery } from "../src/services/Broker.ts"
@@ -9,7 +10,7 @@ import { DeliverySettings } from "../src/services/Settings.ts"
 import type { StorageError } from "../src/services/StorageError.ts"
 import { DeliveryDirectory, WorkerRegistry } from "../src/services/Workers.ts"
 import { currentTopology } from "./brokerTopology.ts"
-import { type CompanyLane, deliverBatch, pausedOf } from "./deliverRouting.ts"
+import { type CompanyLane, decodeHeld, deliverBatch, type HeldMessage, pausedOf } from "./deliverRouting.ts"
 import { keepAllAlive } from "./keepAlive.ts"
 import type { DeliveryStorage } from "./deliveryStorage.ts"
 import type { OwnedPartitions } from "./partitionOwnership.ts"
@@ -26,7 +27,10 @@ const BATCH_MAX = 64
 /** One company's actor in this process, made on its first message or status poll and dropped when idle. */
 export interface CompanyActor {
   readonly companyId: CompanyId
-  /** Takes a message of the company's: held until a worker is free, or parked when too many are held already. */
+  /**
+   * Takes a message of the company's: held until a worker is free, or parked when too many are held already (unless a
+   * lower priority's is held: that one is parked instead).
+   */
   readonly offer: (message: Delivery) => Effect.Effect<void>
   /** Polls the company's delivered leads for their status, unless deliveries wait or a poll runs already. */
   readonly poll: (interval: Duration.Duration) => Effect.Effect<void>
@@ -40,9 +44,9 @@ export interface CompanyActor {
 }
 
 /**
- * Makes a company's actor in `parent`. Its messages are held in arrival order (kept alive at the broker) up to
- * `holdLimit` and delivered in batches, one batch at a time, with up to the company's `concurrency` provider calls at
- * once inside it. A message beyond that, or one for a company
+ * Makes a company's actor in `parent`. Its messages are held (kept alive at the broker) up to `holdLimit`, in turns by
+ * priority (see `PriorityTurns`), and delivered in batches, one batch at a time, with up to the company's `concurrency`
+ * provider calls at once inside it. A message beyond that, or one for a company
  * that has no active provider or is paused, is parked: acknowledged unworked, its routing left waiting in storage, and
  * the company's waiting routings are queued again once it can take them (nothing held, an active provider, no pause).
  * The circuit, the provider's 429 pause and the rate limit are the actor's own, as one actor at a time works for a
@@ -98,9 +102,9 @@ export const makeCompanyActor = Effect.fn("Actor.make")(function*(options: {
   }
 
   const pollContext = yield* Effect.context<Effect.Effect.Context<ReturnType<typeof pollCompany>>>()
-  const held: Array<Delivery> = []
+  const held = new PriorityTurns<HeldMessage>()
   /** The batch being delivered: its messages are in flight. */
-  let working: ReadonlyArray<Delivery> = []
+  let working: ReadonlyArray<HeldMessage> = []
   let polling = false
   let parked = false
   let stopping = false
@@ -117,7 +121,7 @@ export const makeCompanyActor = Effect.fn("Actor.make")(function*(options: {
     paused: pausedOf(lane),
     rateLimitedUntil: lane.rateLimitedUntil > now ? new Date(lane.rateLimitedUntil) : null,
     inFlight: working.length,
-    held: held.length,
+    held: held.size,
     circuit: circuit.state(),
     tokens: lane.tokensLeft,
     lastError: lane.lastError
@@ -134,23 +138,27 @@ export const makeCompanyActor = Effect.fn("Actor.make")(function*(options: {
 
   const trace = (message: Delivery) => processInTrace(message, { stream: names.workStream, name: consumer })
 
-  /** One batch of held messages; a 429's messages go back to the front of the queue, to go after the pause. */
-  const deliver = (batch: ReadonlyArray<Delivery>) =>
-    deliverBatch(batch, lane, trace, () => stopping, options.storage).pipe(
+  /**
+   * One batch of held messages; what it did not start (it ended early, or a 429's messages and those after them, to go
+   * after the pause) is held again ahead of the others.
+   */
+  const deliver = (batch: ReadonlyArray<HeldMessage>) =>
+    deliverBatch(batch, lane, held, trace, () => stopping, options.storage).pipe(
       Effect.tap(({ again, parked: found }) =>
         Effect.suspend(() => {
           if (found) parked = true
-          if (!stopping) return Effect.sync(() => held.unshift(...again))
-          return Effect.forEach(again, (m) => Effect.ignore(m.nak(Duration.zero)), { discard: true })
+          if (!stopping) return Effect.sync(() => held.returnFront(again))
+          return Effect.forEach(again, (h) => Effect.ignore(h.message.nak(Duration.zero)), { discard: true })
         })
       ),
       Effect.catchAll((error) =>
         Effect.logError("delivery interrupted by an infrastructure error; redelivered later").pipe(
           Effect.annotateLogs({ company_id: companyId, error: error.message }),
-          Effect.zipRight(Effect.forEach(batch, (m) => Effect.ignore(m.nak(Duration.seconds(5))), { discard: true }))
+          Effect.zipRight(Effect.forEach(batch, (h) => Effect.ignore(h.message.nak(Duration.seconds(5))), { discard: true }))
         )
       ),
       Effect.ensuring(Effect.sync(() => {
+        held.endBatch()
         working = []
         wake()
       }))
@@ -159,7 +167,7 @@ export const makeCompanyActor = Effect.fn("Actor.make")(function*(options: {
   /** The company's waiting routings go back to the queue once it can take them again. */
   const unpark = Effect.gen(function*() {
     const now = target()
-    if (!parked || held.length > 0 || working.length > 0 || now === undefined || now.paused) return
+    if (!parked || held.size > 0 || working.length > 0 || now === undefined || now.paused) return
     parked = false
     const queued = yield* requeueCompany(companyId).pipe(
       Effect.tapError(() => Effect.sync(() => void (parked = true))),
@@ -171,21 +179,21 @@ export const makeCompanyActor = Effect.fn("Actor.make")(function*(options: {
   })
 
   /**
-   * Hands the held messages, up to `BATCH_MAX`, to one batch at a time (the company's concurrency bounds its provider
-   * calls inside the batch); parks them when the company cannot take them.
+   * Hands the held messages, up to `BATCH_MAX` in turn order, to one batch at a time (the company's concurrency bounds
+   * its provider calls inside the batch); parks them when the company cannot take them.
    */
   const dispatch = Effect.gen(function*() {
     while (!stopping) {
       const signal = changed
       let now = target()
-      if (now === undefined && held.length > 0) {
+      if (now === undefined && held.size > 0) {
         yield* options.refreshDirectory
         now = target()
       }
       if (now === undefined) {
-        for (const message of held.splice(0)) yield* park(message)
-      } else if (working.length === 0 && held.length > 0) {
-        const batch = held.splice(0, BATCH_MAX)
+        for (const h of held.drain()) yield* park(h.message)
+      } else if (working.length === 0 && held.size > 0) {
+        const batch = held.take(BATCH_MAX)
         working = batch
         // In this fiber: the loop has nothing else to do meanwhile (an offer holds or parks a message on its own).
         yield* deliver(batch)
@@ -197,7 +205,7 @@ export const makeCompanyActor = Effect.fn("Actor.make")(function*(options: {
 
   yield* Effect.forkIn(dispatch, scope)
   // Held messages wait for their batch, a batch's for their chunk and their call: all are kept alive at the broker.
-  yield* Effect.forkIn(keepAllAlive(() => [...held, ...working]), scope)
+  yield* Effect.forkIn(keepAllAlive(() => [...held.items(), ...working].map((h) => h.message)), scope)
 
   const pollRound = (interval: Duration.Duration) =>
     Effect.gen(function*() {
@@ -220,27 +228,36 @@ export const makeCompanyActor = Effect.fn("Actor.make")(function*(options: {
     offer: (message) =>
       Effect.suspend(() => {
         if (stopping) return Effect.ignore(message.nak(Duration.zero))
-        if (held.length >= holdLimit) return park(message)
-        held.push(message)
+        const decoded = decodeHeld(message, companyId)
+        if (Option.isNone(decoded)) {
+          return Effect.logError("malformed delivery message; terminated").pipe(
+            Effect.annotateLogs("subject", message.subject),
+            Effect.zipRight(Effect.ignore(message.term("malformed delivery message")))
+          )
+        }
+        // Full: the newest of a lower priority makes room, else the message itself is parked.
+        const evicted = held.size >= holdLimit ? held.evictBelow(decoded.value.priority) : undefined
+        if (held.size >= holdLimit) return park(message)
+        held.push(decoded.value)
         wake()
-        return Effect.void
+        return evicted === undefined ? Effect.void : park(evicted.message)
       }),
     poll: (interval) =>
       Effect.suspend(() => {
-        if (stopping || polling || held.length > 0 || working.length > 0) return Effect.void
+        if (stopping || polling || held.size > 0 || working.length > 0) return Effect.void
         polling = true
         return Effect.asVoid(Effect.forkIn(Effect.provide(pollRound(interval), pollContext), scope))
       }),
     idle: Effect.gen(function*() {
-      if (held.length > 0 || working.length > 0 || polling || parked) return false
+      if (held.size > 0 || working.length > 0 || polling || parked) return false
       return lane.rateLimitedUntil <= (yield* Clock.currentTimeMillis) && circuit.clear()
     }),
     stop: (timeout) =>
       Effect.gen(function*() {
         stopping = true
         wake()
-        const handBack = held.splice(0)
-        yield* Effect.forEach(handBack, (m) => Effect.ignore(m.nak(Duration.zero)), { discard: true })
+        const handBack = held.drain()
+        yield* Effect.forEach(handBack, (h) => Effect.ignore(h.message.nak(Duration.zero)), { discard: true })
         // Interruptible: stop runs in finalizers, where the timeout could not otherwise cut the wait short.
         yield* Effect.gen(function*() {
           while (working.length > 0) yield* Deferred.await(changed)

@@ -105,7 +105,12 @@ export const requeueFailed = Effect.fn("Routings.requeue")(function*(routingId: 
     if (!(yield* routings.reopen(routingId, at))) {
       return yield* new Conflict({ message: `routing is ${routing.syncStatus}; only a failed routing is retried` })
     }
-    const payload = RoutingCreated.make({ routing_id: routingId, job_id: job.id, company_id: routing.companyId })
+    const payload = RoutingCreated.make({
+      routing_id: routingId,
+      job_id: job.id,
+      company_id: routing.companyId,
+      priority: job.priority
+    })
     yield* outbox.append([yield* outboxEvent("routing.created", routingId, payload, at)])
   }))
   yield* Effect.logInfo("routing requeued").pipe(Effect.annotateLogs({ routing_id: routingId }))

@@ -3,8 +3,9 @@ import { deliveryAttempts, deliveryLatency, providerCallDuration, taggedBy } fro
 import type { CircuitBreaker } from "../src/CircuitBreaker.ts"
 import { RoutingCreated } from "../src/domain/events.ts"
 import type { CompanyId, RoutingId } from "../src/domain/ids.ts"
-import type { Job, Routing } from "../src/domain/job.ts"
+import type { Job, Priority, Routing } from "../src/domain/job.ts"
 import { notHeld, type PartitionLease } from "../src/domain/partitions.ts"
+import type { PriorityTurns } from "../src/domain/priorityTurns.ts"
 import { now } from "../src/domain/time.ts"
 import { nthDelay, redelivery, resultWriteRetry } from "../src/Schedules.ts"
 import type { BrokerError, Delivery } from "../src/services/Broker.ts"
@@ -122,6 +123,23 @@ type Target = Either.Either<ResolvedProvider, ProviderError>
 
 const decodeMessage = Schema.decodeUnknownOption(Schema.parseJson(RoutingCreated))
 
+/** A company's work message, decoded: the routing it names, and the priority of the routing's job. */
+export interface HeldMessage {
+  readonly message: Delivery
+  readonly routingId: RoutingId
+  readonly priority: Priority
+}
+
+/** The message decoded, when it names a routing of `companyId`'s. */
+export const decodeHeld = (message: Delivery, companyId: CompanyId): Option.Option<HeldMessage> =>
+  Option.flatMap(decodeMessage(new TextDecoder().decode(message.data)), (payload) =>
+    payload.company_id === companyId
+      ? Option.some({ message, routingId: payload.routing_id, priority: payload.priority })
+      : Option.none())
+
+/** The company's turns (see `PriorityTurns`) as a batch takes them, call by call. */
+export type BatchTurns = Pick<PriorityTurns<HeldMessage>, "reserve" | "turn" | "started">
+
 const callDurationOf = taggedBy(providerCallDuration, "provider")
 const attemptsOf = taggedBy(deliveryAttempts, "provider", "outcome")
 
@@ -174,14 +192,14 @@ const callProvider = (target: Target, bound: Duration.Duration, claim: Claim, ro
 
 /** A message whose routing is to be delivered now, with what storage holds of it. */
 interface Taken {
-  readonly message: Delivery
+  readonly held: HeldMessage
   readonly routing: Routing
   readonly job: Job
 }
 
 /** One routing's attempt, decided: what to write, and what to tell the broker once it is written. */
 interface Decided {
-  readonly message: Delivery
+  readonly held: HeldMessage
   readonly finished: FinishedAttempt
   /** Settles the message (ack, nak with the retry delay, or terminate), after the write. */
   readonly settle: Effect.Effect<void, BrokerError>
@@ -196,11 +214,12 @@ interface Decided {
 const attempt = (taken: Taken, claim: Claim, leaseUntil: Date, lane: CompanyLane, target: Target, bound: Duration.Duration) =>
   Effect.gen(function*() {
     const settings = yield* DeliverySettings
-    const { message, job, routing } = taken
+    const { held, job, routing } = taken
+    const { message } = held
     const claimed = { ...routing, attempts: claim.attempts }
     const decided = (result: AttemptResult, timing: { readonly at: Date; readonly durationMs: number }, settle: Effect.Effect<void, BrokerError>, again = false) =>
       Effect.map(attemptEvents(claimed, result, timing.at), (events): Decided => ({
-        message,
+        held,
         finished: { routing: claimed, leaseUntil, result, timing, events },
         settle,
         again
@@ -300,21 +319,26 @@ const sideBySide = (chunk: ReadonlyArray<unknown>) => (chunk.length > 1 ? "unbou
 const OPEN_STATUSES: ReadonlyArray<Routing["syncStatus"]> = ["pending", "retrying", "syncing"]
 
 /**
- * Delivers the routings a batch of one company's messages name, to the end of this attempt. One statement finds them
- * and, when no wait is in sight, claims them with a lease (else they are claimed chunk by chunk); a routing already
- * delivered, canceled or failed is acknowledged with no provider call. The rest go in chunks of the company's
- * `concurrency`: each waits its turn (429 pause, circuit, rate limit), and its provider calls run side by side (a
- * lookup first where an earlier outcome is unknown). Every result and attempt of the batch, with its events, is written
+ * Delivers the routings a batch of one company's messages name (taken from its held messages in turn order), to the end
+ * of this attempt. One statement finds them and, when no wait is in sight, claims them with a lease (else they are
+ * claimed chunk by chunk); a routing already delivered, canceled or failed is acknowledged with no provider call. The
+ * rest go in chunks of up to the company's `concurrency`, each routing picked as its priority's turn comes (`turns`): a
+ * turn that falls to a routing held outside the batch (a higher priority arrived meanwhile, or a lower one's patience
+ * ran out) ends the batch there, and what it did not start goes back to the front of the queue. Each chunk waits its
+ * turn (429 pause, circuit, rate limit), and its provider calls run side by side (a lookup first where an earlier
+ * outcome is unknown). Every result and attempt of the batch, with its events, is written
  * in one statement, and only then are the messages settled: acknowledged (synced), nak'ed with the redelivery delay
  * (retryable), or copied to the dead letters and terminated (permanent, or the last attempt). Each routing's turn and
  * call are traced as the processing of its message. On shutdown the chunks not started are handed back to the broker.
  * The caller keeps the batch's messages alive at the broker meanwhile (see `keepAllAlive`). Answers the messages to
- * try again after a 429 (recorded without using up an attempt), and whether the company was found paused (its messages
- * were then acknowledged unworked: parked).
+ * hold again, in their order (not started when the batch ended early, or to try again after a 429, which is recorded
+ * without using up an attempt), and whether the company was found paused (its messages were then acknowledged unworked:
+ * parked).
  */
 export const deliverBatch = Effect.fnUntraced(function*(
-  messages: ReadonlyArray<Delivery>,
+  batch: ReadonlyArray<HeldMessage>,
   lane: CompanyLane,
+  turns: BatchTurns,
   trace: (message: Delivery) => <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>,
   /** True once the process shuts down: no further chunk starts. */
   stopping: () => boolean,
@@ -323,20 +347,11 @@ export const deliverBatch = Effect.fnUntraced(function*(
 ) {
   const routings = yield* RoutingRepo
   const settings = yield* DeliverySettings
-  const wanted: Array<{ readonly message: Delivery; readonly routingId: RoutingId }> = []
-  for (const message of messages) {
-    const payload = decodeMessage(new TextDecoder().decode(message.data))
-    if (Option.isSome(payload) && payload.value.company_id === lane.companyId) {
-      wanted.push({ message, routingId: payload.value.routing_id })
-      continue
-    }
-    yield* Effect.logError("malformed delivery message; terminated").pipe(Effect.annotateLogs("subject", message.subject))
-    yield* Effect.ignore(message.term("malformed delivery message"))
-  }
-  if (wanted.length === 0) return { again: [], parked: false }
+  const none: Array<HeldMessage> = []
+  if (batch.length === 0) return { again: none, parked: false }
   if (pausedOf(lane)) {
-    yield* Effect.forEach(wanted, (w) => Effect.ignore(w.message.ack), { discard: true })
-    return { again: [], parked: true }
+    yield* Effect.forEach(batch, (held) => Effect.ignore(held.message.ack), { discard: true })
+    return { again: none, parked: true }
   }
 
   /** The provider, read again after a wait (its settings may have been fixed meanwhile). */
@@ -355,7 +370,7 @@ export const deliverBatch = Effect.fnUntraced(function*(
    * as only this actor works for the company and it holds the messages; after a crash the leases have run out before
    * the messages come back.
    */
-  const ids = [...new Set(wanted.map((w) => w.routingId))]
+  const ids = [...new Set(batch.map((held) => held.routingId))]
   const startedAt = yield* Clock.currentTimeMillis
   const waitInSight = lane.rateLimitedUntil > startedAt || !lane.circuit.clear() || (lane.tokensLeft ?? ids.length) < ids.length
   const aheadLease = new Date(startedAt + Duration.toMillis(leaseFor(boundOf(target))))
@@ -365,18 +380,19 @@ export const deliverBatch = Effect.fnUntraced(function*(
   const open: Array<Taken> = []
   const done: Array<Delivery> = []
   const seen = new Set<RoutingId>()
-  for (const w of wanted) {
-    const found = current.get(w.routingId)
+  for (const held of batch) {
+    const found = current.get(held.routingId)
     // A second message for a routing already in the batch (a redelivery, or one queued again) is settled with no call.
-    if (found !== undefined && OPEN_STATUSES.includes(found.routing.syncStatus) && !seen.has(w.routingId)) {
-      open.push({ message: w.message, ...found })
-    } else done.push(w.message)
-    seen.add(w.routingId)
+    if (found !== undefined && OPEN_STATUSES.includes(found.routing.syncStatus) && !seen.has(held.routingId)) {
+      open.push({ held, ...found })
+    } else done.push(held.message)
+    seen.add(held.routingId)
   }
   yield* Effect.forEach(done, (m) => Effect.ignore(m.ack), { discard: true })
+  turns.reserve(open.map((t) => t.held.priority))
 
   const concurrency = concurrencyOf(lane)
-  const again: Array<Delivery> = []
+  const again: Array<HeldMessage> = []
   let parked = false
   let pending: Array<Decided> = []
   let pendingSince: number | null = null
@@ -401,7 +417,7 @@ export const deliverBatch = Effect.fnUntraced(function*(
       Effect.zipRight(Effect.forEach(decided, (d) => Effect.ignore(d.settle), { discard: true })),
       Effect.zipRight(Effect.sync(() => {
         for (const d of decided) {
-          if (d.again) again.push(d.message)
+          if (d.again) again.push(d.held)
           if (d.finished.result._tag === "Failed" && d.finished.result.outcome === "paused") parked = true
         }
       }))
@@ -411,37 +427,55 @@ export const deliverBatch = Effect.fnUntraced(function*(
   let tokensLeft = Number.POSITIVE_INFINITY
   const mayWait = (size: number, now: number) => tokensLeft < size || lane.rateLimitedUntil > now || lane.circuit.waitAt(now) > 0
 
-  /** Leaves the batch before `from`: claims made ahead for what has not started are given back. */
-  const leaveAt = (from: number) =>
-    claimedAhead === null ? Effect.void : Effect.flatMap(now, (at) =>
-      routings.release(open.slice(from).flatMap((t) => (claimedAhead.has(t.routing.id) ? [t.routing.id] : [])), at))
+  /** The batch's routings not started, in turn order; the chunk waiting for its turn is not among them. */
+  const rest = open
+  let chunkWaiting: ReadonlyArray<Taken> = []
+  /** Leaves the batch: claims made ahead for what has not started are given back, and answered. */
+  const leave = Effect.suspend(() => {
+    const left = [...chunkWaiting, ...rest.splice(0)]
+    chunkWaiting = []
+    return claimedAhead === null ? Effect.succeed(left) : Effect.flatMap(now, (at) =>
+      routings.release(left.flatMap((t) => (claimedAhead.has(t.routing.id) ? [t.routing.id] : [])), at)).pipe(Effect.as(left))
+  })
+  /** Up to `size` of the batch's routings, each as its priority's turn comes; none when the turn is a held one's. */
+  const nextChunk = (size: number) => {
+    const chunk: Array<Taken> = []
+    while (chunk.length < size) {
+      const priority = turns.turn()
+      const at = rest.findIndex((t) => t.held.priority === priority)
+      if (priority === undefined || at < 0) break
+      chunk.push(...rest.splice(at, 1))
+      turns.started(priority)
+    }
+    return chunk
+  }
 
-  let from = 0
   const inChunks = Effect.gen(function*() {
-    while (from < open.length) {
+    while (rest.length > 0) {
       if (stopping()) {
         // Shutting down: what has not started goes back to the broker at once, for the next process.
-        yield* leaveAt(from)
-        yield* Effect.forEach(open.slice(from), (t) => Effect.ignore(t.message.nak(Duration.zero)), { discard: true })
-        break
-      }
-      if (again.length > 0 || pending.some((d) => d.again)) {
-        // The provider asked to slow down: what has not started waits with the 429's messages for the pause.
-        yield* flush
-        yield* leaveAt(from)
-        again.push(...open.slice(from).map((t) => t.message))
+        const left = yield* leave
+        yield* Effect.forEach(left, (t) => Effect.ignore(t.held.message.nak(Duration.zero)), { discard: true })
         break
       }
       // After a failure calls go one at a time, so that no more than the threshold are made before the circuit opens;
       // a circuit not closed lets one probe through: the chunk is that probe alone.
-      const size = lane.circuit.clear() ? concurrency : 1
-      const chunk = open.slice(from, from + size)
+      const slowDown = again.length > 0 || pending.some((d) => d.again)
+      const chunk = slowDown ? [] : nextChunk(lane.circuit.clear() ? concurrency : 1)
+      if (chunk.length === 0) {
+        // The provider asked to slow down (what has not started waits with the 429's messages for the pause), or a
+        // routing held outside the batch has the next turn: what has not started is held again, ahead of the others.
+        yield* flush
+        again.push(...(yield* leave).map((t) => t.held))
+        break
+      }
+      chunkWaiting = chunk
       const chunkStarted = yield* Clock.currentTimeMillis
       const waits = mayWait(chunk.length, chunkStarted)
       if (waits && pending.length > 0) yield* flush
-      const tokens = yield* Effect.forEach(chunk, (t) => awaitTurn(t.message, lane), { concurrency: sideBySide(chunk) })
+      const tokens = yield* Effect.forEach(chunk, (t) => awaitTurn(t.held.message, lane), { concurrency: sideBySide(chunk) })
       // Only now is the chunk under way: cut off while it waited for its turn, its claims are given back too.
-      from += chunk.length
+      chunkWaiting = []
       if (waits) target = yield* resolveTarget(true)
       const bound = boundOf(target)
       tokensLeft = Math.min(...tokens)
@@ -456,16 +490,17 @@ export const deliverBatch = Effect.fnUntraced(function*(
               captureStackTrace: false,
               attributes: { "routing.id": t.routing.id, "job.id": t.job.id, "company.id": lane.companyId }
             }),
-            trace(t.message)
+            trace(t.held.message)
           ))
         }
         // Not there to take: the partition passed to another replica (its message goes back at once, for it),
         // delivered meanwhile, or leased by a worker elsewhere (looked at again later).
+        const { message } = t.held
         const settle = lane.fence() === undefined
-          ? t.message.nak(Duration.zero)
+          ? message.nak(Duration.zero)
           : t.routing.syncStatus === "syncing"
-          ? t.message.nak(LEASE_BUSY_RETRY)
-          : t.message.ack
+          ? message.nak(LEASE_BUSY_RETRY)
+          : message.ack
         return lane.circuit.release.pipe(
           Effect.zipRight(settle),
           Effect.ignore,
@@ -482,7 +517,7 @@ export const deliverBatch = Effect.fnUntraced(function*(
     yield* flush
   })
   // Cut off (the shutdown's time ran out): what was called is still written, and claims not tried are given back.
-  const onCut = Effect.ignore(Effect.zipRight(flush, Effect.suspend(() => leaveAt(from))))
+  const onCut = Effect.ignore(Effect.zipRight(flush, leave))
   yield* Effect.onInterrupt(inChunks, () => onCut)
   return { again, parked }
 })

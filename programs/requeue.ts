@@ -19,7 +19,12 @@ export const requeueRoutings = Effect.fn("Delivery.requeue")(function*(waiting: 
       id,
       aggregateId: w.routingId,
       type: "routing.created",
-      payload: RoutingCreated.make({ routing_id: w.routingId, job_id: w.jobId, company_id: w.companyId }),
+      payload: RoutingCreated.make({
+        routing_id: w.routingId,
+        job_id: w.jobId,
+        company_id: w.companyId,
+        priority: w.priority
+      }),
       traceparent: null,
       createdAt: at
     })))

@@ -54,7 +54,12 @@ const buildJob = (request: IntakeRequest, matches: ReadonlyArray<Match>, at: Dat
         id,
         aggregateId: routing.id,
         type: "routing.created",
-        payload: RoutingCreated.make({ routing_id: routing.id, job_id: jobId, company_id: routing.companyId }),
+        payload: RoutingCreated.make({
+          routing_id: routing.id,
+          job_id: jobId,
+          company_id: routing.companyId,
+          priority: input.priority
+        }),
         traceparent: request.traceparent,
         createdAt: at
       })))

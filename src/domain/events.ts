@@ -1,11 +1,16 @@
 import { Schema } from "effect"
 import { CompanyId, EventId, JobId, RoutingId } from "./ids.ts"
+import { Priority } from "./job.ts"
 
-/** Payload of `routing.created`: a routing that must be delivered to its company's provider. */
+/**
+ * Payload of `routing.created`: a routing that must be delivered to its company's provider, with its job's priority
+ * (which orders the company's deliveries; a message written before it was carried counts as `normal`).
+ */
 export const RoutingCreated = Schema.Struct({
   routing_id: RoutingId,
   job_id: JobId,
-  company_id: CompanyId
+  company_id: CompanyId,
+  priority: Schema.optionalWith(Priority, { default: () => "normal" })
 })
 export type RoutingCreated = typeof RoutingCreated.Type
 

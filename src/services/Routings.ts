@@ -1,7 +1,7 @@
 import { Context, type Effect, type Option } from "effect"
 import type { OutboxEvent } from "../domain/events.ts"
 import type { CompanyId, JobId, RoutingId } from "../domain/ids.ts"
-import type { ExternalStatus, Job, Routing } from "../domain/job.ts"
+import type { ExternalStatus, Job, Priority, Routing } from "../domain/job.ts"
 import type { PartitionLease } from "../domain/partitions.ts"
 import type { StorageError } from "./StorageError.ts"
 
@@ -62,10 +62,12 @@ export interface FinishedCall {
   readonly timing: { readonly at: Date; readonly durationMs: number }
 }
 
+/** A routing still to deliver whose message is gone, with its job's priority (its message is made again). */
 export interface WaitingRouting {
   readonly routingId: RoutingId
   readonly jobId: JobId
   readonly companyId: CompanyId
+  readonly priority: Priority
 }
 
 /** Routings as delivery moves them: claimed with a lease, then synced, retrying or failed, each call recorded. */

@@ -624,12 +624,12 @@ export const repositoryContract = <E>(name: string, repositories: Layer.Layer<Re
         expect((yield* claimAt(11_000)).rateLimitedSince).toBeNull()
       }))
 
-    it.effect("waiting routings: old enough, still to deliver, no unpublished event", () =>
+    it.effect("waiting routings: old enough, still to deliver, no unpublished event; each with its job's priority", () =>
       Effect.gen(function*() {
         const companies = yield* CompanyRepo
         const [creator, receiver] = [makeCompany(), makeCompany()]
         yield* Effect.forEach([creator, receiver], companies.insert)
-        const old = makeJob(creator.id, [receiver.id, receiver.id], { createdAt: at(-500_000_000) })
+        const old = makeJob(creator.id, [receiver.id, receiver.id], { createdAt: at(-500_000_000), priority: "high" })
         yield* (yield* JobRepo).insert([old])
         const routings = yield* RoutingRepo
         const outbox = yield* OutboxRepo
@@ -643,7 +643,7 @@ export const repositoryContract = <E>(name: string, repositories: Layer.Layer<Re
           createdAt: at(-500_000_000)
         }])
         const waiting = (yield* routings.waiting(at(-400_000_000), 1000)).filter((w) => w.jobId === old.id)
-        expect(waiting).toEqual([{ routingId: without!.id, jobId: old.id, companyId: receiver.id }])
+        expect(waiting).toEqual([{ routingId: without!.id, jobId: old.id, companyId: receiver.id, priority: "high" }])
         expect(yield* routings.waiting(at(-400_000_000), 1000, receiver.id)).toEqual(waiting)
         expect(yield* routings.waiting(at(-400_000_000), 1000, creator.id)).toEqual([])
         yield* routings.touch([without!.id], at(-300_000_000))

@@ -70,7 +70,7 @@ export const createJobSuite = <E>(name: string, services: Layer.Layer<ApiService
         expect(events.map((e) => e.type)).toEqual(["routing.created", "routing.created"])
         expect(events.map((e) => e.payload)).toHaveLength(2)
         expect(events.map((e) => e.payload)).toEqual(expect.arrayContaining(
-          job.routings.map((r) => ({ routing_id: r.id, job_id: job.id, company_id: r.companyId }))
+          job.routings.map((r) => ({ routing_id: r.id, job_id: job.id, company_id: r.companyId, priority: job.priority }))
         ))
         expect(events.map((e) => e.aggregateId).sort()).toEqual(job.routings.map((r) => r.id).sort())
         expect(events.map((e) => e.traceparent)).toEqual([expect.stringMatching(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/), expect.anything()])

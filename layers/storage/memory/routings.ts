@@ -154,7 +154,7 @@ export const layerRoutings = Layer.effect(
                 (r.syncStatus === "syncing" && (leaseUntil === null || leaseUntil < before))
               const ofCompany = companyId === undefined || r.companyId === companyId
               if (open && ofCompany && r.updatedAt < before && !hasUnpublishedEvent(r.id)) {
-                waiting.push({ routingId: r.id, jobId: job.id, companyId: r.companyId, updatedAt: r.updatedAt })
+                waiting.push({ routingId: r.id, jobId: job.id, companyId: r.companyId, priority: job.priority, updatedAt: r.updatedAt })
               }
             }
           }

@@ -1,7 +1,7 @@
 import { Effect, Layer, Option, Schema } from "effect"
 import { CompanyId, JobId, RoutingId } from "../../../src/domain/ids.ts"
 import type { OutboxEvent } from "../../../src/domain/events.ts"
-import type { Job } from "../../../src/domain/job.ts"
+import { type Job, Priority } from "../../../src/domain/job.ts"
 import { type ClaimRequest, RoutingRepo } from "../../../src/services/Routings.ts"
 import { JobRepo } from "../../../src/services/Jobs.ts"
 import { Db, type Sql } from "../Db.ts"
@@ -15,7 +15,7 @@ const AttemptRow = Schema.Struct({
   error: Schema.NullOr(Schema.String)
 })
 
-const WaitingRow = Schema.Struct({ id: RoutingId, job_id: JobId, company_id_received: CompanyId })
+const WaitingRow = Schema.Struct({ id: RoutingId, job_id: JobId, company_id_received: CompanyId, priority: Priority })
 
 const CallRow = Schema.Struct({ company_id_received: CompanyId, at: Schema.DateFromSelf })
 
@@ -227,7 +227,8 @@ export const layer = Layer.effect(
       waiting: (before, limit, companyId) =>
         db.query("routings.waiting", (sql) =>
           sql`
-            select r.id, r.job_id, r.company_id_received from job_routings r
+            select r.id, r.job_id, r.company_id_received, j.priority from job_routings r
+            join jobs j on j.id = r.job_id
             where r.updated_at < ${before}
               ${companyId === undefined ? sql`` : sql`and r.company_id_received = ${companyId}`}
               and (r.sync_status in ('pending', 'retrying') or (r.sync_status = 'syncing' and r.lease_until < ${before}))
@@ -237,7 +238,7 @@ export const layer = Layer.effect(
             order by r.updated_at
             limit ${limit}`).pipe(
             Effect.flatMap(decodeWaiting),
-            Effect.map((rows) => rows.map((r) => ({ routingId: r.id, jobId: r.job_id, companyId: r.company_id_received })))
+            Effect.map((rows) => rows.map((r) => ({ routingId: r.id, jobId: r.job_id, companyId: r.company_id_received, priority: r.priority })))
           ),
 
       touch: (ids, now) =>
