@@ -5,7 +5,7 @@
  *
  *   npm run bench -- [--shape marketplace|concentrated] [--companies 300] [--rate 500] [--duration 10] [--concurrency 32]
  *                    [--mode open,closed] [--delivery-concurrency N] [--db-pool-max 10] [--replicas 1] [--embedded]
- *                    [--no-baselines] [--out bench/results] [--service-env NAME=value,NAME=value]
+ *                    [--no-baselines] [--out bench/results] [--service-env NAME=value,NAME=value] [--priority-mix]
  *                    [--peer | --target URL [--api-key KEY]]
  *
  * Shapes (support/workload.ts), with every company's rate limit raised so that the provider's never bounds a run:
@@ -14,6 +14,8 @@
  * - concentrated: the seed example's shape, two receiving companies taking every job (2 routings a job),
  *   delivery_concurrency 1.
  * `--delivery-concurrency N` gives every company of either shape that delivery_concurrency instead.
+ * `--priority-mix` posts the jobs with a mix of priorities (of every 20: 1 urgent, 3 high, 12 normal, 4 low) instead of
+ * none (normal): what ordering a company's deliveries by priority costs.
  * - open loop: `--rate` jobs a second for `--duration` seconds, each sent at its scheduled time whether or not earlier
  *   ones were answered; `POST /jobs` latency counts from the scheduled time (so a service falling behind shows as
  *   latency, not as a slower client).
@@ -71,6 +73,7 @@ const { values: args } = parseArgs({
     "db-pool-max": { type: "string", default: "10" },
     replicas: { type: "string", default: "1" },
     embedded: { type: "boolean", default: false },
+    "priority-mix": { type: "boolean", default: false },
     "no-baselines": { type: "boolean", default: false },
     "service-env": { type: "string", default: "" },
     out: { type: "string", default: "bench/results" },
@@ -108,7 +111,8 @@ const LOAD: Load = {
 const RUN_ID = crypto.randomUUID().replace(/-/g, "").slice(0, 8)
 const workload = {
   ...shapeWorkload(SHAPE, RUN_ID, COMPANIES),
-  ...(args["delivery-concurrency"] === undefined ? {} : { deliveryConcurrency: Number(args["delivery-concurrency"]) })
+  ...(args["delivery-concurrency"] === undefined ? {} : { deliveryConcurrency: Number(args["delivery-concurrency"]) }),
+  priorityMix: args["priority-mix"]
 }
 /** How often a reader through the API looks for leads: a request to the service each time, so not too often. */
 const API_POLL_MS = 250
@@ -230,7 +234,8 @@ const printBaselines = (results: ReadonlyArray<ModeResult>, baselines: Record<st
 const main = async () => {
   console.log(`shape ${SHAPE}: ${workload.groups * workload.routingsPerJob} receiving companies in ${workload.groups} ` +
     `group(s) of ${workload.routingsPerJob} (${workload.routingsPerJob} routings a job), delivery_concurrency ` +
-    `${workload.deliveryConcurrency ?? "default"}, rate_limit_per_minute ${RATE_LIMIT_PER_MINUTE}, mock latency 0; ` +
+    `${workload.deliveryConcurrency ?? "default"}, rate_limit_per_minute ${RATE_LIMIT_PER_MINUTE}, mock latency 0, ` +
+    `priorities ${workload.priorityMix ? "mixed" : "none given (normal)"}; ` +
     `${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB`)
   console.log(`delivery: the 201 at the client → ${BY_API ? "the routing's synced_at (GET /jobs/:id)" : "the lead recorded at the mock"}`)
   const runs: Array<Run> = []

@@ -16,6 +16,8 @@ export interface Workload {
   readonly routingsPerJob: number
   /** Each company's delivery_concurrency (1..64); the service's default (1) when absent. */
   readonly deliveryConcurrency?: number | undefined
+  /** Jobs carry a mix of priorities (see `priorityOf`) instead of none (normal). */
+  readonly priorityMix?: boolean | undefined
 }
 
 export const SHAPES = ["marketplace", "concentrated"] as const
@@ -63,6 +65,13 @@ export const createCompanies = async (api: ApiClient, workload: Workload) => {
   return { receivers, creator }
 }
 
+/** Of every 20 jobs: 1 urgent, 3 high, 12 normal, 4 low, spread so that each company sees them all. */
+const PRIORITY_MIX = ["urgent", "high", "normal", "normal", "low", "normal", "high", "normal", "normal", "low",
+  "normal", "high", "normal", "normal", "low", "normal", "normal", "normal", "low", "normal"] as const
+
+/** Job `n`'s priority: with groups to match in turn, `n / groups` is the group's own count. */
+const priorityOf = (workload: Workload, n: number) => PRIORITY_MIX[Math.floor(n / workload.groups) % PRIORITY_MIX.length]
+
 const jobBody = (workload: Workload, creator: Creator, n: number) => {
   const skill = skillOf(workload, n % workload.groups)
   return JSON.stringify({
@@ -72,7 +81,8 @@ const jobBody = (workload: Workload, creator: Creator, n: number) => {
     created_by_company_id: creator.companyId,
     created_by_technician_id: creator.technicianId,
     required_skills: [skill],
-    category: skill
+    category: skill,
+    ...(workload.priorityMix ? { priority: priorityOf(workload, n) } : {})
   })
 }
 
