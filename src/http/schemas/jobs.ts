@@ -61,7 +61,10 @@ export const CreateJobBody = z.strictObject({
   created_by_company_id: idOf(CompanyId),
   created_by_technician_id: idOf(TechnicianId).nullable().optional(),
   ...matchFields,
-  priority: PriorityInput.default("normal")
+  priority: PriorityInput.default("normal").openapi({
+    description: "Orders each receiving company's deliveries: the highest priority waiting goes first, and a priority " +
+      "passed over 8 provider calls in a row goes next, so none starves (README, Order by priority)"
+  })
 }).superRefine(checkMatchFields).openapi("CreateJob")
 
 /** The matching fields of a job; other fields of a job body are accepted and ignored. */
