@@ -84,7 +84,16 @@ export const outages = async (options: {
   return acceptedWhileDown
 }
 
-const emptyLedger: Ledger = { routings: 0, delivered: 0, lost: 0, duplicates: 0, adminDuplicates: 0, failed: 0, open: 0 }
+const emptyLedger: Ledger = {
+  routings: 0,
+  delivered: 0,
+  lost: 0,
+  duplicates: 0,
+  adminDuplicates: 0,
+  failed: 0,
+  failedReasons: {},
+  open: 0
+}
 const emptyLoad: LoadReport = {
   posted: 0,
   accepted: [],
@@ -106,7 +115,7 @@ const ledgerFailures = (ledger: Ledger, load: LoadReport, receivers: number): Ar
     ledger.duplicates > 0 ? `${ledger.duplicates} leads delivered more than once` : "",
     ledger.adminDuplicates === null ? "the admin route did not answer" : "",
     (ledger.adminDuplicates ?? 0) > 0 ? `the admin route counts ${ledger.adminDuplicates} duplicates` : "",
-    ledger.failed > 0 ? `${ledger.failed} routings failed (dead-lettered)` : "",
+    ledger.failed > 0 ? `${ledger.failed} routings failed (dead-lettered): ${JSON.stringify(ledger.failedReasons)}` : "",
     ledger.open > 0 ? `${ledger.open} routings still not delivered` : "",
     load.otherServerErrors > 0 ? `${load.otherServerErrors} 5xx answers other than 503` : "",
     load.unavailableWithoutRetryAfter > 0 ? `${load.unavailableWithoutRetryAfter} 503 answers without Retry-After` : "",

@@ -16,6 +16,8 @@ export interface Ledger {
   readonly adminDuplicates: number | null
   /** Routings in the database that gave up (`failed`). */
   readonly failed: number
+  /** Why they gave up: each distinct `last_error`, with how many routings it ended. */
+  readonly failedReasons: Readonly<Record<string, number>>
   /** Routings in the database not delivered yet (`pending`, `retrying`, `syncing`), accepted or not. */
   readonly open: number
 }
@@ -54,6 +56,15 @@ export const readLedger = async (databaseUrl: string, routingIds: ReadonlyArray<
         (select coalesce(sum(n - 1), 0)::int from leads) as duplicates,
         (select count(*)::int from job_routings where sync_status = 'failed') as failed,
         (select count(*)::int from job_routings where sync_status in ('pending', 'retrying', 'syncing')) as open`)
+  const reasons = await withSql(databaseUrl, (sql) =>
+    sql<Array<{ reason: string; n: number }>>`
+      select coalesce(last_error, 'none recorded') as reason, count(*)::int as n
+      from job_routings where sync_status = 'failed' group by 1`)
   const admin = await api.get("/admin/providers/mock/leads?limit=1").catch(() => null)
-  return { routings: routingIds.length, ...counts!, adminDuplicates: admin === null ? null : admin.duplicates }
+  return {
+    routings: routingIds.length,
+    ...counts!,
+    failedReasons: Object.fromEntries(reasons.map((r) => [r.reason, r.n])),
+    adminDuplicates: admin === null ? null : admin.duplicates
+  }
 }
