@@ -99,14 +99,18 @@ export const jobRoutes = (run: Run) => {
           ? Either.right({ job: newJobOf(body.data), idempotencyKey: key.data.idempotency_key ?? null })
           : Either.left([...(key.success ? [] : zodDetails(key.error)), ...(body.success ? [] : zodDetails(body.error))])
       })
-      const outcomes = await run(c, createJobs(checked.flatMap((job) => Either.isRight(job) ? [job.right] : [])))
+      const outcomes = (await run(c, createJobs(checked.flatMap((job) => Either.isRight(job) ? [job.right] : []))))
+        .map((outcome) => Either.mapLeft(outcome, fromFailure))
+      // Nothing accepted and the storage or broker down: the whole bulk answers as POST /jobs would, to be sent again.
+      const [down] = outcomes.flatMap((outcome) => Either.isLeft(outcome) && outcome.left.status >= 500 ? [outcome.left] : [])
+      if (down !== undefined && !outcomes.some(Either.isRight)) throw down
       let next = 0
       const results = checked.map((job, index) => {
         if (Either.isLeft(job)) return { index, status: 400, error: errorBody("validation_error", "invalid job", job.left).error }
         const outcome = outcomes[next++]!
         if (Either.isRight(outcome)) return { index, status: 201, job: jobView(outcome.right.job) }
-        const api = fromFailure(outcome.left)
-        return { index, status: api.status, error: errorBody(api.code, api.message, api.details).error }
+        const { status, code, message, details } = outcome.left
+        return { index, status, error: errorBody(code, message, details).error }
       })
       return c.json({ results }, 200)
     }
