@@ -8,12 +8,8 @@ import { JobIntake } from "../src/services/JobIntake.ts"
 import { currentTraceparent } from "../src/Telemetry.ts"
 import { requireActingFor } from "./access.ts"
 
-/**
- * Accepts a job: it is matched and written with its routings, their outbox events and the idempotency record, or
- * nothing, in one transaction that may hold other requests' jobs too. With an `Idempotency-Key` seen before (within
- * the TTL) it answers the first job again, or `Conflict` when the body differs.
- */
-export const createJob = Effect.fn("Jobs.create")(function*(
+/** What `createJob` does, in the span its caller opens. */
+const acceptJob = function*(
   input: NewJob,
   idempotencyKey: string | null,
   /** Runs once the job is checked, just before it goes to the intake (see `createJobs`). */
@@ -40,16 +36,29 @@ export const createJob = Effect.fn("Jobs.create")(function*(
     )
   }
   return created
-})
+}
 
 /**
- * Accepts several jobs, each as `createJob` (its own span, checks, idempotency and outcome, a failure failing only its
- * job), handed to the intake together once every job is checked, so that they share its group commit (one transaction
- * for up to the intake's batch size). Answers each job's outcome in order.
+ * Accepts a job: it is matched and written with its routings, their outbox events and the idempotency record, or
+ * nothing, in one transaction that may hold other requests' jobs too. With an `Idempotency-Key` seen before (within
+ * the TTL) it answers the first job again, or `Conflict` when the body differs. The job's deliveries continue the trace
+ * of its `Jobs.create` span.
+ */
+export const createJob = Effect.fn("Jobs.create")(acceptJob)
+
+/**
+ * Accepts several jobs, each as `createJob` (its own checks, idempotency and outcome, a failure failing only its job,
+ * and its own trace: a root `Jobs.create` span linked to the `Jobs.createBulk` span), handed to the intake together
+ * once every job is checked, so that they share its group commit (one transaction for up to the intake's batch size).
+ * Answers each job's outcome in order.
  */
 export const createJobs = Effect.fn("Jobs.createBulk")(function*(
   jobs: ReadonlyArray<{ readonly job: NewJob; readonly idempotencyKey: string | null }>
 ) {
+  const bulk = yield* Effect.currentSpan.pipe(Effect.orDie)
+  yield* Effect.annotateCurrentSpan("jobs.count", jobs.length)
+  // One trace per job, as for POST /jobs: each job's span starts a trace of its own, linked to the bulk's span.
+  const createOne = Effect.fn("Jobs.create", { root: true, links: [{ _tag: "SpanLink", span: bulk, attributes: {} }] })(acceptJob)
   // A Deferred, not a latch: completing it resumes the waiting jobs at once, ahead of the intake's worker, which the
   // last job checked wakes as it goes on (a latch resumes its waiters a turn later, after that worker took its batch).
   const allChecked = yield* Deferred.make<void>()
@@ -62,7 +71,7 @@ export const createJobs = Effect.fn("Jobs.createBulk")(function*(
       counted = true
       return --unchecked === 0 ? Deferred.succeed(allChecked, undefined) : Effect.void
     })
-    return createJob(job, idempotencyKey, Effect.zipRight(checked, Deferred.await(allChecked))).pipe(
+    return createOne(job, idempotencyKey, Effect.zipRight(checked, Deferred.await(allChecked))).pipe(
       Effect.either,
       Effect.ensuring(checked)
     )

@@ -21,7 +21,7 @@ export const taggedBy = <Type extends MetricKeyType.MetricKeyType<any, any>>(key
 /** Latencies from 5 ms to about 20 minutes, in seconds (the SLA is 5 minutes). */
 const latencyBuckets = MetricBoundaries.exponential({ start: 0.005, factor: 2.5, count: 14 })
 
-/** Jobs accepted by `POST /jobs`. */
+/** Jobs accepted by `POST /jobs` and `POST /jobs/bulk`, each job once (not its replays). */
 export const jobsCreated = Metric.counter("si_jobs_created_total", { description: "Jobs accepted", incremental: true })
 
 /** One delivery attempt's end, tagged `provider` and `outcome` (synced, retrying, rate_limited, dead_lettered). */

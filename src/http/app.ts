@@ -1,6 +1,7 @@
 import { Effect, Runtime } from "effect"
 import { httpRequests, httpRequestsShed, taggedBy } from "../Metrics.ts"
 import { HttpSettings } from "../services/Settings.ts"
+import type { Context } from "hono"
 import { bodyLimit } from "hono/body-limit"
 import { requireApiKey } from "./auth.ts"
 import { makeKeyGuard } from "./keyGuard.ts"
@@ -16,9 +17,10 @@ import { metricsRoutes } from "./routes/metrics.ts"
 import { operationRoutes } from "./routes/operations.ts"
 import { routingRoutes } from "./routes/routings.ts"
 import { slaRoutes } from "./routes/sla.ts"
-import { shedLoad } from "./shedLoad.ts"
+import { makeLoadShedder } from "./shedLoad.ts"
 import { serverSpan } from "./tracing.ts"
 import { webhookRoutes } from "./routes/webhooks.ts"
+import { BULK_MAX_JOBS } from "./schemas/jobs.ts"
 import { serviceVersion } from "../version.ts"
 
 /** Request bodies larger than this are refused with 413 before they are read. */
@@ -26,6 +28,17 @@ export const MAX_BODY_BYTES = 64 * 1024
 
 /** `POST /jobs/bulk`'s limit: room for its 100 jobs. */
 export const MAX_BULK_BODY_BYTES = 1024 * 1024
+
+/**
+ * A `POST /jobs/bulk` is as much work as its jobs: it counts as that many requests against `HTTP_MAX_IN_FLIGHT`. A body
+ * that is not a list of jobs counts as one (the route refuses it).
+ */
+const bulkWeight = async (c: Context) => {
+  if (c.req.method !== "POST") return 1
+  const body: unknown = await c.req.json().catch(() => null)
+  const jobs = typeof body === "object" && body !== null ? (body as { jobs?: unknown }).jobs : undefined
+  return Array.isArray(jobs) ? Math.min(Math.max(jobs.length, 1), BULK_MAX_JOBS) : 1
+}
 
 const openApiInfo = {
   openapi: "3.1.0",
@@ -85,8 +98,10 @@ export const makeApp = Effect.gen(function*() {
     // Counted in place: a fiber run for each request's count showed in the load profile.
     requestsOf(c.req.method, route, String(c.res.status)).unsafeUpdate(1, [])
   })
-  app.use("*", shedLoad({ maxInFlight, onShed }))
+  const load = makeLoadShedder({ maxInFlight, onShed })
+  app.use("*", load.admit)
   app.use("*", requireApiKey(runPublic, makeKeyGuard()))
+  app.use("/jobs/bulk", load.weigh(bulkWeight))
 
   app.route("/", healthRoutes(run, runPublic))
   app.route("/", metricsRoutes(runPublic))

@@ -1,4 +1,4 @@
-import type { MiddlewareHandler } from "hono"
+import type { Context, MiddlewareHandler } from "hono"
 import { errorBody } from "./errors.ts"
 
 /** Seconds an overloaded service asks a client to wait: the queue it refused to grow drains within about that. */
@@ -8,17 +8,19 @@ export const OVERLOAD_RETRY_AFTER_SECONDS = 1
 const exempt = (path: string) => path === "/metrics" || path === "/health" || path.startsWith("/health/")
 
 /**
- * Load shedding: while `maxInFlight` requests are being worked on, another is answered at once with 503
- * `unavailable` and `Retry-After`, instead of joining a queue whose wait grows without bound (at twice its capacity the
- * service answered after 30 s, and clients saw connection timeouts and resets: `npm run bench`). `onShed` hears of
- * each refusal, with the number in flight.
+ * Load shedding: while `maxInFlight` requests' worth of work is being done, another request is answered at once with
+ * 503 `unavailable` and `Retry-After`, instead of joining a queue whose wait grows without bound (at twice its capacity
+ * the service answered after 30 s, and clients saw connection timeouts and resets: `npm run bench`). `onShed` hears of
+ * each refusal, with the work in flight. `admit` counts each request it lets in as one; `weigh` (later in the chain)
+ * counts a request as the number of requests' worth of work its `weight` says, while it runs. A heavy request is let
+ * in whenever a light one would be, and then holds the others off for longer.
  */
-export const shedLoad = (options: {
+export const makeLoadShedder = (options: {
   readonly maxInFlight: number
   readonly onShed: (inFlight: number) => void
-}): MiddlewareHandler => {
+}) => {
   let inFlight = 0
-  return async (c, next) => {
+  const admit: MiddlewareHandler = async (c, next) => {
     if (exempt(c.req.path)) return next()
     if (inFlight >= options.maxInFlight) {
       options.onShed(inFlight)
@@ -32,4 +34,14 @@ export const shedLoad = (options: {
       inFlight -= 1
     }
   }
+  const weigh = (weight: (c: Context) => Promise<number>): MiddlewareHandler => async (c, next) => {
+    const extra = Math.max(0, (await weight(c)) - 1)
+    inFlight += extra
+    try {
+      await next()
+    } finally {
+      inFlight -= extra
+    }
+  }
+  return { admit, weigh }
 }

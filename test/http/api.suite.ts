@@ -474,12 +474,41 @@ export const apiSuite = <E>(name: string, services: Layer.Layer<ApiServices, E>)
         expect(mixed.body.results.map((r: { status: number }) => r.status)).toEqual([201, 403])
       })
 
+      it("answers a bulk sent again from its jobs' keys, and jobs of one bulk sharing a key as if sent one after the other", async () => {
+        const key = `bulk-${crypto.randomUUID()}`
+        const jobs = [
+          { ...jobBody({ summary: "First" }), idempotency_key: `${key}-a` },
+          { ...jobBody({ summary: "First" }), idempotency_key: `${key}-a` },
+          { ...jobBody({ summary: "Not the first" }), idempotency_key: `${key}-a` },
+          { ...jobBody({ summary: "Second" }), idempotency_key: `${key}-b` },
+          jobBody({ summary: "Keyless" })
+        ]
+        const first = await call("POST", "/jobs/bulk", { body: { jobs } })
+        expect(first.status, first.text).toBe(200)
+        const results = first.body.results as Array<{ status: number; job?: { id: string }; error?: { code: string } }>
+        expect(results.map((r) => r.status)).toEqual([201, 201, 409, 201, 201])
+        expect(results[1]!.job!.id).toBe(results[0]!.job!.id)
+        expect(results[2]!.error!.code).toBe("conflict")
+        expect(new Set(results.map((r) => r.job?.id)).size).toBe(4)
+
+        const again = await call("POST", "/jobs/bulk", { body: { jobs } })
+        const replayed = again.body.results as typeof results
+        expect(replayed.map((r) => r.status)).toEqual([201, 201, 409, 201, 201])
+        expect(replayed.slice(0, 4).map((r) => r.job?.id)).toEqual(results.slice(0, 4).map((r) => r.job?.id))
+        // A job without a key is a new job each time, as with POST /jobs.
+        expect(replayed[4]!.job!.id).not.toBe(results[4]!.job!.id)
+      })
+
       it("refuses a bulk that is empty, too long, not a list of objects or over its size limit", async () => {
         expectError(await call("POST", "/jobs/bulk", { body: { jobs: [] } }), 400, "validation_error")
         expectError(await call("POST", "/jobs/bulk", { body: { jobs: Array.from({ length: 101 }, () => jobBody()) } }), 400, "validation_error")
         expectError(await call("POST", "/jobs/bulk", { body: { jobs: ["job"] } }), 400, "validation_error")
         expectError(await call("POST", "/jobs/bulk", { body: [jobBody()] }), 400, "validation_error")
         expectError(await call("POST", "/jobs/bulk", { body: { jobs: [jobBody()], extra: 1 } }), 400, "validation_error")
+        expectError(await call("POST", "/jobs/bulk", { body: { jobs: null } }), 400, "validation_error")
+        expectError(await call("POST", "/jobs/bulk", { body: {} }), 400, "validation_error")
+        expectError(await call("POST", "/jobs/bulk", { raw: "{not json", headers: { "content-type": "application/json" } }), 400, "validation_error")
+        expectError(await call("POST", "/jobs/bulk", { raw: "{}", headers: { "content-type": "text/plain" } }), 415, "unsupported_media_type")
         const big = { jobs: [jobBody({ summary: "x".repeat(2000) })] }
         expect((await call("POST", "/jobs/bulk", { body: big })).status).toBe(200)
         expectError(

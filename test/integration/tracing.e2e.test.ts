@@ -197,6 +197,44 @@ describe("one trace per job (service in process, real PostgreSQL and NATS, Servi
     expect(attributes).not.toMatch(/st_[0-9a-f-]{36}/)
   }, 60_000)
 
+  it("gives each job of a bulk a trace of its own, linked to the bulk's span, that its delivery continues", async () => {
+    const api = apiClient(url, ADMIN_KEY)
+    const skill = `roofing-${crypto.randomUUID().slice(0, 6)}`
+    await api.post("/companies", { name: "Bulk Trade", skills: [{ skill, level: "expert", primary: true }], provider: { type: "mock" } })
+    const creator = await api.post("/companies", { name: "Bulk Creator", provider: { type: "mock" } })
+    const response = await fetch(`${url}/jobs/bulk`, {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${ADMIN_KEY}`,
+        "content-type": "application/json",
+        traceparent: `00-${clientTraceId}-${clientSpanId}-01`
+      },
+      body: JSON.stringify({ jobs: [jobFor(creator.id, skill, 1), jobFor(creator.id, skill, 2)] })
+    })
+    expect(response.status).toBe(200)
+    const { results } = await response.json() as { results: Array<{ status: number; job: { id: string } }> }
+    expect(results.map((r) => r.status)).toEqual([201, 201])
+
+    const spans = () => exporter.getFinishedSpans()
+    const jobSpan = (id: string) => spans().find((s) => s.name === "Jobs.create" && s.attributes["job.id"] === id)
+    // Each job's delivery is the last step its trace needs here.
+    const delivered = (id: string) => spans().some((s) => s.name === "Delivery.deliver" && s.attributes["job.id"] === id)
+    await eventually(async () => results.every((r) => delivered(r.job.id)), 20_000, async () => "jobs not delivered")
+
+    const bulk = spans().find((s) => s.name === "Jobs.createBulk" && s.spanContext().traceId === clientTraceId)
+    expect(bulk).toBeDefined()
+    const traceIds = results.map((r) => {
+      const span = jobSpan(r.job.id)!
+      expect(span.parentSpanContext).toBeUndefined()
+      expect(span.links.map((l) => l.context.spanId)).toEqual([spanId(bulk!)])
+      const traceId = span.spanContext().traceId
+      const deliver = spans().find((s) => s.name === "Delivery.deliver" && s.attributes["job.id"] === r.job.id)!
+      expect(deliver.spanContext().traceId).toBe(traceId)
+      return traceId
+    })
+    expect(new Set([...traceIds, clientTraceId]).size).toBe(3)
+  }, 60_000)
+
   it("logs the failing delivery as JSON lines in the job's trace, with no credential", () => {
     const entries = logLines.flatMap((line) => {
       try {

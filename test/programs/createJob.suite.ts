@@ -173,7 +173,9 @@ export const createJobSuite = <E>(name: string, services: Layer.Layer<ApiService
           ...Array.from({ length: 20 }, (_, n) => ({ job: { ...input, summary: `Bulk job ${n}` }, idempotencyKey: n % 2 === 0 ? `${key}-${n}` : null }))
         ]
         const batchesBefore = (yield* Metric.value(intakeBatchSize)).count
-        const outcomes = yield* createJobs(jobs).pipe(asCreator)
+        const { outcomes, bulkTrace } = yield* Effect.gen(function*() {
+          return { outcomes: yield* createJobs(jobs).pipe(asCreator), bulkTrace: (yield* Effect.currentSpan).traceId }
+        }).pipe(Effect.withSpan("bulk request"))
         expect(outcomes.map((o) => Either.isRight(o) ? "created" : o.left._tag)).toEqual([
           "created",
           "Forbidden",
@@ -184,6 +186,12 @@ export const createJobSuite = <E>(name: string, services: Layer.Layer<ApiService
         expect(created.slice(1).map((j) => j.summary)).toEqual(Array.from({ length: 20 }, (_, n) => `Bulk job ${n}`))
         // One intake transaction for all of them.
         expect((yield* Metric.value(intakeBatchSize)).count - batchesBefore).toBe(1)
+        // One trace per job: each job's outbox events carry a trace of its own, not the bulk's.
+        const traceIds = yield* Effect.forEach(created, (job) =>
+          Effect.map(eventsOf(job.id), (events) => [...new Set(events.map((e) => e.traceparent?.split("-")[1]))]))
+        expect(traceIds.every((ids) => ids.length === 1 && ids[0] !== undefined)).toBe(true)
+        expect(new Set(traceIds.map((ids) => ids[0])).size).toBe(created.length)
+        expect(traceIds.map((ids) => ids[0])).not.toContain(bulkTrace)
         const again = yield* createJob(input, key).pipe(asCreator)
         expect(again).toMatchObject({ replayed: true, job: { id: created[0]!.id } })
       }))

@@ -9,6 +9,7 @@ import { errorBody, fromFailure, zodDetails } from "../errors.ts"
 import { makeRouter, type Run } from "../router.ts"
 import { answers, Cursor, errorResponses, idParam, json, Limit, pageOf, security } from "../schemas/common.ts"
 import {
+  BulkJobDoc,
   BulkJobKey,
   BulkJobsBody,
   BulkResultsView,
@@ -50,6 +51,7 @@ const newJobOf = (body: z.infer<typeof CreateJobBody>): NewJob => ({
 /** Jobs: intake (matching and the outbox write), reading, listing and canceling; and the matching preview. */
 export const jobRoutes = (run: Run) => {
   const router = makeRouter()
+  router.openAPIRegistry.register("BulkJob", BulkJobDoc)
 
   router.openapi(
     createRoute({
@@ -80,9 +82,12 @@ export const jobRoutes = (run: Run) => {
       tags: ["jobs"],
       summary: "Accept up to 100 jobs at once, each standing or failing on its own",
       description: "Each job is checked, matched and written as by `POST /jobs` (with its own `idempotency_key` in " +
-        "place of the header); once all are checked they go to the intake together, in one transaction. The answer " +
-        "gives, in order, each job's status: 201 with the job, or the status and error `POST /jobs` would have " +
-        "answered. Bodies up to 1 MB; only a list that is not 1 to 100 objects is refused whole (400).",
+        "place of the header), counted and traced as one (a trace of its own, linked to the bulk's); once all are " +
+        "checked they go to the intake together, in one transaction. The answer gives, in order, each job's status: " +
+        "201 with the job, or the status and error `POST /jobs` would have answered. Jobs of one bulk sharing a key " +
+        "are answered as if sent one after the other. Bodies up to 1 MB; only a list that is not 1 to 100 objects " +
+        "is refused whole (400), and a bulk none of whose jobs could be written because the database is down " +
+        "answers 503 as a whole. A bulk counts as its jobs against `HTTP_MAX_IN_FLIGHT`.",
       security,
       request: { body: json(BulkJobsBody) },
       responses: {
@@ -99,14 +104,18 @@ export const jobRoutes = (run: Run) => {
           ? Either.right({ job: newJobOf(body.data), idempotencyKey: key.data.idempotency_key ?? null })
           : Either.left([...(key.success ? [] : zodDetails(key.error)), ...(body.success ? [] : zodDetails(body.error))])
       })
-      const outcomes = await run(c, createJobs(checked.flatMap((job) => Either.isRight(job) ? [job.right] : [])))
+      const outcomes = (await run(c, createJobs(checked.flatMap((job) => Either.isRight(job) ? [job.right] : []))))
+        .map((outcome) => Either.mapLeft(outcome, fromFailure))
+      // Nothing accepted and the storage or broker down: the whole bulk answers as POST /jobs would, to be sent again.
+      const [down] = outcomes.flatMap((outcome) => Either.isLeft(outcome) && outcome.left.status >= 500 ? [outcome.left] : [])
+      if (down !== undefined && !outcomes.some(Either.isRight)) throw down
       let next = 0
       const results = checked.map((job, index) => {
         if (Either.isLeft(job)) return { index, status: 400, error: errorBody("validation_error", "invalid job", job.left).error }
         const outcome = outcomes[next++]!
         if (Either.isRight(outcome)) return { index, status: 201, job: jobView(outcome.right.job) }
-        const api = fromFailure(outcome.left)
-        return { index, status: api.status, error: errorBody(api.code, api.message, api.details).error }
+        const { status, code, message, details } = outcome.left
+        return { index, status, error: errorBody(code, message, details).error }
       })
       return c.json({ results }, 200)
     }

@@ -83,18 +83,27 @@ export const IdempotencyHeaders = z.object({
 /** The most jobs one `POST /jobs/bulk` takes. */
 export const BULK_MAX_JOBS = 100
 
+/** The idempotency key of one job of a bulk (its other fields are those of `POST /jobs`). */
+export const BulkJobKey = z.object({
+  idempotency_key: IdempotencyKey.optional().openapi({
+    description: "The Idempotency-Key of POST /jobs, for this job: the same key and job within 24 h answer the same " +
+      "job (also when sent twice in one bulk); the same key with another job answers 409"
+  })
+})
+
+/** One job of a bulk, as the OpenAPI document describes it; the route checks it with `BulkJobKey` and `CreateJobBody`. */
+export const BulkJobDoc = CreateJobBody.safeExtend(BulkJobKey.shape).openapi("BulkJob")
+
 /**
  * `POST /jobs/bulk`: only the list is checked here; each job is checked on its own (`BulkJobKey` for its key,
- * `CreateJobBody` for the rest), so that one bad job fails alone.
+ * `CreateJobBody` for the rest), so that one bad job fails alone. The document shows each job as `BulkJobDoc`.
  */
 export const BulkJobsBody = z.strictObject({
-  jobs: z.array(z.record(z.string(), z.unknown())).min(1).max(BULK_MAX_JOBS).openapi({
-    description: `1 to ${BULK_MAX_JOBS} jobs, each with the fields of \`POST /jobs\` and an optional \`idempotency_key\``
-  })
+  jobs: z.array(z.record(z.string(), z.unknown()).openapi({ allOf: [{ $ref: "#/components/schemas/BulkJob" }] }))
+    .min(1).max(BULK_MAX_JOBS).openapi({
+      description: `1 to ${BULK_MAX_JOBS} jobs, each with the fields of \`POST /jobs\` and an optional \`idempotency_key\``
+    })
 }).openapi("BulkJobs")
-
-/** The idempotency key of one job of a bulk (its other fields are those of `POST /jobs`). */
-export const BulkJobKey = z.object({ idempotency_key: IdempotencyKey.optional() })
 
 export const JobStatusInput = z.enum(["pending", "routed", "in_progress", "completed", "canceled", "unmatched"])
 
