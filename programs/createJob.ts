@@ -2,6 +2,8 @@ import { Deferred, Effect, Metric } from "effect"
 import { jobsCreated } from "../src/Metrics.ts"
 import { canonicalJson, sha256Hex } from "../src/domain/hash.ts"
 import type { NewJob } from "../src/domain/intake.ts"
+import { deliverAfterError } from "../src/domain/schedule.ts"
+import { now } from "../src/domain/time.ts"
 import { idempotencyScope } from "../src/domain/principal.ts"
 import { CurrentPrincipal } from "../src/services/CurrentPrincipal.ts"
 import { JobIntake } from "../src/services/JobIntake.ts"
@@ -11,7 +13,8 @@ import { requireActingFor } from "./access.ts"
 /**
  * Accepts a job: it is matched and written with its routings, their outbox events and the idempotency record, or
  * nothing, in one transaction that may hold other requests' jobs too. With an `Idempotency-Key` seen before (within
- * the TTL) it answers the first job again, or `Conflict` when the body differs.
+ * the TTL) it answers the first job again, or `Conflict` when the body differs. A `deliverAfter` more than 30 days
+ * ahead fails with `InvalidInput`; a later one than now leaves the routings `scheduled` until then.
  */
 export const createJob = Effect.fn("Jobs.create")(function*(
   input: NewJob,
@@ -20,6 +23,8 @@ export const createJob = Effect.fn("Jobs.create")(function*(
   beforeSubmit: Effect.Effect<void> = Effect.void
 ) {
   yield* requireActingFor(input.createdByCompanyId)
+  const tooFar = deliverAfterError(input.deliverAfter, yield* now)
+  if (tooFar !== null) return yield* tooFar
   const principal = yield* CurrentPrincipal
   const idempotency = idempotencyKey === null
     ? null
