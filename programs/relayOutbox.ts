@@ -113,12 +113,11 @@ export const relayOutbox = Effect.gen(function*() {
         )
       )
     )
-    const wait = Option.match(next, {
-      onNone: () => relayHeldRecheck,
-      onSome: (due) => Duration.min(Duration.millis(due.getTime() - at.getTime()), relayHeldRecheck)
-    })
+    const untilDue = Option.map(next, (due) => Duration.millis(due.getTime() - at.getTime()))
+    const comesDue = Option.exists(untilDue, (wait) => Duration.lessThanOrEqualTo(wait, relayHeldRecheck))
+    const wait = comesDue ? Option.getOrThrow(untilDue) : relayHeldRecheck
     const slept = yield* Effect.raceFirst(Effect.as(Effect.sleep(wait), true), Effect.as(Queue.take(rearm), false))
-    if (slept && Option.isSome(next)) yield* drain
+    if (slept && comesDue) yield* drain
   })
   yield* Effect.all([
     Effect.repeat(drain, relayPoll(interval)),
