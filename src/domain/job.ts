@@ -111,4 +111,5 @@ export const initialJobStatus = (routingCount: number): JobStatus => (routingCou
 
 /** Routings that have not reached the provider yet and can still be stopped. */
 export const isCancelable = (routing: Routing): boolean =>
-  routing.syncStatus === "scheduled" || routing.syncStatus === "pending" || routing.syncStatus === "retrying" || routing.syncStatus === "failed"
+  routing.syncStatus === "scheduled" || routing.syncStatus === "pending" || routing.syncStatus === "retrying" ||
+  routing.syncStatus === "failed"
