@@ -3,6 +3,8 @@ import { jobsCreated } from "../src/Metrics.ts"
 import { canonicalJson, sha256Hex } from "../src/domain/hash.ts"
 import type { NewJob } from "../src/domain/intake.ts"
 import { idempotencyScope } from "../src/domain/principal.ts"
+import { deliverAfterError } from "../src/domain/schedule.ts"
+import { now } from "../src/domain/time.ts"
 import { CurrentPrincipal } from "../src/services/CurrentPrincipal.ts"
 import { JobIntake } from "../src/services/JobIntake.ts"
 import { currentTraceparent } from "../src/Telemetry.ts"
@@ -16,6 +18,8 @@ const acceptJob = function*(
   beforeSubmit: Effect.Effect<void> = Effect.void
 ) {
   yield* requireActingFor(input.createdByCompanyId)
+  const tooFar = deliverAfterError(input.deliverAfter, yield* now)
+  if (tooFar !== null) return yield* tooFar
   const principal = yield* CurrentPrincipal
   const idempotency = idempotencyKey === null
     ? null
@@ -41,8 +45,9 @@ const acceptJob = function*(
 /**
  * Accepts a job: it is matched and written with its routings, their outbox events and the idempotency record, or
  * nothing, in one transaction that may hold other requests' jobs too. With an `Idempotency-Key` seen before (within
- * the TTL) it answers the first job again, or `Conflict` when the body differs. The job's deliveries continue the trace
- * of its `Jobs.create` span.
+ * the TTL) it answers the first job again, or `Conflict` when the body differs. A `deliverAfter` more than 30 days
+ * ahead fails with `InvalidInput`; a later one than now leaves the routings `scheduled` until then. The job's deliveries
+ * continue the trace of its `Jobs.create` span.
  */
 export const createJob = Effect.fn("Jobs.create")(acceptJob)
 

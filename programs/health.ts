@@ -52,13 +52,13 @@ const OUTBOX_LAG_LIMIT = Duration.seconds(30)
  */
 export const checkDetailed = Effect.fn("Health.detailed")(function*() {
   const dependencies = yield* checkHealth()
-  const [elapsed, backlog] = yield* Effect.timed(Effect.either((yield* OutboxRepo).backlog))
   const nowMs = yield* Clock.currentTimeMillis
+  const [elapsed, backlog] = yield* Effect.timed(Effect.either((yield* OutboxRepo).backlog(new Date(nowMs))))
   const latencyMs = Math.round(Duration.toMillis(elapsed) * 100) / 100
   const outbox: ComponentHealth = Either.match(backlog, {
     onLeft: (error) => ({ name: "outbox", status: "down", latencyMs, error: error.message }),
-    onRight: ({ pending, oldestCreatedAt }) => {
-      const lagMs = oldestCreatedAt === null ? 0 : nowMs - oldestCreatedAt.getTime()
+    onRight: ({ oldestDueAt, pending }) => {
+      const lagMs = oldestDueAt === null ? 0 : nowMs - oldestDueAt.getTime()
       return {
         name: "outbox",
         status: lagMs > Duration.toMillis(OUTBOX_LAG_LIMIT) ? "degraded" : "ok",

@@ -57,18 +57,18 @@ interface Gauge {
 const scrapeGauges = Effect.gen(function*() {
   const { companyLabels } = yield* MetricsSettings
   const nowMs = yield* Clock.currentTimeMillis
-  const backlog = yield* Effect.either((yield* OutboxRepo).backlog)
+  const backlog = yield* Effect.either((yield* OutboxRepo).backlog(new Date(nowMs)))
   const here = yield* (yield* WorkerRegistry).all
   const workers = yield* Effect.map(deploymentActors, (entries) => entries.map((e) => e.status))
   const names = yield* currentTopology
   const consumers = yield* Effect.either((yield* Broker).consumers(names.workStream))
   const gauges: Array<Gauge> = []
   if (Either.isRight(backlog)) {
-    gauges.push({ name: "si_outbox_pending", help: "Outbox events not yet published", samples: [{ labels: [], value: backlog.right.pending }] })
-    const oldest = backlog.right.oldestCreatedAt
+    gauges.push({ name: "si_outbox_pending", help: "Outbox events due and not yet published", samples: [{ labels: [], value: backlog.right.pending }] })
+    const oldest = backlog.right.oldestDueAt
     gauges.push({
       name: "si_outbox_oldest_age_seconds",
-      help: "Age of the oldest unpublished outbox event",
+      help: "How long the longest waiting unpublished outbox event has been due",
       samples: [{ labels: [], value: oldest === null ? 0 : (nowMs - oldest.getTime()) / 1000 }]
     })
   }

@@ -61,14 +61,14 @@ export const listStreams = Effect.fn("Operations.streams")(function*() {
     ))
 })
 
-/** How many outbox events wait to be published, and for how long the oldest has. */
+/** How many outbox events due wait to be published, and for how long the longest waiting has (held ones not counted). */
 export const outboxBacklog = Effect.fn("Operations.outbox")(function*() {
   yield* requireAdmin
-  const backlog = yield* (yield* OutboxRepo).backlog
   const nowMs = yield* Clock.currentTimeMillis
+  const backlog = yield* (yield* OutboxRepo).backlog(new Date(nowMs))
   return {
     pending: backlog.pending,
-    oldestPendingAgeMs: backlog.oldestCreatedAt === null ? 0 : Math.max(0, nowMs - backlog.oldestCreatedAt.getTime())
+    oldestPendingAgeMs: backlog.oldestDueAt === null ? 0 : Math.max(0, nowMs - backlog.oldestDueAt.getTime())
   }
 })
 

@@ -40,8 +40,8 @@ export const throughput = Effect.fn("Sla.throughput")(function*(minutes: number)
 })
 
 /**
- * Logs, once each and at warn level, the routings still not delivered 5 minutes after their job was accepted; the
- * claim stamps them, so no other round or process logs them again. Answers how many it logged.
+ * Logs, once each and at warn level, the routings still not delivered 5 minutes after they were due (their job's
+ * acceptance, or its `deliver_after` when later); the claim stamps them, so no other round or process logs them again. Answers how many it logged.
  */
 export const logSlaBreaches = Effect.fn("Sla.logBreaches")(function*() {
   const repo = yield* SlaRepo
@@ -50,13 +50,13 @@ export const logSlaBreaches = Effect.fn("Sla.logBreaches")(function*() {
     const nowMs = yield* Clock.currentTimeMillis
     const breaches = yield* repo.claimBreaches(new Date(nowMs - Duration.toMillis(SLA_DELIVERY)), new Date(nowMs), BATCH)
     yield* Effect.forEach(breaches, (breach) =>
-      Effect.logWarning("delivery SLA breached: routing not delivered 5 minutes after its job was accepted").pipe(
+      Effect.logWarning("delivery SLA breached: routing not delivered 5 minutes after it was due").pipe(
         Effect.annotateLogs({
           routing_id: breach.routingId,
           company_id: breach.companyId,
           job_id: breach.jobId,
           sync_status: breach.syncStatus,
-          age_ms: nowMs - breach.acceptedAt.getTime()
+          age_ms: nowMs - breach.dueAt.getTime()
         })
       ), { discard: true })
     logged += breaches.length

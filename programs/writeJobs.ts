@@ -11,8 +11,9 @@ import {
   keyLeaders,
   referenceError
 } from "../src/domain/intake.ts"
-import { initialJobStatus, Job, pendingRouting } from "../src/domain/job.ts"
+import { initialJobStatus, Job, newRouting } from "../src/domain/job.ts"
 import { type Match, rankMatches } from "../src/domain/matching.ts"
+import { isScheduled } from "../src/domain/schedule.ts"
 import { now } from "../src/domain/time.ts"
 import { CompanyDirectory } from "../src/services/CompanyDirectory.ts"
 import { IdempotencyRepo } from "../src/services/Idempotency.ts"
@@ -25,13 +26,17 @@ import { Transactions } from "../src/services/Transactions.ts"
 const encodeJob = Schema.encode(Job)
 const decodeJob = Schema.decodeUnknown(Job)
 
-/** The job of a request routed to its matches, and one `routing.created` event per routing, in the request's trace. */
+/**
+ * The job of a request routed to its matches, and one `routing.created` event per routing, in the request's trace. A
+ * job to deliver later has its routings `scheduled` and their events held until its `deliverAfter`.
+ */
 const buildJob = (request: IntakeRequest, matches: ReadonlyArray<Match>, at: Date) =>
   Effect.gen(function*() {
     const input = request.job
     const jobId = yield* newId(JobId)
+    const scheduled = isScheduled(input.deliverAfter, at)
     const routings = yield* Effect.forEach(matches, (match) =>
-      Effect.map(newId(RoutingId), (id) => pendingRouting({ id, jobId }, match, at)))
+      Effect.map(newId(RoutingId), (id) => newRouting({ id, jobId }, match, at, scheduled ? "scheduled" : "pending")))
     const job: Job = {
       id: jobId,
       summary: input.summary,
@@ -46,6 +51,7 @@ const buildJob = (request: IntakeRequest, matches: ReadonlyArray<Match>, at: Dat
       createdByCompanyId: input.createdByCompanyId,
       createdByTechnicianId: input.createdByTechnicianId,
       routings,
+      deliverAfter: input.deliverAfter,
       createdAt: at,
       updatedAt: at
     }
@@ -61,7 +67,8 @@ const buildJob = (request: IntakeRequest, matches: ReadonlyArray<Match>, at: Dat
           priority: input.priority
         }),
         traceparent: request.traceparent,
-        createdAt: at
+        createdAt: at,
+        ...(scheduled && input.deliverAfter !== null ? { availableAt: input.deliverAfter } : {})
       })))
     return { job, events }
   })

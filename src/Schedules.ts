@@ -30,6 +30,12 @@ export const resultWriteRetry = (within: Duration.Duration) =>
 export const circuitCooldown = (cooldown: Duration.Duration) =>
   Schedule.exponential(cooldown, 2).pipe(Schedule.modifyDelay((_, delay) => Duration.min(delay, Duration.minutes(5))))
 
+/**
+ * The longest the outbox relay's timer for held events sleeps before it looks for the next one again: it learns of
+ * events written since only from a NOTIFY, which may be lost (or, on PGlite, never come).
+ */
+export const relayHeldRecheck = Duration.seconds(5)
+
 /** The outbox relay's look for unpublished events when no notification came. */
 export const relayPoll = (interval: Duration.Duration) => Schedule.spaced(interval)
 

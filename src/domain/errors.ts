@@ -9,6 +9,12 @@ export class InvalidReference extends Schema.TaggedError<InvalidReference>()("In
   details: Schema.Array(ErrorDetail)
 }) {}
 
+/** Input that is well-formed but out of the range the service takes, as only the clock can tell (HTTP 400). */
+export class InvalidInput extends Schema.TaggedError<InvalidInput>()("InvalidInput", {
+  message: Schema.String,
+  details: Schema.Array(ErrorDetail)
+}) {}
+
 export class NotFound extends Schema.TaggedError<NotFound>()("NotFound", {
   resource: Schema.String,
   id: Schema.String

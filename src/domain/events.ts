@@ -75,4 +75,6 @@ export interface OutboxEvent {
   readonly payload: unknown
   readonly traceparent: string | null
   readonly createdAt: Date
+  /** Held until then: the relay publishes it no earlier. Absent: as soon as it is written. */
+  readonly availableAt?: Date
 }

@@ -11,6 +11,8 @@ export interface NewJob extends MatchCriteria {
   readonly priority: Priority
   readonly createdByCompanyId: CompanyId
   readonly createdByTechnicianId: TechnicianId | null
+  /** Deliver no earlier than this (see `deliverAfterError`); null: at once. */
+  readonly deliverAfter: Date | null
 }
 
 export interface CreatedJob {

@@ -5,7 +5,8 @@ import { SkillLevel, SkillName } from "./skills.ts"
 export const JobStatus = Schema.Literal("pending", "routed", "in_progress", "completed", "canceled", "unmatched")
 export type JobStatus = typeof JobStatus.Type
 
-export const SyncStatus = Schema.Literal("pending", "syncing", "synced", "retrying", "failed", "canceled")
+/** `scheduled`: waiting for its job's `deliverAfter`, not handed to delivery yet. */
+export const SyncStatus = Schema.Literal("scheduled", "pending", "syncing", "synced", "retrying", "failed", "canceled")
 export type SyncStatus = typeof SyncStatus.Type
 
 export const ExternalStatus = Schema.Literal("scheduled", "in_progress", "completed", "canceled")
@@ -71,23 +72,29 @@ export const Job = Schema.Struct({
   createdByCompanyId: CompanyId,
   createdByTechnicianId: Schema.NullOr(TechnicianId),
   routings: Schema.Array(Routing),
+  /**
+   * When the client asked the routings to be delivered, if it did: they stay `scheduled` until then when it is later
+   * than `createdAt`. Absent when encoded (a job stored before it existed) decodes as null.
+   */
+  deliverAfter: Schema.optionalWith(Schema.NullOr(Schema.Date), { default: () => null }),
   createdAt: Schema.Date,
   updatedAt: Schema.Date
 })
 export type Job = typeof Job.Type
 
-/** A routing just made for a match, waiting to be delivered. */
-export const pendingRouting = (
+/** A routing just made for a match: `pending` (to deliver now) unless its job is `scheduled` for later. */
+export const newRouting = (
   ids: { readonly id: RoutingId; readonly jobId: JobId },
   match: { readonly companyId: CompanyId; readonly score: number; readonly matchedSkills: ReadonlyArray<string>; readonly reason: string },
-  at: Date
+  at: Date,
+  syncStatus: "pending" | "scheduled" = "pending"
 ): Routing => ({
   ...ids,
   companyId: match.companyId,
   score: match.score,
   matchedSkills: match.matchedSkills,
   reason: match.reason,
-  syncStatus: "pending",
+  syncStatus,
   externalId: null,
   externalStatus: null,
   attempts: 0,
@@ -104,4 +111,5 @@ export const initialJobStatus = (routingCount: number): JobStatus => (routingCou
 
 /** Routings that have not reached the provider yet and can still be stopped. */
 export const isCancelable = (routing: Routing): boolean =>
-  routing.syncStatus === "pending" || routing.syncStatus === "retrying" || routing.syncStatus === "failed"
+  routing.syncStatus === "scheduled" || routing.syncStatus === "pending" || routing.syncStatus === "retrying" ||
+  routing.syncStatus === "failed"

@@ -1,6 +1,9 @@
 import { Duration, Option } from "effect"
 
-/** The delivery SLA: a routing's lead accepted by the provider within 5 minutes of the job's acceptance. */
+/**
+ * The delivery SLA: a routing's lead accepted by the provider within 5 minutes of the job's acceptance, or of its
+ * `deliverAfter` when that is later (see `dueAt`).
+ */
 export const SLA_DELIVERY = Duration.minutes(5)
 
 /** The longest window `GET /admin/sla` reports on. */
@@ -40,6 +43,6 @@ export interface SlaSummary {
   readonly p50Ms: number | null
   readonly p95Ms: number | null
   readonly p99Ms: number | null
-  /** Routings delivered after more than the SLA, or still not delivered more than the SLA after acceptance. */
+  /** Routings delivered after more than the SLA, or still not delivered more than the SLA after they were due. */
   readonly breaches: number
 }

@@ -62,6 +62,8 @@ export const rateLimited = (message: string, retryAfter: Duration.Duration) =>
 export const fromFailure = (error: unknown): ApiError => {
   const tagged = error as { _tag?: string; message?: string; details?: ReadonlyArray<ErrorDetail> }
   switch (tagged._tag) {
+    case "InvalidInput":
+      return new ApiError(400, "validation_error", tagged.message ?? "invalid input", tagged.details ?? [])
     case "InvalidReference":
       return new ApiError(422, "validation_error", tagged.message ?? "invalid reference", tagged.details ?? [])
     case "NotFound":

@@ -82,6 +82,7 @@ export const jobView = (j: Job): z.input<typeof JobView> => ({
   routings: j.routings.map(routingView),
   created_by_company_id: j.createdByCompanyId,
   created_by_technician_id: j.createdByTechnicianId,
+  deliver_after: isoOrNull(j.deliverAfter),
   created_at: iso(j.createdAt),
   updated_at: iso(j.updatedAt),
   archived: false

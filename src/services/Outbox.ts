@@ -1,19 +1,25 @@
-import { Context, type Effect } from "effect"
+import { Context, type Effect, type Option } from "effect"
 import type { OutboxEvent } from "../domain/events.ts"
 import type { EventId } from "../domain/ids.ts"
 import type { StorageError } from "./StorageError.ts"
 
-/** The transactional outbox: events written beside the change they announce, published later by the relay. */
+/**
+ * The transactional outbox: events written beside the change they announce, published later by the relay. An event
+ * with an `availableAt` is held until then: it is not due, nor counted as backlog, before that time.
+ */
 export class OutboxRepo extends Context.Tag("OutboxRepo")<OutboxRepo, {
   readonly append: (events: ReadonlyArray<OutboxEvent>) => Effect.Effect<void, StorageError>
-  /** Events not yet published, oldest first. */
+  /** Events not yet published, held ones included, oldest first. */
   readonly pending: (limit: number) => Effect.Effect<ReadonlyArray<OutboxEvent>, StorageError>
   /**
-   * Up to `limit` unpublished events, oldest first, locked until the enclosing transaction ends; events another
-   * transaction holds are skipped (`FOR UPDATE SKIP LOCKED`), so several relays share the work.
+   * Up to `limit` unpublished events due by `now`, in the order they came due (their `availableAt`, else their
+   * `createdAt`), locked until the enclosing transaction ends; events another transaction holds are skipped
+   * (`FOR UPDATE SKIP LOCKED`), so several relays share the work.
    */
-  readonly claimUnpublished: (limit: number) => Effect.Effect<ReadonlyArray<OutboxEvent>, StorageError>
+  readonly claimUnpublished: (limit: number, now: Date) => Effect.Effect<ReadonlyArray<OutboxEvent>, StorageError>
   readonly markPublished: (ids: ReadonlyArray<EventId>, at: Date) => Effect.Effect<void, StorageError>
-  /** How many events wait to be published, and since when the oldest has. */
-  readonly backlog: Effect.Effect<{ readonly pending: number; readonly oldestCreatedAt: Date | null }, StorageError>
+  /** When the next unpublished event held past `now` comes due; none when no event is held past it. */
+  readonly nextHeld: (now: Date) => Effect.Effect<Option.Option<Date>, StorageError>
+  /** How many events due by `now` wait to be published, and since when the longest waiting has been due. */
+  readonly backlog: (now: Date) => Effect.Effect<{ readonly pending: number; readonly oldestDueAt: Date | null }, StorageError>
 }>() {}

@@ -125,7 +125,13 @@ export class RoutingRepo extends Context.Tag("RoutingRepo")<RoutingRepo, {
   readonly touch: (ids: ReadonlyArray<RoutingId>, now: Date) => Effect.Effect<void, StorageError>
   /** A `failed` routing goes back to `pending` with its attempts and `rateLimitedSince` reset; false when it is not `failed`. */
   readonly reopen: (id: RoutingId, now: Date) => Effect.Effect<boolean, StorageError>
-  /** A routing not delivered yet becomes `canceled`; false when it was already delivered or final. */
+  /**
+   * The `scheduled` routings whose held `routing.created` event is due by `now` and not published yet become `pending`
+   * (at `now`); answers how many. The relay commits this before it publishes those events, so that no message finds
+   * its routing still `scheduled`.
+   */
+  readonly releaseDue: (now: Date) => Effect.Effect<number, StorageError>
+  /** A routing not delivered yet (`scheduled` included) becomes `canceled`; false when it was already delivered or final. */
   readonly cancel: (id: RoutingId, now: Date) => Effect.Effect<boolean, StorageError>
   /**
    * Claims for a status poll a company's delivered routings whose lead is not final yet (no external status, or

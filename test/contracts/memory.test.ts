@@ -5,6 +5,7 @@ import { companyIndexContract } from "./companyIndex.contract.ts"
 import { partitionsContract } from "./partitions.contract.ts"
 import { repositoryContract } from "./repositories.contract.ts"
 import { retentionContract } from "./retention.contract.ts"
+import { scheduledContract } from "./scheduled.contract.ts"
 import { slaContract } from "./sla.contract.ts"
 import { webhookContract } from "./webhooks.contract.ts"
 
@@ -16,3 +17,4 @@ companyIndexContract("memory", layerMemory)
 retentionContract("memory", layerMemory)
 partitionsContract("memory", layerMemory)
 circuitsContract("memory", layerMemory)
+scheduledContract("memory", layerMemory)

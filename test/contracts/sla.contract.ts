@@ -107,7 +107,7 @@ export const slaContract = <E>(name: string, repositories: Layer.Layer<Repositor
           routingId: overdue[0]!.routingId,
           jobId: overdue[0]!.job.id,
           companyId: overdue[0]!.job.routings[0]!.companyId,
-          acceptedAt: era,
+          dueAt: era,
           syncStatus: "pending"
         })
         const second = yield* sla.claimBreaches(before, after(11 * MINUTE), 3)

@@ -11,7 +11,8 @@ const job = {
   category: null,
   priority: "normal" as const,
   createdByCompanyId: CompanyId.make("00000000-0000-4000-8000-000000000001"),
-  createdByTechnicianId: null
+  createdByTechnicianId: null,
+  deliverAfter: null
 }
 const request = (key: string | null, hash = "h1", scope = "admin"): IntakeRequest => ({
   job,

@@ -596,6 +596,52 @@ export const apiSuite = <E>(name: string, services: Layer.Layer<ApiServices, E>)
         expectError(await call("POST", `/jobs/${crypto.randomUUID()}/cancel`), 404, "not_found")
       })
 
+      it("schedules a job for deliver_after: scheduled routings, held events, cancelable; 400 for a bad or too far time", async () => {
+        const pendingEvents = async () => (await call("GET", "/admin/outbox")).body.pending as number
+        const before = await pendingEvents()
+        const inAnHour = new Date(Math.floor(Date.now() / 1000) * 1000 + 3_600_000)
+        // The same instant written with a +02:00 offset: the wall clock there is two hours ahead of UTC.
+        const withOffset = new Date(inAnHour.getTime() + 2 * 3_600_000).toISOString().replace(/\.000Z$/, "+02:00")
+        const scheduled = await call("POST", "/jobs", { body: jobBody({ deliver_after: inAnHour.toISOString() }), key: creatorKey })
+        expect(scheduled.status, scheduled.text).toBe(201)
+        expect(scheduled.body).toMatchObject({ status: "pending", deliver_after: inAnHour.toISOString() })
+        expect(scheduled.body.routings.map((r: { sync_status: string }) => r.sync_status)).toEqual(["scheduled", "scheduled"])
+        expect((await call("GET", `/jobs/${scheduled.body.id}`, { key: creatorKey })).body).toEqual(scheduled.body)
+        expect(await pendingEvents(), "held events are no backlog").toBe(before)
+        const offset = await call("POST", "/jobs", { body: jobBody({ deliver_after: withOffset }), key: creatorKey })
+        expect(offset.body.deliver_after).toBe(inAnHour.toISOString())
+        await call("POST", `/jobs/${offset.body.id}/cancel`, { key: creatorKey })
+        const canceled = await call("POST", `/jobs/${scheduled.body.id}/cancel`, { key: creatorKey })
+        expect(canceled.body.status).toBe("canceled")
+        expect(canceled.body.routings.map((r: { sync_status: string }) => r.sync_status)).toEqual(["canceled", "canceled"])
+
+        const past = await call("POST", "/jobs", { body: jobBody({ deliver_after: "2020-01-01T00:00:00Z" }), key: creatorKey })
+        expect(past.status, past.text).toBe(201)
+        expect(past.body.deliver_after).toBe("2020-01-01T00:00:00.000Z")
+        expect(past.body.routings.map((r: { sync_status: string }) => r.sync_status)).toEqual(["pending", "pending"])
+        const plain = await call("POST", "/jobs", { body: jobBody(), key: creatorKey })
+        expect(plain.body.deliver_after).toBeNull()
+
+        const tooFar = new Date(Date.now() + 31 * 86_400_000).toISOString()
+        for (const bad of [tooFar, "tomorrow", "2026-12-07T10:00:00", "2026-13-01T00:00:00Z", 1765000000, null]) {
+          const refused = await call("POST", "/jobs", { body: jobBody({ deliver_after: bad }), key: creatorKey })
+          expectError(refused, 400, "validation_error")
+          expect(new Set(detailPaths(refused)), String(bad)).toEqual(new Set(["deliver_after"]))
+        }
+        const bulk = await call("POST", "/jobs/bulk", {
+          body: { jobs: [jobBody({ deliver_after: tooFar }), jobBody({ deliver_after: inAnHour.toISOString() })] },
+          key: creatorKey
+        })
+        expect(bulk.body.results.map((r: { status: number }) => r.status)).toEqual([400, 201])
+        expect(bulk.body.results[0].error.details).toEqual([{ path: "deliver_after", message: "at most 30 days ahead" }])
+        expect(bulk.body.results[1].job.routings[0].sync_status).toBe("scheduled")
+
+        const doc = (await call("GET", "/openapi.json", { key: null })).body
+        expect(doc.components.schemas.Routing.properties.sync_status.enum).toContain("scheduled")
+        expect(doc.components.schemas.CreateJob.properties.deliver_after.description).toContain("30 days")
+        expect(doc.components.schemas.Job.properties.deliver_after).toBeDefined()
+      })
+
       /**
        * A job from the creator to ABC and XYZ, made a year ago, so that the delivery SLA's windows (read by another test
        * of this database) do not count it.

@@ -138,6 +138,21 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env["CI"] !== "true")("dashboar
     await page.screenshot({ path: new URL("dashboard.png", SCREENSHOTS).pathname, fullPage: true })
   })
 
+  it("shows a scheduled job as scheduled, with its deliver_after, in the list and on the job", async () => {
+    const skill = `garden-${crypto.randomUUID().slice(0, 6)}`
+    await company(api, "Later Landscaping", skill)
+    const creator = await company(api, "Planner", `pl-${crypto.randomUUID().slice(0, 6)}`)
+    const deliverAfter = new Date(Date.now() + 3_600_000).toISOString()
+    const job = await api.post("/jobs", { ...jobFor(creator.id, skill, 3), deliver_after: deliverAfter })
+    await page.goto(`${url}/dashboard#jobs`)
+    await page.locator(`tr[data-key="${job.id}"]`).locator(".badge", { hasText: "scheduled" }).waitFor({ timeout: 5_000 })
+    await page.goto(`${url}/dashboard#job/${job.id}`)
+    await page.getByText("Deliver after", { exact: true }).waitFor({ timeout: 5_000 })
+    const routing = page.locator(`article[data-routing="${job.routings[0].id}"]`)
+    await routing.locator(".badge", { hasText: "scheduled" }).waitFor({ timeout: 5_000 })
+    await routing.getByText("scheduled delivery time (deliver after)").waitFor()
+  })
+
   it("fits a phone's width, and no script failed", async () => {
     await page.setViewportSize({ width: 390, height: 844 })
     await page.goto(`${url}/dashboard#companies`)

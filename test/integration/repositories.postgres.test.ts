@@ -6,6 +6,7 @@ import { companyIndexContract } from "../contracts/companyIndex.contract.ts"
 import { partitionsContract } from "../contracts/partitions.contract.ts"
 import { repositoryContract } from "../contracts/repositories.contract.ts"
 import { retentionContract } from "../contracts/retention.contract.ts"
+import { scheduledContract } from "../contracts/scheduled.contract.ts"
 import { slaContract } from "../contracts/sla.contract.ts"
 import { webhookContract } from "../contracts/webhooks.contract.ts"
 import { layerFreshDb } from "../support/postgres.ts"
@@ -18,3 +19,4 @@ companyIndexContract("postgresql", layerPostgresRepos.pipe(Layer.provide(layerFr
 retentionContract("postgresql", layerPostgresRepos.pipe(Layer.provide(layerFreshDb({ max: 4 }))))
 partitionsContract("postgresql", layerPostgresRepos.pipe(Layer.provide(layerFreshDb())))
 circuitsContract("postgresql", layerPostgresRepos.pipe(Layer.provide(layerFreshDb())))
+scheduledContract("postgresql", layerPostgresRepos.pipe(Layer.provide(layerFreshDb())))

@@ -41,7 +41,8 @@ const setup = Effect.gen(function*() {
     category: SkillName.make(plumbing),
     priority: "normal",
     createdByCompanyId: creator.id,
-    createdByTechnicianId: technician.id
+    createdByTechnicianId: technician.id,
+    deliverAfter: null
   }
   return { abc, xyz, creator, technician, input }
 })

@@ -37,7 +37,8 @@ export const companyWithRoutings = (config: ProviderConfig, jobs: number, option
         category: null,
         priority: "normal",
         createdByCompanyId: creator.id,
-        createdByTechnicianId: null
+        createdByTechnicianId: null,
+        deliverAfter: null
       }, null).pipe(asAdmin)
       routings.push(job.routings[0]!.id)
     }

@@ -318,7 +318,7 @@ describe("delivery on memory layers (TestClock)", () => {
       yield* advance(1_000)
       expect(yield* routingOf(routings[0]!)).toMatchObject({ syncStatus: "synced" })
       yield* relayBatch()
-      expect((yield* (yield* OutboxRepo).backlog).pending).toBe(0)
+      expect((yield* (yield* OutboxRepo).backlog(yield* now)).pending).toBe(0)
       yield* actor.stop
     })))
 

@@ -37,7 +37,7 @@ describe("SLA breach watcher (TestClock)", () => {
       yield* TestClock.adjust("30 seconds")
       expect(logs).toEqual([{
         level: LogLevel.Warning,
-        message: ["delivery SLA breached: routing not delivered 5 minutes after its job was accepted"],
+        message: ["delivery SLA breached: routing not delivered 5 minutes after it was due"],
         annotations: {
           routing_id: first.routingId,
           company_id: receiver.id,

@@ -37,7 +37,8 @@ const setup = Effect.gen(function*() {
     category: null,
     priority: "normal",
     createdByCompanyId: creator.id,
-    createdByTechnicianId: technician.id
+    createdByTechnicianId: technician.id,
+    deliverAfter: null
   }
   return { abc, xyz, creator, job }
 })

@@ -1,6 +1,6 @@
 import type { Company } from "../../src/domain/company.ts"
 import { CompanyId, JobId, RoutingId, TechnicianId } from "../../src/domain/ids.ts"
-import { type Job, pendingRouting, type Routing } from "../../src/domain/job.ts"
+import { type Job, newRouting, type Routing } from "../../src/domain/job.ts"
 import { type CompanySkill, SkillName } from "../../src/domain/skills.ts"
 import { type Webhook, WebhookId } from "../../src/domain/webhook.ts"
 
@@ -41,7 +41,7 @@ export const makeTechnician = (companyId: CompanyId) => ({
 })
 
 export const makeRouting = (jobId: JobId, companyId: CompanyId, overrides: Partial<Routing> = {}): Routing => ({
-  ...pendingRouting({ id: RoutingId.make(uuid()), jobId }, { companyId, score: 4.8, matchedSkills: ["plumbing"], reason: "matched" }, at(0)),
+  ...newRouting({ id: RoutingId.make(uuid()), jobId }, { companyId, score: 4.8, matchedSkills: ["plumbing"], reason: "matched" }, at(0)),
   ...overrides
 })
 
@@ -65,6 +65,7 @@ export const makeJob = (
     matchingScore: receivers.length > 0 ? 4.8 : 0,
     createdByCompanyId: createdBy,
     createdByTechnicianId: null,
+    deliverAfter: null,
     createdAt,
     updatedAt: createdAt,
     ...overrides,

@@ -1,6 +1,6 @@
 import { Clock, Effect, Layer, Option } from "effect"
 import type { RoutingId } from "../../../src/domain/ids.ts"
-import type { Job, Routing } from "../../../src/domain/job.ts"
+import { isCancelable, type Job, type Routing } from "../../../src/domain/job.ts"
 import { type ClaimRequest, RoutingRepo, type WaitingRouting } from "../../../src/services/Routings.ts"
 import { holdsLease } from "./partitions.ts"
 import { MemoryStore } from "./store.ts"
@@ -177,10 +177,24 @@ export const layerRoutings = Layer.effect(
           return true
         }),
 
+      releaseDue: (now) =>
+        Effect.sync(() => {
+          let released = 0
+          for (const event of store.state.outbox.values()) {
+            const due = event.publishedAt === null && event.availableAt !== undefined &&
+              event.availableAt.getTime() <= now.getTime() && event.type === "routing.created"
+            const id = event.aggregateId as RoutingId
+            if (!due || find(id)?.routing.syncStatus !== "scheduled") continue
+            update(id, (r) => ({ ...r, syncStatus: "pending", updatedAt: now }))
+            released++
+          }
+          return released
+        }),
+
       cancel: (id, now) =>
         Effect.sync(() => {
-          const status = find(id)?.routing.syncStatus
-          if (status !== "pending" && status !== "retrying" && status !== "failed") return false
+          const found = find(id)
+          if (found === undefined || !isCancelable(found.routing)) return false
           update(id, (r) => ({ ...r, syncStatus: "canceled", updatedAt: now }))
           return true
         }),

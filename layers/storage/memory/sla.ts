@@ -1,7 +1,8 @@
 import { Effect, Layer } from "effect"
 import type { Job, Routing } from "../../../src/domain/job.ts"
+import { dueAt } from "../../../src/domain/schedule.ts"
 import { percentileDisc } from "../../../src/domain/sla.ts"
-import { byAcceptance, type SlaBreach, SlaRepo } from "../../../src/services/Sla.ts"
+import { byDue, type SlaBreach, SlaRepo } from "../../../src/services/Sla.ts"
 import { MemoryStore } from "./store.ts"
 
 const MINUTE = 60_000
@@ -10,10 +11,10 @@ const notDelivered = (routing: Routing) =>
   routing.syncStatus === "pending" || routing.syncStatus === "retrying" || routing.syncStatus === "syncing" ||
   routing.syncStatus === "failed"
 
-/** Latency from the job's acceptance to the provider's, as PostgreSQL records it when the routing becomes synced. */
+/** Latency from when the routing was due to the provider's acceptance, as PostgreSQL records it when it becomes synced. */
 const deliveryMs = (job: Job, routing: Routing): number | null =>
   routing.syncStatus === "synced" && routing.syncedAt !== null
-    ? Math.max(0, routing.syncedAt.getTime() - job.createdAt.getTime())
+    ? Math.max(0, routing.syncedAt.getTime() - dueAt(job).getTime())
     : null
 
 /** The SLA queries over the memory store, computing what the PostgreSQL layer does (`percentile_disc` included). */
@@ -31,7 +32,7 @@ export const layerSla = Layer.effect(
               const latency = deliveryMs(job, routing)
               if (latency !== null) latencies.push(latency)
               const late = latency !== null && latency > limitMs
-              const overdue = notDelivered(routing) && job.createdAt.getTime() < to.getTime() - limitMs
+              const overdue = notDelivered(routing) && dueAt(job).getTime() < to.getTime() - limitMs
               if (late || overdue) breaches++
             }
           }
@@ -62,24 +63,24 @@ export const layerSla = Layer.effect(
           return [...counts].sort(([a], [b]) => a - b).map(([minute, c]) => ({ minute: new Date(minute), ...c }))
         }),
 
-      claimBreaches: (acceptedBefore, now, limit) =>
+      claimBreaches: (dueBefore, now, limit) =>
         Effect.sync(() => {
           const due: Array<SlaBreach> = []
           for (const job of store.state.jobs.values()) {
-            if (job.createdAt >= acceptedBefore) continue
+            if (dueAt(job) >= dueBefore) continue
             for (const routing of job.routings) {
               if (notDelivered(routing) && !store.state.slaBreachLogged.has(routing.id)) {
                 due.push({
                   routingId: routing.id,
                   jobId: job.id,
                   companyId: routing.companyId,
-                  acceptedAt: job.createdAt,
+                  dueAt: dueAt(job),
                   syncStatus: routing.syncStatus
                 })
               }
             }
           }
-          const claimed = due.sort(byAcceptance).slice(0, limit)
+          const claimed = due.sort(byDue).slice(0, limit)
           for (const breach of claimed) store.state.slaBreachLogged.set(breach.routingId, now)
           return claimed
         })

@@ -37,6 +37,8 @@ export const jobColumns = <D extends Schema.Schema<Date, any>>(date: D) => ({
   matching_score: Schema.Number,
   created_by_company_id: CompanyId,
   created_by_technician_id: Schema.NullOr(TechnicianId),
+  /** Absent from documents archived before jobs had it. */
+  deliver_after: Schema.optionalWith(Schema.NullOr(date), { default: () => null }),
   created_at: date,
   updated_at: date
 })
@@ -77,6 +79,7 @@ export const toJob = (
   matchingScore: job.matching_score,
   createdByCompanyId: job.created_by_company_id,
   createdByTechnicianId: job.created_by_technician_id,
+  deliverAfter: job.deliver_after,
   createdAt: job.created_at,
   updatedAt: job.updated_at,
   routings: routings.map(toRouting)

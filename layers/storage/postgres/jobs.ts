@@ -13,7 +13,7 @@ const JobRow = Schema.Struct({
 export const selectJobs = (sql: Sql) =>
   sql`
     select j.id, j.summary, j.address, j.homeowner, j.category, j.required_skills, j.skill_levels, j.priority, j.status,
-      j.matching_score, j.created_by_company_id, j.created_by_technician_id, j.created_at, j.updated_at,
+      j.matching_score, j.created_by_company_id, j.created_by_technician_id, j.deliver_after, j.created_at, j.updated_at,
       coalesce((
         select json_agg(json_build_object(
           'id', r.id, 'job_id', r.job_id, 'company_id_received', r.company_id_received, 'score', r.score,
@@ -52,6 +52,7 @@ export const layer = Layer.effect(
           matching_score: job.matchingScore,
           created_by_company_id: job.createdByCompanyId,
           created_by_technician_id: job.createdByTechnicianId,
+          deliver_after: job.deliverAfter,
           created_at: job.createdAt,
           updated_at: job.updatedAt
         }))
@@ -75,11 +76,11 @@ export const layer = Layer.effect(
           sql`
             with job as (
               insert into jobs (id, summary, address, homeowner, category, required_skills, skill_levels, priority, status,
-                matching_score, created_by_company_id, created_by_technician_id, created_at, updated_at)
+                matching_score, created_by_company_id, created_by_technician_id, deliver_after, created_at, updated_at)
               select * from jsonb_to_recordset(${sql.json(jobRows as never)}) as j (
                 id uuid, summary text, address jsonb, homeowner jsonb, category text, required_skills text[],
                 skill_levels jsonb, priority text, status text, matching_score double precision, created_by_company_id uuid,
-                created_by_technician_id uuid, created_at timestamptz, updated_at timestamptz
+                created_by_technician_id uuid, deliver_after timestamptz, created_at timestamptz, updated_at timestamptz
               )
               returning id
             )
@@ -119,7 +120,7 @@ export const layer = Layer.effect(
         db.query<ReadonlyArray<{ id: RoutingId }>>("routings.cancelUndelivered", (sql) =>
           sql`
             update job_routings set sync_status = 'canceled', updated_at = ${now}
-            where job_id = ${id} and sync_status in ('pending', 'retrying', 'failed')
+            where job_id = ${id} and sync_status in ('scheduled', 'pending', 'retrying', 'failed')
             returning id`).pipe(Effect.map((rows) => rows.map((r) => r.id))),
 
       setStatus: (id, status, now) =>

@@ -1,7 +1,7 @@
-import { Effect, Layer, Schema } from "effect"
+import { Effect, Layer, Option, Schema } from "effect"
 import { EventId } from "../../../src/domain/ids.ts"
 import { OutboxRepo } from "../../../src/services/Outbox.ts"
-import { Db } from "../Db.ts"
+import { Db, type Sql } from "../Db.ts"
 import { decodeRows } from "./decode.ts"
 
 const OutboxRow = Schema.Struct({
@@ -10,8 +10,11 @@ const OutboxRow = Schema.Struct({
   type: Schema.String,
   payload: Schema.Unknown,
   traceparent: Schema.NullOr(Schema.String),
-  created_at: Schema.DateFromSelf
+  created_at: Schema.DateFromSelf,
+  available_at: Schema.NullOr(Schema.DateFromSelf)
 })
+
+const columns = (sql: Sql) => sql`id, aggregate_id, type, payload, traceparent, created_at, available_at`
 
 export const layer = Layer.effect(
   OutboxRepo,
@@ -25,7 +28,8 @@ export const layer = Layer.effect(
         type: r.type,
         payload: r.payload,
         traceparent: r.traceparent,
-        createdAt: r.created_at
+        createdAt: r.created_at,
+        ...(r.available_at === null ? {} : { availableAt: r.available_at })
       }))
     return OutboxRepo.of({
       append: (events) =>
@@ -38,36 +42,49 @@ export const layer = Layer.effect(
                 type: e.type,
                 payload: sql.json(e.payload as never),
                 traceparent: e.traceparent,
-                created_at: e.createdAt
+                created_at: e.createdAt,
+                available_at: e.availableAt ?? null
               })),
               "id",
               "aggregate_id",
               "type",
               "payload",
               "traceparent",
-              "created_at"
+              "created_at",
+              "available_at"
             )
           }`).pipe(Effect.asVoid),
       pending: (limit) =>
         db.query("outbox.pending", (sql) =>
           sql`
-            select id, aggregate_id, type, payload, traceparent, created_at from outbox_events
+            select ${columns(sql)} from outbox_events
             where published_at is null order by created_at, id limit ${limit}`).pipe(
             Effect.flatMap(decode),
             Effect.map(toEvents)
           ),
-      claimUnpublished: (limit) =>
+      claimUnpublished: (limit, now) =>
         db.query("outbox.claim", (sql) =>
           sql`
-            select id, aggregate_id, type, payload, traceparent, created_at from outbox_events
-            where published_at is null order by created_at, id limit ${limit}
+            select ${columns(sql)} from outbox_events
+            where published_at is null and coalesce(available_at, created_at) <= ${now}
+            order by coalesce(available_at, created_at), id limit ${limit}
             for update skip locked`).pipe(Effect.flatMap(decode), Effect.map(toEvents)),
       markPublished: (ids, at) =>
         ids.length === 0 ? Effect.void : db.query("outbox.markPublished", (sql) =>
           sql`update outbox_events set published_at = ${at} where id = any(${[...ids]}::uuid[])`).pipe(Effect.asVoid),
-      backlog: db.query<ReadonlyArray<{ pending: number; oldest: Date | null }>>("outbox.backlog", (sql) =>
-        sql`select count(*)::int as pending, min(created_at) as oldest from outbox_events where published_at is null`).pipe(
-          Effect.map((rows) => ({ pending: rows[0]?.pending ?? 0, oldestCreatedAt: rows[0]?.oldest ?? null }))
+      nextHeld: (now) =>
+        db.query<ReadonlyArray<{ next: Date | null }>>("outbox.nextHeld", (sql) =>
+          sql`
+            select min(available_at) as next from outbox_events
+            where published_at is null and available_at is not null and available_at > ${now}`).pipe(
+          Effect.map((rows) => Option.fromNullable(rows[0]?.next))
+        ),
+      backlog: (now) =>
+        db.query<ReadonlyArray<{ pending: number; oldest: Date | null }>>("outbox.backlog", (sql) =>
+          sql`
+            select count(*)::int as pending, min(coalesce(available_at, created_at)) as oldest from outbox_events
+            where published_at is null and coalesce(available_at, created_at) <= ${now}`).pipe(
+          Effect.map((rows) => ({ pending: rows[0]?.pending ?? 0, oldestDueAt: rows[0]?.oldest ?? null }))
         )
     })
   })

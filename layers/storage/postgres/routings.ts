@@ -66,15 +66,16 @@ const claimStatement = (sql: Sql, claims: ReadonlyArray<ClaimRequest>, now: Date
  */
 const appendEvents = (sql: Sql, events: ReadonlyArray<OutboxEvent>) =>
   sql`
-    insert into outbox_events (id, aggregate_id, type, payload, traceparent, created_at)
-    select id, aggregate_id, type, payload::jsonb, traceparent, created_at from unnest(
+    insert into outbox_events (id, aggregate_id, type, payload, traceparent, created_at, available_at)
+    select id, aggregate_id, type, payload::jsonb, traceparent, created_at, available_at from unnest(
       ${events.map((e) => e.id)}::uuid[],
       ${events.map((e) => e.aggregateId)}::uuid[],
       ${events.map((e) => e.type)}::text[],
       ${events.map((e) => JSON.stringify(e.payload))}::text[],
       ${events.map((e) => e.traceparent)}::text[],
-      ${events.map((e) => e.createdAt.toISOString())}::timestamptz[]
-    ) as e(id, aggregate_id, type, payload, traceparent, created_at)
+      ${events.map((e) => e.createdAt.toISOString())}::timestamptz[],
+      ${events.map((e) => e.availableAt?.toISOString() ?? null)}::timestamptz[]
+    ) as e(id, aggregate_id, type, payload, traceparent, created_at, available_at)
     where e.aggregate_id in (select id from routing)`
 
 /** The wanted routings among the jobs read, each with its job. */
@@ -188,7 +189,9 @@ export const layer = Layer.effect(
                 external_id = case when i.status = 'synced' then i.external_id else r.external_id end,
                 synced_at = case when i.status = 'synced' then i.at else r.synced_at end,
                 delivery_ms = case when i.status = 'synced'
-                  then greatest(0, round(extract(epoch from i.at - (select j.created_at from jobs j where j.id = r.job_id)) * 1000))
+                  then greatest(0, round(extract(epoch from i.at - (
+                    select greatest(j.created_at, j.deliver_after) from jobs j where j.id = r.job_id
+                  )) * 1000))
                   else r.delivery_ms end,
                 attempts = r.attempts + i.counts, last_error = i.error, lease_until = null,
                 needs_lookup = i.needs_lookup = 1, updated_at = i.at,
@@ -252,11 +255,20 @@ export const layer = Layer.effect(
               updated_at = ${now}
             where id = ${id} and sync_status = 'failed' returning id`).pipe(Effect.map((rows) => rows.length > 0)),
 
+      releaseDue: (now) =>
+        db.query<ReadonlyArray<{ id: RoutingId }>>("routings.releaseDue", (sql) =>
+          sql`
+            update job_routings r set sync_status = 'pending', updated_at = ${now}
+            from outbox_events o
+            where o.published_at is null and o.available_at is not null and o.available_at <= ${now}
+              and o.type = 'routing.created' and r.id = o.aggregate_id and r.sync_status = 'scheduled'
+            returning r.id`).pipe(Effect.map((rows) => rows.length)),
+
       cancel: (id, now) =>
         db.query("routings.cancel", (sql) =>
           sql`
             update job_routings set sync_status = 'canceled', lease_until = null, updated_at = ${now}
-            where id = ${id} and sync_status in ('pending', 'retrying', 'failed') returning id`).pipe(
+            where id = ${id} and sync_status in ('scheduled', 'pending', 'retrying', 'failed') returning id`).pipe(
             Effect.map((rows) => rows.length > 0)
           ),
 

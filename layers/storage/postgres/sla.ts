@@ -1,7 +1,7 @@
 import { Effect, Layer, Schema } from "effect"
 import { CompanyId, JobId, RoutingId } from "../../../src/domain/ids.ts"
 import { SyncStatus } from "../../../src/domain/job.ts"
-import { byAcceptance, SlaRepo } from "../../../src/services/Sla.ts"
+import { byDue, SlaRepo } from "../../../src/services/Sla.ts"
 import { Db } from "../Db.ts"
 import { decodeRows } from "./decode.ts"
 
@@ -15,11 +15,14 @@ const BreachRow = Schema.Struct({
   id: RoutingId,
   job_id: JobId,
   company_id_received: CompanyId,
-  accepted_at: Schema.DateFromSelf,
+  due_at: Schema.DateFromSelf,
   sync_status: SyncStatus
 })
 
-/** The SLA on PostgreSQL: latencies kept in `job_routings.delivery_ms`, breaches claimed with `FOR UPDATE SKIP LOCKED`. */
+/**
+ * The SLA on PostgreSQL: latencies kept in `job_routings.delivery_ms`, breaches claimed with `FOR UPDATE SKIP LOCKED`;
+ * a routing is due at `greatest(created_at, deliver_after)` of its job (`greatest` ignores a null).
+ */
 export const layer = Layer.effect(
   SlaRepo,
   Effect.gen(function*() {
@@ -40,7 +43,7 @@ export const layer = Layer.effect(
               count(*) filter (
                 where r.delivery_ms > ${limitMs}
                   or (r.sync_status in ('pending', 'retrying', 'syncing', 'failed')
-                    and j.created_at < ${new Date(to.getTime() - limitMs)})
+                    and greatest(j.created_at, j.deliver_after) < ${new Date(to.getTime() - limitMs)})
               )::int as breaches
             from jobs j join job_routings r on r.job_id = j.id
             where j.created_at >= ${from} and j.created_at <= ${to} and r.sync_status <> 'canceled'`).pipe(
@@ -65,31 +68,31 @@ export const layer = Layer.effect(
               from job_routings where synced_at >= ${from} and synced_at < ${to} group by 1
             ) counts group by minute order by minute`).pipe(Effect.flatMap(decodeMinutes)),
 
-      claimBreaches: (acceptedBefore, now, limit) =>
+      claimBreaches: (dueBefore, now, limit) =>
         db.query("sla.claimBreaches", (sql) =>
           sql`
             with due as (
               select r.id from job_routings r join jobs j on j.id = r.job_id
               where r.sla_breach_logged_at is null
                 and r.sync_status in ('pending', 'retrying', 'syncing', 'failed')
-                and j.created_at < ${acceptedBefore}
-              order by j.created_at, r.id
+                and greatest(j.created_at, j.deliver_after) < ${dueBefore}
+              order by greatest(j.created_at, j.deliver_after), r.id
               limit ${limit}
               for update of r skip locked
             )
             update job_routings r set sla_breach_logged_at = ${now}
             from due, jobs j
             where r.id = due.id and j.id = r.job_id and r.sla_breach_logged_at is null
-            returning r.id, r.job_id, r.company_id_received, j.created_at as accepted_at, r.sync_status`).pipe(
+            returning r.id, r.job_id, r.company_id_received, greatest(j.created_at, j.deliver_after) as due_at, r.sync_status`).pipe(
             Effect.flatMap(decodeBreaches),
             Effect.map((rows) =>
               rows.map((r) => ({
                 routingId: r.id,
                 jobId: r.job_id,
                 companyId: r.company_id_received,
-                acceptedAt: r.accepted_at,
+                dueAt: r.due_at,
                 syncStatus: r.sync_status
-              })).sort(byAcceptance)
+              })).sort(byDue)
             )
           )
     })

@@ -8,11 +8,19 @@ const PRIORITIES = ["urgent", "high", "normal", "low"]
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 const PAGE = 50
 
+/** How many routings were delivered; for a job still waiting for its `deliver_after`, when it goes out. */
+const deliveredCell = (job) => {
+  const delivered = `${job.routings.filter((r) => r.sync_status === "synced").length} of ${job.routings.length}`
+  return job.routings.some((r) => r.sync_status === "scheduled")
+    ? [delivered, " ", badge("scheduled"), ` for ${time(job.deliver_after)}`]
+    : delivered
+}
+
 const jobColumns = (names) => [
   { label: "Job", cell: (job) => h("a", { href: `#job/${job.id}`, title: job.id }, `${shortId(job.id)} · ${job.summary}`) },
   { label: "Status", cell: (job) => badge(job.status) },
   { label: "Priority", cell: (job) => job.priority },
-  { label: "Delivered", cell: (job) => `${job.routings.filter((r) => r.sync_status === "synced").length} of ${job.routings.length}` },
+  { label: "Delivered", cell: (job) => deliveredCell(job) },
   { label: "Created by", cell: (job) => names.get(job.created_by_company_id) ?? shortId(job.created_by_company_id) },
   { label: "Accepted", cell: (job) => time(job.created_at) }
 ]
@@ -121,10 +129,13 @@ export const mount = (root, ctx, _argument, params) => {
   }
 }
 
-/** Everything that happened to a routing, in order. */
-const timelineOf = (routing) =>
+/** Everything that happened to a routing, in order; a scheduled job's `deliver_after` among it. */
+const timelineOf = (job, routing) =>
   [
     { at: routing.created_at, what: "routed to the company", tone: "pending" },
+    ...(job.deliver_after && Date.parse(job.deliver_after) > Date.parse(job.created_at)
+      ? [{ at: job.deliver_after, what: "scheduled delivery time (deliver after)", tone: "scheduled" }]
+      : []),
     ...routing.attempts_log.map((a) => ({
       at: a.at,
       what: `attempt: ${a.outcome.replace(/_/g, " ")} in ${duration(a.duration_ms)}${a.error ? ` — ${a.error}` : ""}`,
@@ -148,7 +159,7 @@ const jaegerLink = (ctx, job) => {
   return h("a", { href: `${ctx.jaegerUiUrl}/search?${search}`, target: "_blank", rel: "noopener noreferrer", class: "button-link" }, "Open the trace in Jaeger")
 }
 
-const routingSection = (ctx, routing, companyName, onRetry) =>
+const routingSection = (ctx, job, routing, companyName, onRetry) =>
   h("article", { class: "panel routing", "aria-label": `Routing to ${companyName}`, "data-routing": routing.id },
     h("h2", {}, companyName, " ", badge(routing.sync_status)),
     h("dl", { class: "pairs" },
@@ -160,7 +171,7 @@ const routingSection = (ctx, routing, companyName, onRetry) =>
       h("dt", {}, "Score"), h("dd", {}, String(routing.score)),
       routing.last_error ? [h("dt", {}, "Last error"), h("dd", { class: "error-text" }, routing.last_error)] : null),
     h("h3", {}, "Timeline"),
-    h("ol", { class: "timeline" }, timelineOf(routing).map((event) =>
+    h("ol", { class: "timeline" }, timelineOf(job, routing).map((event) =>
       h("li", { class: `tone-${event.tone.replace(/[^a-z_]/gi, "")}` }, h("time", { datetime: event.at }, time(event.at)), " ", event.what))),
     routing.sync_status === "failed"
       ? h("button", { type: "button", "aria-label": `Retry the routing to ${companyName}`, onclick: (e) => onRetry(routing, e.currentTarget) }, "Retry delivery")
@@ -209,11 +220,12 @@ export const detail = {
             h("dt", {}, "Where"), h("dd", {}, `${job.address.city}, ${job.address.state} ${job.address.zip_code}`),
             h("dt", {}, "Skills"), h("dd", {}, job.required_skills.join(", ")),
             h("dt", {}, "Priority"), h("dd", {}, job.priority ?? "—"),
+            job.deliver_after ? [h("dt", {}, "Deliver after"), h("dd", {}, time(job.deliver_after))] : null,
             job.archived ? [h("dt", {}, "Archived"), h("dd", {}, "yes")] : null),
           jaegerLink(ctx, job),
           routings.length === 0
             ? h("p", { class: "empty" }, "No company matched this job.")
-            : routings.map((r) => routingSection(ctx, r, nameOf(r.company_id_received), retry))
+            : routings.map((r) => routingSection(ctx, job, r, nameOf(r.company_id_received), retry))
         ])
       }
     }

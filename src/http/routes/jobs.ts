@@ -45,7 +45,8 @@ const newJobOf = (body: z.infer<typeof CreateJobBody>): NewJob => ({
   requiredSkills: body.required_skills,
   skillLevels: body.skill_levels,
   category: body.category ?? null,
-  priority: body.priority
+  priority: body.priority,
+  deliverAfter: body.deliver_after ?? null
 })
 
 /** Jobs: intake (matching and the outbox write), reading, listing and canceling; and the matching preview. */
@@ -60,7 +61,8 @@ export const jobRoutes = (run: Run) => {
       tags: ["jobs"],
       summary: "Accept a job: match it and route it to the best companies",
       description: "The job, its routings and their outbox events are written in one transaction. " +
-        "The same `Idempotency-Key` and body within 24 h answers the same job; another body answers 409.",
+        "The same `Idempotency-Key` and body within 24 h answers the same job; another body answers 409. With a " +
+        "`deliver_after` ahead, the routings are `scheduled` until then.",
       security,
       request: { headers: IdempotencyHeaders, body: json(CreateJobBody) },
       responses: {

@@ -64,6 +64,14 @@ export const CreateJobBody = z.strictObject({
   priority: PriorityInput.default("normal").openapi({
     description: "Orders each receiving company's deliveries: the highest priority waiting goes first, and a priority " +
       "passed over 8 provider calls in a row goes next, so none starves (README, Order by priority)"
+  }),
+  deliver_after: DateTimeInput.optional().openapi({
+    type: "string",
+    format: "date-time",
+    description: "Deliver no earlier than this (RFC 3339 with an offset, at most 30 days ahead; further: 400). Until " +
+      "then the routings are `scheduled`: not delivered, not counted against the delivery SLA, cancelable; they go " +
+      "out within about a second of the time, and the SLA's 5 minutes run from it. A time already past delivers at " +
+      "once (README, Scheduled jobs)"
   })
 }).superRefine(checkMatchFields).openapi("CreateJob")
 
@@ -121,7 +129,11 @@ export const RoutingView = z.object({
   score: z.number(),
   matched_skills: z.array(z.string()),
   reason: z.string(),
-  sync_status: z.enum(["pending", "syncing", "synced", "retrying", "failed", "canceled"]),
+  sync_status: z.enum(["scheduled", "pending", "syncing", "synced", "retrying", "failed", "canceled"]).openapi({
+    description: "`scheduled`: waiting for the job's `deliver_after`; `pending`: to deliver; `syncing`: being " +
+      "delivered; `synced`: the provider has the lead; `retrying`: to try again later; `failed`: given up (in the " +
+      "dead-letter queue); `canceled`"
+  }),
   external_id: z.string().nullable(),
   external_status: z.enum(["scheduled", "in_progress", "completed", "canceled"]).nullable(),
   attempts: z.number().int(),
@@ -153,6 +165,9 @@ export const JobView = z.object({
   routings: z.array(RoutingView),
   created_by_company_id: z.string().openapi({ format: "uuid" }),
   created_by_technician_id: z.string().openapi({ format: "uuid" }).nullable(),
+  deliver_after: Timestamp.nullable().openapi({
+    description: "The `deliver_after` the job was created with, or null; while it is ahead the routings are `scheduled`"
+  }),
   created_at: Timestamp,
   updated_at: Timestamp,
   archived: z.boolean().openapi({
