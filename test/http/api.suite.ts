@@ -331,6 +331,31 @@ export const apiSuite = <E>(name: string, services: Layer.Layer<ApiServices, E>)
         expect(reset.body.poll_interval_seconds).toBeNull()
       })
 
+      it("takes a company's poll schedule in its time zone on create and change, and refuses a bad one with 400", async () => {
+        const company = await call("POST", "/companies", {
+          body: { name: "Scheduled", provider: { type: "mock" }, poll_schedule: "*/30 8-18 * * 1-5", time_zone: "America/Chicago" }
+        })
+        expect(company.status, company.text).toBe(201)
+        expect(company.body).toMatchObject({ poll_schedule: "*/30 8-18 * * 1-5", time_zone: "America/Chicago", poll_interval_seconds: null })
+        expect((await call("GET", `/companies/${company.body.id}`)).body).toMatchObject({ poll_schedule: "*/30 8-18 * * 1-5" })
+
+        const badCron = await call("POST", "/companies", { body: { name: "Bad", poll_schedule: "61 * * * *" } })
+        expectError(badCron, 400, "validation_error")
+        expect(badCron.body.error.details).toEqual([{ path: "poll_schedule", message: expect.stringContaining("between 0 and 59") }])
+        const seconds = await call("PATCH", `/companies/${company.body.id}`, { body: { poll_schedule: "0 */30 8-18 * * 1-5" } })
+        expectError(seconds, 400, "validation_error")
+        expect(seconds.body.error.details[0].message).toContain("5 fields")
+        const badZone = await call("PATCH", `/companies/${company.body.id}`, { body: { time_zone: "America/Springfield" } })
+        expectError(badZone, 400, "validation_error")
+        expect(badZone.body.error.details).toEqual([{ path: "time_zone", message: expect.stringContaining("IANA time zone") }])
+
+        const changed = await call("PATCH", `/companies/${company.body.id}`, { body: { time_zone: "Europe/Berlin", poll_interval_seconds: 600 } })
+        expect(changed.status, changed.text).toBe(200)
+        expect(changed.body).toMatchObject({ poll_schedule: "*/30 8-18 * * 1-5", time_zone: "Europe/Berlin", poll_interval_seconds: 600 })
+        const cleared = await call("PATCH", `/companies/${company.body.id}`, { body: { poll_schedule: null, time_zone: null } })
+        expect(cleared.body).toMatchObject({ poll_schedule: null, time_zone: null, poll_interval_seconds: 600 })
+      })
+
       it("checks a company's provider credentials against the provider", async () => {
         const mock = await call("POST", "/companies", { body: { name: "Checked", provider: { type: "mock" } } })
         const checked = await call("POST", `/companies/${mock.body.id}/provider/test`)

@@ -60,6 +60,9 @@ export const companyRoutes = (run: Run) => {
           status: body.status,
           rateLimitPerMinute: body.rate_limit_per_minute,
           deliveryConcurrency: body.delivery_concurrency,
+          pollIntervalSeconds: body.poll_interval_seconds,
+          pollSchedule: body.poll_schedule,
+          timeZone: body.time_zone,
           skills: body.skills,
           provider: body.provider === undefined ? null : providerInput(body.provider)
         })
@@ -107,7 +110,7 @@ export const companyRoutes = (run: Run) => {
       method: "patch",
       path: "/companies/{id}",
       tags: ["companies"],
-      summary: "Change name, status, rate limit or delivery concurrency (admin)",
+      summary: "Change name, status, rate limit, delivery concurrency or status polling (admin)",
       security,
       request: { params: IdParam, body: json(PatchCompanyBody) },
       responses: { 200: answers("The company", CompanyView), ...errorResponses(400, 401, 403, 404, 413, 415, 503) }
@@ -119,7 +122,9 @@ export const companyRoutes = (run: Run) => {
         ...(body.status === undefined ? {} : { status: body.status }),
         ...(body.rate_limit_per_minute === undefined ? {} : { rateLimitPerMinute: body.rate_limit_per_minute }),
         ...(body.delivery_concurrency === undefined ? {} : { deliveryConcurrency: body.delivery_concurrency }),
-        ...(body.poll_interval_seconds === undefined ? {} : { pollIntervalSeconds: body.poll_interval_seconds })
+        ...(body.poll_interval_seconds === undefined ? {} : { pollIntervalSeconds: body.poll_interval_seconds }),
+        ...(body.poll_schedule === undefined ? {} : { pollSchedule: body.poll_schedule }),
+        ...(body.time_zone === undefined ? {} : { timeZone: body.time_zone })
       }
       return c.json(companyView(await run(c, updateCompany(c.req.valid("param").id, changes))), 200)
     }
