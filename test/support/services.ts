@@ -55,6 +55,7 @@ export const defaultDelivery: DeliveryOptions = {
   relayBatch: 100,
   shutdownTimeout: Duration.seconds(15),
   pollInterval: Duration.minutes(30),
+  reconcileAllAt: { hour: 4, minute: 0 },
   partitions: 4,
   partitionMaxAckPending: 1000,
   partitionLease: Duration.seconds(10)
