@@ -59,3 +59,10 @@ export const pollPlanOf = (settings: PollSettings, fallback: Duration.Duration):
  * on a cron schedule polls every open lead.
  */
 export const freshFor = (plan: PollPlan): Duration.Duration => (plan._tag === "Interval" ? plan.interval : Duration.zero)
+
+/**
+ * Leads last polled before the time this answers (at `now`, epoch milliseconds) are due in a round whose leads stay
+ * fresh for `fresh`; with zero, every lead not polled during the round itself.
+ */
+export const dueBefore = (now: number, fresh: Duration.Duration): Date =>
+  new Date(now - Math.max(0, Duration.toMillis(fresh) - 1))
