@@ -114,6 +114,7 @@ export const apiSuite = <E>(name: string, services: Layer.Layer<ApiServices, E>)
             "/admin/replicas",
             "/admin/dlq/{id}/replay",
             "/companies/{id}/provider/test",
+            "/companies/{id}/poll",
             "/admin/providers/mock/leads",
             "/admin/sla",
             "/admin/throughput",
@@ -354,6 +355,30 @@ export const apiSuite = <E>(name: string, services: Layer.Layer<ApiServices, E>)
         expect(changed.body).toMatchObject({ poll_schedule: "*/30 8-18 * * 1-5", time_zone: "Europe/Berlin", poll_interval_seconds: 600 })
         const cleared = await call("PATCH", `/companies/${company.body.id}`, { body: { poll_schedule: null, time_zone: null } })
         expect(cleared.body).toMatchObject({ poll_schedule: null, time_zone: null, poll_interval_seconds: 600 })
+      })
+
+      it("POST /companies/{id}/poll: 404 unknown, 409 without an active provider or paused, 503 while polling does not run, admin only", async () => {
+        const doc = await call("GET", "/openapi.json", { key: null })
+        const route = doc.body.paths["/companies/{id}/poll"].post
+        expect(Object.keys(route.responses)).toEqual(expect.arrayContaining(["200", "404", "409", "503"]))
+        expect(doc.body.components.schemas.PollResult.properties).toMatchObject({ polled: expect.any(Object), changed: expect.any(Object) })
+
+        expectError(await call("POST", `/companies/${crypto.randomUUID()}/poll`), 404, "not_found")
+        const bare = await newCompany({ name: "Nothing to poll" })
+        const refused = await call("POST", `/companies/${bare}/poll`)
+        expectError(refused, 409, "conflict")
+        expect(refused.body.error.message).toContain("no active provider")
+        const polled = await newCompany({ name: "Polled now", provider: { type: "mock" } })
+        expectError(await call("POST", `/companies/${polled}/poll`, { key: await newKey(polled) }), 403, "forbidden")
+        expect((await call("POST", `/admin/companies/${polled}/pause`)).status).toBe(200)
+        const paused = await call("POST", `/companies/${polled}/poll`)
+        expectError(paused, 409, "conflict")
+        expect(paused.body.error.message).toContain("paused")
+        expect((await call("POST", `/admin/companies/${polled}/resume`)).status).toBe(200)
+        // This API runs without delivery: nothing here polls, and the client is told to come back.
+        const notRunning = await call("POST", `/companies/${polled}/poll`)
+        expectError(notRunning, 503, "unavailable")
+        expect(Number(notRunning.headers.get("retry-after"))).toBeGreaterThanOrEqual(1)
       })
 
       it("checks a company's provider credentials against the provider", async () => {
