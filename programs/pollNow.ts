@@ -7,7 +7,7 @@ import { requireAdmin } from "./access.ts"
 
 /**
  * Polls every open lead of a company (delivered, not completed or canceled) now, through its actor, and answers how
- * many were asked about and how many changed (the dashboard's "sync now"). `NotFound` for an unknown company; `Conflict`
+ * many were asked about and how many changed ("sync now"). `NotFound` for an unknown company; `Conflict`
  * when it has no active provider or its delivery is paused; `Unavailable` (logged) when its polls are held back now: a
  * 429 pause or open circuit, its partition held by another replica, or delivery not running here.
  */
