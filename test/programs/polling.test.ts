@@ -9,9 +9,10 @@ import { CompanyId } from "../../src/domain/ids.ts"
 import { Broker } from "../../src/services/Broker.ts"
 import { CompanyRepo } from "../../src/services/Companies.ts"
 import { CurrentPrincipal } from "../../src/services/CurrentPrincipal.ts"
+import { DeliverySettings } from "../../src/services/Settings.ts"
 import { RoutingRepo } from "../../src/services/Routings.ts"
 import { makeCompany, makeJob } from "../support/fixtures.ts"
-import { layerMemoryServices } from "../support/services.ts"
+import { defaultDelivery, layerMemoryServices } from "../support/services.ts"
 import { advance, companyWithRoutings, routingOf, startActor } from "./delivery.support.ts"
 
 const run = <A, E>(program: Effect.Effect<A, E, any>) => program.pipe(Effect.provide(layerMemoryServices)) as Effect.Effect<A, E>
@@ -89,6 +90,42 @@ describe("per-company schedules, polls now and the daily reconciliation (TestClo
       for (const id of routings) expect((yield* routingOf(id))?.externalStatus).toBe("completed")
       yield* actor.stop
     })))
+
+  it.effect("a company's changed plan takes effect without a restart", () =>
+    run(Effect.gen(function*() {
+      yield* TestClock.setTime(Date.parse("2026-03-06T12:00:20Z"))
+      const { companyId, routings } = yield* companyWithRoutings({ status_step_seconds: 5 }, 1, {
+        rateLimitPerMinute: 10_000,
+        company: { pollIntervalSeconds: 86_400 }
+      })
+      const actor = yield* startActor(Duration.hours(24))
+      yield* advance(20_000, 1_000)
+      expect((yield* routingOf(routings[0]!))?.externalStatus).toBeNull()
+      // Every minute, from the next one (12:01 UTC).
+      yield* (yield* CompanyRepo).update(companyId, { pollSchedule: "* * * * *" }, new Date(yield* Clock.currentTimeMillis))
+      yield* advance(15_000, 1_000)
+      expect((yield* routingOf(routings[0]!))?.externalStatus).toBeNull()
+      yield* advance(10_000, 1_000)
+      expect((yield* routingOf(routings[0]!))?.externalStatus).toBe("completed")
+      yield* actor.stop
+    })))
+
+  it.effect("a poll asked for now while the company's circuit is open is refused with the wait until its probe", () =>
+    run(Effect.gen(function*() {
+      const { companyId, routings } = yield* companyWithRoutings({ failure_rate: 1 }, 8)
+      const actor = yield* startActor(Duration.hours(24))
+      yield* advance(10_000)
+      const refused = yield* Effect.flip(asAdmin(pollNow(companyId)))
+      expect(refused).toMatchObject({ _tag: "Unavailable", message: expect.stringContaining("circuit is open") })
+      expect(refused._tag === "Unavailable" && Duration.toMillis(refused.retryAfter)).toBeGreaterThan(0)
+      // The provider back, the probe closes the circuit and the routings are delivered, before the actor stops.
+      const companies = yield* CompanyRepo
+      yield* companies.setProvider(companyId, { type: "mock", config: {}, credentials: null, active: true }, new Date(yield* Clock.currentTimeMillis))
+      yield* advance(80_000, 1_000)
+      for (const id of routings) expect((yield* routingOf(id))?.syncStatus).toBe("synced")
+      expect(yield* asAdmin(pollNow(companyId))).toMatchObject({ polled: 8 })
+      yield* actor.stop
+    }).pipe(Effect.provideService(DeliverySettings, { ...defaultDelivery, attempts: 100 }))))
 
   it.effect("a poll asked for now polls every open lead and answers how many it asked about and how many changed", () =>
     run(Effect.gen(function*() {
