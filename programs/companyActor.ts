@@ -1,6 +1,6 @@
 import { Clock, Deferred, Duration, Effect, ExecutionStrategy, Exit, FiberId, Option, Scope } from "effect"
 import * as CircuitBreaker from "../src/CircuitBreaker.ts"
-import { Conflict, Unavailable } from "../src/domain/errors.ts"
+import { Unavailable } from "../src/domain/errors.ts"
 import type { CompanyId } from "../src/domain/ids.ts"
 import { PriorityTurns } from "../src/domain/priorityTurns.ts"
 import { partitionOf } from "../src/domain/topology.ts"
@@ -17,7 +17,7 @@ import { keepAllAlive } from "./keepAlive.ts"
 import type { DeliveryStorage } from "./deliveryStorage.ts"
 import type { OwnedPartitions } from "./partitionOwnership.ts"
 import { processInTrace } from "./messageSpans.ts"
-import { pollCompany } from "./pollStatuses.ts"
+import { pollAllNow, pollCompany } from "./pollStatuses.ts"
 import { requeueCompany } from "./requeue.ts"
 
 /** While it has parked work, the actor looks this often whether the company can take it again. */
@@ -245,27 +245,11 @@ export const makeCompanyActor = Effect.fn("Actor.make")(function*(options: {
       )
     )
 
-  const pollNow = Effect.gen(function*() {
-    if (stopping) return yield* new Unavailable({ message: "the company's actor is stopping; try again", retryAfter: STOPPING_RETRY })
-    if (pausedOf(lane)) {
-      return yield* new Conflict({ message: `delivery to company ${companyId} is paused; resume it before polling` })
-    }
-    const at = yield* Clock.currentTimeMillis
-    if (lane.rateLimitedUntil > at) {
-      return yield* new Unavailable({
-        message: "the company's provider answered 429 (too many requests); polling waits for its pause to end",
-        retryAfter: Duration.millis(lane.rateLimitedUntil - at)
-      })
-    }
-    const wait = circuit.waitAt(at)
-    if (wait > 0) {
-      return yield* new Unavailable({
-        message: "the company's circuit is open after failed provider calls; polling waits for its next probe",
-        retryAfter: Duration.millis(wait)
-      })
-    }
-    return yield* pollCompany(lane, Duration.zero)
-  })
+  const pollNow = Effect.suspend(() =>
+    stopping
+      ? Effect.fail(new Unavailable({ message: "the company's actor is stopping; try again", retryAfter: STOPPING_RETRY }))
+      : pollAllNow(lane)
+  )
 
   return {
     companyId,

@@ -1,4 +1,5 @@
 import { Clock, Duration, Effect, Option } from "effect"
+import { Conflict, Unavailable } from "../src/domain/errors.ts"
 import { JobCompleted, RoutingStatusChanged } from "../src/domain/events.ts"
 import type { ExternalStatus, Job, JobStatus, Routing } from "../src/domain/job.ts"
 import { dueBefore } from "../src/domain/pollSchedule.ts"
@@ -10,7 +11,7 @@ import { RoutingRepo } from "../src/services/Routings.ts"
 import type { PollResult } from "../src/services/StatusPolls.ts"
 import { Transactions } from "../src/services/Transactions.ts"
 import { withSpanContinuing } from "../src/Telemetry.ts"
-import { type CompanyLane, providerOfLane, rateLimitToken } from "./deliverRouting.ts"
+import { type CompanyLane, pausedOf, providerOfLane, rateLimitToken } from "./deliverRouting.ts"
 import { outboxEvent } from "./outboxEvent.ts"
 
 /** Routings asked about in one statuses call (adapters split it further by their provider's limit). */
@@ -114,3 +115,29 @@ export const pollCompany = Effect.fn("Polling.company")(function*(lane: CompanyL
     }))
   }
 })
+
+/**
+ * Polls every open lead of the company now (see `pollCompany`), unless its delivery is paused (`Conflict`) or a 429
+ * pause or an open circuit holds its calls back (`Unavailable`, with the wait).
+ */
+export const pollAllNow = (lane: CompanyLane) =>
+  Effect.gen(function*() {
+    if (pausedOf(lane)) {
+      return yield* new Conflict({ message: `delivery to company ${lane.companyId} is paused; resume it before polling` })
+    }
+    const at = yield* Clock.currentTimeMillis
+    if (lane.rateLimitedUntil > at) {
+      return yield* new Unavailable({
+        message: "the company's provider answered 429 (too many requests); polling waits for its pause to end",
+        retryAfter: Duration.millis(lane.rateLimitedUntil - at)
+      })
+    }
+    const wait = lane.circuit.waitAt(at)
+    if (wait > 0) {
+      return yield* new Unavailable({
+        message: "the company's circuit is open after failed provider calls; polling waits for its next probe",
+        retryAfter: Duration.millis(wait)
+      })
+    }
+    return yield* pollCompany(lane, Duration.zero)
+  })
