@@ -37,9 +37,9 @@ const refreshDirectory = (seen: string | null) =>
 /**
  * Delivery in this process: one runner per partition of the work stream pulls its messages in batches and hands each to
  * its company's actor, made on the company's first message (or status poll, see `startStatusPolling`) and dropped after
- * a while idle, so an idle fleet costs nothing and start-up creates a fixed number of consumers. The directory of companies and their delivery
- * settings is read before anything runs (this answers once it is, and everything runs) and again whenever the companies'
- * version moves. When the scope closes the runners stop pulling first, then every actor finishes what it has in flight,
+ * a while idle, so an idle fleet costs nothing and start-up creates a fixed number of consumers. The directory of
+ * companies and their delivery settings is read before anything runs (this answers once it is, and everything runs) and
+ * again whenever the companies' version moves. When the scope closes the runners stop pulling first, then every actor finishes what it has in flight,
  * within the shutdown timeout.
  */
 export const startDelivery = Effect.gen(function*() {

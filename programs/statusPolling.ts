@@ -97,7 +97,9 @@ export const startStatusPolling = (runtime: PollingRuntime) =>
         else nextPoll.set(target.companyId, { at: yield* nextStatusPoll(plan, now), key: plan.key })
       }
     }).pipe(
-      Effect.catchAll((error) => Effect.logWarning("due status polls not started; trying again").pipe(Effect.annotateLogs("error", error.message)))
+      Effect.catchAll((error) =>
+        Effect.logWarning("due status polls not started; trying again").pipe(Effect.annotateLogs("error", error.message))
+      )
     )
 
     /**
@@ -108,7 +110,9 @@ export const startStatusPolling = (runtime: PollingRuntime) =>
     const reconcileAll = Effect.gen(function*() {
       const now = yield* Clock.currentTimeMillis
       const targets = (yield* directory.all).filter((t) => !t.paused && runtime.holds(t.companyId))
-      const withLeads = yield* routings.companiesToPoll(targets.map((t) => ({ companyId: t.companyId, polledBefore: new Date(now) })))
+      const withLeads = yield* routings.companiesToPoll(
+        targets.map((t) => ({ companyId: t.companyId, polledBefore: new Date(now) }))
+      )
       let polled = 0
       let changed = 0
       yield* Effect.forEach([...withLeads], (companyId) =>
@@ -130,7 +134,9 @@ export const startStatusPolling = (runtime: PollingRuntime) =>
       )
     }).pipe(
       Effect.catchAll((error) =>
-        Effect.logWarning("daily status reconciliation failed; the next one runs tomorrow").pipe(Effect.annotateLogs("error", error.message))
+        Effect.logWarning("daily status reconciliation failed; the next one runs tomorrow").pipe(
+          Effect.annotateLogs("error", error.message)
+        )
       ),
       Effect.withSpan("Polling.reconcileAll")
     )
@@ -138,7 +144,9 @@ export const startStatusPolling = (runtime: PollingRuntime) =>
     yield* (yield* StatusPolls).serve((companyId) =>
       Effect.suspend(() => {
         if (runtime.stopping()) {
-          return Effect.fail(new Unavailable({ message: "delivery is stopping in this process; try again", retryAfter: ELSEWHERE_RETRY }))
+          return Effect.fail(
+            new Unavailable({ message: "delivery is stopping in this process; try again", retryAfter: ELSEWHERE_RETRY })
+          )
         }
         if (!runtime.holds(companyId)) {
           return Effect.fail(new Unavailable({

@@ -15,7 +15,9 @@ export const cronProblem = (expression: string): string | undefined => {
 
 /** What is wrong with a time zone (an IANA name such as `America/Chicago`), or undefined when it is one. */
 export const timeZoneProblem = (zone: string): string | undefined =>
-  Option.isSome(DateTime.zoneMakeNamed(zone)) ? undefined : `expected an IANA time zone such as America/Chicago, got ${JSON.stringify(zone)}`
+  Option.isSome(DateTime.zoneMakeNamed(zone))
+    ? undefined
+    : `expected an IANA time zone such as America/Chicago, got ${JSON.stringify(zone)}`
 
 /** A company's poll schedule: five cron fields, e.g. `*\/30 8-18 * * 1-5`. */
 export const PollScheduleExpression = Schema.String.pipe(
