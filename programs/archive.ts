@@ -1,6 +1,6 @@
 import { Duration, Effect } from "effect"
 import { now } from "../src/domain/time.ts"
-import { archiveDaily } from "../src/Schedules.ts"
+import { dailyAt } from "../src/Schedules.ts"
 import { ArchiveRepo } from "../src/services/Archive.ts"
 import { ArchiveSettings } from "../src/services/Settings.ts"
 
@@ -66,6 +66,6 @@ export const archiveSchedule = Effect.gen(function*() {
         Effect.logWarning("archive run failed; the next one continues").pipe(Effect.annotateLogs("error", error.message))
       )
     ),
-    archiveDaily(at)
+    dailyAt(at)
   )
 })

@@ -25,6 +25,12 @@ export interface NewCompany {
   readonly status: CompanyStatus
   readonly rateLimitPerMinute: number
   readonly deliveryConcurrency: number
+  /** Null or left out: `POLL_INTERVAL_SECONDS`. */
+  readonly pollIntervalSeconds?: number | null
+  /** Cron fields in `timeZone`; null or left out: polled on the interval. */
+  readonly pollSchedule?: string | null
+  /** Null or left out: UTC. */
+  readonly timeZone?: string | null
   readonly skills: ReadonlyArray<CompanySkill>
   readonly provider: ProviderInput | null
 }
@@ -84,7 +90,9 @@ export const createCompany = Effect.fn("Companies.create")(function*(input: NewC
     rateLimitPerMinute: input.rateLimitPerMinute,
     deliveryConcurrency: input.deliveryConcurrency,
     deliveryPaused: false,
-    pollIntervalSeconds: null,
+    pollIntervalSeconds: input.pollIntervalSeconds ?? null,
+    pollSchedule: input.pollSchedule ?? null,
+    timeZone: input.timeZone ?? null,
     skills: input.skills,
     provider: input.provider === null ? null : yield* toAssociation(id, input.provider, null),
     createdAt: at,

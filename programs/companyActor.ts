@@ -1,5 +1,6 @@
 import { Clock, Deferred, Duration, Effect, ExecutionStrategy, Exit, FiberId, Option, Scope } from "effect"
 import * as CircuitBreaker from "../src/CircuitBreaker.ts"
+import { Unavailable } from "../src/domain/errors.ts"
 import type { CompanyId } from "../src/domain/ids.ts"
 import { PriorityTurns } from "../src/domain/priorityTurns.ts"
 import { partitionOf } from "../src/domain/topology.ts"
@@ -7,6 +8,7 @@ import { circuitCooldown } from "../src/Schedules.ts"
 import type { Delivery } from "../src/services/Broker.ts"
 import { CircuitStore, type OpenCircuit } from "../src/services/Circuits.ts"
 import { DeliverySettings } from "../src/services/Settings.ts"
+import type { PollNowError, PollResult } from "../src/services/StatusPolls.ts"
 import type { StorageError } from "../src/services/StorageError.ts"
 import { DeliveryDirectory, WorkerRegistry } from "../src/services/Workers.ts"
 import { currentTopology } from "./brokerTopology.ts"
@@ -15,7 +17,7 @@ import { keepAllAlive } from "./keepAlive.ts"
 import type { DeliveryStorage } from "./deliveryStorage.ts"
 import type { OwnedPartitions } from "./partitionOwnership.ts"
 import { processInTrace } from "./messageSpans.ts"
-import { pollCompany } from "./pollStatuses.ts"
+import { pollAllNow, pollCompany } from "./pollStatuses.ts"
 import { requeueCompany } from "./requeue.ts"
 
 /** While it has parked work, the actor looks this often whether the company can take it again. */
@@ -23,6 +25,9 @@ const PARKED_RECHECK = Duration.seconds(1)
 
 /** Messages delivered in one batch at most. */
 const BATCH_MAX = 64
+
+/** A poll asked for while the actor stops is refused with this wait: the company's next actor takes it. */
+const STOPPING_RETRY = Duration.seconds(1)
 
 /** One company's actor in this process, made on its first message or status poll and dropped when idle. */
 export interface CompanyActor {
@@ -32,8 +37,17 @@ export interface CompanyActor {
    * lower priority's is held: that one is parked instead).
    */
   readonly offer: (message: Delivery) => Effect.Effect<void>
-  /** Polls the company's delivered leads for their status, unless deliveries wait or a poll runs already. */
-  readonly poll: (interval: Duration.Duration) => Effect.Effect<void>
+  /**
+   * Polls, in the background, the company's delivered leads not polled for `fresh` (zero: all), unless deliveries wait
+   * or a poll runs or waits already.
+   */
+  readonly poll: (fresh: Duration.Duration) => Effect.Effect<void>
+  /**
+   * Polls every open lead of the company now, after a poll that runs already, and answers what it did. Refused with
+   * `Conflict` while the company is paused, with `Unavailable` (and how long to wait) while a 429 pause or an open
+   * circuit holds its calls back, or while the actor stops.
+   */
+  readonly pollNow: Effect.Effect<PollResult, PollNowError>
   /**
    * True when it holds nothing, runs nothing, has nothing parked, and its circuit (no failure counted) and 429 pause
    * are clear: dropping it then forgets nothing.
@@ -101,11 +115,14 @@ export const makeCompanyActor = Effect.fn("Actor.make")(function*(options: {
     fence: () => options.owned.leaseOf(partition)
   }
 
-  const pollContext = yield* Effect.context<Effect.Effect.Context<ReturnType<typeof pollCompany>>>()
+  type PollContext = Effect.Effect.Context<ReturnType<typeof pollCompany>>
+  const pollContext = yield* Effect.context<PollContext>()
   const held = new PriorityTurns<HeldMessage>()
   /** The batch being delivered: its messages are in flight. */
   let working: ReadonlyArray<HeldMessage> = []
-  let polling = false
+  /** Polls running or waiting for the one running: one at a time, in `pollLock`. */
+  let polls = 0
+  const pollLock = yield* Effect.makeSemaphore(1)
   let parked = false
   let stopping = false
   let changed = Deferred.unsafeMake<void>(FiberId.none)
@@ -207,21 +224,32 @@ export const makeCompanyActor = Effect.fn("Actor.make")(function*(options: {
   // Held messages wait for their batch, a batch's for their chunk and their call: all are kept alive at the broker.
   yield* Effect.forkIn(keepAllAlive(() => [...held.items(), ...working].map((h) => h.message)), scope)
 
-  const pollRound = (interval: Duration.Duration) =>
+  /** Runs `poll` after the polls before it; the caller counted it in `polls`, and it is uncounted once it ends. */
+  const inTurn = <A, E>(poll: Effect.Effect<A, E, PollContext>) =>
+    pollLock.withPermits(1)(Effect.provide(poll, pollContext)).pipe(
+      Effect.ensuring(Effect.sync(() => {
+        polls--
+        wake()
+      }))
+    )
+
+  const pollRound = (fresh: Duration.Duration) =>
     Effect.gen(function*() {
       if (pausedOf(lane) || lane.rateLimitedUntil > (yield* Clock.currentTimeMillis)) return
-      yield* pollCompany(lane, interval)
+      yield* pollCompany(lane, fresh)
     }).pipe(
       Effect.catchAll((error) =>
         Effect.logWarning("status poll failed; trying again next round").pipe(
           Effect.annotateLogs({ company_id: companyId, error: error.message })
         )
-      ),
-      Effect.ensuring(Effect.sync(() => {
-        polling = false
-        wake()
-      }))
+      )
     )
+
+  const pollNow = Effect.suspend(() =>
+    stopping
+      ? Effect.fail(new Unavailable({ message: "the company's actor is stopping; try again", retryAfter: STOPPING_RETRY }))
+      : pollAllNow(lane)
+  )
 
   return {
     companyId,
@@ -242,14 +270,18 @@ export const makeCompanyActor = Effect.fn("Actor.make")(function*(options: {
         wake()
         return evicted === undefined ? Effect.void : park(evicted.message)
       }),
-    poll: (interval) =>
+    poll: (fresh) =>
       Effect.suspend(() => {
-        if (stopping || polling || held.size > 0 || working.length > 0) return Effect.void
-        polling = true
-        return Effect.asVoid(Effect.forkIn(Effect.provide(pollRound(interval), pollContext), scope))
+        if (stopping || polls > 0 || held.size > 0 || working.length > 0) return Effect.void
+        polls++
+        return Effect.asVoid(Effect.forkIn(inTurn(pollRound(fresh)), scope))
       }),
+    pollNow: Effect.suspend(() => {
+      polls++
+      return inTurn(pollNow)
+    }),
     idle: Effect.gen(function*() {
-      if (held.size > 0 || working.length > 0 || polling || parked) return false
+      if (held.size > 0 || working.length > 0 || polls > 0 || parked) return false
       return lane.rateLimitedUntil <= (yield* Clock.currentTimeMillis) && circuit.clear()
     }),
     stop: (timeout) =>

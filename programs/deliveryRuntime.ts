@@ -4,7 +4,7 @@ import type { CompanyId } from "../src/domain/ids.ts"
 import { partitionOf } from "../src/domain/topology.ts"
 import { brokerRetry, supervisorRefresh } from "../src/Schedules.ts"
 import { Broker, type Delivery } from "../src/services/Broker.ts"
-import { CompanyRepo, type DeliveryTarget } from "../src/services/Companies.ts"
+import { CompanyRepo } from "../src/services/Companies.ts"
 import { CircuitStore, type OpenCircuit } from "../src/services/Circuits.ts"
 import { RoutingRepo } from "../src/services/Routings.ts"
 import { DeliverySettings } from "../src/services/Settings.ts"
@@ -14,6 +14,7 @@ import { type CompanyActor, makeCompanyActor } from "./companyActor.ts"
 import { groupedDeliveryStorage } from "./deliveryStorage.ts"
 import { migrateLegacyWork } from "./migrateLegacyWork.ts"
 import { holdPartitions, type OwnedPartitions } from "./partitionOwnership.ts"
+import { startStatusPolling } from "./statusPolling.ts"
 
 /** Messages a partition's runner has fetched ahead of handing them on. */
 const CONSUME_AHEAD = 128
@@ -35,10 +36,10 @@ const refreshDirectory = (seen: string | null) =>
 
 /**
  * Delivery in this process: one runner per partition of the work stream pulls its messages in batches and hands each to
- * its company's actor, made on the company's first message (or status poll) and dropped after a while idle, so an idle
- * fleet costs nothing and start-up creates a fixed number of consumers. The directory of companies and their delivery
- * settings is read before anything runs (this answers once it is, and everything runs) and again whenever the companies'
- * version moves. When the scope closes the runners stop pulling first, then every actor finishes what it has in flight,
+ * its company's actor, made on the company's first message (or status poll, see `startStatusPolling`) and dropped after
+ * a while idle, so an idle fleet costs nothing and start-up creates a fixed number of consumers. The directory of
+ * companies and their delivery settings is read before anything runs (this answers once it is, and everything runs) and
+ * again whenever the companies' version moves. When the scope closes the runners stop pulling first, then every actor finishes what it has in flight,
  * within the shutdown timeout.
  */
 export const startDelivery = Effect.gen(function*() {
@@ -195,46 +196,6 @@ export const startDelivery = Effect.gen(function*() {
       if (rounds >= IDLE_ROUNDS) yield* stopActor(companyId)
     }), { discard: true }))
 
-  /** When each company's delivered leads are next polled; spread over the interval for the fleet known at start-up. */
-  const nextPoll = new Map<CompanyId, number>()
-  const intervalOf = (target: DeliveryTarget) =>
-    target.pollIntervalSeconds === null ? settings.pollInterval : Duration.seconds(target.pollIntervalSeconds)
-  {
-    const start = yield* Clock.currentTimeMillis
-    const fleet = yield* directory.all
-    fleet.forEach((target, i) => nextPoll.set(target.companyId, start + Duration.toMillis(intervalOf(target)) * i / fleet.length))
-  }
-  /**
-   * Starts the polls that are due: at once for a company with an actor; for the others, one statement first finds which
-   * have leads to poll, and only those get an actor (most companies of an idle fleet have none). If that statement
-   * fails they stay due, for the next round.
-   */
-  const startPolls = Effect.gen(function*() {
-    const now = yield* Clock.currentTimeMillis
-    const withoutActor: Array<DeliveryTarget> = []
-    for (const target of yield* directory.all) {
-      if ((nextPoll.get(target.companyId) ?? now) > now) continue
-      if (owned.leaseOf(partitionOf(target.companyId, names.partitions)) === undefined) continue
-      if (!actors.has(target.companyId)) {
-        withoutActor.push(target)
-        continue
-      }
-      nextPoll.set(target.companyId, now + Duration.toMillis(intervalOf(target)))
-      yield* Effect.flatMap(actorOf(target.companyId), (actor) => actor.poll(intervalOf(target)))
-    }
-    if (withoutActor.length === 0) return
-    const toPoll = yield* routings.companiesToPoll(withoutActor.map((target) => ({
-      companyId: target.companyId,
-      polledBefore: new Date(now - Duration.toMillis(intervalOf(target)) + 1)
-    })))
-    for (const target of withoutActor) {
-      nextPoll.set(target.companyId, now + Duration.toMillis(intervalOf(target)))
-      if (toPoll.has(target.companyId)) yield* Effect.flatMap(actorOf(target.companyId), (actor) => actor.poll(intervalOf(target)))
-    }
-  }).pipe(
-    Effect.catchAll((error) => Effect.logWarning("due status polls not started; trying again").pipe(Effect.annotateLogs("error", error.message)))
-  )
-
   const runnerContext = yield* Effect.context<Effect.Effect.Context<ReturnType<typeof runPartition>>>()
   // Made before the actors' finalizer, so that the leases are renewed while the actors finish, and given up after.
   const owned: OwnedPartitions = yield* holdPartitions({
@@ -271,7 +232,14 @@ export const startDelivery = Effect.gen(function*() {
 
   yield* Effect.forkScoped(Effect.repeat(refresh, supervisorRefresh))
   const sweepWindows = Effect.clockWith((clock) => Effect.sync(() => windows.sweep(clock.unsafeCurrentTimeMillis())))
-  yield* Effect.forkScoped(Effect.repeat(Effect.all([sweepIdle, sweepWindows, startPolls], { discard: true }), supervisorRefresh))
+  yield* Effect.forkScoped(Effect.repeat(Effect.all([sweepIdle, sweepWindows], { discard: true }), supervisorRefresh))
+  const actorContext = yield* Effect.context<Effect.Effect.Context<ReturnType<typeof actorOf>>>()
+  yield* startStatusPolling({
+    actorOf: (companyId) => Effect.provide(actorOf(companyId), actorContext),
+    hasActor: (companyId) => actors.has(companyId),
+    holds: (companyId) => owned.leaseOf(partitionOf(companyId, names.partitions)) !== undefined,
+    stopping: () => stopping
+  })
   yield* Effect.forkScoped(migrateLegacyWork)
   yield* Effect.logInfo("delivery running").pipe(
     Effect.annotateLogs({ partitions: names.partitions, held: runners.size, companies: (yield* directory.all).length })

@@ -1,14 +1,17 @@
 import { Clock, Duration, Effect, Option } from "effect"
+import { Conflict, Unavailable } from "../src/domain/errors.ts"
 import { JobCompleted, RoutingStatusChanged } from "../src/domain/events.ts"
 import type { ExternalStatus, Job, JobStatus, Routing } from "../src/domain/job.ts"
+import { dueBefore } from "../src/domain/pollSchedule.ts"
 import { now } from "../src/domain/time.ts"
 import { JobRepo } from "../src/services/Jobs.ts"
 import { OutboxRepo } from "../src/services/Outbox.ts"
 import type { LeadState } from "../src/services/Providers.ts"
 import { RoutingRepo } from "../src/services/Routings.ts"
+import type { PollResult } from "../src/services/StatusPolls.ts"
 import { Transactions } from "../src/services/Transactions.ts"
 import { withSpanContinuing } from "../src/Telemetry.ts"
-import { type CompanyLane, providerOfLane, rateLimitToken } from "./deliverRouting.ts"
+import { type CompanyLane, pausedOf, providerOfLane, rateLimitToken } from "./deliverRouting.ts"
 import { outboxEvent } from "./outboxEvent.ts"
 
 /** Routings asked about in one statuses call (adapters split it further by their provider's limit). */
@@ -74,22 +77,26 @@ const applyState = (routing: Routing, state: LeadState) =>
   })
 
 /**
- * One poll of a company's delivered, unfinished leads not asked about for `interval`: in batches, each taking a token of
- * the company's rate limit and a pass through its circuit (recording the outcome), the provider's answers written as
- * they come. A batch the circuit holds back ends the poll; the next one tries again. Answers how many routings changed.
+ * One poll of a company's delivered, unfinished leads not asked about for `fresh` (zero: every one of them): in batches,
+ * each taking a token of the company's rate limit and a pass through its circuit (recording the outcome), the
+ * provider's answers written as they come. A batch the circuit holds back ends the poll; the next one tries again.
+ * Answers how many leads were asked about and how many of them changed.
  */
-export const pollCompany = Effect.fn("Polling.company")(function*(lane: CompanyLane, interval: Duration.Duration) {
+export const pollCompany = Effect.fn("Polling.company")(function*(lane: CompanyLane, fresh: Duration.Duration) {
   const routings = yield* RoutingRepo
-  const polledBefore = new Date((yield* Clock.currentTimeMillis) - Duration.toMillis(interval) + 1)
+  const polledBefore = dueBefore(yield* Clock.currentTimeMillis, fresh)
+  let polled = 0
   let changed = 0
+  const result = (): PollResult => ({ polled, changed })
   while (true) {
     const due = yield* routings.claimToPoll(lane.companyId, polledBefore, POLL_BATCH, yield* now)
-    if (due.length === 0) return changed
+    if (due.length === 0) return result()
     // Read only when there is something to ask: most of an idle fleet's polls find nothing.
     const { client, account } = yield* providerOfLane(lane, false)
     const permit = yield* lane.circuit.permit
-    if (permit._tag === "Wait") return changed
+    if (permit._tag === "Wait") return result()
     yield* Effect.sleep((yield* rateLimitToken(lane)).delay)
+    polled += due.length
     changed += yield* Effect.gen(function*() {
       const states = yield* client.statuses(account, due.flatMap((r) => (r.externalId === null ? [] : [r.externalId]))).pipe(
         Effect.tapBoth({ onFailure: () => lane.circuit.recordFailure, onSuccess: () => lane.circuit.recordSuccess })
@@ -108,3 +115,29 @@ export const pollCompany = Effect.fn("Polling.company")(function*(lane: CompanyL
     }))
   }
 })
+
+/**
+ * Polls every open lead of the company now (see `pollCompany`), unless its delivery is paused (`Conflict`) or a 429
+ * pause or an open circuit holds its calls back (`Unavailable`, with the wait).
+ */
+export const pollAllNow = (lane: CompanyLane) =>
+  Effect.gen(function*() {
+    if (pausedOf(lane)) {
+      return yield* new Conflict({ message: `delivery to company ${lane.companyId} is paused; resume it before polling` })
+    }
+    const at = yield* Clock.currentTimeMillis
+    if (lane.rateLimitedUntil > at) {
+      return yield* new Unavailable({
+        message: "the company's provider answered 429 (too many requests); polling waits for its pause to end",
+        retryAfter: Duration.millis(lane.rateLimitedUntil - at)
+      })
+    }
+    const wait = lane.circuit.waitAt(at)
+    if (wait > 0) {
+      return yield* new Unavailable({
+        message: "the company's circuit is open after failed provider calls; polling waits for its next probe",
+        retryAfter: Duration.millis(wait)
+      })
+    }
+    return yield* pollCompany(lane, Duration.zero)
+  })

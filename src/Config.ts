@@ -251,6 +251,7 @@ const fields = Config.all({
     relayBatch: integer("RELAY_BATCH_SIZE", 100, 1, 1000),
     shutdownTimeout: seconds("SHUTDOWN_TIMEOUT_SECONDS", 15),
     pollInterval: seconds("POLL_INTERVAL_SECONDS", 1800),
+    reconcileAllAt: dailyTime("RECONCILE_ALL_AT", { hour: 4, minute: 0 }),
     partitions: integer("DELIVERY_PARTITIONS", 32, 1, 1024),
     partitionMaxAckPending: integer("DELIVERY_MAX_ACK_PENDING", 1000, 1, 100_000),
     partitionLease: integer("PARTITION_LEASE_SECONDS", 10, 3, 300).pipe(Config.map(Duration.seconds))

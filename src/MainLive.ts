@@ -15,6 +15,7 @@ import { layer as layerJetStream } from "../layers/broker/jetstream.ts"
 import { layer as layerProviders } from "../layers/providers/registry.ts"
 import { layer as layerDeliveryDirectory } from "../layers/workers/directory.ts"
 import { layer as layerWorkerRegistry } from "../layers/workers/registry.ts"
+import { layer as layerStatusPolls } from "../layers/workers/statusPolls.ts"
 import { layer as layerCallWindows } from "../layers/workers/callWindows.ts"
 import { layerAddresses as layerOutboundAddresses } from "../layers/outbound.ts"
 import { layer as layerWebhookTransport } from "../layers/webhooks/http.ts"
@@ -170,6 +171,7 @@ export const MainLive = (config: AppConfig) => {
     layerHealth,
     layerSecrets(config),
     layerWorkerRegistry,
+    layerStatusPolls,
     layerDeliveryDirectory,
     layerCurrentReplica,
     layerCallWindows,

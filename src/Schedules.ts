@@ -1,4 +1,5 @@
-import { Chunk, Duration, Effect, Option, Schedule } from "effect"
+import { Chunk, Duration, Effect, Option, Schedule, ScheduleDecision, ScheduleIntervals } from "effect"
+import type { PollPlan } from "./domain/pollSchedule.ts"
 
 /**
  * While the database is not reachable at start-up (e.g. a container still starting): retry with backoff from 0.2 s,
@@ -55,8 +56,8 @@ export const reconcileEvery = (reconcileAfter: Duration.Duration) =>
 /** How often the SLA watcher looks for routings not delivered within the SLA. */
 export const slaBreachWatch = Schedule.spaced("30 seconds")
 
-/** The archive run: every day at `at` (UTC), first at the next such time. */
-export const archiveDaily = (at: { readonly hour: number; readonly minute: number }) =>
+/** Every day at `at` (UTC), first at the next such time: the archive run (`ARCHIVE_AT`), the polls' reconciliation (`RECONCILE_ALL_AT`). */
+export const dailyAt = (at: { readonly hour: number; readonly minute: number }) =>
   Schedule.cron(`${at.minute} ${at.hour} * * *`, "UTC")
 
 /** The retention sweep: every hour, the first an hour after start (so replicas starting together add no load). */
@@ -82,8 +83,19 @@ export const brokerRetry = Schedule.exponential("500 millis").pipe(
   Schedule.modifyDelay((_, delay) => Duration.min(delay, Duration.seconds(5)))
 )
 
-/** How often a company's delivered leads are polled for their status. */
-export const statusPoll = (interval: Duration.Duration) => Schedule.spaced(interval)
+/** When a company's delivered leads are polled for their status: at its cron schedule's times (in its zone), or spaced by its interval. */
+export const statusPoll = (plan: PollPlan): Schedule.Schedule<unknown> =>
+  plan._tag === "Cron" ? Schedule.cron(plan.cron) : Schedule.spaced(plan.interval)
+
+/**
+ * The time (epoch milliseconds) of the company's next poll after `now` under `plan`: where `statusPoll` would first
+ * recur when started at `now`.
+ */
+export const nextStatusPoll = (plan: PollPlan, now: number): Effect.Effect<number> => {
+  const schedule = statusPoll(plan)
+  return Effect.map(schedule.step(now, undefined, schedule.initial), ([, , decision]) =>
+    ScheduleDecision.isContinue(decision) ? Math.max(now, ScheduleIntervals.start(decision.intervals)) : Number.POSITIVE_INFINITY)
+}
 
 /** While a provider call runs, how often the broker is told its message is still being worked on. */
 export const messageKeepAlive = Schedule.spaced("10 seconds")

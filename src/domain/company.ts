@@ -1,5 +1,6 @@
 import { Schema } from "effect"
 import { CompanyId, TechnicianId } from "./ids.ts"
+import { PollScheduleExpression, TimeZoneName } from "./pollSchedule.ts"
 import { CompanySkill } from "./skills.ts"
 
 export const CompanyStatus = Schema.Literal("active", "inactive", "suspended")
@@ -36,6 +37,10 @@ export const Company = Schema.Struct({
   deliveryPaused: Schema.Boolean,
   /** How often its delivered leads are polled for their status; null: the service's default. */
   pollIntervalSeconds: Schema.NullOr(Schema.Int),
+  /** When its delivered leads are polled, as cron fields in `timeZone`; wins over the interval when set. */
+  pollSchedule: Schema.NullOr(PollScheduleExpression),
+  /** The IANA zone `pollSchedule` is read in; null: UTC. */
+  timeZone: Schema.NullOr(TimeZoneName),
   skills: Schema.Array(CompanySkill),
   provider: Schema.NullOr(ProviderAssociation),
   createdAt: Schema.DateFromSelf,

@@ -41,3 +41,9 @@ export class RateLimited extends Schema.TaggedError<RateLimited>()("RateLimited"
 export class Conflict extends Schema.TaggedError<Conflict>()("Conflict", {
   message: Schema.String
 }) {}
+
+/** The work cannot be done now; the caller may try again after `retryAfter` (HTTP 503). */
+export class Unavailable extends Schema.TaggedError<Unavailable>()("Unavailable", {
+  message: Schema.String,
+  retryAfter: Schema.DurationFromSelf
+}) {}

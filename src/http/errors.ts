@@ -3,7 +3,7 @@ import type { Context } from "hono"
 import { HTTPException } from "hono/http-exception"
 import type { ContentfulStatusCode } from "hono/utils/http-status"
 import type { ZodError } from "zod"
-import type { ErrorDetail, RateLimited } from "../domain/errors.ts"
+import type { ErrorDetail, RateLimited, Unavailable } from "../domain/errors.ts"
 
 /** Seconds a client is told to wait before retrying when a dependency is down. */
 export const RETRY_AFTER_SECONDS = 5
@@ -51,8 +51,8 @@ const exceptionCodes: Record<number, string> = {
   415: "unsupported_media_type"
 }
 
-const unavailable = (message: string) =>
-  new ApiError(503, "unavailable", message, [], { "Retry-After": String(RETRY_AFTER_SECONDS) })
+const unavailable = (message: string, retryAfterSeconds = RETRY_AFTER_SECONDS) =>
+  new ApiError(503, "unavailable", message, [], { "Retry-After": String(retryAfterSeconds) })
 
 /** `429 rate_limited`, with `Retry-After` in whole seconds (at least 1). */
 export const rateLimited = (message: string, retryAfter: Duration.Duration) =>
@@ -76,6 +76,8 @@ export const fromFailure = (error: unknown): ApiError => {
       return new ApiError(409, "conflict", tagged.message ?? "conflict")
     case "RateLimited":
       return rateLimited(tagged.message ?? "too many requests", (error as RateLimited).retryAfter)
+    case "Unavailable":
+      return unavailable(tagged.message ?? "unavailable; retry later", Math.max(1, Math.ceil(Duration.toSeconds((error as Unavailable).retryAfter))))
     case "BrokerError":
       return unavailable("the message broker is unreachable; retry later")
     case "ProviderError":

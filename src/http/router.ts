@@ -19,6 +19,7 @@ import type { Broker } from "../services/Broker.ts"
 import type { MockLeadStore } from "../services/MockLeads.ts"
 import type { RoutingRepo } from "../services/Routings.ts"
 import type { SlaRepo } from "../services/Sla.ts"
+import type { StatusPolls } from "../services/StatusPolls.ts"
 import type { Providers } from "../services/Providers.ts"
 import type {
   AdminKey,
@@ -66,6 +67,7 @@ export type ApiServices =
   | RoutingRepo
   | Secrets
   | SlaRepo
+  | StatusPolls
   | TechnicianRepo
   | Transactions
   | WebhookRepo

@@ -25,6 +25,8 @@ export const companyView = (c: Company): z.input<typeof CompanyView> => ({
   delivery_concurrency: c.deliveryConcurrency,
   delivery_paused: c.deliveryPaused,
   poll_interval_seconds: c.pollIntervalSeconds,
+  poll_schedule: c.pollSchedule,
+  time_zone: c.timeZone,
   skills: c.skills.map((s) => ({ skill: s.skill, level: s.level, primary: s.primary })),
   provider: c.provider === null ? null : {
     type: c.provider.type,

@@ -20,6 +20,10 @@ export interface CompanyChanges {
   readonly deliveryPaused?: boolean
   /** Null: back to the service's default. */
   readonly pollIntervalSeconds?: number | null
+  /** Null: no schedule (the interval applies). */
+  readonly pollSchedule?: string | null
+  /** Null: UTC. */
+  readonly timeZone?: string | null
 }
 
 /** A company whose routings are delivered: it has an active provider association. */
@@ -29,6 +33,8 @@ export interface DeliveryTarget {
   readonly concurrency: number
   readonly paused: boolean
   readonly pollIntervalSeconds: number | null
+  readonly pollSchedule: string | null
+  readonly timeZone: string | null
 }
 
 /** What a rotation of a company's credentials ends with: the credentials to store in place of those it read, and its result. */

@@ -35,6 +35,8 @@ export interface DeliveryOptions {
   readonly shutdownTimeout: Duration.Duration
   /** How often delivered leads are polled for their status, unless the company says otherwise. */
   readonly pollInterval: Duration.Duration
+  /** When, every day, every company's open leads are polled, whenever they were last (`RECONCILE_ALL_AT`). */
+  readonly reconcileAllAt: DailyTime
   /** Partitions of the work stream: a fixed number, whatever the size of the fleet. */
   readonly partitions: number
   /** Messages a partition's consumer hands out before some are settled. */

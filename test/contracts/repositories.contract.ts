@@ -344,7 +344,9 @@ export const repositoryContract = <E>(name: string, repositories: Layer.Layer<Re
           rateLimitPerMinute: 7,
           concurrency: 3,
           paused: false,
-          pollIntervalSeconds: null
+          pollIntervalSeconds: null,
+          pollSchedule: null,
+          timeZone: null
         })
         expect(targets.has(noProvider.id)).toBe(false)
         yield* repo.update(target.id, { deliveryPaused: true, pollIntervalSeconds: 600 }, at(60_000))
@@ -352,6 +354,25 @@ export const repositoryContract = <E>(name: string, repositories: Layer.Layer<Re
         expect((yield* repo.deliveryTargets).find((t) => t.companyId === target.id)).toMatchObject({ paused: true, pollIntervalSeconds: 600 })
         yield* repo.update(target.id, { pollIntervalSeconds: null }, at(61_000))
         expect(Option.getOrThrow(yield* repo.get(target.id)).pollIntervalSeconds).toBeNull()
+      }))
+    it.effect("stores a company's poll schedule and time zone, changes each alone, and clears them with null", () =>
+      Effect.gen(function*() {
+        const repo = yield* CompanyRepo
+        const company = makeCompany({ pollSchedule: "*/30 8-18 * * 1-5", timeZone: "America/Chicago", pollIntervalSeconds: 900 })
+        yield* repo.insert(company)
+        expect(Option.getOrThrow(yield* repo.get(company.id))).toMatchObject({
+          pollSchedule: "*/30 8-18 * * 1-5",
+          timeZone: "America/Chicago",
+          pollIntervalSeconds: 900
+        })
+        expect((yield* repo.deliveryTargets).find((t) => t.companyId === company.id)).toMatchObject({
+          pollSchedule: "*/30 8-18 * * 1-5",
+          timeZone: "America/Chicago"
+        })
+        const zoned = yield* repo.update(company.id, { timeZone: "Europe/Berlin" }, at(60_000))
+        expect(Option.getOrThrow(zoned)).toMatchObject({ pollSchedule: "*/30 8-18 * * 1-5", timeZone: "Europe/Berlin", pollIntervalSeconds: 900 })
+        const cleared = yield* repo.update(company.id, { pollSchedule: null, timeZone: null }, at(61_000))
+        expect(Option.getOrThrow(cleared)).toMatchObject({ pollSchedule: null, timeZone: null, pollIntervalSeconds: 900 })
       }))
 
     /** A job of one company routed to another: the routing repository and the routing's id. */

@@ -48,7 +48,15 @@ export const writeRoutes = (f: Fixtures): ReadonlyArray<RouteTemplate> => [
   {
     method: "PATCH",
     path: "/companies/{id}",
-    body: { name: "Fuzz Co", status: "active", rate_limit_per_minute: 60, delivery_concurrency: 2, poll_interval_seconds: 60 }
+    body: {
+      name: "Fuzz Co",
+      status: "active",
+      rate_limit_per_minute: 60,
+      delivery_concurrency: 2,
+      poll_interval_seconds: 60,
+      poll_schedule: "*/30 8-18 * * 1-5",
+      time_zone: "America/Chicago"
+    }
   },
   { method: "PUT", path: "/companies/{id}/skills", body: { skills: [{ skill: f.skill, level: "basic", primary: false }] } },
   { method: "PUT", path: "/companies/{id}/provider", body: { type: "mock", config: { latency_ms: 0 }, active: true } },
@@ -85,6 +93,7 @@ export const idRoutes = (f: Fixtures): ReadonlyArray<RouteTemplate> => [
   { method: "GET", path: "/companies/{id}" },
   { method: "DELETE", path: "/companies/{id}/provider" },
   { method: "POST", path: "/companies/{id}/provider/test" },
+  { method: "POST", path: "/companies/{id}/poll" },
   { method: "GET", path: "/jobs/{id}" },
   { method: "POST", path: "/jobs/{id}/cancel" },
   { method: "GET", path: "/routings/{id}" },

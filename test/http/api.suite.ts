@@ -114,6 +114,7 @@ export const apiSuite = <E>(name: string, services: Layer.Layer<ApiServices, E>)
             "/admin/replicas",
             "/admin/dlq/{id}/replay",
             "/companies/{id}/provider/test",
+            "/companies/{id}/poll",
             "/admin/providers/mock/leads",
             "/admin/sla",
             "/admin/throughput",
@@ -329,6 +330,55 @@ export const apiSuite = <E>(name: string, services: Layer.Layer<ApiServices, E>)
         expectError(await call("PATCH", `/companies/${company.body.id}`, { body: { poll_interval_seconds: 5 } }), 400, "validation_error")
         const reset = await call("PATCH", `/companies/${company.body.id}`, { body: { poll_interval_seconds: null } })
         expect(reset.body.poll_interval_seconds).toBeNull()
+      })
+
+      it("takes a company's poll schedule in its time zone on create and change, and refuses a bad one with 400", async () => {
+        const company = await call("POST", "/companies", {
+          body: { name: "Scheduled", provider: { type: "mock" }, poll_schedule: "*/30 8-18 * * 1-5", time_zone: "America/Chicago" }
+        })
+        expect(company.status, company.text).toBe(201)
+        expect(company.body).toMatchObject({ poll_schedule: "*/30 8-18 * * 1-5", time_zone: "America/Chicago", poll_interval_seconds: null })
+        expect((await call("GET", `/companies/${company.body.id}`)).body).toMatchObject({ poll_schedule: "*/30 8-18 * * 1-5" })
+
+        const badCron = await call("POST", "/companies", { body: { name: "Bad", poll_schedule: "61 * * * *" } })
+        expectError(badCron, 400, "validation_error")
+        expect(badCron.body.error.details).toEqual([{ path: "poll_schedule", message: expect.stringContaining("between 0 and 59") }])
+        const seconds = await call("PATCH", `/companies/${company.body.id}`, { body: { poll_schedule: "0 */30 8-18 * * 1-5" } })
+        expectError(seconds, 400, "validation_error")
+        expect(seconds.body.error.details[0].message).toContain("5 fields")
+        const badZone = await call("PATCH", `/companies/${company.body.id}`, { body: { time_zone: "America/Springfield" } })
+        expectError(badZone, 400, "validation_error")
+        expect(badZone.body.error.details).toEqual([{ path: "time_zone", message: expect.stringContaining("IANA time zone") }])
+
+        const changed = await call("PATCH", `/companies/${company.body.id}`, { body: { time_zone: "Europe/Berlin", poll_interval_seconds: 600 } })
+        expect(changed.status, changed.text).toBe(200)
+        expect(changed.body).toMatchObject({ poll_schedule: "*/30 8-18 * * 1-5", time_zone: "Europe/Berlin", poll_interval_seconds: 600 })
+        const cleared = await call("PATCH", `/companies/${company.body.id}`, { body: { poll_schedule: null, time_zone: null } })
+        expect(cleared.body).toMatchObject({ poll_schedule: null, time_zone: null, poll_interval_seconds: 600 })
+      })
+
+      it("POST /companies/{id}/poll: 404 unknown, 409 without an active provider or paused, 503 while polling does not run, admin only", async () => {
+        const doc = await call("GET", "/openapi.json", { key: null })
+        const route = doc.body.paths["/companies/{id}/poll"].post
+        expect(Object.keys(route.responses)).toEqual(expect.arrayContaining(["200", "404", "409", "503"]))
+        expect(doc.body.components.schemas.PollResult.properties).toMatchObject({ polled: expect.any(Object), changed: expect.any(Object) })
+
+        expectError(await call("POST", `/companies/${crypto.randomUUID()}/poll`), 404, "not_found")
+        const bare = await newCompany({ name: "Nothing to poll" })
+        const refused = await call("POST", `/companies/${bare}/poll`)
+        expectError(refused, 409, "conflict")
+        expect(refused.body.error.message).toContain("no active provider")
+        const polled = await newCompany({ name: "Polled now", provider: { type: "mock" } })
+        expectError(await call("POST", `/companies/${polled}/poll`, { key: await newKey(polled) }), 403, "forbidden")
+        expect((await call("POST", `/admin/companies/${polled}/pause`)).status).toBe(200)
+        const paused = await call("POST", `/companies/${polled}/poll`)
+        expectError(paused, 409, "conflict")
+        expect(paused.body.error.message).toContain("paused")
+        expect((await call("POST", `/admin/companies/${polled}/resume`)).status).toBe(200)
+        // This API runs without delivery: nothing here polls, and the client is told to come back.
+        const notRunning = await call("POST", `/companies/${polled}/poll`)
+        expectError(notRunning, 503, "unavailable")
+        expect(Number(notRunning.headers.get("retry-after"))).toBeGreaterThanOrEqual(1)
       })
 
       it("checks a company's provider credentials against the provider", async () => {

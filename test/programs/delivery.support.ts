@@ -3,26 +3,34 @@ import { provisionStreams } from "../../programs/brokerTopology.ts"
 import { startDelivery } from "../../programs/deliveryRuntime.ts"
 import { createJob } from "../../programs/createJob.ts"
 import { relayBatch } from "../../programs/relayOutbox.ts"
-import type { ProviderConfig } from "../../src/domain/company.ts"
+import type { Company, ProviderConfig } from "../../src/domain/company.ts"
 import type { RoutingId } from "../../src/domain/ids.ts"
 import { SkillName } from "../../src/domain/skills.ts"
 import { CompanyRepo } from "../../src/services/Companies.ts"
 import { CurrentPrincipal } from "../../src/services/CurrentPrincipal.ts"
 import { RoutingRepo } from "../../src/services/Routings.ts"
-import { DeliverySettings } from "../../src/services/Settings.ts"
+import { type DeliveryOptions, DeliverySettings } from "../../src/services/Settings.ts"
 import { makeCompany, skill, uniqueSkill } from "../support/fixtures.ts"
 
 const asAdmin = Effect.provideService(CurrentPrincipal, { role: "admin", keyId: null })
 
-/** A company on the mock provider with `config`, and `jobs` jobs routed to it alone; answers the company and routings. */
-export const companyWithRoutings = (config: ProviderConfig, jobs: number, options: { readonly rateLimitPerMinute?: number } = {}) =>
+/**
+ * A company on the mock provider with `config` (and the company's fields in `options.company`), and `jobs` jobs routed
+ * to it alone; answers the company and routings.
+ */
+export const companyWithRoutings = (
+  config: ProviderConfig,
+  jobs: number,
+  options: { readonly rateLimitPerMinute?: number; readonly company?: Partial<Company> } = {}
+) =>
   Effect.gen(function*() {
     const companies = yield* CompanyRepo
     const trade = uniqueSkill("trade")
     const receiver = makeCompany({
       skills: [skill(trade, "expert", true)],
       provider: { type: "mock", config, credentials: null, active: true },
-      rateLimitPerMinute: options.rateLimitPerMinute ?? 50
+      rateLimitPerMinute: options.rateLimitPerMinute ?? 50,
+      ...options.company
     })
     const creator = makeCompany({ provider: null })
     yield* Effect.forEach([receiver, creator], companies.insert)
@@ -49,13 +57,13 @@ export const companyWithRoutings = (config: ProviderConfig, jobs: number, option
 
 /**
  * Starts delivery (partition runners, and an actor for each company with work), the companies' delivered leads polled
- * every `pollInterval`; answers a way to stop it.
+ * every `pollInterval` unless they say otherwise, with `more` of the delivery settings; answers a way to stop it.
  */
-export const startActor = (pollInterval = Duration.minutes(30)) =>
+export const startActor = (pollInterval = Duration.minutes(30), more: Partial<DeliveryOptions> = {}) =>
   Effect.gen(function*() {
     const scope = yield* Scope.make()
     const settings = yield* DeliverySettings
-    yield* startDelivery.pipe(Scope.extend(scope), Effect.provideService(DeliverySettings, { ...settings, pollInterval }))
+    yield* startDelivery.pipe(Scope.extend(scope), Effect.provideService(DeliverySettings, { ...settings, pollInterval, ...more }))
     return { stop: Scope.close(scope, Exit.void) }
   })
 

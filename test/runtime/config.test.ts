@@ -24,7 +24,9 @@ describe("configuration from the environment", () => {
         [{ DATABASE_URL: "postgres://127.0.0.1/x", ADMIN_API_KEY: "k".repeat(32) }, /^configuration error: SECRETS_KEY: required when DATABASE_URL is set/],
         [{ NATS_URL: "nats://n1:4222,http://n2:4222" }, /^configuration error: NATS_URL: entry 2 of 2: expected a nats: or tls: or ws: or wss: URL, got http:\/\/n2:4222$/],
         [{ NATS_URL: "nats://n1:4222,,nats://n3:4222" }, /^configuration error: NATS_URL: entry 2 of 3: expected a URL$/],
-        [{ NATS_STREAM_REPLICAS: "7" }, /^configuration error: NATS_STREAM_REPLICAS: expected an integer from 1 to 5, got "7"$/]
+        [{ NATS_STREAM_REPLICAS: "7" }, /^configuration error: NATS_STREAM_REPLICAS: expected an integer from 1 to 5, got "7"$/],
+        [{ RECONCILE_ALL_AT: "4am" }, /^configuration error: RECONCILE_ALL_AT: expected a UTC time of day as HH:MM \(00:00 to 23:59\), got "4am"$/],
+        [{ RECONCILE_ALL_AT: "24:00" }, /^configuration error: RECONCILE_ALL_AT: expected a UTC time of day/]
       ]
       for (const [env, expected] of cases) {
         const verdict = yield* verdictOf(env)
@@ -49,5 +51,13 @@ describe("configuration from the environment", () => {
       const single = yield* read({ NATS_URL: "nats://127.0.0.1:4222" })
       expect(single.natsUrl).toEqual(Option.some("nats://127.0.0.1:4222"))
       expect(single.natsStreamReplicas).toBe(1)
+    }))
+
+  it.effect("RECONCILE_ALL_AT is a UTC time of day, 04:00 by default", () =>
+    Effect.gen(function*() {
+      const read = (env: Record<string, string>) =>
+        Effect.withConfigProvider(appConfig, ConfigProvider.fromMap(new Map(Object.entries(env))))
+      expect((yield* read({})).delivery.reconcileAllAt).toEqual({ hour: 4, minute: 0 })
+      expect((yield* read({ RECONCILE_ALL_AT: "23:15" })).delivery.reconcileAllAt).toEqual({ hour: 23, minute: 15 })
     }))
 })

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Clock, Duration, Effect, Random, TestClock } from "effect"
+import { Clock, Duration, Effect, Fiber, Random, TestClock } from "effect"
 import * as CircuitBreaker from "../../src/CircuitBreaker.ts"
-import { circuitCooldown, nthDelay, redelivery, startupConnectRetry } from "../../src/Schedules.ts"
+import { circuitCooldown, dailyAt, nthDelay, redelivery, startupConnectRetry } from "../../src/Schedules.ts"
 
 const ms = (d: Duration.Duration) => Duration.toMillis(d)
 
@@ -128,5 +128,21 @@ describe("circuit breaker carried over (TestClock)", () => {
       yield* next.recordSuccess
       expect(next.state()).toBe("closed")
       expect(recorded.slice(2)).toEqual(["open 3 until 210000", "closed"])
+    }))
+})
+
+describe("daily schedules (TestClock)", () => {
+  it.effect("dailyAt recurs every day at the time given, in UTC, first at the next such time", () =>
+    Effect.gen(function*() {
+      const runs: Array<string> = []
+      yield* TestClock.setTime(Date.parse("2026-03-07T05:00:00Z"))
+      const fiber = yield* Clock.currentTimeMillis.pipe(
+        Effect.tap((t) => Effect.sync(() => runs.push(new Date(t).toISOString()))),
+        Effect.schedule(dailyAt({ hour: 4, minute: 0 })),
+        Effect.fork
+      )
+      yield* TestClock.adjust("3 days")
+      expect(runs).toEqual(["2026-03-08T04:00:00.000Z", "2026-03-09T04:00:00.000Z", "2026-03-10T04:00:00.000Z"])
+      yield* Fiber.interrupt(fiber)
     }))
 })

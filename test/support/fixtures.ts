@@ -26,6 +26,8 @@ export const makeCompany = (overrides: Partial<Company> = {}): Company => ({
   deliveryConcurrency: 1,
   deliveryPaused: false,
   pollIntervalSeconds: null,
+  pollSchedule: null,
+  timeZone: null,
   skills: [],
   provider: { type: "mock", config: {}, credentials: null, active: true },
   createdAt: at(0),

@@ -15,6 +15,7 @@ import { IntakeLive } from "../../src/IntakeLive.ts"
 import { layer as layerPostgresRepos } from "../../layers/storage/postgres/layer.ts"
 import { layer as layerDeliveryDirectory } from "../../layers/workers/directory.ts"
 import { layer as layerWorkerRegistry } from "../../layers/workers/registry.ts"
+import { layer as layerStatusPolls } from "../../layers/workers/statusPolls.ts"
 import { brokerProbe } from "../../programs/health.ts"
 import { sha256Hex } from "../../src/domain/hash.ts"
 import { generateSecretKey } from "../../src/domain/secretKey.ts"
@@ -55,6 +56,7 @@ export const defaultDelivery: DeliveryOptions = {
   relayBatch: 100,
   shutdownTimeout: Duration.seconds(15),
   pollInterval: Duration.minutes(30),
+  reconcileAllAt: { hour: 4, minute: 0 },
   partitions: 4,
   partitionMaxAckPending: 1000,
   partitionLease: Duration.seconds(10)
@@ -91,6 +93,7 @@ export const layerTestSettings = Layer.mergeAll(
 export const layerDeliveryTools = Layer.mergeAll(
   RateLimiter.layer.pipe(Layer.provide(RateLimiter.layerStoreMemory)),
   layerWorkerRegistry,
+  layerStatusPolls,
   layerDeliveryDirectory,
   layerPollOnly,
   layerCurrentReplica,

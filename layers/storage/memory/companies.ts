@@ -64,7 +64,9 @@ export const layerCompanies = Layer.effect(
               rateLimitPerMinute: c.rateLimitPerMinute,
               concurrency: c.deliveryConcurrency,
               paused: c.deliveryPaused,
-              pollIntervalSeconds: c.pollIntervalSeconds
+              pollIntervalSeconds: c.pollIntervalSeconds,
+              pollSchedule: c.pollSchedule,
+              timeZone: c.timeZone
             }]
             : []
         )

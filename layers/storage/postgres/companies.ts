@@ -14,6 +14,8 @@ const CompanyRow = Schema.Struct({
   delivery_concurrency: Schema.Int,
   delivery_paused: Schema.Boolean,
   poll_interval_seconds: Schema.NullOr(Schema.Int),
+  poll_schedule: Schema.NullOr(Schema.String),
+  time_zone: Schema.NullOr(Schema.String),
   created_at: Schema.DateFromSelf,
   updated_at: Schema.DateFromSelf,
   skills: Schema.Array(Schema.Struct({ skill: SkillName, level: SkillLevel, primary: Schema.Boolean })),
@@ -34,6 +36,8 @@ const toCompany = (row: typeof CompanyRow.Type): Company => ({
   deliveryConcurrency: row.delivery_concurrency,
   deliveryPaused: row.delivery_paused,
   pollIntervalSeconds: row.poll_interval_seconds,
+  pollSchedule: row.poll_schedule,
+  timeZone: row.time_zone,
   createdAt: row.created_at,
   updatedAt: row.updated_at,
   skills: row.skills,
@@ -50,7 +54,7 @@ const toCompany = (row: typeof CompanyRow.Type): Company => ({
 const selectCompanies = (sql: Sql) =>
   sql`
     select c.id, c.name, c.status, c.rate_limit_per_minute, c.delivery_concurrency, c.delivery_paused,
-      c.poll_interval_seconds, c.created_at, c.updated_at,
+      c.poll_interval_seconds, c.poll_schedule, c.time_zone, c.created_at, c.updated_at,
       coalesce((
         select json_agg(json_build_object('skill', s.skill, 'level', s.level, 'primary', s.is_primary) order by s.position)
         from company_skills s where s.company_id = c.id
@@ -69,7 +73,9 @@ const TargetRow = Schema.Struct({
   rate_limit_per_minute: Schema.Int,
   delivery_concurrency: Schema.Int,
   delivery_paused: Schema.Boolean,
-  poll_interval_seconds: Schema.NullOr(Schema.Int)
+  poll_interval_seconds: Schema.NullOr(Schema.Int),
+  poll_schedule: Schema.NullOr(Schema.String),
+  time_zone: Schema.NullOr(Schema.String)
 })
 
 const skillRows = (companyId: CompanyId, skills: ReadonlyArray<CompanySkill>) =>
@@ -149,10 +155,10 @@ export const layer = Layer.effect(
           yield* db.query("companies.insert", (sql) =>
             sql`
               insert into companies (id, name, status, rate_limit_per_minute, delivery_concurrency, delivery_paused,
-                poll_interval_seconds, created_at, updated_at)
+                poll_interval_seconds, poll_schedule, time_zone, created_at, updated_at)
               values (${company.id}, ${company.name}, ${company.status}, ${company.rateLimitPerMinute},
                 ${company.deliveryConcurrency}, ${company.deliveryPaused}, ${company.pollIntervalSeconds},
-                ${company.createdAt}, ${company.updatedAt})`)
+                ${company.pollSchedule}, ${company.timeZone}, ${company.createdAt}, ${company.updatedAt})`)
           yield* writeSkills(company.id, company.skills)
           if (company.provider !== null) yield* writeProvider(company, company.createdAt)
           yield* refreshEligibility(company.id)
@@ -196,7 +202,11 @@ export const layer = Layer.effect(
                 delivery_concurrency = coalesce(${changes.deliveryConcurrency ?? null}::smallint, delivery_concurrency),
                 delivery_paused = coalesce(${changes.deliveryPaused ?? null}::boolean, delivery_paused),
                 poll_interval_seconds = case when ${changes.pollIntervalSeconds !== undefined}
-                  then ${changes.pollIntervalSeconds ?? null}::integer else poll_interval_seconds end
+                  then ${changes.pollIntervalSeconds ?? null}::integer else poll_interval_seconds end,
+                poll_schedule = case when ${changes.pollSchedule !== undefined}
+                  then ${changes.pollSchedule ?? null}::text else poll_schedule end,
+                time_zone = case when ${changes.timeZone !== undefined}
+                  then ${changes.timeZone ?? null}::text else time_zone end
               where id = ${id}`)
         ),
 
@@ -229,7 +239,7 @@ export const layer = Layer.effect(
       deliveryTargets: db.query("companies.deliveryTargets", (sql) =>
         sql`
           select c.id as company_id, c.rate_limit_per_minute, c.delivery_concurrency, c.delivery_paused,
-            c.poll_interval_seconds
+            c.poll_interval_seconds, c.poll_schedule, c.time_zone
           from companies c join company_providers p on p.company_id = c.id and p.active`).pipe(
           Effect.flatMap(decodeTargets),
           Effect.map((rows) =>
@@ -238,7 +248,9 @@ export const layer = Layer.effect(
               rateLimitPerMinute: r.rate_limit_per_minute,
               concurrency: r.delivery_concurrency,
               paused: r.delivery_paused,
-              pollIntervalSeconds: r.poll_interval_seconds
+              pollIntervalSeconds: r.poll_interval_seconds,
+              pollSchedule: r.poll_schedule,
+              timeZone: r.time_zone
             }))
           )
         ),

@@ -9,6 +9,7 @@ import {
   setProvider,
   updateCompany
 } from "../../../programs/companies.ts"
+import { pollNow } from "../../../programs/pollNow.ts"
 import { checkProvider } from "../../../programs/providerCheck.ts"
 import { addTechnician } from "../../../programs/technicians.ts"
 import { CompanyId } from "../../domain/ids.ts"
@@ -21,6 +22,7 @@ import {
   CreateCompanyBody,
   CreateTechnicianBody,
   PatchCompanyBody,
+  PollView,
   ProviderCheckView,
   ProviderInput as ProviderBody,
   PutSkillsBody,
@@ -29,6 +31,8 @@ import {
 import { companyView, technicianView } from "../views.ts"
 
 const IdParam = idParam(CompanyId)
+
+const pollErrors = errorResponses(400, 401, 403, 404, 409, 503)
 
 const providerInput = (body: z.output<typeof ProviderBody>): ProviderInput => ({
   type: body.type,
@@ -60,6 +64,9 @@ export const companyRoutes = (run: Run) => {
           status: body.status,
           rateLimitPerMinute: body.rate_limit_per_minute,
           deliveryConcurrency: body.delivery_concurrency,
+          pollIntervalSeconds: body.poll_interval_seconds,
+          pollSchedule: body.poll_schedule,
+          timeZone: body.time_zone,
           skills: body.skills,
           provider: body.provider === undefined ? null : providerInput(body.provider)
         })
@@ -107,7 +114,7 @@ export const companyRoutes = (run: Run) => {
       method: "patch",
       path: "/companies/{id}",
       tags: ["companies"],
-      summary: "Change name, status, rate limit or delivery concurrency (admin)",
+      summary: "Change name, status, rate limit, delivery concurrency or status polling (admin)",
       security,
       request: { params: IdParam, body: json(PatchCompanyBody) },
       responses: { 200: answers("The company", CompanyView), ...errorResponses(400, 401, 403, 404, 413, 415, 503) }
@@ -119,7 +126,9 @@ export const companyRoutes = (run: Run) => {
         ...(body.status === undefined ? {} : { status: body.status }),
         ...(body.rate_limit_per_minute === undefined ? {} : { rateLimitPerMinute: body.rate_limit_per_minute }),
         ...(body.delivery_concurrency === undefined ? {} : { deliveryConcurrency: body.delivery_concurrency }),
-        ...(body.poll_interval_seconds === undefined ? {} : { pollIntervalSeconds: body.poll_interval_seconds })
+        ...(body.poll_interval_seconds === undefined ? {} : { pollIntervalSeconds: body.poll_interval_seconds }),
+        ...(body.poll_schedule === undefined ? {} : { pollSchedule: body.poll_schedule }),
+        ...(body.time_zone === undefined ? {} : { timeZone: body.time_zone })
       }
       return c.json(companyView(await run(c, updateCompany(c.req.valid("param").id, changes))), 200)
     }
@@ -180,6 +189,32 @@ export const companyRoutes = (run: Run) => {
       responses: { 200: answers("Whether the provider accepted the credentials", ProviderCheckView), ...errorResponses(400, 401, 403, 404, 503) }
     }),
     async (c) => c.json(await run(c, checkProvider(c.req.valid("param").id)), 200)
+  )
+
+  router.openapi(
+    createRoute({
+      method: "post",
+      path: "/companies/{id}/poll",
+      tags: ["companies"],
+      summary: "Poll the company's open leads at its provider now (admin)",
+      description: "Asks the company's provider about every delivered lead of the company that is not completed or " +
+        "canceled, whenever it was last polled, and writes what changed (routing and job statuses, revenue, events), " +
+        "as a scheduled poll does, through the company's actor: under its rate limit and circuit.",
+      security,
+      request: { params: IdParam },
+      responses: {
+        200: answers("How many open leads were asked about, and how many of them changed", PollView),
+        ...pollErrors,
+        409: { ...pollErrors[409], description: "The company has no active provider, or its delivery is paused (`conflict`)" },
+        503: {
+          ...pollErrors[503],
+          description: "The poll cannot run now: the provider answered 429 or the company's circuit is open, the " +
+            "company's deliveries run on another replica, or the provider or database is unreachable; retry after " +
+            "`Retry-After` seconds (`unavailable`)"
+        }
+      }
+    }),
+    async (c) => c.json(await run(c, pollNow(c.req.valid("param").id)), 200)
   )
 
   router.openapi(

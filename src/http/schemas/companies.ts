@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi"
+import { cronProblem, timeZoneProblem } from "../../domain/pollSchedule.ts"
 import { rawText, SkillLevelInput, SkillNameInput, text, Timestamp } from "./common.ts"
 
 export const CompanyStatusInput = z.enum(["active", "inactive", "suspended"])
@@ -38,6 +39,24 @@ const Name = text(200)
 const RateLimit = z.number().int().min(1).max(100_000)
 const Concurrency = z.number().int().min(1).max(64)
 const PollInterval = z.number().int().min(10).max(86_400)
+  .openapi({ description: "How often delivered leads are polled for their status, in seconds; null: POLL_INTERVAL_SECONDS" })
+
+/** A check of the domain's (`cronProblem`, `timeZoneProblem`) as a refinement: its answer is the issue's message. */
+const checked = (problem: (value: string) => string | undefined) => (value: string, ctx: z.RefinementCtx) => {
+  const message = problem(value)
+  if (message !== undefined) ctx.addIssue({ code: "custom", message })
+}
+
+const PollSchedule = z.string().max(200).superRefine(checked(cronProblem)).openapi({
+  description: "When delivered leads are polled: a cron expression of five fields (minute hour day-of-month month " +
+    "day-of-week), read in time_zone; wins over poll_interval_seconds. null: polled on the interval",
+  example: "*/30 8-18 * * 1-5"
+})
+
+const TimeZone = z.string().max(64).superRefine(checked(timeZoneProblem)).openapi({
+  description: "The IANA time zone poll_schedule is read in (daylight saving time included); null: UTC",
+  example: "America/Chicago"
+})
 
 export const CreateCompanyBody = z.strictObject({
   name: Name,
@@ -45,7 +64,10 @@ export const CreateCompanyBody = z.strictObject({
   skills: SkillListInput.default([]),
   provider: ProviderInput.optional(),
   rate_limit_per_minute: RateLimit.default(50),
-  delivery_concurrency: Concurrency.default(1)
+  delivery_concurrency: Concurrency.default(1),
+  poll_interval_seconds: PollInterval.nullable().default(null),
+  poll_schedule: PollSchedule.nullable().default(null),
+  time_zone: TimeZone.nullable().default(null)
 }).openapi("CreateCompany")
 
 export const PatchCompanyBody = z.strictObject({
@@ -53,11 +75,12 @@ export const PatchCompanyBody = z.strictObject({
   status: CompanyStatusInput.optional(),
   rate_limit_per_minute: RateLimit.optional(),
   delivery_concurrency: Concurrency.optional(),
-  poll_interval_seconds: PollInterval.nullable().optional()
-    .openapi({ description: "How often delivered leads are polled for their status; null: the service's default" })
+  poll_interval_seconds: PollInterval.nullable().optional(),
+  poll_schedule: PollSchedule.nullable().optional(),
+  time_zone: TimeZone.nullable().optional()
 }).refine(
   (b) => Object.keys(b).length > 0,
-  "name, status, rate_limit_per_minute, delivery_concurrency or poll_interval_seconds is needed"
+  "name, status, rate_limit_per_minute, delivery_concurrency, poll_interval_seconds, poll_schedule or time_zone is needed"
 )
   .openapi("PatchCompany")
 
@@ -79,7 +102,10 @@ export const CompanyView = z.object({
   delivery_concurrency: z.number().int().openapi({ description: "Deliveries to the company's provider at once" }),
   delivery_paused: z.boolean().openapi({ description: "An operator paused delivery (POST /admin/companies/:id/pause)" }),
   poll_interval_seconds: z.number().int().nullable()
-    .openapi({ description: "Status polling interval of this company; null: POLL_INTERVAL_SECONDS" }),
+    .openapi({ description: "Status polling interval of this company, in seconds; null: POLL_INTERVAL_SECONDS" }),
+  poll_schedule: z.string().nullable()
+    .openapi({ description: "Cron expression (five fields, in time_zone) the company's leads are polled on; wins over the interval" }),
+  time_zone: z.string().nullable().openapi({ description: "IANA time zone of poll_schedule; null: UTC" }),
   skills: z.array(z.object({ skill: z.string(), level: SkillLevelInput, primary: z.boolean() })),
   provider: z.object({
     type: ProviderTypeInput,
@@ -98,6 +124,12 @@ export const TechnicianView = z.object({
   created_at: Timestamp
 }).openapi("Technician")
 
+
+/** What `POST /companies/{id}/poll` did. */
+export const PollView = z.object({
+  polled: z.number().int().openapi({ description: "Open leads (delivered, not completed or canceled) asked about" }),
+  changed: z.number().int().openapi({ description: "Of those, leads whose status, revenue or completion changed" })
+}).openapi("PollResult")
 
 export const ProviderCheckView = z.object({
   ok: z.boolean(),
