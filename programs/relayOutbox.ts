@@ -5,7 +5,7 @@ import { now } from "../src/domain/time.ts"
 import type { Topology } from "../src/domain/topology.ts"
 import { relayHeldRecheck, relayPoll } from "../src/Schedules.ts"
 import { Broker } from "../src/services/Broker.ts"
-import { OutboxRepo } from "../src/services/Outbox.ts"
+import { type OutboxClaim, OutboxRepo } from "../src/services/Outbox.ts"
 import { OutboxSignal } from "../src/services/OutboxSignal.ts"
 import { RoutingRepo } from "../src/services/Routings.ts"
 import { DeliverySettings } from "../src/services/Settings.ts"
@@ -32,22 +32,22 @@ const destinationOf = (names: Topology, event: OutboxEvent) =>
     : Option.none()
 
 /**
- * One batch. First, in a transaction of its own, the `scheduled` routings whose held events are due become `pending`,
- * so that their messages never find them still `scheduled`. Then it claims unpublished events due now
- * (`FOR UPDATE SKIP LOCKED`), publishes them all at once, each with `Nats-Msg-Id` = the event id (so a retry after a
- * crash between publish and mark is dropped as a duplicate), and marks published those the broker acknowledged, all in
- * one transaction. Answers how many events it claimed.
+ * One batch of one kind of event (see `OutboxClaim`). For held events, first, in a transaction of its own, the
+ * `scheduled` routings whose held events are due become `pending`, so that their messages never find them still
+ * `scheduled`. Then it claims unpublished events due now (`FOR UPDATE SKIP LOCKED`), publishes them all at once, each
+ * with `Nats-Msg-Id` = the event id (so a retry after a crash between publish and mark is dropped as a duplicate), and
+ * marks published those the broker acknowledged, all in one transaction. Answers how many events it claimed.
  */
-export const relayBatch = Effect.fn("Outbox.relayBatch")(function*() {
+export const relayBatch = Effect.fn("Outbox.relayBatch")(function*(kind: OutboxClaim = "immediate") {
   const outbox = yield* OutboxRepo
   const broker = yield* Broker
   const names = yield* currentTopology
   const { relayBatch: size } = yield* DeliverySettings
   const transactions = yield* Transactions
   const at = yield* now
-  yield* transactions.runAhead((yield* RoutingRepo).releaseDue(at))
+  if (kind === "held") yield* transactions.runAhead((yield* RoutingRepo).releaseDue(at))
   return yield* transactions.runAhead(Effect.gen(function*() {
-    const events = yield* outbox.claimUnpublished(size, at)
+    const events = yield* outbox.claimUnpublished(size, at, kind)
     if (events.length === 0) return 0
     const routed: Array<{ readonly event: OutboxEvent; readonly stream: string; readonly subject: string }> = []
     for (const event of events) {
@@ -85,22 +85,27 @@ export const relayBatch = Effect.fn("Outbox.relayBatch")(function*() {
 })
 
 /**
- * The relay: publishes batches back to back while there is work, on the poll schedule, whenever a NOTIFY (a hint)
- * comes, and when the next held event comes due (a timer set from the outbox, looked at again after each NOTIFY and at
- * least every `relayHeldRecheck`), one drain at a time. A failed batch is logged and tried again at the next turn.
+ * The relay: publishes batches back to back while there is work, one drain at a time: events published as soon as
+ * written whenever a NOTIFY (a hint) comes, held events when the next comes due (a timer set from the outbox, looked at
+ * again after each NOTIFY and at least every `relayHeldRecheck`), and both on the poll schedule. Held events have
+ * drains of their own so that the hot path (a NOTIFY's drain) runs no release transaction. A failed batch is logged
+ * and tried again at the next turn.
  */
 export const relayOutbox = Effect.gen(function*() {
   const signal = yield* OutboxSignal
   const outbox = yield* OutboxRepo
   const { relayBatch: size, relayPoll: interval } = yield* DeliverySettings
   const lock = yield* Effect.makeSemaphore(1)
-  const drain = relayBatch().pipe(
-    Effect.catchAll((error) =>
-      Effect.logWarning("outbox relay batch failed").pipe(Effect.annotateLogs("error", error.message), Effect.as(0))
-    ),
-    Effect.repeat({ while: (count) => count === size }),
-    lock.withPermits(1)
-  )
+  const drainOf = (kind: OutboxClaim) =>
+    relayBatch(kind).pipe(
+      Effect.catchAll((error) =>
+        Effect.logWarning("outbox relay batch failed").pipe(Effect.annotateLogs("error", error.message), Effect.as(0))
+      ),
+      Effect.repeat({ while: (count) => count === size }),
+      lock.withPermits(1)
+    )
+  const drain = drainOf("immediate")
+  const drainHeld = drainOf("held")
   /** Offered when events were written (a NOTIFY), which may hold one due sooner than the timer was set for. */
   const rearm = yield* Queue.sliding<void>(1)
   const timer = Effect.gen(function*() {
@@ -117,10 +122,10 @@ export const relayOutbox = Effect.gen(function*() {
     const comesDue = Option.exists(untilDue, (wait) => Duration.lessThanOrEqualTo(wait, relayHeldRecheck))
     const wait = comesDue ? Option.getOrThrow(untilDue) : relayHeldRecheck
     const slept = yield* Effect.raceFirst(Effect.as(Effect.sleep(wait), true), Effect.as(Queue.take(rearm), false))
-    if (slept && comesDue) yield* drain
+    if (slept && comesDue) yield* drainHeld
   })
   yield* Effect.all([
-    Effect.repeat(drain, relayPoll(interval)),
+    Effect.repeat(Effect.zipRight(drainHeld, drain), relayPoll(interval)),
     Effect.forever(Effect.zipRight(signal.next, Effect.zipRight(drain, Queue.offer(rearm, undefined)))),
     Effect.forever(timer)
   ], { concurrency: 3, discard: true })

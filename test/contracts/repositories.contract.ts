@@ -687,7 +687,7 @@ export const repositoryContract = <E>(name: string, repositories: Layer.Layer<Re
         const backlog = yield* outbox.backlog(new Date())
         expect(backlog.pending).toBeGreaterThanOrEqual(1)
         expect(backlog.oldestDueAt!.getTime()).toBeLessThanOrEqual(event.createdAt.getTime())
-        const claimed = yield* transactions.run(outbox.claimUnpublished(10_000, new Date()))
+        const claimed = yield* transactions.run(outbox.claimUnpublished(10_000, new Date(), "immediate"))
         expect(claimed.map((e) => e.id)).toContain(event.id)
         yield* outbox.markPublished([event.id], at(1))
         expect((yield* outbox.pending(10_000)).map((e) => e.id)).not.toContain(event.id)

@@ -156,7 +156,14 @@ export const scheduledContract = <E>(name: string, repositories: Layer.Layer<Rep
         yield* outbox.append([inTen, now, inFive])
         const ids = new Set([now.id, inTen.id, inFive.id])
         const claim = (at: Date) =>
-          Effect.map(transactions.run(outbox.claimUnpublished(10_000, at)), (events) => events.filter((e) => ids.has(e.id)))
+          Effect.map(
+            transactions.run(Effect.zipWith(
+              outbox.claimUnpublished(10_000, at, "immediate"),
+              outbox.claimUnpublished(10_000, at, "held"),
+              (immediate, held) => [...immediate, ...held]
+            )),
+            (events) => events.filter((e) => ids.has(e.id))
+          )
 
         expect(yield* claim(later(base, MINUTE))).toEqual([now])
         expect(yield* claim(later(base, 11 * MINUTE))).toEqual([now, inFive, inTen])

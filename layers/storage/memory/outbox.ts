@@ -29,7 +29,8 @@ export const layerOutbox = Layer.effect(
           unpublished().sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || byId(a, b)).slice(0, limit)
         ),
       /** One process holds the memory store, so claiming needs no lock. */
-      claimUnpublished: (limit, now) => Effect.sync(() => due(now).slice(0, limit)),
+      claimUnpublished: (limit, now, kind) =>
+        Effect.sync(() => due(now).filter((e) => (e.availableAt !== undefined) === (kind === "held")).slice(0, limit)),
       markPublished: (ids, at) =>
         Effect.sync(() => {
           for (const id of ids) {

@@ -62,13 +62,21 @@ export const layer = Layer.effect(
             Effect.flatMap(decode),
             Effect.map(toEvents)
           ),
-      claimUnpublished: (limit, now) =>
-        db.query("outbox.claim", (sql) =>
-          sql`
-            select ${columns(sql)} from outbox_events
-            where published_at is null and coalesce(available_at, created_at) <= ${now}
-            order by coalesce(available_at, created_at), id limit ${limit}
-            for update skip locked`).pipe(Effect.flatMap(decode), Effect.map(toEvents)),
+      // Each kind reads its own index: outbox_events_due_idx (its order is `created_at` for events with no hold) and
+      // outbox_events_held_idx.
+      claimUnpublished: (limit, now, kind) =>
+        db.query(`outbox.claim.${kind}`, (sql) =>
+          kind === "immediate"
+            ? sql`
+              select ${columns(sql)} from outbox_events
+              where published_at is null and available_at is null and coalesce(available_at, created_at) <= ${now}
+              order by coalesce(available_at, created_at), id limit ${limit}
+              for update skip locked`
+            : sql`
+              select ${columns(sql)} from outbox_events
+              where published_at is null and available_at is not null and available_at <= ${now}
+              order by available_at, id limit ${limit}
+              for update skip locked`).pipe(Effect.flatMap(decode), Effect.map(toEvents)),
       markPublished: (ids, at) =>
         ids.length === 0 ? Effect.void : db.query("outbox.markPublished", (sql) =>
           sql`update outbox_events set published_at = ${at} where id = any(${[...ids]}::uuid[])`).pipe(Effect.asVoid),

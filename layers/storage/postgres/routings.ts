@@ -258,10 +258,12 @@ export const layer = Layer.effect(
       releaseDue: (now) =>
         db.query<ReadonlyArray<{ id: RoutingId }>>("routings.releaseDue", (sql) =>
           sql`
+            with due as materialized (
+              select aggregate_id from outbox_events
+              where published_at is null and available_at is not null and available_at <= ${now} and type = 'routing.created'
+            )
             update job_routings r set sync_status = 'pending', updated_at = ${now}
-            from outbox_events o
-            where o.published_at is null and o.available_at is not null and o.available_at <= ${now}
-              and o.type = 'routing.created' and r.id = o.aggregate_id and r.sync_status = 'scheduled'
+            where r.id in (select aggregate_id from due) and r.sync_status = 'scheduled'
             returning r.id`).pipe(Effect.map((rows) => rows.length)),
 
       cancel: (id, now) =>
