@@ -132,7 +132,13 @@ describe("HTTP API fuzzing on postgresql", () => {
     const answer = await call(request.method, request.path, request.options)
     const after = await guard.after()
     const context = describeAnswer(request, answer)
-    expect(answer.status, context).toBeLessThan(500)
+    // The fuzzed app runs no delivery, so a poll asked for now has no actor to run in: its documented 503 (checked below
+    // as an error body) is the right answer there, not a fault.
+    const pollWithoutDelivery = request.method === "POST" && /^\/companies\/[^/]+\/poll$/.test(request.path) && answer.status === 503
+    if (pollWithoutDelivery) {
+      expect(answer.body?.error?.code, context).toBe("unavailable")
+      expect(answer.headers.get("retry-after"), context).toMatch(/^\d+$/)
+    } else expect(answer.status, context).toBeLessThan(500)
     if (answer.status >= 200 && answer.status < 300) return answer
     expect(answer.status, context).toBeGreaterThanOrEqual(400)
     expectErrorBody(request, answer)
