@@ -7,7 +7,7 @@ import { type PageCursor, toPage } from "../src/domain/page.ts"
 import { now } from "../src/domain/time.ts"
 import { ApiKeyRepo } from "../src/services/ApiKeys.ts"
 import { CompanyRepo } from "../src/services/Companies.ts"
-import { requireAdmin } from "./access.ts"
+import { requireAdmin, requireSeesAll } from "./access.ts"
 
 export interface NewApiKey {
   readonly role: ApiKeyRole
@@ -55,7 +55,7 @@ export const createApiKey = Effect.fn("ApiKeys.create")(function*(input: NewApiK
 
 /** A page of keys, newest first, revoked ones included: what they are and when they were last used, never the key. */
 export const listApiKeys = Effect.fn("ApiKeys.list")(function*(query: { readonly limit: number; readonly after: PageCursor | null }) {
-  yield* requireAdmin
+  yield* requireSeesAll
   const rows = yield* (yield* ApiKeyRepo).list({ ...query, limit: query.limit + 1 })
   return toPage(rows, query.limit)
 })

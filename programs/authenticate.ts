@@ -8,7 +8,10 @@ import { now } from "../src/domain/time.ts"
 import { ApiKeyRepo } from "../src/services/ApiKeys.ts"
 import { AdminKey, HttpSettings } from "../src/services/Settings.ts"
 
-/** Who the key with this hash belongs to: the configured admin key, or a stored unrevoked key of an active company. */
+/**
+ * Who the key with this hash belongs to: the configured admin key, a stored unrevoked admin or viewer key, or a stored
+ * unrevoked key of an active company.
+ */
 const identify = (hash: string) =>
   Effect.gen(function*() {
     const admin = yield* AdminKey
@@ -20,6 +23,7 @@ const identify = (hash: string) =>
     const { companyStatus, key: record } = found.value
     if (usageWorthRecording(record, at)) yield* keys.recordUse(record.id, at)
     if (record.role === "admin") return { role: "admin", keyId: record.id } satisfies Principal
+    if (record.role === "viewer") return { role: "viewer", keyId: record.id } satisfies Principal
     if (record.companyId === null) return yield* new Unauthorized({ message: "company key without a company" })
     if (companyStatus !== "active") {
       return yield* new Forbidden({ message: `the key's company is ${companyStatus ?? "gone"}; its keys are refused` })
@@ -48,7 +52,7 @@ const takeRequest = (principal: Principal) =>
   })
 
 /**
- * The caller a key (given by its SHA-256) stands for: the admin, or a company whose key is unrevoked, unexpired and
+ * The caller a key (given by its SHA-256) stands for: the admin, a viewer, or a company whose key is unrevoked, unexpired and
  * of an active company (else `403`); each request taken from the key's rate limit (else `RateLimited`).
  */
 export const authenticate = Effect.fn("Auth.authenticate")(function*(keyHash: string) {

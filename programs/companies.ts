@@ -9,7 +9,7 @@ import { now } from "../src/domain/time.ts"
 import { type CompanyChanges, CompanyRepo } from "../src/services/Companies.ts"
 import { Secrets } from "../src/services/Secrets.ts"
 import { OutboundAddresses } from "../src/services/Settings.ts"
-import { requireActingFor, requireAdmin } from "./access.ts"
+import { requireAdmin, requireReadingFor, requireSeesAll } from "./access.ts"
 
 /** A provider association as a client sends it: credentials in the clear, to be sealed before storage. */
 export interface ProviderInput {
@@ -105,7 +105,7 @@ export const createCompany = Effect.fn("Companies.create")(function*(input: NewC
 
 /** One company; a company key may read only its own. */
 export const getCompany = Effect.fn("Companies.get")(function*(id: CompanyId) {
-  yield* requireActingFor(id)
+  yield* requireReadingFor(id)
   const repo = yield* CompanyRepo
   return yield* repo.get(id).pipe(Effect.flatMap(orNotFound(id)))
 })
@@ -119,7 +119,7 @@ export interface CompanyListQuery {
 
 /** A page of companies, newest first. */
 export const listCompanies = Effect.fn("Companies.list")(function*(query: CompanyListQuery) {
-  yield* requireAdmin
+  yield* requireSeesAll
   const repo = yield* CompanyRepo
   const rows = yield* repo.list({ ...query, limit: query.limit + 1 })
   return toPage(rows, query.limit)

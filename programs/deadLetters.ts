@@ -8,7 +8,7 @@ import { OutboxRepo } from "../src/services/Outbox.ts"
 import { RoutingRepo } from "../src/services/Routings.ts"
 import { Transactions } from "../src/services/Transactions.ts"
 import { currentTopology } from "./brokerTopology.ts"
-import { requireAdmin } from "./access.ts"
+import { requireAdmin, requireSeesAll } from "./access.ts"
 import { outboxEvent } from "./outboxEvent.ts"
 
 /** Headers a dead letter carries besides those of the message it copies. */
@@ -76,7 +76,7 @@ export const sendToDeadLetters = Effect.fn("DeadLetters.send")(function*(message
 
 /** Dead letters, oldest first, at most `limit`. */
 export const listDeadLetters = Effect.fn("DeadLetters.list")(function*(limit: number) {
-  yield* requireAdmin
+  yield* requireSeesAll
   const broker = yield* Broker
   const names = yield* currentTopology
   const state = yield* broker.streamState(names.deadLetterStream)

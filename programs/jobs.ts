@@ -1,5 +1,6 @@
 import { Effect, Option } from "effect"
 import { jobAsSeenBy } from "../src/domain/access.ts"
+import { actsFor } from "../src/domain/principal.ts"
 import { Conflict, Forbidden, NotFound } from "../src/domain/errors.ts"
 import { JobCanceled } from "../src/domain/events.ts"
 import type { CompanyId, JobId } from "../src/domain/ids.ts"
@@ -74,8 +75,8 @@ export const cancelJob = Effect.fn("Jobs.cancel")(function*(id: JobId) {
   const principal = yield* CurrentPrincipal
   const jobs = yield* JobRepo
   const { archived, job } = yield* visibleJob(id)
-  if (principal.role === "company" && job.createdByCompanyId !== principal.companyId) {
-    return yield* new Forbidden({ message: "only the company that created a job may cancel it" })
+  if (!actsFor(principal, job.createdByCompanyId)) {
+    return yield* new Forbidden({ message: "only the admin or the company that created a job may cancel it" })
   }
   if (archived) return yield* new Conflict({ message: "an archived job is read-only" })
   if (job.status === "completed") return yield* new Conflict({ message: "a completed job cannot be canceled" })

@@ -8,7 +8,7 @@ import { MockLeadStore } from "../src/services/MockLeads.ts"
 import { OutboxRepo } from "../src/services/Outbox.ts"
 import { DeliveryDirectory } from "../src/services/Workers.ts"
 import { currentTopology } from "./brokerTopology.ts"
-import { requireAdmin } from "./access.ts"
+import { requireAdmin, requireSeesAll } from "./access.ts"
 import { deploymentActors } from "./replicas.ts"
 
 /**
@@ -16,7 +16,7 @@ import { deploymentActors } from "./replicas.ts"
  * partition's consumer as the broker reports it.
  */
 export const listWorkers = Effect.fn("Operations.workers")(function*() {
-  yield* requireAdmin
+  yield* requireSeesAll
   const broker = yield* Broker
   const names = yield* currentTopology
   const actors = yield* deploymentActors
@@ -52,7 +52,7 @@ export const setDeliveryPaused = Effect.fn("Operations.setDeliveryPaused")(funct
 
 /** The streams the service owns, and the consumers of its work stream. */
 export const listStreams = Effect.fn("Operations.streams")(function*() {
-  yield* requireAdmin
+  yield* requireSeesAll
   const broker = yield* Broker
   const names = yield* currentTopology
   return yield* Effect.forEach([names.workStream, names.deadLetterStream], (stream) =>
@@ -63,7 +63,7 @@ export const listStreams = Effect.fn("Operations.streams")(function*() {
 
 /** How many outbox events due wait to be published, and for how long the longest waiting has (held ones not counted). */
 export const outboxBacklog = Effect.fn("Operations.outbox")(function*() {
-  yield* requireAdmin
+  yield* requireSeesAll
   const nowMs = yield* Clock.currentTimeMillis
   const backlog = yield* (yield* OutboxRepo).backlog(new Date(nowMs))
   return {
@@ -74,6 +74,6 @@ export const outboxBacklog = Effect.fn("Operations.outbox")(function*() {
 
 /** What the mock provider received. */
 export const listMockLeads = Effect.fn("Operations.mockLeads")(function*(companyId: CompanyId | null, limit: number) {
-  yield* requireAdmin
+  yield* requireSeesAll
   return yield* (yield* MockLeadStore).list(companyId, limit)
 })

@@ -2,7 +2,7 @@ import { Clock, Duration, Effect } from "effect"
 import { CurrentReplica, PartitionLeases, type ReplicaRecord } from "../src/services/Partitions.ts"
 import { DeliverySettings } from "../src/services/Settings.ts"
 import { WorkerRegistry } from "../src/services/Workers.ts"
-import { requireAdmin } from "./access.ts"
+import { requireSeesAll } from "./access.ts"
 
 /** A replica is alive while its last heartbeat is within a partition lease. */
 const aliveAt = (replica: ReplicaRecord, at: number, lease: Duration.Duration) =>
@@ -10,7 +10,7 @@ const aliveAt = (replica: ReplicaRecord, at: number, lease: Duration.Duration) =
 
 /** Every registered replica, each marked alive or not (`aliveAt`). */
 export const listReplicas = Effect.fn("Operations.replicas")(function*() {
-  yield* requireAdmin
+  yield* requireSeesAll
   const settings = yield* DeliverySettings
   const at = yield* Clock.currentTimeMillis
   const self = yield* CurrentReplica

@@ -1,5 +1,6 @@
 import { Effect, Option } from "effect"
 import { jobAsSeenBy, seesProviderDetails } from "../src/domain/access.ts"
+import { actsFor } from "../src/domain/principal.ts"
 import { Conflict, Forbidden, NotFound } from "../src/domain/errors.ts"
 import type { RoutingId } from "../src/domain/ids.ts"
 import { now } from "../src/domain/time.ts"
@@ -49,8 +50,8 @@ const UNDER_WAY: ReadonlyArray<string | null> = ["in_progress", "completed"]
 export const cancelRouting = Effect.fn("Routings.cancel")(function*(id: RoutingId) {
   const principal = yield* CurrentPrincipal
   const { job, routing } = yield* visibleRouting(id)
-  if (principal.role === "company" && job.createdByCompanyId !== principal.companyId) {
-    return yield* new Forbidden({ message: "only the company that created the job may cancel its routings" })
+  if (!actsFor(principal, job.createdByCompanyId)) {
+    return yield* new Forbidden({ message: "only the admin or the company that created the job may cancel its routings" })
   }
   if (routing.syncStatus === "synced") {
     if (principal.role !== "admin") {

@@ -2,7 +2,7 @@ import { Clock, Duration, Effect } from "effect"
 import { SLA_DELIVERY, type SlaWindow } from "../src/domain/sla.ts"
 import { slaBreachWatch } from "../src/Schedules.ts"
 import { SlaRepo } from "../src/services/Sla.ts"
-import { requireAdmin } from "./access.ts"
+import { requireSeesAll } from "./access.ts"
 
 /** Breaches claimed and logged per statement; a full batch is followed at once by the next. */
 const BATCH = 500
@@ -12,7 +12,7 @@ const BATCH = 500
  * percentiles (job accepted → lead accepted by the provider, `percentile_disc`) and the breaches of the 5-minute SLA.
  */
 export const deliverySla = Effect.fn("Sla.report")(function*(window: SlaWindow) {
-  yield* requireAdmin
+  yield* requireSeesAll
   const nowMs = yield* Clock.currentTimeMillis
   const to = new Date(nowMs)
   const from = new Date(nowMs - Duration.toMillis(window.duration))
@@ -27,7 +27,7 @@ const MINUTE_MS = 60_000
  * minute present, zeros included.
  */
 export const throughput = Effect.fn("Sla.throughput")(function*(minutes: number) {
-  yield* requireAdmin
+  yield* requireSeesAll
   const nowMs = yield* Clock.currentTimeMillis
   const first = Math.floor(nowMs / MINUTE_MS) * MINUTE_MS - (minutes - 1) * MINUTE_MS
   const counted = yield* (yield* SlaRepo).perMinute(new Date(first), new Date(nowMs + 1))

@@ -9,7 +9,7 @@ import { CompanyRepo } from "../src/services/Companies.ts"
 import { Secrets } from "../src/services/Secrets.ts"
 import { OutboundAddresses } from "../src/services/Settings.ts"
 import { WebhookRepo } from "../src/services/Webhooks.ts"
-import { requireAdmin } from "./access.ts"
+import { requireAdmin, requireSeesAll } from "./access.ts"
 
 export interface NewWebhook {
   readonly url: string
@@ -50,7 +50,7 @@ export const createWebhook = Effect.fn("Webhooks.create")(function*(input: NewWe
 
 /** A page of webhooks, newest first. */
 export const listWebhooks = Effect.fn("Webhooks.list")(function*(query: { readonly limit: number; readonly after: PageCursor | null }) {
-  yield* requireAdmin
+  yield* requireSeesAll
   const rows = yield* (yield* WebhookRepo).list({ ...query, limit: query.limit + 1 })
   return toPage(rows, query.limit)
 })
@@ -79,7 +79,7 @@ export const enableWebhook = Effect.fn("Webhooks.enable")(function*(id: WebhookI
 
 /** A webhook's delivery attempts, newest first. */
 export const webhookDeliveries = Effect.fn("Webhooks.deliveries")(function*(id: WebhookId, limit: number) {
-  yield* requireAdmin
+  yield* requireSeesAll
   const repo = yield* WebhookRepo
   const hook = yield* repo.get(id)
   if (Option.isNone(hook)) return yield* new NotFound({ resource: "webhook", id })

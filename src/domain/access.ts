@@ -1,24 +1,24 @@
 import type { Job, Routing } from "./job.ts"
 import type { Match } from "./matching.ts"
-import type { Principal } from "./principal.ts"
+import { type Principal, seesAll } from "./principal.ts"
 
 /**
  * True when `principal` may see what the receiving company's provider said of the routing (its errors and the
- * revenue): the admin and the receiving company only.
+ * revenue): the admin, a viewer and the receiving company only.
  */
 export const seesProviderDetails = (principal: Principal, routing: Routing) =>
-  principal.role === "admin" || routing.companyId === principal.companyId
+  seesAll(principal) || routing.companyId === principal.companyId
 
 /** The routing without what its provider said (errors, revenue), for a company other than the receiving one. */
 const withoutProviderDetails = (routing: Routing): Routing => ({ ...routing, lastError: null, revenue: null })
 
 /**
- * The job as `principal` may see it: everything for the admin; for the creating company every routing's status, but
+ * The job as `principal` may see it: everything for the admin and a viewer; for the creating company every routing's status, but
  * another company's provider errors and revenue left out; for a company that received a routing, only its own routing
  * (it must not learn who else was offered the job); undefined for anyone else.
  */
 export const jobAsSeenBy = (principal: Principal, job: Job): Job | undefined => {
-  if (principal.role === "admin") return job
+  if (seesAll(principal)) return job
   if (job.createdByCompanyId === principal.companyId) {
     return { ...job, routings: job.routings.map((r) => (seesProviderDetails(principal, r) ? r : withoutProviderDetails(r))) }
   }
@@ -29,9 +29,9 @@ export const jobAsSeenBy = (principal: Principal, job: Job): Job | undefined => 
 /** A match as a caller may see it: a company key sees the score and its reasons, not which company they belong to. */
 export type MatchSeen = Omit<Match, "companyId" | "companyName"> & Partial<Pick<Match, "companyId" | "companyName">>
 
-/** The match as `principal` may see it: everything for the admin, no other company's id or name for a company key. */
+/** The match as `principal` may see it: everything for the admin and a viewer, no other company's id or name for a company key. */
 export const matchAsSeenBy = (principal: Principal, match: Match): MatchSeen => {
-  if (principal.role === "admin") return match
+  if (seesAll(principal)) return match
   const { companyId: _id, companyName: _name, ...anonymous } = match
   return anonymous
 }

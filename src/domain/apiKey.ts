@@ -2,7 +2,8 @@ import { Effect, Schema } from "effect"
 import { toBase64Url } from "./base64.ts"
 import { ApiKeyId, CompanyId } from "./ids.ts"
 
-export const ApiKeyRole = Schema.Literal("admin", "company")
+/** `admin`: everything; `viewer`: every read the admin may make, no writes; `company`: acts for one company. */
+export const ApiKeyRole = Schema.Literal("admin", "viewer", "company")
 export type ApiKeyRole = typeof ApiKeyRole.Type
 
 /** A stored API key: only the hash of the key is kept. */

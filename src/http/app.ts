@@ -20,6 +20,7 @@ import { slaRoutes } from "./routes/sla.ts"
 import { makeLoadShedder } from "./shedLoad.ts"
 import { serverSpan } from "./tracing.ts"
 import { webhookRoutes } from "./routes/webhooks.ts"
+import { whoAmIRoutes } from "./routes/whoami.ts"
 import { BULK_MAX_JOBS } from "./schemas/jobs.ts"
 import { serviceVersion } from "../version.ts"
 
@@ -108,6 +109,7 @@ export const makeApp = Effect.gen(function*() {
   app.route("/", companyRoutes(run))
   app.route("/", jobRoutes(run))
   app.route("/", apiKeyRoutes(run))
+  app.route("/", whoAmIRoutes())
   app.route("/", routingRoutes(run))
   app.route("/", operationRoutes(run))
   app.route("/", slaRoutes(run))

@@ -3,6 +3,7 @@ import { Cause, Duration, Option } from "effect"
 import type { Context, MiddlewareHandler } from "hono"
 import { authenticate } from "../../programs/authenticate.ts"
 import { sha256HexOf } from "../domain/hash.ts"
+import type { Principal } from "../domain/principal.ts"
 import { ApiError, ProgramFailure, rateLimited } from "./errors.ts"
 import type { KeyGuard } from "./keyGuard.ts"
 import type { ApiEnv, RunPublic } from "./router.ts"
@@ -47,16 +48,31 @@ const COMPANY_ROUTES: ReadonlyArray<readonly [method: string, path: RegExp]> = [
   ["GET", /^\/routings\/[^/]+$/],
   ["POST", /^\/routings\/[^/]+\/cancel$/],
   ["GET", /^\/companies\/[^/]+$/],
-  ["POST", /^\/companies\/[^/]+\/technicians$/]
+  ["POST", /^\/companies\/[^/]+\/technicians$/],
+  ["GET", /^\/auth\/me$/]
 ]
 
 const companyMayCall = (method: string, path: string) =>
   COMPANY_ROUTES.some(([m, pattern]) => m === method && pattern.test(path))
 
+/** The one route not a `GET` that writes nothing: a viewer may call it as well. */
+const VIEWER_POSTS: ReadonlyArray<RegExp> = [/^\/matching\/preview$/]
+
+/**
+ * A viewer reads what the admin reads and writes nothing: every `GET` (`HEAD`) may pass, and the few `POST`s that only
+ * read. Decided here by method, so that a new write route is closed to viewers without a word of its own.
+ */
+const viewerMayCall = (method: string, path: string) =>
+  method === "GET" || method === "HEAD" || (method === "POST" && VIEWER_POSTS.some((pattern) => pattern.test(path)))
+
+const mayCall = (principal: Principal, method: string, path: string) =>
+  principal.role === "admin" ||
+  (principal.role === "viewer" ? viewerMayCall(method, path) : companyMayCall(method, path))
+
 /**
  * Every route but health (the detailed one excepted), metrics, docs and the dashboard's files needs `Authorization:
  * Bearer <key>`; the caller is kept for the route. A company key is refused (`403`) on any route not in
- * `COMPANY_ROUTES`. An address that keeps sending unknown keys is refused (`429`) before any lookup (see `KeyGuard`),
+ * `COMPANY_ROUTES`, a viewer key on any route that writes (see `viewerMayCall`). An address that keeps sending unknown keys is refused (`429`) before any lookup (see `KeyGuard`),
  * and each key is held to its rate limit.
  */
 export const requireApiKey = (runPublic: RunPublic, guard: KeyGuard): MiddlewareHandler<ApiEnv> => async (c, next) => {
@@ -76,7 +92,7 @@ export const requireApiKey = (runPublic: RunPublic, guard: KeyGuard): Middleware
     throw error
   })
   guard.accepted(keyHash)
-  if (principal.role !== "admin" && !companyMayCall(c.req.method, c.req.path)) {
+  if (!mayCall(principal, c.req.method, c.req.path)) {
     throw new ApiError(403, "forbidden", "this action needs the admin key")
   }
   c.set("principal", principal)

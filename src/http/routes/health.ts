@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi"
 import { Effect } from "effect"
-import { requireAdmin } from "../../../programs/access.ts"
+import { requireSeesAll } from "../../../programs/access.ts"
 import { checkDetailed, checkHealth, type ComponentHealth } from "../../../programs/health.ts"
 import { errorBody, RETRY_AFTER_SECONDS } from "../errors.ts"
 import { makeRouter, type Run, type RunPublic } from "../router.ts"
@@ -72,7 +72,7 @@ export const healthRoutes = (run: Run, runPublic: RunPublic) => {
       }
     }),
     async (c) => {
-      const components = await run(c, Effect.zipRight(requireAdmin, checkDetailed()))
+      const components = await run(c, Effect.zipRight(requireSeesAll, checkDetailed()))
       const status = components.every((x) => x.status === "ok") ? "ok" as const : "degraded" as const
       return c.json({ status, components: components.map(componentView) }, 200)
     }

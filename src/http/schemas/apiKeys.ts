@@ -3,7 +3,10 @@ import { CompanyId } from "../../domain/ids.ts"
 import { DateTimeInput, idOf, text, Timestamp } from "./common.ts"
 
 export const CreateApiKeyBody = z.strictObject({
-  role: z.enum(["admin", "company"]).default("company"),
+  role: z.enum(["admin", "viewer", "company"]).default("company").openapi({
+    description: "`admin`: everything; `viewer`: every GET the admin may make (and `POST /matching/preview`), no writes; " +
+      "`company`: acts for `company_id`"
+  }),
   company_id: idOf(CompanyId).optional(),
   name: text(200).optional(),
   expires_at: DateTimeInput.optional().openapi({ description: "From then on the key is refused (401); it never expires without it" })
@@ -11,14 +14,14 @@ export const CreateApiKeyBody = z.strictObject({
   if (body.role === "company" && body.company_id === undefined) {
     ctx.addIssue({ code: "custom", path: ["company_id"], message: "a company key needs company_id" })
   }
-  if (body.role === "admin" && body.company_id !== undefined) {
-    ctx.addIssue({ code: "custom", path: ["company_id"], message: "an admin key has no company_id" })
+  if (body.role !== "company" && body.company_id !== undefined) {
+    ctx.addIssue({ code: "custom", path: ["company_id"], message: `${body.role === "admin" ? "an admin" : "a viewer"} key has no company_id` })
   }
 }).openapi("CreateApiKey")
 
 export const ApiKeyView = z.object({
   id: z.string().openapi({ format: "uuid" }),
-  role: z.enum(["admin", "company"]),
+  role: z.enum(["admin", "viewer", "company"]),
   company_id: z.string().openapi({ format: "uuid" }).nullable(),
   name: z.string(),
   prefix: z.string().openapi({ description: "The first characters of the key, to tell keys apart" }),
