@@ -21,8 +21,12 @@ const COMPANY = new Set([
   "GET /routings/{id}",
   "POST /routings/{id}/cancel",
   "GET /companies/{id}",
-  "POST /companies/{id}/technicians"
+  "POST /companies/{id}/technicians",
+  "GET /auth/me"
 ])
+
+/** The one route not a GET that a viewer may call: it writes nothing. */
+const VIEWER_POSTS = new Set(["POST /matching/preview"])
 
 describe("who may call what", () => {
   const api = makeTestApi(layerMemoryServices)
@@ -32,6 +36,7 @@ describe("who may call what", () => {
   const skill = uniqueSkill("roles")
   const owner = { id: "", key: "", name: `Owner ${crypto.randomUUID()}` }
   const other = { id: "", key: "" }
+  let viewerKey = ""
   let jobId = ""
   let routingId = ""
 
@@ -55,6 +60,7 @@ describe("who may call what", () => {
     for (const company of [owner, other]) {
       company.key = (await created(call("POST", "/api-keys", { body: { role: "company", company_id: company.id, name: "roles" } }))).key
     }
+    viewerKey = (await created(call("POST", "/api-keys", { body: { role: "viewer", name: "roles" } }))).key
     const job = await created(call("POST", "/jobs", { body: jobBody() }))
     jobId = job.id
     routingId = job.routings[0].id
@@ -78,21 +84,29 @@ describe("who may call what", () => {
     return { path, options: body === undefined ? {} : { body } }
   }
 
-  it("walks every route of the OpenAPI document with no key, another company's key, the owner's key and the admin's", async () => {
+  it("walks every route of the OpenAPI document with no key, another company's key, the owner's key, a viewer's and the admin's", async () => {
     const doc = (await call("GET", "/openapi.json", { key: null })).body
     const routes = Object.entries(doc.paths as Record<string, Record<string, unknown>>)
       .flatMap(([template, operations]) => Object.keys(operations).map((method) => ({ method: method.toUpperCase(), template })))
     expect(routes.length).toBeGreaterThan(30)
     const named = (r: { method: string; template: string }) => `${r.method} ${r.template}`
-    for (const callers of [{ key: null }, { key: other.key }, { key: owner.key }, {}] as const) {
+    for (const callers of [{ key: null }, { key: other.key }, { key: owner.key }, { key: viewerKey }, {}] as const) {
       for (const route of routes) {
         const { path, options } = requestFor(route.method, route.template)
         const answer = await call(route.method, path, { ...options, ...callers })
-        const what = `${named(route)} as ${callers.key === undefined ? "admin" : callers.key === null ? "nobody" : callers.key === owner.key ? "owner" : "other"}: ${answer.status} ${answer.text.slice(0, 200)}`
+        const what = `${named(route)} as ${callers.key === undefined ? "admin" : callers.key === null ? "nobody" : callers.key === owner.key ? "owner" : callers.key === viewerKey ? "viewer" : "other"}: ${answer.status} ${answer.text.slice(0, 200)}`
         expect(answer.status, what).toBeLessThan(500)
         if (PUBLIC.has(named(route))) continue
         if (callers.key === null) expect(answer.status, what).toBe(401)
         else if (callers.key === undefined) expect([401, 403], what).not.toContain(answer.status)
+        else if (callers.key === viewerKey) {
+          // A viewer: every GET the admin may make, no writes.
+          if (route.method === "GET" || VIEWER_POSTS.has(named(route))) expect([401, 403], what).not.toContain(answer.status)
+          else {
+            expect(answer.status, what).toBe(403)
+            expect(answer.body.error?.code, what).toBe("forbidden")
+          }
+        }
         else if (!COMPANY.has(named(route))) expect(answer.status, what).toBe(403)
         else if (callers.key === owner.key) expect([401, 403], what).not.toContain(answer.status)
         else {
@@ -116,5 +130,28 @@ describe("who may call what", () => {
     const asOwner = { headers: { authorization: `Bearer ${owner.key}` } }
     expect((await app.request("/admin/unchecked", asOwner)).status).toBe(403)
     expect(await (await app.request("/jobs", asOwner)).json()).toEqual({ reached: true })
+  })
+
+  it("refuses a viewer key on any write even where no route lists it, and lets it read", async () => {
+    const { runPublic } = makeRunners(await api.runtime.runtime())
+    const app = makeRouter()
+    app.onError(handleError(() => {}))
+    app.use("*", requireApiKey(runPublic, makeKeyGuard()))
+    app.get("/admin/new-report", (c) => c.json({ reached: true }))
+    app.post("/admin/new-action", (c) => c.json({ reached: true }))
+    app.delete("/admin/new-action", (c) => c.json({ reached: true }))
+    const asViewer = (method: string) => ({ method, headers: { authorization: `Bearer ${viewerKey}` } })
+    expect(await (await app.request("/admin/new-report", asViewer("GET"))).json()).toEqual({ reached: true })
+    for (const method of ["POST", "DELETE"]) {
+      const refused = await app.request("/admin/new-action", asViewer(method))
+      expect(refused.status).toBe(403)
+      expect(((await refused.json()) as { error: { code: string } }).error.code).toBe("forbidden")
+    }
+  })
+
+  it("answers who the key stands for", async () => {
+    expect((await call("GET", "/auth/me", { key: viewerKey })).body).toEqual({ role: "viewer", company_id: null, key_id: expect.any(String) })
+    expect((await call("GET", "/auth/me", { key: owner.key })).body).toMatchObject({ role: "company", company_id: owner.id })
+    expect((await call("GET", "/auth/me")).body).toMatchObject({ role: "admin", company_id: null })
   })
 })
