@@ -70,7 +70,8 @@ describe("HTTP API fuzzing on postgresql", () => {
       companyId,
       skill,
       technicianId: await created("POST", `/companies/${companyId}/technicians`, { name: "Alex" }, "id"),
-      companyKey: await created("POST", "/api-keys", { role: "company", company_id: companyId }, "key")
+      companyKey: await created("POST", "/api-keys", { role: "company", company_id: companyId }, "key"),
+      viewerKey: await created("POST", "/api-keys", { role: "viewer" }, "key")
     }
     victim = await makeVictim()
     const doc = (await call("GET", "/openapi.json", { key: null })).body as { paths: Record<string, Record<string, unknown>> }
@@ -186,10 +187,21 @@ describe("HTTP API fuzzing on postgresql", () => {
   it("odd Authorization, Content-Type, Idempotency-Key and other headers", fuzz(() => badHeaderRequest(fixtures)), PROPERTY_TIMEOUT_MS)
   it("odd, repeated and unknown query parameters of list routes", fuzz(() => badQueryRequest), PROPERTY_TIMEOUT_MS)
 
-  /** The roles matrix: no key is refused, and a company key never gets a byte of the victim's data. */
+  /**
+   * The roles matrix: no key is refused; a viewer key may make every GET (and the preview, which writes nothing) and no
+   * other request (403 `forbidden`); a company key never gets a byte of the victim's data.
+   */
   const keptApart = (request: RoleRequest, answer: Answer) => {
     const context = describeAnswer(request, answer)
     if (request.role === "nobody" && !OPEN_ROUTES.has(request.route)) expect(answer.status, context).toBe(401)
+    if (request.role === "viewer" && !OPEN_ROUTES.has(request.route)) {
+      if (request.method === "GET" || request.route === "POST /matching/preview") {
+        expect([401, 403], context).not.toContain(answer.status)
+      } else {
+        expect(answer.status, context).toBe(403)
+        expect(answer.body?.error?.code, context).toBe("forbidden")
+      }
+    }
     if (request.role !== "company") return
     const sent = `${request.path} ${JSON.stringify(request.options.body ?? null)}`
     const victimIds = [victim.companyId, victim.jobId, victim.routingId, victim.keyId]

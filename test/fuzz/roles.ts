@@ -16,7 +16,7 @@ export interface Victim {
   readonly secrets: ReadonlyArray<string>
 }
 
-export type Role = "admin" | "company" | "victim" | "nobody"
+export type Role = "admin" | "viewer" | "company" | "victim" | "nobody"
 
 export interface RoleRequest extends FuzzRequest {
   readonly role: Role
@@ -46,19 +46,19 @@ const idFor = (template: string, v: Victim): fc.Arbitrary<string> => {
 }
 
 /**
- * Any documented route, as any role (the admin, the fixture company, the victim, nobody), on the victim's ids, with a
+ * Any documented route, as any role (the admin, a viewer, the fixture company, the victim, nobody), on the victim's ids, with a
  * body the route accepts (the fixture company's, naming the victim where a body names a company, or a preview that
  * finds it) or an empty one.
  */
 export const roleRequest = (f: Fixtures, victim: Victim, routes: ReadonlyArray<DocumentedRoute>): fc.Arbitrary<RoleRequest> => {
   const bodies = new Map(writeRoutes(f).map((r) => [`${r.method} ${r.path}`, r.body]))
-  const keys: Record<Role, string | null> = { admin: TEST_ADMIN_KEY, company: f.companyKey, victim: victim.key, nobody: null }
+  const keys: Record<Role, string | null> = { admin: TEST_ADMIN_KEY, viewer: f.viewerKey, company: f.companyKey, victim: victim.key, nobody: null }
   return fc.record({
     route: fc.constantFrom(...routes),
     // Mostly the other company's key, on the victim's ids: the case the matrix is for.
     role: fc.oneof(
       { weight: 3, arbitrary: fc.constant<Role>("company") },
-      { weight: 1, arbitrary: fc.constantFrom<Role>("admin", "victim", "nobody") }
+      { weight: 1, arbitrary: fc.constantFrom<Role>("admin", "viewer", "victim", "nobody") }
     ),
     namesVictim: fc.oneof({ weight: 3, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) })
   }).chain(({ route, role, namesVictim }) =>

@@ -3,6 +3,8 @@ export interface Fixtures {
   readonly companyId: string
   readonly technicianId: string
   readonly companyKey: string
+  /** A viewer key: every GET the admin may make, no writes. */
+  readonly viewerKey: string
   readonly skill: string
 }
 
