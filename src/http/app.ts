@@ -116,7 +116,13 @@ export const makeApp = Effect.gen(function*() {
   app.route("/", webhookRoutes(run))
   app.route("/", yield* dashboardRoutes)
 
-  app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" })
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
+    type: "http",
+    scheme: "bearer",
+    description: "An API key of a role: `admin` (everything), `viewer` (every GET the admin may make, and " +
+      "`POST /matching/preview`; any other method is 403 `forbidden`) or `company` (its own company's jobs). " +
+      "`GET /auth/me` answers the key's role."
+  })
   const document = app.getOpenAPI31Document(openApiInfo)
   const docsPage = renderDocsPage(JSON.parse(JSON.stringify(document)))
   app.get("/openapi.json", (c) => c.json(document))

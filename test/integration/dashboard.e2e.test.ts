@@ -52,12 +52,12 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env["CI"] !== "true")("dashboar
     await browser?.close()
   })
 
-  const signIn = async (key: string) => {
-    await page.getByLabel("Admin key").fill(key)
-    await page.getByRole("button", { name: "Sign in" }).click()
+  const signIn = async (key: string, on: Page = page) => {
+    await on.getByLabel("Admin or viewer key").fill(key)
+    await on.getByRole("button", { name: "Sign in" }).click()
   }
 
-  it("signs in with the admin key only, and never puts the key in a URL", async () => {
+  it("signs in with an admin (or viewer) key only, and never puts the key in a URL", async () => {
     await page.goto(`${url}/dashboard`)
     await signIn("si_not_a_key")
     await page.getByRole("alert").filter({ hasText: "This key is not valid." }).waitFor({ timeout: 5_000 })
@@ -67,7 +67,7 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env["CI"] !== "true")("dashboar
       name: "not admin"
     })
     await signIn(companyKey.key)
-    await page.getByRole("alert").filter({ hasText: "This key is not an admin key." }).waitFor({ timeout: 5_000 })
+    await page.getByRole("alert").filter({ hasText: "This key is neither an admin nor a viewer key." }).waitFor({ timeout: 5_000 })
     await signIn(ADMIN_KEY)
     await page.getByRole("heading", { name: "Overview" }).waitFor({ timeout: 5_000 })
     expect(requested.filter((u) => u.includes(ADMIN_KEY) || u.includes(companyKey.key))).toEqual([])
@@ -151,6 +151,50 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env["CI"] !== "true")("dashboar
     const routing = page.locator(`article[data-routing="${job.routings[0].id}"]`)
     await routing.locator(".badge", { hasText: "scheduled" }).waitFor({ timeout: 5_000 })
     await routing.getByText("scheduled delivery time (deliver after)").waitFor()
+  })
+
+  it("with a viewer key, shows every section and no button of an action it could not take", async () => {
+    const skill = `view-${crypto.randomUUID().slice(0, 6)}`
+    const failing = await company(api, "Never Up Viewing", skill, { failure_rate: 1 })
+    const creator = await company(api, "View Creator", `vc-${crypto.randomUUID().slice(0, 6)}`)
+    const job = await api.post("/jobs", jobFor(creator.id, skill, 4))
+    const routingId = job.routings[0].id as string
+    await eventually(async () => (await api.get(`/routings/${routingId}`)).sync_status === "failed", 15_000,
+      async () => JSON.stringify(await api.get(`/routings/${routingId}`)))
+    const letter = (await api.get("/admin/dlq")).items.find((d: { routing_id: string }) => d.routing_id === routingId)
+    const viewer = await api.post("/api-keys", { role: "viewer", name: "dashboard viewer" })
+
+    const asViewer = await browser.newPage({ viewport: { width: 1280, height: 800 } })
+    asViewer.on("pageerror", (error) => pageErrors.push(String(error)))
+    asViewer.on("request", (request) => requested.push(request.url()))
+    try {
+      await asViewer.goto(`${url}/dashboard`)
+      await signIn(viewer.key, asViewer)
+      await asViewer.getByRole("heading", { name: "Overview" }).waitFor({ timeout: 5_000 })
+      await asViewer.locator(`tr[data-key="${job.id}"]`).waitFor({ timeout: 5_000 })
+
+      await asViewer.getByRole("link", { name: "Companies" }).click()
+      await asViewer.locator(`tr[data-key="${failing.id}"]`).waitFor({ timeout: 5_000 })
+      expect(await asViewer.getByRole("button", { name: /^(Pause|Resume) / }).count()).toBe(0)
+      expect(await asViewer.getByRole("columnheader", { name: "Delivery" }).count()).toBe(0)
+
+      await asViewer.getByRole("link", { name: "Dead letters" }).click()
+      await asViewer.locator(`tr[data-key="${letter.id}"]`).waitFor({ timeout: 5_000 })
+      expect(await asViewer.getByRole("button", { name: /(Replay|Delete) dead letter/ }).count()).toBe(0)
+
+      await asViewer.goto(`${url}/dashboard#job/${job.id}`)
+      const routing = asViewer.locator(`article[data-routing="${routingId}"]`)
+      await routing.locator(".badge", { hasText: "failed" }).waitFor({ timeout: 5_000 })
+      expect(await asViewer.getByRole("button", { name: /^Retry/ }).count()).toBe(0)
+      await asViewer.getByRole("link", { name: "Jobs", exact: true }).click()
+      await asViewer.getByRole("button", { name: "Search" }).waitFor({ timeout: 5_000 })
+      expect(requested.filter((u) => u.includes(viewer.key))).toEqual([])
+    } finally {
+      await asViewer.close()
+    }
+    // The admin, on the same job, is offered the retry the viewer was not.
+    await page.goto(`${url}/dashboard#job/${job.id}`)
+    await page.getByRole("button", { name: /^Retry the routing to / }).waitFor({ timeout: 5_000 })
   })
 
   it("fits a phone's width, and no script failed", async () => {

@@ -1,4 +1,4 @@
-// The service's API, called with the admin key in the Authorization header (never in a URL).
+// The service's API, called with the signed-in key in the Authorization header (never in a URL).
 
 /** An answer other than 2xx, with the API's error code and message. */
 export class ApiFailure extends Error {

@@ -1,4 +1,4 @@
-// The dashboard: sign-in with the admin key, the sections, and their live refresh.
+// The dashboard: sign-in with an admin or viewer key, the sections, and their live refresh.
 import { makeApi } from "./api.js"
 import * as companies from "./companies.js"
 import * as deadLetters from "./deadLetters.js"
@@ -36,6 +36,8 @@ const elements = {
 }
 
 let key = sessionStorage.getItem(KEY)
+/** The key's role (`GET /auth/me`): a viewer's sections show no actions, as it may take none. */
+let role = null
 let current = null
 let refreshing = false
 /** Until when the outcome of an action stays in the status bar, over the refreshes' "Updated" line. */
@@ -53,6 +55,10 @@ const api = makeApi(() => key, () => signOut("The service refused the key; sign 
 const context = {
   api,
   jaegerUiUrl: meta("jaeger-ui-url"),
+  /** False for a viewer key: sections leave out the buttons of actions (pause, replay, retry, delete). */
+  get canAct() {
+    return role === "admin"
+  },
   serviceName: meta("service-name") || "service-integration",
   navigate: (hash) => {
     location.hash = hash
@@ -97,7 +103,7 @@ const route = () => {
 }
 
 const show = () => {
-  if (key === null) return
+  if (key === null || role === null) return
   current?.dispose?.()
   const { name, argument, params } = route()
   for (const link of elements.nav.querySelectorAll("a")) {
@@ -112,6 +118,17 @@ const show = () => {
   void refresh()
 }
 
+/** Learns the key's role, then shows the section; a failure says so in the status bar and is tried on the next hash change. */
+const start = async () => {
+  try {
+    role = (await api.get("/auth/me")).role
+    document.body.dataset.role = role
+    show()
+  } catch (failure) {
+    if (key !== null) setStatus(`Could not read the key's role: ${failure.message}`, true)
+  }
+}
+
 const signedIn = (yes) => {
   elements.signIn.hidden = yes
   elements.nav.hidden = !yes
@@ -121,6 +138,8 @@ const signedIn = (yes) => {
 
 const signOut = (message = "") => {
   key = null
+  role = null
+  delete document.body.dataset.role
   sessionStorage.removeItem(KEY)
   current?.dispose?.()
   current = null
@@ -135,7 +154,7 @@ elements.form.addEventListener("submit", async (event) => {
   event.preventDefault()
   const candidate = elements.keyInput.value.trim()
   if (candidate === "") {
-    elements.signInError.textContent = "Enter the admin key."
+    elements.signInError.textContent = "Enter an admin or viewer key."
     return
   }
   elements.signInError.textContent = ""
@@ -146,7 +165,7 @@ elements.form.addEventListener("submit", async (event) => {
   } else if (answer.status === 401) {
     elements.signInError.textContent = "This key is not valid."
   } else if (answer.status === 403) {
-    elements.signInError.textContent = "This key is not an admin key."
+    elements.signInError.textContent = "This key is neither an admin nor a viewer key."
   } else if (!answer.ok) {
     elements.signInError.textContent = `The service answered ${answer.status}; try again.`
   } else {
@@ -154,17 +173,17 @@ elements.form.addEventListener("submit", async (event) => {
     sessionStorage.setItem(KEY, key)
     elements.keyInput.value = ""
     signedIn(true)
-    show()
+    void start()
   }
 })
 
 elements.signOut.addEventListener("click", () => signOut())
-window.addEventListener("hashchange", show)
+window.addEventListener("hashchange", () => (role === null ? void start() : show()))
 document.addEventListener("visibilitychange", () => void refresh())
 setInterval(() => void refresh(), REFRESH_MS)
 
 if (key === null) signOut()
 else {
   signedIn(true)
-  show()
+  void start()
 }

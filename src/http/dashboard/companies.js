@@ -50,7 +50,8 @@ export const mount = (root, ctx) => {
               (worker?.rate_limited_until ? ` (provider asked to wait until ${new Date(worker.rate_limited_until).toLocaleTimeString()})` : "")
           },
           { label: "Last error", cell: ({ worker }) => (worker?.last_error ? h("span", { class: "error-text", title: worker.last_error }, worker.last_error) : "—") },
-          {
+          // A viewer may not pause or resume delivery: no column of buttons.
+          ...(ctx.canAct ? [{
             label: "Delivery",
             cell: ({ company }) => {
               const button = h("button", {
@@ -61,7 +62,7 @@ export const mount = (root, ctx) => {
               button.addEventListener("click", () => toggle(company, button))
               return button
             }
-          }
+          }] : [])
         ]
       }))
 

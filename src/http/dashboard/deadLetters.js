@@ -56,7 +56,8 @@ export const mount = (root, ctx) => {
           },
           { label: "Reason", cell: ({ letter }) => h("span", { class: "error-text" }, letter.reason) },
           { label: "Attempts", cell: ({ letter }) => count(letter.attempts) },
-          {
+          // A viewer may not replay or delete: no column of buttons.
+          ...(ctx.canAct ? [{
             label: "Actions",
             cell: ({ letter }) => {
               const replayButton = h("button", { type: "button", "aria-label": `Replay dead letter ${letter.id}` }, "Replay")
@@ -65,7 +66,7 @@ export const mount = (root, ctx) => {
               deleteButton.addEventListener("click", () => remove(letter, deleteButton))
               return h("span", { class: "actions" }, replayButton, deleteButton)
             }
-          }
+          }] : [])
         ]
       }))
   }

@@ -173,7 +173,7 @@ const routingSection = (ctx, job, routing, companyName, onRetry) =>
     h("h3", {}, "Timeline"),
     h("ol", { class: "timeline" }, timelineOf(job, routing).map((event) =>
       h("li", { class: `tone-${event.tone.replace(/[^a-z_]/gi, "")}` }, h("time", { datetime: event.at }, time(event.at)), " ", event.what))),
-    routing.sync_status === "failed"
+    routing.sync_status === "failed" && onRetry !== null
       ? h("button", { type: "button", "aria-label": `Retry the routing to ${companyName}`, onclick: (e) => onRetry(routing, e.currentTarget) }, "Retry delivery")
       : null)
 
@@ -225,7 +225,7 @@ export const detail = {
           jaegerLink(ctx, job),
           routings.length === 0
             ? h("p", { class: "empty" }, "No company matched this job.")
-            : routings.map((r) => routingSection(ctx, job, r, nameOf(r.company_id_received), retry))
+            : routings.map((r) => routingSection(ctx, job, r, nameOf(r.company_id_received), ctx.canAct ? retry : null))
         ])
       }
     }
