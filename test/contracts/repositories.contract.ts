@@ -201,6 +201,26 @@ export const repositoryContract = <E>(name: string, repositories: Layer.Layer<Re
         expect(yield* keys.revoke(ApiKeyId.make(uuid()), at(2))).toBe(false)
       }))
 
+    it.effect("a viewer key, which has no company, is stored, found and listed with its role", () =>
+      Effect.gen(function*() {
+        const keys = yield* ApiKeyRepo
+        const viewer: ApiKey = {
+          id: ApiKeyId.make(uuid()),
+          role: "viewer",
+          companyId: null,
+          name: "read only",
+          keyHash: `hash-${uuid()}`,
+          prefix: "si_viewer",
+          createdAt: at(0),
+          revokedAt: null,
+          lastUsedAt: null,
+          expiresAt: null
+        }
+        yield* keys.insert(viewer)
+        expect(yield* keys.findActive(viewer.keyHash, at(1))).toEqual(Option.some({ key: viewer, companyStatus: null }))
+        expect((yield* keys.list({ limit: 1000, after: null })).find((k) => k.id === viewer.id)).toEqual(viewer)
+      }))
+
     it.effect("a job reads back with its routings in order", () =>
       Effect.gen(function*() {
         const companies = yield* CompanyRepo

@@ -251,6 +251,26 @@ export const apiSuite = <E>(name: string, services: Layer.Layer<ApiServices, E>)
         expect(admin.status).toBe(201)
         expect((await call("GET", "/companies?limit=1", { key: admin.body.key })).status).toBe(200)
       })
+
+      it("issues a viewer key: every GET the admin may make, and no write", async () => {
+        expectError(await call("POST", "/api-keys", { body: { role: "viewer", company_id: xyz } }), 400, "validation_error")
+        const created = await call("POST", "/api-keys", { body: { role: "viewer", name: "read only" } })
+        expect(created.status, created.text).toBe(201)
+        expect(created.body).toMatchObject({ role: "viewer", company_id: null, name: "read only", key: expect.stringMatching(/^si_/) })
+        const viewer = created.body.key as string
+        const listed = (await call("GET", "/api-keys?limit=200", { key: viewer })).body.items.find((k: { id: string }) => k.id === created.body.id)
+        expect(listed).toMatchObject({ role: "viewer", company_id: null })
+        expect((await call("GET", "/auth/me", { key: viewer })).body).toEqual({ role: "viewer", company_id: null, key_id: created.body.id })
+        for (const path of [`/companies/${xyz}`, "/companies?limit=1", "/jobs?limit=1", "/admin/workers", "/admin/dlq", "/admin/sla", "/webhooks"]) {
+          const answer = await call("GET", path, { key: viewer })
+          expect(answer.status, `${path}: ${answer.text}`).toBe(200)
+        }
+        expectError(await call("POST", "/api-keys", { key: viewer, body: { role: "viewer" } }), 403, "forbidden")
+        expectError(await call("PATCH", `/companies/${xyz}`, { key: viewer, body: { name: "renamed" } }), 403, "forbidden")
+        expectError(await call("POST", `/admin/companies/${xyz}/pause`, { key: viewer }), 403, "forbidden")
+        expectError(await call("DELETE", `/api-keys/${created.body.id}`, { key: viewer }), 403, "forbidden")
+        expect((await call("GET", `/companies/${xyz}`)).body.name).not.toBe("renamed")
+      })
     })
 
     describe("companies", () => {
