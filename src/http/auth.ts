@@ -30,7 +30,7 @@ const bearer = (header: string | undefined): string | undefined => {
   return match?.[1] !== undefined && match[1].length <= MAX_KEY_LENGTH ? match[1] : undefined
 }
 
-/** The dashboard's page and files: public, as they hold no data (the page asks for the admin key). */
+/** The dashboard's page and files: public, as they hold no data (the page asks for an admin or viewer key). */
 const isDashboard = (path: string) => path === "/dashboard" || path.startsWith("/dashboard/")
 
 /**
@@ -72,8 +72,8 @@ const mayCall = (principal: Principal, method: string, path: string) =>
 /**
  * Every route but health (the detailed one excepted), metrics, docs and the dashboard's files needs `Authorization:
  * Bearer <key>`; the caller is kept for the route. A company key is refused (`403`) on any route not in
- * `COMPANY_ROUTES`, a viewer key on any route that writes (see `viewerMayCall`). An address that keeps sending unknown keys is refused (`429`) before any lookup (see `KeyGuard`),
- * and each key is held to its rate limit.
+ * `COMPANY_ROUTES`, a viewer key on any route that writes (see `viewerMayCall`). An address that keeps sending unknown
+ * keys is refused (`429`) before any lookup (see `KeyGuard`), and each key is held to its rate limit.
  */
 export const requireApiKey = (runPublic: RunPublic, guard: KeyGuard): MiddlewareHandler<ApiEnv> => async (c, next) => {
   if (PUBLIC_PATHS.has(c.req.path) || isDashboard(c.req.path)) return next()
@@ -93,7 +93,7 @@ export const requireApiKey = (runPublic: RunPublic, guard: KeyGuard): Middleware
   })
   guard.accepted(keyHash)
   if (!mayCall(principal, c.req.method, c.req.path)) {
-    throw new ApiError(403, "forbidden", "this action needs the admin key")
+    throw new ApiError(403, "forbidden", principal.role === "viewer" ? "a viewer key only reads" : "this action needs the admin key")
   }
   c.set("principal", principal)
   return next()

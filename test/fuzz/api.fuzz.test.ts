@@ -212,7 +212,7 @@ describe("HTTP API fuzzing on postgresql", () => {
   }
 
   it(
-    "any route, as any role, on another company's ids: never that company's data to a company key, never a 5xx",
+    "any route, as any role, on another company's ids: never that company's data to a company key, no write to a viewer, never a 5xx",
     fuzz(() => roleRequest(fixtures, victim, documented), keptApart),
     PROPERTY_TIMEOUT_MS
   )

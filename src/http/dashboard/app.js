@@ -122,7 +122,6 @@ const show = () => {
 const start = async () => {
   try {
     role = (await api.get("/auth/me")).role
-    document.body.dataset.role = role
     show()
   } catch (failure) {
     if (key !== null) setStatus(`Could not read the key's role: ${failure.message}`, true)
@@ -139,7 +138,6 @@ const signedIn = (yes) => {
 const signOut = (message = "") => {
   key = null
   role = null
-  delete document.body.dataset.role
   sessionStorage.removeItem(KEY)
   current?.dispose?.()
   current = null

@@ -42,7 +42,7 @@ const escapeAttribute = (text: string) =>
 const read = (name: string) => Effect.promise(() => readFile(new URL(`../dashboard/${name}`, import.meta.url), "utf8"))
 
 /**
- * `/dashboard`: the operations page, public like `/docs` (it holds no data; it asks for the admin key and sends it on
+ * `/dashboard`: the operations page, public like `/docs` (it holds no data; it asks for an admin or viewer key and sends it on
  * each API call, never in a URL). Files are read once, when the app is made; the page names Jaeger's UI when
  * `JAEGER_UI_URL` is set.
  */
