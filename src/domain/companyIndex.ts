@@ -1,6 +1,7 @@
 import type { CompanyId, TechnicianId } from "./ids.ts"
 import type { MatchCriteria } from "./job.ts"
 import { byScoreThenId, type MatchCandidate, type MatchLimits, type Ranked, scoreOf, wantedSkills } from "./matching.ts"
+import { areaSet, notServedReason, serves } from "./serviceAreas.ts"
 import { type CompanySkill, levelRank, type SkillName } from "./skills.ts"
 
 /** A company as intake sees it: that it exists, its name, and its skills when it may be matched. */
@@ -9,6 +10,15 @@ export interface IndexedCompany {
   readonly name: string
   /** Its skills when it is matchable (status `active`, an active provider); none when it is not. */
   readonly matchableSkills: ReadonlyArray<CompanySkill>
+  /** The ZIP codes and prefixes it serves; empty: everywhere. */
+  readonly serviceAreas: ReadonlyArray<string>
+}
+
+/** A company left out of a job's matching although it has a skill the job wants, and why. */
+export interface Exclusion {
+  readonly companyId: CompanyId
+  readonly companyName: string
+  readonly reason: string
 }
 
 export interface IndexedTechnician {
@@ -39,6 +49,8 @@ export class CompanyIndex {
   private readonly technicians = new Map<TechnicianId, CompanyId>()
   /** For each skill, the matchable companies having it, at their level. */
   private readonly bySkill = new Map<SkillName, Map<CompanyId, CompanySkill>>()
+  /** The service areas of the companies that list some, as sets: the others serve everywhere. */
+  private readonly areas = new Map<CompanyId, ReadonlySet<string>>()
 
   get version(): number {
     return this.currentVersion
@@ -55,6 +67,9 @@ export class CompanyIndex {
         this.bySkill.get(skill.skill)?.delete(company.id)
       }
       this.companies.set(company.id, company)
+      const areas = areaSet(company.serviceAreas)
+      if (areas === null) this.areas.delete(company.id)
+      else this.areas.set(company.id, areas)
       for (const skill of company.matchableSkills) {
         let holders = this.bySkill.get(skill.skill)
         if (holders === undefined) {
@@ -77,12 +92,23 @@ export class CompanyIndex {
     return this.technicians.get(technician)
   }
 
+  /** Whether the company serves a job in `zip` (see `serves`): a map lookup, and five set lookups when it lists areas. */
+  private servesZip(companyId: CompanyId, zip: string | null): boolean {
+    return this.areas.size === 0 || serves(this.areas.get(companyId) ?? null, zip)
+  }
+
   /**
-   * The matchable companies but `exclude` that rank among the job's best `limits.maxRoutings`, each
-   * with only the skills the job wants: `rankMatches` over them answers what it would over every matchable company.
-   * Companies are scored here without building their matches, so a job costs one pass over the holders of its skills.
+   * The matchable companies but `exclude` that serve `zip` (the job's ZIP code, null when it has none) and rank among
+   * the job's best `limits.maxRoutings`, each with only the skills the job wants: `rankMatches` over them answers what
+   * it would over every matchable company serving the ZIP. Companies are scored here without building their matches,
+   * so a job costs one pass over the holders of its skills.
    */
-  candidates(criteria: MatchCriteria, exclude: CompanyId | null, limits: MatchLimits): ReadonlyArray<MatchCandidate> {
+  candidates(
+    criteria: MatchCriteria,
+    exclude: CompanyId | null,
+    limits: MatchLimits,
+    zip: string | null
+  ): ReadonlyArray<MatchCandidate> {
     const wanted = wantedSkills(criteria)
     const tallies = new Map<CompanyId, { matched: number; aboveLevel: number; primary: boolean; hasActiveProvider: true }>()
     for (const skill of wanted) {
@@ -93,6 +119,7 @@ export class CompanyIndex {
         if (companyId === exclude || rank < requiredRank) continue
         let tally = tallies.get(companyId)
         if (tally === undefined) {
+          if (!this.servesZip(companyId, zip)) continue
           tally = { matched: 0, aboveLevel: 0, primary: false, hasActiveProvider: true }
           tallies.set(companyId, tally)
         }
@@ -118,6 +145,25 @@ export class CompanyIndex {
       }),
       hasActiveProvider: true
     }))
+  }
+
+  /**
+   * The matchable companies but `exclude` holding a skill the job wants at its level that do not serve `zip`, by
+   * company id, each with its reason (`does not serve 90210`): what `candidates` left out for their service areas.
+   */
+  excludedByArea(criteria: MatchCriteria, exclude: CompanyId | null, zip: string | null): ReadonlyArray<Exclusion> {
+    const wanted = wantedSkills(criteria)
+    const excluded: Array<Exclusion> = []
+    for (const [companyId, areas] of this.areas) {
+      if (companyId === exclude || serves(areas, zip)) continue
+      const qualifies = wanted.some((skill) => {
+        const held = this.bySkill.get(skill)?.get(companyId)
+        const required = criteria.skillLevels[skill]
+        return held !== undefined && (required === undefined || levelRank(held.level) >= levelRank(required))
+      })
+      if (qualifies) excluded.push({ companyId, companyName: this.companies.get(companyId)?.name ?? "", reason: notServedReason(zip) })
+    }
+    return excluded.sort((a, b) => (a.companyId < b.companyId ? -1 : a.companyId > b.companyId ? 1 : 0))
   }
 }
 
