@@ -197,7 +197,7 @@ export const jobRoutes = (run: Run) => {
         previewMatches(
           { requiredSkills: body.required_skills, skillLevels: body.skill_levels, category: body.category ?? null },
           body.created_by_company_id ?? null,
-          jobZip(body.zip_code)
+          jobZip(body.address?.zip_code)
         )
       )
       return c.json({ matches: preview.matches.map(matchView), excluded: preview.excluded.map(exclusionView) }, 200)

@@ -79,10 +79,11 @@ export const CreateJobBody = z.strictObject({
 export const PreviewBody = z.object({
   ...matchFields,
   created_by_company_id: idOf(CompanyId).optional(),
-  zip_code: text(20).optional().openapi({
-    description: "The job's address.zip_code: only companies serving it are matched (their service_areas). Its first " +
-      "five digits are the ZIP; left out, or not starting with five digits: only companies without service_areas match",
-    example: "62701"
+  address: z.object({ zip_code: text(20) }).optional().openapi({
+    description: "The job's address; only zip_code is read (other fields are ignored): only companies serving it are " +
+      "matched (their service_areas). Its first five digits are the ZIP; left out, or not starting with five digits: " +
+      "only companies without service_areas match",
+    example: { zip_code: "62701" }
   })
 }).superRefine(checkMatchFields).openapi("MatchingPreview")
 
