@@ -3,8 +3,11 @@ import { Schema } from "effect"
 /** The most entries a company's `service_areas` may hold. */
 export const MAX_SERVICE_AREAS = 500
 
+/** What a service area looks like: 1 to 5 digits. */
+export const SERVICE_AREA_PATTERN = /^\d{1,5}$/
+
 /** A ZIP code (5 digits) or a ZIP prefix (1 to 4 digits) a company serves. */
-export const ServiceArea = Schema.String.pipe(Schema.pattern(/^\d{1,5}$/))
+export const ServiceArea = Schema.String.pipe(Schema.pattern(SERVICE_AREA_PATTERN))
 export type ServiceArea = typeof ServiceArea.Type
 
 /**

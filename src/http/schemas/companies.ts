@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi"
 import { cronProblem, timeZoneProblem } from "../../domain/pollSchedule.ts"
-import { MAX_SERVICE_AREAS } from "../../domain/serviceAreas.ts"
+import { MAX_SERVICE_AREAS, SERVICE_AREA_PATTERN } from "../../domain/serviceAreas.ts"
 import { rawText, SkillLevelInput, SkillNameInput, text, Timestamp } from "./common.ts"
 
 export const CompanyStatusInput = z.enum(["active", "inactive", "suspended"])
@@ -59,7 +59,7 @@ const TimeZone = z.string().max(64).superRefine(checked(timeZoneProblem)).openap
   example: "America/Chicago"
 })
 
-const ServiceAreas = z.array(z.string().regex(/^\d{1,5}$/, "a ZIP code (5 digits) or a ZIP prefix (1 to 4 digits)"))
+const ServiceAreas = z.array(z.string().regex(SERVICE_AREA_PATTERN, "a ZIP code (5 digits) or a ZIP prefix (1 to 4 digits)"))
   .max(MAX_SERVICE_AREAS)
   .superRefine((areas, ctx) => {
     const seen = new Set<string>()
