@@ -1,7 +1,7 @@
 import type { CompanyId, TechnicianId } from "./ids.ts"
 import type { MatchCriteria } from "./job.ts"
 import { byScoreThenId, type MatchCandidate, type MatchLimits, type Ranked, scoreOf, wantedSkills } from "./matching.ts"
-import { areaSet, notServedReason, serves } from "./serviceAreas.ts"
+import { areaKey, notServedReason, zipKeys } from "./serviceAreas.ts"
 import { type CompanySkill, levelRank, type SkillName } from "./skills.ts"
 
 /** A company as intake sees it: that it exists, its name, and its skills when it may be matched. */
@@ -49,8 +49,10 @@ export class CompanyIndex {
   private readonly technicians = new Map<TechnicianId, CompanyId>()
   /** For each skill, the matchable companies having it, at their level. */
   private readonly bySkill = new Map<SkillName, Map<CompanyId, CompanySkill>>()
-  /** The service areas of the companies that list some, as sets: the others serve everywhere. */
-  private readonly areas = new Map<CompanyId, ReadonlySet<string>>()
+  /** The keys (`areaKey`) of the service areas of the companies that list some: the others serve everywhere. */
+  private readonly areas = new Map<CompanyId, ReadonlyArray<number>>()
+  /** For each service area's key, the companies listing it. */
+  private readonly byArea = new Map<number, Set<CompanyId>>()
 
   get version(): number {
     return this.currentVersion
@@ -67,9 +69,7 @@ export class CompanyIndex {
         this.bySkill.get(skill.skill)?.delete(company.id)
       }
       this.companies.set(company.id, company)
-      const areas = areaSet(company.serviceAreas)
-      if (areas === null) this.areas.delete(company.id)
-      else this.areas.set(company.id, areas)
+      this.setAreas(company.id, company.serviceAreas)
       for (const skill of company.matchableSkills) {
         let holders = this.bySkill.get(skill.skill)
         if (holders === undefined) {
@@ -92,9 +92,30 @@ export class CompanyIndex {
     return this.technicians.get(technician)
   }
 
-  /** Whether the company serves a job in `zip` (see `serves`): a map lookup, and five set lookups when it lists areas. */
-  private servesZip(companyId: CompanyId, zip: string | null): boolean {
-    return this.areas.size === 0 || serves(this.areas.get(companyId) ?? null, zip)
+  private setAreas(id: CompanyId, serviceAreas: ReadonlyArray<string>): void {
+    for (const key of this.areas.get(id) ?? []) this.byArea.get(key)?.delete(id)
+    const keys = serviceAreas.map(areaKey)
+    if (keys.length === 0) this.areas.delete(id)
+    else this.areas.set(id, keys)
+    for (const key of keys) {
+      let listing = this.byArea.get(key)
+      if (listing === undefined) {
+        listing = new Set()
+        this.byArea.set(key, listing)
+      }
+      listing.add(id)
+    }
+  }
+
+  /**
+   * Whether a company serves a job in `zip`, as a test made once per job: a company with no areas always does; one
+   * with areas when it is among the companies listing one of the ZIP's five prefixes. Per company, a lookup in each
+   * of those (at most five) sets, shared by every company, whatever the number of its entries.
+   */
+  private servesTest(zip: string | null): (companyId: CompanyId) => boolean {
+    if (this.areas.size === 0) return () => true
+    const listings = zipKeys(zip).flatMap((key) => this.byArea.get(key) ?? [])
+    return (companyId) => !this.areas.has(companyId) || listings.some((listing) => listing.has(companyId))
   }
 
   /**
@@ -110,6 +131,7 @@ export class CompanyIndex {
     zip: string | null
   ): ReadonlyArray<MatchCandidate> {
     const wanted = wantedSkills(criteria)
+    const servesZip = this.servesTest(zip)
     const tallies = new Map<CompanyId, { matched: number; aboveLevel: number; primary: boolean; hasActiveProvider: true }>()
     for (const skill of wanted) {
       const required = criteria.skillLevels[skill]
@@ -119,7 +141,7 @@ export class CompanyIndex {
         if (companyId === exclude || rank < requiredRank) continue
         let tally = tallies.get(companyId)
         if (tally === undefined) {
-          if (!this.servesZip(companyId, zip)) continue
+          if (!servesZip(companyId)) continue
           tally = { matched: 0, aboveLevel: 0, primary: false, hasActiveProvider: true }
           tallies.set(companyId, tally)
         }
@@ -153,9 +175,10 @@ export class CompanyIndex {
    */
   excludedByArea(criteria: MatchCriteria, exclude: CompanyId | null, zip: string | null): ReadonlyArray<Exclusion> {
     const wanted = wantedSkills(criteria)
+    const servesZip = this.servesTest(zip)
     const excluded: Array<Exclusion> = []
-    for (const [companyId, areas] of this.areas) {
-      if (companyId === exclude || serves(areas, zip)) continue
+    for (const companyId of this.areas.keys()) {
+      if (companyId === exclude || servesZip(companyId)) continue
       const qualifies = wanted.some((skill) => {
         const held = this.bySkill.get(skill)?.get(companyId)
         const required = criteria.skillLevels[skill]

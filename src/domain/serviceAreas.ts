@@ -18,25 +18,17 @@ export const jobZip = (zipCode: string | null | undefined): string | null =>
   zipCode == null ? null : (/^\s*(\d{5})/.exec(zipCode)?.[1] ?? null)
 
 /**
- * A company's service areas as matching keeps them: the set of its entries, or null when it has none (it serves
- * everywhere).
+ * An entry or a ZIP prefix as a number, distinct for every digit string of 1 to 5 digits (`10^length + value`): maps
+ * keyed by small integers are looked up without making or hashing strings.
  */
-export const areaSet = (areas: ReadonlyArray<string>): ReadonlySet<string> | null =>
-  areas.length === 0 ? null : new Set(areas)
+export const areaKey = (digits: string): number => 10 ** digits.length + Number(digits)
 
 /**
- * Whether a company with these areas serves a job in `zip`: with no areas, always; otherwise when one of the ZIP's
- * prefixes (1 to 5 digits) is an entry, so five lookups whatever the number of entries. A job with no ZIP code is
- * served only by companies with no areas.
+ * The keys of a ZIP code's five prefixes (1 to 5 digits), made once per job: a company serves the job when one of
+ * its entries has one of these keys. None for a job with no ZIP code, which only companies with no entries serve.
  */
-export const serves = (areas: ReadonlySet<string> | null, zip: string | null): boolean => {
-  if (areas === null) return true
-  if (zip === null) return false
-  for (let length = 1; length <= zip.length; length++) {
-    if (areas.has(zip.slice(0, length))) return true
-  }
-  return false
-}
+export const zipKeys = (zip: string | null): ReadonlyArray<number> =>
+  zip === null ? [] : [1, 2, 3, 4, 5].map((length) => areaKey(zip.slice(0, length)))
 
 /** Why a company with service areas is not matched to a job in `zip`. */
 export const notServedReason = (zip: string | null): string =>

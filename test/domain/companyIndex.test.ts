@@ -147,7 +147,11 @@ describe("company index", () => {
     expect(index.excludedByArea(job, null, null).map((e) => e.reason)).toEqual(Array(4).fill("does not serve jobs without a ZIP code"))
     expect(index.excludedByArea(job, null, "62701").map((e) => e.companyId)).toEqual([id(5)])
 
-    index.apply({ version: 2, companies: [company(5, plumbing, [])], technicians: [] })
+    expect(candidateIds(index, job, null, "00501")).toEqual([id(1)])
+
+    index.apply({ version: 2, companies: [company(5, plumbing, []), company(4, plumbing, ["0"])], technicians: [] })
+    expect(candidateIds(index, job, null, "00501")).toEqual([id(1), id(4), id(5)])
+    expect(candidateIds(index, job, null, "62701")).toEqual([id(1), id(2), id(3), id(5)])
     expect(candidateIds(index, job, null, "90210")).toEqual([id(1), id(3), id(5)])
     index.apply({ version: 3, companies: [company(1, plumbing, ["1"])], technicians: [] })
     expect(candidateIds(index, job, null, "90210")).toEqual([id(3), id(5)])

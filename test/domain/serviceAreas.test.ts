@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { areaSet, jobZip, notServedReason, serves } from "../../src/domain/serviceAreas.ts"
+import { areaKey, jobZip, notServedReason, zipKeys } from "../../src/domain/serviceAreas.ts"
 
 describe("service areas", () => {
   it("reads a job's ZIP code from the first five digits of its zip_code", () => {
@@ -11,20 +11,14 @@ describe("service areas", () => {
     expect(jobZip(undefined)).toBeNull()
   })
 
-  it("serves a ZIP when an entry is a prefix of it (a whole ZIP included); no list serves everywhere", () => {
-    const areas = areaSet(["62701", "627", "9"])
-    expect(serves(areas, "62701")).toBe(true)
-    expect(serves(areas, "62799")).toBe(true)
-    expect(serves(areas, "90210")).toBe(true)
-    expect(serves(areas, "62801")).toBe(false)
-    expect(serves(areaSet(["62701"]), "62702")).toBe(false)
-    expect(areaSet([])).toBeNull()
-    expect(serves(null, "62801")).toBe(true)
+  it("keys every digit string of 1 to 5 digits apart, leading zeros included", () => {
+    const all = ["0", "00", "000", "0000", "00000", "9", "99999", "00501", "501", "627", "62701"]
+    expect(new Set(all.map(areaKey)).size).toBe(all.length)
+    expect(zipKeys("62701")).toEqual(["6", "62", "627", "6270", "62701"].map(areaKey))
+    expect(zipKeys(null)).toEqual([])
   })
 
-  it("serves a job without a ZIP code only from companies with no list", () => {
-    expect(serves(null, null)).toBe(true)
-    expect(serves(areaSet(["627"]), null)).toBe(false)
+  it("says why a company is left out", () => {
     expect(notServedReason("90210")).toBe("does not serve 90210")
     expect(notServedReason(null)).toBe("does not serve jobs without a ZIP code")
   })
