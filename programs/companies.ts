@@ -31,6 +31,8 @@ export interface NewCompany {
   readonly pollSchedule?: string | null
   /** Null or left out: UTC. */
   readonly timeZone?: string | null
+  /** ZIP codes and prefixes served, without duplicates; empty or left out: everywhere. */
+  readonly serviceAreas?: ReadonlyArray<string>
   readonly skills: ReadonlyArray<CompanySkill>
   readonly provider: ProviderInput | null
 }
@@ -93,6 +95,7 @@ export const createCompany = Effect.fn("Companies.create")(function*(input: NewC
     pollIntervalSeconds: input.pollIntervalSeconds ?? null,
     pollSchedule: input.pollSchedule ?? null,
     timeZone: input.timeZone ?? null,
+    serviceAreas: input.serviceAreas ?? [],
     skills: input.skills,
     provider: input.provider === null ? null : yield* toAssociation(id, input.provider, null),
     createdAt: at,

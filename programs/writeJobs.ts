@@ -14,6 +14,7 @@ import {
 import { initialJobStatus, Job, newRouting } from "../src/domain/job.ts"
 import { type Match, rankMatches } from "../src/domain/matching.ts"
 import { isScheduled } from "../src/domain/schedule.ts"
+import { jobZip } from "../src/domain/serviceAreas.ts"
 import { now } from "../src/domain/time.ts"
 import { CompanyDirectory } from "../src/services/CompanyDirectory.ts"
 import { IdempotencyRepo } from "../src/services/Idempotency.ts"
@@ -162,7 +163,9 @@ export const writeJobs = (requests: NonEmptyReadonlyArray<IntakeRequest>) =>
       const checked = requests.map((request): Either.Either<Accepted, InvalidReference> => {
         const error = referenceError(index, request.job)
         if (error !== null) return Either.left(error)
-        const matches = rankMatches(request.job, index.candidates(request.job, request.job.createdByCompanyId, limits), limits)
+        const zip = jobZip(request.job.address.zipCode)
+        const candidates = index.candidates(request.job, request.job.createdByCompanyId, limits, zip)
+        const matches = rankMatches(request.job, candidates, limits)
         return Either.right({ request, matches })
       })
       const accepted = checked.map(Either.getOrNull)

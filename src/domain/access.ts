@@ -26,11 +26,18 @@ export const jobAsSeenBy = (principal: Principal, job: Job): Job | undefined => 
   return own.length > 0 ? { ...job, routings: own } : undefined
 }
 
-/** A match as a caller may see it: a company key sees the score and its reasons, not which company they belong to. */
-export type MatchSeen = Omit<Match, "companyId" | "companyName"> & Partial<Pick<Match, "companyId" | "companyName">>
+/**
+ * A match (or an exclusion from matching) as a caller may see it: a company key sees the score and its reasons, not
+ * which company they belong to.
+ */
+export type MatchSeen<M extends CompanyNamed = Match> =
+  & Omit<M, "companyId" | "companyName">
+  & Partial<Pick<M, "companyId" | "companyName">>
+
+type CompanyNamed = Pick<Match, "companyId" | "companyName">
 
 /** The match as `principal` may see it: everything for the admin and a viewer, no other company's id or name for a company key. */
-export const matchAsSeenBy = (principal: Principal, match: Match): MatchSeen => {
+export const matchAsSeenBy = <M extends CompanyNamed>(principal: Principal, match: M): MatchSeen<M> => {
   if (seesAll(principal)) return match
   const { companyId: _id, companyName: _name, ...anonymous } = match
   return anonymous

@@ -1,6 +1,7 @@
 import { Schema } from "effect"
 import { CompanyId, TechnicianId } from "./ids.ts"
 import { PollScheduleExpression, TimeZoneName } from "./pollSchedule.ts"
+import { ServiceArea } from "./serviceAreas.ts"
 import { CompanySkill } from "./skills.ts"
 
 export const CompanyStatus = Schema.Literal("active", "inactive", "suspended")
@@ -41,6 +42,8 @@ export const Company = Schema.Struct({
   pollSchedule: Schema.NullOr(PollScheduleExpression),
   /** The IANA zone `pollSchedule` is read in; null: UTC. */
   timeZone: Schema.NullOr(TimeZoneName),
+  /** The ZIP codes and ZIP prefixes it serves, without duplicates; empty: everywhere. */
+  serviceAreas: Schema.Array(ServiceArea),
   skills: Schema.Array(CompanySkill),
   provider: Schema.NullOr(ProviderAssociation),
   createdAt: Schema.DateFromSelf,

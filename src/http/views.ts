@@ -3,6 +3,7 @@ import { Option } from "effect"
 import type { DeadLetter } from "../../programs/deadLetters.ts"
 import type { ApiKey } from "../domain/apiKey.ts"
 import type { Company, Technician } from "../domain/company.ts"
+import type { Exclusion } from "../domain/companyIndex.ts"
 import type { Job, Routing } from "../domain/job.ts"
 import type { MatchSeen } from "../domain/access.ts"
 import type { ApiKeyView } from "./schemas/apiKeys.ts"
@@ -10,7 +11,7 @@ import type { CompanyView, TechnicianView } from "./schemas/companies.ts"
 import type { ConsumerState, StreamState } from "../services/Broker.ts"
 import type { ReplicaRecord } from "../services/Partitions.ts"
 import type { WorkerStatus } from "../services/Workers.ts"
-import type { JobView, MatchView, RoutingView } from "./schemas/jobs.ts"
+import type { ExclusionView, JobView, MatchView, RoutingView } from "./schemas/jobs.ts"
 import type { DeadLetterView, PartitionView, ReplicaView, StreamView, WorkerView } from "./schemas/operations.ts"
 
 /** Domain values as the API shows them: snake_case, RFC 3339 UTC timestamps, secrets never included. */
@@ -27,6 +28,7 @@ export const companyView = (c: Company): z.input<typeof CompanyView> => ({
   poll_interval_seconds: c.pollIntervalSeconds,
   poll_schedule: c.pollSchedule,
   time_zone: c.timeZone,
+  service_areas: [...c.serviceAreas],
   skills: c.skills.map((s) => ({ skill: s.skill, level: s.level, primary: s.primary })),
   provider: c.provider === null ? null : {
     type: c.provider.type,
@@ -102,6 +104,12 @@ export const matchView = (m: MatchSeen): z.input<typeof MatchView> => ({
   score: m.score,
   matched_skills: [...m.matchedSkills],
   reason: m.reason
+})
+
+export const exclusionView = (e: MatchSeen<Exclusion>): z.input<typeof ExclusionView> => ({
+  ...(e.companyId === undefined ? {} : { company_id: e.companyId }),
+  ...(e.companyName === undefined ? {} : { company_name: e.companyName }),
+  reason: e.reason
 })
 
 export const apiKeyView = (k: ApiKey): z.input<typeof ApiKeyView> => ({

@@ -24,6 +24,8 @@ export interface CompanyChanges {
   readonly pollSchedule?: string | null
   /** Null: UTC. */
   readonly timeZone?: string | null
+  /** The whole list, replacing the one before; empty: everywhere. */
+  readonly serviceAreas?: ReadonlyArray<string>
 }
 
 /** A company whose routings are delivered: it has an active provider association. */

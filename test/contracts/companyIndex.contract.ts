@@ -39,12 +39,29 @@ export const companyIndexContract = <E>(name: string, services: Layer.Layer<Serv
 
         const changes = yield* (yield* CompanyIndexRepo).changesSince(EMPTY_INDEX_VERSION)
         expect(changes.companies.filter((c) => all.some((a) => a.id === c.id))).toEqual(expect.arrayContaining([
-          { id: matchable.id, name: "Matchable", matchableSkills: skills },
-          { id: inactive.id, name: inactive.name, matchableSkills: [] },
-          { id: noProvider.id, name: noProvider.name, matchableSkills: [] },
-          { id: pausedProvider.id, name: pausedProvider.name, matchableSkills: [] }
+          { id: matchable.id, name: "Matchable", matchableSkills: skills, serviceAreas: [] },
+          { id: inactive.id, name: inactive.name, matchableSkills: [], serviceAreas: [] },
+          { id: noProvider.id, name: noProvider.name, matchableSkills: [], serviceAreas: [] },
+          { id: pausedProvider.id, name: pausedProvider.name, matchableSkills: [], serviceAreas: [] }
         ]))
         expect(changes.technicians).toContainEqual({ id: technician.id, companyId: inactive.id })
+      }))
+
+    it.effect("answers a company's service areas, and a change to them moves the version", () =>
+      Effect.gen(function*() {
+        const companies = yield* CompanyRepo
+        const index = yield* CompanyIndexRepo
+        const company = makeCompany({ skills: [skill("plumbing", "basic")], serviceAreas: ["62701", "627"] })
+        yield* companies.insert(company)
+        const start = yield* index.version
+        const areasOf = (since: number) =>
+          Effect.map(index.changesSince(since), (changes) => changes.companies.find((c) => c.id === company.id)?.serviceAreas)
+        expect(yield* areasOf(EMPTY_INDEX_VERSION)).toEqual(["62701", "627"])
+        yield* companies.update(company.id, { serviceAreas: ["9"] }, at(1))
+        expect(yield* index.version).toBeGreaterThan(start)
+        expect(yield* areasOf(start)).toEqual(["9"])
+        yield* companies.update(company.id, { serviceAreas: [] }, at(2))
+        expect(yield* areasOf(start)).toEqual([])
       }))
 
     it.effect("the version moves with every change to a company, its skills, its provider or a technician", () =>

@@ -375,6 +375,22 @@ export const repositoryContract = <E>(name: string, repositories: Layer.Layer<Re
         yield* repo.update(target.id, { pollIntervalSeconds: null }, at(61_000))
         expect(Option.getOrThrow(yield* repo.get(target.id)).pollIntervalSeconds).toBeNull()
       }))
+    it.effect("stores a company's service areas (none by default), replaces them whole, and empties them", () =>
+      Effect.gen(function*() {
+        const repo = yield* CompanyRepo
+        const everywhere = makeCompany()
+        const company = makeCompany({ serviceAreas: ["62701", "627", "9"] })
+        yield* Effect.forEach([everywhere, company], repo.insert)
+        expect(Option.getOrThrow(yield* repo.get(everywhere.id)).serviceAreas).toEqual([])
+        expect(Option.getOrThrow(yield* repo.get(company.id)).serviceAreas).toEqual(["62701", "627", "9"])
+        const renamed = yield* repo.update(company.id, { name: "Renamed" }, at(60_000))
+        expect(Option.getOrThrow(renamed).serviceAreas).toEqual(["62701", "627", "9"])
+        const moved = yield* repo.update(company.id, { serviceAreas: ["90210"] }, at(61_000))
+        expect(Option.getOrThrow(moved).serviceAreas).toEqual(["90210"])
+        const cleared = yield* repo.update(company.id, { serviceAreas: [] }, at(62_000))
+        expect(Option.getOrThrow(cleared).serviceAreas).toEqual([])
+        expect(Option.getOrThrow(yield* repo.get(company.id)).serviceAreas).toEqual([])
+      }))
     it.effect("stores a company's poll schedule and time zone, changes each alone, and clears them with null", () =>
       Effect.gen(function*() {
         const repo = yield* CompanyRepo

@@ -7,15 +7,19 @@ import { SkillName } from "../../src/domain/skills.ts"
 import { skill } from "../support/fixtures.ts"
 
 const id = (n: number) => CompanyId.make(`00000000-0000-4000-8000-${String(n).padStart(12, "0")}`)
-const company = (n: number, matchableSkills: IndexedCompany["matchableSkills"]): IndexedCompany => ({ id: id(n), name: `Company ${n}`, matchableSkills })
+const company = (
+  n: number,
+  matchableSkills: IndexedCompany["matchableSkills"],
+  serviceAreas: IndexedCompany["serviceAreas"] = []
+): IndexedCompany => ({ id: id(n), name: `Company ${n}`, matchableSkills, serviceAreas })
 const wanting = (skills: Array<string>, skillLevels: MatchCriteria["skillLevels"] = {}): MatchCriteria => ({
   requiredSkills: skills.map((s) => SkillName.make(s)),
   skillLevels,
   category: null
 })
 const all = { maxRoutings: 100, minScore: 0 }
-const candidateIds = (index: CompanyIndex, criteria: MatchCriteria, exclude: CompanyId | null = null) =>
-  index.candidates(criteria, exclude, all).map((c) => c.companyId).sort()
+const candidateIds = (index: CompanyIndex, criteria: MatchCriteria, exclude: CompanyId | null = null, zip: string | null = null) =>
+  index.candidates(criteria, exclude, all, zip).map((c) => c.companyId).sort()
 
 describe("company index", () => {
   it("finds the matchable companies having a wanted skill, each with only those skills, but the excluded one", () => {
@@ -32,13 +36,13 @@ describe("company index", () => {
       technicians: []
     })
     expect(index.version).toBe(3)
-    expect(index.candidates(wanting(["plumbing", "hvac"]), id(4), all)).toEqual([
+    expect(index.candidates(wanting(["plumbing", "hvac"]), id(4), all, null)).toEqual([
       { companyId: id(1), companyName: "Company 1", skills: [skill("plumbing", "expert", true), skill("hvac", "basic")], hasActiveProvider: true },
       { companyId: id(2), companyName: "Company 2", skills: [skill("hvac", "intermediate")], hasActiveProvider: true }
     ])
     expect(candidateIds(index, { requiredSkills: [], skillLevels: {}, category: SkillName.make("roofing") })).toEqual([id(1)])
     expect(candidateIds(index, wanting(["plumbing"], { plumbing: "intermediate" }))).toEqual([id(1)])
-    expect(index.candidates(wanting([]), null, all)).toEqual([])
+    expect(index.candidates(wanting([]), null, all, null)).toEqual([])
     expect(index.hasCompany(id(3))).toBe(true)
     expect(index.hasCompany(id(5))).toBe(false)
   })
@@ -87,7 +91,7 @@ describe("company index", () => {
     for (const criteria of cases) {
       for (const maxRoutings of [1, 2, 3, 5, 8]) {
         const limits = { maxRoutings, minScore: maxRoutings === 5 ? 2.5 : 1 }
-        const found = index.candidates(criteria, id(100), limits)
+        const found = index.candidates(criteria, id(100), limits, null)
         expect(found.length).toBeLessThanOrEqual(maxRoutings)
         expect(rankMatches(criteria, found, limits)).toEqual(rankMatches(criteria, everyone.filter((e) => e.companyId !== id(100)), limits))
       }
@@ -108,9 +112,48 @@ describe("company index", () => {
       technicians: []
     })
     const top = (maxRoutings: number) =>
-      rankMatches(criteria, index.candidates(criteria, null, { maxRoutings, minScore: 0 }), { maxRoutings, minScore: 0 })
+      rankMatches(criteria, index.candidates(criteria, null, { maxRoutings, minScore: 0 }, null), { maxRoutings, minScore: 0 })
         .map((m) => [m.companyId, m.score])
     expect(top(1)).toEqual([[id(8), 4.8]])
     expect(top(3)).toEqual([[id(8), 4.8], [id(9), 4.3], [id(1), 3.3]])
+  })
+
+  it("matches only the companies serving the job's ZIP code: an entry that is a prefix of it, or no list at all", () => {
+    const index = new CompanyIndex()
+    const plumbing = [skill("plumbing", "expert")]
+    index.apply({
+      version: 1,
+      companies: [
+        company(1, plumbing),
+        company(2, plumbing, ["62701"]),
+        company(3, plumbing, ["627", "90210"]),
+        company(4, plumbing, ["6"]),
+        company(5, plumbing, ["62702"]),
+        company(6, [skill("hvac", "basic")], ["10001"])
+      ],
+      technicians: []
+    })
+    const job = wanting(["plumbing"])
+    expect(candidateIds(index, job, null, "62701")).toEqual([id(1), id(2), id(3), id(4)])
+    expect(candidateIds(index, job, null, "62799")).toEqual([id(1), id(3), id(4)])
+    expect(candidateIds(index, job, null, "90210")).toEqual([id(1), id(3)])
+    expect(candidateIds(index, job, null, null)).toEqual([id(1)])
+    expect(index.excludedByArea(job, null, "90210")).toEqual([
+      { companyId: id(2), companyName: "Company 2", reason: "does not serve 90210" },
+      { companyId: id(4), companyName: "Company 4", reason: "does not serve 90210" },
+      { companyId: id(5), companyName: "Company 5", reason: "does not serve 90210" }
+    ])
+    expect(index.excludedByArea(job, id(2), "90210").map((e) => e.companyId)).toEqual([id(4), id(5)])
+    expect(index.excludedByArea(job, null, null).map((e) => e.reason)).toEqual(Array(4).fill("does not serve jobs without a ZIP code"))
+    expect(index.excludedByArea(job, null, "62701").map((e) => e.companyId)).toEqual([id(5)])
+
+    expect(candidateIds(index, job, null, "00501")).toEqual([id(1)])
+
+    index.apply({ version: 2, companies: [company(5, plumbing, []), company(4, plumbing, ["0"])], technicians: [] })
+    expect(candidateIds(index, job, null, "00501")).toEqual([id(1), id(4), id(5)])
+    expect(candidateIds(index, job, null, "62701")).toEqual([id(1), id(2), id(3), id(5)])
+    expect(candidateIds(index, job, null, "90210")).toEqual([id(1), id(3), id(5)])
+    index.apply({ version: 3, companies: [company(1, plumbing, ["1"])], technicians: [] })
+    expect(candidateIds(index, job, null, "90210")).toEqual([id(3), id(5)])
   })
 })

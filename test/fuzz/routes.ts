@@ -57,7 +57,8 @@ export const writeRoutes = (f: Fixtures): ReadonlyArray<RouteTemplate> => [
       delivery_concurrency: 2,
       poll_interval_seconds: 60,
       poll_schedule: "*/30 8-18 * * 1-5",
-      time_zone: "America/Chicago"
+      time_zone: "America/Chicago",
+      service_areas: ["62701", "627"]
     }
   },
   { method: "PUT", path: "/companies/{id}/skills", body: { skills: [{ skill: f.skill, level: "basic", primary: false }] } },

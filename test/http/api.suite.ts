@@ -401,6 +401,31 @@ export const apiSuite = <E>(name: string, services: Layer.Layer<ApiServices, E>)
         expect(Number(notRunning.headers.get("retry-after"))).toBeGreaterThanOrEqual(1)
       })
 
+      it("takes a company's service areas on create and change, and refuses bad ones with 400 naming service_areas", async () => {
+        const company = await call("POST", "/companies", { body: { name: "Springfield", provider: { type: "mock" }, service_areas: ["62701", "627"] } })
+        expect(company.status, company.text).toBe(201)
+        expect(company.body.service_areas).toEqual(["62701", "627"])
+        expect((await call("GET", `/companies/${company.body.id}`)).body.service_areas).toEqual(["62701", "627"])
+        expect((await call("POST", "/companies", { body: { name: "Anywhere" } })).body.service_areas).toEqual([])
+
+        const refused = [["6270a"], ["123456"], [""], [62701], ["627", "627"], "627", Array.from({ length: 501 }, (_, i) => String(i))]
+        for (const service_areas of refused) {
+          const answer = await call("POST", "/companies", { body: { name: "Bad areas", service_areas } })
+          expectError(answer, 400, "validation_error")
+          expect(detailPaths(answer).length).toBeGreaterThan(0)
+          expect(detailPaths(answer).every((path) => path.startsWith("service_areas")), answer.text).toBe(true)
+        }
+        const duplicate = await call("PATCH", `/companies/${company.body.id}`, { body: { service_areas: ["9", "9"] } })
+        expectError(duplicate, 400, "validation_error")
+        expect(duplicate.body.error.details).toEqual([{ path: "service_areas.1", message: "9 is listed twice" }])
+
+        const moved = await call("PATCH", `/companies/${company.body.id}`, { body: { service_areas: ["90210"] } })
+        expect(moved.status, moved.text).toBe(200)
+        expect(moved.body).toMatchObject({ name: "Springfield", service_areas: ["90210"] })
+        expect((await call("PATCH", `/companies/${company.body.id}`, { body: { name: "Renamed" } })).body.service_areas).toEqual(["90210"])
+        expect((await call("PATCH", `/companies/${company.body.id}`, { body: { service_areas: [] } })).body.service_areas).toEqual([])
+      })
+
       it("checks a company's provider credentials against the provider", async () => {
         const mock = await call("POST", "/companies", { body: { name: "Checked", provider: { type: "mock" } } })
         const checked = await call("POST", `/companies/${mock.body.id}/provider/test`)
@@ -882,6 +907,41 @@ export const apiSuite = <E>(name: string, services: Layer.Layer<ApiServices, E>)
         expect(asCompany.text).not.toContain("ABC Plumbing")
         expect((await call("GET", `/jobs?company_id=${creator}&limit=200`)).body.items.length).toBe(before)
         expectError(await call("POST", "/matching/preview", { body: { required_skills: 3 } }), 400, "validation_error")
+      })
+
+      it("routes a job only to the companies serving its ZIP code, and the preview names those left out", async () => {
+        const roofing = uniqueSkill("roofing")
+        const skills = [{ skill: roofing, level: "basic" }]
+        const local = await newCompany({ name: "Springfield Roofing", skills, provider: { type: "mock" }, service_areas: ["627"] })
+        const beverly = await newCompany({ name: "Beverly Roofing", skills, provider: { type: "mock" }, service_areas: ["90210"] })
+        const anywhere = await newCompany({ name: "Anywhere Roofing", skills, provider: { type: "mock" } })
+        const roofJob = (zip: string) =>
+          jobBody({ address: { street: "1 Elm St", city: "Springfield", state: "IL", zip_code: zip }, required_skills: [roofing], skill_levels: {}, category: roofing })
+        const receivers = async (zip: string) => {
+          const answer = await call("POST", "/jobs", { body: roofJob(zip) })
+          expect(answer.status, answer.text).toBe(201)
+          return answer.body.routings.map((r: { company_id_received: string }) => r.company_id_received).sort()
+        }
+        expect(await receivers("62701-1234")).toEqual([local, anywhere].sort())
+        expect(await receivers("90210")).toEqual([beverly, anywhere].sort())
+        expect(await receivers("K1A 0B1")).toEqual([anywhere])
+
+        const preview = await call("POST", "/matching/preview", { body: roofJob("90210") })
+        expect(preview.status, preview.text).toBe(200)
+        expect(preview.body.matches.map((m: { company_id: string }) => m.company_id).sort()).toEqual([beverly, anywhere].sort())
+        expect(preview.body.excluded).toEqual([{ company_id: local, company_name: "Springfield Roofing", reason: "does not serve 90210" }])
+        const asCompany = await call("POST", "/matching/preview", { body: roofJob("90210"), key: creatorKey })
+        expect(asCompany.body.excluded).toEqual([{ reason: "does not serve 90210" }])
+        expect(asCompany.text).not.toContain(local)
+        const noZip = await call("POST", "/matching/preview", { body: { required_skills: [roofing] } })
+        expect(noZip.body.matches.map((m: { company_id: string }) => m.company_id)).toEqual([anywhere])
+        expect(noZip.body.excluded.map((e: { company_id: string; reason: string }) => [e.company_id, e.reason]).sort()).toEqual(
+          [[local, "does not serve jobs without a ZIP code"], [beverly, "does not serve jobs without a ZIP code"]].sort()
+        )
+
+        expect((await call("PATCH", `/companies/${local}`, { body: { service_areas: [] } })).status).toBe(200)
+        expect(await receivers("90210")).toEqual([local, beverly, anywhere].sort())
+        expect((await call("POST", "/matching/preview", { body: roofJob("90210") })).body.excluded).toEqual([])
       })
     })
 

@@ -28,12 +28,12 @@ layer(storage, { excludeTestServices: true })("company directory on PostgreSQL",
       const [first, second] = [yield* replica(IndexSignal.layerNone), yield* replica(IndexSignal.layerNone)]
       const wanting = { requiredSkills: [trade], skillLevels: {}, category: null }
       const all = { maxRoutings: 100, minScore: 0 }
-      expect((yield* first.current).candidates(wanting, null, all)).toEqual([])
-      expect((yield* second.current).candidates(wanting, null, all)).toEqual([])
+      expect((yield* first.current).candidates(wanting, null, all, null)).toEqual([])
+      expect((yield* second.current).candidates(wanting, null, all, null)).toEqual([])
       yield* companies.insert(company)
-      expect((yield* second.current).candidates(wanting, null, all).map((c) => c.companyId)).toEqual([company.id])
+      expect((yield* second.current).candidates(wanting, null, all, null).map((c) => c.companyId)).toEqual([company.id])
       yield* companies.update(company.id, { status: "suspended" }, at(1))
-      expect((yield* first.current).candidates(wanting, null, all)).toEqual([])
+      expect((yield* first.current).candidates(wanting, null, all, null)).toEqual([])
     }))
 
   it.scoped("with LISTEN, the index catches up on a change before any job asks for it", () =>

@@ -1,6 +1,7 @@
 import { expect, layer } from "@effect/vitest"
 import { Effect, Either, Layer, Metric, Option } from "effect"
 import { createJob, createJobs } from "../../programs/createJob.ts"
+import { previewMatches } from "../../programs/previewMatches.ts"
 import { Conflict, Forbidden, InvalidReference } from "../../src/domain/errors.ts"
 import { ApiKeyId, TechnicianId } from "../../src/domain/ids.ts"
 import type { NewJob } from "../../src/domain/intake.ts"
@@ -83,6 +84,24 @@ export const createJobSuite = <E>(name: string, services: Layer.Layer<ApiService
         const { job } = yield* createJob({ ...input, requiredSkills: [uniqueSkill()], skillLevels: {} }, null).pipe(asAdmin)
         expect(job).toMatchObject({ status: "unmatched", matchingScore: 0, routings: [] })
         expect(yield* eventsOf(job.id)).toEqual([])
+      }))
+
+    it.effect("routes a job only to the companies serving its ZIP code; the preview says which were left out and why", () =>
+      Effect.gen(function*() {
+        const { abc, xyz, input } = yield* setup
+        yield* (yield* CompanyRepo).update(abc.id, { serviceAreas: ["90210"] }, new Date())
+        const inZip = (zipCode: string) => ({ ...input, address: { ...input.address, zipCode } })
+        const elsewhere = (yield* createJob(inZip("12345"), null).pipe(asAdmin)).job
+        expect(elsewhere.routings.map((r) => r.companyId)).toEqual([xyz.id])
+        const beverly = (yield* createJob(inZip("90210-1234"), null).pipe(asAdmin)).job
+        expect(beverly.routings.map((r) => r.companyId)).toEqual([abc.id, xyz.id])
+
+        const preview = yield* previewMatches(input, input.createdByCompanyId, "12345").pipe(asAdmin)
+        expect(preview.matches.map((m) => m.companyId)).toEqual([xyz.id])
+        expect(preview.excluded).toEqual([{ companyId: abc.id, companyName: "ABC", reason: "does not serve 12345" }])
+        const noZip = yield* previewMatches(input, input.createdByCompanyId, null).pipe(asAdmin)
+        expect(noZip.excluded).toEqual([{ companyId: abc.id, companyName: "ABC", reason: "does not serve jobs without a ZIP code" }])
+        expect((yield* previewMatches(input, input.createdByCompanyId, "90210").pipe(asAdmin)).excluded).toEqual([])
       }))
 
     it.effect("writes nothing when a failure comes after the routings are written", () =>

@@ -28,6 +28,7 @@ export const makeCompany = (overrides: Partial<Company> = {}): Company => ({
   pollIntervalSeconds: null,
   pollSchedule: null,
   timeZone: null,
+  serviceAreas: [],
   skills: [],
   provider: { type: "mock", config: {}, credentials: null, active: true },
   createdAt: at(0),

@@ -7,7 +7,8 @@ import { MemoryStore } from "./store.ts"
 const indexed = (company: Company): IndexedCompany => ({
   id: company.id,
   name: company.name,
-  matchableSkills: company.status === "active" && company.provider?.active === true ? company.skills : []
+  matchableSkills: company.status === "active" && company.provider?.active === true ? company.skills : [],
+  serviceAreas: company.serviceAreas
 })
 
 export const layerCompanyIndex = Layer.effect(

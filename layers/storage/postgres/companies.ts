@@ -16,6 +16,7 @@ const CompanyRow = Schema.Struct({
   poll_interval_seconds: Schema.NullOr(Schema.Int),
   poll_schedule: Schema.NullOr(Schema.String),
   time_zone: Schema.NullOr(Schema.String),
+  service_areas: Schema.Array(Schema.String),
   created_at: Schema.DateFromSelf,
   updated_at: Schema.DateFromSelf,
   skills: Schema.Array(Schema.Struct({ skill: SkillName, level: SkillLevel, primary: Schema.Boolean })),
@@ -38,6 +39,7 @@ const toCompany = (row: typeof CompanyRow.Type): Company => ({
   pollIntervalSeconds: row.poll_interval_seconds,
   pollSchedule: row.poll_schedule,
   timeZone: row.time_zone,
+  serviceAreas: row.service_areas,
   createdAt: row.created_at,
   updatedAt: row.updated_at,
   skills: row.skills,
@@ -54,7 +56,7 @@ const toCompany = (row: typeof CompanyRow.Type): Company => ({
 const selectCompanies = (sql: Sql) =>
   sql`
     select c.id, c.name, c.status, c.rate_limit_per_minute, c.delivery_concurrency, c.delivery_paused,
-      c.poll_interval_seconds, c.poll_schedule, c.time_zone, c.created_at, c.updated_at,
+      c.poll_interval_seconds, c.poll_schedule, c.time_zone, c.service_areas, c.created_at, c.updated_at,
       coalesce((
         select json_agg(json_build_object('skill', s.skill, 'level', s.level, 'primary', s.is_primary) order by s.position)
         from company_skills s where s.company_id = c.id
@@ -155,10 +157,11 @@ export const layer = Layer.effect(
           yield* db.query("companies.insert", (sql) =>
             sql`
               insert into companies (id, name, status, rate_limit_per_minute, delivery_concurrency, delivery_paused,
-                poll_interval_seconds, poll_schedule, time_zone, created_at, updated_at)
+                poll_interval_seconds, poll_schedule, time_zone, service_areas, created_at, updated_at)
               values (${company.id}, ${company.name}, ${company.status}, ${company.rateLimitPerMinute},
                 ${company.deliveryConcurrency}, ${company.deliveryPaused}, ${company.pollIntervalSeconds},
-                ${company.pollSchedule}, ${company.timeZone}, ${company.createdAt}, ${company.updatedAt})`)
+                ${company.pollSchedule}, ${company.timeZone}, ${company.serviceAreas}::text[], ${company.createdAt},
+                ${company.updatedAt})`)
           yield* writeSkills(company.id, company.skills)
           if (company.provider !== null) yield* writeProvider(company, company.createdAt)
           yield* refreshEligibility(company.id)
@@ -206,7 +209,8 @@ export const layer = Layer.effect(
                 poll_schedule = case when ${changes.pollSchedule !== undefined}
                   then ${changes.pollSchedule ?? null}::text else poll_schedule end,
                 time_zone = case when ${changes.timeZone !== undefined}
-                  then ${changes.timeZone ?? null}::text else time_zone end
+                  then ${changes.timeZone ?? null}::text else time_zone end,
+                service_areas = coalesce(${changes.serviceAreas ?? null}::text[], service_areas)
               where id = ${id}`)
         ),
 

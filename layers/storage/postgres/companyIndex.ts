@@ -7,7 +7,12 @@ import { decodeRows } from "./decode.ts"
 
 const ChangesRow = Schema.Struct({
   version: Schema.Number,
-  companies: Schema.Array(Schema.Struct({ id: CompanyId, name: Schema.String, skills: Schema.Array(CompanySkill) })),
+  companies: Schema.Array(Schema.Struct({
+    id: CompanyId,
+    name: Schema.String,
+    skills: Schema.Array(CompanySkill),
+    service_areas: Schema.Array(Schema.String)
+  })),
   technicians: Schema.Array(Schema.Struct({ id: TechnicianId, company_id: CompanyId }))
 })
 
@@ -28,7 +33,7 @@ export const layer = Layer.effect(
             select
               (select version::float8 from company_index_version) as version,
               coalesce((
-                select json_agg(json_build_object('id', c.id, 'name', c.name, 'skills', coalesce((
+                select json_agg(json_build_object('id', c.id, 'name', c.name, 'service_areas', c.service_areas, 'skills', coalesce((
                   select json_agg(json_build_object('skill', s.skill, 'level', s.level, 'primary', s.is_primary)
                     order by s.position)
                   from company_skills s where s.company_id = c.id and s.eligible
@@ -42,7 +47,12 @@ export const layer = Layer.effect(
             Effect.flatMap(decode),
             Effect.map(([row]) => ({
               version: row!.version,
-              companies: row!.companies.map((c) => ({ id: c.id, name: c.name, matchableSkills: c.skills })),
+              companies: row!.companies.map((c) => ({
+                id: c.id,
+                name: c.name,
+                matchableSkills: c.skills,
+                serviceAreas: c.service_areas
+              })),
               technicians: row!.technicians.map((t) => ({ id: t.id, companyId: t.company_id }))
             }))
           )

@@ -67,6 +67,7 @@ export const companyRoutes = (run: Run) => {
           pollIntervalSeconds: body.poll_interval_seconds,
           pollSchedule: body.poll_schedule,
           timeZone: body.time_zone,
+          serviceAreas: body.service_areas,
           skills: body.skills,
           provider: body.provider === undefined ? null : providerInput(body.provider)
         })
@@ -114,7 +115,7 @@ export const companyRoutes = (run: Run) => {
       method: "patch",
       path: "/companies/{id}",
       tags: ["companies"],
-      summary: "Change name, status, rate limit, delivery concurrency or status polling (admin)",
+      summary: "Change name, status, rate limit, delivery concurrency, status polling or service areas (admin)",
       security,
       request: { params: IdParam, body: json(PatchCompanyBody) },
       responses: { 200: answers("The company", CompanyView), ...errorResponses(400, 401, 403, 404, 413, 415, 503) }
@@ -128,7 +129,8 @@ export const companyRoutes = (run: Run) => {
         ...(body.delivery_concurrency === undefined ? {} : { deliveryConcurrency: body.delivery_concurrency }),
         ...(body.poll_interval_seconds === undefined ? {} : { pollIntervalSeconds: body.poll_interval_seconds }),
         ...(body.poll_schedule === undefined ? {} : { pollSchedule: body.poll_schedule }),
-        ...(body.time_zone === undefined ? {} : { timeZone: body.time_zone })
+        ...(body.time_zone === undefined ? {} : { timeZone: body.time_zone }),
+        ...(body.service_areas === undefined ? {} : { serviceAreas: body.service_areas })
       }
       return c.json(companyView(await run(c, updateCompany(c.req.valid("param").id, changes))), 200)
     }

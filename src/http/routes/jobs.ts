@@ -4,6 +4,7 @@ import { createJob, createJobs } from "../../../programs/createJob.ts"
 import { cancelJob, getJob, listJobs } from "../../../programs/jobs.ts"
 import { previewMatches } from "../../../programs/previewMatches.ts"
 import { JobId } from "../../domain/ids.ts"
+import { jobZip } from "../../domain/serviceAreas.ts"
 import type { NewJob } from "../../domain/intake.ts"
 import { errorBody, fromFailure, zodDetails } from "../errors.ts"
 import { makeRouter, type Run } from "../router.ts"
@@ -17,10 +18,10 @@ import {
   IdempotencyHeaders,
   JobQuery,
   JobView,
-  MatchView,
-  PreviewBody
+  PreviewBody,
+  PreviewView
 } from "../schemas/jobs.ts"
-import { foundJobView, jobView, matchView } from "../views.ts"
+import { exclusionView, foundJobView, jobView, matchView } from "../views.ts"
 import { z } from "@hono/zod-openapi"
 
 const IdParam = idParam(JobId)
@@ -185,20 +186,21 @@ export const jobRoutes = (run: Run) => {
       security,
       request: { body: json(PreviewBody) },
       responses: {
-        200: answers("Matches, best first", z.object({ matches: z.array(MatchView) })),
+        200: answers("Matches, best first, and the companies left out for their service areas", PreviewView),
         ...errorResponses(400, 401, 413, 415, 503)
       }
     }),
     async (c) => {
       const body = c.req.valid("json")
-      const matches = await run(
+      const preview = await run(
         c,
         previewMatches(
           { requiredSkills: body.required_skills, skillLevels: body.skill_levels, category: body.category ?? null },
-          body.created_by_company_id ?? null
+          body.created_by_company_id ?? null,
+          jobZip(body.address?.zip_code)
         )
       )
-      return c.json({ matches: matches.map(matchView) }, 200)
+      return c.json({ matches: preview.matches.map(matchView), excluded: preview.excluded.map(exclusionView) }, 200)
     }
   )
 

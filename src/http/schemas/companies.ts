@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi"
 import { cronProblem, timeZoneProblem } from "../../domain/pollSchedule.ts"
+import { MAX_SERVICE_AREAS, SERVICE_AREA_PATTERN } from "../../domain/serviceAreas.ts"
 import { rawText, SkillLevelInput, SkillNameInput, text, Timestamp } from "./common.ts"
 
 export const CompanyStatusInput = z.enum(["active", "inactive", "suspended"])
@@ -58,6 +59,22 @@ const TimeZone = z.string().max(64).superRefine(checked(timeZoneProblem)).openap
   example: "America/Chicago"
 })
 
+const ServiceAreas = z.array(z.string().regex(SERVICE_AREA_PATTERN, "a ZIP code (5 digits) or a ZIP prefix (1 to 4 digits)"))
+  .max(MAX_SERVICE_AREAS)
+  .superRefine((areas, ctx) => {
+    const seen = new Set<string>()
+    areas.forEach((area, i) => {
+      if (seen.has(area)) ctx.addIssue({ code: "custom", path: [i], message: `${area} is listed twice` })
+      seen.add(area)
+    })
+  })
+  .openapi({
+    description: "The ZIP codes (5 digits) and ZIP prefixes (1 to 4 digits: \"627\" is every ZIP starting 627) the " +
+      `company serves, at most ${MAX_SERVICE_AREAS}, each once (a duplicate is refused); a job is matched only to ` +
+      "companies serving its ZIP code. Empty: everywhere, jobs without a ZIP code included",
+    example: ["62701", "627"]
+  })
+
 export const CreateCompanyBody = z.strictObject({
   name: Name,
   status: CompanyStatusInput.default("active"),
@@ -67,7 +84,8 @@ export const CreateCompanyBody = z.strictObject({
   delivery_concurrency: Concurrency.default(1),
   poll_interval_seconds: PollInterval.nullable().default(null),
   poll_schedule: PollSchedule.nullable().default(null),
-  time_zone: TimeZone.nullable().default(null)
+  time_zone: TimeZone.nullable().default(null),
+  service_areas: ServiceAreas.default([])
 }).openapi("CreateCompany")
 
 export const PatchCompanyBody = z.strictObject({
@@ -77,10 +95,12 @@ export const PatchCompanyBody = z.strictObject({
   delivery_concurrency: Concurrency.optional(),
   poll_interval_seconds: PollInterval.nullable().optional(),
   poll_schedule: PollSchedule.nullable().optional(),
-  time_zone: TimeZone.nullable().optional()
+  time_zone: TimeZone.nullable().optional(),
+  service_areas: ServiceAreas.optional()
 }).refine(
   (b) => Object.keys(b).length > 0,
-  "name, status, rate_limit_per_minute, delivery_concurrency, poll_interval_seconds, poll_schedule or time_zone is needed"
+  "name, status, rate_limit_per_minute, delivery_concurrency, poll_interval_seconds, poll_schedule, time_zone or " +
+    "service_areas is needed"
 )
   .openapi("PatchCompany")
 
@@ -106,6 +126,10 @@ export const CompanyView = z.object({
   poll_schedule: z.string().nullable()
     .openapi({ description: "Cron expression (five fields, in time_zone) the company's leads are polled on; wins over the interval" }),
   time_zone: z.string().nullable().openapi({ description: "IANA time zone of poll_schedule; null: UTC" }),
+  service_areas: z.array(z.string()).openapi({
+    description: "The ZIP codes and ZIP prefixes the company serves; empty: everywhere",
+    example: ["62701", "627"]
+  }),
   skills: z.array(z.object({ skill: z.string(), level: SkillLevelInput, primary: z.boolean() })),
   provider: z.object({
     type: ProviderTypeInput,

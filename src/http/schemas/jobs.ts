@@ -78,7 +78,13 @@ export const CreateJobBody = z.strictObject({
 /** The matching fields of a job; other fields of a job body are accepted and ignored. */
 export const PreviewBody = z.object({
   ...matchFields,
-  created_by_company_id: idOf(CompanyId).optional()
+  created_by_company_id: idOf(CompanyId).optional(),
+  address: z.object({ zip_code: text(20) }).optional().openapi({
+    description: "The job's address; only zip_code is read (other fields are ignored): only companies serving it are " +
+      "matched (their service_areas). Its first five digits are the ZIP; left out, or not starting with five digits: " +
+      "only companies without service_areas match",
+    example: { zip_code: "62701" }
+  })
 }).superRefine(checkMatchFields).openapi("MatchingPreview")
 
 const IdempotencyKey = z.string().min(1).max(255).regex(/^[\x21-\x7e]+$/, "printable ASCII without spaces")
@@ -182,6 +188,22 @@ export const MatchView = z.object({
   matched_skills: z.array(z.string()),
   reason: z.string()
 }).openapi("Match")
+
+/** A company left out of a preview's matches for its service areas. */
+export const ExclusionView = z.object({
+  company_id: z.string().openapi({ format: "uuid", description: "Shown to admin keys only" }).optional(),
+  company_name: z.string().openapi({ description: "Shown to admin keys only" }).optional(),
+  reason: z.string().openapi({ description: "Why it was left out", example: "does not serve 90210" })
+}).openapi("MatchExclusion")
+
+/** What `POST /matching/preview` answers. */
+export const PreviewView = z.object({
+  matches: z.array(MatchView).openapi({ description: "The companies the job would be routed to, best first" }),
+  excluded: z.array(ExclusionView).openapi({
+    description: "The active companies having a skill the job wants (at its level) that do not serve its ZIP code, " +
+      "by company id: they are not matched whatever their score"
+  })
+}).openapi("MatchingPreviewResult")
 
 /** Each job of a bulk, in the order sent: the status `POST /jobs` would have answered, with its job or its error. */
 export const BulkResultsView = z.object({
