@@ -67,11 +67,15 @@ export const startStatusPolling = (runtime: PollingRuntime) =>
         return at
       })
 
+    /** Sets the company's next poll to its plan's next time after `now`. */
+    const pollAfter = (companyId: CompanyId, plan: PollPlan, now: number) =>
+      Effect.map(nextStatusPoll(plan, now), (at) => void nextPoll.set(companyId, { at, key: plan.key }))
+
     const pollFrom = (target: DeliveryTarget, plan: PollPlan, now: number) =>
-      Effect.gen(function*() {
-        nextPoll.set(target.companyId, { at: yield* nextStatusPoll(plan, now), key: plan.key })
-        yield* Effect.flatMap(runtime.actorOf(target.companyId), (actor) => actor.poll(freshFor(plan)))
-      })
+      Effect.zipRight(
+        pollAfter(target.companyId, plan, now),
+        Effect.flatMap(runtime.actorOf(target.companyId), (actor) => actor.poll(freshFor(plan)))
+      )
 
     /**
      * Starts the polls that are due: at once for a company with an actor; for the others, one statement first finds which
@@ -94,7 +98,7 @@ export const startStatusPolling = (runtime: PollingRuntime) =>
       })))
       for (const { plan, target } of withoutActor) {
         if (toPoll.has(target.companyId)) yield* pollFrom(target, plan, now)
-        else nextPoll.set(target.companyId, { at: yield* nextStatusPoll(plan, now), key: plan.key })
+        else yield* pollAfter(target.companyId, plan, now)
       }
     }).pipe(
       Effect.catchAll((error) =>
