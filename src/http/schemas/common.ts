@@ -18,7 +18,7 @@ const errorDescriptions = {
   403: "The key may not do this (`forbidden`)",
   404: "No such resource (`not_found`)",
   409: "Conflicts with the current state (`conflict`)",
-  413: "Body over 64 KB (`payload_too_large`)",
+  413: "Body over 64 KB, or 1 MB for `POST /jobs/bulk` (`payload_too_large`)",
   415: "Body is not JSON (`unsupported_media_type`)",
   422: "Refers to something that does not exist or does not fit (`validation_error`)",
   503: "A dependency is unreachable, or the service is at capacity; retry after `Retry-After` seconds (`unavailable`)"
