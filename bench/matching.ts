@@ -2,7 +2,10 @@
  * Job creation at scale: 10,000 companies with active providers over 50 skills on real PostgreSQL, the service running
  * as its own process, `POST /jobs` timed from a client. Prints p50/p95/p99 and throughput.
  *
- *   npm run bench:matching -- [--companies 10000] [--skills 50] [--requests 3000] [--concurrency 8]
+ *   npm run bench:matching -- [--companies 10000] [--skills 50] [--requests 3000] [--concurrency 8] [--areas 0]
+ *
+ * With `--areas N`, every other company lists N service areas (3-digit ZIP prefixes and 5-digit ZIP codes) and each job
+ * gets a random ZIP, so the run shows matching's cost with areas; compare it with a run without.
  *
  * Uses the PostgreSQL server at TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres), in a
  * database of its own that it drops at the end.
@@ -18,7 +21,8 @@ const { values: args } = parseArgs({
     skills: { type: "string", default: "50" },
     requests: { type: "string", default: "3000" },
     concurrency: { type: "string", default: "8" },
-    warmup: { type: "string", default: "300" }
+    warmup: { type: "string", default: "300" },
+    areas: { type: "string", default: "0" }
   }
 })
 const COMPANIES = Number(args.companies)
@@ -26,12 +30,19 @@ const SKILLS = Number(args.skills)
 const REQUESTS = Number(args.requests)
 const CONCURRENCY = Number(args.concurrency)
 const WARMUP = Number(args.warmup)
+const AREAS = Number(args.areas)
 const SERVER_URL = process.env["TEST_DATABASE_URL"] ?? "postgres://postgres@127.0.0.1:5432/postgres"
 const ADMIN_KEY = "bench-admin-key-0123456789abcdefghijklmn"
 const LEVELS = ["basic", "intermediate", "expert"] as const
 
 const pick = <A>(items: ReadonlyArray<A>): A => items[Math.floor(Math.random() * items.length)]!
 const skillName = (i: number) => `skill-${String(i).padStart(2, "0")}`
+const digits = (length: number) => String(Math.floor(Math.random() * 10 ** length)).padStart(length, "0")
+/** Half the companies list `AREAS` entries, half prefixes and half full codes; the others serve everywhere. */
+const serviceAreas = (index: number): Array<string> =>
+  AREAS === 0 || index % 2 === 1
+    ? []
+    : [...new Set(Array.from({ length: AREAS }, (_, i) => digits(i % 2 === 0 ? 3 : 5)))]
 const percentile = (sorted: ReadonlyArray<number>, p: number) =>
   sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!
 
@@ -63,6 +74,7 @@ try {
       name: `Company ${start + i}`,
       status: "active",
       rate_limit_per_minute: 50,
+      service_areas: serviceAreas(start + i),
       created_at: now,
       updated_at: now
     }))
@@ -100,7 +112,7 @@ try {
     const required = [...new Set([skillName(Math.floor(Math.random() * SKILLS)), skillName(Math.floor(Math.random() * SKILLS))])]
     return JSON.stringify({
       summary: "Bench job",
-      address: { street: "1 Main St", city: "Anytown", state: "CA", zip_code: "12345" },
+      address: { street: "1 Main St", city: "Anytown", state: "CA", zip_code: AREAS === 0 ? "12345" : digits(5) },
       homeowner: { name: "Bench" },
       created_by_company_id: pick(companyIds),
       required_skills: required,
@@ -136,7 +148,8 @@ try {
   const seconds = (performance.now() - started) / 1000
   const latencies = results.map((r) => r.ms).sort((a, b) => a - b)
   const routings = results.reduce((n, r) => n + r.routings, 0) / results.length
-  console.log(`POST /jobs with ${COMPANIES} companies and ${SKILLS} skills: ${REQUESTS} requests, concurrency ${CONCURRENCY}`)
+  const areas = AREAS === 0 ? "no service areas" : `half of them listing ${AREAS} service areas`
+  console.log(`POST /jobs with ${COMPANIES} companies (${areas}) and ${SKILLS} skills: ${REQUESTS} requests, concurrency ${CONCURRENCY}`)
   console.log(`  p50 ${percentile(latencies, 50).toFixed(1)} ms   p95 ${percentile(latencies, 95).toFixed(1)} ms   p99 ${percentile(latencies, 99).toFixed(1)} ms   max ${latencies.at(-1)!.toFixed(1)} ms`)
   console.log(`  ${(REQUESTS / seconds).toFixed(0)} jobs/s, ${routings.toFixed(2)} routings per job on average`)
 } finally {
