@@ -1,8 +1,10 @@
 import { Effect, Option, Schema } from "effect"
+import { NotFound } from "../src/domain/errors.ts"
 import type { CompanyId } from "../src/domain/ids.ts"
 import { RoutingId } from "../src/domain/ids.ts"
 import { now } from "../src/domain/time.ts"
 import { Broker } from "../src/services/Broker.ts"
+import { CompanyRepo } from "../src/services/Companies.ts"
 import { requireAdmin } from "./access.ts"
 import { currentTopology } from "./brokerTopology.ts"
 import { type DeadLetter, toDeadLetter } from "./deadLetters.ts"
@@ -43,13 +45,17 @@ const matches = (filter: DeadLetterFilter) => {
  * stream a page at a time up to its last message when the call began, it reopens the page's `failed` routings with
  * their outbox events in one transaction, then removes their dead letters. A dead letter that names no routing, or
  * whose routing is no longer `failed` (retried since), is skipped and left in place. A crash midway loses nothing and
- * doubles nothing: a reopened routing's dead letter left behind is skipped by the next call.
+ * doubles nothing: a reopened routing's dead letter left behind is skipped by the next call. An unknown company is
+ * `NotFound`.
  */
 export const replayDeadLetters = Effect.fn("DeadLetters.replayMatching")(function*(
   filter: DeadLetterFilter,
   batchSize: number = BATCH
 ) {
   yield* requireAdmin
+  if (filter.companyId !== undefined && !(yield* (yield* CompanyRepo).exists(filter.companyId))) {
+    return yield* new NotFound({ resource: "company", id: filter.companyId })
+  }
   const broker = yield* Broker
   const names = yield* currentTopology
   const state = yield* broker.streamState(names.deadLetterStream)

@@ -909,6 +909,7 @@ export const apiSuite = <E>(name: string, services: Layer.Layer<ApiServices, E>)
             before: "yesterday"
           }]
         ) expectError(await call("POST", "/admin/dlq/replay", { body }), 400, "validation_error")
+        expectError(await call("POST", "/admin/dlq/replay", { body: { company_id: crypto.randomUUID() } }), 404, "not_found")
         const paths = Object.keys((await call("GET", "/openapi.json", { key: null })).body.paths)
         expect(paths).toEqual(expect.arrayContaining(["/admin/dlq/replay", "/admin/routings/retry"]))
 

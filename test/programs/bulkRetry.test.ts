@@ -66,5 +66,6 @@ describe("bulk replay and retry (memory layers)", () => {
       expect((yield* Effect.flip(replayDeadLetters({}).pipe(viewer)))._tag).toBe("Forbidden")
       const unknown = crypto.randomUUID() as CompanyId
       expect((yield* Effect.flip(retryFailedRoutings(unknown).pipe(asAdmin)))._tag).toBe("NotFound")
+      expect((yield* Effect.flip(replayDeadLetters({ companyId: unknown }).pipe(asAdmin)))._tag).toBe("NotFound")
     }).pipe(Effect.provide(layerMemoryServices)))
 })

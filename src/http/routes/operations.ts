@@ -98,12 +98,12 @@ export const operationRoutes = (run: Run) => {
       method: "post",
       path: "/admin/dlq/replay",
       tags: ["operations"],
-      summary: "Deliver again the routings of every matching dead letter and remove those dead letters (`{}`: every one)",
+      summary: "Deliver again the routings of every matching dead letter and remove those dead letters (`{}`, or no body: every one)",
       description: "Works through the dead-letter stream 500 at a time within the request, and answers when done. A dead " +
         "letter that names no routing, or whose routing is no longer failed, is skipped and left in place.",
       security,
       request: { body: json(ReplayDeadLettersBody) },
-      responses: { 200: answers("How many", ReplayDeadLettersView), ...errorResponses(400, 401, 403, 413, 415, 503) }
+      responses: { 200: answers("How many", ReplayDeadLettersView), ...errorResponses(400, 401, 403, 404, 413, 415, 503) }
     }),
     async (c) => {
       const body = c.req.valid("json")
