@@ -73,7 +73,7 @@ export const replayDeadLetters = Effect.fn("DeadLetters.replayMatching")(functio
     const letters = page.map(toDeadLetter).filter(wanted)
     const named = letters.flatMap((letter) =>
       Option.toArray(Option.map(Schema.decodeUnknownOption(RoutingId)(letter.routingId), (routingId) => ({ letter, routingId }))))
-    const reopened = yield* reopenRoutings(named.map((n) => n.routingId), at)
+    const reopened = named.length === 0 ? new Set<RoutingId>() : yield* reopenRoutings(named.map((n) => n.routingId), at)
     const replayed = named.filter((n) => reopened.has(n.routingId))
     yield* Effect.forEach(replayed, (n) => broker.deleteMessage(names.deadLetterStream, n.letter.id), {
       concurrency: DELETE_CONCURRENCY,
