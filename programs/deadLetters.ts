@@ -32,7 +32,8 @@ export interface DeadLetter {
   readonly originalSubject: string | null
 }
 
-const toDeadLetter = (message: StoredMessage): DeadLetter => ({
+/** A dead letter as read from its stored message's headers. */
+export const toDeadLetter = (message: StoredMessage): DeadLetter => ({
   id: message.sequence,
   routingId: message.headers[DeadLetterHeaders.routingId] ?? null,
   companyId: message.headers[DeadLetterHeaders.companyId] ?? null,

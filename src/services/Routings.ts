@@ -125,6 +125,14 @@ export class RoutingRepo extends Context.Tag("RoutingRepo")<RoutingRepo, {
   readonly touch: (ids: ReadonlyArray<RoutingId>, now: Date) => Effect.Effect<void, StorageError>
   /** A `failed` routing goes back to `pending` with its attempts and `rateLimitedSince` reset; false when it is not `failed`. */
   readonly reopen: (id: RoutingId, now: Date) => Effect.Effect<boolean, StorageError>
+  /** Up to `limit` of the company's `failed` routings, by id, after `after` (null: from the first): a keyset page. */
+  readonly failedOf: (
+    companyId: CompanyId,
+    after: RoutingId | null,
+    limit: number
+  ) => Effect.Effect<ReadonlyArray<RoutingId>, StorageError>
+  /** `reopen` for many routings in one step: answers those it reopened (they were `failed`), each with its job's priority. */
+  readonly reopenMany: (ids: ReadonlyArray<RoutingId>, now: Date) => Effect.Effect<ReadonlyArray<WaitingRouting>, StorageError>
   /**
    * The `scheduled` routings whose held `routing.created` event is due by `now` and not published yet become `pending`
    * (at `now`); answers how many. The relay commits this before it publishes those events, so that no message finds

@@ -1,5 +1,6 @@
 import { layerMemory } from "../../layers/storage/memory/layer.ts"
 import { archiveContract } from "./archive.contract.ts"
+import { bulkRetryContract } from "./bulkRetry.contract.ts"
 import { circuitsContract } from "./circuits.contract.ts"
 import { companyIndexContract } from "./companyIndex.contract.ts"
 import { partitionsContract } from "./partitions.contract.ts"
@@ -18,3 +19,4 @@ retentionContract("memory", layerMemory)
 partitionsContract("memory", layerMemory)
 circuitsContract("memory", layerMemory)
 scheduledContract("memory", layerMemory)
+bulkRetryContract("memory", layerMemory)

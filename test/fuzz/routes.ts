@@ -87,7 +87,9 @@ export const writeRoutes = (f: Fixtures): ReadonlyArray<RouteTemplate> => [
   { method: "POST", path: "/matching/preview", body: { required_skills: [f.skill], skill_levels: { [f.skill]: "basic" }, category: f.skill } },
   { method: "POST", path: "/matching/preview", body: { category: f.skill } },
   { method: "POST", path: "/api-keys", body: { role: "company", company_id: f.companyId, name: "fuzz" } },
-  { method: "POST", path: "/webhooks", body: { url: "https://example.com/hooks", events: ["routing.synced"], company_id: f.companyId } }
+  { method: "POST", path: "/webhooks", body: { url: "https://example.com/hooks", events: ["routing.synced"], company_id: f.companyId } },
+  { method: "POST", path: "/admin/routings/retry", body: { company_id: f.companyId, status: "failed" } },
+  { method: "POST", path: "/admin/dlq/replay", body: { company_id: f.companyId, reason_contains: "timed out", before: "2026-01-01T00:00:00Z" } }
 ]
 
 /** Every route with a path id; those that take a body get one they accept, so only the id is wrong. */

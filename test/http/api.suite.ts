@@ -1,11 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { Effect, type Layer } from "effect"
+import { provisionStreams } from "../../programs/brokerTopology.ts"
+import { sendToDeadLetters } from "../../programs/deadLetters.ts"
 import { sha256Hex } from "../../src/domain/hash.ts"
 import { ApiKeyId, CompanyId, type RoutingId } from "../../src/domain/ids.ts"
 import { ApiKeyRepo } from "../../src/services/ApiKeys.ts"
 import type { ApiServices } from "../../src/http/router.ts"
 import { ArchiveRepo } from "../../src/services/Archive.ts"
 import { JobRepo } from "../../src/services/Jobs.ts"
+import { StreamReplicas } from "../../src/services/Settings.ts"
 import { RoutingRepo } from "../../src/services/Routings.ts"
 import { makeJob, uniqueSkill } from "../support/fixtures.ts"
 import { type Answer, makeTestApi } from "../support/http.ts"
@@ -885,6 +888,74 @@ export const apiSuite = <E>(name: string, services: Layer.Layer<ApiServices, E>)
         expect(paused.body).toMatchObject({ id: xyz, delivery_paused: true })
         expect((await call("POST", `/admin/companies/${xyz}/resume`)).body.delivery_paused).toBe(false)
         expectError(await call("POST", `/admin/companies/${crypto.randomUUID()}/pause`), 404, "not_found")
+      })
+
+      it("retries a company's failed routings and replays the matching dead letters in bulk, for the admin only", async () => {
+        const viewer = (await call("POST", "/api-keys", { body: { role: "viewer", name: "bulk" } })).body.key as string
+        for (const key of [creatorKey, viewer]) {
+          expectError(await call("POST", "/admin/routings/retry", { key, body: { company_id: abc, status: "failed" } }), 403, "forbidden")
+          expectError(await call("POST", "/admin/dlq/replay", { key, body: {} }), 403, "forbidden")
+        }
+        for (
+          const body of [{}, { company_id: abc }, { company_id: abc, status: "pending" }, { company_id: "nope", status: "failed" }, {
+            company_id: abc,
+            status: "failed",
+            extra: 1
+          }]
+        ) expectError(await call("POST", "/admin/routings/retry", { body }), 400, "validation_error")
+        expectError(await call("POST", "/admin/routings/retry", { body: { company_id: crypto.randomUUID(), status: "failed" } }), 404, "not_found")
+        for (
+          const body of [{ extra: 1 }, { company_id: "nope" }, { reason_contains: "" }, { reason_contains: "x".repeat(201) }, { reason_contains: 5 }, {
+            before: "yesterday"
+          }]
+        ) expectError(await call("POST", "/admin/dlq/replay", { body }), 400, "validation_error")
+        expectError(await call("POST", "/admin/dlq/replay", { body: { company_id: crypto.randomUUID() } }), 404, "not_found")
+        const paths = Object.keys((await call("GET", "/openapi.json", { key: null })).body.paths)
+        expect(paths).toEqual(expect.arrayContaining(["/admin/dlq/replay", "/admin/routings/retry"]))
+
+        const jobs = Array.from({ length: 3 }, () => makeJob(CompanyId.make(creator), [CompanyId.make(abc), CompanyId.make(xyz)]))
+        const [toAbc, toXyz] = [jobs.map((j) => j.routings[0]!.id), jobs.map((j) => j.routings[1]!.id)]
+        await api.runtime.runPromise(Effect.gen(function*() {
+          yield* (yield* JobRepo).insert(jobs)
+          yield* (yield* RoutingRepo).finish([...toAbc, ...toXyz].map((id) => ({
+            id,
+            leaseUntil: null,
+            result: { _tag: "Failed", status: "failed", outcome: "error", error: "Provider said 500", counts: true, known: true } as const,
+            timing: { at: new Date(), durationMs: 1 }
+          })))
+          yield* provisionStreams.pipe(Effect.provideService(StreamReplicas, 1))
+          const reasons = ["Provider said 500", "provider SAID 500", "timed out"]
+          const letters = [...toAbc.map((id, i) => ({ id, company: abc, reason: reasons[i]! })), { id: toXyz[0]!, company: xyz, reason: reasons[0]! }]
+          yield* Effect.forEach(letters, ({ id, company, reason }) =>
+            sendToDeadLetters({
+              subject: "work",
+              data: new TextEncoder().encode("{}"),
+              headers: {},
+              routingId: id,
+              companyId: CompanyId.make(company),
+              attempts: 5,
+              reason
+            }))
+        }))
+        const statusOf = async (id: string) => (await call("GET", `/routings/${id}`)).body.sync_status
+
+        expect((await call("POST", "/admin/routings/retry", { body: { company_id: xyz, status: "failed" } })).body).toEqual({ count: 3, batches: 1 })
+        for (const id of toXyz) expect(await statusOf(id)).toBe("pending")
+        for (const id of toAbc) expect(await statusOf(id)).toBe("failed")
+        expect((await call("POST", "/admin/routings/retry", { body: { company_id: xyz, status: "failed" } })).body).toEqual({ count: 0, batches: 0 })
+        expect((await call("GET", "/admin/dlq")).body.items).toHaveLength(4)
+
+        expect((await call("POST", "/admin/dlq/replay", { body: { before: "2000-01-01T00:00:00Z" } })).body).toMatchObject({ count: 0, skipped: 0 })
+        const byReason = await call("POST", "/admin/dlq/replay", { body: { company_id: abc.toUpperCase(), reason_contains: "PROVIDER said" } })
+        expect(byReason.body).toEqual({ count: 2, skipped: 0, batches: 1 })
+        expect([await statusOf(toAbc[0]!), await statusOf(toAbc[1]!), await statusOf(toAbc[2]!)]).toEqual(["pending", "pending", "failed"])
+        const rest = await call("POST", "/admin/dlq/replay", { body: { before: new Date(Date.now() + 60_000).toISOString() } })
+        expect(rest.body).toEqual({ count: 1, skipped: 1, batches: 1 })
+        expect(await statusOf(toAbc[2]!)).toBe("pending")
+        const left = (await call("GET", "/admin/dlq")).body.items
+        expect(left).toEqual([expect.objectContaining({ routing_id: toXyz[0], company_id: xyz })])
+        expect((await call("POST", "/admin/dlq/replay", { body: {} })).body).toEqual({ count: 0, skipped: 1, batches: 1 })
+        expect((await call("DELETE", `/admin/dlq/${left[0].id}`)).status).toBe(200)
       })
     })
 

@@ -125,6 +125,43 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env["CI"] !== "true")("dashboar
     await page.screenshot({ path: new URL("dashboard-job.png", SCREENSHOTS).pathname, fullPage: true })
   })
 
+  it("replays every dead letter the filter matches, and retries a company's failed routings, each after a confirmation", async () => {
+    const skill = `gutter-${crypto.randomUUID().slice(0, 6)}`
+    const replayed = await company(api, "Bulk Down Gutters", skill, { failure_rate: 1 })
+    const otherSkill = `siding-${crypto.randomUUID().slice(0, 6)}`
+    const retried = await company(api, "Retry Down Siding", otherSkill, { failure_rate: 1 })
+    const creator = await company(api, "Bulk Creator", `bc-${crypto.randomUUID().slice(0, 6)}`)
+    const jobs = await Promise.all([skill, skill, otherSkill, otherSkill].map((s, i) => api.post("/jobs", jobFor(creator.id, s, 10 + i))))
+    const routings = jobs.map((job) => job.routings[0].id as string)
+    const statuses = () => Promise.all(routings.map(async (id) => (await api.get(`/routings/${id}`)).sync_status as string))
+    await eventually(async () => (await statuses()).every((s) => s === "failed"), 15_000, async () => JSON.stringify(await statuses()))
+    const letters = (await api.get("/admin/dlq?limit=1000")).items.filter((d: { company_id: string }) => d.company_id === replayed.id)
+    expect(letters).toHaveLength(2)
+    for (const trade of [replayed, retried]) await api.put(`/companies/${trade.id}/provider`, { type: "mock", config: {} })
+
+    await page.goto(`${url}/dashboard#dead-letters`)
+    await page.getByLabel("Company").selectOption({ label: "Bulk Down Gutters" })
+    await page.getByLabel("Reason contains").fill("GAVE UP")
+    for (const letter of letters) await page.locator(`tr[data-key="${letter.id}"]`).waitFor({ timeout: 5_000 })
+    expect(await page.locator("tbody tr").count()).toBe(2)
+    await page.getByRole("button", { name: "Replay all" }).click()
+    await page.getByRole("button", { name: "Confirm replay all" }).click()
+    await page.getByRole("status").filter({ hasText: "Replayed 2 dead letters" }).waitFor({ timeout: 5_000 })
+    for (const letter of letters) await page.locator(`tr[data-key="${letter.id}"]`).waitFor({ state: "detached", timeout: 5_000 })
+    await eventually(async () => (await api.get(`/admin/providers/mock/leads?company_id=${replayed.id}`)).total === 2, 10_000,
+      async () => JSON.stringify(await statuses()))
+
+    await page.getByRole("link", { name: "Companies" }).click()
+    const row = page.locator(`tr[data-key="${retried.id}"]`)
+    await row.getByRole("button", { name: "Retry failed" }).click()
+    await row.getByRole("button", { name: "Confirm retry" }).click()
+    await page.getByRole("status").filter({ hasText: "Retried 2 failed routings of Retry Down Siding" }).waitFor({ timeout: 5_000 })
+    await eventually(async () => (await statuses()).every((s) => s === "synced"), 10_000, async () => JSON.stringify(await statuses()))
+    for (const trade of [replayed, retried]) {
+      expect(await api.get(`/admin/providers/mock/leads?company_id=${trade.id}`)).toMatchObject({ total: 2, duplicates: 0 })
+    }
+  })
+
   it("shows the overview with the latest jobs (the README's screenshot)", async () => {
     const skill = `elec-${crypto.randomUUID().slice(0, 6)}`
     await company(api, "Bright Spark Electric", skill)
@@ -176,11 +213,13 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env["CI"] !== "true")("dashboar
       await asViewer.getByRole("link", { name: "Companies" }).click()
       await asViewer.locator(`tr[data-key="${failing.id}"]`).waitFor({ timeout: 5_000 })
       expect(await asViewer.getByRole("button", { name: /^(Pause|Resume) / }).count()).toBe(0)
+      expect(await asViewer.getByRole("button", { name: "Retry failed" }).count()).toBe(0)
       expect(await asViewer.getByRole("columnheader", { name: "Delivery" }).count()).toBe(0)
 
       await asViewer.getByRole("link", { name: "Dead letters" }).click()
       await asViewer.locator(`tr[data-key="${letter.id}"]`).waitFor({ timeout: 5_000 })
       expect(await asViewer.getByRole("button", { name: /(Replay|Delete) dead letter/ }).count()).toBe(0)
+      expect(await asViewer.getByRole("button", { name: "Replay all" }).count()).toBe(0)
 
       await asViewer.goto(`${url}/dashboard#job/${job.id}`)
       const routing = asViewer.locator(`article[data-routing="${routingId}"]`)

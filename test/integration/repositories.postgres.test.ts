@@ -1,6 +1,7 @@
 import { Layer } from "effect"
 import { layer as layerPostgresRepos } from "../../layers/storage/postgres/layer.ts"
 import { archiveContract } from "../contracts/archive.contract.ts"
+import { bulkRetryContract } from "../contracts/bulkRetry.contract.ts"
 import { circuitsContract } from "../contracts/circuits.contract.ts"
 import { companyIndexContract } from "../contracts/companyIndex.contract.ts"
 import { partitionsContract } from "../contracts/partitions.contract.ts"
@@ -20,3 +21,4 @@ retentionContract("postgresql", layerPostgresRepos.pipe(Layer.provide(layerFresh
 partitionsContract("postgresql", layerPostgresRepos.pipe(Layer.provide(layerFreshDb())))
 circuitsContract("postgresql", layerPostgresRepos.pipe(Layer.provide(layerFreshDb())))
 scheduledContract("postgresql", layerPostgresRepos.pipe(Layer.provide(layerFreshDb())))
+bulkRetryContract("postgresql", layerPostgresRepos.pipe(Layer.provide(layerFreshDb())))

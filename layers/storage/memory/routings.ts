@@ -177,6 +177,27 @@ export const layerRoutings = Layer.effect(
           return true
         }),
 
+      failedOf: (companyId, after, limit) =>
+        Effect.sync(() =>
+          Array.from(store.state.jobs.values())
+            .flatMap((job) => job.routings)
+            .filter((r) => r.companyId === companyId && r.syncStatus === "failed" && (after === null || r.id > after))
+            .map((r) => r.id)
+            .sort()
+            .slice(0, limit)
+        ),
+
+      reopenMany: (ids, now) =>
+        Effect.sync(() =>
+          ids.flatMap((id) => {
+            const found = find(id)
+            if (found?.routing.syncStatus !== "failed") return []
+            store.state.leases.set(id, { ...lease(id), rateLimitedSince: null })
+            update(id, (r) => ({ ...r, syncStatus: "pending", attempts: 0, lastError: null, updatedAt: now }))
+            return [{ routingId: id, jobId: found.job.id, companyId: found.routing.companyId, priority: found.job.priority }]
+          })
+        ),
+
       releaseDue: (now) =>
         Effect.sync(() => {
           let released = 0

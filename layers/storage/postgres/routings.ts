@@ -255,6 +255,27 @@ export const layer = Layer.effect(
               updated_at = ${now}
             where id = ${id} and sync_status = 'failed' returning id`).pipe(Effect.map((rows) => rows.length > 0)),
 
+      failedOf: (companyId, after, limit) =>
+        db.query<ReadonlyArray<{ id: RoutingId }>>("routings.failedOf", (sql) =>
+          sql`
+            select id from job_routings
+            where company_id_received = ${companyId} and sync_status = 'failed'
+              ${after === null ? sql`` : sql`and id > ${after}`}
+            order by id
+            limit ${limit}`).pipe(Effect.map((rows) => rows.map((r) => r.id))),
+
+      reopenMany: (ids, now) =>
+        ids.length === 0 ? Effect.succeed([]) : db.query("routings.reopenMany", (sql) =>
+          sql`
+            update job_routings r set sync_status = 'pending', attempts = 0, last_error = null, rate_limited_since = null,
+              updated_at = ${now}
+            from jobs j
+            where r.id = any(${[...ids]}::uuid[]) and r.sync_status = 'failed' and j.id = r.job_id
+            returning r.id, r.job_id, r.company_id_received, j.priority`).pipe(
+            Effect.flatMap(decodeWaiting),
+            Effect.map((rows) => rows.map((r) => ({ routingId: r.id, jobId: r.job_id, companyId: r.company_id_received, priority: r.priority })))
+          ),
+
       releaseDue: (now) =>
         db.query<ReadonlyArray<{ id: RoutingId }>>("routings.releaseDue", (sql) =>
           sql`

@@ -1,5 +1,5 @@
-// Companies: each one's actor, backlog, circuit and rate-limit headroom, with pause and resume.
-import { badge, h, replace, table, update } from "./dom.js"
+// Companies: each one's actor, backlog, circuit and rate-limit headroom, with pause, resume and a retry of its failed routings.
+import { badge, confirmed, h, replace, table, update } from "./dom.js"
 import { count, shortId } from "./format.js"
 
 const backlogOf = (worker) => (worker === undefined || worker.pending === null ? null : worker.pending + (worker.ack_pending ?? 0))
@@ -26,6 +26,20 @@ export const mount = (root, ctx) => {
     }
   }
 
+  /** Delivers again every failed routing of the company, after a confirmation. */
+  const retryFailed = (company, button) =>
+    confirmed(button, "Retry failed", "Confirm retry", async () => {
+      button.disabled = true
+      try {
+        const done = await ctx.api.post("/admin/routings/retry", { company_id: company.id, status: "failed" })
+        ctx.notify(`Retried ${count(done.count)} failed routings of ${company.name}: they are queued for delivery again`)
+      } catch (failure) {
+        ctx.notify(`Could not retry the failed routings of ${company.name}: ${failure.message}`, true)
+      } finally {
+        button.disabled = false
+      }
+    })
+
   const render = () =>
     update(list, { rows, filter: filter.value.trim() }, ({ rows, filter }) =>
       table({
@@ -50,7 +64,7 @@ export const mount = (root, ctx) => {
               (worker?.rate_limited_until ? ` (provider asked to wait until ${new Date(worker.rate_limited_until).toLocaleTimeString()})` : "")
           },
           { label: "Last error", cell: ({ worker }) => (worker?.last_error ? h("span", { class: "error-text", title: worker.last_error }, worker.last_error) : "—") },
-          // A viewer may not pause or resume delivery: no column of buttons.
+          // A viewer may not pause, resume or retry: no column of buttons.
           ...(ctx.canAct ? [{
             label: "Delivery",
             cell: ({ company }) => {
@@ -60,7 +74,9 @@ export const mount = (root, ctx) => {
                 "aria-label": `${company.delivery_paused ? "Resume" : "Pause"} ${company.name}`
               }, company.delivery_paused ? "Resume" : "Pause")
               button.addEventListener("click", () => toggle(company, button))
-              return button
+              const retry = h("button", { type: "button", class: "quiet", title: `Retry the failed routings of ${company.name}` }, "Retry failed")
+              retry.addEventListener("click", () => retryFailed(company, retry))
+              return h("span", { class: "actions" }, button, retry)
             }
           }] : [])
         ]

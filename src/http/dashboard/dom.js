@@ -58,3 +58,22 @@ export const update = (element, data, build) => {
   shown.set(element, fingerprint)
   replace(element, build(data))
 }
+
+const backToLabel = new WeakMap()
+
+/** Asks twice: the first press turns the button into a confirmation for a few seconds, the second does `work`. */
+export const confirmed = (button, label, confirmLabel, work) => {
+  clearTimeout(backToLabel.get(button))
+  if (button.dataset.confirm !== "yes") {
+    button.dataset.confirm = "yes"
+    button.textContent = confirmLabel
+    backToLabel.set(button, setTimeout(() => {
+      button.dataset.confirm = ""
+      button.textContent = label
+    }, 4000))
+    return
+  }
+  button.dataset.confirm = ""
+  button.textContent = label
+  void work()
+}

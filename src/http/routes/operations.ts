@@ -2,9 +2,11 @@ import { createRoute, z } from "@hono/zod-openapi"
 import { deleteDeadLetter, listDeadLetters, replayDeadLetter } from "../../../programs/deadLetters.ts"
 import { listMockLeads, listStreams, listWorkers, outboxBacklog, setDeliveryPaused } from "../../../programs/operations.ts"
 import { listReplicas } from "../../../programs/replicas.ts"
+import { replayDeadLetters } from "../../../programs/replayDeadLetters.ts"
+import { retryFailedRoutings } from "../../../programs/retryFailedRoutings.ts"
 import { CompanyId } from "../../domain/ids.ts"
 import { makeRouter, type Run } from "../router.ts"
-import { answers, errorResponses, idParam, security } from "../schemas/common.ts"
+import { answers, errorResponses, idParam, json, security } from "../schemas/common.ts"
 import { CompanyView } from "../schemas/companies.ts"
 import {
   DeadLetterIdParam,
@@ -14,7 +16,11 @@ import {
   MockLeadsView,
   OutboxView,
   PartitionView,
+  ReplayDeadLettersBody,
+  ReplayDeadLettersView,
   ReplicaView,
+  RetryRoutingsBody,
+  RetryRoutingsView,
   StreamView,
   WorkerView
 } from "../schemas/operations.ts"
@@ -85,6 +91,40 @@ export const operationRoutes = (run: Run) => {
       responses: { 200: answers("Dead letters", z.object({ items: z.array(DeadLetterView) })), ...errorResponses(400, 401, 403, 503) }
     }),
     async (c) => c.json({ items: (await run(c, listDeadLetters(c.req.valid("query").limit))).map(deadLetterView) }, 200)
+  )
+
+  router.openapi(
+    createRoute({
+      method: "post",
+      path: "/admin/dlq/replay",
+      tags: ["operations"],
+      summary: "Deliver again the routings of every matching dead letter and remove those dead letters (`{}`, or no body: every one)",
+      description: "Works through the dead-letter stream 500 at a time within the request, and answers when done. A dead " +
+        "letter that names no routing, or whose routing is no longer failed, is skipped and left in place.",
+      security,
+      request: { body: json(ReplayDeadLettersBody) },
+      responses: { 200: answers("How many", ReplayDeadLettersView), ...errorResponses(400, 401, 403, 404, 413, 415, 503) }
+    }),
+    async (c) => {
+      const body = c.req.valid("json")
+      const result = await run(c, replayDeadLetters({ companyId: body.company_id, reasonContains: body.reason_contains, before: body.before }))
+      return c.json(result, 200)
+    }
+  )
+
+  router.openapi(
+    createRoute({
+      method: "post",
+      path: "/admin/routings/retry",
+      tags: ["operations"],
+      summary: "Deliver again every failed routing of a company",
+      description: "Reopens them 500 at a time (one transaction each) within the request, and answers when done; their " +
+        "dead letters stay, as with `POST /routings/{id}/retry`.",
+      security,
+      request: { body: json(RetryRoutingsBody) },
+      responses: { 200: answers("How many", RetryRoutingsView), ...errorResponses(400, 401, 403, 404, 413, 415, 503) }
+    }),
+    async (c) => c.json(await run(c, retryFailedRoutings(c.req.valid("json").company_id)), 200)
   )
 
   router.openapi(

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi"
 import { CompanyId } from "../../domain/ids.ts"
-import { idOf, Timestamp } from "./common.ts"
+import { DateTimeInput, idOf, rawText, Timestamp } from "./common.ts"
 import { RoutingView } from "./jobs.ts"
 
 export const RoutingDetailView = RoutingView.extend({
@@ -103,3 +103,30 @@ export const MockLeadsView = z.object({
   total: z.number().int(),
   duplicates: z.number().int()
 }).openapi("MockLeads")
+
+/** `POST /admin/dlq/replay`: which dead letters; each field narrows, none takes every one. */
+export const ReplayDeadLettersBody = z.strictObject({
+  company_id: idOf(CompanyId).optional().openapi({ description: "Only the dead letters of this company" }),
+  reason_contains: rawText(200).min(1).optional()
+    .openapi({ description: "Only those whose reason contains this text, whatever its case" }),
+  before: DateTimeInput.optional().openapi({ type: "string", format: "date-time", description: "Only those that failed before this" })
+}).openapi("ReplayDeadLetters")
+
+/** What a bulk replay did. */
+export const ReplayDeadLettersView = z.object({
+  count: z.number().int().openapi({ description: "Routings delivered again (their dead letters removed)" }),
+  skipped: z.number().int().openapi({ description: "Dead letters matched but left: no routing named, or the routing is no longer failed" }),
+  batches: z.number().int().openapi({ description: "Pages of the dead-letter stream read" })
+}).openapi("ReplayDeadLettersResult")
+
+/** `POST /admin/routings/retry`: the company whose failed routings are delivered again. */
+export const RetryRoutingsBody = z.strictObject({
+  company_id: idOf(CompanyId),
+  status: z.literal("failed").openapi({ description: "Only failed routings are retried" })
+}).openapi("RetryRoutings")
+
+/** What a bulk retry did. */
+export const RetryRoutingsView = z.object({
+  count: z.number().int().openapi({ description: "Routings put back to pending and queued again" }),
+  batches: z.number().int().openapi({ description: "Transactions it took (500 routings each)" })
+}).openapi("RetryRoutingsResult")
