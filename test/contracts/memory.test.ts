@@ -3,6 +3,7 @@ import { archiveContract } from "./archive.contract.ts"
 import { circuitsContract } from "./circuits.contract.ts"
 import { companyIndexContract } from "./companyIndex.contract.ts"
 import { partitionsContract } from "./partitions.contract.ts"
+import { reportsContract } from "./reports.contract.ts"
 import { repositoryContract } from "./repositories.contract.ts"
 import { retentionContract } from "./retention.contract.ts"
 import { scheduledContract } from "./scheduled.contract.ts"
@@ -11,6 +12,7 @@ import { webhookContract } from "./webhooks.contract.ts"
 
 repositoryContract("memory", layerMemory)
 slaContract("memory", layerMemory)
+reportsContract("memory", layerMemory)
 archiveContract("memory", layerMemory)
 webhookContract("memory", layerMemory)
 companyIndexContract("memory", layerMemory)
