@@ -10,6 +10,7 @@
  *
  *   npm run bench:reports -- [--jobs 1000000] [--days 90] [--companies 200] [--runs 5]
  */
+import { loadavg } from "node:os"
 import { parseArgs } from "node:util"
 import { Db } from "../layers/storage/Db.ts"
 import { makeTestApi } from "../test/support/http.ts"
@@ -117,6 +118,7 @@ try {
     }
   }
   console.table(rows)
+  console.log(`load average (1 min) at the end of timing: ${loadavg()[0]!.toFixed(2)}`)
 } finally {
   await api.dispose()
 }
