@@ -75,11 +75,15 @@ try {
   started = performance.now()
   await sql.unsafe("vacuum analyze")
   console.log(`vacuum analyze in ${seconds(started)}`)
-  const [size] = await sql<Array<{ index: string; table: string }>>`
-    select pg_size_pretty(pg_relation_size('job_routings_report_idx')) as index,
+  const [size] = await sql<Array<{ byDay: string; byCompany: string; table: string }>>`
+    select pg_size_pretty(pg_relation_size('job_routings_report_idx')) as "byDay",
+      pg_size_pretty(pg_relation_size('job_routings_company_report_idx')) as "byCompany",
       pg_size_pretty(pg_relation_size('job_routings')) as table`
   const [delivered] = await sql<Array<{ n: number }>>`select count(*)::int as n from job_routings where synced_at is not null`
-  console.log(`${delivered!.n} routings delivered; job_routings ${size!.table}, job_routings_report_idx ${size!.index}`)
+  console.log(
+    `${delivered!.n} routings delivered; job_routings ${size!.table}, job_routings_report_idx ${size!.byDay}, ` +
+      `job_routings_company_report_idx ${size!.byCompany}`
+  )
 
   const tomorrow = Math.floor(Date.now() / DAY_MS) * DAY_MS + DAY_MS
   const day = (ms: number) => new Date(ms).toISOString().slice(0, 10)
