@@ -16,6 +16,7 @@ import { jobRoutes } from "./routes/jobs.ts"
 import { metricsRoutes } from "./routes/metrics.ts"
 import { operationRoutes } from "./routes/operations.ts"
 import { routingRoutes } from "./routes/routings.ts"
+import { reportRoutes } from "./routes/reports.ts"
 import { slaRoutes } from "./routes/sla.ts"
 import { makeLoadShedder } from "./shedLoad.ts"
 import { serverSpan } from "./tracing.ts"
@@ -113,6 +114,7 @@ export const makeApp = Effect.gen(function*() {
   app.route("/", routingRoutes(run))
   app.route("/", operationRoutes(run))
   app.route("/", slaRoutes(run))
+  app.route("/", reportRoutes(run))
   app.route("/", webhookRoutes(run))
   app.route("/", yield* dashboardRoutes)
 

@@ -49,7 +49,8 @@ const COMPANY_ROUTES: ReadonlyArray<readonly [method: string, path: RegExp]> = [
   ["POST", /^\/routings\/[^/]+\/cancel$/],
   ["GET", /^\/companies\/[^/]+$/],
   ["POST", /^\/companies\/[^/]+\/technicians$/],
-  ["GET", /^\/auth\/me$/]
+  ["GET", /^\/auth\/me$/],
+  ["GET", /^\/reports\/(companies|daily)$/]
 ]
 
 const companyMayCall = (method: string, path: string) =>

@@ -17,6 +17,7 @@ import type { OutboxRepo } from "../services/Outbox.ts"
 import type { Secrets } from "../services/Secrets.ts"
 import type { Broker } from "../services/Broker.ts"
 import type { MockLeadStore } from "../services/MockLeads.ts"
+import type { ReportsRepo } from "../services/Reports.ts"
 import type { RoutingRepo } from "../services/Routings.ts"
 import type { SlaRepo } from "../services/Sla.ts"
 import type { StatusPolls } from "../services/StatusPolls.ts"
@@ -64,6 +65,7 @@ export type ApiServices =
   | OutboxRepo
   | Providers
   | RateLimiter.RateLimiter
+  | ReportsRepo
   | RoutingRepo
   | Secrets
   | SlaRepo

@@ -4,6 +4,7 @@ import { bulkRetryContract } from "./bulkRetry.contract.ts"
 import { circuitsContract } from "./circuits.contract.ts"
 import { companyIndexContract } from "./companyIndex.contract.ts"
 import { partitionsContract } from "./partitions.contract.ts"
+import { reportsContract } from "./reports.contract.ts"
 import { repositoryContract } from "./repositories.contract.ts"
 import { retentionContract } from "./retention.contract.ts"
 import { scheduledContract } from "./scheduled.contract.ts"
@@ -12,6 +13,7 @@ import { webhookContract } from "./webhooks.contract.ts"
 
 repositoryContract("memory", layerMemory)
 slaContract("memory", layerMemory)
+reportsContract("memory", layerMemory)
 archiveContract("memory", layerMemory)
 webhookContract("memory", layerMemory)
 companyIndexContract("memory", layerMemory)

@@ -119,6 +119,8 @@ export const queryRoutes: ReadonlyArray<{ readonly path: string; readonly params
   { path: "/companies", params: ["status", "skill", "limit", "cursor"] },
   { path: "/admin/sla", params: ["window"] },
   { path: "/admin/throughput", params: ["minutes"] },
+  { path: "/reports/companies", params: ["from", "to", "company_id"] },
+  { path: "/reports/daily", params: ["from", "to", "company_id"] },
   { path: "/admin/dlq", params: ["limit"] },
   { path: "/admin/providers/mock/leads", params: ["company_id", "limit"] }
 ]

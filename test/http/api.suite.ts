@@ -12,6 +12,7 @@ import { StreamReplicas } from "../../src/services/Settings.ts"
 import { RoutingRepo } from "../../src/services/Routings.ts"
 import { makeJob, uniqueSkill } from "../support/fixtures.ts"
 import { type Answer, makeTestApi } from "../support/http.ts"
+import { deliveredLead, type LeadOutcome } from "../support/reports.ts"
 import { routedJob, type RoutingFate } from "../support/sla.ts"
 import { parsePrometheus } from "../support/prometheus.ts"
 
@@ -121,6 +122,8 @@ export const apiSuite = <E>(name: string, services: Layer.Layer<ApiServices, E>)
             "/admin/providers/mock/leads",
             "/admin/sla",
             "/admin/throughput",
+            "/reports/companies",
+            "/reports/daily",
             "/webhooks",
             "/webhooks/{id}",
             "/webhooks/{id}/deliveries",
@@ -1103,6 +1106,120 @@ export const apiSuite = <E>(name: string, services: Layer.Layer<ApiServices, E>)
           expect(detailPaths(answer)).toEqual(["minutes"])
         }
         expectError(await call("GET", "/admin/throughput", { key: creatorKey }), 403, "forbidden")
+      })
+    })
+
+    describe("reports", () => {
+      it("sums the leads delivered per receiving company and per UTC day, as JSON or CSV, to the admin, a viewer and the company itself", async () => {
+        const reportCreator = CompanyId.make(await newCompany({ name: "Report Creator" }))
+        const receiver = await newCompany({ name: "Lead \"Pro\", Inc" })
+        const other = await newCompany({ name: "Report Other" })
+        const lead = (receiving: string, acceptedAt: string, afterMs: number, outcome?: LeadOutcome) =>
+          api.runtime.runPromise(deliveredLead(reportCreator, CompanyId.make(receiving), new Date(acceptedAt), afterMs, outcome))
+        await lead(receiver, "2024-02-28T10:00:00Z", 3000, { revenue: 120.5 })
+        await lead(receiver, "2024-02-28T11:00:00Z", 1000, "canceled_by_us")
+        await lead(receiver, "2024-02-28T12:00:00Z", 2000)
+        // Accepted on the 28th, delivered on the 29th: counted on the day of delivery.
+        await lead(other, "2024-02-28T23:59:59.800Z", 700)
+        await lead(receiver, "2024-03-01T08:00:00Z", 500, { revenue: 79.5 })
+        await api.runtime.runPromise(Effect.asVoid(
+          routedJob(reportCreator, CompanyId.make(receiver), new Date("2024-02-28T09:00:00Z"), "failed")
+        ))
+        const period = "from=2024-02-28&to=2024-03-02"
+        const figures = { delivered: 0, completed: 0, canceled: 0, revenue: 0, conversion_rate: 0, delivery_p50_ms: null, delivery_p95_ms: null }
+
+        const companies = await call("GET", `/reports/companies?${period}`)
+        expect(companies.status, companies.text).toBe(200)
+        expect(companies.headers.get("content-type")).toContain("application/json")
+        const receiverRow = {
+          company_id: receiver,
+          company_name: "Lead \"Pro\", Inc",
+          ...figures,
+          delivered: 4,
+          completed: 2,
+          canceled: 1,
+          revenue: 200,
+          conversion_rate: 0.5,
+          delivery_p50_ms: 1000,
+          delivery_p95_ms: 3000
+        }
+        const otherRow = { company_id: other, company_name: "Report Other", ...figures, delivered: 1, delivery_p50_ms: 700, delivery_p95_ms: 700 }
+        expect(companies.body).toEqual({ from: "2024-02-28T00:00:00.000Z", to: "2024-03-02T00:00:00.000Z", items: [receiverRow, otherRow] })
+
+        const daily = await call("GET", `/reports/daily?${period}`)
+        expect(daily.status, daily.text).toBe(200)
+        const firstDay = { ...figures, delivered: 3, completed: 1, canceled: 1, revenue: 120.5, conversion_rate: 0.3333, delivery_p50_ms: 2000, delivery_p95_ms: 3000 }
+        const lastDay = { ...figures, delivered: 1, completed: 1, revenue: 79.5, conversion_rate: 1, delivery_p50_ms: 500, delivery_p95_ms: 500 }
+        expect(daily.body.items).toEqual([
+          { day: "2024-02-28", ...firstDay },
+          { day: "2024-02-29", ...figures, delivered: 1, delivery_p50_ms: 700, delivery_p95_ms: 700 },
+          { day: "2024-03-01", ...lastDay }
+        ])
+        const receiverDaily = await call("GET", `/reports/daily?${period}&company_id=${receiver}`)
+        expect(receiverDaily.body.items.map((d: { day: string; delivered: number }) => [d.day, d.delivered])).toEqual([
+          ["2024-02-28", 3],
+          ["2024-02-29", 0],
+          ["2024-03-01", 1]
+        ])
+        // A date-time with its offset: from 2024-02-29T00:00:00.501Z, the delivery of 00:00:00.500 (UTC) left out.
+        const offset = await call("GET", `/reports/companies?from=${encodeURIComponent("2024-02-29T01:00:00.501+01:00")}&to=2024-03-02`)
+        expect(offset.body.items).toEqual([{ ...receiverRow, delivered: 1, completed: 1, canceled: 0, revenue: 79.5, conversion_rate: 1, delivery_p50_ms: 500, delivery_p95_ms: 500 }])
+
+        const csv = await call("GET", `/reports/companies?${period}`, { headers: { accept: "text/csv" } })
+        expect(csv.status, csv.text).toBe(200)
+        expect(csv.headers.get("content-type")).toBe("text/csv; charset=utf-8")
+        expect(csv.headers.get("content-disposition")).toBe("attachment; filename=\"companies-2024-02-28-2024-03-02.csv\"")
+        expect(csv.text).toBe(
+          "company_id,company_name,delivered,completed,canceled,revenue,conversion_rate,delivery_p50_ms,delivery_p95_ms\r\n" +
+            `${receiver},"Lead ""Pro"", Inc",4,2,1,200,0.5,1000,3000\r\n` +
+            `${other},Report Other,1,0,0,0,0,700,700\r\n`
+        )
+        const dailyCsv = await call("GET", `/reports/daily?${period}&company_id=${receiver}`, { headers: { accept: "application/json;q=0.5, text/csv" } })
+        expect(dailyCsv.headers.get("content-disposition")).toBe("attachment; filename=\"daily-2024-02-28-2024-03-02.csv\"")
+        expect(dailyCsv.text).toBe(
+          "day,delivered,completed,canceled,revenue,conversion_rate,delivery_p50_ms,delivery_p95_ms\r\n" +
+            "2024-02-28,3,1,1,120.5,0.3333,2000,3000\r\n2024-02-29,0,0,0,0,0,,\r\n2024-03-01,1,1,0,79.5,1,500,500\r\n"
+        )
+        expect((await call("GET", `/reports/daily?${period}`, { headers: { accept: "text/csv;q=0" } })).body.items).toHaveLength(3)
+
+        const viewer = (await call("POST", "/api-keys", { body: { role: "viewer", name: "reports" } })).body.key as string
+        expect((await call("GET", `/reports/companies?${period}`, { key: viewer })).body.items).toEqual([receiverRow, otherRow])
+        expect((await call("GET", `/reports/daily?${period}`, { key: viewer })).status).toBe(200)
+        // A company key: its own company's figures only, whether it names itself or not; another company is 403.
+        const receiverKey = await newKey(receiver)
+        expect((await call("GET", `/reports/companies?${period}`, { key: receiverKey })).body.items).toEqual([receiverRow])
+        expect((await call("GET", `/reports/daily?${period}`, { key: receiverKey })).body).toEqual(receiverDaily.body)
+        expectError(await call("GET", `/reports/companies?${period}&company_id=${other}`, { key: receiverKey }), 403, "forbidden")
+        expectError(await call("GET", `/reports/daily?${period}&company_id=${other}`, { key: receiverKey }), 403, "forbidden")
+        expect((await call("GET", `/reports/companies?${period}`, { key: creatorKey })).body.items).toEqual([])
+      })
+
+      it("reports the 30 days up to the end of today by default, and refuses a bad or too long period with 400", async () => {
+        const before = Date.now()
+        const daily = await call("GET", "/reports/daily")
+        expect(daily.status, daily.text).toBe(200)
+        expect(daily.body.items).toHaveLength(30)
+        expect(Date.parse(daily.body.to) - Date.parse(daily.body.from)).toBe(30 * 86_400_000)
+        const today = (ms: number) => new Date(ms).toISOString().slice(0, 10)
+        expect([today(before), today(Date.now())]).toContain(daily.body.items[29].day)
+        expect((await call("GET", "/reports/companies?from=2024-01-01&to=2025-01-01")).status).toBe(200)
+        const bad: Array<[string, Array<string>]> = [
+          ["from=2024-03-02&to=2024-02-28", ["from"]],
+          ["from=2024-03-02&to=2024-03-02", ["from"]],
+          ["from=2024-01-01&to=2025-01-02", ["to"]],
+          ["from=2023-02-29", ["from"]],
+          ["from=yesterday", ["from"]],
+          ["to=2024-03-01T00:00:00", ["to"]],
+          ["to=10000-01-01", ["to"]],
+          ["company_id=not-a-uuid", ["company_id"]]
+        ]
+        for (const [query, paths] of bad) {
+          for (const report of ["companies", "daily"]) {
+            const answer = await call("GET", `/reports/${report}?${query}`)
+            expectError(answer, 400, "validation_error")
+            expect(detailPaths(answer), query).toEqual(paths)
+          }
+        }
       })
     })
 

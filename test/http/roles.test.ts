@@ -22,7 +22,9 @@ const COMPANY = new Set([
   "POST /routings/{id}/cancel",
   "GET /companies/{id}",
   "POST /companies/{id}/technicians",
-  "GET /auth/me"
+  "GET /auth/me",
+  "GET /reports/companies",
+  "GET /reports/daily"
 ])
 
 /** The one route not a GET that a viewer may call: it writes nothing. */

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
-import { existsSync, mkdirSync, mkdtempSync } from "node:fs"
+import { existsSync, mkdirSync, mkdtempSync, readFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { pathToFileURL } from "node:url"
@@ -173,6 +173,23 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env["CI"] !== "true")("dashboar
     await page.goto(`${url}/dashboard#overview`)
     for (const job of jobs) await page.locator(`tr[data-key="${job.id}"]`).getByText("2 of 2").waitFor({ timeout: 10_000 })
     await page.screenshot({ path: new URL("dashboard.png", SCREENSHOTS).pathname, fullPage: true })
+  })
+
+  it("shows the reports: a receiving company's row, the daily chart, and the table as a CSV download", async () => {
+    await page.getByRole("link", { name: "Reports" }).click({ timeout: 5_000 })
+    await page.getByRole("heading", { name: "Reports" }).waitFor({ timeout: 5_000 })
+    const row = page.locator("tr", { hasText: "Bright Spark Electric" })
+    await row.waitFor({ timeout: 5_000 })
+    expect(Number(await row.locator('td[data-label="Delivered"]').textContent({ timeout: 5_000 }))).toBeGreaterThanOrEqual(4)
+    // Today's bar, the last: the deliveries of the tests before.
+    await page.locator("svg.chart rect.bar-deliveries").last().waitFor({ timeout: 5_000 })
+    expect(await page.getByRole("img", { name: /^30 days: \d+ deliveries, \d+ completions$/ }).count()).toBe(1)
+    const [download] = await Promise.all([page.waitForEvent("download", { timeout: 5_000 }), page.getByRole("button", { name: "Download CSV" }).click()])
+    expect(download.suggestedFilename()).toMatch(/^companies-\d{4}-\d{2}-\d{2}-\d{4}-\d{2}-\d{2}\.csv$/)
+    const csv = readFileSync(await download.path(), "utf8")
+    expect(csv.split("\r\n")[0]).toBe("company_id,company_name,delivered,completed,canceled,revenue,conversion_rate,delivery_p50_ms,delivery_p95_ms")
+    expect(csv).toContain(",Bright Spark Electric,")
+    await page.screenshot({ path: new URL("dashboard-reports.png", SCREENSHOTS).pathname, fullPage: true })
   })
 
   it("shows a scheduled job as scheduled, with its deliver_after, in the list and on the job", async () => {

@@ -5,6 +5,7 @@ import { bulkRetryContract } from "../contracts/bulkRetry.contract.ts"
 import { circuitsContract } from "../contracts/circuits.contract.ts"
 import { companyIndexContract } from "../contracts/companyIndex.contract.ts"
 import { partitionsContract } from "../contracts/partitions.contract.ts"
+import { reportsContract } from "../contracts/reports.contract.ts"
 import { repositoryContract } from "../contracts/repositories.contract.ts"
 import { retentionContract } from "../contracts/retention.contract.ts"
 import { scheduledContract } from "../contracts/scheduled.contract.ts"
@@ -14,6 +15,7 @@ import { layerFreshDb } from "../support/postgres.ts"
 
 repositoryContract("postgresql", layerPostgresRepos.pipe(Layer.provide(layerFreshDb())))
 slaContract("postgresql", layerPostgresRepos.pipe(Layer.provide(layerFreshDb())))
+reportsContract("postgresql", layerPostgresRepos.pipe(Layer.provide(layerFreshDb())))
 archiveContract("postgresql", layerPostgresRepos.pipe(Layer.provide(layerFreshDb({ max: 6 }))))
 webhookContract("postgresql", layerPostgresRepos.pipe(Layer.provide(layerFreshDb())))
 companyIndexContract("postgresql", layerPostgresRepos.pipe(Layer.provide(layerFreshDb())))

@@ -10,6 +10,7 @@ import { layerMockLeads } from "./mockLeads.ts"
 import { layerOutbox } from "./outbox.ts"
 import { layerPartitions } from "./partitions.ts"
 import { layerRoutings } from "./routings.ts"
+import { layerReports } from "./reports.ts"
 import { layerSla } from "./sla.ts"
 import { layerStore, layerTransactions } from "./store.ts"
 import { layerWebhooks } from "./webhooks.ts"
@@ -26,6 +27,7 @@ export const layerMemory = Layer.mergeAll(
   layerRoutings,
   layerMockLeads,
   layerSla,
+  layerReports,
   layerArchive,
   layerWebhooks,
   layerPartitions,

@@ -12,6 +12,7 @@ import * as MockLeads from "./mockLeads.ts"
 import * as Outbox from "./outbox.ts"
 import * as Partitions from "./partitions.ts"
 import * as Routings from "./routings.ts"
+import * as Reports from "./reports.ts"
 import * as Sla from "./sla.ts"
 import * as Technicians from "./technicians.ts"
 import * as Webhooks from "./webhooks.ts"
@@ -32,6 +33,7 @@ export const layer = Layer.mergeAll(
   Idempotency.layer,
   MockLeads.layer,
   Sla.layer,
+  Reports.layer,
   Archive.layer,
   Webhooks.layer,
   Partitions.layer,

@@ -11,12 +11,16 @@ export class ApiFailure extends Error {
 
 /** `onRefused` is called when the key is refused (401/403), so the page can ask for it again. */
 export const makeApi = (keyOf, onRefused) => {
-  const call = async (method, path, body) => {
+  const call = async (method, path, body, accept) => {
     let response
     try {
       response = await fetch(path, {
         method,
-        headers: { authorization: `Bearer ${keyOf()}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+        headers: {
+          authorization: `Bearer ${keyOf()}`,
+          ...(body === undefined ? {} : { "content-type": "application/json" }),
+          ...(accept === undefined ? {} : { accept })
+        },
         body: body === undefined ? undefined : JSON.stringify(body),
         cache: "no-store"
       })
@@ -24,6 +28,7 @@ export const makeApi = (keyOf, onRefused) => {
       throw new ApiFailure(0, "unreachable", "the service cannot be reached")
     }
     const text = await response.text()
+    if (response.ok && accept !== undefined) return text
     const json = text === "" ? null : safeJson(text)
     if (response.ok) return json
     const error = json?.error ?? {}
@@ -33,6 +38,8 @@ export const makeApi = (keyOf, onRefused) => {
   }
   return {
     get: (path) => call("GET", path),
+    /** A GET answered as CSV: its text. */
+    csv: (path) => call("GET", path, undefined, "text/csv"),
     post: (path, body) => call("POST", path, body ?? {}),
     put: (path, body) => call("PUT", path, body),
     delete: (path) => call("DELETE", path)

@@ -5,6 +5,7 @@ import * as deadLetters from "./deadLetters.js"
 import { h, replace } from "./dom.js"
 import * as jobs from "./jobs.js"
 import * as overview from "./overview.js"
+import * as reports from "./reports.js"
 
 /** Each section, by the first part of the URL's fragment. `job/<id>` is one job; `routing/<id>` opens its job. */
 const views = {
@@ -13,7 +14,8 @@ const views = {
   "dead-letters": deadLetters,
   jobs,
   job: jobs.detail,
-  routing: jobs.routing
+  routing: jobs.routing,
+  reports
 }
 
 /** How often the section on screen is refreshed. */

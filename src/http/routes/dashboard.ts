@@ -13,7 +13,8 @@ const ASSETS: Record<string, string> = {
   "overview.js": "text/javascript; charset=utf-8",
   "companies.js": "text/javascript; charset=utf-8",
   "deadLetters.js": "text/javascript; charset=utf-8",
-  "jobs.js": "text/javascript; charset=utf-8"
+  "jobs.js": "text/javascript; charset=utf-8",
+  "reports.js": "text/javascript; charset=utf-8"
 }
 
 /** Only this origin's scripts, styles and API; no inline script, no framing. */

@@ -1,0 +1,137 @@
+// Reports: leads delivered, completed and canceled, revenue, conversion and delivery time per receiving company, a
+// chart of deliveries and completions per day, and the company table as a CSV download.
+import { h, replace, table, update } from "./dom.js"
+import { count, duration, money } from "./format.js"
+
+const SVG = "http://www.w3.org/2000/svg"
+const DAY_MS = 86_400_000
+const DAYS = 30
+
+const svg = (tag, attributes = {}, ...children) => {
+  const element = document.createElementNS(SVG, tag)
+  for (const [name, value] of Object.entries(attributes)) element.setAttribute(name, String(value))
+  for (const child of children) element.append(child)
+  return element
+}
+
+const isoDay = (ms) => new Date(ms).toISOString().slice(0, 10)
+
+const percent = (rate) => `${(rate * 100).toFixed(1)} %`
+
+/** Deliveries and completions of each UTC day as paired bars, the latest on the right. */
+const dailyChart = (items) => {
+  const width = 900
+  const height = 180
+  const top = Math.max(1, ...items.map((d) => d.delivered))
+  const slot = width / Math.max(1, items.length)
+  const bar = (value, offset, kind, d) => {
+    const barHeight = (value / top) * (height - 20)
+    return svg("rect", {
+      class: `bar bar-${kind}`,
+      x: (offset + 0.1 * slot).toFixed(1),
+      y: (height - barHeight).toFixed(1),
+      width: (slot * 0.4).toFixed(1),
+      height: barHeight.toFixed(1)
+    }, svg("title", {}, `${d.day}: ${value} ${kind}`))
+  }
+  const total = (field) => items.reduce((sum, d) => sum + d[field], 0)
+  return svg("svg", {
+    viewBox: `0 0 ${width} ${height}`,
+    class: "chart",
+    role: "img",
+    "aria-label": `${items.length} days: ${total("delivered")} deliveries, ${total("completed")} completions`
+  },
+  svg("text", { x: 0, y: 12, class: "axis" }, `${top} / day`),
+  ...items.flatMap((d, i) => [bar(d.delivered, i * slot, "deliveries", d), bar(d.completed, i * slot + slot * 0.4, "completions", d)]))
+}
+
+const legend = () =>
+  h("p", { class: "legend" }, h("span", { class: "swatch swatch-deliveries" }), "deliveries ", h("span", { class: "swatch swatch-completions" }), "completions")
+
+const companyTable = (rows) =>
+  table({
+    caption: "Figures per receiving company",
+    empty: "No lead was delivered in this period.",
+    rows,
+    rowKey: (row) => row.company_id,
+    columns: [
+      { label: "Company", cell: (row) => row.company_name },
+      { label: "Delivered", cell: (row) => count(row.delivered) },
+      { label: "Completed", cell: (row) => count(row.completed) },
+      { label: "Canceled", cell: (row) => count(row.canceled) },
+      { label: "Revenue", cell: (row) => money(row.revenue) },
+      { label: "Conversion", cell: (row) => percent(row.conversion_rate) },
+      { label: "Delivery p50", cell: (row) => duration(row.delivery_p50_ms) },
+      { label: "Delivery p95", cell: (row) => duration(row.delivery_p95_ms) }
+    ]
+  })
+
+/** The period form, the daily chart and the company table; read when the period changes, not on every refresh. */
+export const mount = (root, ctx) => {
+  const today = Math.floor(Date.now() / DAY_MS) * DAY_MS
+  const fromInput = h("input", { id: "report-from", type: "date", value: isoDay(today - (DAYS - 1) * DAY_MS), required: true })
+  const throughInput = h("input", { id: "report-through", type: "date", value: isoDay(today), required: true })
+  const error = h("p", { class: "error", role: "alert" })
+  const chart = h("div", { class: "chart-frame" })
+  const companies = h("div")
+  let shownPeriod = null
+
+  /** `from` and `to` (the day after the last one, exclusive) of the days chosen. */
+  const period = () => {
+    const through = Date.parse(throughInput.value)
+    return new URLSearchParams({ from: fromInput.value, to: Number.isNaN(through) ? "" : isoDay(through + DAY_MS) })
+  }
+
+  const load = async () => {
+    const query = period().toString()
+    const [daily, byCompany] = await Promise.all([
+      ctx.api.get(`/reports/daily?${query}`),
+      ctx.api.get(`/reports/companies?${query}`)
+    ])
+    shownPeriod = query
+    error.textContent = ""
+    update(chart, daily.items, dailyChart)
+    update(companies, byCompany.items, companyTable)
+  }
+
+  const show = (event) => {
+    event.preventDefault()
+    load().catch((failure) => {
+      error.textContent = failure.message
+    })
+  }
+
+  const download = async () => {
+    const query = period()
+    try {
+      const csv = await ctx.api.csv(`/reports/companies?${query}`)
+      const href = URL.createObjectURL(new Blob([csv], { type: "text/csv" }))
+      const link = h("a", { href, download: `companies-${query.get("from")}-${query.get("to")}.csv`, hidden: true })
+      root.append(link)
+      link.click()
+      link.remove()
+      // Revoked once the browser has surely taken the file; revoking at once can cancel the download.
+      setTimeout(() => URL.revokeObjectURL(href), 60_000)
+    } catch (failure) {
+      ctx.notify(`Could not download the CSV: ${failure.message}`, true)
+    }
+  }
+
+  replace(root,
+    h("h1", {}, "Reports"),
+    h("form", { class: "toolbar", "aria-label": "Report period", onsubmit: show },
+      h("label", { for: "report-from" }, "From"), fromInput,
+      h("label", { for: "report-through" }, "Through"), throughInput,
+      h("button", { type: "submit" }, "Show"),
+      h("button", { type: "button", class: "quiet", onclick: () => void download() }, "Download CSV"),
+      error),
+    h("section", { class: "panel", "aria-labelledby": "daily-title" },
+      h("h2", { id: "daily-title" }, "Deliveries and completions per day (UTC)"), legend(), chart),
+    h("section", { class: "panel", "aria-labelledby": "companies-title" },
+      h("h2", { id: "companies-title" }, "Per receiving company"), companies))
+
+  return {
+    // A report can take a while over a long period: it is read once per period shown, not on the 1-second refresh.
+    refresh: () => (shownPeriod === null ? load() : Promise.resolve())
+  }
+}

@@ -1,0 +1,96 @@
+import { createRoute } from "@hono/zod-openapi"
+import type { Context } from "hono"
+import { companyReport, dailyReport } from "../../../programs/reports.ts"
+import type { ReportFigures } from "../../domain/reports.ts"
+import { acceptsCsv, csvOf } from "../csv.ts"
+import { makeRouter, type Run } from "../router.ts"
+import { errorResponses, security } from "../schemas/common.ts"
+import { CompanyReportView, DailyReportView, ReportCsv, ReportQuery } from "../schemas/reports.ts"
+
+const FIGURES = [
+  "delivered",
+  "completed",
+  "canceled",
+  "revenue",
+  "conversion_rate",
+  "delivery_p50_ms",
+  "delivery_p95_ms"
+] as const
+
+const figuresView = (f: ReportFigures & { readonly conversionRate: number }) => ({
+  delivered: f.delivered,
+  completed: f.completed,
+  canceled: f.canceled,
+  revenue: f.revenue,
+  conversion_rate: f.conversionRate,
+  delivery_p50_ms: f.deliveryP50Ms,
+  delivery_p95_ms: f.deliveryP95Ms
+})
+
+const dateOf = (at: Date) => at.toISOString().slice(0, 10)
+
+/** The report as a CSV download named after it and its period. */
+const csvAnswer = (c: Context, name: string, period: { from: Date; to: Date }, body: string) =>
+  c.body(body, 200, {
+    "content-type": "text/csv; charset=utf-8",
+    "content-disposition": `attachment; filename="${name}-${dateOf(period.from)}-${dateOf(period.to)}.csv"`,
+    vary: "Accept"
+  })
+
+const answers = (description: string, schema: typeof CompanyReportView | typeof DailyReportView) => ({
+  description: `${description}; CSV (the items' fields as columns) when \`Accept\` names \`text/csv\``,
+  content: { "application/json": { schema }, "text/csv": { schema: ReportCsv } }
+})
+
+/** Reports (admin, viewer; a company key for its own company): figures per receiving company and per UTC day. */
+export const reportRoutes = (run: Run) => {
+  const router = makeRouter()
+
+  router.openapi(
+    createRoute({
+      method: "get",
+      path: "/reports/companies",
+      tags: ["reports"],
+      summary: "Leads delivered, completed and canceled, revenue, conversion and delivery time per receiving company",
+      description: "Over the routings delivered in [from, to) (by when the provider accepted the lead), of the live " +
+        "tables (archived jobs are not counted); companies with no delivery in the period are left out.",
+      security,
+      request: { query: ReportQuery },
+      responses: { 200: answers("The figures per company, by name", CompanyReportView), ...errorResponses(400, 401, 403, 503) }
+    }),
+    async (c) => {
+      const query = c.req.valid("query")
+      const report = await run(c, companyReport({ from: query.from ?? null, to: query.to ?? null, companyId: query.company_id ?? null }))
+      const items = report.items.map((row) => ({ company_id: row.companyId, company_name: row.companyName, ...figuresView(row) }))
+      if (acceptsCsv(c.req.header("accept"))) {
+        return csvAnswer(c, "companies", report, csvOf(["company_id", "company_name", ...FIGURES], items))
+      }
+      return c.json({ from: report.from.toISOString(), to: report.to.toISOString(), items }, 200, { vary: "Accept" })
+    }
+  )
+
+  router.openapi(
+    createRoute({
+      method: "get",
+      path: "/reports/daily",
+      tags: ["reports"],
+      summary: "The same figures per UTC day, across receiving companies (or of one)",
+      description: "Every UTC day the period touches, oldest first, zeros included; a day only partly in the period " +
+        "counts its part. Over the routings delivered in [from, to), of the live tables (archived jobs are not counted).",
+      security,
+      request: { query: ReportQuery },
+      responses: { 200: answers("The figures per day", DailyReportView), ...errorResponses(400, 401, 403, 503) }
+    }),
+    async (c) => {
+      const query = c.req.valid("query")
+      const report = await run(c, dailyReport({ from: query.from ?? null, to: query.to ?? null, companyId: query.company_id ?? null }))
+      const items = report.items.map((row) => ({ day: dateOf(row.day), ...figuresView(row) }))
+      if (acceptsCsv(c.req.header("accept"))) {
+        return csvAnswer(c, "daily", report, csvOf(["day", ...FIGURES], items))
+      }
+      return c.json({ from: report.from.toISOString(), to: report.to.toISOString(), items }, 200, { vary: "Accept" })
+    }
+  )
+
+  return router
+}
