@@ -17,6 +17,7 @@ import { metricsRoutes } from "./routes/metrics.ts"
 import { operationRoutes } from "./routes/operations.ts"
 import { routingRoutes } from "./routes/routings.ts"
 import { slaRoutes } from "./routes/sla.ts"
+import { alertRoutes } from "./routes/alerts.ts"
 import { makeLoadShedder } from "./shedLoad.ts"
 import { serverSpan } from "./tracing.ts"
 import { webhookRoutes } from "./routes/webhooks.ts"
@@ -113,6 +114,7 @@ export const makeApp = Effect.gen(function*() {
   app.route("/", routingRoutes(run))
   app.route("/", operationRoutes(run))
   app.route("/", slaRoutes(run))
+  app.route("/", alertRoutes(run))
   app.route("/", webhookRoutes(run))
   app.route("/", yield* dashboardRoutes)
 

@@ -1,4 +1,5 @@
 import { layerMemory } from "../../layers/storage/memory/layer.ts"
+import { alertsContract } from "./alerts.contract.ts"
 import { archiveContract } from "./archive.contract.ts"
 import { circuitsContract } from "./circuits.contract.ts"
 import { companyIndexContract } from "./companyIndex.contract.ts"
@@ -18,3 +19,4 @@ retentionContract("memory", layerMemory)
 partitionsContract("memory", layerMemory)
 circuitsContract("memory", layerMemory)
 scheduledContract("memory", layerMemory)
+alertsContract("memory", layerMemory)

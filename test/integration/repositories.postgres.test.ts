@@ -1,5 +1,6 @@
 import { Layer } from "effect"
 import { layer as layerPostgresRepos } from "../../layers/storage/postgres/layer.ts"
+import { alertsContract } from "../contracts/alerts.contract.ts"
 import { archiveContract } from "../contracts/archive.contract.ts"
 import { circuitsContract } from "../contracts/circuits.contract.ts"
 import { companyIndexContract } from "../contracts/companyIndex.contract.ts"
@@ -20,3 +21,4 @@ retentionContract("postgresql", layerPostgresRepos.pipe(Layer.provide(layerFresh
 partitionsContract("postgresql", layerPostgresRepos.pipe(Layer.provide(layerFreshDb())))
 circuitsContract("postgresql", layerPostgresRepos.pipe(Layer.provide(layerFreshDb())))
 scheduledContract("postgresql", layerPostgresRepos.pipe(Layer.provide(layerFreshDb())))
+alertsContract("postgresql", layerPostgresRepos.pipe(Layer.provide(layerFreshDb())))
