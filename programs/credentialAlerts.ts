@@ -9,11 +9,16 @@ import type { CompanyLane } from "./deliverRouting.ts"
 /** The provider statuses that say the company's credentials (or their rights) were refused. */
 const REFUSED = new Set([401, 403])
 
-/** Alert writes never fail a delivery or a poll: a fault is logged, and the next call's outcome tries again. */
-const logged = <A, E extends { readonly message: string }, R>(what: string, lane: CompanyLane) => (effect: Effect.Effect<A, E, R>) =>
+/**
+ * Alert writes never fail a delivery or a poll: a fault is logged, and the lane forgets what it noted (`before`), so
+ * that the next call's outcome tries again.
+ */
+const logged = <A, E extends { readonly message: string }, R>(what: string, lane: CompanyLane, before: CompanyLane["credentials"]) =>
+(effect: Effect.Effect<A, E, R>) =>
   Effect.catchAll(effect, (error) =>
     Effect.logWarning(`credentials alert not ${what}`).pipe(
-      Effect.annotateLogs({ company_id: lane.companyId, error: error.message })
+      Effect.annotateLogs({ company_id: lane.companyId, error: error.message }),
+      Effect.zipRight(Effect.sync(() => void (lane.credentials = before)))
     ))
 
 /**
@@ -28,7 +33,8 @@ export const credentialsFailed = (
   Effect.suspend(() => {
     const revision = lane.directoryRevision()
     if (error.status === undefined || !REFUSED.has(error.status)) return Effect.void
-    if (typeof lane.credentials === "object" && lane.credentials.refusedAtRevision === revision) return Effect.void
+    const before = lane.credentials
+    if (typeof before === "object" && before.refusedAtRevision === revision) return Effect.void
     lane.credentials = { refusedAtRevision: revision }
     const status = error.status
     return Effect.gen(function*() {
@@ -47,7 +53,7 @@ export const credentialsFailed = (
           job_id: routing?.jobId ?? null
         })
       })
-    }).pipe(logged("raised", lane))
+    }).pipe(logged("raised", lane, before))
   })
 
 /**
@@ -56,9 +62,11 @@ export const credentialsFailed = (
  */
 export const credentialsWorked = (lane: CompanyLane) =>
   Effect.suspend(() => {
-    if (lane.credentials === "accepted") return Effect.void
+    const before = lane.credentials
+    if (before === "accepted") return Effect.void
     lane.credentials = "accepted"
     return resolveAlert({ kind: "provider.credentials_invalid", companyId: lane.companyId, routingId: null }).pipe(
-      logged("resolved", lane)
+      Effect.asVoid,
+      logged("resolved", lane, before)
     )
   })

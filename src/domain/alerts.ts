@@ -35,6 +35,9 @@ export type CircuitAnnounced = "open" | "closed"
 /** At most one `circuit.*` event per company in this long. */
 export const CIRCUIT_ANNOUNCE_GAP = Duration.minutes(1)
 
+/** Resolved alerts are kept this long, then deleted by the alerts watcher. */
+export const RESOLVED_ALERTS_KEPT = Duration.days(30)
+
 /** The most characters of a provider's error an alert's message quotes. */
 const REASON_MAX = 300
 

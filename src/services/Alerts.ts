@@ -28,6 +28,8 @@ export class AlertRepo extends Context.Tag("AlertRepo")<AlertRepo, {
    * is gone (archived). Answers how many it resolved.
    */
   readonly resolveSettled: (at: Date) => Effect.Effect<number, StorageError>
+  /** Deletes the alerts resolved before `resolvedBefore`; answers how many. */
+  readonly forgetResolved: (resolvedBefore: Date) => Effect.Effect<number, StorageError>
   /** Up to `limit` open alerts, newest first (then by id), and the count of all open ones. */
   readonly open: (limit: number) => Effect.Effect<OpenAlerts, StorageError>
   /**

@@ -57,6 +57,12 @@ export const alertsContract = <E>(name: string, services: Layer.Layer<Repositori
         // Resolved, the key opens again.
         expect(yield* alerts.raise(alertOf("circuit.opened", a.id, at(7000)))).toBe(true)
         expect((yield* alerts.open(100)).total).toBe(before + 3)
+        // Resolved ones are deleted once old enough; open ones never.
+        expect(yield* alerts.forgetResolved(at(5000))).toBe(0)
+        expect(yield* alerts.forgetResolved(at(5001))).toBeGreaterThanOrEqual(1)
+        expect(yield* alerts.resolve({ kind: "circuit.opened", companyId: a.id, routingId: null }, at(8000))).toBe(true)
+        expect(yield* alerts.forgetResolved(at(100_000))).toBeGreaterThanOrEqual(1)
+        expect((yield* alerts.open(100)).total).toBe(before + 2)
       }))
 
     it.effect("resolves routing alerts whose cause passed: SLA breaches once delivered or canceled, dead letters once not failed", () =>

@@ -61,6 +61,14 @@ export const layerAlerts = Layer.effect(
           })
           return resolved
         }),
+      forgetResolved: (resolvedBefore) =>
+        Effect.sync(() => {
+          const { state } = store
+          const kept = state.alerts.filter((a) => a.resolvedAt === null || a.resolvedAt >= resolvedBefore)
+          const forgotten = state.alerts.length - kept.length
+          state.alerts = kept
+          return forgotten
+        }),
       open: (limit) =>
         Effect.sync(() => {
           const open = store.state.alerts.filter((a) => a.resolvedAt === null).sort(newestFirst)

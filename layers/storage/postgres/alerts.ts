@@ -78,6 +78,9 @@ export const layer = Layer.effect(
                        else r.sync_status = 'failed' end)
               )
             returning id`).pipe(Effect.map((rows) => rows.length)),
+      forgetResolved: (resolvedBefore) =>
+        db.query("alerts.forgetResolved", (sql) =>
+          sql`delete from alerts where resolved_at < ${resolvedBefore} returning id`).pipe(Effect.map((rows) => rows.length)),
       open: (limit) =>
         Effect.all({
           items: db.query("alerts.open", (sql) =>
