@@ -1,7 +1,7 @@
 import { Effect, Option, Schema } from "effect"
 import { Conflict, NotFound } from "../src/domain/errors.ts"
 import { deadLetterMessage } from "../src/domain/alerts.ts"
-import { type CompanyId, CompanyId as CompanyIdSchema, type JobId, RoutingId } from "../src/domain/ids.ts"
+import { CompanyId, type JobId, RoutingId } from "../src/domain/ids.ts"
 import { DeadLetterAdded, RoutingCreated } from "../src/domain/events.ts"
 import { now } from "../src/domain/time.ts"
 import { Broker, type StoredMessage } from "../src/services/Broker.ts"
@@ -158,7 +158,7 @@ export const deleteDeadLetter = Effect.fn("DeadLetters.delete")(function*(id: nu
     return yield* new NotFound({ resource: "dead letter", id: String(id) })
   }
   const routingId = Schema.decodeUnknownOption(RoutingId)(letter.routingId)
-  const companyId = Schema.decodeUnknownOption(CompanyIdSchema)(letter.companyId)
+  const companyId = Schema.decodeUnknownOption(CompanyId)(letter.companyId)
   if (Option.isSome(routingId) && Option.isSome(companyId)) {
     yield* resolveAlert({ kind: "dead_letter.added", companyId: companyId.value, routingId: routingId.value })
   }
