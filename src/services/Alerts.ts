@@ -23,9 +23,9 @@ export class AlertRepo extends Context.Tag("AlertRepo")<AlertRepo, {
   /** Resolves at `at` the open alert with this key, if any; true when there was one. */
   readonly resolve: (key: AlertKey, at: Date) => Effect.Effect<boolean, StorageError>
   /**
-   * Resolves at `at` the routings' alerts whose cause has passed: `sla.breached` once its routing is synced or
-   * canceled, `dead_letter.added` once its routing is no longer failed (retried or replayed), either once the routing
-   * is gone (archived). Answers how many it resolved.
+   * Resolves at `at` the routings' alerts whose cause has passed: `sla.breached` once its routing is synced, canceled
+   * or failed (given up: its `dead_letter.added` takes over), `dead_letter.added` once its routing is no longer failed
+   * (retried or replayed), either once the routing is gone (archived). Answers how many it resolved.
    */
   readonly resolveSettled: (at: Date) => Effect.Effect<number, StorageError>
   /** Deletes the alerts resolved before `resolvedBefore`; answers how many. */

@@ -16,7 +16,7 @@ const settled = (state: MemoryState, alert: Alert) => {
   const routing = routingOf(state, alert)
   if (routing === undefined) return true
   return alert.kind === "sla.breached"
-    ? routing.syncStatus === "synced" || routing.syncStatus === "canceled"
+    ? routing.syncStatus === "synced" || routing.syncStatus === "canceled" || routing.syncStatus === "failed"
     : routing.syncStatus !== "failed"
 }
 

@@ -74,7 +74,7 @@ export const layer = Layer.effect(
               and not exists (
                 select 1 from job_routings r
                 where r.id = a.routing_id
-                  and (case when a.kind = 'sla.breached' then r.sync_status not in ('synced', 'canceled')
+                  and (case when a.kind = 'sla.breached' then r.sync_status not in ('synced', 'canceled', 'failed')
                        else r.sync_status = 'failed' end)
               )
             returning id`).pipe(Effect.map((rows) => rows.length)),

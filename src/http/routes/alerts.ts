@@ -16,7 +16,7 @@ export const alertRoutes = (run: Run) => {
       summary: "Open alerts (open circuits, refused credentials, dead letters, SLA breaches), newest first",
       description: "Each stays open until resolved: a circuit when it closes; refused credentials by a successful " +
         "provider call or a change of the company's provider; a dead letter when its routing is retried or replayed " +
-        "or the dead letter deleted; an SLA breach when its routing is delivered or canceled. Admin and viewer keys.",
+        "or the dead letter deleted; an SLA breach when its routing is delivered, canceled or given up. Admin and viewer keys.",
       security,
       request: { query: AlertsQuery },
       responses: { 200: answers("Open alerts", AlertsView), ...errorResponses(400, 401, 403, 503) }
