@@ -9,7 +9,9 @@ import { now } from "../src/domain/time.ts"
 import { type CompanyChanges, CompanyRepo } from "../src/services/Companies.ts"
 import { Secrets } from "../src/services/Secrets.ts"
 import { OutboundAddresses } from "../src/services/Settings.ts"
+import { Transactions } from "../src/services/Transactions.ts"
 import { requireAdmin, requireReadingFor, requireSeesAll } from "./access.ts"
+import { resolveAlert } from "./alerts.ts"
 
 /** A provider association as a client sends it: credentials in the clear, to be sealed before storage. */
 export interface ProviderInput {
@@ -143,18 +145,27 @@ export const replaceSkills = Effect.fn("Companies.replaceSkills")(
   }
 )
 
-/** Sets (or replaces) the company's provider association. */
+/** The provider association changed: the company's `provider.credentials_invalid` alert is resolved with it. */
+const credentialsReplaced = (id: CompanyId) => resolveAlert({ kind: "provider.credentials_invalid", companyId: id, routingId: null })
+
+/** Sets (or replaces) the company's provider association, resolving its credentials alert in the same transaction. */
 export const setProvider = Effect.fn("Companies.setProvider")(function*(id: CompanyId, input: ProviderInput) {
   yield* requireAdmin
   const repo = yield* CompanyRepo
   const existing = yield* repo.get(id).pipe(Effect.flatMap(orNotFound(id)))
   const association = yield* toAssociation(id, input, existing.provider)
-  return yield* repo.setProvider(id, association, yield* now).pipe(Effect.flatMap(orNotFound(id)))
+  const at = yield* now
+  return yield* (yield* Transactions).run(
+    Effect.zipLeft(repo.setProvider(id, association, at).pipe(Effect.flatMap(orNotFound(id))), credentialsReplaced(id))
+  )
 })
 
-/** Removes the company's provider association; it is then no longer matched. */
+/** Removes the company's provider association (it is then no longer matched), resolving its credentials alert. */
 export const removeProvider = Effect.fn("Companies.removeProvider")(function*(id: CompanyId) {
   yield* requireAdmin
   const repo = yield* CompanyRepo
-  return yield* repo.setProvider(id, null, yield* now).pipe(Effect.flatMap(orNotFound(id)))
+  const at = yield* now
+  return yield* (yield* Transactions).run(
+    Effect.zipLeft(repo.setProvider(id, null, at).pipe(Effect.flatMap(orNotFound(id))), credentialsReplaced(id))
+  )
 })

@@ -6,12 +6,13 @@ import { PriorityTurns } from "../src/domain/priorityTurns.ts"
 import { partitionOf } from "../src/domain/topology.ts"
 import { circuitCooldown } from "../src/Schedules.ts"
 import type { Delivery } from "../src/services/Broker.ts"
-import { CircuitStore, type OpenCircuit } from "../src/services/Circuits.ts"
+import type { OpenCircuit } from "../src/services/Circuits.ts"
 import { DeliverySettings } from "../src/services/Settings.ts"
 import type { PollNowError, PollResult } from "../src/services/StatusPolls.ts"
 import type { StorageError } from "../src/services/StorageError.ts"
 import { DeliveryDirectory, WorkerRegistry } from "../src/services/Workers.ts"
 import { currentTopology } from "./brokerTopology.ts"
+import { circuitClosed, circuitOpened } from "./circuitAlerts.ts"
 import { type CompanyLane, decodeHeld, deliverBatch, type HeldMessage, pausedOf } from "./deliverRouting.ts"
 import { keepAllAlive } from "./keepAlive.ts"
 import type { DeliveryStorage } from "./deliveryStorage.ts"
@@ -87,7 +88,9 @@ export const makeCompanyActor = Effect.fn("Actor.make")(function*(options: {
   const partition = partitionOf(companyId, names.partitions)
   const consumer = names.partitionConsumer(partition)
   const scope = yield* Scope.fork(options.parent, ExecutionStrategy.sequential)
-  const circuits = yield* CircuitStore
+  type AlertContext = Effect.Effect.Context<ReturnType<typeof circuitOpened> | ReturnType<typeof circuitClosed>>
+  const alertContext = yield* Effect.context<AlertContext>()
+  const provideAlerts = <A, E>(effect: Effect.Effect<A, E, AlertContext>) => Effect.provide(effect, alertContext)
   const recorded = (what: string) =>
     Effect.catchAll((error: StorageError) =>
       Effect.logWarning(`circuit ${what} not recorded`).pipe(Effect.annotateLogs({ company_id: companyId, error: error.message }))
@@ -98,8 +101,9 @@ export const makeCompanyActor = Effect.fn("Actor.make")(function*(options: {
     initial: options.circuitFrom === undefined
       ? undefined
       : { opened: options.circuitFrom.opened, until: options.circuitFrom.until.getTime() },
-    onOpen: (opened, until) => circuits.opened({ companyId, opened, until: new Date(until) }).pipe(recorded("opening")),
-    onClose: circuits.closed(companyId).pipe(recorded("closing"))
+    onOpen: (opened, until) =>
+      circuitOpened({ companyId, opened, until: new Date(until) }, settings.circuitThreshold).pipe(provideAlerts, recorded("opening")),
+    onClose: circuitClosed(companyId).pipe(provideAlerts, recorded("closing"))
   })
   const target = () => directory.get(companyId)
   const lane: CompanyLane = {
@@ -111,6 +115,7 @@ export const makeCompanyActor = Effect.fn("Actor.make")(function*(options: {
     tokensLeft: null,
     provider: undefined,
     lastError: null,
+    credentials: "unknown",
     partition,
     fence: () => options.owned.leaseOf(partition)
   }

@@ -1,7 +1,8 @@
 import { Effect, Option, Schema } from "effect"
 import { Conflict, NotFound } from "../src/domain/errors.ts"
-import { type CompanyId, RoutingId } from "../src/domain/ids.ts"
-import { RoutingCreated } from "../src/domain/events.ts"
+import { deadLetterMessage } from "../src/domain/alerts.ts"
+import { CompanyId, type JobId, RoutingId } from "../src/domain/ids.ts"
+import { DeadLetterAdded, RoutingCreated } from "../src/domain/events.ts"
 import { now } from "../src/domain/time.ts"
 import { Broker, type StoredMessage } from "../src/services/Broker.ts"
 import { OutboxRepo } from "../src/services/Outbox.ts"
@@ -9,6 +10,7 @@ import { RoutingRepo } from "../src/services/Routings.ts"
 import { Transactions } from "../src/services/Transactions.ts"
 import { currentTopology } from "./brokerTopology.ts"
 import { requireAdmin, requireSeesAll } from "./access.ts"
+import { alertSubject, raiseAlert, resolveAlert } from "./alerts.ts"
 import { outboxEvent } from "./outboxEvent.ts"
 
 /** Headers a dead letter carries besides those of the message it copies. */
@@ -44,14 +46,16 @@ export const toDeadLetter = (message: StoredMessage): DeadLetter => ({
 })
 
 /**
- * Copies a message that will not be delivered to the dead-letter stream with the reason. The copy's message id is the
- * routing and its attempt count, so a retry after a crash does not copy it twice.
+ * Copies a message that will not be delivered to the dead-letter stream with the reason, then opens the routing's
+ * `dead_letter.added` alert and announces it. The copy's message id is the routing and its attempt count, and the
+ * alert's key its routing, so a retry after a crash neither copies nor announces it twice.
  */
 export const sendToDeadLetters = Effect.fn("DeadLetters.send")(function*(message: {
   readonly subject: string
   readonly data: Uint8Array
   readonly headers: Readonly<Record<string, string>>
   readonly routingId: RoutingId
+  readonly jobId: JobId
   readonly companyId: CompanyId
   readonly attempts: number
   readonly reason: string
@@ -73,6 +77,22 @@ export const sendToDeadLetters = Effect.fn("DeadLetters.send")(function*(message
   yield* Effect.logWarning("routing dead-lettered").pipe(
     Effect.annotateLogs({ routing_id: message.routingId, company_id: message.companyId, reason: message.reason })
   )
+  const text = deadLetterMessage(yield* alertSubject(message.companyId), message.jobId, message.attempts, message.reason)
+  yield* raiseAlert({
+    kind: "dead_letter.added",
+    companyId: message.companyId,
+    routingId: message.routingId,
+    jobId: message.jobId,
+    message: text,
+    payload: DeadLetterAdded.make({
+      company_id: message.companyId,
+      message: text,
+      routing_id: message.routingId,
+      job_id: message.jobId,
+      attempts: message.attempts,
+      reason: message.reason.slice(0, 1000)
+    })
+  })
 })
 
 /** Dead letters, oldest first, at most `limit`. */
@@ -113,6 +133,7 @@ export const requeueFailed = Effect.fn("Routings.requeue")(function*(routingId: 
       priority: job.priority
     })
     yield* outbox.append([yield* outboxEvent("routing.created", routingId, payload, at)])
+    yield* resolveAlert({ kind: "dead_letter.added", companyId: routing.companyId, routingId })
   }))
   yield* Effect.logInfo("routing requeued").pipe(Effect.annotateLogs({ routing_id: routingId }))
 })
@@ -129,10 +150,17 @@ export const replayDeadLetter = Effect.fn("DeadLetters.replay")(function*(id: nu
   return letter
 })
 
+/** Removes a dead letter, and resolves its routing's `dead_letter.added` alert (the operator has dealt with it). */
 export const deleteDeadLetter = Effect.fn("DeadLetters.delete")(function*(id: number) {
   yield* requireAdmin
   const names = yield* currentTopology
+  const letter = yield* deadLetterAt(id)
   if (!(yield* (yield* Broker).deleteMessage(names.deadLetterStream, id))) {
     return yield* new NotFound({ resource: "dead letter", id: String(id) })
+  }
+  const routingId = Schema.decodeUnknownOption(RoutingId)(letter.routingId)
+  const companyId = Schema.decodeUnknownOption(CompanyId)(letter.companyId)
+  if (Option.isSome(routingId) && Option.isSome(companyId)) {
+    yield* resolveAlert({ kind: "dead_letter.added", companyId: companyId.value, routingId: routingId.value })
   }
 })

@@ -14,6 +14,7 @@ import type { DeliveryTarget } from "../src/services/Companies.ts"
 import { type AttemptResult, type Claim, RoutingRepo } from "../src/services/Routings.ts"
 import { DeliverySettings } from "../src/services/Settings.ts"
 import { CallWindows } from "../src/services/Workers.ts"
+import { credentialsFailed, credentialsWorked } from "./credentialAlerts.ts"
 import { sendToDeadLetters } from "./deadLetters.ts"
 import type { DeliveryStorage } from "./deliveryStorage.ts"
 import { attemptEvents, type FinishedAttempt } from "./finishAttempt.ts"
@@ -42,6 +43,11 @@ export interface CompanyLane {
   provider: ProviderRead | undefined
   /** The last provider error, cleared by a success (shown in `/admin/workers`). */
   lastError: string | null
+  /**
+   * What the provider made of the company's credentials, as far as this actor knows: refused (401/403) under the
+   * directory's revision then, accepted, or unknown yet (see `credentialAlerts.ts`).
+   */
+  credentials: "unknown" | "accepted" | { readonly refusedAtRevision: number }
   /** The company's partition of the work stream. */
   readonly partition: number
   /** The lease under which this replica holds the company's partition now; none once it no longer may deliver for it. */
@@ -254,6 +260,7 @@ const attempt = (taken: Taken, claim: Claim, leaseUntil: Date, lane: CompanyLane
       yield* Metric.update(deliveryLatency, Math.max(0, at.getTime() - job.createdAt.getTime()) / 1000)
       yield* lane.circuit.recordSuccess
       lane.lastError = null
+      yield* credentialsWorked(lane)
       yield* Effect.logDebug("routing synced").pipe(
         Effect.annotateLogs({ routing_id: routing.id, external_id: result.right.externalId, outcome: result.right.outcome })
       )
@@ -264,6 +271,7 @@ const attempt = (taken: Taken, claim: Claim, leaseUntil: Date, lane: CompanyLane
     // The provider's settings may be what failed: the next call reads them again.
     lane.provider = undefined
     lane.lastError = error.message
+    yield* credentialsFailed(lane, error, routing)
     const failed = (status: "retrying" | "failed", counts: boolean, reason = error.message): AttemptResult => ({
       _tag: "Failed",
       status,
@@ -285,7 +293,7 @@ const attempt = (taken: Taken, claim: Claim, leaseUntil: Date, lane: CompanyLane
       if (at.getTime() - since.getTime() >= Duration.toMillis(settings.rateLimitedGiveUp)) {
         const attempts = claim.attempts + 1
         const reason = `gave up after ${Duration.format(settings.rateLimitedGiveUp)} of rate limiting (429) since ${since.toISOString()}: ${error.message}`
-        yield* sendToDeadLetters({ ...message, routingId: routing.id, companyId: lane.companyId, attempts, reason })
+        yield* sendToDeadLetters({ ...message, routingId: routing.id, jobId: routing.jobId, companyId: lane.companyId, attempts, reason })
         yield* count("dead_lettered")
         return yield* decided(failed("failed", true, reason), timing, message.term(reason))
       }
@@ -299,7 +307,7 @@ const attempt = (taken: Taken, claim: Claim, leaseUntil: Date, lane: CompanyLane
     if (error.kind === "permanent" || attempts >= settings.attempts) {
       yield* error.kind === "permanent" ? lane.circuit.recordSuccess : lane.circuit.recordFailure
       const reason = error.kind === "permanent" ? error.message : `gave up after ${attempts} attempts: ${error.message}`
-      yield* sendToDeadLetters({ ...message, routingId: routing.id, companyId: lane.companyId, attempts, reason })
+      yield* sendToDeadLetters({ ...message, routingId: routing.id, jobId: routing.jobId, companyId: lane.companyId, attempts, reason })
       yield* count("dead_lettered")
       return yield* decided(failed("failed", true, reason), timing, message.term(reason))
     }

@@ -28,7 +28,14 @@ export const handleMaxDeliveries = Effect.fn("Delivery.maxDeliveries")(function*
     if (Option.isSome(found) && ["pending", "retrying", "syncing"].includes(found.value.routing.syncStatus)) {
       const reason = `the broker stopped delivering it after ${event.consumer}'s max deliveries`
       const attempts = found.value.routing.attempts
-      yield* sendToDeadLetters({ ...message.value, routingId, companyId: payload.value.company_id, attempts, reason })
+      yield* sendToDeadLetters({
+        ...message.value,
+        routingId,
+        jobId: payload.value.job_id,
+        companyId: payload.value.company_id,
+        attempts,
+        reason
+      })
       // Unknown: the routing may have been mid-call (`syncing`) when the service went down, or may still owe a lookup
       // for an earlier call cut off; should it be reopened, its next attempt asks the provider first.
       yield* finishAttempt(found.value.routing, null, {

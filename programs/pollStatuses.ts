@@ -11,6 +11,7 @@ import { RoutingRepo } from "../src/services/Routings.ts"
 import type { PollResult } from "../src/services/StatusPolls.ts"
 import { Transactions } from "../src/services/Transactions.ts"
 import { withSpanContinuing } from "../src/Telemetry.ts"
+import { credentialsFailed, credentialsWorked } from "./credentialAlerts.ts"
 import { type CompanyLane, pausedOf, providerOfLane, rateLimitToken } from "./deliverRouting.ts"
 import { outboxEvent } from "./outboxEvent.ts"
 
@@ -99,7 +100,10 @@ export const pollCompany = Effect.fn("Polling.company")(function*(lane: CompanyL
     polled += due.length
     changed += yield* Effect.gen(function*() {
       const states = yield* client.statuses(account, due.flatMap((r) => (r.externalId === null ? [] : [r.externalId]))).pipe(
-        Effect.tapBoth({ onFailure: () => lane.circuit.recordFailure, onSuccess: () => lane.circuit.recordSuccess })
+        Effect.tapBoth({
+          onFailure: (error) => Effect.zipRight(lane.circuit.recordFailure, credentialsFailed(lane, error, null)),
+          onSuccess: () => Effect.zipRight(lane.circuit.recordSuccess, credentialsWorked(lane))
+        })
       )
       const byId = new Map(states.map((s) => [s.externalId, s]))
       let applied = 0

@@ -1,8 +1,12 @@
 import { Clock, Duration, Effect } from "effect"
+import { slaBreachedMessage } from "../src/domain/alerts.ts"
+import { SlaBreached } from "../src/domain/events.ts"
 import { SLA_DELIVERY, type SlaWindow } from "../src/domain/sla.ts"
 import { slaBreachWatch } from "../src/Schedules.ts"
-import { SlaRepo } from "../src/services/Sla.ts"
+import { type SlaBreach, SlaRepo } from "../src/services/Sla.ts"
+import { Transactions } from "../src/services/Transactions.ts"
 import { requireSeesAll } from "./access.ts"
+import { alertSubject, raiseAlert } from "./alerts.ts"
 
 /** Breaches claimed and logged per statement; a full batch is followed at once by the next. */
 const BATCH = 500
@@ -39,16 +43,43 @@ export const throughput = Effect.fn("Sla.throughput")(function*(minutes: number)
   })
 })
 
+/** Opens a breach's `sla.breached` alert and announces it (in the claim's transaction). */
+const raiseBreach = (breach: SlaBreach) =>
+  Effect.gen(function*() {
+    const message = slaBreachedMessage(yield* alertSubject(breach.companyId), breach.jobId, breach.dueAt)
+    yield* raiseAlert({
+      kind: "sla.breached",
+      companyId: breach.companyId,
+      routingId: breach.routingId,
+      jobId: breach.jobId,
+      message,
+      payload: SlaBreached.make({
+        company_id: breach.companyId,
+        message,
+        routing_id: breach.routingId,
+        job_id: breach.jobId,
+        due_at: breach.dueAt.toISOString()
+      })
+    })
+  })
+
 /**
  * Logs, once each and at warn level, the routings still not delivered 5 minutes after they were due (their job's
- * acceptance, or its `deliver_after` when later); the claim stamps them, so no other round or process logs them again. Answers how many it logged.
+ * acceptance, or its `deliver_after` when later), and opens and announces each one's `sla.breached` alert; the claim
+ * stamps them in the same transaction, so no other round or process logs or announces them again. Answers how many it
+ * logged.
  */
 export const logSlaBreaches = Effect.fn("Sla.logBreaches")(function*() {
   const repo = yield* SlaRepo
+  const transactions = yield* Transactions
   let logged = 0
   for (;;) {
     const nowMs = yield* Clock.currentTimeMillis
-    const breaches = yield* repo.claimBreaches(new Date(nowMs - Duration.toMillis(SLA_DELIVERY)), new Date(nowMs), BATCH)
+    const breaches = yield* transactions.run(
+      repo.claimBreaches(new Date(nowMs - Duration.toMillis(SLA_DELIVERY)), new Date(nowMs), BATCH).pipe(
+        Effect.tap((claimed) => Effect.forEach(claimed, raiseBreach, { discard: true }))
+      )
+    )
     yield* Effect.forEach(breaches, (breach) =>
       Effect.logWarning("delivery SLA breached: routing not delivered 5 minutes after it was due").pipe(
         Effect.annotateLogs({

@@ -1,4 +1,5 @@
 import { Effect, Layer } from "effect"
+import { watchAlerts } from "../programs/alertsWatch.ts"
 import { archiveSchedule } from "../programs/archive.ts"
 import { provisionStreams } from "../programs/brokerTopology.ts"
 import { watchMaxDeliveries } from "../programs/maxDeliveries.ts"
@@ -12,7 +13,7 @@ import { fanOutWebhooks } from "../programs/webhookFanOut.ts"
 import { untraced } from "./Telemetry.ts"
 
 /**
- * Delivery in the background: the SLA breach watcher at once (it needs only storage, and a broker outage is when
+ * Delivery in the background: the SLA breach watcher and the alerts watcher at once (it needs only storage, and a broker outage is when
  * breaches happen), then, once the broker's streams exist (retried while it is down), the outbox relay, the partition
  * runners with their company actors, then (once the runtime knows the companies) reconciliation and the max-deliveries
  * backstop run until the layer's scope closes; closing it lets the actors finish what they hold. Nothing here holds up the HTTP API. The daily archive run and the hourly retention sweep,
@@ -23,6 +24,7 @@ import { untraced } from "./Telemetry.ts"
 export const DeliveryLive = Layer.scopedDiscard(
   Effect.gen(function*() {
     yield* Effect.forkScoped(watchSlaBreaches)
+    yield* Effect.forkScoped(watchAlerts)
     yield* Effect.forkScoped(archiveSchedule)
     yield* Effect.forkScoped(retentionSchedule)
     yield* Effect.forkScoped(deliverWebhooks)

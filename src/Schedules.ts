@@ -56,6 +56,12 @@ export const reconcileEvery = (reconcileAfter: Duration.Duration) =>
 /** How often the SLA watcher looks for routings not delivered within the SLA. */
 export const slaBreachWatch = Schedule.spaced("30 seconds")
 
+/**
+ * How often the alerts watcher resolves the routings' alerts whose cause has passed and announces circuit changes the
+ * one-a-minute rule held back.
+ */
+export const alertWatch = Schedule.spaced("15 seconds")
+
 /** Every day at `at` (UTC), first at the next such time: the archive run (`ARCHIVE_AT`), the polls' reconciliation (`RECONCILE_ALL_AT`). */
 export const dailyAt = (at: { readonly hour: number; readonly minute: number }) =>
   Schedule.cron(`${at.minute} ${at.hour} * * *`, "UTC")

@@ -55,13 +55,68 @@ export type JobCompleted = typeof JobCompleted.Type
 export const JobCanceled = Schema.Struct({ job_id: JobId, canceled_at: Schema.String })
 export type JobCanceled = typeof JobCanceled.Type
 
+/** Payload of `circuit.opened`: the company's circuit opened; its provider is not called until `resume_at`. */
+export const CircuitOpened = Schema.Struct({
+  company_id: CompanyId,
+  message: Schema.String,
+  opened_at: Schema.String,
+  resume_at: Schema.NullOr(Schema.String)
+})
+export type CircuitOpened = typeof CircuitOpened.Type
+
+/** Payload of `circuit.closed`: a probe succeeded and the company's deliveries flow again. */
+export const CircuitClosed = Schema.Struct({ company_id: CompanyId, message: Schema.String, closed_at: Schema.String })
+export type CircuitClosed = typeof CircuitClosed.Type
+
+/** Payload of `provider.credentials_invalid`: the provider answered 401 or 403 to a call for the company. */
+export const CredentialsInvalid = Schema.Struct({
+  company_id: CompanyId,
+  message: Schema.String,
+  status: Schema.Int,
+  routing_id: Schema.NullOr(RoutingId),
+  job_id: Schema.NullOr(JobId)
+})
+export type CredentialsInvalid = typeof CredentialsInvalid.Type
+
+/** Payload of `dead_letter.added`: a routing was given up and copied to the dead letters. */
+export const DeadLetterAdded = Schema.Struct({
+  company_id: CompanyId,
+  message: Schema.String,
+  routing_id: RoutingId,
+  job_id: JobId,
+  attempts: Schema.Int,
+  reason: Schema.String
+})
+export type DeadLetterAdded = typeof DeadLetterAdded.Type
+
+/** Payload of `sla.breached`: a routing is not delivered 5 minutes after it was due. */
+export const SlaBreached = Schema.Struct({
+  company_id: CompanyId,
+  message: Schema.String,
+  routing_id: RoutingId,
+  job_id: JobId,
+  due_at: Schema.String
+})
+export type SlaBreached = typeof SlaBreached.Type
+
+/** The alerts announced as events (see `domain/alerts.ts`); each carries `company_id` and a human `message`. */
+export const AlertEventType = Schema.Literal(
+  "circuit.opened",
+  "circuit.closed",
+  "provider.credentials_invalid",
+  "dead_letter.added",
+  "sla.breached"
+)
+export type AlertEventType = typeof AlertEventType.Type
+
 /** The events the service announces to subscribers (through the outbox and the events stream). */
 export const DomainEventType = Schema.Literal(
   "routing.synced",
   "routing.failed",
   "routing.status_changed",
   "job.completed",
-  "job.canceled"
+  "job.canceled",
+  ...AlertEventType.literals
 )
 export type DomainEventType = typeof DomainEventType.Type
 

@@ -18,6 +18,7 @@ import { operationRoutes } from "./routes/operations.ts"
 import { routingRoutes } from "./routes/routings.ts"
 import { reportRoutes } from "./routes/reports.ts"
 import { slaRoutes } from "./routes/sla.ts"
+import { alertRoutes } from "./routes/alerts.ts"
 import { makeLoadShedder } from "./shedLoad.ts"
 import { serverSpan } from "./tracing.ts"
 import { webhookRoutes } from "./routes/webhooks.ts"
@@ -115,6 +116,7 @@ export const makeApp = Effect.gen(function*() {
   app.route("/", operationRoutes(run))
   app.route("/", slaRoutes(run))
   app.route("/", reportRoutes(run))
+  app.route("/", alertRoutes(run))
   app.route("/", webhookRoutes(run))
   app.route("/", yield* dashboardRoutes)
 

@@ -3,6 +3,7 @@ import { OpenAPIHono } from "@hono/zod-openapi"
 import { Effect, Exit, Runtime } from "effect"
 import type { Context } from "hono"
 import type { Principal } from "../domain/principal.ts"
+import type { AlertRepo } from "../services/Alerts.ts"
 import type { ApiKeyRepo } from "../services/ApiKeys.ts"
 import type { ArchiveRepo } from "../services/Archive.ts"
 import type { CompanyRepo, TechnicianRepo } from "../services/Companies.ts"
@@ -42,6 +43,7 @@ import type { CurrentReplica, PartitionLeases } from "../services/Partitions.ts"
 /** Every service the routes' programs may use. */
 export type ApiServices =
   | AdminKey
+  | AlertRepo
   | ApiKeyRepo
   | ArchiveRepo
   | Broker

@@ -1,4 +1,5 @@
 import { layerMemory } from "../../layers/storage/memory/layer.ts"
+import { alertsContract } from "./alerts.contract.ts"
 import { archiveContract } from "./archive.contract.ts"
 import { bulkRetryContract } from "./bulkRetry.contract.ts"
 import { circuitsContract } from "./circuits.contract.ts"
@@ -22,3 +23,4 @@ partitionsContract("memory", layerMemory)
 circuitsContract("memory", layerMemory)
 scheduledContract("memory", layerMemory)
 bulkRetryContract("memory", layerMemory)
+alertsContract("memory", layerMemory)

@@ -118,6 +118,7 @@ export const queryRoutes: ReadonlyArray<{ readonly path: string; readonly params
   { path: "/jobs", params: ["status", "company_id", "created_after", "limit", "cursor"] },
   { path: "/companies", params: ["status", "skill", "limit", "cursor"] },
   { path: "/admin/sla", params: ["window"] },
+  { path: "/alerts", params: ["limit"] },
   { path: "/admin/throughput", params: ["minutes"] },
   { path: "/reports/companies", params: ["from", "to", "company_id"] },
   { path: "/reports/daily", params: ["from", "to", "company_id"] },

@@ -10,6 +10,7 @@ import { ArchiveRepo } from "../../src/services/Archive.ts"
 import { JobRepo } from "../../src/services/Jobs.ts"
 import { StreamReplicas } from "../../src/services/Settings.ts"
 import { RoutingRepo } from "../../src/services/Routings.ts"
+import { raiseAlert, resolveAlert } from "../../programs/alerts.ts"
 import { makeJob, uniqueSkill } from "../support/fixtures.ts"
 import { type Answer, makeTestApi } from "../support/http.ts"
 import { deliveredLead, type LeadOutcome } from "../support/reports.ts"
@@ -121,6 +122,7 @@ export const apiSuite = <E>(name: string, services: Layer.Layer<ApiServices, E>)
             "/companies/{id}/poll",
             "/admin/providers/mock/leads",
             "/admin/sla",
+            "/alerts",
             "/admin/throughput",
             "/reports/companies",
             "/reports/daily",
@@ -935,6 +937,7 @@ export const apiSuite = <E>(name: string, services: Layer.Layer<ApiServices, E>)
               data: new TextEncoder().encode("{}"),
               headers: {},
               routingId: id,
+              jobId: jobs.find((job) => job.routings.some((r) => r.id === id))!.id,
               companyId: CompanyId.make(company),
               attempts: 5,
               reason
@@ -1220,6 +1223,56 @@ export const apiSuite = <E>(name: string, services: Layer.Layer<ApiServices, E>)
             expect(detailPaths(answer), query).toEqual(paths)
           }
         }
+      })
+    })
+
+    describe("alerts", () => {
+      it("lists open alerts newest first with the count of all open, to admin and viewer keys; subscribes hooks to them", async () => {
+        const [east, west] = [await newCompany({ name: "East Alerts" }), await newCompany({ name: "West Alerts" })]
+        const raise = (companyId: string, kind: "circuit.opened" | "provider.credentials_invalid", message: string) =>
+          api.runtime.runPromise(raiseAlert({
+            kind,
+            companyId: CompanyId.make(companyId),
+            routingId: null,
+            jobId: null,
+            message,
+            payload: { company_id: companyId, message }
+          }))
+        const before = (await call("GET", "/alerts")).body.total as number
+        expect(await raise(east, "circuit.opened", "East Alerts' mock provider circuit opened")).toBe(true)
+        await new Promise((resolve) => setTimeout(resolve, 5))
+        expect(await raise(west, "provider.credentials_invalid", "West Alerts' credentials were refused")).toBe(true)
+        expect(await raise(west, "provider.credentials_invalid", "again")).toBe(false)
+
+        const listed = await call("GET", "/alerts")
+        expect(listed.status, listed.text).toBe(200)
+        expect(listed.body.total).toBe(before + 2)
+        const mine = listed.body.items.filter((a: { company_id: string }) => a.company_id === east || a.company_id === west)
+        expect(mine).toEqual([
+          { id: expect.any(String), type: "provider.credentials_invalid", company_id: west, routing_id: null, job_id: null, message: "again", opened_at: expect.any(String) },
+          { id: expect.any(String), type: "circuit.opened", company_id: east, routing_id: null, job_id: null, message: "East Alerts' mock provider circuit opened", opened_at: expect.any(String) }
+        ])
+        const one = await call("GET", "/alerts?limit=1")
+        expect(one.body.items).toHaveLength(1)
+        expect(one.body.total).toBe(before + 2)
+        for (const bad of ["0", "101", "x"]) {
+          const answer = await call("GET", `/alerts?limit=${bad}`)
+          expectError(answer, 400, "validation_error")
+          expect(detailPaths(answer)).toEqual(["limit"])
+        }
+        const viewer = (await call("POST", "/api-keys", { body: { role: "viewer", name: "alerts" } })).body.key as string
+        expect((await call("GET", "/alerts", { key: viewer })).body.total).toBe(before + 2)
+        expectError(await call("GET", "/alerts", { key: creatorKey }), 403, "forbidden")
+        expectError(await call("GET", "/alerts", { key: null }), 401, "unauthorized")
+
+        await api.runtime.runPromise(resolveAlert({ kind: "circuit.opened", companyId: CompanyId.make(east), routingId: null }))
+        expect((await call("GET", "/alerts")).body.total).toBe(before + 1)
+
+        const alertTypes = ["circuit.opened", "circuit.closed", "provider.credentials_invalid", "dead_letter.added", "sla.breached"]
+        const hook = await call("POST", "/webhooks", { body: { url: "https://receiver.example/alerts", events: alertTypes, company_id: west } })
+        expect(hook.status, hook.text).toBe(201)
+        expect(hook.body).toMatchObject({ events: alertTypes, company_id: west })
+        expect((await call("DELETE", `/webhooks/${hook.body.id}`)).status).toBe(200)
       })
     })
 

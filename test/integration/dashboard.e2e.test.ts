@@ -96,6 +96,31 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env["CI"] !== "true")("dashboar
     expect((await api.get(`/companies/${paused.id}`)).delivery_paused).toBe(false)
   })
 
+  it("shows an open alert in a banner over every section, and takes it away once resolved", async () => {
+    const skill = `gutter-${crypto.randomUUID().slice(0, 6)}`
+    const failing = await company(api, "Banner Gutters", skill, { failure_rate: 1 })
+    const creator = await company(api, "Gutter Creator", `gc-${crypto.randomUUID().slice(0, 6)}`)
+    await page.goto(`${url}/dashboard#overview`)
+    const banner = page.getByRole("region", { name: "Open alerts" })
+    expect(await banner.isHidden()).toBe(true)
+    const job = await api.post("/jobs", jobFor(creator.id, skill, 5))
+    const routingId = job.routings[0].id as string
+    await banner.getByText("1 open alert").waitFor({ timeout: 15_000 })
+    const link = banner.getByRole("link", { name: /could not be delivered to Banner Gutters after 2 attempts/ })
+    expect(await link.getAttribute("href")).toBe(`#routing/${routingId}`)
+    await page.getByRole("link", { name: "Companies", exact: true }).click()
+    await page.getByRole("heading", { name: "Companies" }).waitFor()
+    await banner.getByText("1 open alert").waitFor()
+
+    await api.put(`/companies/${failing.id}/provider`, { type: "mock", config: {} })
+    await api.post(`/routings/${routingId}/retry`, {})
+    await banner.waitFor({ state: "hidden", timeout: 5_000 })
+    await eventually(async () => (await api.get(`/routings/${routingId}`)).sync_status === "synced", 10_000,
+      async () => JSON.stringify(await api.get(`/routings/${routingId}`)))
+    const letter = (await api.get("/admin/dlq")).items.find((d: { routing_id: string }) => d.routing_id === routingId)
+    await api.delete(`/admin/dlq/${letter.id}`)
+  })
+
   it("replays a dead letter once its cause is fixed, and the routing is delivered", async () => {
     const skill = `roof-${crypto.randomUUID().slice(0, 6)}`
     const failing = await company(api, "Always Down Roofing", skill, { failure_rate: 1 })

@@ -1,5 +1,6 @@
 import { Layer } from "effect"
 import { layer as layerPostgresRepos } from "../../layers/storage/postgres/layer.ts"
+import { alertsContract } from "../contracts/alerts.contract.ts"
 import { archiveContract } from "../contracts/archive.contract.ts"
 import { bulkRetryContract } from "../contracts/bulkRetry.contract.ts"
 import { circuitsContract } from "../contracts/circuits.contract.ts"
@@ -24,3 +25,4 @@ partitionsContract("postgresql", layerPostgresRepos.pipe(Layer.provide(layerFres
 circuitsContract("postgresql", layerPostgresRepos.pipe(Layer.provide(layerFreshDb())))
 scheduledContract("postgresql", layerPostgresRepos.pipe(Layer.provide(layerFreshDb())))
 bulkRetryContract("postgresql", layerPostgresRepos.pipe(Layer.provide(layerFreshDb())))
+alertsContract("postgresql", layerPostgresRepos.pipe(Layer.provide(layerFreshDb())))

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Effect, Option } from "effect"
 import { listDeadLetters, sendToDeadLetters } from "../../programs/deadLetters.ts"
 import { replayDeadLetters } from "../../programs/replayDeadLetters.ts"
 import { retryFailedRoutings } from "../../programs/retryFailedRoutings.ts"
@@ -12,6 +12,9 @@ import { companyWithRoutings, routingOf } from "./delivery.support.ts"
 
 const asAdmin = Effect.provideService(CurrentPrincipal, { role: "admin", keyId: null })
 
+const jobOf = (routingId: RoutingId) =>
+  Effect.flatMap(RoutingRepo, (r) => r.get(routingId)).pipe(Effect.map((found) => Option.getOrThrow(found).job.id))
+
 /** The company's routings given up as delivery gives them up, each with a dead letter. */
 const failedWithDeadLetters = (count: number) =>
   Effect.gen(function*() {
@@ -23,7 +26,8 @@ const failedWithDeadLetters = (count: number) =>
       timing: { at: new Date(0), durationMs: 1 }
     })))
     yield* Effect.forEach(routings, (routingId) =>
-      sendToDeadLetters({ subject: "work", data: new Uint8Array(), headers: {}, routingId, companyId, attempts: 8, reason: "boom" }))
+      Effect.flatMap(jobOf(routingId), (jobId) =>
+        sendToDeadLetters({ subject: "work", data: new Uint8Array(), headers: {}, routingId, jobId, companyId, attempts: 8, reason: "boom" })))
     return { companyId, routings }
   })
 

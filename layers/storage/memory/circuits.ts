@@ -5,10 +5,11 @@ import { MemoryStore } from "./store.ts"
 /** Open circuits in the memory store; what the PostgreSQL layer does. */
 export const layerCircuits = Layer.effect(
   CircuitStore,
-  Effect.map(MemoryStore, ({ state }) =>
+  Effect.map(MemoryStore, (store) =>
     CircuitStore.of({
-      opened: (circuit) => Effect.sync(() => void state.openCircuits.set(circuit.companyId, circuit)),
-      closed: (companyId) => Effect.sync(() => void state.openCircuits.delete(companyId)),
-      open: Effect.sync(() => [...state.openCircuits.values()])
+      // The store's state is read at each call: a failed transaction puts back another object.
+      opened: (circuit) => Effect.sync(() => void store.state.openCircuits.set(circuit.companyId, circuit)),
+      closed: (companyId) => Effect.sync(() => void store.state.openCircuits.delete(companyId)),
+      open: Effect.sync(() => [...store.state.openCircuits.values()])
     }))
 )

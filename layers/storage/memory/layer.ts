@@ -1,4 +1,5 @@
 import { Layer } from "effect"
+import { layerAlerts } from "./alerts.ts"
 import { layerArchive } from "./archive.ts"
 import { layerCircuits } from "./circuits.ts"
 import { layerCompanies, layerTechnicians } from "./companies.ts"
@@ -32,5 +33,6 @@ export const layerMemory = Layer.mergeAll(
   layerWebhooks,
   layerPartitions,
   layerCircuits,
+  layerAlerts,
   layerTransactions
 ).pipe(Layer.provideMerge(layerStore))

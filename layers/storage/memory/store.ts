@@ -9,6 +9,7 @@ import type { MockLead } from "../../../src/services/MockLeads.ts"
 import type { ArchivedJob } from "../../../src/services/Archive.ts"
 import type { ReplicaRecord } from "../../../src/services/Partitions.ts"
 import type { OpenCircuit } from "../../../src/services/Circuits.ts"
+import type { Alert, CircuitAnnounced } from "../../../src/domain/alerts.ts"
 import type { RoutingAttempt } from "../../../src/services/Routings.ts"
 import { Transactions } from "../../../src/services/Transactions.ts"
 import type { MemoryWebhooks } from "./webhooks.ts"
@@ -41,6 +42,10 @@ export interface MemoryState {
   partitionLeases: Map<number, { owner: string | null; epoch: number; leaseUntil: number }>
   /** The companies' open circuits. */
   openCircuits: Map<CompanyId, OpenCircuit>
+  /** Alerts, open and resolved, in the order they were opened. */
+  alerts: Array<Alert>
+  /** The circuit state last announced for each company, and when. */
+  circuitAnnouncements: Map<CompanyId, { readonly state: CircuitAnnounced; readonly at: Date }>
 }
 
 const emptyState = (): MemoryState => ({
@@ -62,7 +67,9 @@ const emptyState = (): MemoryState => ({
   technicianIndexVersions: new Map(),
   replicas: new Map(),
   partitionLeases: new Map(),
-  openCircuits: new Map()
+  openCircuits: new Map(),
+  alerts: [],
+  circuitAnnouncements: new Map()
 })
 
 /** Records a change to a company for the company index. */

@@ -1,6 +1,7 @@
 import { Effect, Layer } from "effect"
 import { Transactions } from "../../../src/services/Transactions.ts"
 import { Db } from "../Db.ts"
+import * as Alerts from "./alerts.ts"
 import * as ApiKeys from "./apiKeys.ts"
 import * as Archive from "./archive.ts"
 import * as Circuits from "./circuits.ts"
@@ -38,5 +39,6 @@ export const layer = Layer.mergeAll(
   Webhooks.layer,
   Partitions.layer,
   Circuits.layer,
+  Alerts.layer,
   transactions
 )

@@ -1,4 +1,5 @@
 // The dashboard: sign-in with an admin or viewer key, the sections, and their live refresh.
+import { makeBanner } from "./alerts.js"
 import { makeApi } from "./api.js"
 import * as companies from "./companies.js"
 import * as deadLetters from "./deadLetters.js"
@@ -34,7 +35,8 @@ const elements = {
   keyInput: document.getElementById("admin-key"),
   signInError: document.getElementById("sign-in-error"),
   view: document.getElementById("view"),
-  status: document.getElementById("status")
+  status: document.getElementById("status"),
+  alerts: document.getElementById("alerts-banner")
 }
 
 let key = sessionStorage.getItem(KEY)
@@ -52,6 +54,9 @@ const setStatus = (text, isError = false) => {
 }
 
 const api = makeApi(() => key, () => signOut("The service refused the key; sign in again."))
+
+/** Open alerts over every section, refreshed with it. */
+const banner = makeBanner(elements.alerts, api)
 
 /** What every section gets: the API, where Jaeger is, a way to navigate and to say something in the status bar. */
 const context = {
@@ -89,7 +94,7 @@ const refresh = async () => {
   refreshing = true
   const shown = current
   try {
-    await shown.refresh()
+    await Promise.all([shown.refresh(), banner.refresh()])
     if (shown === current && Date.now() >= noticeUntil) setStatus(`Updated ${new Date().toLocaleTimeString()}`)
   } catch (failure) {
     if (shown === current && key !== null) setStatus(`Could not refresh: ${failure.message}`, true)
@@ -144,6 +149,7 @@ const signOut = (message = "") => {
   current?.dispose?.()
   current = null
   replace(elements.view)
+  banner.clear()
   signedIn(false)
   elements.signInError.textContent = message
   setStatus("")

@@ -2,7 +2,18 @@ import { z } from "@hono/zod-openapi"
 import { CompanyId } from "../../domain/ids.ts"
 import { idOf, isStorable, Timestamp } from "./common.ts"
 
-const eventTypes = ["routing.synced", "routing.failed", "routing.status_changed", "job.completed", "job.canceled"] as const
+const eventTypes = [
+  "routing.synced",
+  "routing.failed",
+  "routing.status_changed",
+  "job.completed",
+  "job.canceled",
+  "circuit.opened",
+  "circuit.closed",
+  "provider.credentials_invalid",
+  "dead_letter.added",
+  "sla.breached"
+] as const
 
 /** An absolute http or https URL, at most 2048 characters. */
 const WebhookUrl = z.string().trim().max(2048).refine(isStorable, "must not contain NUL characters").refine((text) => {
@@ -17,7 +28,7 @@ const WebhookUrl = z.string().trim().max(2048).refine(isStorable, "must not cont
 export const CreateWebhookBody = z.strictObject({
   url: WebhookUrl,
   events: z.array(z.enum(eventTypes)).min(1).max(eventTypes.length * 2).openapi({
-    description: "The event types to receive",
+    description: "The event types to receive; the alerts (circuit.*, provider.credentials_invalid, dead_letter.added, sla.breached) carry company_id and a human message in data",
     example: ["routing.synced", "routing.failed"]
   }),
   company_id: idOf(CompanyId).optional().openapi({ description: "Only events about this company" })
