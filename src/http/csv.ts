@@ -1,7 +1,13 @@
-/** One CSV field: quoted (inner quotes doubled) when it holds a comma, a quote or a line break; empty for null. */
+/** Text a spreadsheet would run as a formula when a cell starts with it. */
+const formulaStart = /^[=+\-@\t\r]/
+
+/**
+ * One CSV field: quoted (inner quotes doubled) when it holds a comma, a quote or a line break; empty for null. Text that
+ * a spreadsheet would take for a formula (a company named `=HYPERLINK(...)`) starts with `'`, so it opens as text.
+ */
 const field = (value: string | number | null): string => {
   if (value === null) return ""
-  const text = String(value)
+  const text = typeof value === "string" && formulaStart.test(value) ? `'${value}` : String(value)
   return /[",\r\n]/.test(text) ? `"${text.replaceAll("\"", "\"\"")}"` : text
 }
 
