@@ -4,7 +4,7 @@ import { deadLetterMessage } from "../src/domain/alerts.ts"
 import { CompanyId, type JobId, RoutingId } from "../src/domain/ids.ts"
 import { DeadLetterAdded, RoutingCreated } from "../src/domain/events.ts"
 import { now } from "../src/domain/time.ts"
-import { Broker, type StoredMessage } from "../src/services/Broker.ts"
+import { Broker, headerOf, type StoredMessage } from "../src/services/Broker.ts"
 import { OutboxRepo } from "../src/services/Outbox.ts"
 import { RoutingRepo } from "../src/services/Routings.ts"
 import { Transactions } from "../src/services/Transactions.ts"
@@ -47,8 +47,8 @@ export const toDeadLetter = (message: StoredMessage): DeadLetter => ({
 
 /**
  * Copies a message that will not be delivered to the dead-letter stream with the reason, then opens the routing's
- * `dead_letter.added` alert and announces it. The copy's message id is the routing and its attempt count, and the
- * alert's key its routing, so a retry after a crash neither copies nor announces it twice.
+ * `dead_letter.added` alert and announces it. The copy's message id is the routing, the work message's id and the
+ * attempt count, and the alert's key its routing, so a retry after a crash neither copies nor announces it twice.
  */
 export const sendToDeadLetters = Effect.fn("DeadLetters.send")(function*(message: {
   readonly subject: string
@@ -62,8 +62,11 @@ export const sendToDeadLetters = Effect.fn("DeadLetters.send")(function*(message
 }) {
   const broker = yield* Broker
   const names = yield* currentTopology
+  // The work message's own id (its outbox event's) tells a redelivery of the same message, which must not be copied
+  // twice, from the routing queued again by a retry and given up again, which must be.
+  const work = headerOf(message, "Nats-Msg-Id")
   yield* broker.publish(names.deadLetterSubject(message.companyId), message.data, {
-    msgId: `dead-letter-${message.routingId}-${message.attempts}`,
+    msgId: ["dead-letter", message.routingId, ...(work === undefined ? [] : [work]), message.attempts].join("-"),
     headers: {
       ...message.headers,
       [DeadLetterHeaders.reason]: message.reason.slice(0, 1000),

@@ -62,6 +62,28 @@ describe("bulk replay and retry (memory layers)", () => {
       expect(yield* listDeadLetters(100)).toHaveLength(5)
     }).pipe(asAdmin, Effect.provide(layerMemoryServices)))
 
+  it.effect("copies a routing given up again after a retry to the dead letters again, and a redelivered message once", () =>
+    Effect.gen(function*() {
+      const { companyId, routings: [routingId] } = yield* companyWithRoutings({}, 1)
+      const jobId = yield* jobOf(routingId!)
+      const giveUp = (workMessageId: string) =>
+        sendToDeadLetters({
+          subject: "work",
+          data: new Uint8Array(),
+          headers: { "Nats-Msg-Id": workMessageId },
+          routingId: routingId!,
+          jobId,
+          companyId,
+          attempts: 1,
+          reason: "400 Bad Request"
+        })
+      yield* giveUp("first-event")
+      yield* giveUp("first-event")
+      expect((yield* listDeadLetters(100).pipe(asAdmin)).filter((d) => d.routingId === routingId)).toHaveLength(1)
+      yield* giveUp("event-of-the-retry")
+      expect((yield* listDeadLetters(100).pipe(asAdmin)).filter((d) => d.routingId === routingId)).toHaveLength(2)
+    }).pipe(Effect.provide(layerMemoryServices)))
+
   it.effect("refuses a viewer and a company key, and answers not found for an unknown company", () =>
     Effect.gen(function*() {
       const { companyId } = yield* failedWithDeadLetters(1)
