@@ -84,9 +84,12 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env["CI"] !== "true")("dashboar
     await page.locator(`tr[data-key="${job.id}"]`).getByText("1 of 1").waitFor({ timeout: 5_000 })
   })
 
-  it("pauses and resumes a company", async () => {
+  it("shows where each company serves, and pauses and resumes a company", async () => {
     const paused = await company(api, "Pause Me Plumbing", `p-${crypto.randomUUID().slice(0, 6)}`)
+    const local = await api.post("/companies", { name: "Springfield Only", service_areas: ["62701", "62702", "627", "628", "629", "630"] })
     await page.getByRole("link", { name: "Companies" }).click()
+    await page.locator(`tr[data-key="${local.id}"]`).getByText("62701, 62702, 627, 628 and 2 more").waitFor({ timeout: 5_000 })
+    await page.locator(`tr[data-key="${paused.id}"]`).getByText("everywhere").waitFor()
     await page.getByRole("button", { name: "Pause Pause Me Plumbing" }).click()
     await page.getByRole("button", { name: "Resume Pause Me Plumbing" }).waitFor({ timeout: 5_000 })
     expect((await api.get(`/companies/${paused.id}`)).delivery_paused).toBe(true)

@@ -1,8 +1,15 @@
-// Companies: each one's actor, backlog, circuit and rate-limit headroom, with pause, resume and a retry of its failed routings.
+// Companies: each one's service areas, actor, backlog, circuit and rate-limit headroom, with pause, resume and a retry of its failed routings.
 import { badge, confirmed, h, replace, table, update } from "./dom.js"
 import { count, shortId } from "./format.js"
 
 const backlogOf = (worker) => (worker === undefined || worker.pending === null ? null : worker.pending + (worker.ack_pending ?? 0))
+
+/** The areas a company serves, as the Serves column shows them: the first few ZIP codes or prefixes and how many more. */
+const SHOWN_AREAS = 4
+const servesText = (areas) =>
+  areas.length === 0
+    ? "everywhere"
+    : areas.slice(0, SHOWN_AREAS).join(", ") + (areas.length > SHOWN_AREAS ? ` and ${count(areas.length - SHOWN_AREAS)} more` : "")
 
 const matches = (company, text) =>
   text === "" || company.name.toLowerCase().includes(text.toLowerCase()) || company.id.startsWith(text.toLowerCase())
@@ -49,6 +56,7 @@ export const mount = (root, ctx) => {
         rowKey: ({ company }) => company.id,
         columns: [
           { label: "Company", cell: ({ company }) => h("span", { title: company.id }, company.name, h("small", {}, ` ${shortId(company.id)}`)) },
+          { label: "Serves", cell: ({ company }) => h("span", { title: company.service_areas.join(", ") }, servesText(company.service_areas)) },
           {
             label: "Actor",
             cell: ({ company, worker }) =>
