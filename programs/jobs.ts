@@ -4,7 +4,8 @@ import { actsFor } from "../src/domain/principal.ts"
 import { Conflict, Forbidden, NotFound } from "../src/domain/errors.ts"
 import { JobCanceled } from "../src/domain/events.ts"
 import type { CompanyId, JobId } from "../src/domain/ids.ts"
-import type { Job, JobStatus, Priority } from "../src/domain/job.ts"
+import type { Job, JobStatus, Priority, SyncStatus } from "../src/domain/job.ts"
+import type { JobSearch } from "../src/domain/jobSearch.ts"
 import { type PageCursor, toPage } from "../src/domain/page.ts"
 import { now } from "../src/domain/time.ts"
 import { ArchiveRepo } from "../src/services/Archive.ts"
@@ -47,6 +48,10 @@ export interface JobListQuery {
   readonly companyId: CompanyId | null
   readonly createdAfter: Date | null
   readonly priority: Priority | null
+  readonly createdBefore: Date | null
+  readonly search: JobSearch | null
+  readonly externalId: string | null
+  readonly routingStatus: SyncStatus | null
   readonly limit: number
   readonly after: PageCursor | null
 }

@@ -1,6 +1,7 @@
 import { Context, type Effect, type Option } from "effect"
 import type { CompanyId, JobId, RoutingId } from "../domain/ids.ts"
-import type { Job, JobStatus, Priority } from "../domain/job.ts"
+import type { Job, JobStatus, Priority, SyncStatus } from "../domain/job.ts"
+import type { JobSearch } from "../domain/jobSearch.ts"
 import type { PageCursor } from "../domain/page.ts"
 import type { StorageError } from "./StorageError.ts"
 
@@ -10,6 +11,13 @@ export interface JobQuery {
   readonly involving: CompanyId | null
   readonly createdAfter: Date | null
   readonly priority: Priority | null
+  /** Created strictly before. Absent (as the search filters below): no filter. */
+  readonly createdBefore?: Date | null
+  readonly search?: JobSearch | null
+  /** Jobs with a routing whose provider id is this. */
+  readonly externalId?: string | null
+  /** Jobs with at least one routing in this status. */
+  readonly routingStatus?: SyncStatus | null
   readonly limit: number
   readonly after: PageCursor | null
 }

@@ -2,6 +2,7 @@ import { layerMemory } from "../../layers/storage/memory/layer.ts"
 import { archiveContract } from "./archive.contract.ts"
 import { circuitsContract } from "./circuits.contract.ts"
 import { companyIndexContract } from "./companyIndex.contract.ts"
+import { jobSearchContract } from "./jobSearch.contract.ts"
 import { partitionsContract } from "./partitions.contract.ts"
 import { repositoryContract } from "./repositories.contract.ts"
 import { retentionContract } from "./retention.contract.ts"
@@ -18,3 +19,4 @@ retentionContract("memory", layerMemory)
 partitionsContract("memory", layerMemory)
 circuitsContract("memory", layerMemory)
 scheduledContract("memory", layerMemory)
+jobSearchContract("memory", layerMemory)

@@ -3,6 +3,7 @@ import { layer as layerPostgresRepos } from "../../layers/storage/postgres/layer
 import { archiveContract } from "../contracts/archive.contract.ts"
 import { circuitsContract } from "../contracts/circuits.contract.ts"
 import { companyIndexContract } from "../contracts/companyIndex.contract.ts"
+import { jobSearchContract } from "../contracts/jobSearch.contract.ts"
 import { partitionsContract } from "../contracts/partitions.contract.ts"
 import { repositoryContract } from "../contracts/repositories.contract.ts"
 import { retentionContract } from "../contracts/retention.contract.ts"
@@ -20,3 +21,4 @@ retentionContract("postgresql", layerPostgresRepos.pipe(Layer.provide(layerFresh
 partitionsContract("postgresql", layerPostgresRepos.pipe(Layer.provide(layerFreshDb())))
 circuitsContract("postgresql", layerPostgresRepos.pipe(Layer.provide(layerFreshDb())))
 scheduledContract("postgresql", layerPostgresRepos.pipe(Layer.provide(layerFreshDb())))
+jobSearchContract("postgresql", layerPostgresRepos.pipe(Layer.provide(layerFreshDb())))

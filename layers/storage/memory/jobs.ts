@@ -1,6 +1,7 @@
 import { Effect, Layer, Option } from "effect"
 import type { RoutingId } from "../../../src/domain/ids.ts"
 import { isCancelable } from "../../../src/domain/job.ts"
+import { matchesSearch } from "../../../src/domain/jobSearch.ts"
 import { JobRepo } from "../../../src/services/Jobs.ts"
 import { isAfter, MemoryStore, newestFirst } from "./store.ts"
 
@@ -23,6 +24,10 @@ export const layerJobs = Layer.effect(
                 j.routings.some((r) => r.companyId === query.involving)) &&
               (query.createdAfter === null || j.createdAt > query.createdAfter) &&
               (query.priority === null || j.priority === query.priority) &&
+              (query.createdBefore == null || j.createdAt < query.createdBefore) &&
+              (query.search == null || matchesSearch(j, query.search)) &&
+              (query.externalId == null || j.routings.some((r) => r.externalId === query.externalId)) &&
+              (query.routingStatus == null || j.routings.some((r) => r.syncStatus === query.routingStatus)) &&
               isAfter(j, query.after)
             )
             .sort(newestFirst)

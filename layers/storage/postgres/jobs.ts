@@ -1,6 +1,8 @@
 import { Effect, Layer, Option, Schema } from "effect"
 import type { RoutingId } from "../../../src/domain/ids.ts"
+import { toTsquery } from "../../../src/domain/jobSearch.ts"
 import { JobRepo } from "../../../src/services/Jobs.ts"
+import type { PendingQuery } from "postgres"
 import { Db, type Sql } from "../Db.ts"
 import { decodeRows } from "./decode.ts"
 import { jobColumns, RoutingJson, toJob } from "./jobRows.ts"
@@ -24,6 +26,16 @@ export const selectJobs = (sql: Sql) =>
         from job_routings r where r.job_id = j.id
       ), '[]'::json) as routings
     from jobs j`
+
+/**
+ * The query as an unnamed statement, which PostgreSQL plans with the values at hand. A named (prepared) one may be
+ * given a generic plan after five runs, which cannot tell a word on every job from a word on a few (nor a common routing
+ * status from a rare one) and would read all the jobs for one or the other.
+ */
+const planned = <Q extends PendingQuery<any>>(query: Q): Q => {
+  ;(query as unknown as { options: { prepare: boolean } }).options.prepare = false
+  return query
+}
 
 const decodeJobRows = decodeRows(JobRow, "jobs")
 
@@ -102,7 +114,7 @@ export const layer = Layer.effect(
 
       list: (query) =>
         db.query("jobs.list", (sql) =>
-          sql`
+          planned(sql`
             ${selectJobs(sql)}
             where true
               ${query.status === null ? sql`` : sql`and j.status = ${query.status}`}
@@ -112,9 +124,25 @@ export const layer = Layer.effect(
           }
               ${query.createdAfter === null ? sql`` : sql`and j.created_at > ${query.createdAfter}`}
               ${query.priority === null ? sql`` : sql`and j.priority = ${query.priority}`}
+              ${query.createdBefore == null ? sql`` : sql`and j.created_at < ${query.createdBefore}`}
+              ${
+            query.search == null
+              ? sql``
+              : sql`and job_search_lexemes(j.summary, j.homeowner) @@ ${toTsquery(query.search)}::tsquery`
+          }
+              ${
+            query.externalId == null
+              ? sql``
+              : sql`and exists (select 1 from job_routings r where r.job_id = j.id and r.external_id = ${query.externalId})`
+          }
+              ${
+            query.routingStatus == null
+              ? sql``
+              : sql`and exists (select 1 from job_routings r where r.job_id = j.id and r.sync_status = ${query.routingStatus})`
+          }
               ${query.after === null ? sql`` : sql`and (j.created_at, j.id) < (${query.after.createdAt}, ${query.after.id})`}
             order by j.created_at desc, j.id desc
-            limit ${query.limit}`).pipe(Effect.flatMap(toJobs)),
+            limit ${query.limit}`)).pipe(Effect.flatMap(toJobs)),
 
       cancelUndelivered: (id, now) =>
         db.query<ReadonlyArray<{ id: RoutingId }>>("routings.cancelUndelivered", (sql) =>

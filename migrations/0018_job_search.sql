@@ -1,0 +1,26 @@
+-- GET /jobs?q=: a job's search lexemes, and one GIN index over them. The words of the summary, the homeowner's name
+-- and email (lower-cased, split at anything that is not an ASCII letter or digit; other characters count as letters),
+-- and, prefixed with '#', every suffix of at least 4 digits of the phone's digits: a tsquery prefix match ('word':*)
+-- then finds a word by its start and phone digits anywhere in the number, with no extension (the embedded PGlite runs
+-- this too). src/domain/jobSearch.ts applies the same rules in memory.
+create function job_search_lexemes(summary text, homeowner jsonb) returns tsvector
+language sql immutable parallel safe as $$
+  select array_to_tsvector(array(
+    select word
+    from regexp_split_to_table(
+      lower(concat_ws(' ', summary, homeowner ->> 'name', homeowner ->> 'email')), '[^0-9a-z\u0080-\uffff]+') as word
+    where word <> ''
+    union
+    select '#' || substr(digits, start)
+    from (select regexp_replace(coalesce(homeowner ->> 'phone', ''), '[^0-9]', '', 'g') as digits) as phone,
+      generate_series(1, length(digits) - 3) as start
+  ))
+$$;
+create index jobs_search_idx on jobs using gin (job_search_lexemes(summary, homeowner));
+
+-- GET /jobs?external_id=: the provider's id of any of the job's routings.
+create index job_routings_external_idx on job_routings (external_id) where external_id is not null;
+-- GET /jobs?routing_status=: the jobs with a routing in a status. `synced`, where most routings end, is left out (the
+-- newest jobs nearly all have one, so reading them newest first finds a page at once), which also keeps a routing's
+-- move to `synced` from writing this index.
+create index job_routings_status_idx on job_routings (sync_status, job_id) where sync_status <> 'synced';

@@ -1,0 +1,48 @@
+import type { Job } from "./job.ts"
+
+/** The longest `q` GET /jobs takes. */
+export const MAX_SEARCH_LENGTH = 200
+/** The fewest digits a `q` needs to be looked up in phone numbers. */
+export const MIN_PHONE_DIGITS = 4
+
+/**
+ * A GET /jobs `q`: a job matches when every word is the start of one of its words (summary, homeowner name, email),
+ * or, when there are phone digits, when they appear together in its homeowner's phone number.
+ */
+export interface JobSearch {
+  readonly words: ReadonlyArray<string>
+  readonly phoneDigits: string | null
+}
+
+// As migrations/0018_job_search.sql: anything but an ASCII letter or digit separates words, except characters past
+// U+007F (in the basic plane), which count as letters.
+const separators = /[^0-9a-z\u0080-\uffff]+/u
+const phoneLike = /^[0-9\s+\-().]*$/
+
+/** The words of a text, lower-cased, as the search sees them. */
+export const searchWords = (text: string): ReadonlyArray<string> =>
+  text.toLowerCase().split(separators).filter((word) => word !== "")
+
+const digitsOf = (text: string) => text.replace(/[^0-9]/g, "")
+
+/** The search a `q` asks for; none when it has no word to look for. */
+export const parseSearch = (q: string): JobSearch | null => {
+  const words = [...new Set(searchWords(q))]
+  if (words.length === 0) return null
+  const digits = digitsOf(q)
+  return { words, phoneDigits: phoneLike.test(q) && digits.length >= MIN_PHONE_DIGITS ? digits : null }
+}
+
+/** The search as a PostgreSQL tsquery over `job_search_lexemes` (words hold no quote, so they need no escaping). */
+export const toTsquery = (search: JobSearch): string => {
+  const words = search.words.map((word) => `'${word}':*`).join(" & ")
+  return search.phoneDigits === null ? words : `'#${search.phoneDigits}':* | (${words})`
+}
+
+/** Whether the job matches the search, by the same rules as the PostgreSQL index. */
+export const matchesSearch = (job: Job, search: JobSearch): boolean => {
+  const { email, name, phone } = job.homeowner
+  const words = searchWords([job.summary, name, email ?? ""].join(" "))
+  if (search.words.every((prefix) => words.some((word) => word.startsWith(prefix)))) return true
+  return search.phoneDigits !== null && phone !== undefined && digitsOf(phone).includes(search.phoneDigits)
+}
