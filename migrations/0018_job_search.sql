@@ -1,4 +1,4 @@
--- GET /jobs?q=: a job's search lexemes, and one GIN index over them. The words of the summary, the homeowner's name
+-- GET /jobs?q=: a job's search lexemes, stored, and one GIN index over them. The words of the summary, the homeowner's name
 -- and email (lower-cased, split at anything that is not an ASCII letter or digit; other characters count as letters),
 -- and, prefixed with '#', every suffix of at least 4 digits of the phone's digits: a tsquery prefix match ('word':*)
 -- then finds a word by its start and phone digits anywhere in the number, with no extension (the embedded PGlite runs
@@ -16,7 +16,14 @@ language sql immutable parallel safe as $$
       generate_series(1, length(digits) - 3) as start
   ))
 $$;
-create index jobs_search_idx on jobs using gin (job_search_lexemes(summary, homeowner));
+-- Stored, not only indexed: a page of a common word is read newest first, testing each job, which costs a lookup in
+-- the stored lexemes (about 1 µs) rather than computing them again (about 30 µs). Adding it rewrites the table once.
+alter table jobs add column search_lexemes tsvector not null
+  generated always as (job_search_lexemes(summary, homeowner)) stored;
+create index jobs_search_idx on jobs using gin (search_lexemes);
+-- Statistics on 10 times the default number of lexemes, so that the planner tells a word on 1 job in 10,000 from one on
+-- 1 in 200 (below the most common ones it guesses alike) and reads a rare word's jobs from the index.
+alter table jobs alter column search_lexemes set statistics 1000;
 
 -- GET /jobs?external_id=: the provider's id of any of the job's routings.
 create index job_routings_external_idx on job_routings (external_id) where external_id is not null;

@@ -6,8 +6,9 @@ export const MAX_SEARCH_LENGTH = 200
 export const MIN_PHONE_DIGITS = 4
 
 /**
- * A GET /jobs `q`: a job matches when every word is the start of one of its words (summary, homeowner name, email),
- * or, when there are phone digits, when they appear together in its homeowner's phone number.
+ * A GET /jobs `q`: phone digits (a `q` of only digits and phone punctuation, with at least 4 digits) match a job whose
+ * homeowner's phone number has them together; otherwise a job matches when every word is the start of one of its words
+ * (summary, homeowner name, email).
  */
 export interface JobSearch {
   readonly words: ReadonlyArray<string>
@@ -33,16 +34,14 @@ export const parseSearch = (q: string): JobSearch | null => {
   return { words, phoneDigits: phoneLike.test(q) && digits.length >= MIN_PHONE_DIGITS ? digits : null }
 }
 
-/** The search as a PostgreSQL tsquery over `job_search_lexemes` (words hold no quote, so they need no escaping). */
-export const toTsquery = (search: JobSearch): string => {
-  const words = search.words.map((word) => `'${word}':*`).join(" & ")
-  return search.phoneDigits === null ? words : `'#${search.phoneDigits}':* | (${words})`
-}
+/** The search as a PostgreSQL tsquery over `jobs.search_lexemes` (words hold no quote, so they need no escaping). */
+export const toTsquery = (search: JobSearch): string =>
+  search.phoneDigits === null ? search.words.map((word) => `'${word}':*`).join(" & ") : `'#${search.phoneDigits}':*`
 
 /** Whether the job matches the search, by the same rules as the PostgreSQL index. */
 export const matchesSearch = (job: Job, search: JobSearch): boolean => {
   const { email, name, phone } = job.homeowner
+  if (search.phoneDigits !== null) return phone !== undefined && digitsOf(phone).includes(search.phoneDigits)
   const words = searchWords([job.summary, name, email ?? ""].join(" "))
-  if (search.words.every((prefix) => words.some((word) => word.startsWith(prefix)))) return true
-  return search.phoneDigits !== null && phone !== undefined && digitsOf(phone).includes(search.phoneDigits)
+  return search.words.every((prefix) => words.some((word) => word.startsWith(prefix)))
 }

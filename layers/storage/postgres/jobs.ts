@@ -128,7 +128,7 @@ export const layer = Layer.effect(
               ${
             query.search == null
               ? sql``
-              : sql`and job_search_lexemes(j.summary, j.homeowner) @@ ${toTsquery(query.search)}::tsquery`
+              : sql`and j.search_lexemes @@ ${toTsquery(query.search)}::tsquery`
           }
               ${
             query.externalId == null
