@@ -1,8 +1,9 @@
 -- GET /jobs?q=: a job's search lexemes, stored, and one GIN index over them. The words of the summary, the homeowner's name
--- and email (lower-cased, split at anything that is not an ASCII letter or digit; other characters count as letters),
--- and, prefixed with '#', every suffix of at least 4 digits of the phone's digits: a tsquery prefix match ('word':*)
--- then finds a word by its start and phone digits anywhere in the number, with no extension (the embedded PGlite runs
--- this too). src/domain/jobSearch.ts applies the same rules in memory.
+-- and email (lower-cased, split at anything that is not an ASCII letter or digit; other characters count as letters);
+-- prefixed with '#', every suffix of at least 4 digits of the phone's digits; prefixed with '@', the whole email,
+-- lower-cased. A tsquery prefix match ('word':*) then finds a word by its start, phone digits anywhere in the number and
+-- an email by its start, with no extension (the embedded PGlite runs this too). src/domain/jobSearch.ts applies the
+-- same rules in memory.
 create function job_search_lexemes(summary text, homeowner jsonb) returns tsvector
 language sql immutable parallel safe as $$
   select array_to_tsvector(array(
@@ -14,6 +15,8 @@ language sql immutable parallel safe as $$
     select '#' || substr(digits, start)
     from (select regexp_replace(coalesce(homeowner ->> 'phone', ''), '[^0-9]', '', 'g') as digits) as phone,
       generate_series(1, length(digits) - 3) as start
+    union
+    select '@' || lower(homeowner ->> 'email') where homeowner ? 'email'
   ))
 $$;
 -- Stored, not only indexed: a page of a common word is read newest first, testing each job, which costs a lookup in

@@ -7,18 +7,21 @@ export const MIN_PHONE_DIGITS = 4
 
 /**
  * A GET /jobs `q`: phone digits (a `q` of only digits and phone punctuation, with at least 4 digits) match a job whose
- * homeowner's phone number has them together; otherwise a job matches when every word is the start of one of its words
- * (summary, homeowner name, email).
+ * homeowner's phone number has them together; an email start (one word with an `@`) matches a homeowner email that
+ * starts so; otherwise a job matches when every word is the start of one of its words (summary, homeowner name, email).
  */
 export interface JobSearch {
   readonly words: ReadonlyArray<string>
   readonly phoneDigits: string | null
+  /** Lower-cased. */
+  readonly emailStart: string | null
 }
 
 // As migrations/0018_job_search.sql: anything but an ASCII letter or digit separates words, except characters past
 // U+007F (in the basic plane), which count as letters.
 const separators = /[^0-9a-z\u0080-\uffff]+/u
 const phoneLike = /^[0-9\s+\-().]*$/
+const emailLike = /^[^\s@]*@[^\s]*$/
 
 /** The words of a text, lower-cased, as the search sees them. */
 export const searchWords = (text: string): ReadonlyArray<string> =>
@@ -31,17 +34,30 @@ export const parseSearch = (q: string): JobSearch | null => {
   const words = [...new Set(searchWords(q))]
   if (words.length === 0) return null
   const digits = digitsOf(q)
-  return { words, phoneDigits: phoneLike.test(q) && digits.length >= MIN_PHONE_DIGITS ? digits : null }
+  const trimmed = q.trim().toLowerCase()
+  return {
+    words,
+    phoneDigits: phoneLike.test(q) && digits.length >= MIN_PHONE_DIGITS ? digits : null,
+    emailStart: emailLike.test(trimmed) ? trimmed : null
+  }
 }
 
-/** The search as a PostgreSQL tsquery over `jobs.search_lexemes` (words hold no quote, so they need no escaping). */
+/** A tsquery prefix lexeme: inside its quotes, a quote is doubled and a backslash escaped. */
+const prefixLexeme = (text: string) => `'${text.replace(/\\/g, "\\\\").replace(/'/g, "''")}':*`
+
+/** The search as a PostgreSQL tsquery over `jobs.search_lexemes`. */
 export const toTsquery = (search: JobSearch): string =>
-  search.phoneDigits === null ? search.words.map((word) => `'${word}':*`).join(" & ") : `'#${search.phoneDigits}':*`
+  search.phoneDigits !== null
+    ? prefixLexeme(`#${search.phoneDigits}`)
+    : search.emailStart !== null
+    ? prefixLexeme(`@${search.emailStart}`)
+    : search.words.map(prefixLexeme).join(" & ")
 
 /** Whether the job matches the search, by the same rules as the PostgreSQL index. */
 export const matchesSearch = (job: Job, search: JobSearch): boolean => {
   const { email, name, phone } = job.homeowner
   if (search.phoneDigits !== null) return phone !== undefined && digitsOf(phone).includes(search.phoneDigits)
+  if (search.emailStart !== null) return email !== undefined && email.toLowerCase().startsWith(search.emailStart)
   const words = searchWords([job.summary, name, email ?? ""].join(" "))
   return search.words.every((prefix) => words.some((word) => word.startsWith(prefix)))
 }

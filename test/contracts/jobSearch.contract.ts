@@ -75,12 +75,24 @@ export const jobSearchContract = <E>(name: string, repositories: Layer.Layer<Com
         expect(yield* list("FAUC")).toEqual([jobs[2].id, jobs[0].id])
         expect(yield* list("smith")).toEqual([jobs[2].id, jobs[0].id])
         expect(yield* list("smith kitchen")).toEqual([jobs[0].id])
-        expect(yield* list("jane.smith@example.com")).toEqual([jobs[0].id])
+        expect(yield* list("jane smith example")).toEqual([jobs[0].id])
         expect(yield* list("plumbers")).toEqual([jobs[2].id])
         expect(yield* list("josé")).toEqual([jobs[1].id])
         expect(yield* list("leak")).toEqual([jobs[3].id, jobs[0].id])
         expect(yield* list("aucet")).toEqual([])
         expect(yield* list("faucet storm")).toEqual([])
+      }))
+
+    it.effect("q with an @ finds the emails that start with it, case ignored", () =>
+      Effect.gen(function*() {
+        const { creator, jobs } = yield* setUp
+        const list = (q: string) =>
+          Effect.flatMap(JobRepo, (repo) => repo.list({ ...allOf(creator.id), search: search(q) })).pipe(Effect.map(idsOf))
+        expect(yield* list("jane.smith@example.com")).toEqual([jobs[0].id])
+        expect(yield* list(" JANE.SMITH@EX ")).toEqual([jobs[0].id])
+        expect(yield* list("bob@")).toEqual([jobs[2].id])
+        expect(yield* list("smith@example.com")).toEqual([])
+        expect(yield* list("o'hara\\@x")).toEqual([])
       }))
 
     it.effect("q of phone digits finds them together anywhere in the number, however written", () =>

@@ -139,7 +139,8 @@ const SearchInput = z.string().max(MAX_SEARCH_LENGTH).refine(isStorable, "must n
     description: "Words, each matching the start of a word of the summary, the homeowner's name or email (case " +
       "ignored; anything but a letter or digit separates words, so `jane.doe@example.com` is four words): a job " +
       "matches when it has them all. A `q` of only digits, spaces and `+-().` with at least 4 digits instead " +
-      "matches jobs whose homeowner phone has those digits together: `555 123` and `(555) 123` find `+1 555-123-4567`."
+      "matches jobs whose homeowner phone has those digits together: `555 123` and `(555) 123` find `+1 555-123-4567`. " +
+      "A `q` of one word with an `@` matches homeowner emails that start with it: `jane.doe@ex`."
   })
 
 export const JobQuery = z.object({
