@@ -56,14 +56,18 @@ export interface JobListQuery {
   readonly after: PageCursor | null
 }
 
-/** A page of jobs, newest first; a company key sees the jobs its company created or received a routing for. */
+/**
+ * A page of jobs, newest first; a company key sees the jobs its company created or received a routing for, and its
+ * routing filters look only at the routings it sees.
+ */
 export const listJobs = Effect.fn("Jobs.list")(function*(query: JobListQuery) {
   const principal = yield* CurrentPrincipal
   if (principal.role === "company" && query.companyId !== null && query.companyId !== principal.companyId) {
     return yield* new Forbidden({ message: "a company key may list only its own company's jobs" })
   }
   const involving = principal.role === "company" ? principal.companyId : query.companyId
-  const rows = yield* (yield* JobRepo).list({ ...query, involving, limit: query.limit + 1 })
+  const routingsSeenBy = principal.role === "company" ? principal.companyId : null
+  const rows = yield* (yield* JobRepo).list({ ...query, involving, routingsSeenBy, limit: query.limit + 1 })
   const page = toPage(rows, query.limit)
   return {
     items: page.items.flatMap((job) => jobAsSeenBy(principal, job) ?? []),

@@ -18,6 +18,11 @@ export interface JobQuery {
   readonly externalId?: string | null
   /** Jobs with at least one routing in this status. */
   readonly routingStatus?: SyncStatus | null
+  /**
+   * The company whose view the routing filters see: of a job it did not create, only its own routings (it must not
+   * learn another company's status or provider id). Null: every routing.
+   */
+  readonly routingsSeenBy?: CompanyId | null
   readonly limit: number
   readonly after: PageCursor | null
 }

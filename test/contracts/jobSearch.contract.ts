@@ -108,7 +108,7 @@ export const jobSearchContract = <E>(name: string, repositories: Layer.Layer<Com
         expect(yield* list("555")).toEqual([])
       }))
 
-    it.effect("external id, routing status and created before filter, combine with q, and page by cursor", () =>
+    it.effect("external id, routing status and created before filter, combine with q, page by cursor, and see only a company's own routings", () =>
       Effect.gen(function*() {
         const { creator, receiver, jobs } = yield* setUp
         const repo = yield* JobRepo
@@ -136,5 +136,17 @@ export const jobSearchContract = <E>(name: string, repositories: Layer.Layer<Com
         expect(yield* list({ search: search("smith"), after: { createdAt: jobs[2].createdAt, id: jobs[2].id } })).toEqual([
           jobs[0].id
         ])
+        // Another company's routing of a job the receiver did not create is not the receiver's to filter on.
+        const other = makeCompany()
+        yield* (yield* CompanyRepo).insert(other)
+        const shared = makeJob(creator.id, [receiver.id, other.id], { createdAt: at(5000) })
+        yield* repo.insert([shared])
+        yield* syncAs(shared.routings[1]!.id, "HCP-77")
+        const asReceiver = { involving: receiver.id, routingsSeenBy: receiver.id }
+        expect(yield* list({ ...asReceiver, externalId: "HCP-77" })).toEqual([])
+        expect(yield* list({ ...asReceiver, routingStatus: "synced" })).toEqual([jobs[3].id, jobs[0].id])
+        expect(yield* list({ ...asReceiver, routingStatus: "pending" })).toEqual([shared.id, jobs[1].id])
+        expect(yield* list({ externalId: "HCP-77", routingsSeenBy: creator.id })).toEqual([shared.id])
+        expect(yield* list({ externalId: "HCP-77", involving: other.id, routingsSeenBy: other.id })).toEqual([shared.id])
       }))
   })

@@ -1,5 +1,5 @@
 import { Effect, Layer, Option, Schema } from "effect"
-import type { RoutingId } from "../../../src/domain/ids.ts"
+import type { CompanyId, RoutingId } from "../../../src/domain/ids.ts"
 import { toTsquery } from "../../../src/domain/jobSearch.ts"
 import { JobRepo } from "../../../src/services/Jobs.ts"
 import type { PendingQuery } from "postgres"
@@ -36,6 +36,10 @@ const planned = <Q extends PendingQuery<any>>(query: Q): Q => {
   ;(query as unknown as { options: { prepare: boolean } }).options.prepare = false
   return query
 }
+
+/** Of a job the company did not create, only its own routings (`r`); every routing when there is no company. */
+const seenBy = (sql: Sql, company: CompanyId | null | undefined) =>
+  company == null ? sql`` : sql`and (j.created_by_company_id = ${company} or r.company_id_received = ${company})`
 
 const decodeJobRows = decodeRows(JobRow, "jobs")
 
@@ -133,12 +137,14 @@ export const layer = Layer.effect(
               ${
             query.externalId == null
               ? sql``
-              : sql`and exists (select 1 from job_routings r where r.job_id = j.id and r.external_id = ${query.externalId})`
+              : sql`and exists (select 1 from job_routings r where r.job_id = j.id and r.external_id = ${query.externalId}
+                ${seenBy(sql, query.routingsSeenBy)})`
           }
               ${
             query.routingStatus == null
               ? sql``
-              : sql`and exists (select 1 from job_routings r where r.job_id = j.id and r.sync_status = ${query.routingStatus})`
+              : sql`and exists (select 1 from job_routings r where r.job_id = j.id and r.sync_status = ${query.routingStatus}
+                ${seenBy(sql, query.routingsSeenBy)})`
           }
               ${query.after === null ? sql`` : sql`and (j.created_at, j.id) < (${query.after.createdAt}, ${query.after.id})`}
             order by j.created_at desc, j.id desc
