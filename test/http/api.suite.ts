@@ -699,6 +699,11 @@ export const apiSuite = <E>(name: string, services: Layer.Layer<ApiServices, E>)
         expect(ids(await search(`q=${word}&external_id=no-such-lead`))).toEqual([])
         expect(ids(await search(`q=${word}`, abcKey))).toEqual([newer.id, older.id])
         expect(ids(await search(`q=${word}`, strangerKey))).toEqual([])
+        const doc = await call("GET", "/openapi.json", { key: null })
+        const parameters = doc.body.paths["/jobs"].get.parameters as Array<{ name: string; schema: { description?: string } }>
+        const documented = parameters.filter((p) => ["q", "external_id", "routing_status", "created_before"].includes(p.name))
+        expect(documented.map((p) => p.name).sort()).toEqual(["created_before", "external_id", "q", "routing_status"])
+        expect(documented.every((p) => (p.schema.description ?? "").length > 0)).toBe(true)
         for (
           const query of [
             "q=",
