@@ -10,7 +10,8 @@ language sql immutable parallel safe as $$
     select word
     from regexp_split_to_table(
       lower(concat_ws(' ', summary, homeowner ->> 'name', homeowner ->> 'email')), '[^0-9a-z\u0080-\uffff]+') as word
-    where word <> ''
+    -- A lexeme holds at most 2047 bytes: a longer word (a summary may be one of 2,000 characters) is left out.
+    where word <> '' and length(word) <= 500
     union
     select '#' || substr(digits, start)
     from (select regexp_replace(coalesce(homeowner ->> 'phone', ''), '[^0-9]', '', 'g') as digits) as phone,

@@ -23,9 +23,12 @@ const separators = /[^0-9a-z\u0080-\uffff]+/u
 const phoneLike = /^[0-9\s+\-().]*$/
 const emailLike = /^[^\s@]*@[^\s]*$/
 
+/** The longest word searched for, in characters (PostgreSQL's lexemes hold at most 2047 bytes). */
+const MAX_WORD_LENGTH = 500
+
 /** The words of a text, lower-cased, as the search sees them. */
 export const searchWords = (text: string): ReadonlyArray<string> =>
-  text.toLowerCase().split(separators).filter((word) => word !== "")
+  text.toLowerCase().split(separators).filter((word) => word !== "" && [...word].length <= MAX_WORD_LENGTH)
 
 const digitsOf = (text: string) => text.replace(/[^0-9]/g, "")
 

@@ -83,6 +83,15 @@ export const jobSearchContract = <E>(name: string, repositories: Layer.Layer<Com
         expect(yield* list("faucet storm")).toEqual([])
       }))
 
+    it.effect("a word too long to index (1,994 characters of 3 bytes) is left out, the others found", () =>
+      Effect.gen(function*() {
+        const { creator } = yield* setUp
+        const long = makeJob(creator.id, [], { summary: `Mural ${"\u4e2d".repeat(1994)}`, createdAt: at(7000) })
+        const repo = yield* JobRepo
+        yield* repo.insert([long])
+        expect(idsOf(yield* repo.list({ ...allOf(creator.id), search: search("mural") }))).toEqual([long.id])
+      }))
+
     it.effect("q with an @ finds the emails that start with it, case ignored", () =>
       Effect.gen(function*() {
         const { creator, jobs } = yield* setUp
