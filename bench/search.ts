@@ -95,6 +95,8 @@ try {
     ["priority urgent", { priority: "urgent" }],
     ["created_before (half a year)", { createdBefore: halfYear }],
     ["q surname + company_id", { search: search(sample!.name.split(" ")[1]!), involving: company!.id }],
+    ["routing_status failed, as a company key", { routingStatus: "failed", involving: company!.id, routingsSeenBy: company!.id }],
+    ["q common word \"repair\", as a company key", { search: search("repair"), involving: company!.id, routingsSeenBy: company!.id }],
     [
       "q repair + priority high + routing_status synced + created_before",
       { search: search("repair"), priority: "high", routingStatus: "synced", createdBefore: halfYear }
