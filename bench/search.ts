@@ -96,6 +96,8 @@ try {
     ["created_before (half a year)", { createdBefore: halfYear }],
     ["q surname + company_id", { search: search(sample!.name.split(" ")[1]!), involving: company!.id }],
     ["routing_status failed, as a company key", { routingStatus: "failed", involving: company!.id, routingsSeenBy: company!.id }],
+    ["routing_status synced, as a company key", { routingStatus: "synced", involving: company!.id, routingsSeenBy: company!.id }],
+    [`external_id, as a company key`, { externalId: sample!.external_id, involving: company!.id, routingsSeenBy: company!.id }],
     ["q common word \"repair\", as a company key", { search: search("repair"), involving: company!.id, routingsSeenBy: company!.id }],
     [
       "q repair + priority high + routing_status synced + created_before",

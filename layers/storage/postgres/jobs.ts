@@ -37,9 +37,24 @@ const planned = <Q extends PendingQuery<any>>(query: Q): Q => {
   return query
 }
 
-/** Of a job the company did not create, only its own routings (`r`); every routing when there is no company. */
-const seenBy = (sql: Sql, company: CompanyId | null | undefined) =>
-  company == null ? sql`` : sql`and (j.created_by_company_id = ${company} or r.company_id_received = ${company})`
+/**
+ * The job has a routing `r` that meets `condition`; with a company, one the company sees (of a job it did not create,
+ * its own). When few routings meet it (`rare`: an external id, a status but `synced`), the company's case is the set of
+ * its own routings that do and those of the jobs it created: at 1,000,000 jobs, `failed` then takes 20 ms where testing
+ * the newest jobs one by one took 200 ms; `synced`, on most jobs, is found at once by testing them (and not at all
+ * fast the other way).
+ */
+const withRouting = (sql: Sql, condition: PendingQuery<any>, company: CompanyId | null | undefined, rare: boolean) =>
+  company == null
+    ? sql`and exists (select 1 from job_routings r where r.job_id = j.id and ${condition})`
+    : !rare
+    ? sql`and exists (select 1 from job_routings r where r.job_id = j.id and ${condition}
+        and (j.created_by_company_id = ${company} or r.company_id_received = ${company}))`
+    : sql`and j.id in (
+        select r.job_id from job_routings r where r.company_id_received = ${company} and ${condition}
+        union all
+        select r.job_id from job_routings r join jobs c on c.id = r.job_id
+        where c.created_by_company_id = ${company} and ${condition})`
 
 const decodeJobRows = decodeRows(JobRow, "jobs")
 
@@ -137,14 +152,12 @@ export const layer = Layer.effect(
               ${
             query.externalId == null
               ? sql``
-              : sql`and exists (select 1 from job_routings r where r.job_id = j.id and r.external_id = ${query.externalId}
-                ${seenBy(sql, query.routingsSeenBy)})`
+              : withRouting(sql, sql`r.external_id = ${query.externalId}`, query.routingsSeenBy, true)
           }
               ${
             query.routingStatus == null
               ? sql``
-              : sql`and exists (select 1 from job_routings r where r.job_id = j.id and r.sync_status = ${query.routingStatus}
-                ${seenBy(sql, query.routingsSeenBy)})`
+              : withRouting(sql, sql`r.sync_status = ${query.routingStatus}`, query.routingsSeenBy, query.routingStatus !== "synced")
           }
               ${query.after === null ? sql`` : sql`and (j.created_at, j.id) < (${query.after.createdAt}, ${query.after.id})`}
             order by j.created_at desc, j.id desc
