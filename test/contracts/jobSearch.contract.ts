@@ -138,6 +138,8 @@ export const jobSearchContract = <E>(name: string, repositories: Layer.Layer<Com
           jobs[0].id
         ])
         expect(yield* list({ search: search("faucet"), involving: receiver.id })).toEqual([jobs[0].id])
+        expect(yield* list({ routingStatus: "pending", involving: receiver.id })).toEqual([jobs[1].id])
+        expect(yield* list({ externalId: "ST-1002", involving: receiver.id })).toEqual([jobs[3].id])
         const first = yield* repo.list({ ...allOf(creator.id), search: search("555 123"), routingStatus: "synced", limit: 1 })
         expect(idsOf(first)).toEqual([jobs[3].id])
         const cursor = { createdAt: first[0]!.createdAt, id: first[0]!.id }
@@ -157,5 +159,8 @@ export const jobSearchContract = <E>(name: string, repositories: Layer.Layer<Com
         expect(yield* list({ ...asReceiver, routingStatus: "pending" })).toEqual([shared.id, jobs[1].id])
         expect(yield* list({ externalId: "HCP-77", routingsSeenBy: creator.id })).toEqual([shared.id])
         expect(yield* list({ externalId: "HCP-77", involving: other.id, routingsSeenBy: other.id })).toEqual([shared.id])
+        // Without a company key (an admin's company_id), every routing of the company's jobs counts.
+        expect(yield* list({ routingStatus: "pending", involving: other.id })).toEqual([shared.id])
+        expect(yield* list({ externalId: "HCP-77", involving: receiver.id })).toEqual([shared.id])
       }))
   })
