@@ -4,7 +4,8 @@ import { actsFor } from "../src/domain/principal.ts"
 import { Conflict, Forbidden, NotFound } from "../src/domain/errors.ts"
 import { JobCanceled } from "../src/domain/events.ts"
 import type { CompanyId, JobId } from "../src/domain/ids.ts"
-import type { Job, JobStatus, Priority } from "../src/domain/job.ts"
+import type { Job, JobStatus, Priority, SyncStatus } from "../src/domain/job.ts"
+import type { JobSearch } from "../src/domain/jobSearch.ts"
 import { type PageCursor, toPage } from "../src/domain/page.ts"
 import { now } from "../src/domain/time.ts"
 import { ArchiveRepo } from "../src/services/Archive.ts"
@@ -47,18 +48,26 @@ export interface JobListQuery {
   readonly companyId: CompanyId | null
   readonly createdAfter: Date | null
   readonly priority: Priority | null
+  readonly createdBefore: Date | null
+  readonly search: JobSearch | null
+  readonly externalId: string | null
+  readonly routingStatus: SyncStatus | null
   readonly limit: number
   readonly after: PageCursor | null
 }
 
-/** A page of jobs, newest first; a company key sees the jobs its company created or received a routing for. */
+/**
+ * A page of jobs, newest first; a company key sees the jobs its company created or received a routing for, and its
+ * routing filters look only at the routings it sees.
+ */
 export const listJobs = Effect.fn("Jobs.list")(function*(query: JobListQuery) {
   const principal = yield* CurrentPrincipal
   if (principal.role === "company" && query.companyId !== null && query.companyId !== principal.companyId) {
     return yield* new Forbidden({ message: "a company key may list only its own company's jobs" })
   }
   const involving = principal.role === "company" ? principal.companyId : query.companyId
-  const rows = yield* (yield* JobRepo).list({ ...query, involving, limit: query.limit + 1 })
+  const routingsSeenBy = principal.role === "company" ? principal.companyId : null
+  const rows = yield* (yield* JobRepo).list({ ...query, involving, routingsSeenBy, limit: query.limit + 1 })
   const page = toPage(rows, query.limit)
   return {
     items: page.items.flatMap((job) => jobAsSeenBy(principal, job) ?? []),

@@ -1,6 +1,7 @@
 import { Context, type Effect, type Option } from "effect"
 import type { CompanyId, JobId, RoutingId } from "../domain/ids.ts"
-import type { Job, JobStatus, Priority } from "../domain/job.ts"
+import type { Job, JobStatus, Priority, SyncStatus } from "../domain/job.ts"
+import type { JobSearch } from "../domain/jobSearch.ts"
 import type { PageCursor } from "../domain/page.ts"
 import type { StorageError } from "./StorageError.ts"
 
@@ -10,6 +11,18 @@ export interface JobQuery {
   readonly involving: CompanyId | null
   readonly createdAfter: Date | null
   readonly priority: Priority | null
+  /** Created strictly before. Absent (as the search filters below): no filter. */
+  readonly createdBefore?: Date | null
+  readonly search?: JobSearch | null
+  /** Jobs with a routing whose provider id is this. */
+  readonly externalId?: string | null
+  /** Jobs with at least one routing in this status. */
+  readonly routingStatus?: SyncStatus | null
+  /**
+   * The company whose view the routing filters see: of a job it did not create, only its own routings (it must not
+   * learn another company's status or provider id). Null: every routing.
+   */
+  readonly routingsSeenBy?: CompanyId | null
   readonly limit: number
   readonly after: PageCursor | null
 }

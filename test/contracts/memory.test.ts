@@ -4,6 +4,7 @@ import { archiveContract } from "./archive.contract.ts"
 import { bulkRetryContract } from "./bulkRetry.contract.ts"
 import { circuitsContract } from "./circuits.contract.ts"
 import { companyIndexContract } from "./companyIndex.contract.ts"
+import { jobSearchContract } from "./jobSearch.contract.ts"
 import { partitionsContract } from "./partitions.contract.ts"
 import { reportsContract } from "./reports.contract.ts"
 import { repositoryContract } from "./repositories.contract.ts"
@@ -24,3 +25,4 @@ circuitsContract("memory", layerMemory)
 scheduledContract("memory", layerMemory)
 bulkRetryContract("memory", layerMemory)
 alertsContract("memory", layerMemory)
+jobSearchContract("memory", layerMemory)

@@ -685,6 +685,52 @@ export const apiSuite = <E>(name: string, services: Layer.Layer<ApiServices, E>)
         expect(urgentOnes[0].priority).toBe("urgent")
       })
 
+      it("searches jobs by words and phone digits, routing status, external id and creation time", async () => {
+        const word = `zq${crypto.randomUUID().slice(0, 8)}`
+        const digits = String(Math.floor(1e9 + Math.random() * 9e9))
+        const phone = `+1 (${digits.slice(0, 3)}) ${digits.slice(3, 6)}-${digits.slice(6)}`
+        const body = (name: string) => jobBody({ summary: `Leaky ${word} valve`, homeowner: { name, phone, email: `${name.toLowerCase()}@${word}.example` } })
+        const older = (await call("POST", "/jobs", { body: body("Ada"), key: creatorKey })).body
+        const newer = (await call("POST", "/jobs", { body: body("Grace"), key: creatorKey })).body
+        const ids = (answer: Answer) => answer.body.items.map((j: { id: string }) => j.id)
+        const search = (query: string, key?: string) => call("GET", `/jobs?${query}`, key === undefined ? {} : { key })
+        expect(ids(await search(`q=${word}`))).toEqual([newer.id, older.id])
+        expect(ids(await search(`q=${encodeURIComponent(`${word.slice(0, 6).toUpperCase()} grace`)}`))).toEqual([newer.id])
+        expect(ids(await search(`q=${encodeURIComponent(`${digits.slice(0, 3)} ${digits.slice(3, 7)}`)}`))).toEqual([newer.id, older.id])
+        expect(ids(await search(`q=${encodeURIComponent(`GRACE@${word}.EX`)}`))).toEqual([newer.id])
+        expect(ids(await search(`q=${word}&created_before=${encodeURIComponent(newer.created_at)}`))).toEqual([older.id])
+        const first = await search(`q=${word}&limit=1`)
+        expect(ids(first)).toEqual([newer.id])
+        expect(ids(await search(`q=${word}&limit=1&cursor=${first.body.next_cursor}`))).toEqual([older.id])
+        expect((await call("POST", `/jobs/${older.id}/cancel`, { key: creatorKey })).status).toBe(200)
+        expect(ids(await search(`q=${word}&routing_status=canceled`, creatorKey))).toEqual([older.id])
+        expect(ids(await search(`q=${word}&external_id=no-such-lead`))).toEqual([])
+        expect(ids(await search(`q=${word}`, abcKey))).toEqual([newer.id, older.id])
+        expect(ids(await search(`q=${word}`, strangerKey))).toEqual([])
+        const doc = await call("GET", "/openapi.json", { key: null })
+        const parameters = doc.body.paths["/jobs"].get.parameters as Array<{ name: string; schema: { description?: string } }>
+        const documented = parameters.filter((p) => ["q", "external_id", "routing_status", "created_before"].includes(p.name))
+        expect(documented.map((p) => p.name).sort()).toEqual(["created_before", "external_id", "q", "routing_status"])
+        expect(documented.every((p) => (p.schema.description ?? "").length > 0)).toBe(true)
+        for (
+          const query of [
+            "q=",
+            "q=%20-%20",
+            `q=${"a".repeat(201)}`,
+            "routing_status=lost",
+            "routing_status=",
+            "external_id=",
+            `external_id=${"x".repeat(201)}`,
+            "created_before=yesterday",
+            "created_before=0000-01-01T00:00:00Z"
+          ]
+        ) {
+          const answer = await search(query)
+          expectError(answer, 400, "validation_error")
+          expect(new Set(detailPaths(answer))).toEqual(new Set([query.slice(0, query.indexOf("="))]))
+        }
+      })
+
       it("cancels every routing not yet delivered", async () => {
         const job = (await call("POST", "/jobs", { body: jobBody(), key: creatorKey })).body
         const pendingEvents = async () => (await call("GET", "/admin/outbox")).body.pending as number

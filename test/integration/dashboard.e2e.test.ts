@@ -235,6 +235,31 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env["CI"] !== "true")("dashboar
     await routing.getByText("scheduled delivery time (deliver after)").waitFor()
   })
 
+  it("searches jobs by phone digits or a name from the Jobs page, the search kept in the URL", async () => {
+    const skill = `find-${crypto.randomUUID().slice(0, 6)}`
+    await company(api, "Findable Fixers", skill)
+    const creator = await company(api, "Search Creator", `sc-${crypto.randomUUID().slice(0, 6)}`)
+    const digits = String(Math.floor(1e9 + Math.random() * 9e9))
+    const surname = `Quill${crypto.randomUUID().slice(0, 6)}`
+    const byPhone = await api.post("/jobs", {
+      ...jobFor(creator.id, skill, 5),
+      homeowner: { name: "Pat Caller", phone: `+1 ${digits.slice(0, 3)}-${digits.slice(3, 6)}-${digits.slice(6)}` }
+    })
+    const byName = await api.post("/jobs", { ...jobFor(creator.id, skill, 6), homeowner: { name: `Robin ${surname}` } })
+    await page.goto(`${url}/dashboard#jobs`)
+    const search = async (text: string) => {
+      await page.getByLabel("Search", { exact: true }).fill(text)
+      await page.getByRole("button", { name: "Search", exact: true }).click()
+    }
+    await search(`(${digits.slice(0, 3)}) ${digits.slice(3, 7)}`)
+    await page.locator(`tr[data-key="${byPhone.id}"]`).waitFor({ timeout: 5_000 })
+    expect(await page.locator("tbody tr").count()).toBe(1)
+    expect(new URL(page.url()).hash).toContain("q=")
+    await search(surname.toLowerCase())
+    await page.locator(`tr[data-key="${byName.id}"]`).waitFor({ timeout: 5_000 })
+    expect(await page.locator(`tr[data-key="${byPhone.id}"]`).count()).toBe(0)
+  })
+
   it("with a viewer key, shows every section and no button of an action it could not take", async () => {
     const skill = `view-${crypto.randomUUID().slice(0, 6)}`
     const failing = await company(api, "Never Up Viewing", skill, { failure_rate: 1 })

@@ -5,6 +5,7 @@ import { archiveContract } from "../contracts/archive.contract.ts"
 import { bulkRetryContract } from "../contracts/bulkRetry.contract.ts"
 import { circuitsContract } from "../contracts/circuits.contract.ts"
 import { companyIndexContract } from "../contracts/companyIndex.contract.ts"
+import { jobSearchContract } from "../contracts/jobSearch.contract.ts"
 import { partitionsContract } from "../contracts/partitions.contract.ts"
 import { reportsContract } from "../contracts/reports.contract.ts"
 import { repositoryContract } from "../contracts/repositories.contract.ts"
@@ -26,3 +27,4 @@ circuitsContract("postgresql", layerPostgresRepos.pipe(Layer.provide(layerFreshD
 scheduledContract("postgresql", layerPostgresRepos.pipe(Layer.provide(layerFreshDb())))
 bulkRetryContract("postgresql", layerPostgresRepos.pipe(Layer.provide(layerFreshDb())))
 alertsContract("postgresql", layerPostgresRepos.pipe(Layer.provide(layerFreshDb())))
+jobSearchContract("postgresql", layerPostgresRepos.pipe(Layer.provide(layerFreshDb())))

@@ -1,6 +1,7 @@
 import { Effect, Layer, Option } from "effect"
 import type { RoutingId } from "../../../src/domain/ids.ts"
-import { isCancelable } from "../../../src/domain/job.ts"
+import { isCancelable, type Job } from "../../../src/domain/job.ts"
+import { matchesSearch } from "../../../src/domain/jobSearch.ts"
 import { JobRepo } from "../../../src/services/Jobs.ts"
 import { isAfter, MemoryStore, newestFirst } from "./store.ts"
 
@@ -14,8 +15,11 @@ export const layerJobs = Layer.effect(
           for (const job of inserted) jobs().set(job.id, job)
         }),
       get: (id) => Effect.sync(() => Option.fromNullable(jobs().get(id))),
-      list: (query) =>
-        Effect.sync(() =>
+      list: (query) => {
+        const seenBy = query.routingsSeenBy ?? null
+        const seen = (j: Job) =>
+          seenBy === null || j.createdByCompanyId === seenBy ? j.routings : j.routings.filter((r) => r.companyId === seenBy)
+        return Effect.sync(() =>
           Array.from(jobs().values())
             .filter((j) =>
               (query.status === null || j.status === query.status) &&
@@ -23,11 +27,16 @@ export const layerJobs = Layer.effect(
                 j.routings.some((r) => r.companyId === query.involving)) &&
               (query.createdAfter === null || j.createdAt > query.createdAfter) &&
               (query.priority === null || j.priority === query.priority) &&
+              (query.createdBefore == null || j.createdAt < query.createdBefore) &&
+              (query.search == null || matchesSearch(j, query.search)) &&
+              (query.externalId == null || seen(j).some((r) => r.externalId === query.externalId)) &&
+              (query.routingStatus == null || seen(j).some((r) => r.syncStatus === query.routingStatus)) &&
               isAfter(j, query.after)
             )
             .sort(newestFirst)
             .slice(0, query.limit)
-        ),
+        )
+      },
       cancelUndelivered: (id, now) =>
         Effect.sync(() => {
           const job = jobs().get(id)

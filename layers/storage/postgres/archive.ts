@@ -46,7 +46,7 @@ export const layer = Layer.effect(
             archived as (
               insert into archived_jobs (id, created_by_company_id, status, created_at, updated_at, archived_at, document)
               select j.id, j.created_by_company_id, j.status, j.created_at, j.updated_at, ${archivedAt},
-                jsonb_build_object('job', to_jsonb(j), 'routings', coalesce((
+                jsonb_build_object('job', to_jsonb(j) - 'search_lexemes', 'routings', coalesce((
                   select jsonb_agg(to_jsonb(r) || jsonb_build_object('attempts_log', coalesce((
                     select jsonb_agg(to_jsonb(a) order by a.at, a.id) from routing_attempts a where a.routing_id = r.id
                   ), '[]'::jsonb)) order by r.position)

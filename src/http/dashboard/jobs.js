@@ -1,10 +1,11 @@
-// Jobs: search by id, company, status or priority; one job with its routings' timelines; a routing leads to its job.
+// Jobs: search by id, words or phone digits, company, status, priority, routing status or creation date; one job with its routings' timelines; a routing leads to its job.
 import { ApiFailure } from "./api.js"
 import { badge, h, replace, table, update } from "./dom.js"
 import { count, duration, money, shortId, time } from "./format.js"
 
 const STATUSES = ["pending", "routed", "in_progress", "completed", "canceled", "unmatched"]
 const PRIORITIES = ["urgent", "high", "normal", "low"]
+const ROUTING_STATUSES = ["scheduled", "pending", "syncing", "synced", "retrying", "failed", "canceled"]
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 const PAGE = 50
 
@@ -25,11 +26,21 @@ const jobColumns = (names) => [
   { label: "Accepted", cell: (job) => time(job.created_at) }
 ]
 
-/** The search form and its results; the search lives in the URL fragment (`#jobs?status=…&priority=…&company=…`). */
+/**
+ * The search form and its results; the search lives in the URL fragment
+ * (`#jobs?q=…&status=…&priority=…&company=…&routing=…&before=…`, `before` a date: jobs created before that day began).
+ */
 export const mount = (root, ctx, _argument, params) => {
+  const q = params.get("q") ?? ""
   const status = params.get("status") ?? ""
   const priority = params.get("priority") ?? ""
   const company = params.get("company") ?? ""
+  const routingStatus = params.get("routing") ?? ""
+  const before = params.get("before") ?? ""
+  const filtered = Boolean(q || status || priority || company || routingStatus || before)
+  const qInput = h("input", {
+    id: "job-q", type: "search", autocomplete: "off", value: q, maxlength: "200", placeholder: "name, phone, email or words"
+  })
   const idInput = h("input", { id: "job-id", type: "search", autocomplete: "off", spellcheck: "false", placeholder: "a job id" })
   const idError = h("p", { class: "error", role: "alert" })
   const companySelect = h("select", { id: "job-company" }, h("option", { value: "" }, "Any company"))
@@ -37,6 +48,9 @@ export const mount = (root, ctx, _argument, params) => {
     STATUSES.map((s) => h("option", { value: s, selected: s === status }, s.replace("_", " "))))
   const prioritySelect = h("select", { id: "job-priority" }, h("option", { value: "" }, "Any priority"),
     PRIORITIES.map((p) => h("option", { value: p, selected: p === priority }, p)))
+  const routingSelect = h("select", { id: "job-routing-status" }, h("option", { value: "" }, "Any routing status"),
+    ROUTING_STATUSES.map((s) => h("option", { value: s, selected: s === routingStatus }, s)))
+  const beforeInput = h("input", { id: "job-before", type: "date", value: before })
   const results = h("div")
   const loadMore = h("button", { type: "button", class: "quiet", hidden: true }, "Load more")
   let jobs = []
@@ -48,6 +62,10 @@ export const mount = (root, ctx, _argument, params) => {
     if (status) search.set("status", status)
     if (priority) search.set("priority", priority)
     if (company) search.set("company_id", company)
+    if (q) search.set("q", q)
+    if (routingStatus) search.set("routing_status", routingStatus)
+    // The start of the chosen day where the browser is.
+    if (before) search.set("created_before", new Date(`${before}T00:00`).toISOString())
     if (after) search.set("cursor", after)
     return `/jobs?${search}`
   }
@@ -56,7 +74,7 @@ export const mount = (root, ctx, _argument, params) => {
     update(results, { jobs, names: [...names] }, () =>
       table({
         caption: "Jobs found",
-        empty: status || priority || company ? "No job matches this search." : "No jobs yet.",
+        empty: filtered ? "No job matches this search." : "No jobs yet.",
         rows: jobs,
         rowKey: (job) => job.id,
         columns: jobColumns(names)
@@ -75,9 +93,12 @@ export const mount = (root, ctx, _argument, params) => {
   const search = (event) => {
     event.preventDefault()
     const next = new URLSearchParams()
+    if (qInput.value.trim()) next.set("q", qInput.value.trim())
     if (statusSelect.value) next.set("status", statusSelect.value)
     if (prioritySelect.value) next.set("priority", prioritySelect.value)
     if (companySelect.value) next.set("company", companySelect.value)
+    if (routingSelect.value) next.set("routing", routingSelect.value)
+    if (beforeInput.value) next.set("before", beforeInput.value)
     ctx.navigate(`jobs?${next}`)
   }
 
@@ -103,9 +124,12 @@ export const mount = (root, ctx, _argument, params) => {
       h("form", { class: "toolbar", "aria-label": "Open a job by id", onsubmit: openById },
         h("label", { for: "job-id" }, "Job id"), idInput, h("button", { type: "submit" }, "Open"), idError),
       h("form", { class: "toolbar", "aria-label": "Search jobs", onsubmit: search },
+        h("label", { for: "job-q" }, "Search"), qInput,
         h("label", { for: "job-company" }, "Company"), companySelect,
         h("label", { for: "job-status" }, "Status"), statusSelect,
         h("label", { for: "job-priority" }, "Priority"), prioritySelect,
+        h("label", { for: "job-routing-status" }, "Routing"), routingSelect,
+        h("label", { for: "job-before" }, "Created before"), beforeInput,
         h("button", { type: "submit" }, "Search"))),
     results,
     loadMore)

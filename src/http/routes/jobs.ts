@@ -130,7 +130,9 @@ export const jobRoutes = (run: Run) => {
       path: "/jobs",
       tags: ["jobs"],
       summary: "List jobs, newest first",
-      description: "A company key sees the jobs its company created or received a routing for.",
+      description: "A company key sees the jobs its company created or received a routing for. The filters combine " +
+        "(all must hold), and pages follow `next_cursor` with any of them. With a company key, `routing_status` and " +
+        "`external_id` look only at the routings it sees (of a job it did not create, its own).",
       security,
       request: { query: JobQuery.extend({ limit: Limit, cursor: Cursor.optional() }) },
       responses: { 200: answers("A page of jobs", pageOf(JobView)), ...errorResponses(400, 401, 403, 503) }
@@ -142,6 +144,10 @@ export const jobRoutes = (run: Run) => {
         companyId: q.company_id ?? null,
         createdAfter: q.created_after ?? null,
         priority: q.priority ?? null,
+        createdBefore: q.created_before ?? null,
+        search: q.q ?? null,
+        externalId: q.external_id ?? null,
+        routingStatus: q.routing_status ?? null,
         limit: q.limit,
         after: q.cursor ?? null
       }))

@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi"
 import { CompanyId, TechnicianId } from "../../domain/ids.ts"
-import { DateTimeInput, ErrorBody, idOf, SkillLevelInput, SkillNameInput, text, Timestamp } from "./common.ts"
+import { MAX_SEARCH_LENGTH, parseSearch } from "../../domain/jobSearch.ts"
+import { DateTimeInput, ErrorBody, idOf, isStorable, SkillLevelInput, SkillNameInput, text, Timestamp } from "./common.ts"
 
 const MAX_REQUIRED_SKILLS = 20
 
@@ -121,11 +122,39 @@ export const BulkJobsBody = z.strictObject({
 
 export const JobStatusInput = z.enum(["pending", "routed", "in_progress", "completed", "canceled", "unmatched"])
 
+const SyncStatusInput = z.enum(["scheduled", "pending", "syncing", "synced", "retrying", "failed", "canceled"])
+
+/** `q`: the words (and phone digits) to look for, parsed once here. */
+const SearchInput = z.string().max(MAX_SEARCH_LENGTH).refine(isStorable, "must not contain NUL characters or unpaired surrogates")
+  .transform((q, ctx) => {
+    const search = parseSearch(q)
+    if (search !== null) return search
+    ctx.addIssue({ code: "custom", message: "must contain a letter or a digit" })
+    return z.NEVER
+  })
+  .openapi({
+    type: "string",
+    maxLength: MAX_SEARCH_LENGTH,
+    example: "smith faucet",
+    description: "Words, each matching the start of a word of the summary, the homeowner's name or email (case " +
+      "ignored; anything but a letter or digit separates words, so `jane.doe@example.com` is four words): a job " +
+      "matches when it has them all. A `q` of only digits, spaces and `+-().` with at least 4 digits instead " +
+      "matches jobs whose homeowner phone has those digits together: `555 123` and `(555) 123` find `+1 555-123-4567`. " +
+      "A `q` of one word with an `@` matches homeowner emails that start with it: `jane.doe@ex`."
+  })
+
 export const JobQuery = z.object({
   status: JobStatusInput.optional(),
   priority: PriorityInput.optional(),
   company_id: idOf(CompanyId).optional(),
-  created_after: DateTimeInput.optional()
+  created_after: DateTimeInput.optional(),
+  created_before: DateTimeInput.optional().openapi({ description: "Jobs created strictly before this time" }),
+  routing_status: SyncStatusInput.optional().openapi({
+    description: "Jobs with at least one routing in this `sync_status`"
+  }),
+  external_id: z.string().min(1).max(200).refine(isStorable, "must not contain NUL characters or unpaired surrogates")
+    .optional().openapi({ description: "Jobs with a routing whose `external_id` (the provider's id) is exactly this" }),
+  q: SearchInput.optional()
 })
 
 export const RoutingView = z.object({
@@ -135,7 +164,7 @@ export const RoutingView = z.object({
   score: z.number(),
   matched_skills: z.array(z.string()),
   reason: z.string(),
-  sync_status: z.enum(["scheduled", "pending", "syncing", "synced", "retrying", "failed", "canceled"]).openapi({
+  sync_status: SyncStatusInput.openapi({
     description: "`scheduled`: waiting for the job's `deliver_after`; `pending`: to deliver; `syncing`: being " +
       "delivered; `synced`: the provider has the lead; `retrying`: to try again later; `failed`: given up (in the " +
       "dead-letter queue); `canceled`"
