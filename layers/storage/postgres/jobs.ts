@@ -40,9 +40,9 @@ const planned = <Q extends PendingQuery<any>>(query: Q): Q => {
 /**
  * The job has a routing `r` that meets `condition`; with `routingsSeenBy`, one that company sees (of a job it did not
  * create, its own). When few routings meet it (`rare`: an external id, a status but `synced`) and the jobs are one
- * company's (`involving`), the jobs are taken from the routings that meet it, those of the company's jobs: at 1,000,000
- * jobs, `failed` then takes ~20 ms where testing the newest jobs one by one took 70 to 200 ms; `synced`, on most jobs,
- * is found at once by testing them (and not at all fast the other way).
+ * company's (`involving`), the jobs are taken from the routings that meet it, those of the company's jobs, rather than
+ * testing the newest jobs one by one; `synced`, on most jobs, is found at once by testing them (bench:search measures
+ * both).
  */
 const withRouting = (
   sql: Sql,
