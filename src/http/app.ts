@@ -6,7 +6,8 @@ import { bodyLimit } from "hono/body-limit"
 import { requireApiKey } from "./auth.ts"
 import { makeKeyGuard } from "./keyGuard.ts"
 import { renderDocsPage } from "./docsPage.ts"
-import { ApiError, handleError } from "./errors.ts"
+import { HttpAnswers } from "./answers.ts"
+import { handleError } from "./errors.ts"
 import { type ApiServices, makeRouter, makeRunners } from "./router.ts"
 import { apiKeyRoutes } from "./routes/apiKeys.ts"
 import { companyRoutes } from "./routes/companies.ts"
@@ -82,14 +83,14 @@ export const makeApp = Effect.gen(function*() {
   const app = makeRouter()
   app.onError(handleError(logError))
   app.notFound((c) => {
-    throw new ApiError(404, "not_found", `no route for ${c.req.method} ${c.req.path}`)
+    throw HttpAnswers.noRoute(c.req.method, c.req.path)
   })
   app.use("*", serverSpan)
   const limitTo = (maxSize: number) =>
     bodyLimit({
       maxSize,
       onError: () => {
-        throw new ApiError(413, "payload_too_large", `request bodies are limited to ${maxSize} bytes`)
+        throw HttpAnswers.payloadTooLarge(maxSize)
       }
     })
   const [bodyLimited, bulkLimited] = [limitTo(MAX_BODY_BYTES), limitTo(MAX_BULK_BODY_BYTES)]

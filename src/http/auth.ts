@@ -4,7 +4,8 @@ import type { Context, MiddlewareHandler } from "hono"
 import { authenticate } from "../../programs/authenticate.ts"
 import { sha256HexOf } from "../domain/hash.ts"
 import type { Principal } from "../domain/principal.ts"
-import { ApiError, ProgramFailure, rateLimited } from "./errors.ts"
+import { HttpAnswers } from "./answers.ts"
+import { ProgramFailure } from "./errors.ts"
 import type { KeyGuard } from "./keyGuard.ts"
 import type { ApiEnv, RunPublic } from "./router.ts"
 
@@ -80,21 +81,19 @@ export const requireApiKey = (runPublic: RunPublic, guard: KeyGuard): Middleware
   if (PUBLIC_PATHS.has(c.req.path) || isDashboard(c.req.path)) return next()
   const key = bearer(c.req.header("Authorization"))
   if (key === undefined) {
-    throw new ApiError(401, "unauthorized", "send the API key as `Authorization: Bearer <key>`", [], {
-      "WWW-Authenticate": "Bearer"
-    })
+    throw HttpAnswers.missingApiKey()
   }
   const keyHash = await sha256HexOf(key)
   const address = clientAddress(c)
   const waitMs = guard.waitMs(address, keyHash)
-  if (waitMs > 0) throw rateLimited("too many requests with unknown keys from this address", Duration.millis(waitMs))
+  if (waitMs > 0) throw HttpAnswers.rateLimited("too many requests with unknown keys from this address", Duration.millis(waitMs))
   const principal = await runPublic(authenticate(keyHash)).catch((error: unknown) => {
     if (isUnauthorized(error)) guard.failed(address)
     throw error
   })
   guard.accepted(keyHash)
   if (!mayCall(principal, c.req.method, c.req.path)) {
-    throw new ApiError(403, "forbidden", principal.role === "viewer" ? "a viewer key only reads" : "this action needs the admin key")
+    throw HttpAnswers.forbidden(principal.role === "viewer" ? "a viewer key only reads" : "this action needs the admin key")
   }
   c.set("principal", principal)
   return next()

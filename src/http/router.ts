@@ -37,7 +37,9 @@ import type {
 import type { DeliveryDirectory, WorkerRegistry } from "../services/Workers.ts"
 import type { Transactions } from "../services/Transactions.ts"
 import type { WebhookRepo } from "../services/Webhooks.ts"
-import { ApiError, ProgramFailure, zodDetails } from "./errors.ts"
+import { HttpAnswers } from "./answers.ts"
+import { ProgramFailure, zodDetails } from "./errors.ts"
+import type { RouteFailure } from "./failureAnswers.ts"
 import type { CurrentReplica, PartitionLeases } from "../services/Partitions.ts"
 
 /** Every service the routes' programs may use. */
@@ -84,10 +86,10 @@ export interface ApiEnv {
 }
 
 /** Runs a program for a request, as its caller; a failure is thrown for the error handler to answer. */
-export type Run = <A, E>(c: Context<ApiEnv>, program: Effect.Effect<A, E, ApiServices | CurrentPrincipal>) => Promise<A>
+export type Run = <A, E extends RouteFailure>(c: Context<ApiEnv>, program: Effect.Effect<A, E, ApiServices | CurrentPrincipal>) => Promise<A>
 
 /** Runs a program that needs no caller (authentication, health). */
-export type RunPublic = <A, E>(program: Effect.Effect<A, E, ApiServices>) => Promise<A>
+export type RunPublic = <A, E extends RouteFailure>(program: Effect.Effect<A, E, ApiServices>) => Promise<A>
 
 export const makeRunners = (runtime: Runtime.Runtime<ApiServices>) => {
   const runExit = Runtime.runPromiseExit(runtime)
@@ -114,7 +116,7 @@ export const makeRouter = () =>
   new OpenAPIHono<ApiEnv>({
     defaultHook: (result) => {
       if (!result.success) {
-        throw new ApiError(400, "validation_error", `invalid ${targetNames[result.target] ?? result.target}`, zodDetails(result.error))
+        throw HttpAnswers.validationError(`invalid ${targetNames[result.target] ?? result.target}`, zodDetails(result.error))
       }
     }
   })

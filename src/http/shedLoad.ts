@@ -1,8 +1,5 @@
 import type { Context, MiddlewareHandler } from "hono"
-import { errorBody } from "./errors.ts"
-
-/** Seconds an overloaded service asks a client to wait: the queue it refused to grow drains within about that. */
-export const OVERLOAD_RETRY_AFTER_SECONDS = 1
+import { HttpAnswers, respond } from "./answers.ts"
 
 /** Health probes and metrics are answered whatever the load: an orchestrator must see an overloaded service as alive. */
 const exempt = (path: string) => path === "/metrics" || path === "/health" || path.startsWith("/health/")
@@ -24,8 +21,7 @@ export const makeLoadShedder = (options: {
     if (exempt(c.req.path)) return next()
     if (inFlight >= options.maxInFlight) {
       options.onShed(inFlight)
-      c.header("Retry-After", String(OVERLOAD_RETRY_AFTER_SECONDS))
-      return c.json(errorBody("unavailable", "the service is at capacity; retry after Retry-After seconds"), 503)
+      return respond(c, HttpAnswers.atCapacity())
     }
     inFlight += 1
     try {

@@ -2,7 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi"
 import { Effect } from "effect"
 import { requireSeesAll } from "../../../programs/access.ts"
 import { checkDetailed, checkHealth, type ComponentHealth } from "../../../programs/health.ts"
-import { errorBody, RETRY_AFTER_SECONDS } from "../errors.ts"
+import { bodyOf, HttpAnswers, RETRY_AFTER_SECONDS } from "../answers.ts"
 import { makeRouter, type Run, type RunPublic } from "../router.ts"
 import { ErrorBody, errorResponses, security } from "../schemas/common.ts"
 
@@ -45,15 +45,13 @@ export const healthRoutes = (run: Run, runPublic: RunPublic) => {
       const components = await runPublic(checkHealth())
       const down = components.filter((x) => x.status === "down")
       if (down.length > 0) {
-        c.header("Retry-After", String(RETRY_AFTER_SECONDS))
-        return c.json(
-          errorBody(
-            "unavailable",
-            `not ready: ${down.map((x) => x.name).join(", ")} unreachable`,
-            down.map((x) => ({ path: x.name, message: x.error ?? "down" }))
-          ),
-          503
+        const answer = HttpAnswers.unavailable(
+          `not ready: ${down.map((x) => x.name).join(", ")} unreachable`,
+          RETRY_AFTER_SECONDS,
+          down.map((x) => ({ path: x.name, message: x.error ?? "down" }))
         )
+        for (const [name, value] of Object.entries(answer.headers)) c.header(name, value)
+        return c.json(bodyOf(answer), 503)
       }
       return c.json({ status: "ok" as const, components: components.map(componentView) }, 200)
     }

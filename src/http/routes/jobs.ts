@@ -6,7 +6,9 @@ import { previewMatches } from "../../../programs/previewMatches.ts"
 import { JobId } from "../../domain/ids.ts"
 import { jobZip } from "../../domain/serviceAreas.ts"
 import type { NewJob } from "../../domain/intake.ts"
-import { errorBody, fromFailure, zodDetails } from "../errors.ts"
+import { bodyOf, HttpAnswers } from "../answers.ts"
+import { zodDetails } from "../errors.ts"
+import { fromFailure } from "../failureAnswers.ts"
 import { makeRouter, type Run } from "../router.ts"
 import { answers, Cursor, errorResponses, idParam, json, Limit, pageOf, security } from "../schemas/common.ts"
 import {
@@ -114,11 +116,10 @@ export const jobRoutes = (run: Run) => {
       if (down !== undefined && !outcomes.some(Either.isRight)) throw down
       let next = 0
       const results = checked.map((job, index) => {
-        if (Either.isLeft(job)) return { index, status: 400, error: errorBody("validation_error", "invalid job", job.left).error }
+        if (Either.isLeft(job)) return { index, status: 400, error: bodyOf(HttpAnswers.validationError("invalid job", job.left)).error }
         const outcome = outcomes[next++]!
         if (Either.isRight(outcome)) return { index, status: 201, job: jobView(outcome.right.job) }
-        const { status, code, message, details } = outcome.left
-        return { index, status, error: errorBody(code, message, details).error }
+        return { index, status: outcome.left.status, error: bodyOf(outcome.left).error }
       })
       return c.json({ results }, 200)
     }
