@@ -21,6 +21,7 @@ export const makeLoadShedder = (options: {
     if (exempt(c.req.path)) return next()
     if (inFlight >= options.maxInFlight) {
       options.onShed(inFlight)
+      // Answered here, not thrown: the error handler logs each 5xx, and `onShed` already logs refusals sparingly.
       return respond(c, HttpAnswers.atCapacity())
     }
     inFlight += 1

@@ -50,6 +50,7 @@ export const healthRoutes = (run: Run, runPublic: RunPublic) => {
           RETRY_AFTER_SECONDS,
           down.map((x) => ({ path: x.name, message: x.error ?? "down" }))
         )
+        // Sent here with its status as a literal, which the typed route needs; `respond` takes any status.
         for (const [name, value] of Object.entries(answer.headers)) c.header(name, value)
         return c.json(bodyOf(answer), 503)
       }
