@@ -85,7 +85,10 @@ export interface ApiEnv {
   Variables: { principal: Principal }
 }
 
-/** Runs a program for a request, as its caller; a failure is thrown for the error handler to answer. */
+/**
+ * Runs a program for a request, as its caller; a failure is thrown for the error handler to answer. A program may fail
+ * only with a `RouteFailure`, so each of its failures has its answer in `failureAnswers`.
+ */
 export type Run = <A, E extends RouteFailure>(c: Context<ApiEnv>, program: Effect.Effect<A, E, ApiServices | CurrentPrincipal>) => Promise<A>
 
 /** Runs a program that needs no caller (authentication, health). */
