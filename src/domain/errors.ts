@@ -1,5 +1,6 @@
 import { Schema } from "effect"
 
+/** One bad field of a request: its dotted path and what is wrong with it. */
 export const ErrorDetail = Schema.Struct({ path: Schema.String, message: Schema.String })
 export type ErrorDetail = typeof ErrorDetail.Type
 
@@ -15,6 +16,7 @@ export class InvalidInput extends Schema.TaggedError<InvalidInput>()("InvalidInp
   details: Schema.Array(ErrorDetail)
 }) {}
 
+/** The resource `resource` with id `id` does not exist, or is not the caller's to see (HTTP 404). */
 export class NotFound extends Schema.TaggedError<NotFound>()("NotFound", {
   resource: Schema.String,
   id: Schema.String
@@ -24,20 +26,23 @@ export class NotFound extends Schema.TaggedError<NotFound>()("NotFound", {
   }
 }
 
+/** The caller sent no API key that works (HTTP 401). */
 export class Unauthorized extends Schema.TaggedError<Unauthorized>()("Unauthorized", {
   message: Schema.String
 }) {}
 
+/** The caller's key may not do this (HTTP 403). */
 export class Forbidden extends Schema.TaggedError<Forbidden>()("Forbidden", {
   message: Schema.String
 }) {}
 
-/** Too many requests: the caller may try again after `retryAfter`. */
+/** Too many requests: the caller may try again after `retryAfter` (HTTP 429). */
 export class RateLimited extends Schema.TaggedError<RateLimited>()("RateLimited", {
   message: Schema.String,
   retryAfter: Schema.DurationFromSelf
 }) {}
 
+/** The request clashes with the state of what it acts on (HTTP 409). */
 export class Conflict extends Schema.TaggedError<Conflict>()("Conflict", {
   message: Schema.String
 }) {}
