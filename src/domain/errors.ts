@@ -16,7 +16,7 @@ export class InvalidInput extends Schema.TaggedError<InvalidInput>()("InvalidInp
   details: Schema.Array(ErrorDetail)
 }) {}
 
-/** The resource `resource` with id `id` does not exist, or is not the caller's to see (HTTP 404). */
+/** No `resource` has the id `id` (HTTP 404). */
 export class NotFound extends Schema.TaggedError<NotFound>()("NotFound", {
   resource: Schema.String,
   id: Schema.String
