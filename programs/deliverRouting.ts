@@ -7,7 +7,7 @@ import type { Job, Priority, Routing } from "../src/domain/job.ts"
 import { notHeld, type PartitionLease } from "../src/domain/partitions.ts"
 import type { PriorityTurns } from "../src/domain/priorityTurns.ts"
 import { now } from "../src/domain/time.ts"
-import { nthDelay, redelivery, resultWriteRetry } from "../src/Schedules.ts"
+import { leaseBusyRetry, messageKeepAliveInterval, nthDelay, redelivery, resultWriteRetry, routingLease } from "../src/Schedules.ts"
 import type { BrokerError, Delivery } from "../src/services/Broker.ts"
 import { boundedBy, type LeadRequest, ProviderError } from "../src/services/Providers.ts"
 import type { DeliveryTarget } from "../src/services/Companies.ts"
@@ -112,17 +112,8 @@ const waitOf = (lane: CompanyLane, now: number) => {
   return permit._tag === "Wait" ? Duration.toMillis(permit.duration) : 0
 }
 
-/** While a message waits (circuit open, 429 pause, rate limit), it is kept alive at this interval. */
-const KEEP_ALIVE = Duration.seconds(10)
-
 /** Results of calls that started this long ago are written before the batch goes on. */
 const FLUSH_AFTER_MS = 50
-
-/** A routing another worker is delivering is looked at again after this long. */
-const LEASE_BUSY_RETRY = Duration.seconds(5)
-
-/** How long a claim holds a routing: well past the bound on the provider call, so a live worker never loses its lease. */
-const leaseFor = (callBound: Duration.Duration) => Duration.sum(Duration.times(callBound, 2), Duration.seconds(5))
 
 /** A provider is resolved before the claim, so that the lease fits its calls; failing that, the call fails the same way. */
 type Target = Either.Either<ResolvedProvider, ProviderError>
@@ -152,7 +143,7 @@ const attemptsOf = taggedBy(deliveryAttempts, "provider", "outcome")
 /** Waits `duration`, telling the broker every few seconds that the message is still being worked on. */
 const holdFor = (message: Delivery, duration: Duration.Duration): Effect.Effect<void> =>
   Duration.lessThanOrEqualTo(duration, Duration.zero) ? Effect.void : Effect.gen(function*() {
-    const step = Duration.min(duration, KEEP_ALIVE)
+    const step = Duration.min(duration, messageKeepAliveInterval)
     yield* Effect.sleep(step)
     yield* Effect.ignore(message.working)
     yield* holdFor(message, Duration.subtract(duration, step))
@@ -381,7 +372,7 @@ export const deliverBatch = Effect.fnUntraced(function*(
   const ids = [...new Set(batch.map((held) => held.routingId))]
   const startedAt = yield* Clock.currentTimeMillis
   const waitInSight = lane.rateLimitedUntil > startedAt || !lane.circuit.clear() || (lane.tokensLeft ?? ids.length) < ids.length
-  const aheadLease = new Date(startedAt + Duration.toMillis(leaseFor(boundOf(target))))
+  const aheadLease = new Date(startedAt + Duration.toMillis(routingLease(boundOf(target))))
   const { found: current, claims: claimedAhead } = waitInSight
     ? { found: yield* storage.read(ids), claims: null }
     : yield* storage.readAndClaim(ids.map((id) => ({ id, leaseUntil: aheadLease, fence: fenceOf(lane) })))
@@ -487,7 +478,7 @@ export const deliverBatch = Effect.fnUntraced(function*(
       if (waits) target = yield* resolveTarget(true)
       const bound = boundOf(target)
       tokensLeft = Math.min(...tokens)
-      const leaseUntil = new Date((waits ? yield* Clock.currentTimeMillis : chunkStarted) + Duration.toMillis(leaseFor(bound)))
+      const leaseUntil = new Date((waits ? yield* Clock.currentTimeMillis : chunkStarted) + Duration.toMillis(routingLease(bound)))
       const claims = claimedAhead ?? (yield* storage.claim(chunk.map((t) => ({ id: t.routing.id, leaseUntil, fence: fenceOf(lane) }))))
       const claimLease = claimedAhead === null ? leaseUntil : aheadLease
       const outcomes = yield* Effect.forEach(chunk, (t) => {
@@ -507,7 +498,7 @@ export const deliverBatch = Effect.fnUntraced(function*(
         const settle = lane.fence() === undefined
           ? message.nak(Duration.zero)
           : t.routing.syncStatus === "syncing"
-          ? message.nak(LEASE_BUSY_RETRY)
+          ? message.nak(leaseBusyRetry)
           : message.ack
         return lane.circuit.release.pipe(
           Effect.zipRight(settle),

@@ -1,7 +1,7 @@
 import { Clock, Duration, Effect, Either, Metric } from "effect"
 import { taggedBy, webhookAttempts } from "../src/Metrics.ts"
 import { signature, type WebhookAttempt, webhookSecretContext } from "../src/domain/webhook.ts"
-import { nthDelay, webhookPoll, webhookRetry } from "../src/Schedules.ts"
+import { nthDelay, webhookLease, webhookPoll, webhookRetry } from "../src/Schedules.ts"
 import { Secrets } from "../src/services/Secrets.ts"
 import { WebhookSettings } from "../src/services/Settings.ts"
 import { Transactions } from "../src/services/Transactions.ts"
@@ -98,7 +98,7 @@ export const sendWebhook = Effect.fn("Webhooks.send")(function*(delivery: DueDel
 export const sendDueWebhooks = Effect.fn("Webhooks.sendDue")(function*() {
   const settings = yield* WebhookSettings
   const now = yield* Clock.currentTimeMillis
-  const lease = Duration.toMillis(Duration.sum(Duration.times(settings.timeout, 2), Duration.seconds(10)))
+  const lease = Duration.toMillis(webhookLease(settings.timeout))
   const claimed = yield* (yield* WebhookRepo).claimDue(new Date(now), new Date(now + lease), WEBHOOK_BATCH)
   yield* Effect.forEach(claimed, (delivery) =>
     sendWebhook(delivery).pipe(
