@@ -7,7 +7,7 @@ import type { Job, Priority, Routing } from "../src/domain/job.ts"
 import { notHeld, type PartitionLease } from "../src/domain/partitions.ts"
 import type { PriorityTurns } from "../src/domain/priorityTurns.ts"
 import { now } from "../src/domain/time.ts"
-import { leaseBusyRetry, messageKeepAliveInterval, nthDelay, redelivery, resultWriteRetry, routingLease } from "../src/Schedules.ts"
+import { leaseBusyRetry, messageKeepAliveInterval, nthDelay, attemptBackoff, resultWriteRetry, routingLease } from "../src/Schedules.ts"
 import type { BrokerError, Delivery } from "../src/services/Broker.ts"
 import { boundedBy, type LeadRequest, ProviderError } from "../src/services/Providers.ts"
 import type { DeliveryTarget } from "../src/services/Companies.ts"
@@ -275,7 +275,7 @@ const attempt = (taken: Taken, claim: Claim, leaseUntil: Date, lane: CompanyLane
     if (error.kind === "rate_limited") {
       const wait = Option.isSome(error.retryAfter)
         ? error.retryAfter.value
-        : yield* nthDelay(redelivery(settings.retryBase, settings.retryMaxDelay), 1)
+        : yield* nthDelay(attemptBackoff(settings.retryBase, settings.retryMaxDelay), 1)
       lane.rateLimitedUntil = at.getTime() + Duration.toMillis(wait)
       yield* count("rate_limited")
       yield* lane.circuit.release
@@ -305,7 +305,7 @@ const attempt = (taken: Taken, claim: Claim, leaseUntil: Date, lane: CompanyLane
 
     yield* lane.circuit.recordFailure
     yield* count("retrying")
-    const delay = yield* nthDelay(redelivery(settings.retryBase, settings.retryMaxDelay), attempts)
+    const delay = yield* nthDelay(attemptBackoff(settings.retryBase, settings.retryMaxDelay), attempts)
     yield* Effect.logWarning("delivery failed; will retry").pipe(
       Effect.annotateLogs({ routing_id: routing.id, attempts, retry_in_ms: Duration.toMillis(delay), error: error.message })
     )
@@ -381,7 +381,7 @@ export const deliverBatch = Effect.fnUntraced(function*(
   const seen = new Set<RoutingId>()
   for (const held of batch) {
     const found = current.get(held.routingId)
-    // A second message for a routing already in the batch (a redelivery, or one queued again) is settled with no call.
+    // A second message for a routing already in the batch (a attemptBackoff, or one queued again) is settled with no call.
     if (found !== undefined && OPEN_STATUSES.includes(found.routing.syncStatus) && !seen.has(held.routingId)) {
       open.push({ held, ...found })
     } else done.push(held.message)

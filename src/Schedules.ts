@@ -10,8 +10,11 @@ export const startupConnectRetry = Schedule.exponential("200 millis").pipe(
   Schedule.intersect(Schedule.recurs(15))
 )
 
-/** Waits between delivery attempts: from `base`, doubling, ±25 % jitter, capped at `max`. */
-export const redelivery = (base: Duration.Duration, max: Duration.Duration) =>
+/**
+ * Waits between delivery attempts, a routing's to its provider (`RETRY_BASE_SECONDS`, `RETRY_MAX_DELAY_SECONDS`) as a
+ * webhook's to its subscriber (1 hour at most by default): from `base`, doubling, ±25 % jitter, capped at `max`.
+ */
+export const attemptBackoff = (base: Duration.Duration, max: Duration.Duration) =>
   Schedule.exponential(base, 2).pipe(
     Schedule.jitteredWith({ min: 0.75, max: 1.25 }),
     Schedule.modifyDelay((_, delay) => Duration.min(delay, max))
@@ -68,13 +71,6 @@ export const dailyAt = (at: { readonly hour: number; readonly minute: number }) 
 
 /** The retention sweep: every hour, the first an hour after start (so replicas starting together add no load). */
 export const retentionSweep = Schedule.spaced("1 hour")
-
-/** Waits between webhook delivery attempts: from `base`, doubling, ±25 % jitter, capped at `max` (1 hour by default). */
-export const webhookRetry = (base: Duration.Duration, max: Duration.Duration) =>
-  Schedule.exponential(base, 2).pipe(
-    Schedule.jitteredWith({ min: 0.75, max: 1.25 }),
-    Schedule.modifyDelay((_, delay) => Duration.min(delay, max))
-  )
 
 /** How often the webhook sender looks for due deliveries (`WEBHOOK_POLL_SECONDS`, 0.5 s by default). */
 export const webhookPoll = (interval: Duration.Duration) => Schedule.spaced(interval)
