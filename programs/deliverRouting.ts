@@ -7,7 +7,7 @@ import type { Job, Priority, Routing } from "../src/domain/job.ts"
 import { notHeld, type PartitionLease } from "../src/domain/partitions.ts"
 import type { PriorityTurns } from "../src/domain/priorityTurns.ts"
 import { now } from "../src/domain/time.ts"
-import { leaseBusyRetry, messageKeepAliveInterval, nthDelay, attemptBackoff, resultWriteRetry, routingLease } from "../src/Schedules.ts"
+import { attemptBackoff, leaseBusyRetry, messageKeepAliveInterval, nthDelay, resultWriteRetry, routingLease } from "../src/Schedules.ts"
 import type { BrokerError, Delivery } from "../src/services/Broker.ts"
 import { boundedBy, type LeadRequest, ProviderError } from "../src/services/Providers.ts"
 import type { DeliveryTarget } from "../src/services/Companies.ts"
@@ -381,7 +381,7 @@ export const deliverBatch = Effect.fnUntraced(function*(
   const seen = new Set<RoutingId>()
   for (const held of batch) {
     const found = current.get(held.routingId)
-    // A second message for a routing already in the batch (a attemptBackoff, or one queued again) is settled with no call.
+    // A second message for a routing already in the batch (a redelivery, or one queued again) is settled with no call.
     if (found !== undefined && OPEN_STATUSES.includes(found.routing.syncStatus) && !seen.has(held.routingId)) {
       open.push({ held, ...found })
     } else done.push(held.message)
