@@ -4,7 +4,7 @@ import { Unavailable } from "../src/domain/errors.ts"
 import type { CompanyId } from "../src/domain/ids.ts"
 import { PriorityTurns } from "../src/domain/priorityTurns.ts"
 import { partitionOf } from "../src/domain/topology.ts"
-import { circuitCooldown } from "../src/Schedules.ts"
+import { circuitCooldown, infrastructureRedelivery, parkedRecheck, pollRefusedRetry } from "../src/Schedules.ts"
 import type { Delivery } from "../src/services/Broker.ts"
 import type { OpenCircuit } from "../src/services/Circuits.ts"
 import { DeliverySettings } from "../src/services/Settings.ts"
@@ -21,14 +21,8 @@ import { processInTrace } from "./messageSpans.ts"
 import { pollAllNow, pollCompany } from "./pollStatuses.ts"
 import { requeueCompany } from "./requeue.ts"
 
-/** While it has parked work, the actor looks this often whether the company can take it again. */
-const PARKED_RECHECK = Duration.seconds(1)
-
 /** Messages delivered in one batch at most. */
 const BATCH_MAX = 64
-
-/** A poll asked for while the actor stops is refused with this wait: the company's next actor takes it. */
-const STOPPING_RETRY = Duration.seconds(1)
 
 /** One company's actor in this process, made on its first message or status poll and dropped when idle. */
 export interface CompanyActor {
@@ -176,7 +170,7 @@ export const makeCompanyActor = Effect.fn("Actor.make")(function*(options: {
       Effect.catchAll((error) =>
         Effect.logError("delivery interrupted by an infrastructure error; redelivered later").pipe(
           Effect.annotateLogs({ company_id: companyId, error: error.message }),
-          Effect.zipRight(Effect.forEach(batch, (h) => Effect.ignore(h.message.nak(Duration.seconds(5))), { discard: true }))
+          Effect.zipRight(Effect.forEach(batch, (h) => Effect.ignore(h.message.nak(infrastructureRedelivery)), { discard: true }))
         )
       ),
       Effect.ensuring(Effect.sync(() => {
@@ -221,7 +215,7 @@ export const makeCompanyActor = Effect.fn("Actor.make")(function*(options: {
         yield* deliver(batch)
       }
       yield* unpark
-      yield* parked ? Effect.raceFirst(Deferred.await(signal), Effect.sleep(PARKED_RECHECK)) : Deferred.await(signal)
+      yield* parked ? Effect.raceFirst(Deferred.await(signal), Effect.sleep(parkedRecheck)) : Deferred.await(signal)
     }
   })
 
@@ -252,7 +246,7 @@ export const makeCompanyActor = Effect.fn("Actor.make")(function*(options: {
 
   const pollNow = Effect.suspend(() =>
     stopping
-      ? Effect.fail(new Unavailable({ message: "the company's actor is stopping; try again", retryAfter: STOPPING_RETRY }))
+      ? Effect.fail(new Unavailable({ message: "the company's actor is stopping; try again", retryAfter: pollRefusedRetry }))
       : pollAllNow(lane)
   )
 

@@ -7,12 +7,12 @@ import type { Job, Priority, Routing } from "../src/domain/job.ts"
 import { notHeld, type PartitionLease } from "../src/domain/partitions.ts"
 import type { PriorityTurns } from "../src/domain/priorityTurns.ts"
 import { now } from "../src/domain/time.ts"
-import { nthDelay, redelivery, resultWriteRetry } from "../src/Schedules.ts"
+import { attemptBackoff, leaseBusyRetry, messageKeepAliveInterval, nthDelay, resultWriteRetry, routingLease } from "../src/Schedules.ts"
 import type { BrokerError, Delivery } from "../src/services/Broker.ts"
 import { boundedBy, type LeadRequest, ProviderError } from "../src/services/Providers.ts"
 import type { DeliveryTarget } from "../src/services/Companies.ts"
 import { type AttemptResult, type Claim, RoutingRepo } from "../src/services/Routings.ts"
-import { DeliverySettings } from "../src/services/Settings.ts"
+import { type DeliveryOptions, DeliverySettings } from "../src/services/Settings.ts"
 import { CallWindows } from "../src/services/Workers.ts"
 import { credentialsFailed, credentialsWorked } from "./credentialAlerts.ts"
 import { sendToDeadLetters } from "./deadLetters.ts"
@@ -112,17 +112,8 @@ const waitOf = (lane: CompanyLane, now: number) => {
   return permit._tag === "Wait" ? Duration.toMillis(permit.duration) : 0
 }
 
-/** While a message waits (circuit open, 429 pause, rate limit), it is kept alive at this interval. */
-const KEEP_ALIVE = Duration.seconds(10)
-
 /** Results of calls that started this long ago are written before the batch goes on. */
 const FLUSH_AFTER_MS = 50
-
-/** A routing another worker is delivering is looked at again after this long. */
-const LEASE_BUSY_RETRY = Duration.seconds(5)
-
-/** How long a claim holds a routing: well past the bound on the provider call, so a live worker never loses its lease. */
-const leaseFor = (callBound: Duration.Duration) => Duration.sum(Duration.times(callBound, 2), Duration.seconds(5))
 
 /** A provider is resolved before the claim, so that the lease fits its calls; failing that, the call fails the same way. */
 type Target = Either.Either<ResolvedProvider, ProviderError>
@@ -152,7 +143,7 @@ const attemptsOf = taggedBy(deliveryAttempts, "provider", "outcome")
 /** Waits `duration`, telling the broker every few seconds that the message is still being worked on. */
 const holdFor = (message: Delivery, duration: Duration.Duration): Effect.Effect<void> =>
   Duration.lessThanOrEqualTo(duration, Duration.zero) ? Effect.void : Effect.gen(function*() {
-    const step = Duration.min(duration, KEEP_ALIVE)
+    const step = Duration.min(duration, messageKeepAliveInterval)
     yield* Effect.sleep(step)
     yield* Effect.ignore(message.working)
     yield* holdFor(message, Duration.subtract(duration, step))
@@ -213,6 +204,170 @@ interface Decided {
   readonly again: boolean
 }
 
+/** When a provider call ended, and how long it took. */
+interface Timing {
+  readonly at: Date
+  readonly durationMs: number
+}
+
+/** What the steps of one routing's attempt share: the claimed routing, its company's lane, and how an outcome is decided. */
+interface AttemptScope {
+  readonly settings: DeliveryOptions
+  readonly taken: Taken
+  readonly claim: Claim
+  readonly lane: CompanyLane
+  /** Counts the attempt's outcome for the provider called. */
+  readonly count: (outcome: string) => Effect.Effect<void>
+  /** The outcome as what to write and how to settle the message once it is written. */
+  readonly decided: (
+    result: AttemptResult,
+    timing: Timing,
+    settle: Effect.Effect<void, BrokerError>,
+    again?: boolean
+  ) => ReturnType<typeof decide>
+}
+
+/** The outcome of `claimed`'s attempt as what to write (its result and events) and how to settle its message. */
+const decide = (
+  held: HeldMessage,
+  claimed: Routing,
+  leaseUntil: Date,
+  result: AttemptResult,
+  timing: Timing,
+  settle: Effect.Effect<void, BrokerError>,
+  again = false
+) =>
+  Effect.map(attemptEvents(claimed, result, timing.at), (events): Decided => ({
+    held,
+    finished: { routing: claimed, leaseUntil, result, timing, events },
+    settle,
+    again
+  }))
+
+/** Paused after the claim: the attempt ends with no call, the probe given back, and the routing waits for the resume. */
+const endPaused = (scope: AttemptScope) =>
+  Effect.gen(function*() {
+    yield* scope.lane.circuit.release
+    return yield* scope.decided({
+      _tag: "Failed",
+      status: "retrying",
+      outcome: "paused",
+      error: "delivery to the company was paused",
+      counts: false,
+      known: !scope.claim.needsLookup
+    }, { at: yield* now, durationMs: 0 }, scope.taken.held.message.ack)
+  })
+
+/** The provider call, timed (its duration recorded for `provider`): its answer, or the error it ended with. */
+const timedCall = (provider: string, target: Target, bound: Duration.Duration, claim: Claim, routing: Routing, job: Job) =>
+  Effect.gen(function*() {
+    const started = yield* Clock.currentTimeMillis
+    const result = yield* callProvider(target, bound, claim, routing, job).pipe(
+      Effect.map(Either.right),
+      Effect.catchTag("ProviderError", (error) => Effect.succeed(Either.left(error)))
+    )
+    const at = yield* now
+    const timing: Timing = { at, durationMs: at.getTime() - started }
+    yield* Metric.update(callDurationOf(provider), timing.durationMs / 1000)
+    return { result, timing }
+  })
+
+/** What a provider call that succeeded answers: the lead's id at the provider, and whether it was found or created. */
+type Delivered = Effect.Effect.Success<ReturnType<typeof callProvider>>
+
+/** A call that succeeded: the circuit and the company's credentials recorded as working, the message acknowledged. */
+const recordSynced = (scope: AttemptScope, delivered: Delivered, timing: Timing) =>
+  Effect.gen(function*() {
+    const { lane, taken: { job, routing } } = scope
+    yield* scope.count("synced")
+    yield* Metric.update(deliveryLatency, Math.max(0, timing.at.getTime() - job.createdAt.getTime()) / 1000)
+    yield* lane.circuit.recordSuccess
+    lane.lastError = null
+    yield* credentialsWorked(lane)
+    yield* Effect.logDebug("routing synced").pipe(
+      Effect.annotateLogs({ routing_id: routing.id, external_id: delivered.externalId, outcome: delivered.outcome })
+    )
+    return yield* scope.decided({ _tag: "Synced", ...delivered }, timing, scope.taken.held.message.ack)
+  })
+
+/** The attempt's result for a call that failed with `error`. */
+const failedWith = (error: ProviderError, status: "retrying" | "failed", counts: boolean, reason = error.message): AttemptResult => ({
+  _tag: "Failed",
+  status,
+  outcome: error.kind,
+  error: reason,
+  counts,
+  known: !error.outcomeUnknown
+})
+
+/** The routing given up: copied to the dead letters, counted, and its message terminated. */
+const giveUp = (scope: AttemptScope, error: ProviderError, timing: Timing, attempts: number, reason: string) =>
+  Effect.gen(function*() {
+    const { lane, taken: { held: { message }, routing } } = scope
+    yield* sendToDeadLetters({ ...message, routingId: routing.id, jobId: routing.jobId, companyId: lane.companyId, attempts, reason })
+    yield* scope.count("dead_lettered")
+    return yield* scope.decided(failedWith(error, "failed", true, reason), timing, message.term(reason))
+  })
+
+/**
+ * A 429: the company paused for the provider's wait (or the first retry delay), the message tried again after it
+ * without using up an attempt; given up once the 429s have lasted `RATE_LIMITED_GIVE_UP_HOURS`.
+ */
+const recordRateLimited = (scope: AttemptScope, error: ProviderError, timing: Timing) =>
+  Effect.gen(function*() {
+    const { claim, lane, settings, taken: { routing } } = scope
+    const { at } = timing
+    const wait = Option.isSome(error.retryAfter)
+      ? error.retryAfter.value
+      : yield* nthDelay(attemptBackoff(settings.retryBase, settings.retryMaxDelay), 1)
+    lane.rateLimitedUntil = at.getTime() + Duration.toMillis(wait)
+    yield* scope.count("rate_limited")
+    yield* lane.circuit.release
+    // A 429 uses up no attempt, so a provider that never stops answering it would be retried for ever.
+    const since = claim.rateLimitedSince ?? at
+    if (at.getTime() - since.getTime() >= Duration.toMillis(settings.rateLimitedGiveUp)) {
+      const reason = `gave up after ${Duration.format(settings.rateLimitedGiveUp)} of rate limiting (429) since ${since.toISOString()}: ${error.message}`
+      return yield* giveUp(scope, error, timing, claim.attempts + 1, reason)
+    }
+    yield* Effect.logWarning("provider rate limited the company; pausing it").pipe(
+      Effect.annotateLogs({ routing_id: routing.id, company_id: lane.companyId, pause_ms: Duration.toMillis(wait) })
+    )
+    return yield* scope.decided(failedWith(error, "retrying", false), timing, Effect.void, true)
+  })
+
+/**
+ * A call that failed otherwise: given up when permanent or the last attempt, else the circuit told of the failure and
+ * the message tried again after the next `attemptBackoff` delay.
+ */
+const recordFailedCall = (scope: AttemptScope, error: ProviderError, timing: Timing) =>
+  Effect.gen(function*() {
+    const { claim, lane, settings, taken: { held: { message }, routing } } = scope
+    const attempts = claim.attempts + 1
+    if (error.kind === "permanent" || attempts >= settings.attempts) {
+      yield* error.kind === "permanent" ? lane.circuit.recordSuccess : lane.circuit.recordFailure
+      const reason = error.kind === "permanent" ? error.message : `gave up after ${attempts} attempts: ${error.message}`
+      return yield* giveUp(scope, error, timing, attempts, reason)
+    }
+    yield* lane.circuit.recordFailure
+    yield* scope.count("retrying")
+    const delay = yield* nthDelay(attemptBackoff(settings.retryBase, settings.retryMaxDelay), attempts)
+    yield* Effect.logWarning("delivery failed; will retry").pipe(
+      Effect.annotateLogs({ routing_id: routing.id, attempts, retry_in_ms: Duration.toMillis(delay), error: error.message })
+    )
+    return yield* scope.decided(failedWith(error, "retrying", true), timing, message.nak(delay))
+  })
+
+/** A call that failed: the provider's settings read again next time, the company's credentials told, the error recorded. */
+const recordProviderError = (scope: AttemptScope, error: ProviderError, timing: Timing) =>
+  Effect.gen(function*() {
+    const { lane, taken: { routing } } = scope
+    // The provider's settings may be what failed: the next call reads them again.
+    lane.provider = undefined
+    lane.lastError = error.message
+    yield* credentialsFailed(lane, error, routing)
+    return yield* error.kind === "rate_limited" ? recordRateLimited(scope, error, timing) : recordFailedCall(scope, error, timing)
+  })
+
 /**
  * The provider call for a claimed routing and what follows from its answer: the circuit and the 429 pause updated, the
  * metrics counted, the dead letter copied for a give-up; the write and the settling are left to the batch.
@@ -220,105 +375,19 @@ interface Decided {
 const attempt = (taken: Taken, claim: Claim, leaseUntil: Date, lane: CompanyLane, target: Target, bound: Duration.Duration) =>
   Effect.gen(function*() {
     const settings = yield* DeliverySettings
-    const { held, job, routing } = taken
-    const { message } = held
-    const claimed = { ...routing, attempts: claim.attempts }
-    const decided = (result: AttemptResult, timing: { readonly at: Date; readonly durationMs: number }, settle: Effect.Effect<void, BrokerError>, again = false) =>
-      Effect.map(attemptEvents(claimed, result, timing.at), (events): Decided => ({
-        held,
-        finished: { routing: claimed, leaseUntil, result, timing, events },
-        settle,
-        again
-      }))
-
-    if (pausedOf(lane)) {
-      // Paused after the claim: it ends with no call, and the routing waits for the resume.
-      yield* lane.circuit.release
-      return yield* decided({
-        _tag: "Failed",
-        status: "retrying",
-        outcome: "paused",
-        error: "delivery to the company was paused",
-        counts: false,
-        known: !claim.needsLookup
-      }, { at: yield* now, durationMs: 0 }, message.ack)
-    }
-
-    const started = yield* Clock.currentTimeMillis
-    const result = yield* callProvider(target, bound, claim, routing, job).pipe(
-      Effect.map(Either.right),
-      Effect.catchTag("ProviderError", (error) => Effect.succeed(Either.left(error)))
-    )
-    const at = yield* now
-    const timing = { at, durationMs: at.getTime() - started }
+    const claimed = { ...taken.routing, attempts: claim.attempts }
     const provider = Either.isRight(target) ? target.right.type : "unknown"
-    yield* Metric.update(callDurationOf(provider), timing.durationMs / 1000)
-    const count = (outcome: string) => Metric.increment(attemptsOf(provider, outcome))
-
-    if (Either.isRight(result)) {
-      yield* count("synced")
-      yield* Metric.update(deliveryLatency, Math.max(0, at.getTime() - job.createdAt.getTime()) / 1000)
-      yield* lane.circuit.recordSuccess
-      lane.lastError = null
-      yield* credentialsWorked(lane)
-      yield* Effect.logDebug("routing synced").pipe(
-        Effect.annotateLogs({ routing_id: routing.id, external_id: result.right.externalId, outcome: result.right.outcome })
-      )
-      return yield* decided({ _tag: "Synced", ...result.right }, timing, message.ack)
+    const scope: AttemptScope = {
+      settings,
+      taken,
+      claim,
+      lane,
+      count: (outcome) => Metric.increment(attemptsOf(provider, outcome)),
+      decided: (result, timing, settle, again) => decide(taken.held, claimed, leaseUntil, result, timing, settle, again)
     }
-
-    const error = result.left
-    // The provider's settings may be what failed: the next call reads them again.
-    lane.provider = undefined
-    lane.lastError = error.message
-    yield* credentialsFailed(lane, error, routing)
-    const failed = (status: "retrying" | "failed", counts: boolean, reason = error.message): AttemptResult => ({
-      _tag: "Failed",
-      status,
-      outcome: error.kind,
-      error: reason,
-      counts,
-      known: !error.outcomeUnknown
-    })
-
-    if (error.kind === "rate_limited") {
-      const wait = Option.isSome(error.retryAfter)
-        ? error.retryAfter.value
-        : yield* nthDelay(redelivery(settings.retryBase, settings.retryMaxDelay), 1)
-      lane.rateLimitedUntil = at.getTime() + Duration.toMillis(wait)
-      yield* count("rate_limited")
-      yield* lane.circuit.release
-      // A 429 uses up no attempt, so a provider that never stops answering it would be retried for ever.
-      const since = claim.rateLimitedSince ?? at
-      if (at.getTime() - since.getTime() >= Duration.toMillis(settings.rateLimitedGiveUp)) {
-        const attempts = claim.attempts + 1
-        const reason = `gave up after ${Duration.format(settings.rateLimitedGiveUp)} of rate limiting (429) since ${since.toISOString()}: ${error.message}`
-        yield* sendToDeadLetters({ ...message, routingId: routing.id, jobId: routing.jobId, companyId: lane.companyId, attempts, reason })
-        yield* count("dead_lettered")
-        return yield* decided(failed("failed", true, reason), timing, message.term(reason))
-      }
-      yield* Effect.logWarning("provider rate limited the company; pausing it").pipe(
-        Effect.annotateLogs({ routing_id: routing.id, company_id: lane.companyId, pause_ms: Duration.toMillis(wait) })
-      )
-      return yield* decided(failed("retrying", false), timing, Effect.void, true)
-    }
-
-    const attempts = claim.attempts + 1
-    if (error.kind === "permanent" || attempts >= settings.attempts) {
-      yield* error.kind === "permanent" ? lane.circuit.recordSuccess : lane.circuit.recordFailure
-      const reason = error.kind === "permanent" ? error.message : `gave up after ${attempts} attempts: ${error.message}`
-      yield* sendToDeadLetters({ ...message, routingId: routing.id, jobId: routing.jobId, companyId: lane.companyId, attempts, reason })
-      yield* count("dead_lettered")
-      return yield* decided(failed("failed", true, reason), timing, message.term(reason))
-    }
-
-    yield* lane.circuit.recordFailure
-    yield* count("retrying")
-    const delay = yield* nthDelay(redelivery(settings.retryBase, settings.retryMaxDelay), attempts)
-    yield* Effect.logWarning("delivery failed; will retry").pipe(
-      Effect.annotateLogs({ routing_id: routing.id, attempts, retry_in_ms: Duration.toMillis(delay), error: error.message })
-    )
-    return yield* decided(failed("retrying", true), timing, message.nak(delay))
+    if (pausedOf(lane)) return yield* endPaused(scope)
+    const { result, timing } = yield* timedCall(provider, target, bound, claim, taken.routing, taken.job)
+    return yield* Either.isRight(result) ? recordSynced(scope, result.right, timing) : recordProviderError(scope, result.left, timing)
   })
 
 /** Runs a chunk's elements side by side; a chunk of one in the fiber at hand (a fiber forked per call is costly). */
@@ -381,7 +450,7 @@ export const deliverBatch = Effect.fnUntraced(function*(
   const ids = [...new Set(batch.map((held) => held.routingId))]
   const startedAt = yield* Clock.currentTimeMillis
   const waitInSight = lane.rateLimitedUntil > startedAt || !lane.circuit.clear() || (lane.tokensLeft ?? ids.length) < ids.length
-  const aheadLease = new Date(startedAt + Duration.toMillis(leaseFor(boundOf(target))))
+  const aheadLease = new Date(startedAt + Duration.toMillis(routingLease(boundOf(target))))
   const { found: current, claims: claimedAhead } = waitInSight
     ? { found: yield* storage.read(ids), claims: null }
     : yield* storage.readAndClaim(ids.map((id) => ({ id, leaseUntil: aheadLease, fence: fenceOf(lane) })))
@@ -487,7 +556,7 @@ export const deliverBatch = Effect.fnUntraced(function*(
       if (waits) target = yield* resolveTarget(true)
       const bound = boundOf(target)
       tokensLeft = Math.min(...tokens)
-      const leaseUntil = new Date((waits ? yield* Clock.currentTimeMillis : chunkStarted) + Duration.toMillis(leaseFor(bound)))
+      const leaseUntil = new Date((waits ? yield* Clock.currentTimeMillis : chunkStarted) + Duration.toMillis(routingLease(bound)))
       const claims = claimedAhead ?? (yield* storage.claim(chunk.map((t) => ({ id: t.routing.id, leaseUntil, fence: fenceOf(lane) }))))
       const claimLease = claimedAhead === null ? leaseUntil : aheadLease
       const outcomes = yield* Effect.forEach(chunk, (t) => {
@@ -507,7 +576,7 @@ export const deliverBatch = Effect.fnUntraced(function*(
         const settle = lane.fence() === undefined
           ? message.nak(Duration.zero)
           : t.routing.syncStatus === "syncing"
-          ? message.nak(LEASE_BUSY_RETRY)
+          ? message.nak(leaseBusyRetry)
           : message.ack
         return lane.circuit.release.pipe(
           Effect.zipRight(settle),

@@ -1,7 +1,7 @@
 import { Clock, Duration, Effect, Either, Metric } from "effect"
 import { taggedBy, webhookAttempts } from "../src/Metrics.ts"
 import { signature, type WebhookAttempt, webhookSecretContext } from "../src/domain/webhook.ts"
-import { nthDelay, webhookPoll, webhookRetry } from "../src/Schedules.ts"
+import { nthDelay, attemptBackoff, webhookLease, webhookPoll } from "../src/Schedules.ts"
 import { Secrets } from "../src/services/Secrets.ts"
 import { WebhookSettings } from "../src/services/Settings.ts"
 import { Transactions } from "../src/services/Transactions.ts"
@@ -36,7 +36,7 @@ const post = (delivery: DueDelivery) =>
 /**
  * One attempt of a claimed delivery: POSTs the stored body, signed, and records the attempt with its outcome in one
  * transaction. A 2xx answer delivers it and resets the hook's consecutive failures; anything else schedules the next
- * try on `webhookRetry`, or, after the last of `WEBHOOK_ATTEMPTS`, gives the delivery up as `failed`, which counts
+ * try on `attemptBackoff`, or, after the last of `WEBHOOK_ATTEMPTS`, gives the delivery up as `failed`, which counts
  * against the hook: at `WEBHOOK_MAX_FAILURES` events given up in a row it is disabled. A receiver that fails some
  * first tries but takes every event in the end is never disabled.
  */
@@ -68,7 +68,7 @@ export const sendWebhook = Effect.fn("Webhooks.send")(function*(delivery: DueDel
     ? { _tag: "Failed" }
     : {
       _tag: "Retry",
-      nextAttemptAt: new Date(finished + Duration.toMillis(yield* nthDelay(webhookRetry(settings.retryBase, settings.retryMaxDelay), attempts)))
+      nextAttemptAt: new Date(finished + Duration.toMillis(yield* nthDelay(attemptBackoff(settings.retryBase, settings.retryMaxDelay), attempts)))
     }
   const disabled = yield* (yield* Transactions).run(
     (outcome._tag === "Delivered"
@@ -98,7 +98,7 @@ export const sendWebhook = Effect.fn("Webhooks.send")(function*(delivery: DueDel
 export const sendDueWebhooks = Effect.fn("Webhooks.sendDue")(function*() {
   const settings = yield* WebhookSettings
   const now = yield* Clock.currentTimeMillis
-  const lease = Duration.toMillis(Duration.sum(Duration.times(settings.timeout, 2), Duration.seconds(10)))
+  const lease = Duration.toMillis(webhookLease(settings.timeout))
   const claimed = yield* (yield* WebhookRepo).claimDue(new Date(now), new Date(now + lease), WEBHOOK_BATCH)
   yield* Effect.forEach(claimed, (delivery) =>
     sendWebhook(delivery).pipe(

@@ -2,16 +2,13 @@ import { Clock, Duration, Effect } from "effect"
 import { Unavailable } from "../src/domain/errors.ts"
 import type { CompanyId } from "../src/domain/ids.ts"
 import { dueBefore, freshFor, type PollPlan, pollPlanOf } from "../src/domain/pollSchedule.ts"
-import { dailyAt, nextStatusPoll, supervisorRefresh } from "../src/Schedules.ts"
+import { dailyAt, nextStatusPoll, pollRefusedRetry, supervisorRefresh } from "../src/Schedules.ts"
 import type { DeliveryTarget } from "../src/services/Companies.ts"
 import { RoutingRepo } from "../src/services/Routings.ts"
 import { DeliverySettings } from "../src/services/Settings.ts"
 import { StatusPolls } from "../src/services/StatusPolls.ts"
 import { DeliveryDirectory } from "../src/services/Workers.ts"
 import type { CompanyActor } from "./companyActor.ts"
-
-/** A poll asked for a company whose partition another replica holds is refused with this wait. */
-const ELSEWHERE_RETRY = Duration.seconds(1)
 
 /** Companies polled at once by the daily reconciliation (each through its own actor, under its own rate limit). */
 const RECONCILE_CONCURRENCY = 4
@@ -149,13 +146,13 @@ export const startStatusPolling = (runtime: PollingRuntime) =>
       Effect.suspend(() => {
         if (runtime.stopping()) {
           return Effect.fail(
-            new Unavailable({ message: "delivery is stopping in this process; try again", retryAfter: ELSEWHERE_RETRY })
+            new Unavailable({ message: "delivery is stopping in this process; try again", retryAfter: pollRefusedRetry })
           )
         }
         if (!runtime.holds(companyId)) {
           return Effect.fail(new Unavailable({
             message: "the company's deliveries run on another replica right now; try again (the next request may reach it)",
-            retryAfter: ELSEWHERE_RETRY
+            retryAfter: pollRefusedRetry
           }))
         }
         return Effect.flatMap(runtime.actorOf(companyId), (actor) => actor.pollNow)

@@ -3,7 +3,7 @@ import { DomainEventType } from "../src/domain/events.ts"
 import { EventId } from "../src/domain/ids.ts"
 import { now } from "../src/domain/time.ts"
 import { webhookBody, type WebhookEvent } from "../src/domain/webhook.ts"
-import { brokerRetry, webhookFanOutRetry } from "../src/Schedules.ts"
+import { brokerRetry, webhookFanOutRetry, webhookFetchWait } from "../src/Schedules.ts"
 import { Broker, type ConsumerSpec, type Delivery, headerOf } from "../src/services/Broker.ts"
 import { WebhookRepo } from "../src/services/Webhooks.ts"
 import { currentTopology } from "./brokerTopology.ts"
@@ -13,9 +13,8 @@ import { processInTrace } from "./messageSpans.ts"
 /** The durable consumer on the events stream that feeds webhooks. */
 export const WEBHOOK_CONSUMER = "webhooks"
 
-/** Messages taken per pull, and how long a pull waits for them. */
+/** Messages taken per pull (how long a pull waits for them: `webhookFetchWait`). */
 const FETCH_MAX = 50
-const FETCH_WAIT = Duration.seconds(5)
 
 /**
  * The webhooks consumer: every domain event, acknowledged once its deliveries are written. No limit on deliveries: an
@@ -111,7 +110,7 @@ export const fanOutWebhooks = Effect.gen(function*() {
   const broker = yield* Broker
   const spec = yield* webhookConsumerSpec
   yield* broker.ensureConsumer(spec).pipe(Effect.retry(brokerRetry))
-  const batch = broker.fetch(spec.stream, spec.name, { max: FETCH_MAX, expires: FETCH_WAIT }).pipe(
+  const batch = broker.fetch(spec.stream, spec.name, { max: FETCH_MAX, expires: webhookFetchWait }).pipe(
     Effect.flatMap((messages) => fanOutMessages(messages, spec)),
     Effect.tapError((error) => Effect.logWarning("webhook fan-out failed; retrying").pipe(Effect.annotateLogs("error", error.message))),
     Effect.retry(webhookFanOutRetry)

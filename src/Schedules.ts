@@ -10,8 +10,11 @@ export const startupConnectRetry = Schedule.exponential("200 millis").pipe(
   Schedule.intersect(Schedule.recurs(15))
 )
 
-/** Waits between delivery attempts: from `base`, doubling, ±25 % jitter, capped at `max`. */
-export const redelivery = (base: Duration.Duration, max: Duration.Duration) =>
+/**
+ * Waits between delivery attempts, a routing's to its provider (`RETRY_BASE_SECONDS`, `RETRY_MAX_DELAY_SECONDS`) as a
+ * webhook's to its subscriber (1 hour at most by default): from `base`, doubling, ±25 % jitter, capped at `max`.
+ */
+export const attemptBackoff = (base: Duration.Duration, max: Duration.Duration) =>
   Schedule.exponential(base, 2).pipe(
     Schedule.jitteredWith({ min: 0.75, max: 1.25 }),
     Schedule.modifyDelay((_, delay) => Duration.min(delay, max))
@@ -69,13 +72,6 @@ export const dailyAt = (at: { readonly hour: number; readonly minute: number }) 
 /** The retention sweep: every hour, the first an hour after start (so replicas starting together add no load). */
 export const retentionSweep = Schedule.spaced("1 hour")
 
-/** Waits between webhook delivery attempts: from `base`, doubling, ±25 % jitter, capped at `max` (1 hour by default). */
-export const webhookRetry = (base: Duration.Duration, max: Duration.Duration) =>
-  Schedule.exponential(base, 2).pipe(
-    Schedule.jitteredWith({ min: 0.75, max: 1.25 }),
-    Schedule.modifyDelay((_, delay) => Duration.min(delay, max))
-  )
-
 /** How often the webhook sender looks for due deliveries (`WEBHOOK_POLL_SECONDS`, 0.5 s by default). */
 export const webhookPoll = (interval: Duration.Duration) => Schedule.spaced(interval)
 
@@ -103,8 +99,38 @@ export const nextStatusPoll = (plan: PollPlan, now: number): Effect.Effect<numbe
     ScheduleDecision.isContinue(decision) ? Math.max(now, ScheduleIntervals.start(decision.intervals)) : Number.POSITIVE_INFINITY)
 }
 
+/** How often the broker is told a message is still being worked on, while its provider call runs or it waits for a turn. */
+export const messageKeepAliveInterval = Duration.seconds(10)
+
 /** While a provider call runs, how often the broker is told its message is still being worked on. */
-export const messageKeepAlive = Schedule.spaced("10 seconds")
+export const messageKeepAlive = Schedule.spaced(messageKeepAliveInterval)
+
+/** A routing another worker is delivering (its claim's lease still running): its message is looked at again after this long. */
+export const leaseBusyRetry = Duration.seconds(5)
+
+/**
+ * How long a claim holds a routing: twice the bound on the provider call, plus 5 s, so a live worker never loses its
+ * lease.
+ */
+export const routingLease = (callBound: Duration.Duration) => Duration.sum(Duration.times(callBound, 2), Duration.seconds(5))
+
+/** A batch interrupted by an infrastructure error (database or broker away): its messages are redelivered after this long. */
+export const infrastructureRedelivery = Duration.seconds(5)
+
+/** While it has parked work, a company's actor looks this often whether the company can take it again. */
+export const parkedRecheck = Duration.seconds(1)
+
+/**
+ * The wait a refused status poll asks for: the company's actor is stopping, or its partition is another replica's,
+ * or delivery stops in this process.
+ */
+export const pollRefusedRetry = Duration.seconds(1)
+
+/** How long one pull of the events stream by the webhook fan-out waits for messages. */
+export const webhookFetchWait = Duration.seconds(5)
+
+/** How long a claim holds a webhook delivery: twice the webhook timeout, plus 10 s. */
+export const webhookLease = (timeout: Duration.Duration) => Duration.sum(Duration.times(timeout, 2), Duration.seconds(10))
 
 /** While the HTTP server shuts down, how often it closes the connections that have become idle. */
 export const idleConnectionSweep = Schedule.spaced("100 millis")

@@ -181,7 +181,7 @@ describe("webhooks on memory layers (TestClock)", () => {
     }).pipe(Effect.provide(layers(sent, () => 200)))
   })
 
-  it.effect("retries follow webhookRetry (1 s, 2 s, 4 s, ...) and the delivery gives up after WEBHOOK_ATTEMPTS", () => {
+  it.effect("retries follow attemptBackoff (1 s, 2 s, 4 s, ...) and the delivery gives up after WEBHOOK_ATTEMPTS", () => {
     const sent: Array<Sent> = []
     return Effect.gen(function*() {
       const { hook } = yield* hookWithEvent

@@ -1,20 +1,31 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Clock, Duration, Effect, Fiber, Random, TestClock } from "effect"
 import * as CircuitBreaker from "../../src/CircuitBreaker.ts"
-import { circuitCooldown, dailyAt, nthDelay, redelivery, startupConnectRetry } from "../../src/Schedules.ts"
+import { attemptBackoff, circuitCooldown, dailyAt, nthDelay, startupConnectRetry } from "../../src/Schedules.ts"
 
 const ms = (d: Duration.Duration) => Duration.toMillis(d)
 
 describe("schedules", () => {
-  it.effect("redelivery: from 1 s, doubling, within ±25 %, capped at 5 minutes", () =>
+  it.effect("attemptBackoff (routings): from 1 s, doubling, within ±25 %, capped at 5 minutes", () =>
     Effect.gen(function*() {
-      const schedule = redelivery(Duration.seconds(1), Duration.minutes(5))
+      const schedule = attemptBackoff(Duration.seconds(1), Duration.minutes(5))
       const at = (random: number, n: number) => nthDelay(schedule, n).pipe(Effect.withRandom(Random.fixed([random])))
       for (let n = 1; n <= 12; n++) {
         const base = 1000 * 2 ** (n - 1)
         expect(ms(yield* at(0, n))).toBe(Math.min(base * 0.75, 300_000))
         expect(ms(yield* at(0.5, n))).toBe(Math.min(base, 300_000))
         expect(ms(yield* at(0.999999, n))).toBeCloseTo(Math.min(base * 1.25, 300_000), -1)
+      }
+    }))
+
+  it.effect("attemptBackoff (webhooks): from 1 s, doubling, within ±25 %, capped at 1 hour", () =>
+    Effect.gen(function*() {
+      const schedule = attemptBackoff(Duration.seconds(1), Duration.hours(1))
+      const at = (random: number, n: number) => nthDelay(schedule, n).pipe(Effect.withRandom(Random.fixed([random])))
+      for (let n = 1; n <= 16; n++) {
+        const base = 1000 * 2 ** (n - 1)
+        expect(ms(yield* at(0, n))).toBe(Math.min(base * 0.75, 3_600_000))
+        expect(ms(yield* at(0.5, n))).toBe(Math.min(base, 3_600_000))
       }
     }))
 
