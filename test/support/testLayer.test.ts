@@ -39,4 +39,10 @@ describe("makeTestLayer", () => {
       const counter = yield* Counter
       expect(() => counter.label()).toThrow("Counter.label is not implemented by this test layer")
     }).pipe(Effect.provide(makeTestLayer(Counter)({}))))
+
+  it.effect("is not taken for a promise: a service can be answered from async code", () =>
+    Effect.gen(function*() {
+      const counter = yield* Counter
+      expect(yield* Effect.promise(async () => counter)).toBe(counter)
+    }).pipe(Effect.provide(makeTestLayer(Counter)({}))))
 })

@@ -19,11 +19,14 @@ const unimplemented = (service: string, member: string) => {
   return Object.assign(fail, { [Symbol.iterator]: fail })
 }
 
+/** Members that JavaScript and printers probe for (a thenable, a JSON form), which a service not giving them lacks. */
+const probed = new Set(["then", "toJSON"])
+
 /** The service with the members of `implemented`, every other member standing in as `unimplemented`. */
 const partialService = <S extends object>(service: string, implemented: Partial<S>): S =>
   new Proxy({ ...implemented } as S, {
     get: (target, member) =>
-      member in target || typeof member === "symbol"
+      member in target || typeof member === "symbol" || probed.has(member)
         ? Reflect.get(target, member)
         : unimplemented(service, member)
   })
