@@ -7,7 +7,7 @@ import { CircuitStore } from "../../src/services/Circuits.ts"
 import { CompanyRepo } from "../../src/services/Companies.ts"
 import { at, makeCompany, uuid } from "../support/fixtures.ts"
 import { routedJob } from "../support/sla.ts"
-import type { Repositories } from "./repositories.contract.ts"
+import type { Repositories } from "./repositories.ts"
 
 const alertOf = (
   kind: AlertKind,

@@ -8,7 +8,7 @@ import { JobRepo } from "../../src/services/Jobs.ts"
 import { OutboxRepo } from "../../src/services/Outbox.ts"
 import { RoutingRepo } from "../../src/services/Routings.ts"
 import { at, makeCompany, makeJob, uuid } from "../support/fixtures.ts"
-import type { Repositories } from "./repositories.contract.ts"
+import type { Repositories } from "./repositories.ts"
 
 const DAY = 86_400_000
 

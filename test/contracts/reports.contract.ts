@@ -6,7 +6,7 @@ import { ReportsRepo } from "../../src/services/Reports.ts"
 import { at, makeCompany } from "../support/fixtures.ts"
 import { deliveredLead } from "../support/reports.ts"
 import { routedJob } from "../support/sla.ts"
-import type { Repositories } from "./repositories.contract.ts"
+import type { Repositories } from "./repositories.ts"
 
 const HOUR = 3_600_000
 

@@ -9,7 +9,7 @@ import { JobRepo } from "../../src/services/Jobs.ts"
 import { MockLeadStore } from "../../src/services/MockLeads.ts"
 import { WebhookRepo } from "../../src/services/Webhooks.ts"
 import { at, makeCompany, makeHook, makeJob, uuid } from "../support/fixtures.ts"
-import type { Repositories } from "./repositories.contract.ts"
+import type { Repositories } from "./repositories.ts"
 
 const DAY = 86_400_000
 

@@ -10,7 +10,7 @@ import { RoutingRepo } from "../../src/services/Routings.ts"
 import { SlaRepo } from "../../src/services/Sla.ts"
 import { Transactions } from "../../src/services/Transactions.ts"
 import { at, makeCompany, makeJob, uuid } from "../support/fixtures.ts"
-import type { Repositories } from "./repositories.contract.ts"
+import type { Repositories } from "./repositories.ts"
 
 const MINUTE = 60_000
 

@@ -4,7 +4,7 @@ import { CompanyRepo } from "../../src/services/Companies.ts"
 import { SlaRepo } from "../../src/services/Sla.ts"
 import { at, makeCompany } from "../support/fixtures.ts"
 import { routedJob, type RoutingFate } from "../support/sla.ts"
-import type { Repositories } from "./repositories.contract.ts"
+import type { Repositories } from "./repositories.ts"
 
 const MINUTE = 60_000
 const SLA_MS = 5 * MINUTE

@@ -1,19 +1,9 @@
 import { describe, expect, it } from "@effect/vitest"
 import { decideKeys, type IntakeRequest, keyLeaders, type KeyRecord } from "../../src/domain/intake.ts"
 import { CompanyId } from "../../src/domain/ids.ts"
+import { makeNewJob } from "../support/fixtures.ts"
 
-const job = {
-  summary: "s",
-  address: { street: "1 Main St", city: "Anytown", state: "CA", zipCode: "12345" },
-  homeowner: { name: "Jo" },
-  requiredSkills: [],
-  skillLevels: {},
-  category: null,
-  priority: "normal" as const,
-  createdByCompanyId: CompanyId.make("00000000-0000-4000-8000-000000000001"),
-  createdByTechnicianId: null,
-  deliverAfter: null
-}
+const job = makeNewJob({ createdByCompanyId: CompanyId.make("00000000-0000-4000-8000-000000000001") })
 const request = (key: string | null, hash = "h1", scope = "admin"): IntakeRequest => ({
   job,
   scope,

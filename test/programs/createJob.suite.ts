@@ -4,8 +4,6 @@ import { createJob, createJobs } from "../../programs/createJob.ts"
 import { previewMatches } from "../../programs/previewMatches.ts"
 import { Conflict, Forbidden, InvalidReference } from "../../src/domain/errors.ts"
 import { ApiKeyId, TechnicianId } from "../../src/domain/ids.ts"
-import type { NewJob } from "../../src/domain/intake.ts"
-import { SkillName } from "../../src/domain/skills.ts"
 import { CompanyRepo, TechnicianRepo } from "../../src/services/Companies.ts"
 import type { CompanyIndexRepo } from "../../src/services/CompanyIndexRepo.ts"
 import type { CompanyIndexSignal } from "../../src/services/CompanyIndexSignal.ts"
@@ -15,7 +13,7 @@ import { OutboxRepo } from "../../src/services/Outbox.ts"
 import { StorageError } from "../../src/services/StorageError.ts"
 import type { ApiServices } from "../../src/http/router.ts"
 import { groupCommitBatchSize, taggedBy } from "../../src/Metrics.ts"
-import { makeCompany, makeTechnician, skill, uniqueSkill, uuid } from "../support/fixtures.ts"
+import { makeCompany, makeNewJob, makeTechnician, skill, uniqueSkill, uuid } from "../support/fixtures.ts"
 import { layerIntake } from "../support/services.ts"
 
 const asAdmin = Effect.provideService(CurrentPrincipal, { role: "admin", keyId: null })
@@ -33,18 +31,14 @@ const setup = Effect.gen(function*() {
   yield* Effect.forEach([abc, xyz, creator], companies.insert)
   const technician = makeTechnician(creator.id)
   yield* (yield* TechnicianRepo).insert(technician)
-  const input: NewJob = {
-    summary: "Kitchen faucet replacement",
-    address: { street: "123 Main St", city: "Anytown", state: "CA", zipCode: "12345" },
+  const input = makeNewJob({
     homeowner: { name: "John Doe", email: "john@example.com" },
     requiredSkills: [plumbing, electrical],
     skillLevels: { [plumbing]: "expert", [electrical]: "intermediate" },
-    category: SkillName.make(plumbing),
-    priority: "normal",
+    category: plumbing,
     createdByCompanyId: creator.id,
-    createdByTechnicianId: technician.id,
-    deliverAfter: null
-  }
+    createdByTechnicianId: technician.id
+  })
   return { abc, xyz, creator, technician, input }
 })
 

@@ -5,12 +5,11 @@ import { createJob } from "../../programs/createJob.ts"
 import { relayBatch } from "../../programs/relayOutbox.ts"
 import type { Company, ProviderConfig } from "../../src/domain/company.ts"
 import type { RoutingId } from "../../src/domain/ids.ts"
-import { SkillName } from "../../src/domain/skills.ts"
 import { CompanyRepo } from "../../src/services/Companies.ts"
 import { CurrentPrincipal } from "../../src/services/CurrentPrincipal.ts"
 import { RoutingRepo } from "../../src/services/Routings.ts"
 import { type DeliveryOptions, DeliverySettings } from "../../src/services/Settings.ts"
-import { makeCompany, skill, uniqueSkill } from "../support/fixtures.ts"
+import { makeCompany, makeNewJob, skill, uniqueSkill } from "../support/fixtures.ts"
 
 const asAdmin = Effect.provideService(CurrentPrincipal, { role: "admin", keyId: null })
 
@@ -36,18 +35,10 @@ export const companyWithRoutings = (
     yield* Effect.forEach([receiver, creator], companies.insert)
     const routings: Array<RoutingId> = []
     for (let i = 0; i < jobs; i++) {
-      const { job } = yield* createJob({
-        summary: `job ${i}`,
-        address: { street: "1 Main St", city: "Anytown", state: "CA", zipCode: "12345" },
-        homeowner: { name: "Jo" },
-        requiredSkills: [SkillName.make(trade)],
-        skillLevels: {},
-        category: null,
-        priority: "normal",
-        createdByCompanyId: creator.id,
-        createdByTechnicianId: null,
-        deliverAfter: null
-      }, null).pipe(asAdmin)
+      const { job } = yield* createJob(
+        makeNewJob({ summary: `job ${i}`, requiredSkills: [trade], skillLevels: {}, category: null, createdByCompanyId: creator.id }),
+        null
+      ).pipe(asAdmin)
       routings.push(job.routings[0]!.id)
     }
     yield* provisionStreams

@@ -1,10 +1,12 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Layer } from "effect"
+import { Effect, Layer, Option } from "effect"
 import { layerAddresses } from "../../layers/outbound.ts"
 import { createCompany } from "../../programs/companies.ts"
 import { createWebhook } from "../../programs/webhooks.ts"
+import { CompanyRepo } from "../../src/services/Companies.ts"
 import { CurrentPrincipal } from "../../src/services/CurrentPrincipal.ts"
 import { OutboundSettings } from "../../src/services/Settings.ts"
+import { WebhookRepo } from "../../src/services/Webhooks.ts"
 import { layerMemoryServices } from "../support/services.ts"
 
 const asAdmin = Effect.provideService(CurrentPrincipal, { role: "admin", keyId: null })
@@ -47,7 +49,11 @@ describe("registering a URL the outbound rules refuse", () => {
 
   it.effect("with OUTBOUND_ALLOW_PRIVATE the same URLs are registered", () =>
     Effect.gen(function*() {
-      yield* asAdmin(createWebhook({ url: "http://localhost/hook", events: ["routing.synced"], companyId: null }))
-      yield* asAdmin(createCompany(company("https://10.0.0.5")))
+      const { hook } = yield* asAdmin(createWebhook({ url: "http://localhost/hook", events: ["routing.synced"], companyId: null }))
+      const created = yield* asAdmin(createCompany(company("https://10.0.0.5")))
+      const storedHook = yield* (yield* WebhookRepo).get(hook.id)
+      expect(Option.map(storedHook, (h) => h.url)).toEqual(Option.some("http://localhost/hook"))
+      const storedCompany = yield* (yield* CompanyRepo).get(created.id)
+      expect(Option.map(storedCompany, (c) => c.provider?.config)).toEqual(Option.some({ api_base_url: "https://10.0.0.5" }))
     }).pipe(Effect.provide(layerMemoryServices)))
 })

@@ -6,7 +6,6 @@ import { cancelJob } from "../../programs/jobs.ts"
 import { reconcileOnce } from "../../programs/reconcile.ts"
 import { relayOutbox } from "../../programs/relayOutbox.ts"
 import type { CompanyId } from "../../src/domain/ids.ts"
-import { SkillName } from "../../src/domain/skills.ts"
 import { now } from "../../src/domain/time.ts"
 import { CompanyRepo } from "../../src/services/Companies.ts"
 import { CurrentPrincipal } from "../../src/services/CurrentPrincipal.ts"
@@ -14,7 +13,7 @@ import { MockLeadStore } from "../../src/services/MockLeads.ts"
 import { OutboxRepo } from "../../src/services/Outbox.ts"
 import { RoutingRepo } from "../../src/services/Routings.ts"
 import { DeliverySettings } from "../../src/services/Settings.ts"
-import { makeCompany, skill, uniqueSkill } from "../support/fixtures.ts"
+import { makeCompany, makeNewJob, skill, uniqueSkill } from "../support/fixtures.ts"
 import { defaultDelivery, layerMemoryServices } from "../support/services.ts"
 import { advance, routingOf, startActor } from "./delivery.support.ts"
 
@@ -33,18 +32,10 @@ const twoCompanies = Effect.gen(function*() {
   yield* Effect.forEach([receiver, creator], (yield* CompanyRepo).insert)
   yield* provisionStreams
   const post = (deliverAfter: Date | null) =>
-    createJob({
-      summary: "water heater",
-      address: { street: "1 Main St", city: "Anytown", state: "CA", zipCode: "12345" },
-      homeowner: { name: "Jo" },
-      requiredSkills: [SkillName.make(trade)],
-      skillLevels: {},
-      category: null,
-      priority: "normal",
-      createdByCompanyId: creator.id,
-      createdByTechnicianId: null,
-      deliverAfter
-    }, null).pipe(asAdmin, Effect.map(({ job }) => job))
+    createJob(
+      makeNewJob({ summary: "water heater", requiredSkills: [trade], skillLevels: {}, category: null, createdByCompanyId: creator.id, deliverAfter }),
+      null
+    ).pipe(asAdmin, Effect.map(({ job }) => job))
   return { receiver: receiver.id, post }
 })
 

@@ -6,7 +6,6 @@ import { Conflict, InvalidReference } from "../../src/domain/errors.ts"
 import { canonicalJson, sha256Hex } from "../../src/domain/hash.ts"
 import { CompanyId, TechnicianId } from "../../src/domain/ids.ts"
 import type { IntakeRequest, NewJob } from "../../src/domain/intake.ts"
-import { SkillName } from "../../src/domain/skills.ts"
 import type { ApiServices } from "../../src/http/router.ts"
 import { CompanyRepo, TechnicianRepo } from "../../src/services/Companies.ts"
 import type { CompanyIndexRepo } from "../../src/services/CompanyIndexRepo.ts"
@@ -14,7 +13,7 @@ import type { CompanyIndexSignal } from "../../src/services/CompanyIndexSignal.t
 import { CurrentPrincipal } from "../../src/services/CurrentPrincipal.ts"
 import { JobRepo } from "../../src/services/Jobs.ts"
 import { OutboxRepo } from "../../src/services/Outbox.ts"
-import { at, makeCompany, makeTechnician, skill, uniqueSkill, uuid } from "../support/fixtures.ts"
+import { at, makeCompany, makeNewJob, makeTechnician, skill, uniqueSkill, uuid } from "../support/fixtures.ts"
 
 const asAdmin = Effect.provideService(CurrentPrincipal, { role: "admin", keyId: null })
 
@@ -28,18 +27,13 @@ const setup = Effect.gen(function*() {
   yield* Effect.forEach([abc, xyz, creator], companies.insert)
   const technician = makeTechnician(creator.id)
   yield* (yield* TechnicianRepo).insert(technician)
-  const job: NewJob = {
-    summary: "Kitchen faucet replacement",
-    address: { street: "123 Main St", city: "Anytown", state: "CA", zipCode: "12345" },
-    homeowner: { name: "John Doe" },
-    requiredSkills: [SkillName.make(trade)],
+  const job = makeNewJob({
+    requiredSkills: [trade],
     skillLevels: {},
     category: null,
-    priority: "normal",
     createdByCompanyId: creator.id,
-    createdByTechnicianId: technician.id,
-    deliverAfter: null
-  }
+    createdByTechnicianId: technician.id
+  })
   return { abc, xyz, creator, job }
 })
 

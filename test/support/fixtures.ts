@@ -1,5 +1,6 @@
 import type { Company } from "../../src/domain/company.ts"
 import { CompanyId, JobId, RoutingId, TechnicianId } from "../../src/domain/ids.ts"
+import type { NewJob } from "../../src/domain/intake.ts"
 import { type Job, newRouting, type Routing } from "../../src/domain/job.ts"
 import { type CompanySkill, SkillName } from "../../src/domain/skills.ts"
 import { type Webhook, WebhookId } from "../../src/domain/webhook.ts"
@@ -75,6 +76,21 @@ export const makeJob = (
     routings: receivers.map((companyId) => makeRouting(id, companyId, { createdAt, updatedAt: createdAt }))
   }
 }
+
+/** A plumbing job as a client asks for it, made by a fresh company with no technician, to deliver at once. */
+export const makeNewJob = (overrides: Partial<NewJob> = {}): NewJob => ({
+  summary: "Kitchen faucet replacement",
+  address: { street: "123 Main St", city: "Anytown", state: "CA", zipCode: "12345" },
+  homeowner: { name: "John Doe", phone: "(555) 123-4567" },
+  requiredSkills: [SkillName.make("plumbing")],
+  skillLevels: { plumbing: "expert" },
+  category: SkillName.make("plumbing"),
+  priority: "normal",
+  createdByCompanyId: CompanyId.make(uuid()),
+  createdByTechnicianId: null,
+  deliverAfter: null,
+  ...overrides
+})
 
 /** An active webhook on `routing.synced` for every company, made at `at(0)`, with a stand-in sealed secret. */
 export const makeHook = (overrides: Partial<Webhook> = {}): Webhook => ({
