@@ -470,11 +470,16 @@ export const apiSuite = <E>(name: string, services: Layer.Layer<ApiServices, E>)
         const tagged = uniqueSkill("tag")
         const ids: Array<string> = []
         for (let i = 0; i < 3; i++) ids.push(await newCompany({ name: `Paged ${i}`, skills: [{ skill: tagged, level: "basic" }] }))
+        // Newest first, then by id: companies created within the same millisecond come in the order of their ids.
+        const listed = (await call("GET", `/companies?skill=${tagged}&limit=10`)).body.items as Array<{ id: string; created_at: string }>
+        const newestFirst = [...listed].sort((a, b) => (`${a.created_at} ${a.id}` < `${b.created_at} ${b.id}` ? 1 : -1))
+        expect(listed.map((c) => c.id)).toEqual(newestFirst.map((c) => c.id))
+        expect([...listed.map((c) => c.id)].sort()).toEqual([...ids].sort())
         const first = await call("GET", `/companies?skill=${tagged}&limit=2`)
-        expect(first.body.items.map((c: { id: string }) => c.id)).toEqual([ids[2], ids[1]])
+        expect(first.body.items.map((c: { id: string }) => c.id)).toEqual([listed[0]!.id, listed[1]!.id])
         expect(first.body.next_cursor).toEqual(expect.any(String))
         const second = await call("GET", `/companies?skill=${tagged}&limit=2&cursor=${first.body.next_cursor}`)
-        expect(second.body).toEqual({ items: [expect.objectContaining({ id: ids[0] })], next_cursor: null })
+        expect(second.body).toEqual({ items: [expect.objectContaining({ id: listed[2]!.id })], next_cursor: null })
         expectError(await call("GET", "/companies?cursor=bogus"), 400, "validation_error")
         expectError(await call("GET", "/companies?limit=0"), 400, "validation_error")
         expectError(await call("GET", "/companies?limit=201"), 400, "validation_error")
