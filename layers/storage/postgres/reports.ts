@@ -2,7 +2,7 @@ import { Effect, Layer, Schema } from "effect"
 import { CompanyId } from "../../../src/domain/ids.ts"
 import { DAY_MS, dayStart, type ReportFigures, roundRevenue } from "../../../src/domain/reports.ts"
 import { ReportsRepo } from "../../../src/services/Reports.ts"
-import { Db } from "../Db.ts"
+import { Db, type Sql } from "../Db.ts"
 import { decodeRows } from "./decode.ts"
 
 const Figures = {
@@ -26,6 +26,15 @@ const figuresOf = (row: Schema.Struct.Type<typeof Figures>): ReportFigures => ({
   deliveryP95Ms: row.percentiles?.[1] ?? null
 })
 
+/** A group's figures over its routings `r`: the columns `Figures` decodes, both percentiles from one sort. */
+const figureColumns = (sql: Sql) =>
+  sql`
+    count(*)::int as delivered,
+    count(*) filter (where r.external_status = 'completed')::int as completed,
+    count(*) filter (where r.sync_status = 'canceled' or r.external_status = 'canceled')::int as canceled,
+    coalesce(sum(r.revenue) filter (where r.external_status = 'completed'), 0)::float8 as revenue,
+    (percentile_disc(array[0.5, 0.95]) within group (order by r.delivery_ms))::float8[] as percentiles`
+
 /**
  * The reports on PostgreSQL, each one range scan per group of a covering index (the summed columns included, so
  * index-only), so that nothing is sorted but each group's delivery times, once for both percentiles
@@ -46,11 +55,7 @@ export const layer = Layer.effect(
             select c.id as company_id, c.name as company_name, s.* from companies c
             cross join lateral (
               select
-                count(*)::int as delivered,
-                count(*) filter (where r.external_status = 'completed')::int as completed,
-                count(*) filter (where r.sync_status = 'canceled' or r.external_status = 'canceled')::int as canceled,
-                coalesce(sum(r.revenue) filter (where r.external_status = 'completed'), 0)::float8 as revenue,
-                (percentile_disc(array[0.5, 0.95]) within group (order by r.delivery_ms))::float8[] as percentiles
+                ${figureColumns(sql)}
               from job_routings r
               where r.company_id_received = c.id and r.synced_at >= ${from} and r.synced_at < ${to}
             ) s
@@ -70,11 +75,7 @@ export const layer = Layer.effect(
             select d.day, s.* from unnest(${days}::timestamptz[]) as d(day)
             cross join lateral (
               select
-                count(*)::int as delivered,
-                count(*) filter (where r.external_status = 'completed')::int as completed,
-                count(*) filter (where r.sync_status = 'canceled' or r.external_status = 'canceled')::int as canceled,
-                coalesce(sum(r.revenue) filter (where r.external_status = 'completed'), 0)::float8 as revenue,
-                (percentile_disc(array[0.5, 0.95]) within group (order by r.delivery_ms))::float8[] as percentiles
+                ${figureColumns(sql)}
               from job_routings r
               where r.synced_at >= greatest(d.day, ${from}) and r.synced_at < least(d.day + interval '1 day', ${to})
                 ${companyId === null ? sql`` : sql`and r.company_id_received = ${companyId}`}
