@@ -1,43 +1,19 @@
 // Overview: throughput, delivery latency against the SLA, the outbox, dead letters, and the latest jobs.
+import { pairedBarChart, totalOf } from "./chart.js"
 import { badge, card, h, replace, table, update } from "./dom.js"
 import { count, duration, SLA_MS, shortId, time } from "./format.js"
 
 const MINUTES = 30
-const SVG = "http://www.w3.org/2000/svg"
-
-const svg = (tag, attributes = {}, ...children) => {
-  const element = document.createElementNS(SVG, tag)
-  for (const [name, value] of Object.entries(attributes)) element.setAttribute(name, String(value))
-  for (const child of children) element.append(child)
-  return element
-}
 
 /** Jobs and deliveries of each minute as paired bars, the newest on the right. */
-const throughputChart = (items) => {
-  const width = 900
-  const height = 180
-  const top = Math.max(1, ...items.flatMap((m) => [m.jobs, m.deliveries]))
-  const slot = width / items.length
-  const bar = (value, offset, kind, m) => {
-    const barHeight = (value / top) * (height - 20)
-    return svg("rect", {
-      class: `bar bar-${kind}`,
-      x: (offset + 0.1 * slot).toFixed(1),
-      y: (height - barHeight).toFixed(1),
-      width: (slot * 0.4).toFixed(1),
-      height: barHeight.toFixed(1)
-    }, svg("title", {}, `${new Date(m.minute).toLocaleTimeString()}: ${value} ${kind}`))
-  }
-  const total = (kind) => items.reduce((sum, m) => sum + m[kind], 0)
-  return svg("svg", {
-    viewBox: `0 0 ${width} ${height}`,
-    class: "chart",
-    role: "img",
-    "aria-label": `Last ${items.length} minutes: ${total("jobs")} jobs accepted, ${total("deliveries")} deliveries`
-  },
-  svg("text", { x: 0, y: 12, class: "axis" }, `${top} / min`),
-  ...items.flatMap((m, i) => [bar(m.jobs, i * slot, "jobs", m), bar(m.deliveries, i * slot + slot * 0.4, "deliveries", m)]))
-}
+const throughputChart = (items) =>
+  pairedBarChart({
+    items,
+    series: [["jobs", "jobs"], ["deliveries", "deliveries"]],
+    unit: "min",
+    label: `Last ${items.length} minutes: ${totalOf(items, "jobs")} jobs accepted, ${totalOf(items, "deliveries")} deliveries`,
+    periodOf: (m) => new Date(m.minute).toLocaleTimeString()
+  })
 
 const legend = () =>
   h("p", { class: "legend" }, h("span", { class: "swatch swatch-jobs" }), "jobs accepted ", h("span", { class: "swatch swatch-deliveries" }), "deliveries")

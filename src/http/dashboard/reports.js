@@ -1,49 +1,25 @@
 // Reports: leads delivered, completed and canceled, revenue, conversion and delivery time per receiving company, a
 // chart of deliveries and completions per day, and the company table as a CSV download.
+import { pairedBarChart, totalOf } from "./chart.js"
 import { h, replace, table, update } from "./dom.js"
 import { count, duration, money } from "./format.js"
 
-const SVG = "http://www.w3.org/2000/svg"
 const DAY_MS = 86_400_000
 const DAYS = 30
-
-const svg = (tag, attributes = {}, ...children) => {
-  const element = document.createElementNS(SVG, tag)
-  for (const [name, value] of Object.entries(attributes)) element.setAttribute(name, String(value))
-  for (const child of children) element.append(child)
-  return element
-}
 
 const isoDay = (ms) => new Date(ms).toISOString().slice(0, 10)
 
 const percent = (rate) => `${(rate * 100).toFixed(1)} %`
 
 /** Deliveries and completions of each UTC day as paired bars, the latest on the right. */
-const dailyChart = (items) => {
-  const width = 900
-  const height = 180
-  const top = Math.max(1, ...items.map((d) => d.delivered))
-  const slot = width / Math.max(1, items.length)
-  const bar = (value, offset, kind, d) => {
-    const barHeight = (value / top) * (height - 20)
-    return svg("rect", {
-      class: `bar bar-${kind}`,
-      x: (offset + 0.1 * slot).toFixed(1),
-      y: (height - barHeight).toFixed(1),
-      width: (slot * 0.4).toFixed(1),
-      height: barHeight.toFixed(1)
-    }, svg("title", {}, `${d.day}: ${value} ${kind}`))
-  }
-  const total = (field) => items.reduce((sum, d) => sum + d[field], 0)
-  return svg("svg", {
-    viewBox: `0 0 ${width} ${height}`,
-    class: "chart",
-    role: "img",
-    "aria-label": `${items.length} days: ${total("delivered")} deliveries, ${total("completed")} completions`
-  },
-  svg("text", { x: 0, y: 12, class: "axis" }, `${top} / day`),
-  ...items.flatMap((d, i) => [bar(d.delivered, i * slot, "deliveries", d), bar(d.completed, i * slot + slot * 0.4, "completions", d)]))
-}
+const dailyChart = (items) =>
+  pairedBarChart({
+    items,
+    series: [["delivered", "deliveries"], ["completed", "completions"]],
+    unit: "day",
+    label: `${items.length} days: ${totalOf(items, "delivered")} deliveries, ${totalOf(items, "completed")} completions`,
+    periodOf: (d) => d.day
+  })
 
 const legend = () =>
   h("p", { class: "legend" }, h("span", { class: "swatch swatch-deliveries" }), "deliveries ", h("span", { class: "swatch swatch-completions" }), "completions")

@@ -7,6 +7,7 @@ import { DashboardSettings } from "../../services/Settings.ts"
 const ASSETS: Record<string, string> = {
   "style.css": "text/css; charset=utf-8",
   "app.js": "text/javascript; charset=utf-8",
+  "chart.js": "text/javascript; charset=utf-8",
   "alerts.js": "text/javascript; charset=utf-8",
   "api.js": "text/javascript; charset=utf-8",
   "dom.js": "text/javascript; charset=utf-8",
