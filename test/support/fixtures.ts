@@ -57,19 +57,10 @@ export const makeJob = (
   const id = overrides.id ?? JobId.make(uuid())
   const createdAt = overrides.createdAt ?? at(0)
   return {
+    ...makeNewJob({ createdByCompanyId: createdBy }),
     id,
-    summary: "Kitchen faucet replacement",
-    address: { street: "123 Main St", city: "Anytown", state: "CA", zipCode: "12345" },
-    homeowner: { name: "John Doe", phone: "(555) 123-4567" },
-    requiredSkills: [SkillName.make("plumbing")],
-    skillLevels: { plumbing: "expert" },
-    category: SkillName.make("plumbing"),
-    priority: "normal",
     status: receivers.length > 0 ? "pending" : "unmatched",
     matchingScore: receivers.length > 0 ? 4.8 : 0,
-    createdByCompanyId: createdBy,
-    createdByTechnicianId: null,
-    deliverAfter: null,
     createdAt,
     updatedAt: createdAt,
     ...overrides,
