@@ -5,6 +5,7 @@ import {
   conversionRate,
   DAY_MS,
   dayStart,
+  daysOf,
   DEFAULT_REPORT_PERIOD,
   MAX_REPORT_PERIOD,
   noFigures,
@@ -60,10 +61,9 @@ export const dailyReport = Effect.fn("Reports.byDay")(function*(request: ReportR
   const query = yield* resolve(request)
   const rows = yield* (yield* ReportsRepo).byDay(query)
   const byDay = new Map(rows.map((row) => [row.day.getTime(), row]))
-  const items = []
-  for (let day = dayStart(query.from).getTime(); day < query.to.getTime(); day += DAY_MS) {
-    const figures = byDay.get(day) ?? noFigures
-    items.push({ ...figures, day: new Date(day), conversionRate: conversionRate(figures) })
-  }
+  const items = daysOf(query.from, query.to).map((day) => {
+    const figures = byDay.get(day.getTime()) ?? noFigures
+    return { ...figures, day, conversionRate: conversionRate(figures) }
+  })
   return { from: query.from, to: query.to, items }
 })

@@ -61,3 +61,10 @@ export const roundRevenue = (revenue: number): number => Math.round(revenue * 10
 
 /** The start of the UTC day `at` falls in. */
 export const dayStart = (at: Date): Date => new Date(Math.floor(at.getTime() / DAY_MS) * DAY_MS)
+
+/** The start of every UTC day the period `[from, to)` touches, oldest first. */
+export const daysOf = (from: Date, to: Date): Array<Date> => {
+  const days: Array<Date> = []
+  for (let day = dayStart(from).getTime(); day < to.getTime(); day += DAY_MS) days.push(new Date(day))
+  return days
+}

@@ -1,6 +1,6 @@
 import { Effect, Layer, Schema } from "effect"
 import { CompanyId } from "../../../src/domain/ids.ts"
-import { DAY_MS, dayStart, type ReportFigures, roundRevenue } from "../../../src/domain/reports.ts"
+import { daysOf, type ReportFigures, roundRevenue } from "../../../src/domain/reports.ts"
 import { ReportsRepo } from "../../../src/services/Reports.ts"
 import { Db, type Sql } from "../Db.ts"
 import { decodeRows } from "./decode.ts"
@@ -68,8 +68,7 @@ export const layer = Layer.effect(
           ),
 
       byDay: ({ companyId, from, to }) => {
-        const days: Array<string> = []
-        for (let day = dayStart(from).getTime(); day < to.getTime(); day += DAY_MS) days.push(new Date(day).toISOString())
+        const days = daysOf(from, to).map((day) => day.toISOString())
         return db.query("reports.byDay", (sql) =>
           sql`
             select d.day, s.* from unnest(${days}::timestamptz[]) as d(day)
