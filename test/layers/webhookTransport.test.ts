@@ -1,41 +1,30 @@
 import { afterAll, beforeAll } from "@effect/vitest"
 import { Duration, Layer } from "effect"
-import { createServer, type Server } from "node:http"
-import type { AddressInfo } from "node:net"
+import { Hono } from "hono"
 import { layer as layerHttpTransport } from "../../layers/webhooks/http.ts"
 import { OutboundSettings } from "../../src/services/Settings.ts"
 import { type ReceivedPost, SLOW, webhookTransportContract } from "../contracts/webhookTransport.contract.ts"
+import { listen, type RunningFake } from "../fakes/server.ts"
 import { layerRecordingTransport, type SentWebhook } from "../support/webhookReceiver.ts"
 
 /** A receiver on 127.0.0.1 answering as the contract says, recording every POST. */
-let server: Server
-let url: string
+let receiver: RunningFake
 const received: Array<ReceivedPost> = []
 beforeAll(async () => {
-  server = createServer((request, response) => {
-    const chunks: Array<Buffer> = []
-    request.on("data", (chunk: Buffer) => chunks.push(chunk))
-    request.on("end", () => {
-      const path = request.url ?? "/"
-      const headers = Object.fromEntries(Object.entries(request.headers).map(([k, v]) => [k, String(v)]))
-      received.push({ path, body: Buffer.concat(chunks).toString("utf8"), headers })
-      if (path === "/redirect") return void response.writeHead(302, { location: "/target" }).end()
-      if (path === "/slow") return void setTimeout(() => response.writeHead(200).end(), Duration.toMillis(SLOW))
-      response.writeHead(Number(/^\/status\/(\d+)$/.exec(path)?.[1] ?? 404)).end()
-    })
+  const app = new Hono()
+  app.post("*", async (c) => {
+    received.push({ path: c.req.path, body: await c.req.text(), headers: c.req.header() })
+    if (c.req.path === "/redirect") return c.redirect("/target", 302)
+    if (c.req.path === "/slow") await new Promise((resolve) => setTimeout(resolve, Duration.toMillis(SLOW)))
+    return c.body(null, Number(/^\/status\/(\d+)$/.exec(c.req.path)?.[1] ?? 200) as 200)
   })
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  receiver = await listen(app)
 })
-afterAll(() =>
-  new Promise<void>((resolve) => {
-    server.close(() => resolve())
-    server.closeAllConnections()
-  }))
+afterAll(() => receiver.close())
 
 webhookTransportContract("HTTP (a local receiver)", {
   layer: layerHttpTransport.pipe(Layer.provide(Layer.succeed(OutboundSettings, { allowPrivate: true }))),
-  url: () => url,
+  url: () => receiver.url,
   // Port 1 on the loopback: nothing listens there, so the connection is refused.
   unreachableUrl: () => "http://127.0.0.1:1",
   received: () => received
