@@ -1,7 +1,7 @@
 import { Clock, Duration, Effect, Either } from "effect"
 import { Broker } from "../src/services/Broker.ts"
 import { OutboxRepo } from "../src/services/Outbox.ts"
-import { WorkerRegistry } from "../src/services/Workers.ts"
+import { ActorRegistry } from "../src/services/Actors.ts"
 import { type HealthProbe, HealthProbes } from "../src/services/Health.ts"
 
 export interface ComponentHealth {
@@ -67,7 +67,7 @@ export const checkDetailed = Effect.fn("Health.detailed")(function*() {
       }
     }
   })
-  const workers = yield* (yield* WorkerRegistry).all
+  const workers = yield* (yield* ActorRegistry).all
   const actors: ComponentHealth = { name: "actors", status: "ok", latencyMs: 0, error: `${workers.length} running in this process` }
   const circuits = workers.map((w): ComponentHealth => ({
     name: `circuit:${w.companyId}`,

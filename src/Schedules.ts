@@ -22,7 +22,7 @@ export const attemptBackoff = (base: Duration.Duration, max: Duration.Duration) 
 
 /**
  * Tries again a write of delivery results that failed (the database away for a moment): from 100 ms, doubling, capped
- * at 2 s, for as long as `within` allows (the claims' leases: past them the routings are another worker's to take).
+ * at 2 s, for as long as `within` allows (the claims' leases: past them the routings are another actor's to take).
  */
 export const resultWriteRetry = (within: Duration.Duration) =>
   Schedule.exponential("100 millis", 2).pipe(
@@ -105,11 +105,11 @@ export const messageKeepAliveInterval = Duration.seconds(10)
 /** While a provider call runs, how often the broker is told its message is still being worked on. */
 export const messageKeepAlive = Schedule.spaced(messageKeepAliveInterval)
 
-/** A routing another worker is delivering (its claim's lease still running): its message is looked at again after this long. */
+/** A routing another actor is delivering (its claim's lease still running): its message is looked at again after this long. */
 export const leaseBusyRetry = Duration.seconds(5)
 
 /**
- * How long a claim holds a routing: twice the bound on the provider call, plus 5 s, so a live worker never loses its
+ * How long a claim holds a routing: twice the bound on the provider call, plus 5 s, so a live actor never loses its
  * lease.
  */
 export const routingLease = (callBound: Duration.Duration) => Duration.sum(Duration.times(callBound, 2), Duration.seconds(5))

@@ -97,7 +97,7 @@ export class RoutingRepo extends Context.Tag("RoutingRepo")<RoutingRepo, {
   /**
    * Marks the routing `syncing` until `leaseUntil` when it is `pending` or `retrying`, or `syncing` with its lease
    * run out (the last call was cut off: it then needs a lookup). None when it is not there to take: delivered,
-   * canceled, failed, or leased by another worker.
+   * canceled, failed, or leased by another actor.
    */
   readonly claim: (id: RoutingId, now: Date, leaseUntil: Date) => Effect.Effect<Option.Option<Claim>, StorageError>
   /**

@@ -1,7 +1,7 @@
 import { Layer } from "effect"
 import { CallWindow } from "../../src/domain/callWindow.ts"
 import type { CompanyId } from "../../src/domain/ids.ts"
-import { CallWindows } from "../../src/services/Workers.ts"
+import { CallWindows } from "../../src/services/Actors.ts"
 
 /** The companies' call windows in this process's memory. */
 export const layer = Layer.sync(CallWindows, () => {
