@@ -1,11 +1,11 @@
 import { Clock, Deferred, Duration, Effect, ExecutionStrategy, Exit, FiberId, Option, Scope } from "effect"
-import * as CircuitBreaker from "../src/CircuitBreaker.ts"
 import { Unavailable } from "../src/domain/errors.ts"
 import type { CompanyId } from "../src/domain/ids.ts"
 import { PriorityTurns } from "../src/domain/priorityTurns.ts"
 import { partitionOf } from "../src/domain/topology.ts"
 import { circuitCooldown, infrastructureRedelivery, parkedRecheck, pollRefusedRetry } from "../src/Schedules.ts"
 import type { Delivery } from "../src/services/Broker.ts"
+import { CircuitBreakers } from "../src/services/CircuitBreaker.ts"
 import type { OpenCircuit } from "../src/services/Circuits.ts"
 import { DeliverySettings } from "../src/services/Settings.ts"
 import type { PollNowError, PollResult } from "../src/services/StatusPolls.ts"
@@ -89,7 +89,7 @@ export const makeCompanyActor = Effect.fn("Actor.make")(function*(options: {
     Effect.catchAll((error: StorageError) =>
       Effect.logWarning(`circuit ${what} not recorded`).pipe(Effect.annotateLogs({ company_id: companyId, error: error.message }))
     )
-  const circuit = yield* CircuitBreaker.make({
+  const circuit = yield* (yield* CircuitBreakers).make({
     threshold: settings.circuitThreshold,
     cooldown: circuitCooldown(settings.circuitCooldown),
     initial: options.circuitFrom === undefined

@@ -1,19 +1,27 @@
 import { Clock, Duration, Effect, Either, Metric, Option, Schema } from "effect"
 import { deliveryAttempts, deliveryLatency, providerCallDuration, taggedBy } from "../src/Metrics.ts"
-import type { CircuitBreaker } from "../src/CircuitBreaker.ts"
 import { RoutingCreated } from "../src/domain/events.ts"
 import type { CompanyId, RoutingId } from "../src/domain/ids.ts"
 import type { Job, Priority, Routing } from "../src/domain/job.ts"
 import { notHeld, type PartitionLease } from "../src/domain/partitions.ts"
 import type { PriorityTurns } from "../src/domain/priorityTurns.ts"
 import { now } from "../src/domain/time.ts"
-import { attemptBackoff, leaseBusyRetry, messageKeepAliveInterval, nthDelay, resultWriteRetry, routingLease } from "../src/Schedules.ts"
+import {
+  attemptBackoff,
+  leaseBusyRetry,
+  messageKeepAliveInterval,
+  nthDelay,
+  resultFlushAfter,
+  resultWriteRetry,
+  routingLease
+} from "../src/Schedules.ts"
 import type { BrokerError, Delivery } from "../src/services/Broker.ts"
+import type { CircuitBreaker } from "../src/services/CircuitBreaker.ts"
 import { boundedBy, type LeadRequest, ProviderError } from "../src/services/Providers.ts"
 import type { DeliveryTarget } from "../src/services/Companies.ts"
+import { CompanyRateLimiter } from "../src/services/CompanyRateLimiter.ts"
 import { type AttemptResult, type Claim, RoutingRepo } from "../src/services/Routings.ts"
 import { type DeliveryOptions, DeliverySettings } from "../src/services/Settings.ts"
-import { CallWindows } from "../src/services/Actors.ts"
 import { credentialsFailed, credentialsWorked } from "./credentialAlerts.ts"
 import { sendToDeadLetters } from "./deadLetters.ts"
 import type { DeliveryStorage } from "./deliveryStorage.ts"
@@ -96,14 +104,11 @@ export const providerOfActor = (actor: ActorState, fresh: boolean) =>
  * long to wait before the call, and how many calls are left.
  */
 export const rateLimitToken = (actor: ActorState) =>
-  Effect.flatMap(CallWindows, (windows) =>
-    Effect.clockWith((clock) =>
-      Effect.sync(() => {
-        const turn = windows.of(actor.companyId).take(clock.unsafeCurrentTimeMillis(), rateLimitOf(actor))
-        actor.tokensLeft = turn.left
-        return { delay: Duration.millis(turn.delayMs), remaining: turn.left }
-      })
-    ))
+  Effect.flatMap(CompanyRateLimiter, (limiter) =>
+    Effect.map(limiter.take(actor.companyId, rateLimitOf(actor)), (turn) => {
+      actor.tokensLeft = turn.remaining
+      return turn
+    }))
 
 /** How long the company must wait at `now` before a provider call may start: its 429 pause, or its circuit's wait. */
 const waitOf = (actor: ActorState, now: number) => {
@@ -111,9 +116,6 @@ const waitOf = (actor: ActorState, now: number) => {
   const permit = actor.circuit.permitAt(now)
   return permit._tag === "Wait" ? Duration.toMillis(permit.duration) : 0
 }
-
-/** Results of calls that started this long ago are written before the batch goes on. */
-const FLUSH_AFTER_MS = 50
 
 /** A provider is resolved before the claim, so that the lease fits its calls; failing that, the call fails the same way. */
 type Target = Either.Either<ResolvedProvider, ProviderError>
@@ -153,7 +155,7 @@ const holdFor = (message: Delivery, duration: Duration.Duration): Effect.Effect<
  * Waits, holding the message, until the company may call its provider: no 429 pause, the circuit lets a call through,
  * and the rate limit has a token. Answers the tokens left.
  */
-const awaitTurn = (message: Delivery, actor: ActorState): Effect.Effect<number, never, CallWindows> =>
+const awaitTurn = (message: Delivery, actor: ActorState): Effect.Effect<number, never, CompanyRateLimiter> =>
   Effect.clockWith((clock) => {
     const wait = waitOf(actor, clock.unsafeCurrentTimeMillis())
     if (wait > 0) return Effect.zipRight(holdFor(message, Duration.millis(wait)), awaitTurn(message, actor))
@@ -587,7 +589,7 @@ export const deliverBatch = Effect.fnUntraced(function*(
       pending.push(...outcomes.flatMap(Option.toArray))
       if (pending.length > 0 && pendingSince === null) pendingSince = chunkStarted
       // Results are not held back long (slow calls), nor at all once shutting down: what was called gets written.
-      if (pendingSince !== null && (stopping() || (yield* Clock.currentTimeMillis) - pendingSince >= FLUSH_AFTER_MS)) {
+      if (pendingSince !== null && (stopping() || (yield* Clock.currentTimeMillis) - pendingSince >= Duration.toMillis(resultFlushAfter))) {
         yield* flush
       }
     }

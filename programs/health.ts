@@ -1,4 +1,5 @@
 import { Clock, Duration, Effect, Either } from "effect"
+import { healthProbeTimeout } from "../src/Schedules.ts"
 import { Broker } from "../src/services/Broker.ts"
 import { OutboxRepo } from "../src/services/Outbox.ts"
 import { ActorRegistry } from "../src/services/Actors.ts"
@@ -12,9 +13,6 @@ export interface ComponentHealth {
   readonly error: string | null
 }
 
-/** A dependency that does not answer within this time counts as down. */
-const PROBE_TIMEOUT = Duration.seconds(2)
-
 const describe = (error: unknown): string =>
   error instanceof Error ? error.message : typeof error === "object" && error !== null && "_tag" in error
   ? String(error._tag)
@@ -25,7 +23,7 @@ export const checkHealth = Effect.fn("Health.check")(function*() {
   const probes = yield* HealthProbes
   return yield* Effect.forEach(probes, (probe) =>
     probe.check.pipe(
-      Effect.timeoutFail({ duration: PROBE_TIMEOUT, onTimeout: () => new Error(`no answer within ${Duration.format(PROBE_TIMEOUT)}`) }),
+      Effect.timeoutFail({ duration: healthProbeTimeout, onTimeout: () => new Error(`no answer within ${Duration.format(healthProbeTimeout)}`) }),
       Effect.either,
       Effect.timed,
       Effect.map(([elapsed, result]): ComponentHealth => ({

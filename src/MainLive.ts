@@ -16,7 +16,8 @@ import { layer as layerProviders } from "../layers/providers/registry.ts"
 import { layer as layerDeliveryDirectory } from "../layers/actors/directory.ts"
 import { layer as layerActorRegistry } from "../layers/actors/registry.ts"
 import { layer as layerStatusPolls } from "../layers/actors/statusPolls.ts"
-import { layer as layerCallWindows } from "../layers/actors/callWindows.ts"
+import { layerMemory as layerCircuitBreakers } from "../layers/circuitBreaker/memory.ts"
+import { layerMemory as layerRateLimiter } from "../layers/rateLimiter/memory.ts"
 import { layerAddresses as layerOutboundAddresses } from "../layers/outbound.ts"
 import { layer as layerWebhookTransport } from "../layers/webhooks/http.ts"
 import { RateLimiter } from "@effect/experimental"
@@ -174,7 +175,8 @@ export const MainLive = (config: AppConfig) => {
     layerStatusPolls,
     layerDeliveryDirectory,
     layerCurrentReplica,
-    layerCallWindows,
+    layerRateLimiter,
+    layerCircuitBreakers,
     layerEventLoopLag,
     layerWebhookTransport,
     RateLimiter.layer.pipe(Layer.provide(RateLimiter.layerStoreMemory)),

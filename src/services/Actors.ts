@@ -1,7 +1,6 @@
 import { Context, type Effect } from "effect"
-import type { CircuitState } from "../CircuitBreaker.ts"
-import type { CallWindow } from "../domain/callWindow.ts"
 import type { CompanyId } from "../domain/ids.ts"
+import type { CircuitState } from "./CircuitBreaker.ts"
 import type { DeliveryTarget } from "./Companies.ts"
 
 /** What one company's actor in this process is doing, for `/admin/workers`. */
@@ -48,12 +47,4 @@ export class DeliveryDirectory extends Context.Tag("DeliveryDirectory")<Delivery
   readonly revision: () => number
   /** Sets the company's pause, if it is a target. */
   readonly setPaused: (companyId: CompanyId, paused: boolean) => Effect.Effect<void>
-}>() {}
-
-/** Each company's provider calls of the last minute in this process (see `CallWindow`), kept across its actor's lives. */
-export class CallWindows extends Context.Tag("CallWindows")<CallWindows, {
-  /** The company's window, made empty on first use. */
-  readonly of: (companyId: CompanyId) => CallWindow
-  /** Forgets the windows with no call in the last minute (at `now`, epoch milliseconds). */
-  readonly sweep: (now: number) => void
 }>() {}

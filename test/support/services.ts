@@ -38,7 +38,8 @@ import {
 import { EventLoopLag } from "../../src/services/EventLoopLag.ts"
 import { layerFreshDb, layerPgliteDb } from "./postgres.ts"
 import { layerCurrentReplica } from "../../src/Replica.ts"
-import { layer as layerCallWindows } from "../../layers/actors/callWindows.ts"
+import { layerMemory as layerCircuitBreakers } from "../../layers/circuitBreaker/memory.ts"
+import { layerMemory as layerRateLimiter } from "../../layers/rateLimiter/memory.ts"
 
 export const TEST_ADMIN_KEY = "si_test_admin_key_0123456789abcdefghijklmnopqrstu"
 
@@ -97,7 +98,8 @@ export const layerDeliveryTools = Layer.mergeAll(
   layerDeliveryDirectory,
   layerPollOnly,
   layerCurrentReplica,
-  layerCallWindows
+  layerRateLimiter,
+  layerCircuitBreakers
 )
 
 /** Intake (group commit over the company index), given storage and the settings. */
