@@ -277,7 +277,7 @@ describe("delivery on memory layers (TestClock)", () => {
       const [stored] = yield* (yield* Broker).listMessages(names.workStream, { fromSequence: 1, limit: 10 })
       yield* handleMaxDeliveries({ stream: names.workStream, consumer: names.partitionConsumer(0), streamSequence: stored!.sequence })
       expect(yield* routingOf(routings[0]!)).toMatchObject({ syncStatus: "failed" })
-      expect(yield* repo.reopen(routings[0]!, yield* now)).toBe(true)
+      expect((yield* repo.reopenMany([routings[0]!], yield* now)).map((r) => r.routingId)).toEqual([routings[0]!])
       expect(yield* repo.claim(routings[0]!, yield* now, new Date(60_000))).toEqual(Option.some({ needsLookup: true, attempts: 0, rateLimitedSince: null }))
     })))
 
