@@ -13,10 +13,11 @@ import { layer as layerCompanyDirectory } from "../layers/companyDirectory/inMem
 import { layerMemory as layerMemoryBroker } from "../layers/broker/memory.ts"
 import { layer as layerJetStream } from "../layers/broker/jetstream.ts"
 import { layer as layerProviders } from "../layers/providers/registry.ts"
-import { layer as layerDeliveryDirectory } from "../layers/workers/directory.ts"
-import { layer as layerWorkerRegistry } from "../layers/workers/registry.ts"
-import { layer as layerStatusPolls } from "../layers/workers/statusPolls.ts"
-import { layer as layerCallWindows } from "../layers/workers/callWindows.ts"
+import { layer as layerDeliveryDirectory } from "../layers/actors/directory.ts"
+import { layer as layerActorRegistry } from "../layers/actors/registry.ts"
+import { layer as layerStatusPolls } from "../layers/actors/statusPolls.ts"
+import { layerMemory as layerCircuitBreakers } from "../layers/circuitBreaker/memory.ts"
+import { layerMemory as layerRateLimiter } from "../layers/rateLimiter/memory.ts"
 import { layerAddresses as layerOutboundAddresses } from "../layers/outbound.ts"
 import { layer as layerWebhookTransport } from "../layers/webhooks/http.ts"
 import { RateLimiter } from "@effect/experimental"
@@ -170,11 +171,12 @@ export const MainLive = (config: AppConfig) => {
     layerPostgresRepos,
     layerHealth,
     layerSecrets(config),
-    layerWorkerRegistry,
+    layerActorRegistry,
     layerStatusPolls,
     layerDeliveryDirectory,
     layerCurrentReplica,
-    layerCallWindows,
+    layerRateLimiter,
+    layerCircuitBreakers,
     layerEventLoopLag,
     layerWebhookTransport,
     RateLimiter.layer.pipe(Layer.provide(RateLimiter.layerStoreMemory)),

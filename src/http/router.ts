@@ -34,7 +34,7 @@ import type {
   MetricsSettings,
   OutboundAddresses
 } from "../services/Settings.ts"
-import type { DeliveryDirectory, WorkerRegistry } from "../services/Workers.ts"
+import type { DeliveryDirectory, ActorRegistry } from "../services/Actors.ts"
 import type { Transactions } from "../services/Transactions.ts"
 import type { WebhookRepo } from "../services/Webhooks.ts"
 import { HttpAnswers } from "./answers.ts"
@@ -77,7 +77,7 @@ export type ApiServices =
   | TechnicianRepo
   | Transactions
   | WebhookRepo
-  | WorkerRegistry
+  | ActorRegistry
   | PartitionLeases
   | CurrentReplica
 

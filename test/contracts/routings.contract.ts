@@ -100,14 +100,14 @@ export const routingContract = <E>(name: string, repositories: Layer.Layer<Repos
           createdAt
         })
         const synced = { _tag: "Synced", externalId: "lead-2", outcome: "found" } as const
-        // The first claim's lease runs out mid-call; a second worker takes the routing over and delivers it.
+        // The first claim's lease runs out mid-call; a second actor takes the routing over and delivers it.
         yield* routings.claim(id, at(0), at(10_000))
         yield* routings.claim(id, at(11_000), at(21_000))
         const lateEvent = event("routing.failed", at(12_000))
         yield* routings.finish([{ id, leaseUntil: at(10_000), result: failed("failed", true, true), timing: { at: at(12_000), durationMs: 5 } }], [lateEvent])
         expect(Option.getOrThrow(yield* routings.get(id)).routing).toMatchObject({ syncStatus: "syncing", attempts: 0, lastError: null })
         yield* routings.finish([{ id, leaseUntil: at(21_000), result: synced, timing: { at: at(13_000), durationMs: 5 } }], [event("routing.synced", at(13_000))])
-        // The first worker's result, written again late (a retried write), is dropped with its attempt and its event.
+        // The first actor's result, written again late (a retried write), is dropped with its attempt and its event.
         yield* routings.finish([{ id, leaseUntil: at(10_000), result: failed("failed", true, true), timing: { at: at(14_000), durationMs: 5 } }], [lateEvent])
         yield* routings.finish([{ id, leaseUntil: at(21_000), result: failed("retrying", true, true), timing: { at: at(15_000), durationMs: 5 } }])
         expect(Option.getOrThrow(yield* routings.get(id))).toMatchObject({
@@ -210,9 +210,9 @@ export const routingContract = <E>(name: string, repositories: Layer.Layer<Repos
         yield* routings.finish([{ id, leaseUntil: at(27_000), result: failed("failed", true, true), timing: { at: at(18_000), durationMs: 5 } }])
         expect(Option.getOrThrow(yield* routings.get(id)).routing).toMatchObject({ syncStatus: "failed", attempts: 3, lastError: "boom" })
         expect((yield* routings.attempts(id)).map((a) => a.at)).toEqual([at(1000), at(3000), at(5000), at(18_000)])
-        expect(yield* routings.reopen(id, at(19_000))).toBe(true)
+        expect((yield* routings.reopenMany([id], at(19_000))).map((r) => r.routingId)).toEqual([id])
         expect(Option.getOrThrow(yield* routings.get(id)).routing).toMatchObject({ syncStatus: "pending", attempts: 0 })
-        expect(yield* routings.reopen(id, at(19_000))).toBe(false)
+        expect(yield* routings.reopenMany([id], at(19_000))).toEqual([])
         expect(yield* routings.cancel(id, at(20_000))).toBe(true)
         expect(yield* routings.claim(id, at(21_000), at(31_000))).toEqual(Option.none())
       }))
@@ -236,7 +236,7 @@ export const routingContract = <E>(name: string, repositories: Layer.Layer<Repos
         yield* finishAt(7000, limited)
         expect((yield* claimAt(8000)).rateLimitedSince).toEqual(at(7000))
         yield* finishAt(9000, { ...limited, status: "failed", counts: true })
-        expect(yield* routings.reopen(id, at(10_000))).toBe(true)
+        expect((yield* routings.reopenMany([id], at(10_000))).map((r) => r.routingId)).toEqual([id])
         expect((yield* claimAt(11_000)).rateLimitedSince).toBeNull()
       }))
 

@@ -1,5 +1,5 @@
 import { Duration, Effect, Layer, Schema } from "effect"
-import { WorkerStatusJson } from "../../../src/domain/workerStatus.ts"
+import { ActorStatusJson } from "../../../src/domain/actorStatus.ts"
 import { PartitionLeases } from "../../../src/services/Partitions.ts"
 import { Db, type Sql } from "../Db.ts"
 import { decodeRows } from "./decode.ts"
@@ -15,10 +15,10 @@ const ReplicaRow = Schema.Struct({
   started_at: Schema.DateFromSelf,
   heartbeat_at: Schema.DateFromSelf,
   partitions: Schema.Array(Schema.Int),
-  workers: Schema.Array(WorkerStatusJson)
+  workers: Schema.Array(ActorStatusJson)
 })
 
-const encodeWorkers = Schema.encodeSync(Schema.Array(WorkerStatusJson))
+const encodeActors = Schema.encodeSync(Schema.Array(ActorStatusJson))
 
 /** `duration` from now, on the database's clock. */
 const fromNow = (sql: Sql, duration: Duration.Duration) => sql`now() + ${Duration.toMillis(duration)} * interval '1 millisecond'`
@@ -44,7 +44,7 @@ export const layer = Layer.effect(
             ), beat as (
               insert into replicas (id, host, version, partitions, workers)
               values (${replica.id}, ${replica.host}, ${replica.version}, ${[...state.partitions]}::int[],
-                ${JSON.stringify(encodeWorkers(state.workers))}::text::jsonb)
+                ${JSON.stringify(encodeActors(state.actors))}::text::jsonb)
               on conflict (id) do update
                 set heartbeat_at = now(), partitions = excluded.partitions, workers = excluded.workers
               returning id
@@ -104,7 +104,7 @@ export const layer = Layer.effect(
             startedAt: r.started_at,
             heartbeatAt: r.heartbeat_at,
             partitions: r.partitions,
-            workers: r.workers
+            actors: r.workers
           }))
         )
       )
