@@ -1,5 +1,13 @@
 import { Effect, Option } from "effect"
-import type { Company, CompanyStatus, ProviderAssociation, ProviderConfig, ProviderType } from "../src/domain/company.ts"
+import {
+  type Company,
+  companyDefaults,
+  type CompanySettings,
+  type CompanyStatus,
+  type ProviderAssociation,
+  type ProviderConfig,
+  type ProviderType
+} from "../src/domain/company.ts"
 import { InvalidReference, NotFound } from "../src/domain/errors.ts"
 import { providerSettingsIssues } from "../src/domain/providerSettings.ts"
 import { CompanyId, newId } from "../src/domain/ids.ts"
@@ -22,22 +30,14 @@ export interface ProviderInput {
   readonly active: boolean
 }
 
-export interface NewCompany {
-  readonly name: string
-  readonly status: CompanyStatus
-  readonly rateLimitPerMinute: number
-  readonly deliveryConcurrency: number
-  /** Null or left out: `POLL_INTERVAL_SECONDS`. */
-  readonly pollIntervalSeconds?: number | null
-  /** Cron fields in `timeZone`; null or left out: polled on the interval. */
-  readonly pollSchedule?: string | null
-  /** Null or left out: UTC. */
-  readonly timeZone?: string | null
-  /** ZIP codes and prefixes served, without duplicates; empty or left out: everywhere. */
-  readonly serviceAreas?: ReadonlyArray<string>
-  readonly skills: ReadonlyArray<CompanySkill>
-  readonly provider: ProviderInput | null
-}
+/**
+ * A company to register: its settings (those with a default in `companyDefaults` may be left out, and it is never
+ * paused at first), its skills, and its provider in the clear.
+ */
+export type NewCompany =
+  & Omit<CompanySettings, keyof typeof companyDefaults>
+  & Partial<Omit<Pick<CompanySettings, keyof typeof companyDefaults>, "deliveryPaused">>
+  & { readonly skills: ReadonlyArray<CompanySkill>; readonly provider: ProviderInput | null }
 
 const orNotFound = (id: CompanyId) => (company: Option.Option<Company>) =>
   Option.match(company, {
@@ -87,19 +87,12 @@ export const createCompany = Effect.fn("Companies.create")(function*(input: NewC
   const repo = yield* CompanyRepo
   const id = yield* newId(CompanyId)
   const at = yield* now
+  const { provider, ...settings } = input
   const company: Company = {
+    ...companyDefaults,
+    ...settings,
     id,
-    name: input.name,
-    status: input.status,
-    rateLimitPerMinute: input.rateLimitPerMinute,
-    deliveryConcurrency: input.deliveryConcurrency,
-    deliveryPaused: false,
-    pollIntervalSeconds: input.pollIntervalSeconds ?? null,
-    pollSchedule: input.pollSchedule ?? null,
-    timeZone: input.timeZone ?? null,
-    serviceAreas: input.serviceAreas ?? [],
-    skills: input.skills,
-    provider: input.provider === null ? null : yield* toAssociation(id, input.provider, null),
+    provider: provider === null ? null : yield* toAssociation(id, provider, null),
     createdAt: at,
     updatedAt: at
   }

@@ -27,6 +27,7 @@ export const ProviderAssociation = Schema.Struct({
 })
 export type ProviderAssociation = typeof ProviderAssociation.Type
 
+/** A company: every field it has, named and typed here only (the API and the tables spell them in snake_case). */
 export const Company = Schema.Struct({
   id: CompanyId,
   name: Schema.String,
@@ -50,6 +51,21 @@ export const Company = Schema.Struct({
   updatedAt: Schema.DateFromSelf
 })
 export type Company = typeof Company.Type
+
+/** The fields of a company that the service keeps itself: its identity, skills, provider and timestamps. */
+type KeptFields = "id" | "skills" | "provider" | "createdAt" | "updatedAt"
+
+/** The fields of a company an operator changes directly (a patch gives some of them). */
+export type CompanySettings = Omit<Company, KeptFields>
+
+/** What a company registered without them has: not paused, polled on the default interval in UTC, serving everywhere. */
+export const companyDefaults = {
+  deliveryPaused: false,
+  pollIntervalSeconds: null,
+  pollSchedule: null,
+  timeZone: null,
+  serviceAreas: []
+} satisfies Partial<CompanySettings>
 
 export const Technician = Schema.Struct({
   id: TechnicianId,

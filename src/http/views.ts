@@ -7,45 +7,30 @@ import type { Exclusion } from "../domain/companyIndex.ts"
 import type { Job, Routing } from "../domain/job.ts"
 import type { MatchSeen } from "../domain/access.ts"
 import type { ApiKeyView } from "./schemas/apiKeys.ts"
-import type { CompanyView, TechnicianView } from "./schemas/companies.ts"
+import { CompanyView, TechnicianView } from "./schemas/companies.ts"
 import type { ConsumerState, StreamState } from "../services/Broker.ts"
 import type { ReplicaRecord } from "../services/Partitions.ts"
 import type { ActorStatus } from "../services/Actors.ts"
 import type { ExclusionView, JobView, MatchView, RoutingView } from "./schemas/jobs.ts"
 import type { DeadLetterView, PartitionView, ReplicaView, StreamView, WorkerView } from "./schemas/operations.ts"
+import { viewOf } from "./viewOf.ts"
 
 /** Domain values as the API shows them: snake_case, RFC 3339 UTC timestamps, secrets never included. */
 const iso = (d: Date): string => d.toISOString()
 const isoOrNull = (d: Date | null): string | null => (d === null ? null : d.toISOString())
 
-export const companyView = (c: Company): z.input<typeof CompanyView> => ({
-  id: c.id,
-  name: c.name,
-  status: c.status,
-  rate_limit_per_minute: c.rateLimitPerMinute,
-  delivery_concurrency: c.deliveryConcurrency,
-  delivery_paused: c.deliveryPaused,
-  poll_interval_seconds: c.pollIntervalSeconds,
-  poll_schedule: c.pollSchedule,
-  time_zone: c.timeZone,
-  service_areas: [...c.serviceAreas],
-  skills: c.skills.map((s) => ({ skill: s.skill, level: s.level, primary: s.primary })),
-  provider: c.provider === null ? null : {
-    type: c.provider.type,
-    config: c.provider.config,
-    credentials_set: c.provider.credentials !== null,
-    active: c.provider.active
-  },
-  created_at: iso(c.createdAt),
-  updated_at: iso(c.updatedAt)
-})
+/** A company as every route answers it: its provider's credentials only as whether they are set. */
+export const companyView = (c: Company): z.input<typeof CompanyView> =>
+  viewOf(CompanyView, c, {
+    provider: c.provider === null ? null : {
+      type: c.provider.type,
+      config: c.provider.config,
+      credentials_set: c.provider.credentials !== null,
+      active: c.provider.active
+    }
+  })
 
-export const technicianView = (t: Technician): z.input<typeof TechnicianView> => ({
-  id: t.id,
-  company_id: t.companyId,
-  name: t.name,
-  created_at: iso(t.createdAt)
-})
+export const technicianView = (t: Technician): z.input<typeof TechnicianView> => viewOf(TechnicianView, t)
 
 export const routingView = (r: Routing): z.input<typeof RoutingView> => ({
   id: r.id,

@@ -1,5 +1,5 @@
 import { Context, type Effect, type Option } from "effect"
-import type { Company, CompanyStatus, ProviderAssociation, ProviderType, SealedSecret, Technician } from "../domain/company.ts"
+import type { Company, CompanySettings, CompanyStatus, ProviderAssociation, ProviderType, SealedSecret, Technician } from "../domain/company.ts"
 import type { CompanyId, TechnicianId } from "../domain/ids.ts"
 import type { PageCursor } from "../domain/page.ts"
 import type { CompanySkill, SkillName } from "../domain/skills.ts"
@@ -12,21 +12,8 @@ export interface CompanyQuery {
   readonly after: PageCursor | null
 }
 
-export interface CompanyChanges {
-  readonly name?: string
-  readonly status?: CompanyStatus
-  readonly rateLimitPerMinute?: number
-  readonly deliveryConcurrency?: number
-  readonly deliveryPaused?: boolean
-  /** Null: back to the service's default. */
-  readonly pollIntervalSeconds?: number | null
-  /** Null: no schedule (the interval applies). */
-  readonly pollSchedule?: string | null
-  /** Null: UTC. */
-  readonly timeZone?: string | null
-  /** The whole list, replacing the one before; empty: everywhere. */
-  readonly serviceAreas?: ReadonlyArray<string>
-}
+/** Some of a company's settings, to change; a nullable one set to null goes back to its default. */
+export type CompanyChanges = Partial<CompanySettings>
 
 /** A company whose routings are delivered: it has an active provider association. */
 export interface DeliveryTarget {

@@ -1,4 +1,4 @@
-import type { Company } from "../../src/domain/company.ts"
+import { type Company, companyDefaults } from "../../src/domain/company.ts"
 import { CompanyId, JobId, RoutingId, TechnicianId } from "../../src/domain/ids.ts"
 import type { NewJob } from "../../src/domain/intake.ts"
 import { type Job, newRouting, type Routing } from "../../src/domain/job.ts"
@@ -20,16 +20,12 @@ export const skill = (name: string, level: CompanySkill["level"], primary = fals
 export const at = (ms: number) => new Date(Date.UTC(2026, 0, 1) + ms)
 
 export const makeCompany = (overrides: Partial<Company> = {}): Company => ({
+  ...companyDefaults,
   id: CompanyId.make(uuid()),
   name: "Acme Plumbing",
   status: "active",
   rateLimitPerMinute: 50,
   deliveryConcurrency: 1,
-  deliveryPaused: false,
-  pollIntervalSeconds: null,
-  pollSchedule: null,
-  timeZone: null,
-  serviceAreas: [],
   skills: [],
   provider: { type: "mock", config: {}, credentials: null, active: true },
   createdAt: at(0),

@@ -1,62 +1,56 @@
 import { Effect, Layer, Option, Schema } from "effect"
-import { type Company, CompanyStatus, ProviderConfig, ProviderType, type SealedSecret } from "../../../src/domain/company.ts"
+import {
+  Company,
+  ProviderAssociation,
+  ProviderConfig,
+  ProviderType,
+  type SealedSecret
+} from "../../../src/domain/company.ts"
 import { CompanyId } from "../../../src/domain/ids.ts"
-import { type CompanySkill, SkillLevel, SkillName } from "../../../src/domain/skills.ts"
+import type { CompanySkill } from "../../../src/domain/skills.ts"
 import { CompanyRepo } from "../../../src/services/Companies.ts"
 import { Db, type Sql } from "../Db.ts"
 import { decodeRows } from "./decode.ts"
+import { columnChanges, columnsOf, encodeRow, rowOf } from "./rows.ts"
 
-const CompanyRow = Schema.Struct({
-  id: CompanyId,
-  name: Schema.String,
-  status: CompanyStatus,
-  rate_limit_per_minute: Schema.Int,
-  delivery_concurrency: Schema.Int,
-  delivery_paused: Schema.Boolean,
-  poll_interval_seconds: Schema.NullOr(Schema.Int),
-  poll_schedule: Schema.NullOr(Schema.String),
-  time_zone: Schema.NullOr(Schema.String),
-  service_areas: Schema.Array(Schema.String),
-  created_at: Schema.DateFromSelf,
-  updated_at: Schema.DateFromSelf,
-  skills: Schema.Array(Schema.Struct({ skill: SkillName, level: SkillLevel, primary: Schema.Boolean })),
-  provider: Schema.NullOr(Schema.Struct({
+/** A provider association as the select shows it: the sealed credentials in two nullable columns. */
+const ProviderRow = Schema.transform(
+  Schema.Struct({
     type: ProviderType,
     config: ProviderConfig,
     key_id: Schema.NullOr(Schema.String),
     sealed: Schema.NullOr(Schema.String),
     active: Schema.Boolean
-  }))
-})
-
-const toCompany = (row: typeof CompanyRow.Type): Company => ({
-  id: row.id,
-  name: row.name,
-  status: row.status,
-  rateLimitPerMinute: row.rate_limit_per_minute,
-  deliveryConcurrency: row.delivery_concurrency,
-  deliveryPaused: row.delivery_paused,
-  pollIntervalSeconds: row.poll_interval_seconds,
-  pollSchedule: row.poll_schedule,
-  timeZone: row.time_zone,
-  serviceAreas: row.service_areas,
-  createdAt: row.created_at,
-  updatedAt: row.updated_at,
-  skills: row.skills,
-  provider: row.provider === null ? null : {
-    type: row.provider.type,
-    config: row.provider.config,
-    credentials: row.provider.key_id !== null && row.provider.sealed !== null
-      ? { keyId: row.provider.key_id, data: row.provider.sealed }
-      : null,
-    active: row.provider.active
+  }),
+  ProviderAssociation,
+  {
+    strict: true,
+    decode: (row) => ({
+      type: row.type,
+      config: row.config,
+      credentials: row.key_id !== null && row.sealed !== null ? { keyId: row.key_id, data: row.sealed } : null,
+      active: row.active
+    }),
+    encode: (provider) => ({
+      type: provider.type,
+      config: provider.config,
+      key_id: provider.credentials?.keyId ?? null,
+      sealed: provider.credentials?.data ?? null,
+      active: provider.active
+    })
   }
-})
+)
+
+/** The `companies` table: a company's fields but its skills and provider, which have tables of their own. */
+const CompanyColumns = Company.omit("skills", "provider")
+const columns = columnsOf(CompanyColumns)
+
+/** A company as `selectCompanies` reads it: its columns, its skills and its provider. */
+const CompanyRow = rowOf(Schema.Struct({ ...Company.fields, provider: Schema.NullOr(ProviderRow) }))
 
 const selectCompanies = (sql: Sql) =>
   sql`
-    select c.id, c.name, c.status, c.rate_limit_per_minute, c.delivery_concurrency, c.delivery_paused,
-      c.poll_interval_seconds, c.poll_schedule, c.time_zone, c.service_areas, c.created_at, c.updated_at,
+    select ${sql(columns)},
       coalesce((
         select json_agg(json_build_object('skill', s.skill, 'level', s.level, 'primary', s.is_primary) order by s.position)
         from company_skills s where s.company_id = c.id
@@ -90,6 +84,7 @@ export const layer = Layer.effect(
     const decodeCompanies = decodeRows(CompanyRow, "companies")
     const decodeTargets = decodeRows(TargetRow, "companies.deliveryTargets")
     const decodeCredentials = decodeRows(CredentialsRow, "companies.lockCredentials")
+    const encodeColumns = encodeRow(CompanyColumns.pipe(rowOf), "companies.insert")
 
     const replaceCredentials = (id: CompanyId, type: ProviderType, credentials: SealedSecret, now: Date) =>
       db.query("companies.replaceCredentials", (sql) =>
@@ -101,7 +96,7 @@ export const layer = Layer.effect(
     const get = (id: CompanyId) =>
       db.query("companies.get", (sql) => sql`${selectCompanies(sql)} where c.id = ${id}`).pipe(
         Effect.flatMap(decodeCompanies),
-        Effect.map((rows) => Option.fromNullable(rows[0]).pipe(Option.map(toCompany)))
+        Effect.map((rows) => Option.fromNullable(rows[0]))
       )
 
     const writeSkills = (id: CompanyId, skills: ReadonlyArray<CompanySkill>) =>
@@ -154,14 +149,8 @@ export const layer = Layer.effect(
     return CompanyRepo.of({
       insert: (company) =>
         db.transaction(Effect.gen(function*() {
-          yield* db.query("companies.insert", (sql) =>
-            sql`
-              insert into companies (id, name, status, rate_limit_per_minute, delivery_concurrency, delivery_paused,
-                poll_interval_seconds, poll_schedule, time_zone, service_areas, created_at, updated_at)
-              values (${company.id}, ${company.name}, ${company.status}, ${company.rateLimitPerMinute},
-                ${company.deliveryConcurrency}, ${company.deliveryPaused}, ${company.pollIntervalSeconds},
-                ${company.pollSchedule}, ${company.timeZone}, ${company.serviceAreas}::text[], ${company.createdAt},
-                ${company.updatedAt})`)
+          const row = yield* encodeColumns(company)
+          yield* db.query("companies.insert", (sql) => sql`insert into companies ${sql(row)}`)
           yield* writeSkills(company.id, company.skills)
           if (company.provider !== null) yield* writeProvider(company, company.createdAt)
           yield* refreshEligibility(company.id)
@@ -188,30 +177,19 @@ export const layer = Layer.effect(
               ${query.after === null ? sql`` : sql`and (c.created_at, c.id) < (${query.after.createdAt}, ${query.after.id})`}
             order by c.created_at desc, c.id desc
             limit ${query.limit}`).pipe(
-            Effect.flatMap(decodeCompanies),
-            Effect.map((rows) => rows.map(toCompany))
+            Effect.flatMap(decodeCompanies)
           ),
 
       update: (id, changes, now) =>
         changeExisting(
           id,
           now,
-          db.query("companies.update", (sql) =>
-            sql`
-              update companies set
-                name = coalesce(${changes.name ?? null}::text, name),
-                status = coalesce(${changes.status ?? null}::text, status),
-                rate_limit_per_minute = coalesce(${changes.rateLimitPerMinute ?? null}::integer, rate_limit_per_minute),
-                delivery_concurrency = coalesce(${changes.deliveryConcurrency ?? null}::smallint, delivery_concurrency),
-                delivery_paused = coalesce(${changes.deliveryPaused ?? null}::boolean, delivery_paused),
-                poll_interval_seconds = case when ${changes.pollIntervalSeconds !== undefined}
-                  then ${changes.pollIntervalSeconds ?? null}::integer else poll_interval_seconds end,
-                poll_schedule = case when ${changes.pollSchedule !== undefined}
-                  then ${changes.pollSchedule ?? null}::text else poll_schedule end,
-                time_zone = case when ${changes.timeZone !== undefined}
-                  then ${changes.timeZone ?? null}::text else time_zone end,
-                service_areas = coalesce(${changes.serviceAreas ?? null}::text[], service_areas)
-              where id = ${id}`)
+          Effect.suspend(() => {
+            const set = columnChanges(changes)
+            return Object.keys(set).length === 0
+              ? Effect.void
+              : db.query("companies.update", (sql) => sql`update companies set ${sql(set)} where id = ${id}`)
+          })
         ),
 
       replaceSkills: (id, skills, now) =>

@@ -13,7 +13,7 @@ import { pollNow } from "../../../programs/pollNow.ts"
 import { checkProvider } from "../../../programs/providerCheck.ts"
 import { addTechnician } from "../../../programs/technicians.ts"
 import { CompanyId } from "../../domain/ids.ts"
-import type { CompanyChanges } from "../../services/Companies.ts"
+import { camelCaseKeys } from "../../SnakeCase.ts"
 import { makeRouter, type Run } from "../router.ts"
 import { answers, Cursor, errorResponses, idParam, json, Limit, pageOf, security } from "../schemas/common.ts"
 import {
@@ -59,18 +59,7 @@ export const companyRoutes = (run: Run) => {
       const body = c.req.valid("json")
       const company = await run(
         c,
-        createCompany({
-          name: body.name,
-          status: body.status,
-          rateLimitPerMinute: body.rate_limit_per_minute,
-          deliveryConcurrency: body.delivery_concurrency,
-          pollIntervalSeconds: body.poll_interval_seconds,
-          pollSchedule: body.poll_schedule,
-          timeZone: body.time_zone,
-          serviceAreas: body.service_areas,
-          skills: body.skills,
-          provider: body.provider === undefined ? null : providerInput(body.provider)
-        })
+        createCompany({ ...camelCaseKeys(body), provider: body.provider === undefined ? null : providerInput(body.provider) })
       )
       c.header("Location", `/companies/${company.id}`)
       return c.json(companyView(company), 201)
@@ -120,20 +109,7 @@ export const companyRoutes = (run: Run) => {
       request: { params: IdParam, body: json(PatchCompanyBody) },
       responses: { 200: answers("The company", CompanyView), ...errorResponses(400, 401, 403, 404, 413, 415, 503) }
     }),
-    async (c) => {
-      const body = c.req.valid("json")
-      const changes: CompanyChanges = {
-        ...(body.name === undefined ? {} : { name: body.name }),
-        ...(body.status === undefined ? {} : { status: body.status }),
-        ...(body.rate_limit_per_minute === undefined ? {} : { rateLimitPerMinute: body.rate_limit_per_minute }),
-        ...(body.delivery_concurrency === undefined ? {} : { deliveryConcurrency: body.delivery_concurrency }),
-        ...(body.poll_interval_seconds === undefined ? {} : { pollIntervalSeconds: body.poll_interval_seconds }),
-        ...(body.poll_schedule === undefined ? {} : { pollSchedule: body.poll_schedule }),
-        ...(body.time_zone === undefined ? {} : { timeZone: body.time_zone }),
-        ...(body.service_areas === undefined ? {} : { serviceAreas: body.service_areas })
-      }
-      return c.json(companyView(await run(c, updateCompany(c.req.valid("param").id, changes))), 200)
-    }
+    async (c) => c.json(companyView(await run(c, updateCompany(c.req.valid("param").id, camelCaseKeys(c.req.valid("json"))))), 200)
   )
 
   router.openapi(

@@ -88,7 +88,7 @@ export const CreateCompanyBody = z.strictObject({
   service_areas: ServiceAreas.default([])
 }).openapi("CreateCompany")
 
-export const PatchCompanyBody = z.strictObject({
+const companyChanges = {
   name: Name.optional(),
   status: CompanyStatusInput.optional(),
   rate_limit_per_minute: RateLimit.optional(),
@@ -97,10 +97,14 @@ export const PatchCompanyBody = z.strictObject({
   poll_schedule: PollSchedule.nullable().optional(),
   time_zone: TimeZone.nullable().optional(),
   service_areas: ServiceAreas.optional()
-}).refine(
+}
+
+/** `a, b or c`. */
+const listed = (names: ReadonlyArray<string>) => `${names.slice(0, -1).join(", ")} or ${names.at(-1)}`
+
+export const PatchCompanyBody = z.strictObject(companyChanges).refine(
   (b) => Object.keys(b).length > 0,
-  "name, status, rate_limit_per_minute, delivery_concurrency, poll_interval_seconds, poll_schedule, time_zone or " +
-    "service_areas is needed"
+  `${listed(Object.keys(companyChanges))} is needed`
 )
   .openapi("PatchCompany")
 
