@@ -1,25 +1,26 @@
-import { createRoute } from "@hono/zod-openapi"
 import { listOpenAlerts } from "../../../programs/alerts.ts"
 import { makeRouter, type Run } from "../router.ts"
+import { routesTagged } from "../route.ts"
 import { AlertsQuery, AlertsView } from "../schemas/alerts.ts"
-import { answers, errorResponses, security } from "../schemas/common.ts"
+import { answers } from "../schemas/common.ts"
+
+const route = routesTagged("operations")
 
 /** Open alerts (admin, viewer): what the dashboard's banner shows until each is resolved. */
 export const alertRoutes = (run: Run) => {
   const router = makeRouter()
 
   router.openapi(
-    createRoute({
+    route({
       method: "get",
       path: "/alerts",
-      tags: ["operations"],
       summary: "Open alerts (open circuits, refused credentials, dead letters, SLA breaches), newest first",
       description: "Each stays open until resolved: a circuit when it closes; refused credentials by a successful " +
         "provider call or a change of the company's provider; a dead letter when its routing is retried or replayed " +
         "or the dead letter deleted; an SLA breach when its routing is delivered, canceled or given up. Admin and viewer keys.",
-      security,
       request: { query: AlertsQuery },
-      responses: { 200: answers("Open alerts", AlertsView), ...errorResponses(400, 401, 403, 503) }
+      responses: { 200: answers("Open alerts", AlertsView) },
+      errors: [400, 401, 403, 503]
     }),
     async (c) => {
       const open = await run(c, listOpenAlerts(c.req.valid("query").limit))

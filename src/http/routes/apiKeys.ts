@@ -1,27 +1,26 @@
-import { createRoute, z } from "@hono/zod-openapi"
+import { z } from "@hono/zod-openapi"
 import { createApiKey, listApiKeys, revokeApiKey } from "../../../programs/apiKeys.ts"
 import { ApiKeyId } from "../../domain/ids.ts"
 import { makeRouter, type Run } from "../router.ts"
+import { routesTagged } from "../route.ts"
 import { ApiKeyView, CreateApiKeyBody, CreatedApiKeyView } from "../schemas/apiKeys.ts"
-import { answers, Cursor, errorResponses, idParam, json, Limit, pageOf, security } from "../schemas/common.ts"
+import { answers, Cursor, idParam, json, Limit, pageOf } from "../schemas/common.ts"
 import { apiKeyView } from "../views.ts"
+
+const route = routesTagged("api keys")
 
 /** API keys (admin): issue one, shown once; list them; revoke one. */
 export const apiKeyRoutes = (run: Run) => {
   const router = makeRouter()
 
   router.openapi(
-    createRoute({
+    route({
       method: "post",
       path: "/api-keys",
-      tags: ["api keys"],
       summary: "Issue an API key (admin); the key is in this answer only",
-      security,
       request: { body: json(CreateApiKeyBody) },
-      responses: {
-        201: answers("The key", CreatedApiKeyView),
-        ...errorResponses(400, 401, 403, 413, 415, 422, 503)
-      }
+      responses: { 201: answers("The key", CreatedApiKeyView) },
+      errors: [400, 401, 403, 413, 415, 422, 503]
     }),
     async (c) => {
       const body = c.req.valid("json")
@@ -36,14 +35,13 @@ export const apiKeyRoutes = (run: Run) => {
   )
 
   router.openapi(
-    createRoute({
+    route({
       method: "get",
       path: "/api-keys",
-      tags: ["api keys"],
       summary: "List API keys, newest first (admin); never the keys themselves",
-      security,
       request: { query: z.object({ limit: Limit, cursor: Cursor.optional() }) },
-      responses: { 200: answers("A page of keys", pageOf(ApiKeyView)), ...errorResponses(400, 401, 403, 503) }
+      responses: { 200: answers("A page of keys", pageOf(ApiKeyView)) },
+      errors: [400, 401, 403, 503]
     }),
     async (c) => {
       const q = c.req.valid("query")
@@ -53,17 +51,13 @@ export const apiKeyRoutes = (run: Run) => {
   )
 
   router.openapi(
-    createRoute({
+    route({
       method: "delete",
       path: "/api-keys/{id}",
-      tags: ["api keys"],
       summary: "Revoke an API key (admin)",
-      security,
       request: { params: idParam(ApiKeyId) },
-      responses: {
-        200: answers("Revoked", z.object({ id: z.string(), revoked: z.literal(true) })),
-        ...errorResponses(400, 401, 403, 404, 503)
-      }
+      responses: { 200: answers("Revoked", z.object({ id: z.string(), revoked: z.literal(true) })) },
+      errors: [400, 401, 403, 404, 503]
     }),
     async (c) => {
       const { id } = c.req.valid("param")

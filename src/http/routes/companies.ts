@@ -1,4 +1,4 @@
-import { createRoute, z } from "@hono/zod-openapi"
+import type { z } from "@hono/zod-openapi"
 import {
   createCompany,
   getCompany,
@@ -15,7 +15,8 @@ import { addTechnician } from "../../../programs/technicians.ts"
 import { CompanyId } from "../../domain/ids.ts"
 import { camelCaseKeys } from "../../SnakeCase.ts"
 import { makeRouter, type Run } from "../router.ts"
-import { answers, Cursor, errorResponses, idParam, json, Limit, pageOf, security } from "../schemas/common.ts"
+import { routesTagged } from "../route.ts"
+import { answers, Cursor, errorResponse, idParam, json, Limit, pageOf } from "../schemas/common.ts"
 import {
   CompanyQuery,
   CompanyView,
@@ -32,7 +33,7 @@ import { companyView, technicianView } from "../views.ts"
 
 const IdParam = idParam(CompanyId)
 
-const pollErrors = errorResponses(400, 401, 403, 404, 409, 503)
+const route = routesTagged("companies")
 
 const providerInput = (body: z.output<typeof ProviderBody>): ProviderInput => ({
   type: body.type,
@@ -46,14 +47,13 @@ export const companyRoutes = (run: Run) => {
   const router = makeRouter()
 
   router.openapi(
-    createRoute({
+    route({
       method: "post",
       path: "/companies",
-      tags: ["companies"],
       summary: "Register a company (admin)",
-      security,
       request: { body: json(CreateCompanyBody) },
-      responses: { 201: answers("The company", CompanyView), ...errorResponses(400, 401, 403, 413, 415, 422, 503) }
+      responses: { 201: answers("The company", CompanyView) },
+      errors: [400, 401, 403, 413, 415, 422, 503]
     }),
     async (c) => {
       const body = c.req.valid("json")
@@ -67,14 +67,13 @@ export const companyRoutes = (run: Run) => {
   )
 
   router.openapi(
-    createRoute({
+    route({
       method: "get",
       path: "/companies",
-      tags: ["companies"],
       summary: "List companies, newest first (admin)",
-      security,
       request: { query: CompanyQuery.extend({ limit: Limit, cursor: Cursor.optional() }) },
-      responses: { 200: answers("A page of companies", pageOf(CompanyView)), ...errorResponses(400, 401, 403, 503) }
+      responses: { 200: answers("A page of companies", pageOf(CompanyView)) },
+      errors: [400, 401, 403, 503]
     }),
     async (c) => {
       const q = c.req.valid("query")
@@ -87,40 +86,37 @@ export const companyRoutes = (run: Run) => {
   )
 
   router.openapi(
-    createRoute({
+    route({
       method: "get",
       path: "/companies/{id}",
-      tags: ["companies"],
       summary: "One company (admin, or a key of that company)",
-      security,
       request: { params: IdParam },
-      responses: { 200: answers("The company", CompanyView), ...errorResponses(400, 401, 403, 404, 503) }
+      responses: { 200: answers("The company", CompanyView) },
+      errors: [400, 401, 403, 404, 503]
     }),
     async (c) => c.json(companyView(await run(c, getCompany(c.req.valid("param").id))), 200)
   )
 
   router.openapi(
-    createRoute({
+    route({
       method: "patch",
       path: "/companies/{id}",
-      tags: ["companies"],
       summary: "Change name, status, rate limit, delivery concurrency, status polling or service areas (admin)",
-      security,
       request: { params: IdParam, body: json(PatchCompanyBody) },
-      responses: { 200: answers("The company", CompanyView), ...errorResponses(400, 401, 403, 404, 413, 415, 503) }
+      responses: { 200: answers("The company", CompanyView) },
+      errors: [400, 401, 403, 404, 413, 415, 503]
     }),
     async (c) => c.json(companyView(await run(c, updateCompany(c.req.valid("param").id, camelCaseKeys(c.req.valid("json"))))), 200)
   )
 
   router.openapi(
-    createRoute({
+    route({
       method: "put",
       path: "/companies/{id}/skills",
-      tags: ["companies"],
       summary: "Replace the whole list of skills (admin)",
-      security,
       request: { params: IdParam, body: json(PutSkillsBody) },
-      responses: { 200: answers("The company", CompanyView), ...errorResponses(400, 401, 403, 404, 413, 415, 503) }
+      responses: { 200: answers("The company", CompanyView) },
+      errors: [400, 401, 403, 404, 413, 415, 503]
     }),
     async (c) => {
       const body = c.req.valid("json")
@@ -130,83 +126,73 @@ export const companyRoutes = (run: Run) => {
   )
 
   router.openapi(
-    createRoute({
+    route({
       method: "put",
       path: "/companies/{id}/provider",
-      tags: ["companies"],
       summary: "Set the provider association (admin); credentials are stored encrypted and never returned",
-      security,
       request: { params: IdParam, body: json(ProviderBody) },
-      responses: { 200: answers("The company", CompanyView), ...errorResponses(400, 401, 403, 404, 413, 415, 422, 503) }
+      responses: { 200: answers("The company", CompanyView) },
+      errors: [400, 401, 403, 404, 413, 415, 422, 503]
     }),
     async (c) =>
       c.json(companyView(await run(c, setProvider(c.req.valid("param").id, providerInput(c.req.valid("json"))))), 200)
   )
 
   router.openapi(
-    createRoute({
+    route({
       method: "delete",
       path: "/companies/{id}/provider",
-      tags: ["companies"],
       summary: "Remove the provider association (admin); the company is no longer matched",
-      security,
       request: { params: IdParam },
-      responses: { 200: answers("The company", CompanyView), ...errorResponses(400, 401, 403, 404, 503) }
+      responses: { 200: answers("The company", CompanyView) },
+      errors: [400, 401, 403, 404, 503]
     }),
     async (c) => c.json(companyView(await run(c, removeProvider(c.req.valid("param").id))), 200)
   )
 
   router.openapi(
-    createRoute({
+    route({
       method: "post",
       path: "/companies/{id}/provider/test",
-      tags: ["companies"],
       summary: "Check the stored credentials against the provider (admin); the answer never echoes a secret",
-      security,
       request: { params: IdParam },
-      responses: { 200: answers("Whether the provider accepted the credentials", ProviderCheckView), ...errorResponses(400, 401, 403, 404, 503) }
+      responses: { 200: answers("Whether the provider accepted the credentials", ProviderCheckView) },
+      errors: [400, 401, 403, 404, 503]
     }),
     async (c) => c.json(await run(c, checkProvider(c.req.valid("param").id)), 200)
   )
 
   router.openapi(
-    createRoute({
+    route({
       method: "post",
       path: "/companies/{id}/poll",
-      tags: ["companies"],
       summary: "Poll the company's open leads at its provider now (admin)",
       description: "Asks the company's provider about every delivered lead of the company that is not completed or " +
         "canceled, whenever it was last polled, and writes what changed (routing and job statuses, revenue, events), " +
         "as a scheduled poll does, through the company's actor: under its rate limit and circuit.",
-      security,
       request: { params: IdParam },
       responses: {
         200: answers("How many open leads were asked about, and how many of them changed", PollView),
-        ...pollErrors,
-        409: { ...pollErrors[409], description: "The company has no active provider, or its delivery is paused (`conflict`)" },
-        503: {
-          ...pollErrors[503],
-          description: "The poll cannot run now: the provider answered 429 or the company's circuit is open, the " +
-            "company's deliveries run on another replica, or the provider or database is unreachable; retry after " +
+        409: errorResponse("The company has no active provider, or its delivery is paused (`conflict`)"),
+        503: errorResponse(
+          "The poll cannot run now: the provider answered 429 or the company's circuit is open, the company's " +
+            "deliveries run on another replica, or the provider or database is unreachable; retry after " +
             "`Retry-After` seconds (`unavailable`)"
-        }
-      }
+        )
+      },
+      errors: [400, 401, 403, 404, 409, 503]
     }),
     async (c) => c.json(await run(c, pollNow(c.req.valid("param").id)), 200)
   )
 
   router.openapi(
-    createRoute({
+    route({
       method: "post",
       path: "/companies/{id}/technicians",
-      tags: ["companies"],
       summary: "Add a technician (admin, or a key of that company)",
-      security,
       request: { params: IdParam, body: json(CreateTechnicianBody) },
-      responses: {
-        201: answers("The technician", TechnicianView),
-        ...errorResponses(400, 401, 403, 404, 413, 415, 503)
-      }
+      responses: { 201: answers("The technician", TechnicianView) },
+      errors: [400, 401, 403, 404, 413, 415, 503]
     }),
     async (c) => {
       const technician = await run(c, addTechnician(c.req.valid("param").id, c.req.valid("json").name))

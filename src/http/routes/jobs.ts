@@ -1,4 +1,3 @@
-import { createRoute } from "@hono/zod-openapi"
 import { Either } from "effect"
 import { createJob, createJobs } from "../../../programs/createJob.ts"
 import { cancelJob, getJob, listJobs } from "../../../programs/jobs.ts"
@@ -10,7 +9,8 @@ import { bodyOf, HttpAnswers } from "../answers.ts"
 import { zodDetails } from "../errors.ts"
 import { fromFailure } from "../failureAnswers.ts"
 import { makeRouter, type Run } from "../router.ts"
-import { answers, Cursor, errorResponses, idParam, json, Limit, pageOf, security } from "../schemas/common.ts"
+import { routesTagged } from "../route.ts"
+import { answers, Cursor, idParam, json, Limit, pageOf } from "../schemas/common.ts"
 import {
   BulkJobDoc,
   BulkJobKey,
@@ -52,26 +52,25 @@ const newJobOf = (body: z.infer<typeof CreateJobBody>): NewJob => ({
   deliverAfter: body.deliver_after ?? null
 })
 
+const route = routesTagged("jobs")
+const matchingRoute = routesTagged("matching")
+
 /** Jobs: intake (matching and the outbox write), reading, listing and canceling; and the matching preview. */
 export const jobRoutes = (run: Run) => {
   const router = makeRouter()
   router.openAPIRegistry.register("BulkJob", BulkJobDoc)
 
   router.openapi(
-    createRoute({
+    route({
       method: "post",
       path: "/jobs",
-      tags: ["jobs"],
       summary: "Accept a job: match it and route it to the best companies",
       description: "The job, its routings and their outbox events are written in one transaction. " +
         "The same `Idempotency-Key` and body within 24 h answers the same job; another body answers 409. With a " +
         "`deliver_after` ahead, the routings are `scheduled` until then.",
-      security,
       request: { headers: IdempotencyHeaders, body: json(CreateJobBody) },
-      responses: {
-        201: answers("The job with its routings", JobView),
-        ...errorResponses(400, 401, 403, 409, 413, 415, 422, 503)
-      }
+      responses: { 201: answers("The job with its routings", JobView) },
+      errors: [400, 401, 403, 409, 413, 415, 422, 503]
     }),
     async (c) => {
       const { job } = await run(c, createJob(newJobOf(c.req.valid("json")), c.req.valid("header")["idempotency-key"] ?? null))
@@ -81,10 +80,9 @@ export const jobRoutes = (run: Run) => {
   )
 
   router.openapi(
-    createRoute({
+    route({
       method: "post",
       path: "/jobs/bulk",
-      tags: ["jobs"],
       summary: "Accept up to 100 jobs at once, each standing or failing on its own",
       description: "Each job is checked, matched and written as by `POST /jobs` (with its own `idempotency_key` in " +
         "place of the header), counted and traced as one (a trace of its own, linked to the bulk's); once all are " +
@@ -93,12 +91,9 @@ export const jobRoutes = (run: Run) => {
         "are answered as if sent one after the other. Bodies up to 1 MB; only a list that is not 1 to 100 objects " +
         "is refused whole (400), and a bulk none of whose jobs could be written because the database is down " +
         "answers 503 as a whole. A bulk counts as its jobs against `HTTP_MAX_IN_FLIGHT`.",
-      security,
       request: { body: json(BulkJobsBody) },
-      responses: {
-        200: answers("Each job's result, in the order sent", BulkResultsView),
-        ...errorResponses(400, 401, 403, 413, 415, 503)
-      }
+      responses: { 200: answers("Each job's result, in the order sent", BulkResultsView) },
+      errors: [400, 401, 403, 413, 415, 503]
     }),
     async (c) => {
       const checked = c.req.valid("json").jobs.map((item) => {
@@ -126,17 +121,16 @@ export const jobRoutes = (run: Run) => {
   )
 
   router.openapi(
-    createRoute({
+    route({
       method: "get",
       path: "/jobs",
-      tags: ["jobs"],
       summary: "List jobs, newest first",
       description: "A company key sees the jobs its company created or received a routing for. The filters combine " +
         "(all must hold), and pages follow `next_cursor` with any of them. With a company key, `routing_status` and " +
         "`external_id` look only at the routings it sees (of a job it did not create, its own).",
-      security,
       request: { query: JobQuery.extend({ limit: Limit, cursor: Cursor.optional() }) },
-      responses: { 200: answers("A page of jobs", pageOf(JobView)), ...errorResponses(400, 401, 403, 503) }
+      responses: { 200: answers("A page of jobs", pageOf(JobView)) },
+      errors: [400, 401, 403, 503]
     }),
     async (c) => {
       const q = c.req.valid("query")
@@ -157,45 +151,39 @@ export const jobRoutes = (run: Run) => {
   )
 
   router.openapi(
-    createRoute({
+    route({
       method: "get",
       path: "/jobs/{id}",
-      tags: ["jobs"],
       summary: "One job with its routings",
       description: "Finished jobs moved to the archive are still found here, with `archived: true`.",
-      security,
       request: { params: IdParam },
-      responses: { 200: answers("The job", JobView), ...errorResponses(400, 401, 404, 503) }
+      responses: { 200: answers("The job", JobView) },
+      errors: [400, 401, 404, 503]
     }),
     async (c) => c.json(foundJobView(await run(c, getJob(c.req.valid("param").id))), 200)
   )
 
   router.openapi(
-    createRoute({
+    route({
       method: "post",
       path: "/jobs/{id}/cancel",
-      tags: ["jobs"],
       summary: "Cancel every routing not yet delivered",
       description: "A completed or archived job answers 409.",
-      security,
       request: { params: IdParam },
-      responses: { 200: answers("The job", JobView), ...errorResponses(400, 401, 403, 404, 409, 503) }
+      responses: { 200: answers("The job", JobView) },
+      errors: [400, 401, 403, 404, 409, 503]
     }),
     async (c) => c.json(jobView(await run(c, cancelJob(c.req.valid("param").id))), 200)
   )
 
   router.openapi(
-    createRoute({
+    matchingRoute({
       method: "post",
       path: "/matching/preview",
-      tags: ["matching"],
       summary: "The companies a job would be routed to; nothing is written",
-      security,
       request: { body: json(PreviewBody) },
-      responses: {
-        200: answers("Matches, best first, and the companies left out for their service areas", PreviewView),
-        ...errorResponses(400, 401, 413, 415, 503)
-      }
+      responses: { 200: answers("Matches, best first, and the companies left out for their service areas", PreviewView) },
+      errors: [400, 401, 413, 415, 503]
     }),
     async (c) => {
       const body = c.req.valid("json")

@@ -1,4 +1,4 @@
-import { createRoute, z } from "@hono/zod-openapi"
+import { z } from "@hono/zod-openapi"
 import { deleteDeadLetter, listDeadLetters, replayDeadLetter } from "../../../programs/deadLetters.ts"
 import { listMockLeads, listStreams, listWorkers, outboxBacklog, setDeliveryPaused } from "../../../programs/operations.ts"
 import { listReplicas } from "../../../programs/replicas.ts"
@@ -6,7 +6,8 @@ import { replayDeadLetters } from "../../../programs/replayDeadLetters.ts"
 import { retryFailedRoutings } from "../../../programs/retryFailedRoutings.ts"
 import { CompanyId } from "../../domain/ids.ts"
 import { makeRouter, type Run } from "../router.ts"
-import { answers, errorResponses, idParam, json, security } from "../schemas/common.ts"
+import { routesTagged } from "../route.ts"
+import { answers, idParam, json } from "../schemas/common.ts"
 import { CompanyView } from "../schemas/companies.ts"
 import {
   DeadLetterIdParam,
@@ -26,17 +27,18 @@ import {
 } from "../schemas/operations.ts"
 import { companyView, deadLetterView, partitionView, replicaView, streamView, workerView } from "../views.ts"
 
+const route = routesTagged("operations")
+
 /** Operations (admin): actors, pause and resume, streams, dead letters, the outbox, and what the mock provider received. */
 export const operationRoutes = (run: Run) => {
   const router = makeRouter()
   const adminGet = <S extends z.ZodType>(path: string, summary: string, schema: S) =>
-    createRoute({
+    route({
       method: "get",
       path,
-      tags: ["operations"],
       summary,
-      security,
-      responses: { 200: answers(summary, schema), ...errorResponses(401, 403, 503) }
+      responses: { 200: answers(summary, schema) },
+      errors: [401, 403, 503]
     })
 
   router.openapi(
@@ -62,14 +64,13 @@ export const operationRoutes = (run: Run) => {
 
   for (const [action, paused] of [["pause", true], ["resume", false]] as const) {
     router.openapi(
-      createRoute({
+      route({
         method: "post",
         path: `/admin/companies/{id}/${action}`,
-        tags: ["operations"],
         summary: paused ? "Stop delivering to a company until resumed" : "Deliver to a paused company again",
-        security,
         request: { params: idParam(CompanyId) },
-        responses: { 200: answers("The company", CompanyView), ...errorResponses(400, 401, 403, 404, 503) }
+        responses: { 200: answers("The company", CompanyView) },
+        errors: [400, 401, 403, 404, 503]
       }),
       async (c) => c.json(companyView(await run(c, setDeliveryPaused(c.req.valid("param").id, paused))), 200)
     )
@@ -81,29 +82,27 @@ export const operationRoutes = (run: Run) => {
   )
 
   router.openapi(
-    createRoute({
+    route({
       method: "get",
       path: "/admin/dlq",
-      tags: ["operations"],
       summary: "Dead letters, oldest first",
-      security,
       request: { query: DeadLetterQuery },
-      responses: { 200: answers("Dead letters", z.object({ items: z.array(DeadLetterView) })), ...errorResponses(400, 401, 403, 503) }
+      responses: { 200: answers("Dead letters", z.object({ items: z.array(DeadLetterView) })) },
+      errors: [400, 401, 403, 503]
     }),
     async (c) => c.json({ items: (await run(c, listDeadLetters(c.req.valid("query").limit))).map(deadLetterView) }, 200)
   )
 
   router.openapi(
-    createRoute({
+    route({
       method: "post",
       path: "/admin/dlq/replay",
-      tags: ["operations"],
       summary: "Deliver again the routings of every matching dead letter and remove those dead letters (`{}`, or no body: every one)",
       description: "Works through the dead-letter stream 500 at a time within the request, and answers when done. A dead " +
         "letter that names no routing, or whose routing is no longer failed, is skipped and left in place.",
-      security,
       request: { body: json(ReplayDeadLettersBody) },
-      responses: { 200: answers("How many", ReplayDeadLettersView), ...errorResponses(400, 401, 403, 404, 413, 415, 503) }
+      responses: { 200: answers("How many", ReplayDeadLettersView) },
+      errors: [400, 401, 403, 404, 413, 415, 503]
     }),
     async (c) => {
       const body = c.req.valid("json")
@@ -113,45 +112,39 @@ export const operationRoutes = (run: Run) => {
   )
 
   router.openapi(
-    createRoute({
+    route({
       method: "post",
       path: "/admin/routings/retry",
-      tags: ["operations"],
       summary: "Deliver again every failed routing of a company",
       description: "Reopens them 500 at a time (one transaction each) within the request, and answers when done; their " +
         "dead letters stay, as with `POST /routings/{id}/retry`.",
-      security,
       request: { body: json(RetryRoutingsBody) },
-      responses: { 200: answers("How many", RetryRoutingsView), ...errorResponses(400, 401, 403, 404, 413, 415, 503) }
+      responses: { 200: answers("How many", RetryRoutingsView) },
+      errors: [400, 401, 403, 404, 413, 415, 503]
     }),
     async (c) => c.json(await run(c, retryFailedRoutings(c.req.valid("json").company_id)), 200)
   )
 
   router.openapi(
-    createRoute({
+    route({
       method: "post",
       path: "/admin/dlq/{id}/replay",
-      tags: ["operations"],
       summary: "Deliver a dead letter's routing again and remove the dead letter",
-      security,
       request: { params: DeadLetterIdParam },
-      responses: { 200: answers("The dead letter replayed", DeadLetterView), ...errorResponses(400, 401, 403, 404, 409, 503) }
+      responses: { 200: answers("The dead letter replayed", DeadLetterView) },
+      errors: [400, 401, 403, 404, 409, 503]
     }),
     async (c) => c.json(deadLetterView(await run(c, replayDeadLetter(c.req.valid("param").id))), 200)
   )
 
   router.openapi(
-    createRoute({
+    route({
       method: "delete",
       path: "/admin/dlq/{id}",
-      tags: ["operations"],
       summary: "Remove a dead letter",
-      security,
       request: { params: DeadLetterIdParam },
-      responses: {
-        200: answers("Removed", z.object({ id: z.number().int(), deleted: z.literal(true) })),
-        ...errorResponses(400, 401, 403, 404, 503)
-      }
+      responses: { 200: answers("Removed", z.object({ id: z.number().int(), deleted: z.literal(true) })) },
+      errors: [400, 401, 403, 404, 503]
     }),
     async (c) => {
       const { id } = c.req.valid("param")
@@ -169,14 +162,13 @@ export const operationRoutes = (run: Run) => {
   )
 
   router.openapi(
-    createRoute({
+    route({
       method: "get",
       path: "/admin/providers/mock/leads",
-      tags: ["operations"],
       summary: "What the mock provider received (newest first); duplicates must stay 0",
-      security,
       request: { query: MockLeadsQuery },
-      responses: { 200: answers("Leads", MockLeadsView), ...errorResponses(400, 401, 403, 503) }
+      responses: { 200: answers("Leads", MockLeadsView) },
+      errors: [400, 401, 403, 503]
     }),
     async (c) => {
       const q = c.req.valid("query")

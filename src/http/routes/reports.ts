@@ -1,10 +1,9 @@
-import { createRoute } from "@hono/zod-openapi"
 import type { Context } from "hono"
 import { companyReport, dailyReport } from "../../../programs/reports.ts"
 import type { ReportFigures } from "../../domain/reports.ts"
 import { acceptsCsv, csvOf } from "../csv.ts"
 import { makeRouter, type Run } from "../router.ts"
-import { errorResponses, security } from "../schemas/common.ts"
+import { routesTagged } from "../route.ts"
 import { CompanyReportView, DailyReportView, ReportCsv, ReportQuery } from "../schemas/reports.ts"
 
 const FIGURES = [
@@ -42,21 +41,22 @@ const answers = (description: string, schema: typeof CompanyReportView | typeof 
   content: { "application/json": { schema }, "text/csv": { schema: ReportCsv } }
 })
 
+const route = routesTagged("reports")
+
 /** Reports (admin, viewer; a company key for its own company): figures per receiving company and per UTC day. */
 export const reportRoutes = (run: Run) => {
   const router = makeRouter()
 
   router.openapi(
-    createRoute({
+    route({
       method: "get",
       path: "/reports/companies",
-      tags: ["reports"],
       summary: "Leads delivered, completed and canceled, revenue, conversion and delivery time per receiving company",
       description: "Over the routings delivered in [from, to) (by when the provider accepted the lead), of the live " +
         "tables (archived jobs are not counted); companies with no delivery in the period are left out.",
-      security,
       request: { query: ReportQuery },
-      responses: { 200: answers("The figures per company, by name", CompanyReportView), ...errorResponses(400, 401, 403, 503) }
+      responses: { 200: answers("The figures per company, by name", CompanyReportView) },
+      errors: [400, 401, 403, 503]
     }),
     async (c) => {
       const query = c.req.valid("query")
@@ -70,16 +70,15 @@ export const reportRoutes = (run: Run) => {
   )
 
   router.openapi(
-    createRoute({
+    route({
       method: "get",
       path: "/reports/daily",
-      tags: ["reports"],
       summary: "The same figures per UTC day, across receiving companies (or of one)",
       description: "Every UTC day the period touches, oldest first, zeros included; a day only partly in the period " +
         "counts its part. Over the routings delivered in [from, to), of the live tables (archived jobs are not counted).",
-      security,
       request: { query: ReportQuery },
-      responses: { 200: answers("The figures per day", DailyReportView), ...errorResponses(400, 401, 403, 503) }
+      responses: { 200: answers("The figures per day", DailyReportView) },
+      errors: [400, 401, 403, 503]
     }),
     async (c) => {
       const query = c.req.valid("query")

@@ -1,10 +1,10 @@
-import { createRoute } from "@hono/zod-openapi"
 import { cancelRouting, getRouting, retryRouting } from "../../../programs/routings.ts"
 import { RoutingId } from "../../domain/ids.ts"
 import type { Job, Routing } from "../../domain/job.ts"
 import type { RoutingAttempt } from "../../services/Routings.ts"
 import { makeRouter, type Run } from "../router.ts"
-import { answers, errorResponses, idParam, security } from "../schemas/common.ts"
+import { routesTagged } from "../route.ts"
+import { answers, idParam } from "../schemas/common.ts"
 import { RoutingDetailView } from "../schemas/operations.ts"
 import { routingView } from "../views.ts"
 
@@ -20,45 +20,44 @@ const detailView = (detail: { readonly routing: Routing; readonly job: Job; read
   }))
 })
 
+const route = routesTagged("routings")
+
 /** One routing with its delivery attempts; retry and cancel. */
 export const routingRoutes = (run: Run) => {
   const router = makeRouter()
 
   router.openapi(
-    createRoute({
+    route({
       method: "get",
       path: "/routings/{id}",
-      tags: ["routings"],
       summary: "One routing with every delivery attempt",
-      security,
       request: { params: IdParam },
-      responses: { 200: answers("The routing", RoutingDetailView), ...errorResponses(400, 401, 404, 503) }
+      responses: { 200: answers("The routing", RoutingDetailView) },
+      errors: [400, 401, 404, 503]
     }),
     async (c) => c.json(detailView(await run(c, getRouting(c.req.valid("param").id))), 200)
   )
 
   router.openapi(
-    createRoute({
+    route({
       method: "post",
       path: "/routings/{id}/retry",
-      tags: ["routings"],
       summary: "Deliver a failed routing again (admin)",
-      security,
       request: { params: IdParam },
-      responses: { 200: answers("The routing, pending again", RoutingDetailView), ...errorResponses(400, 401, 403, 404, 409, 503) }
+      responses: { 200: answers("The routing, pending again", RoutingDetailView) },
+      errors: [400, 401, 403, 404, 409, 503]
     }),
     async (c) => c.json(detailView(await run(c, retryRouting(c.req.valid("param").id))), 200)
   )
 
   router.openapi(
-    createRoute({
+    route({
       method: "post",
       path: "/routings/{id}/cancel",
-      tags: ["routings"],
       summary: "Cancel a routing not yet delivered",
-      security,
       request: { params: IdParam },
-      responses: { 200: answers("The routing", RoutingDetailView), ...errorResponses(400, 401, 403, 404, 409, 503) }
+      responses: { 200: answers("The routing", RoutingDetailView) },
+      errors: [400, 401, 403, 404, 409, 503]
     }),
     async (c) => c.json(detailView(await run(c, cancelRouting(c.req.valid("param").id))), 200)
   )

@@ -1,8 +1,10 @@
-import { createRoute } from "@hono/zod-openapi"
 import { deliverySla, throughput } from "../../../programs/sla.ts"
 import { makeRouter, type Run } from "../router.ts"
-import { answers, errorResponses, security } from "../schemas/common.ts"
+import { routesTagged } from "../route.ts"
+import { answers } from "../schemas/common.ts"
 import { SlaQuery, SlaView, ThroughputQuery, ThroughputView } from "../schemas/sla.ts"
+
+const route = routesTagged("operations")
 
 /**
  * The delivery SLA (admin): latency percentiles from job accepted to lead accepted, breaches of the 5 minutes, and jobs
@@ -12,14 +14,13 @@ export const slaRoutes = (run: Run) => {
   const router = makeRouter()
 
   router.openapi(
-    createRoute({
+    route({
       method: "get",
       path: "/admin/sla",
-      tags: ["operations"],
       summary: "Delivery latency percentiles and 5-minute SLA breaches over the jobs accepted in a window",
-      security,
       request: { query: SlaQuery },
-      responses: { 200: answers("The delivery SLA", SlaView), ...errorResponses(400, 401, 403, 503) }
+      responses: { 200: answers("The delivery SLA", SlaView) },
+      errors: [400, 401, 403, 503]
     }),
     async (c) => {
       const sla = await run(c, deliverySla(c.req.valid("query").window))
@@ -37,14 +38,13 @@ export const slaRoutes = (run: Run) => {
   )
 
   router.openapi(
-    createRoute({
+    route({
       method: "get",
       path: "/admin/throughput",
-      tags: ["operations"],
       summary: "Jobs accepted and routings delivered per minute over the last minutes",
-      security,
       request: { query: ThroughputQuery },
-      responses: { 200: answers("Counts per minute, oldest first", ThroughputView), ...errorResponses(400, 401, 403, 503) }
+      responses: { 200: answers("Counts per minute, oldest first", ThroughputView) },
+      errors: [400, 401, 403, 503]
     }),
     async (c) => {
       const minutes = await run(c, throughput(c.req.valid("query").minutes))

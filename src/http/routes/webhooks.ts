@@ -1,9 +1,10 @@
-import { createRoute, z } from "@hono/zod-openapi"
+import { z } from "@hono/zod-openapi"
 import { createWebhook, deleteWebhook, enableWebhook, listWebhooks, webhookDeliveries } from "../../../programs/webhooks.ts"
 import type { Webhook, WebhookAttempt } from "../../domain/webhook.ts"
 import { WebhookId } from "../../domain/webhook.ts"
 import { makeRouter, type Run } from "../router.ts"
-import { answers, Cursor, errorResponses, idParam, json, Limit, pageOf, security } from "../schemas/common.ts"
+import { routesTagged } from "../route.ts"
+import { answers, Cursor, idParam, json, Limit, pageOf } from "../schemas/common.ts"
 import {
   CreatedWebhookView,
   CreateWebhookBody,
@@ -34,6 +35,8 @@ const attemptView = (attempt: WebhookAttempt): z.infer<typeof WebhookAttemptView
   error: attempt.error
 })
 
+const route = routesTagged("webhooks")
+
 /**
  * Outgoing webhooks (admin): subscribe (the secret shown once), list, delete, enable again, and each hook's delivery
  * attempts.
@@ -42,14 +45,13 @@ export const webhookRoutes = (run: Run) => {
   const router = makeRouter()
 
   router.openapi(
-    createRoute({
+    route({
       method: "post",
       path: "/webhooks",
-      tags: ["webhooks"],
       summary: "Subscribe a URL to events (admin); the signing secret is in this answer only",
-      security,
       request: { body: json(CreateWebhookBody) },
-      responses: { 201: answers("The webhook", CreatedWebhookView), ...errorResponses(400, 401, 403, 413, 415, 422, 503) }
+      responses: { 201: answers("The webhook", CreatedWebhookView) },
+      errors: [400, 401, 403, 413, 415, 422, 503]
     }),
     async (c) => {
       const body = c.req.valid("json")
@@ -59,14 +61,13 @@ export const webhookRoutes = (run: Run) => {
   )
 
   router.openapi(
-    createRoute({
+    route({
       method: "get",
       path: "/webhooks",
-      tags: ["webhooks"],
       summary: "List webhooks, newest first (admin)",
-      security,
       request: { query: z.object({ limit: Limit, cursor: Cursor.optional() }) },
-      responses: { 200: answers("A page of webhooks", pageOf(WebhookView)), ...errorResponses(400, 401, 403, 503) }
+      responses: { 200: answers("A page of webhooks", pageOf(WebhookView)) },
+      errors: [400, 401, 403, 503]
     }),
     async (c) => {
       const q = c.req.valid("query")
@@ -76,17 +77,13 @@ export const webhookRoutes = (run: Run) => {
   )
 
   router.openapi(
-    createRoute({
+    route({
       method: "delete",
       path: "/webhooks/{id}",
-      tags: ["webhooks"],
       summary: "Delete a webhook with its pending deliveries (admin)",
-      security,
       request: { params: idParam(WebhookId) },
-      responses: {
-        200: answers("Deleted", z.object({ id: z.string(), deleted: z.literal(true) })),
-        ...errorResponses(400, 401, 403, 404, 503)
-      }
+      responses: { 200: answers("Deleted", z.object({ id: z.string(), deleted: z.literal(true) })) },
+      errors: [400, 401, 403, 404, 503]
     }),
     async (c) => {
       const { id } = c.req.valid("param")
@@ -96,14 +93,13 @@ export const webhookRoutes = (run: Run) => {
   )
 
   router.openapi(
-    createRoute({
+    route({
       method: "post",
       path: "/webhooks/{id}/enable",
-      tags: ["webhooks"],
       summary: "Enable a disabled webhook and send it the events it missed (admin)",
-      security,
       request: { params: idParam(WebhookId) },
-      responses: { 200: answers("The webhook", EnabledWebhookView), ...errorResponses(400, 401, 403, 404, 503) }
+      responses: { 200: answers("The webhook", EnabledWebhookView) },
+      errors: [400, 401, 403, 404, 503]
     }),
     async (c) => {
       const { hook, resent } = await run(c, enableWebhook(c.req.valid("param").id))
@@ -112,17 +108,13 @@ export const webhookRoutes = (run: Run) => {
   )
 
   router.openapi(
-    createRoute({
+    route({
       method: "get",
       path: "/webhooks/{id}/deliveries",
-      tags: ["webhooks"],
       summary: "A webhook's delivery attempts, newest first (admin)",
-      security,
       request: { params: idParam(WebhookId), query: WebhookDeliveriesQuery },
-      responses: {
-        200: answers("The attempts", z.object({ items: z.array(WebhookAttemptView) })),
-        ...errorResponses(400, 401, 403, 404, 503)
-      }
+      responses: { 200: answers("The attempts", z.object({ items: z.array(WebhookAttemptView) })) },
+      errors: [400, 401, 403, 404, 503]
     }),
     async (c) => {
       const { id } = c.req.valid("param")

@@ -1,20 +1,21 @@
-import { createRoute } from "@hono/zod-openapi"
 import { makeRouter } from "../router.ts"
-import { answers, errorResponses, security } from "../schemas/common.ts"
+import { routesTagged } from "../route.ts"
+import { answers } from "../schemas/common.ts"
 import { WhoAmIView } from "../schemas/whoami.ts"
+
+const route = routesTagged("api keys")
 
 /** Who the caller's key stands for (any key): what the dashboard shows and hides by. */
 export const whoAmIRoutes = () => {
   const router = makeRouter()
 
   router.openapi(
-    createRoute({
+    route({
       method: "get",
       path: "/auth/me",
-      tags: ["api keys"],
       summary: "The role of the calling key, and the company a company key acts for",
-      security,
-      responses: { 200: answers("The caller", WhoAmIView), ...errorResponses(401, 403, 503) }
+      responses: { 200: answers("The caller", WhoAmIView) },
+      errors: [401, 403, 503]
     }),
     (c) => {
       const principal = c.get("principal")

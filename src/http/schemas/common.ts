@@ -24,14 +24,17 @@ const errorDescriptions = {
   503: "A dependency is unreachable, or the service is at capacity; retry after `Retry-After` seconds (`unavailable`)"
 } as const
 
-type ErrorStatus = keyof typeof errorDescriptions
+/** An error status a route may answer, with its standard description. */
+export type ErrorStatus = keyof typeof errorDescriptions
+
+/** The OpenAPI response entry of an error answer described as `description`. */
+export const errorResponse = (description: string) => ({ description, content: { "application/json": { schema: ErrorBody } } })
 
 /** OpenAPI response entries for the error statuses a route can answer. */
 export const errorResponses = <const S extends ReadonlyArray<ErrorStatus>>(...statuses: S) =>
-  Object.fromEntries(statuses.map((status) => [status, {
-    description: errorDescriptions[status],
-    content: { "application/json": { schema: ErrorBody } }
-  }])) as { [K in S[number]]: { description: string; content: { "application/json": { schema: typeof ErrorBody } } } }
+  Object.fromEntries(statuses.map((status) => [status, errorResponse(errorDescriptions[status])])) as {
+    [K in S[number]]: ReturnType<typeof errorResponse>
+  }
 
 const unpairedSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
 
