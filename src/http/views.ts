@@ -6,18 +6,41 @@ import type { Company, Technician } from "../domain/company.ts"
 import type { Exclusion } from "../domain/companyIndex.ts"
 import type { Job, Routing } from "../domain/job.ts"
 import type { MatchSeen } from "../domain/access.ts"
-import type { ApiKeyView } from "./schemas/apiKeys.ts"
+import type { Alert } from "../domain/alerts.ts"
+import type { SlaSummary } from "../domain/sla.ts"
+import type { Webhook, WebhookAttempt } from "../domain/webhook.ts"
+import type { MockLead } from "../services/MockLeads.ts"
+import type { RoutingAttempt } from "../services/Routings.ts"
+import type { MinuteCounts } from "../services/Sla.ts"
+import { AlertView } from "./schemas/alerts.ts"
+import { ApiKeyView } from "./schemas/apiKeys.ts"
 import { CompanyView, TechnicianView } from "./schemas/companies.ts"
 import type { ConsumerState, StreamState } from "../services/Broker.ts"
 import type { ReplicaRecord } from "../services/Partitions.ts"
 import type { ActorStatus } from "../services/Actors.ts"
-import type { ExclusionView, JobView, MatchView, RoutingView } from "./schemas/jobs.ts"
-import type { DeadLetterView, PartitionView, ReplicaView, StreamView, WorkerView } from "./schemas/operations.ts"
+import { type ExclusionView, type JobView, type MatchView, RoutingView } from "./schemas/jobs.ts"
+import {
+  DeadLetterView,
+  MockLeadsView,
+  type PartitionView,
+  type ReplicaView,
+  RoutingDetailView,
+  type StreamView,
+  type WorkerView
+} from "./schemas/operations.ts"
+import { SlaView, ThroughputView } from "./schemas/sla.ts"
+import { WebhookAttemptView, WebhookView } from "./schemas/webhooks.ts"
 import { viewOf } from "./viewOf.ts"
 
 /** Domain values as the API shows them: snake_case, RFC 3339 UTC timestamps, secrets never included. */
 const iso = (d: Date): string => d.toISOString()
 const isoOrNull = (d: Date | null): string | null => (d === null ? null : d.toISOString())
+
+/** A page of a list as every list answers it: its items, and the cursor of the next page (null on the last). */
+export const pageView = <A, V>(page: { readonly items: ReadonlyArray<A>; readonly nextCursor: string | null }, view: (item: A) => V) => ({
+  items: page.items.map((item) => view(item)),
+  next_cursor: page.nextCursor
+})
 
 /** A company as every route answers it: its provider's credentials only as whether they are set. */
 export const companyView = (c: Company): z.input<typeof CompanyView> =>
@@ -32,24 +55,17 @@ export const companyView = (c: Company): z.input<typeof CompanyView> =>
 
 export const technicianView = (t: Technician): z.input<typeof TechnicianView> => viewOf(TechnicianView, t)
 
-export const routingView = (r: Routing): z.input<typeof RoutingView> => ({
-  id: r.id,
-  job_id: r.jobId,
-  company_id_received: r.companyId,
-  score: r.score,
-  matched_skills: [...r.matchedSkills],
-  reason: r.reason,
-  sync_status: r.syncStatus,
-  external_id: r.externalId,
-  external_status: r.externalStatus,
-  attempts: r.attempts,
-  last_error: r.lastError,
-  revenue: r.revenue,
-  synced_at: isoOrNull(r.syncedAt),
-  completed_at: isoOrNull(r.completedAt),
-  created_at: iso(r.createdAt),
-  updated_at: iso(r.updatedAt)
-})
+export const routingView = (r: Routing): z.input<typeof RoutingView> =>
+  viewOf(RoutingView, r, { company_id_received: r.companyId })
+
+/** A routing with its delivery attempts. */
+export const routingDetailView = (
+  detail: { readonly routing: Routing; readonly attempts: ReadonlyArray<RoutingAttempt> }
+): z.input<typeof RoutingDetailView> =>
+  viewOf(RoutingDetailView, detail.routing, {
+    company_id_received: detail.routing.companyId,
+    attempts_log: detail.attempts.map((a) => viewOf(RoutingDetailView.shape.attempts_log.element, a))
+  })
 
 export const jobView = (j: Job): z.input<typeof JobView> => ({
   id: j.id,
@@ -97,17 +113,23 @@ export const exclusionView = (e: MatchSeen<Exclusion>): z.input<typeof Exclusion
   reason: e.reason
 })
 
-export const apiKeyView = (k: ApiKey): z.input<typeof ApiKeyView> => ({
-  id: k.id,
-  role: k.role,
-  company_id: k.companyId,
-  name: k.name,
-  prefix: k.prefix,
-  created_at: iso(k.createdAt),
-  last_used_at: isoOrNull(k.lastUsedAt),
-  expires_at: isoOrNull(k.expiresAt),
-  revoked_at: isoOrNull(k.revokedAt)
-})
+export const apiKeyView = (k: ApiKey): z.input<typeof ApiKeyView> => viewOf(ApiKeyView, k)
+
+/** A webhook; never its secret. */
+export const webhookView = (hook: Webhook): z.input<typeof WebhookView> => viewOf(WebhookView, hook)
+
+export const webhookAttemptView = (attempt: WebhookAttempt): z.input<typeof WebhookAttemptView> =>
+  viewOf(WebhookAttemptView, attempt, { status: attempt.error === null ? "delivered" : "failed" })
+
+/** An open alert: `type` is its kind, the event that announced it. */
+export const alertView = (alert: Alert): z.input<typeof AlertView> => viewOf(AlertView, alert, { type: alert.kind })
+
+export const slaView = (sla: SlaSummary & { readonly window: string; readonly from: Date; readonly to: Date }) =>
+  viewOf(SlaView, sla)
+
+export const minuteView = (minute: MinuteCounts) => viewOf(ThroughputView.shape.items.element, minute)
+
+export const mockLeadView = (lead: MockLead) => viewOf(MockLeadsView.shape.items.element, lead)
 
 /** A company actor: `pending` counts the company's messages stored in the work stream, `ack_pending` those it holds or works on. */
 export const workerView = (
@@ -175,12 +197,5 @@ export const streamView = (entry: {
   }
 }
 
-export const deadLetterView = (d: DeadLetter): z.input<typeof DeadLetterView> => ({
-  id: d.id,
-  routing_id: d.routingId,
-  company_id: d.companyId,
-  reason: d.reason,
-  attempts: d.attempts,
-  failed_at: iso(d.failedAt),
-  subject: d.originalSubject
-})
+export const deadLetterView = (d: DeadLetter): z.input<typeof DeadLetterView> =>
+  viewOf(DeadLetterView, d, { subject: d.originalSubject })

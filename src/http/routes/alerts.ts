@@ -2,6 +2,7 @@ import { listOpenAlerts } from "../../../programs/alerts.ts"
 import { makeRouter, type Run } from "../router.ts"
 import { routesTagged } from "../route.ts"
 import { AlertsQuery, AlertsView } from "../schemas/alerts.ts"
+import { alertView } from "../views.ts"
 import { answers } from "../schemas/common.ts"
 
 const route = routesTagged("operations")
@@ -24,18 +25,7 @@ export const alertRoutes = (run: Run) => {
     }),
     async (c) => {
       const open = await run(c, listOpenAlerts(c.req.valid("query").limit))
-      return c.json({
-        items: open.items.map((alert) => ({
-          id: alert.id,
-          type: alert.kind,
-          company_id: alert.companyId,
-          routing_id: alert.routingId,
-          job_id: alert.jobId,
-          message: alert.message,
-          opened_at: alert.openedAt.toISOString()
-        })),
-        total: open.total
-      }, 200)
+      return c.json({ items: open.items.map(alertView), total: open.total }, 200)
     }
   )
 

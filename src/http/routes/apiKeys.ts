@@ -4,8 +4,8 @@ import { ApiKeyId } from "../../domain/ids.ts"
 import { makeRouter, type Run } from "../router.ts"
 import { routesTagged } from "../route.ts"
 import { ApiKeyView, CreateApiKeyBody, CreatedApiKeyView } from "../schemas/apiKeys.ts"
-import { answers, Cursor, idParam, json, Limit, pageOf } from "../schemas/common.ts"
-import { apiKeyView } from "../views.ts"
+import { answers, idParam, json, pageOf, PageQuery } from "../schemas/common.ts"
+import { apiKeyView, pageView } from "../views.ts"
 
 const route = routesTagged("api keys")
 
@@ -39,14 +39,14 @@ export const apiKeyRoutes = (run: Run) => {
       method: "get",
       path: "/api-keys",
       summary: "List API keys, newest first (admin); never the keys themselves",
-      request: { query: z.object({ limit: Limit, cursor: Cursor.optional() }) },
+      request: { query: PageQuery },
       responses: { 200: answers("A page of keys", pageOf(ApiKeyView)) },
       errors: [400, 401, 403, 503]
     }),
     async (c) => {
       const q = c.req.valid("query")
       const page = await run(c, listApiKeys({ limit: q.limit, after: q.cursor ?? null }))
-      return c.json({ items: page.items.map(apiKeyView), next_cursor: page.nextCursor }, 200)
+      return c.json(pageView(page, apiKeyView), 200)
     }
   )
 

@@ -16,7 +16,7 @@ import { CompanyId } from "../../domain/ids.ts"
 import { camelCaseKeys } from "../../SnakeCase.ts"
 import { makeRouter, type Run } from "../router.ts"
 import { routesTagged } from "../route.ts"
-import { answers, Cursor, errorResponse, idParam, json, Limit, pageOf } from "../schemas/common.ts"
+import { answers, errorResponse, idParam, json, pageOf, PageQuery } from "../schemas/common.ts"
 import {
   CompanyQuery,
   CompanyView,
@@ -29,7 +29,7 @@ import {
   PutSkillsBody,
   TechnicianView
 } from "../schemas/companies.ts"
-import { companyView, technicianView } from "../views.ts"
+import { companyView, pageView, technicianView } from "../views.ts"
 
 const IdParam = idParam(CompanyId)
 
@@ -71,7 +71,7 @@ export const companyRoutes = (run: Run) => {
       method: "get",
       path: "/companies",
       summary: "List companies, newest first (admin)",
-      request: { query: CompanyQuery.extend({ limit: Limit, cursor: Cursor.optional() }) },
+      request: { query: CompanyQuery.extend(PageQuery.shape) },
       responses: { 200: answers("A page of companies", pageOf(CompanyView)) },
       errors: [400, 401, 403, 503]
     }),
@@ -81,7 +81,7 @@ export const companyRoutes = (run: Run) => {
         c,
         listCompanies({ status: q.status ?? null, skill: q.skill ?? null, limit: q.limit, after: q.cursor ?? null })
       )
-      return c.json({ items: page.items.map(companyView), next_cursor: page.nextCursor }, 200)
+      return c.json(pageView(page, companyView), 200)
     }
   )
 

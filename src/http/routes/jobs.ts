@@ -10,7 +10,7 @@ import { zodDetails } from "../errors.ts"
 import { fromFailure } from "../failureAnswers.ts"
 import { makeRouter, type Run } from "../router.ts"
 import { routesTagged } from "../route.ts"
-import { answers, Cursor, idParam, json, Limit, pageOf } from "../schemas/common.ts"
+import { answers, idParam, json, pageOf, PageQuery } from "../schemas/common.ts"
 import {
   BulkJobDoc,
   BulkJobKey,
@@ -23,7 +23,7 @@ import {
   PreviewBody,
   PreviewView
 } from "../schemas/jobs.ts"
-import { exclusionView, foundJobView, jobView, matchView } from "../views.ts"
+import { exclusionView, foundJobView, jobView, matchView, pageView } from "../views.ts"
 import { z } from "@hono/zod-openapi"
 
 const IdParam = idParam(JobId)
@@ -128,7 +128,7 @@ export const jobRoutes = (run: Run) => {
       description: "A company key sees the jobs its company created or received a routing for. The filters combine " +
         "(all must hold), and pages follow `next_cursor` with any of them. With a company key, `routing_status` and " +
         "`external_id` look only at the routings it sees (of a job it did not create, its own).",
-      request: { query: JobQuery.extend({ limit: Limit, cursor: Cursor.optional() }) },
+      request: { query: JobQuery.extend(PageQuery.shape) },
       responses: { 200: answers("A page of jobs", pageOf(JobView)) },
       errors: [400, 401, 403, 503]
     }),
@@ -146,7 +146,7 @@ export const jobRoutes = (run: Run) => {
         limit: q.limit,
         after: q.cursor ?? null
       }))
-      return c.json({ items: page.items.map(jobView), next_cursor: page.nextCursor }, 200)
+      return c.json(pageView(page, jobView), 200)
     }
   )
 

@@ -25,7 +25,15 @@ import {
   StreamView,
   WorkerView
 } from "../schemas/operations.ts"
-import { companyView, deadLetterView, partitionView, replicaView, streamView, workerView } from "../views.ts"
+import {
+  companyView,
+  deadLetterView,
+  mockLeadView,
+  partitionView,
+  replicaView,
+  streamView,
+  workerView
+} from "../views.ts"
 
 const route = routesTagged("operations")
 
@@ -173,16 +181,7 @@ export const operationRoutes = (run: Run) => {
     async (c) => {
       const q = c.req.valid("query")
       const page = await run(c, listMockLeads(q.company_id ?? null, q.limit))
-      return c.json({
-        items: page.items.map((l) => ({
-          external_id: l.externalId,
-          lead_id: l.leadId,
-          company_id: l.companyId,
-          received_at: l.receivedAt.toISOString()
-        })),
-        total: page.total,
-        duplicates: page.duplicates
-      }, 200)
+      return c.json({ items: page.items.map(mockLeadView), total: page.total, duplicates: page.duplicates }, 200)
     }
   )
 

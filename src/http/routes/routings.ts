@@ -1,24 +1,12 @@
 import { cancelRouting, getRouting, retryRouting } from "../../../programs/routings.ts"
 import { RoutingId } from "../../domain/ids.ts"
-import type { Job, Routing } from "../../domain/job.ts"
-import type { RoutingAttempt } from "../../services/Routings.ts"
 import { makeRouter, type Run } from "../router.ts"
 import { routesTagged } from "../route.ts"
 import { answers, idParam } from "../schemas/common.ts"
 import { RoutingDetailView } from "../schemas/operations.ts"
-import { routingView } from "../views.ts"
+import { routingDetailView } from "../views.ts"
 
 const IdParam = idParam(RoutingId)
-
-const detailView = (detail: { readonly routing: Routing; readonly job: Job; readonly attempts: ReadonlyArray<RoutingAttempt> }) => ({
-  ...routingView(detail.routing),
-  attempts_log: detail.attempts.map((a) => ({
-    at: a.at.toISOString(),
-    outcome: a.outcome,
-    duration_ms: a.durationMs,
-    error: a.error
-  }))
-})
 
 const route = routesTagged("routings")
 
@@ -35,7 +23,7 @@ export const routingRoutes = (run: Run) => {
       responses: { 200: answers("The routing", RoutingDetailView) },
       errors: [400, 401, 404, 503]
     }),
-    async (c) => c.json(detailView(await run(c, getRouting(c.req.valid("param").id))), 200)
+    async (c) => c.json(routingDetailView(await run(c, getRouting(c.req.valid("param").id))), 200)
   )
 
   router.openapi(
@@ -47,7 +35,7 @@ export const routingRoutes = (run: Run) => {
       responses: { 200: answers("The routing, pending again", RoutingDetailView) },
       errors: [400, 401, 403, 404, 409, 503]
     }),
-    async (c) => c.json(detailView(await run(c, retryRouting(c.req.valid("param").id))), 200)
+    async (c) => c.json(routingDetailView(await run(c, retryRouting(c.req.valid("param").id))), 200)
   )
 
   router.openapi(
@@ -59,7 +47,7 @@ export const routingRoutes = (run: Run) => {
       responses: { 200: answers("The routing", RoutingDetailView) },
       errors: [400, 401, 403, 404, 409, 503]
     }),
-    async (c) => c.json(detailView(await run(c, cancelRouting(c.req.valid("param").id))), 200)
+    async (c) => c.json(routingDetailView(await run(c, cancelRouting(c.req.valid("param").id))), 200)
   )
 
   return router

@@ -3,6 +3,7 @@ import { makeRouter, type Run } from "../router.ts"
 import { routesTagged } from "../route.ts"
 import { answers } from "../schemas/common.ts"
 import { SlaQuery, SlaView, ThroughputQuery, ThroughputView } from "../schemas/sla.ts"
+import { minuteView, slaView } from "../views.ts"
 
 const route = routesTagged("operations")
 
@@ -22,19 +23,7 @@ export const slaRoutes = (run: Run) => {
       responses: { 200: answers("The delivery SLA", SlaView) },
       errors: [400, 401, 403, 503]
     }),
-    async (c) => {
-      const sla = await run(c, deliverySla(c.req.valid("query").window))
-      return c.json({
-        window: sla.window,
-        from: sla.from.toISOString(),
-        to: sla.to.toISOString(),
-        delivered: sla.delivered,
-        p50_ms: sla.p50Ms,
-        p95_ms: sla.p95Ms,
-        p99_ms: sla.p99Ms,
-        breaches: sla.breaches
-      }, 200)
-    }
+    async (c) => c.json(slaView(await run(c, deliverySla(c.req.valid("query").window))), 200)
   )
 
   router.openapi(
@@ -46,10 +35,7 @@ export const slaRoutes = (run: Run) => {
       responses: { 200: answers("Counts per minute, oldest first", ThroughputView) },
       errors: [400, 401, 403, 503]
     }),
-    async (c) => {
-      const minutes = await run(c, throughput(c.req.valid("query").minutes))
-      return c.json({ items: minutes.map((m) => ({ minute: m.minute.toISOString(), jobs: m.jobs, deliveries: m.deliveries })) }, 200)
-    }
+    async (c) => c.json({ items: (await run(c, throughput(c.req.valid("query").minutes))).map(minuteView) }, 200)
   )
 
   return router

@@ -1,10 +1,9 @@
 import { z } from "@hono/zod-openapi"
 import { createWebhook, deleteWebhook, enableWebhook, listWebhooks, webhookDeliveries } from "../../../programs/webhooks.ts"
-import type { Webhook, WebhookAttempt } from "../../domain/webhook.ts"
 import { WebhookId } from "../../domain/webhook.ts"
 import { makeRouter, type Run } from "../router.ts"
 import { routesTagged } from "../route.ts"
-import { answers, Cursor, idParam, json, Limit, pageOf } from "../schemas/common.ts"
+import { answers, idParam, json, pageOf, PageQuery } from "../schemas/common.ts"
 import {
   CreatedWebhookView,
   CreateWebhookBody,
@@ -13,27 +12,7 @@ import {
   WebhookDeliveriesQuery,
   WebhookView
 } from "../schemas/webhooks.ts"
-
-const webhookView = (hook: Webhook): z.infer<typeof WebhookView> => ({
-  id: hook.id,
-  url: hook.url,
-  events: [...hook.events],
-  company_id: hook.companyId,
-  active: hook.active,
-  consecutive_failures: hook.consecutiveFailures,
-  disabled_at: hook.disabledAt?.toISOString() ?? null,
-  created_at: hook.createdAt.toISOString()
-})
-
-const attemptView = (attempt: WebhookAttempt): z.infer<typeof WebhookAttemptView> => ({
-  event_id: attempt.eventId,
-  type: attempt.type,
-  status: attempt.error === null ? "delivered" : "failed",
-  status_code: attempt.statusCode,
-  duration_ms: attempt.durationMs,
-  at: attempt.at.toISOString(),
-  error: attempt.error
-})
+import { pageView, webhookAttemptView, webhookView } from "../views.ts"
 
 const route = routesTagged("webhooks")
 
@@ -65,14 +44,14 @@ export const webhookRoutes = (run: Run) => {
       method: "get",
       path: "/webhooks",
       summary: "List webhooks, newest first (admin)",
-      request: { query: z.object({ limit: Limit, cursor: Cursor.optional() }) },
+      request: { query: PageQuery },
       responses: { 200: answers("A page of webhooks", pageOf(WebhookView)) },
       errors: [400, 401, 403, 503]
     }),
     async (c) => {
       const q = c.req.valid("query")
       const page = await run(c, listWebhooks({ limit: q.limit, after: q.cursor ?? null }))
-      return c.json({ items: page.items.map(webhookView), next_cursor: page.nextCursor }, 200)
+      return c.json(pageView(page, webhookView), 200)
     }
   )
 
@@ -119,7 +98,7 @@ export const webhookRoutes = (run: Run) => {
     async (c) => {
       const { id } = c.req.valid("param")
       const { attempts } = await run(c, webhookDeliveries(id, c.req.valid("query").limit))
-      return c.json({ items: attempts.map(attemptView) }, 200)
+      return c.json({ items: attempts.map(webhookAttemptView) }, 200)
     }
   )
 

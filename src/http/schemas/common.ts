@@ -92,6 +92,9 @@ export const Cursor = z.string().max(512).transform((text, ctx) => {
   return cursor.value
 }).openapi({ type: "string" })
 
+/** `?limit=&cursor=`: a page of a list. */
+export const PageQuery = z.object({ limit: Limit, cursor: Cursor.optional() })
+
 export const pageOf = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), next_cursor: z.string().nullable() })
 
 /** A required JSON request body. */
