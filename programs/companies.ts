@@ -11,7 +11,7 @@ import {
 import { InvalidReference, NotFound } from "../src/domain/errors.ts"
 import { providerSettingsIssues } from "../src/domain/providerSettings.ts"
 import { CompanyId, newId } from "../src/domain/ids.ts"
-import { type PageCursor, toPage } from "../src/domain/page.ts"
+import { type PageCursor, readPage } from "../src/domain/page.ts"
 import type { CompanySkill, SkillName } from "../src/domain/skills.ts"
 import { now } from "../src/domain/time.ts"
 import { type CompanyChanges, CompanyRepo } from "../src/services/Companies.ts"
@@ -118,9 +118,7 @@ export interface CompanyListQuery {
 /** A page of companies, newest first. */
 export const listCompanies = Effect.fn("Companies.list")(function*(query: CompanyListQuery) {
   yield* requireSeesAll
-  const repo = yield* CompanyRepo
-  const rows = yield* repo.list({ ...query, limit: query.limit + 1 })
-  return toPage(rows, query.limit)
+  return yield* readPage((yield* CompanyRepo).list, query)
 })
 
 export const updateCompany = Effect.fn("Companies.update")(function*(id: CompanyId, changes: CompanyChanges) {

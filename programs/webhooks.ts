@@ -2,7 +2,7 @@ import { Effect, Option } from "effect"
 import { InvalidReference, NotFound } from "../src/domain/errors.ts"
 import type { DomainEventType } from "../src/domain/events.ts"
 import { type CompanyId, newId } from "../src/domain/ids.ts"
-import { type PageCursor, toPage } from "../src/domain/page.ts"
+import { type PageCursor, readPage } from "../src/domain/page.ts"
 import { now } from "../src/domain/time.ts"
 import { generateWebhookSecret, type Webhook, WebhookId, webhookSecretContext } from "../src/domain/webhook.ts"
 import { CompanyRepo } from "../src/services/Companies.ts"
@@ -51,8 +51,7 @@ export const createWebhook = Effect.fn("Webhooks.create")(function*(input: NewWe
 /** A page of webhooks, newest first. */
 export const listWebhooks = Effect.fn("Webhooks.list")(function*(query: { readonly limit: number; readonly after: PageCursor | null }) {
   yield* requireSeesAll
-  const rows = yield* (yield* WebhookRepo).list({ ...query, limit: query.limit + 1 })
-  return toPage(rows, query.limit)
+  return yield* readPage((yield* WebhookRepo).list, query)
 })
 
 /** Deletes a webhook with its pending deliveries and its attempts. */

@@ -2,23 +2,28 @@ import { Schema } from "effect"
 import { CompanyId, EventId, JobId, RoutingId } from "./ids.ts"
 import { Priority } from "./job.ts"
 
+/** The fields every routing event starts with: which routing, of which job, for which company. */
+const routingFields = { routing_id: RoutingId, job_id: JobId, company_id: CompanyId }
+
+/** The fields every alert event starts with: the company and a human message naming it. */
+const alertFields = { company_id: CompanyId, message: Schema.String }
+
+/** The fields of an alert about one routing. */
+const routingAlertFields = { ...alertFields, routing_id: RoutingId, job_id: JobId }
+
 /**
  * Payload of `routing.created`: a routing that must be delivered to its company's provider, with its job's priority
  * (which orders the company's deliveries; a message written before it was carried counts as `normal`).
  */
 export const RoutingCreated = Schema.Struct({
-  routing_id: RoutingId,
-  job_id: JobId,
-  company_id: CompanyId,
+  ...routingFields,
   priority: Schema.optionalWith(Priority, { default: () => "normal" })
 })
 export type RoutingCreated = typeof RoutingCreated.Type
 
 /** Payload of `routing.synced`: the provider accepted the lead. */
 export const RoutingSynced = Schema.Struct({
-  routing_id: RoutingId,
-  job_id: JobId,
-  company_id: CompanyId,
+  ...routingFields,
   external_id: Schema.String,
   synced_at: Schema.String
 })
@@ -26,9 +31,7 @@ export type RoutingSynced = typeof RoutingSynced.Type
 
 /** Payload of `routing.failed`: delivery gave up (permanent failure or attempts exhausted); the routing is dead-lettered. */
 export const RoutingFailed = Schema.Struct({
-  routing_id: RoutingId,
-  job_id: JobId,
-  company_id: CompanyId,
+  ...routingFields,
   attempts: Schema.Int,
   error: Schema.String,
   failed_at: Schema.String
@@ -37,9 +40,7 @@ export type RoutingFailed = typeof RoutingFailed.Type
 
 /** Payload of `routing.status_changed`: status polling found the lead further along at the provider. */
 export const RoutingStatusChanged = Schema.Struct({
-  routing_id: RoutingId,
-  job_id: JobId,
-  company_id: CompanyId,
+  ...routingFields,
   previous_status: Schema.NullOr(Schema.String),
   external_status: Schema.NullOr(Schema.String),
   revenue: Schema.NullOr(Schema.Number),
@@ -57,21 +58,19 @@ export type JobCanceled = typeof JobCanceled.Type
 
 /** Payload of `circuit.opened`: the company's circuit opened; its provider is not called until `resume_at`. */
 export const CircuitOpened = Schema.Struct({
-  company_id: CompanyId,
-  message: Schema.String,
+  ...alertFields,
   opened_at: Schema.String,
   resume_at: Schema.NullOr(Schema.String)
 })
 export type CircuitOpened = typeof CircuitOpened.Type
 
 /** Payload of `circuit.closed`: a probe succeeded and the company's deliveries flow again. */
-export const CircuitClosed = Schema.Struct({ company_id: CompanyId, message: Schema.String, closed_at: Schema.String })
+export const CircuitClosed = Schema.Struct({ ...alertFields, closed_at: Schema.String })
 export type CircuitClosed = typeof CircuitClosed.Type
 
 /** Payload of `provider.credentials_invalid`: the provider answered 401 or 403 to a call for the company. */
 export const CredentialsInvalid = Schema.Struct({
-  company_id: CompanyId,
-  message: Schema.String,
+  ...alertFields,
   status: Schema.Int,
   routing_id: Schema.NullOr(RoutingId),
   job_id: Schema.NullOr(JobId)
@@ -80,10 +79,7 @@ export type CredentialsInvalid = typeof CredentialsInvalid.Type
 
 /** Payload of `dead_letter.added`: a routing was given up and copied to the dead letters. */
 export const DeadLetterAdded = Schema.Struct({
-  company_id: CompanyId,
-  message: Schema.String,
-  routing_id: RoutingId,
-  job_id: JobId,
+  ...routingAlertFields,
   attempts: Schema.Int,
   reason: Schema.String
 })
@@ -91,10 +87,7 @@ export type DeadLetterAdded = typeof DeadLetterAdded.Type
 
 /** Payload of `sla.breached`: a routing is not delivered 5 minutes after it was due. */
 export const SlaBreached = Schema.Struct({
-  company_id: CompanyId,
-  message: Schema.String,
-  routing_id: RoutingId,
-  job_id: JobId,
+  ...routingAlertFields,
   due_at: Schema.String
 })
 export type SlaBreached = typeof SlaBreached.Type

@@ -1,4 +1,4 @@
-import { Option, Schema } from "effect"
+import { Effect, Option, Schema } from "effect"
 import { isStorableDate } from "./time.ts"
 
 /** Where a newest-first page ends: the last item's creation time and id. */
@@ -28,3 +28,9 @@ export const toPage = <A extends { readonly id: string; readonly createdAt: Date
     nextCursor: rows.length > limit && last !== undefined ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null
   }
 }
+
+/** A page of a newest-first list: `list` is asked for one row more than `limit`, to know whether another page follows. */
+export const readPage = <A extends { readonly id: string; readonly createdAt: Date }, Q extends { readonly limit: number }, E, R>(
+  list: (query: Q) => Effect.Effect<ReadonlyArray<A>, E, R>,
+  query: Q
+) => Effect.map(list({ ...query, limit: query.limit + 1 }), (rows) => toPage(rows, query.limit))

@@ -1,3 +1,4 @@
+import type { z } from "@hono/zod-openapi"
 import type { Context } from "hono"
 import { companyReport, dailyReport } from "../../../programs/reports.ts"
 import type { ReportFigures } from "../../domain/reports.ts"
@@ -28,13 +29,30 @@ const figuresView = (f: ReportFigures & { readonly conversionRate: number }) => 
 
 const dateOf = (at: Date) => at.toISOString().slice(0, 10)
 
-/** The report as a CSV download named after it and its period. */
-const csvAnswer = (c: Context, name: string, period: { from: Date; to: Date }, body: string) =>
-  c.body(body, 200, {
-    "content-type": "text/csv; charset=utf-8",
-    "content-disposition": `attachment; filename="${name}-${dateOf(period.from)}-${dateOf(period.to)}.csv"`,
-    vary: "Accept"
-  })
+/** The period and company a report's query asks for. */
+const reportQuery = (query: z.output<typeof ReportQuery>) => ({
+  from: query.from ?? null,
+  to: query.to ?? null,
+  companyId: query.company_id ?? null
+})
+
+/**
+ * The report as JSON, or as a CSV download named after it and its period (its items' `columns`) when `Accept` names
+ * `text/csv`.
+ */
+const reportAnswer = <K extends string, Item extends Readonly<Record<K, string | number | null>>>(
+  c: Context,
+  name: string,
+  columns: ReadonlyArray<K>,
+  report: { readonly from: Date; readonly to: Date; readonly items: ReadonlyArray<Item> }
+) =>
+  acceptsCsv(c.req.header("accept"))
+    ? c.body(csvOf(columns, report.items), 200, {
+      "content-type": "text/csv; charset=utf-8",
+      "content-disposition": `attachment; filename="${name}-${dateOf(report.from)}-${dateOf(report.to)}.csv"`,
+      vary: "Accept"
+    })
+    : c.json({ from: report.from.toISOString(), to: report.to.toISOString(), items: report.items }, 200, { vary: "Accept" })
 
 const answers = (description: string, schema: typeof CompanyReportView | typeof DailyReportView) => ({
   description: `${description}; CSV (the items' fields as columns) when \`Accept\` names \`text/csv\``,
@@ -59,13 +77,9 @@ export const reportRoutes = (run: Run) => {
       errors: [400, 401, 403, 503]
     }),
     async (c) => {
-      const query = c.req.valid("query")
-      const report = await run(c, companyReport({ from: query.from ?? null, to: query.to ?? null, companyId: query.company_id ?? null }))
+      const report = await run(c, companyReport(reportQuery(c.req.valid("query"))))
       const items = report.items.map((row) => ({ company_id: row.companyId, company_name: row.companyName, ...figuresView(row) }))
-      if (acceptsCsv(c.req.header("accept"))) {
-        return csvAnswer(c, "companies", report, csvOf(["company_id", "company_name", ...FIGURES], items))
-      }
-      return c.json({ from: report.from.toISOString(), to: report.to.toISOString(), items }, 200, { vary: "Accept" })
+      return reportAnswer(c, "companies", ["company_id", "company_name", ...FIGURES], { ...report, items })
     }
   )
 
@@ -81,13 +95,9 @@ export const reportRoutes = (run: Run) => {
       errors: [400, 401, 403, 503]
     }),
     async (c) => {
-      const query = c.req.valid("query")
-      const report = await run(c, dailyReport({ from: query.from ?? null, to: query.to ?? null, companyId: query.company_id ?? null }))
+      const report = await run(c, dailyReport(reportQuery(c.req.valid("query"))))
       const items = report.items.map((row) => ({ day: dateOf(row.day), ...figuresView(row) }))
-      if (acceptsCsv(c.req.header("accept"))) {
-        return csvAnswer(c, "daily", report, csvOf(["day", ...FIGURES], items))
-      }
-      return c.json({ from: report.from.toISOString(), to: report.to.toISOString(), items }, 200, { vary: "Accept" })
+      return reportAnswer(c, "daily", ["day", ...FIGURES], { ...report, items })
     }
   )
 
