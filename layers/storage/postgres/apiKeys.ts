@@ -1,38 +1,16 @@
 import { Effect, Layer, Option, Schema } from "effect"
-import { ApiKeyRole, LAST_USED_GRANULARITY_MS } from "../../../src/domain/apiKey.ts"
+import { ApiKey, LAST_USED_GRANULARITY_MS } from "../../../src/domain/apiKey.ts"
 import { CompanyStatus } from "../../../src/domain/company.ts"
-import { ApiKeyId, CompanyId } from "../../../src/domain/ids.ts"
 import { ApiKeyRepo } from "../../../src/services/ApiKeys.ts"
 import { Db } from "../Db.ts"
 import { decodeRows } from "./decode.ts"
+import { columnsOf, encodeRow, rowOf } from "./rows.ts"
 
-const ApiKeyRow = Schema.Struct({
-  id: ApiKeyId,
-  role: ApiKeyRole,
-  company_id: Schema.NullOr(CompanyId),
-  name: Schema.String,
-  key_hash: Schema.String,
-  prefix: Schema.String,
-  created_at: Schema.DateFromSelf,
-  revoked_at: Schema.NullOr(Schema.DateFromSelf),
-  last_used_at: Schema.NullOr(Schema.DateFromSelf),
-  expires_at: Schema.NullOr(Schema.DateFromSelf)
-})
+/** An API key as its row: the domain struct under snake_case columns. */
+const ApiKeyRow = rowOf(ApiKey)
 
-const toApiKey = (r: typeof ApiKeyRow.Type) => ({
-  id: r.id,
-  role: r.role,
-  companyId: r.company_id,
-  name: r.name,
-  keyHash: r.key_hash,
-  prefix: r.prefix,
-  createdAt: r.created_at,
-  revokedAt: r.revoked_at,
-  lastUsedAt: r.last_used_at,
-  expiresAt: r.expires_at
-})
-
-const COLUMNS = "k.id, k.role, k.company_id, k.name, k.key_hash, k.prefix, k.created_at, k.revoked_at, k.last_used_at, k.expires_at"
+/** The key's columns, of `api_keys k` (the lookup joins `companies`, which has columns of the same names). */
+const COLUMNS = columnsOf(ApiKey).map((column) => `k.${column}`)
 
 const FoundKeyRow = Schema.Struct({ ...ApiKeyRow.fields, company_status: Schema.NullOr(CompanyStatus) })
 
@@ -42,21 +20,23 @@ export const layer = Layer.effect(
     const db = yield* Db
     const decode = decodeRows(ApiKeyRow, "apiKeys")
     const decodeFound = decodeRows(FoundKeyRow, "apiKeys")
+    const encode = encodeRow(ApiKeyRow, "apiKeys.insert")
     return ApiKeyRepo.of({
       insert: (k) =>
-        db.query("apiKeys.insert", (sql) =>
-          sql`
-            insert into api_keys (id, role, company_id, name, key_hash, prefix, created_at, revoked_at, last_used_at, expires_at)
-            values (${k.id}, ${k.role}, ${k.companyId}, ${k.name}, ${k.keyHash}, ${k.prefix}, ${k.createdAt},
-              ${k.revokedAt}, ${k.lastUsedAt}, ${k.expiresAt})`).pipe(Effect.asVoid),
+        encode(k).pipe(
+          Effect.flatMap((row) => db.query("apiKeys.insert", (sql) => sql`insert into api_keys ${sql(row)}`)),
+          Effect.asVoid
+        ),
       findActive: (keyHash, now) =>
         db.query("apiKeys.findActive", (sql) =>
           sql`
-            select ${sql.unsafe(COLUMNS)}, c.status as company_status
+            select ${sql(COLUMNS)}, c.status as company_status
             from api_keys k left join companies c on c.id = k.company_id
             where k.key_hash = ${keyHash} and k.revoked_at is null and (k.expires_at is null or k.expires_at > ${now})`).pipe(
             Effect.flatMap(decodeFound),
-            Effect.map((rows) => Option.fromNullable(rows[0]).pipe(Option.map((r) => ({ key: toApiKey(r), companyStatus: r.company_status }))))
+            Effect.map((rows) =>
+              Option.fromNullable(rows[0]).pipe(Option.map(({ company_status, ...key }) => ({ key, companyStatus: company_status })))
+            )
           ),
       recordUse: (id, now) =>
         db.query("apiKeys.recordUse", (sql) =>
@@ -68,10 +48,10 @@ export const layer = Layer.effect(
       list: ({ after, limit }) =>
         db.query("apiKeys.list", (sql) =>
           sql`
-            select ${sql.unsafe(COLUMNS)} from api_keys k
+            select ${sql(COLUMNS)} from api_keys k
             ${after === null ? sql`` : sql`where (k.created_at, k.id) < (${after.createdAt}, ${after.id})`}
             order by k.created_at desc, k.id desc
-            limit ${limit}`).pipe(Effect.flatMap(decode), Effect.map((rows) => rows.map(toApiKey))),
+            limit ${limit}`).pipe(Effect.flatMap(decode)),
       revoke: (id, now) =>
         db.query("apiKeys.revoke", (sql) =>
           sql`update api_keys set revoked_at = ${now} where id = ${id} and revoked_at is null returning id`).pipe(
