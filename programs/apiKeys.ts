@@ -3,7 +3,7 @@ import { type ApiKey, type ApiKeyRole, displayPrefix, generateApiKey } from "../
 import { InvalidReference, NotFound } from "../src/domain/errors.ts"
 import { sha256Hex } from "../src/domain/hash.ts"
 import { ApiKeyId, type CompanyId, newId } from "../src/domain/ids.ts"
-import { type PageCursor, readPage } from "../src/domain/page.ts"
+import { type PageQuery, readPage } from "../src/domain/page.ts"
 import { now } from "../src/domain/time.ts"
 import { ApiKeyRepo } from "../src/services/ApiKeys.ts"
 import { CompanyRepo } from "../src/services/Companies.ts"
@@ -54,7 +54,7 @@ export const createApiKey = Effect.fn("ApiKeys.create")(function*(input: NewApiK
 })
 
 /** A page of keys, newest first, revoked ones included: what they are and when they were last used, never the key. */
-export const listApiKeys = Effect.fn("ApiKeys.list")(function*(query: { readonly limit: number; readonly after: PageCursor | null }) {
+export const listApiKeys = Effect.fn("ApiKeys.list")(function*(query: PageQuery) {
   yield* requireSeesAll
   return yield* readPage((yield* ApiKeyRepo).list, query)
 })

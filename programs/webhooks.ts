@@ -2,7 +2,7 @@ import { Effect, Option } from "effect"
 import { InvalidReference, NotFound } from "../src/domain/errors.ts"
 import type { DomainEventType } from "../src/domain/events.ts"
 import { type CompanyId, newId } from "../src/domain/ids.ts"
-import { type PageCursor, readPage } from "../src/domain/page.ts"
+import { type PageQuery, readPage } from "../src/domain/page.ts"
 import { now } from "../src/domain/time.ts"
 import { generateWebhookSecret, type Webhook, WebhookId, webhookSecretContext } from "../src/domain/webhook.ts"
 import { CompanyRepo } from "../src/services/Companies.ts"
@@ -49,7 +49,7 @@ export const createWebhook = Effect.fn("Webhooks.create")(function*(input: NewWe
 })
 
 /** A page of webhooks, newest first. */
-export const listWebhooks = Effect.fn("Webhooks.list")(function*(query: { readonly limit: number; readonly after: PageCursor | null }) {
+export const listWebhooks = Effect.fn("Webhooks.list")(function*(query: PageQuery) {
   yield* requireSeesAll
   return yield* readPage((yield* WebhookRepo).list, query)
 })

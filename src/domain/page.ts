@@ -16,6 +16,12 @@ export const encodeCursor = (cursor: PageCursor): string => Schema.encodeSync(Cu
 export const decodeCursor = (text: string): Option.Option<PageCursor> =>
   Schema.decodeUnknownOption(CursorFromString)(text)
 
+/** Which page of a newest-first list: at most `limit` items, after the cursor when one is given. */
+export interface PageQuery {
+  readonly limit: number
+  readonly after: PageCursor | null
+}
+
 /** Splits `limit + 1` fetched rows into the page and the cursor to the next one. */
 export const toPage = <A extends { readonly id: string; readonly createdAt: Date }>(
   rows: ReadonlyArray<A>,

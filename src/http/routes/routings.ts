@@ -10,45 +10,35 @@ const IdParam = idParam(RoutingId)
 
 const route = routesTagged("routings")
 
+/** The routes of one routing: each runs its program on the routing of the path and answers it with its attempts. */
+const byId = [
+  ["get", "/routings/{id}", "One routing with every delivery attempt", "The routing", [400, 401, 404, 503], getRouting],
+  [
+    "post",
+    "/routings/{id}/retry",
+    "Deliver a failed routing again (admin)",
+    "The routing, pending again",
+    [400, 401, 403, 404, 409, 503],
+    retryRouting
+  ],
+  ["post", "/routings/{id}/cancel", "Cancel a routing not yet delivered", "The routing", [400, 401, 403, 404, 409, 503], cancelRouting]
+] as const
+
 /** One routing with its delivery attempts; retry and cancel. */
 export const routingRoutes = (run: Run) => {
   const router = makeRouter()
-
-  router.openapi(
-    route({
-      method: "get",
-      path: "/routings/{id}",
-      summary: "One routing with every delivery attempt",
-      request: { params: IdParam },
-      responses: { 200: answers("The routing", RoutingDetailView) },
-      errors: [400, 401, 404, 503]
-    }),
-    async (c) => c.json(routingDetailView(await run(c, getRouting(c.req.valid("param").id))), 200)
-  )
-
-  router.openapi(
-    route({
-      method: "post",
-      path: "/routings/{id}/retry",
-      summary: "Deliver a failed routing again (admin)",
-      request: { params: IdParam },
-      responses: { 200: answers("The routing, pending again", RoutingDetailView) },
-      errors: [400, 401, 403, 404, 409, 503]
-    }),
-    async (c) => c.json(routingDetailView(await run(c, retryRouting(c.req.valid("param").id))), 200)
-  )
-
-  router.openapi(
-    route({
-      method: "post",
-      path: "/routings/{id}/cancel",
-      summary: "Cancel a routing not yet delivered",
-      request: { params: IdParam },
-      responses: { 200: answers("The routing", RoutingDetailView) },
-      errors: [400, 401, 403, 404, 409, 503]
-    }),
-    async (c) => c.json(routingDetailView(await run(c, cancelRouting(c.req.valid("param").id))), 200)
-  )
-
+  for (const [method, path, summary, answer, errors, program] of byId) {
+    router.openapi(
+      route({
+        method,
+        path,
+        summary,
+        request: { params: IdParam },
+        responses: { 200: answers(answer, RoutingDetailView) },
+        errors
+      }),
+      async (c) => c.json(routingDetailView(await run(c, program(c.req.valid("param").id))), 200)
+    )
+  }
   return router
 }
