@@ -18,7 +18,7 @@ import { CompanyView, TechnicianView } from "./schemas/companies.ts"
 import type { ConsumerState, StreamState } from "../services/Broker.ts"
 import type { ReplicaRecord } from "../services/Partitions.ts"
 import type { ActorStatus } from "../services/Actors.ts"
-import { type ExclusionView, type JobView, type MatchView, RoutingView } from "./schemas/jobs.ts"
+import { type ExclusionView, JobView, type MatchView, RoutingView } from "./schemas/jobs.ts"
 import {
   DeadLetterView,
   MockLeadsView,
@@ -34,7 +34,6 @@ import { viewOf } from "./viewOf.ts"
 
 /** Domain values as the API shows them: snake_case, RFC 3339 UTC timestamps, secrets never included. */
 const iso = (d: Date): string => d.toISOString()
-const isoOrNull = (d: Date | null): string | null => (d === null ? null : d.toISOString())
 
 /** A page of a list as every list answers it: its items, and the cursor of the next page (null on the last). */
 export const pageView = <A, V>(page: { readonly items: ReadonlyArray<A>; readonly nextCursor: string | null }, view: (item: A) => V) => ({
@@ -67,31 +66,12 @@ export const routingDetailView = (
     attempts_log: detail.attempts.map((a) => viewOf(RoutingDetailView.shape.attempts_log.element, a))
   })
 
-export const jobView = (j: Job): z.input<typeof JobView> => ({
-  id: j.id,
-  summary: j.summary,
-  address: {
-    street: j.address.street,
-    ...(j.address.unit === undefined ? {} : { unit: j.address.unit }),
-    city: j.address.city,
-    state: j.address.state,
-    zip_code: j.address.zipCode
-  },
-  homeowner: j.homeowner,
-  required_skills: [...j.requiredSkills],
-  skill_levels: j.skillLevels,
-  category: j.category,
-  priority: j.priority,
-  status: j.status,
-  matching_score: j.matchingScore,
-  routings: j.routings.map(routingView),
-  created_by_company_id: j.createdByCompanyId,
-  created_by_technician_id: j.createdByTechnicianId,
-  deliver_after: isoOrNull(j.deliverAfter),
-  created_at: iso(j.createdAt),
-  updated_at: iso(j.updatedAt),
-  archived: false
-})
+export const jobView = (j: Job): z.input<typeof JobView> =>
+  viewOf(JobView, j, {
+    address: viewOf(JobView.shape.address, j.address),
+    routings: j.routings.map(routingView),
+    archived: false
+  })
 
 /** A job read by id: live, or from the archive. */
 export const foundJobView = (found: { readonly job: Job; readonly archived: boolean }): z.input<typeof JobView> => ({

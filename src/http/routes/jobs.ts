@@ -4,6 +4,7 @@ import { cancelJob, getJob, listJobs } from "../../../programs/jobs.ts"
 import { previewMatches } from "../../../programs/previewMatches.ts"
 import { JobId } from "../../domain/ids.ts"
 import { jobZip } from "../../domain/serviceAreas.ts"
+import { camelCaseKeys } from "../../SnakeCase.ts"
 import type { NewJob } from "../../domain/intake.ts"
 import { bodyOf, HttpAnswers } from "../answers.ts"
 import { zodDetails } from "../errors.ts"
@@ -30,25 +31,11 @@ const IdParam = idParam(JobId)
 
 /** A `POST /jobs` body as the job to accept. */
 const newJobOf = (body: z.infer<typeof CreateJobBody>): NewJob => ({
-  summary: body.summary,
-  address: {
-    street: body.address.street,
-    ...(body.address.unit === undefined ? {} : { unit: body.address.unit }),
-    city: body.address.city,
-    state: body.address.state,
-    zipCode: body.address.zip_code
-  },
-  homeowner: {
-    name: body.homeowner.name,
-    ...(body.homeowner.phone === undefined ? {} : { phone: body.homeowner.phone }),
-    ...(body.homeowner.email === undefined ? {} : { email: body.homeowner.email })
-  },
-  createdByCompanyId: body.created_by_company_id,
+  ...camelCaseKeys(body),
+  address: camelCaseKeys(body.address),
+  homeowner: camelCaseKeys(body.homeowner),
   createdByTechnicianId: body.created_by_technician_id ?? null,
-  requiredSkills: body.required_skills,
-  skillLevels: body.skill_levels,
   category: body.category ?? null,
-  priority: body.priority,
   deliverAfter: body.deliver_after ?? null
 })
 
