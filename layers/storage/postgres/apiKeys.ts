@@ -4,7 +4,7 @@ import { CompanyStatus } from "../../../src/domain/company.ts"
 import { ApiKeyRepo } from "../../../src/services/ApiKeys.ts"
 import { Db } from "../Db.ts"
 import { decodeRows } from "./decode.ts"
-import { columnsOf, encodeRow, rowOf } from "./rows.ts"
+import { columnsOf, rowInsert, rowOf } from "./rows.ts"
 
 /** An API key as its row: the domain struct under snake_case columns. */
 const ApiKeyRow = rowOf(ApiKey)
@@ -20,13 +20,8 @@ export const layer = Layer.effect(
     const db = yield* Db
     const decode = decodeRows(ApiKeyRow, "apiKeys")
     const decodeFound = decodeRows(FoundKeyRow, "apiKeys")
-    const encode = encodeRow(ApiKeyRow, "apiKeys.insert")
     return ApiKeyRepo.of({
-      insert: (k) =>
-        encode(k).pipe(
-          Effect.flatMap((row) => db.query("apiKeys.insert", (sql) => sql`insert into api_keys ${sql(row)}`)),
-          Effect.asVoid
-        ),
+      insert: rowInsert(db, ApiKeyRow, "api_keys", "apiKeys.insert"),
       findActive: (keyHash, now) =>
         db.query("apiKeys.findActive", (sql) =>
           sql`

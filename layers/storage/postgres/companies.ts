@@ -11,7 +11,7 @@ import type { CompanySkill } from "../../../src/domain/skills.ts"
 import { CompanyRepo } from "../../../src/services/Companies.ts"
 import { Db, type Sql } from "../Db.ts"
 import { decodeRows } from "./decode.ts"
-import { columnChanges, columnsOf, encodeRow, rowOf } from "./rows.ts"
+import { columnChanges, columnsOf, rowInsert, rowOf } from "./rows.ts"
 
 /** A provider association as the select shows it: the sealed credentials in two nullable columns. */
 const ProviderRow = Schema.transform(
@@ -84,7 +84,7 @@ export const layer = Layer.effect(
     const decodeCompanies = decodeRows(CompanyRow, "companies")
     const decodeTargets = decodeRows(TargetRow, "companies.deliveryTargets")
     const decodeCredentials = decodeRows(CredentialsRow, "companies.lockCredentials")
-    const encodeColumns = encodeRow(CompanyColumns.pipe(rowOf), "companies.insert")
+    const insertColumns = rowInsert(db, rowOf(CompanyColumns), "companies", "companies.insert")
 
     const replaceCredentials = (id: CompanyId, type: ProviderType, credentials: SealedSecret, now: Date) =>
       db.query("companies.replaceCredentials", (sql) =>
@@ -149,8 +149,7 @@ export const layer = Layer.effect(
     return CompanyRepo.of({
       insert: (company) =>
         db.transaction(Effect.gen(function*() {
-          const row = yield* encodeColumns(company)
-          yield* db.query("companies.insert", (sql) => sql`insert into companies ${sql(row)}`)
+          yield* insertColumns(company)
           yield* writeSkills(company.id, company.skills)
           if (company.provider !== null) yield* writeProvider(company, company.createdAt)
           yield* refreshEligibility(company.id)

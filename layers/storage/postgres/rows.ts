@@ -1,6 +1,7 @@
-import { Effect, Record, Schema } from "effect"
+import { type Context, Effect, Record, Schema } from "effect"
 import { snakeCase, type SnakeCase } from "../../../src/SnakeCase.ts"
 import { StorageError } from "../../../src/services/StorageError.ts"
+import type { Db } from "../Db.ts"
 
 /** A field read from the column of its snake_case name. */
 type Column<Field extends Schema.Schema.All, Name extends string> = Schema.PropertySignature<
@@ -30,10 +31,20 @@ export const columnChanges = (changes: object): Readonly<Record<string, unknown>
   )
 
 /** Encodes a value as its row at the storage boundary; a value that does not fit is a storage fault. */
-export const encodeRow = <A, I>(schema: Schema.Schema<A, I>, operation: string) => {
+const encodeRow = <A, I>(schema: Schema.Schema<A, I>, operation: string) => {
   const encode = Schema.encode(schema)
   return (value: A): Effect.Effect<I, StorageError> =>
     encode(value).pipe(
       Effect.mapError((cause) => new StorageError({ operation: `${operation}.encode`, unavailable: false, cause }))
+    )
+}
+
+/** Writes a domain value as a new row of `table`, its columns those of its row schema; named `operation`. */
+export const rowInsert = <A, I>(db: Context.Tag.Service<typeof Db>, schema: Schema.Schema<A, I>, table: string, operation: string) => {
+  const encode = encodeRow(schema, operation)
+  return (value: A): Effect.Effect<void, StorageError> =>
+    encode(value).pipe(
+      Effect.flatMap((row) => db.query(operation, (sql) => sql`insert into ${sql(table)} ${sql(row as Record<string, unknown>)}`)),
+      Effect.asVoid
     )
 }

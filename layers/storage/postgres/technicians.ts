@@ -1,15 +1,12 @@
-import { Effect, Layer, Option, Schema } from "effect"
-import { CompanyId, TechnicianId } from "../../../src/domain/ids.ts"
+import { Effect, Layer, Option } from "effect"
+import { Technician } from "../../../src/domain/company.ts"
 import { TechnicianRepo } from "../../../src/services/Companies.ts"
 import { Db } from "../Db.ts"
 import { decodeRows } from "./decode.ts"
+import { columnsOf, rowInsert, rowOf } from "./rows.ts"
 
-const TechnicianRow = Schema.Struct({
-  id: TechnicianId,
-  company_id: CompanyId,
-  name: Schema.String,
-  created_at: Schema.DateFromSelf
-})
+/** A technician as its row: the domain struct under snake_case columns. */
+const TechnicianRow = rowOf(Technician)
 
 export const layer = Layer.effect(
   TechnicianRepo,
@@ -17,20 +14,12 @@ export const layer = Layer.effect(
     const db = yield* Db
     const decode = decodeRows(TechnicianRow, "technicians")
     return TechnicianRepo.of({
-      insert: (t) =>
-        db.query("technicians.insert", (sql) =>
-          sql`
-            insert into technicians (id, company_id, name, created_at)
-            values (${t.id}, ${t.companyId}, ${t.name}, ${t.createdAt})`).pipe(Effect.asVoid),
+      insert: rowInsert(db, TechnicianRow, "technicians", "technicians.insert"),
       get: (id) =>
-        db.query("technicians.get", (sql) => sql`select id, company_id, name, created_at from technicians where id = ${id}`)
+        db.query("technicians.get", (sql) => sql`select ${sql(columnsOf(Technician))} from technicians where id = ${id}`)
           .pipe(
             Effect.flatMap(decode),
-            Effect.map((rows) =>
-              Option.fromNullable(rows[0]).pipe(
-                Option.map((r) => ({ id: r.id, companyId: r.company_id, name: r.name, createdAt: r.created_at }))
-              )
-            )
+            Effect.map((rows) => Option.fromNullable(rows[0]))
           )
     })
   })
