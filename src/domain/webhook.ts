@@ -1,25 +1,26 @@
 import { Effect, Schema } from "effect"
 import { toBase64Url } from "./base64.ts"
-import type { SealedSecret } from "./company.ts"
-import type { DomainEventType } from "./events.ts"
-import type { CompanyId, EventId } from "./ids.ts"
+import { SealedSecret } from "./company.ts"
+import { DomainEventType } from "./events.ts"
+import { CompanyId, type EventId } from "./ids.ts"
 
 export const WebhookId = Schema.UUID.pipe(Schema.brand("WebhookId"))
 export type WebhookId = typeof WebhookId.Type
 
 /** A subscription to domain events; its signing secret is only ever held sealed (bound to the hook's id). */
-export interface Webhook {
-  readonly id: WebhookId
-  readonly url: string
-  readonly events: ReadonlyArray<DomainEventType>
+export const Webhook = Schema.Struct({
+  id: WebhookId,
+  url: Schema.String,
+  events: Schema.Array(DomainEventType),
   /** Only events about this company, when set. */
-  readonly companyId: CompanyId | null
-  readonly secret: SealedSecret
-  readonly active: boolean
-  readonly consecutiveFailures: number
-  readonly disabledAt: Date | null
-  readonly createdAt: Date
-}
+  companyId: Schema.NullOr(CompanyId),
+  secret: SealedSecret,
+  active: Schema.Boolean,
+  consecutiveFailures: Schema.Int,
+  disabledAt: Schema.NullOr(Schema.DateFromSelf),
+  createdAt: Schema.DateFromSelf
+})
+export type Webhook = typeof Webhook.Type
 
 /** A domain event as a webhook receives it: the body is the exact text sent and signed at every attempt. */
 export interface WebhookEvent {

@@ -1,24 +1,27 @@
 import { Effect, Layer, Option, Schema } from "effect"
-import { DomainEventType } from "../../../src/domain/events.ts"
-import { CompanyId, EventId } from "../../../src/domain/ids.ts"
-import { WebhookId } from "../../../src/domain/webhook.ts"
+import { EventId } from "../../../src/domain/ids.ts"
+import { Webhook, WebhookId } from "../../../src/domain/webhook.ts"
 import { WebhookRepo } from "../../../src/services/Webhooks.ts"
 import { Db } from "../Db.ts"
 import { decodeRows } from "./decode.ts"
 import { deleteOldest } from "./deleteOldest.ts"
+import { columnsOf, rowInsert, rowOf } from "./rows.ts"
 
-const HookRow = Schema.Struct({
-  id: WebhookId,
-  url: Schema.String,
-  events: Schema.Array(DomainEventType),
-  company_id: Schema.NullOr(CompanyId),
-  secret_key_id: Schema.String,
-  secret_sealed: Schema.String,
-  active: Schema.Boolean,
-  consecutive_failures: Schema.Int,
-  disabled_at: Schema.NullOr(Schema.DateFromSelf),
-  created_at: Schema.DateFromSelf
-})
+/** A webhook but its secret, under snake_case columns. */
+const HookColumns = rowOf(Webhook.omit("secret"))
+
+/** A webhook as its row: its sealed secret in two columns. */
+const HookRow = Schema.transform(
+  Schema.Struct({ ...HookColumns.fields, secret_key_id: Schema.String, secret_sealed: Schema.String }),
+  Schema.typeSchema(Webhook),
+  {
+    strict: true,
+    decode: ({ secret_key_id, secret_sealed, ...hook }) => ({ ...hook, secret: { keyId: secret_key_id, data: secret_sealed } }),
+    encode: ({ secret, ...hook }) => ({ ...hook, secret_key_id: secret.keyId, secret_sealed: secret.data })
+  }
+)
+
+const HOOK_COLUMNS = [...columnsOf(Webhook.omit("secret")), "secret_key_id", "secret_sealed"]
 
 const DueRow = Schema.Struct({
   id: Schema.NumberFromString,
@@ -41,18 +44,6 @@ const AttemptRow = Schema.Struct({
   error: Schema.NullOr(Schema.String)
 })
 
-const hookOf = (r: typeof HookRow.Type) => ({
-  id: r.id,
-  url: r.url,
-  events: r.events,
-  companyId: r.company_id,
-  secret: { keyId: r.secret_key_id, data: r.secret_sealed },
-  active: r.active,
-  consecutiveFailures: r.consecutive_failures,
-  disabledAt: r.disabled_at,
-  createdAt: r.created_at
-})
-
 /** Webhooks on PostgreSQL: deliveries unique per (hook, event), claimed with `FOR UPDATE SKIP LOCKED` and a lease. */
 export const layer = Layer.effect(
   WebhookRepo,
@@ -61,30 +52,22 @@ export const layer = Layer.effect(
     const decodeHooks = decodeRows(HookRow, "webhooks")
     const decodeDue = decodeRows(DueRow, "webhooks.claimDue")
     const decodeAttempts = decodeRows(AttemptRow, "webhooks.attempts")
-    const columns = "id, url, events, company_id, secret_key_id, secret_sealed, active, consecutive_failures, disabled_at, created_at"
 
     return WebhookRepo.of({
-      insert: (h) =>
-        db.query("webhooks.insert", (sql) =>
-          sql`
-            insert into webhooks (id, url, events, company_id, secret_key_id, secret_sealed, active, consecutive_failures,
-              disabled_at, created_at)
-            values (${h.id}, ${h.url}, ${sql.array([...h.events])}, ${h.companyId}, ${h.secret.keyId}, ${h.secret.data},
-              ${h.active}, ${h.consecutiveFailures}, ${h.disabledAt}, ${h.createdAt})`).pipe(Effect.asVoid),
+      insert: rowInsert(db, HookRow, "webhooks", "webhooks.insert"),
       get: (id) =>
-        db.query("webhooks.get", (sql) => sql`select ${sql.unsafe(columns)} from webhooks where id = ${id}`).pipe(
+        db.query("webhooks.get", (sql) => sql`select ${sql(HOOK_COLUMNS)} from webhooks where id = ${id}`).pipe(
           Effect.flatMap(decodeHooks),
-          Effect.map((rows) => Option.map(Option.fromNullable(rows[0]), hookOf))
+          Effect.map((rows) => Option.fromNullable(rows[0]))
         ),
       list: ({ after, limit }) =>
         db.query("webhooks.list", (sql) =>
           sql`
-            select ${sql.unsafe(columns)} from webhooks
+            select ${sql(HOOK_COLUMNS)} from webhooks
             ${after === null ? sql`` : sql`where (created_at, id) < (${after.createdAt}, ${after.id})`}
             order by created_at desc, id desc
             limit ${limit}`).pipe(
-          Effect.flatMap(decodeHooks),
-          Effect.map((rows) => rows.map(hookOf))
+          Effect.flatMap(decodeHooks)
         ),
       delete: (id) =>
         db.query("webhooks.delete", (sql) => sql`delete from webhooks where id = ${id} returning id`).pipe(
