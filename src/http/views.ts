@@ -36,7 +36,10 @@ import { viewOf } from "./viewOf.ts"
 const iso = (d: Date): string => d.toISOString()
 
 /** A page of a list as every list answers it: its items, and the cursor of the next page (null on the last). */
-export const pageView = <A, V>(page: { readonly items: ReadonlyArray<A>; readonly nextCursor: string | null }, view: (item: A) => V) => ({
+export const pageView = <A, V>(
+  page: { readonly items: ReadonlyArray<A>; readonly nextCursor: string | null },
+  view: (item: A) => V
+) => ({
   items: page.items.map((item) => view(item)),
   next_cursor: page.nextCursor
 })
@@ -52,20 +55,22 @@ export const companyView = (c: Company): z.input<typeof CompanyView> =>
     }
   })
 
+/** A technician. */
 export const technicianView = (t: Technician): z.input<typeof TechnicianView> => viewOf(TechnicianView, t)
 
+/** A routing: `company_id_received` is the company it is delivered to. */
 export const routingView = (r: Routing): z.input<typeof RoutingView> =>
   viewOf(RoutingView, r, { company_id_received: r.companyId })
 
 /** A routing with its delivery attempts. */
 export const routingDetailView = (
   detail: { readonly routing: Routing; readonly attempts: ReadonlyArray<RoutingAttempt> }
-): z.input<typeof RoutingDetailView> =>
-  viewOf(RoutingDetailView, detail.routing, {
-    company_id_received: detail.routing.companyId,
-    attempts_log: detail.attempts.map((a) => viewOf(RoutingDetailView.shape.attempts_log.element, a))
-  })
+): z.input<typeof RoutingDetailView> => ({
+  ...routingView(detail.routing),
+  attempts_log: detail.attempts.map((a) => viewOf(RoutingDetailView.shape.attempts_log.element, a))
+})
 
+/** A live job with its routings. */
 export const jobView = (j: Job): z.input<typeof JobView> =>
   viewOf(JobView, j, {
     address: viewOf(JobView.shape.address, j.address),
@@ -93,22 +98,27 @@ export const exclusionView = (e: MatchSeen<Exclusion>): z.input<typeof Exclusion
   reason: e.reason
 })
 
+/** An API key: what it is and when it was used, never the key or its hash. */
 export const apiKeyView = (k: ApiKey): z.input<typeof ApiKeyView> => viewOf(ApiKeyView, k)
 
 /** A webhook; never its secret. */
 export const webhookView = (hook: Webhook): z.input<typeof WebhookView> => viewOf(WebhookView, hook)
 
+/** One delivery attempt of a webhook: `delivered` when the receiver answered 2xx. */
 export const webhookAttemptView = (attempt: WebhookAttempt): z.input<typeof WebhookAttemptView> =>
   viewOf(WebhookAttemptView, attempt, { status: attempt.error === null ? "delivered" : "failed" })
 
 /** An open alert: `type` is its kind, the event that announced it. */
 export const alertView = (alert: Alert): z.input<typeof AlertView> => viewOf(AlertView, alert, { type: alert.kind })
 
+/** The delivery SLA over a window. */
 export const slaView = (sla: SlaSummary & { readonly window: string; readonly from: Date; readonly to: Date }) =>
   viewOf(SlaView, sla)
 
+/** Jobs accepted and routings delivered in one minute. */
 export const minuteView = (minute: MinuteCounts) => viewOf(ThroughputView.shape.items.element, minute)
 
+/** A lead the mock provider received. */
 export const mockLeadView = (lead: MockLead) => viewOf(MockLeadsView.shape.items.element, lead)
 
 /** A company actor: `pending` counts the company's messages stored in the work stream, `ack_pending` those it holds or works on. */
@@ -177,5 +187,6 @@ export const streamView = (entry: {
   }
 }
 
+/** A dead letter: `subject` is the subject its message was first published on. */
 export const deadLetterView = (d: DeadLetter): z.input<typeof DeadLetterView> =>
   viewOf(DeadLetterView, d, { subject: d.originalSubject })

@@ -14,6 +14,8 @@ const COLUMNS = columnsOf(ApiKey).map((column) => `k.${column}`)
 
 const FoundKeyRow = Schema.Struct({ ...ApiKeyRow.fields, company_status: Schema.NullOr(CompanyStatus) })
 
+const foundKey = ({ company_status, ...key }: typeof FoundKeyRow.Type) => ({ key, companyStatus: company_status })
+
 export const layer = Layer.effect(
   ApiKeyRepo,
   Effect.gen(function*() {
@@ -29,9 +31,7 @@ export const layer = Layer.effect(
             from api_keys k left join companies c on c.id = k.company_id
             where k.key_hash = ${keyHash} and k.revoked_at is null and (k.expires_at is null or k.expires_at > ${now})`).pipe(
             Effect.flatMap(decodeFound),
-            Effect.map((rows) =>
-              Option.fromNullable(rows[0]).pipe(Option.map(({ company_status, ...key }) => ({ key, companyStatus: company_status })))
-            )
+            Effect.map((rows) => Option.map(Option.fromNullable(rows[0]), foundKey))
           ),
       recordUse: (id, now) =>
         db.query("apiKeys.recordUse", (sql) =>

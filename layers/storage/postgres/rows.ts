@@ -40,11 +40,13 @@ const encodeRow = <A, I>(schema: Schema.Schema<A, I>, operation: string) => {
 }
 
 /** Writes a domain value as a new row of `table`, its columns those of its row schema; named `operation`. */
-export const rowInsert = <A, I>(db: Context.Tag.Service<typeof Db>, schema: Schema.Schema<A, I>, table: string, operation: string) => {
+export const rowInsert = <A, I>(
+  db: Context.Tag.Service<typeof Db>,
+  schema: Schema.Schema<A, I>,
+  table: string,
+  operation: string
+) => {
   const encode = encodeRow(schema, operation)
-  return (value: A): Effect.Effect<void, StorageError> =>
-    encode(value).pipe(
-      Effect.flatMap((row) => db.query(operation, (sql) => sql`insert into ${sql(table)} ${sql(row as Record<string, unknown>)}`)),
-      Effect.asVoid
-    )
+  const insert = (row: I) => db.query(operation, (sql) => sql`insert into ${sql(table)} ${sql(row as Record<string, unknown>)}`)
+  return (value: A): Effect.Effect<void, StorageError> => encode(value).pipe(Effect.flatMap(insert), Effect.asVoid)
 }

@@ -106,7 +106,10 @@ export const companyRoutes = (run: Run) => {
       responses: { 200: answers("The company", CompanyView) },
       errors: [400, 401, 403, 404, 413, 415, 503]
     }),
-    async (c) => c.json(companyView(await run(c, updateCompany(c.req.valid("param").id, camelCaseKeys(c.req.valid("json"))))), 200)
+    async (c) => {
+      const changes = camelCaseKeys(c.req.valid("json"))
+      return c.json(companyView(await run(c, updateCompany(c.req.valid("param").id, changes))), 200)
+    }
   )
 
   router.openapi(

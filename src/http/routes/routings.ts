@@ -21,7 +21,14 @@ const byId = [
     [400, 401, 403, 404, 409, 503],
     retryRouting
   ],
-  ["post", "/routings/{id}/cancel", "Cancel a routing not yet delivered", "The routing", [400, 401, 403, 404, 409, 503], cancelRouting]
+  [
+    "post",
+    "/routings/{id}/cancel",
+    "Cancel a routing not yet delivered",
+    "The routing",
+    [400, 401, 403, 404, 409, 503],
+    cancelRouting
+  ]
 ] as const
 
 /** One routing with its delivery attempts; retry and cancel. */
