@@ -1,10 +1,9 @@
-import { Effect, Layer, Option, Schema } from "effect"
+import { Effect, Option, Schema } from "effect"
 import { ApiKeyRole, LAST_USED_GRANULARITY_MS } from "../../../src/domain/apiKey.ts"
 import { CompanyStatus } from "../../../src/domain/company.ts"
 import { ApiKeyId, CompanyId } from "../../../src/domain/ids.ts"
 import { ApiKeyRepo } from "../../../src/services/ApiKeys.ts"
-import { Db } from "../Db.ts"
-import { decodeRows } from "./decode.ts"
+import { repository } from "./repository.ts"
 
 const ApiKeyRow = Schema.Struct({
   id: ApiKeyId,
@@ -36,47 +35,40 @@ const COLUMNS = "k.id, k.role, k.company_id, k.name, k.key_hash, k.prefix, k.cre
 
 const FoundKeyRow = Schema.Struct({ ...ApiKeyRow.fields, company_status: Schema.NullOr(CompanyStatus) })
 
-export const layer = Layer.effect(
-  ApiKeyRepo,
-  Effect.gen(function*() {
-    const db = yield* Db
-    const decode = decodeRows(ApiKeyRow, "apiKeys")
-    const decodeFound = decodeRows(FoundKeyRow, "apiKeys")
-    return ApiKeyRepo.of({
-      insert: (k) =>
-        db.query("apiKeys.insert", (sql) =>
-          sql`
-            insert into api_keys (id, role, company_id, name, key_hash, prefix, created_at, revoked_at, last_used_at, expires_at)
-            values (${k.id}, ${k.role}, ${k.companyId}, ${k.name}, ${k.keyHash}, ${k.prefix}, ${k.createdAt},
-              ${k.revokedAt}, ${k.lastUsedAt}, ${k.expiresAt})`).pipe(Effect.asVoid),
-      findActive: (keyHash, now) =>
-        db.query("apiKeys.findActive", (sql) =>
-          sql`
-            select ${sql.unsafe(COLUMNS)}, c.status as company_status
-            from api_keys k left join companies c on c.id = k.company_id
-            where k.key_hash = ${keyHash} and k.revoked_at is null and (k.expires_at is null or k.expires_at > ${now})`).pipe(
-            Effect.flatMap(decodeFound),
-            Effect.map((rows) => Option.fromNullable(rows[0]).pipe(Option.map((r) => ({ key: toApiKey(r), companyStatus: r.company_status }))))
-          ),
-      recordUse: (id, now) =>
-        db.query("apiKeys.recordUse", (sql) =>
-          sql`
-            update api_keys set last_used_at = ${now}
-            where id = ${id} and (last_used_at is null or last_used_at <= ${new Date(now.getTime() - LAST_USED_GRANULARITY_MS)})`).pipe(
-            Effect.asVoid
-          ),
-      list: ({ after, limit }) =>
-        db.query("apiKeys.list", (sql) =>
-          sql`
-            select ${sql.unsafe(COLUMNS)} from api_keys k
-            ${after === null ? sql`` : sql`where (k.created_at, k.id) < (${after.createdAt}, ${after.id})`}
-            order by k.created_at desc, k.id desc
-            limit ${limit}`).pipe(Effect.flatMap(decode), Effect.map((rows) => rows.map(toApiKey))),
-      revoke: (id, now) =>
-        db.query("apiKeys.revoke", (sql) =>
-          sql`update api_keys set revoked_at = ${now} where id = ${id} and revoked_at is null returning id`).pipe(
-            Effect.map((rows) => rows.length > 0)
-          )
-    })
+export const layer = repository(ApiKeyRepo, (db) =>
+  ApiKeyRepo.of({
+    insert: (k) =>
+      db.query("apiKeys.insert", (sql) =>
+        sql`
+          insert into api_keys (id, role, company_id, name, key_hash, prefix, created_at, revoked_at, last_used_at, expires_at)
+          values (${k.id}, ${k.role}, ${k.companyId}, ${k.name}, ${k.keyHash}, ${k.prefix}, ${k.createdAt},
+            ${k.revokedAt}, ${k.lastUsedAt}, ${k.expiresAt})`).pipe(Effect.asVoid),
+    findActive: (keyHash, now) =>
+      db.rows("apiKeys.findActive", FoundKeyRow, (sql) =>
+        sql`
+          select ${sql.unsafe(COLUMNS)}, c.status as company_status
+          from api_keys k left join companies c on c.id = k.company_id
+          where k.key_hash = ${keyHash} and k.revoked_at is null and (k.expires_at is null or k.expires_at > ${now})`).pipe(
+          Effect.map((rows) => Option.fromNullable(rows[0]).pipe(Option.map((r) => ({ key: toApiKey(r), companyStatus: r.company_status }))))
+        ),
+    recordUse: (id, now) =>
+      db.query("apiKeys.recordUse", (sql) =>
+        sql`
+          update api_keys set last_used_at = ${now}
+          where id = ${id} and (last_used_at is null or last_used_at <= ${new Date(now.getTime() - LAST_USED_GRANULARITY_MS)})`).pipe(
+          Effect.asVoid
+        ),
+    list: ({ after, limit }) =>
+      db.rows("apiKeys.list", ApiKeyRow, (sql) =>
+        sql`
+          select ${sql.unsafe(COLUMNS)} from api_keys k
+          ${after === null ? sql`` : sql`where (k.created_at, k.id) < (${after.createdAt}, ${after.id})`}
+          order by k.created_at desc, k.id desc
+          limit ${limit}`).pipe(Effect.map((rows) => rows.map(toApiKey))),
+    revoke: (id, now) =>
+      db.query("apiKeys.revoke", (sql) =>
+        sql`update api_keys set revoked_at = ${now} where id = ${id} and revoked_at is null returning id`).pipe(
+          Effect.map((rows) => rows.length > 0)
+        )
   })
 )

@@ -1,8 +1,7 @@
-import { Effect, Layer, Option, Schema } from "effect"
+import { Effect, Option, Schema } from "effect"
 import { CompanyId, TechnicianId } from "../../../src/domain/ids.ts"
 import { TechnicianRepo } from "../../../src/services/Companies.ts"
-import { Db } from "../Db.ts"
-import { decodeRows } from "./decode.ts"
+import { repository } from "./repository.ts"
 
 const TechnicianRow = Schema.Struct({
   id: TechnicianId,
@@ -11,27 +10,21 @@ const TechnicianRow = Schema.Struct({
   created_at: Schema.DateFromSelf
 })
 
-export const layer = Layer.effect(
-  TechnicianRepo,
-  Effect.gen(function*() {
-    const db = yield* Db
-    const decode = decodeRows(TechnicianRow, "technicians")
-    return TechnicianRepo.of({
-      insert: (t) =>
-        db.query("technicians.insert", (sql) =>
-          sql`
-            insert into technicians (id, company_id, name, created_at)
-            values (${t.id}, ${t.companyId}, ${t.name}, ${t.createdAt})`).pipe(Effect.asVoid),
-      get: (id) =>
-        db.query("technicians.get", (sql) => sql`select id, company_id, name, created_at from technicians where id = ${id}`)
-          .pipe(
-            Effect.flatMap(decode),
-            Effect.map((rows) =>
-              Option.fromNullable(rows[0]).pipe(
-                Option.map((r) => ({ id: r.id, companyId: r.company_id, name: r.name, createdAt: r.created_at }))
-              )
+export const layer = repository(TechnicianRepo, (db) =>
+  TechnicianRepo.of({
+    insert: (t) =>
+      db.query("technicians.insert", (sql) =>
+        sql`
+          insert into technicians (id, company_id, name, created_at)
+          values (${t.id}, ${t.companyId}, ${t.name}, ${t.createdAt})`).pipe(Effect.asVoid),
+    get: (id) =>
+      db.rows("technicians.get", TechnicianRow, (sql) => sql`select id, company_id, name, created_at from technicians where id = ${id}`)
+        .pipe(
+          Effect.map((rows) =>
+            Option.fromNullable(rows[0]).pipe(
+              Option.map((r) => ({ id: r.id, companyId: r.company_id, name: r.name, createdAt: r.created_at }))
             )
           )
-    })
+        )
   })
 )
