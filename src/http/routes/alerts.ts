@@ -3,9 +3,13 @@ import { listOpenAlerts } from "../../../programs/alerts.ts"
 import { makeRouter, type Run } from "../router.ts"
 import { AlertsQuery, AlertsView } from "../schemas/alerts.ts"
 import { answers, errorResponses, security } from "../schemas/common.ts"
+import type { AlertRepo } from "../../services/Alerts.ts"
+
+/** The services the alert routes may use. */
+export type AlertServices = AlertRepo
 
 /** Open alerts (admin, viewer): what the dashboard's banner shows until each is resolved. */
-export const alertRoutes = (run: Run) => {
+export const alertRoutes = (run: Run<AlertServices>) => {
   const router = makeRouter()
 
   router.openapi(

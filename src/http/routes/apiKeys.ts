@@ -5,9 +5,14 @@ import { makeRouter, type Run } from "../router.ts"
 import { ApiKeyView, CreateApiKeyBody, CreatedApiKeyView } from "../schemas/apiKeys.ts"
 import { answers, Cursor, errorResponses, idParam, json, Limit, pageOf, security } from "../schemas/common.ts"
 import { apiKeyView } from "../views.ts"
+import type { ApiKeyRepo } from "../../services/ApiKeys.ts"
+import type { CompanyRepo } from "../../services/Companies.ts"
+
+/** The services the API key routes may use. */
+export type ApiKeyServices = ApiKeyRepo | CompanyRepo
 
 /** API keys (admin): issue one, shown once; list them; revoke one. */
-export const apiKeyRoutes = (run: Run) => {
+export const apiKeyRoutes = (run: Run<ApiKeyServices>) => {
   const router = makeRouter()
 
   router.openapi(

@@ -25,9 +25,22 @@ import {
   WorkerView
 } from "../schemas/operations.ts"
 import { companyView, deadLetterView, partitionView, replicaView, streamView, workerView } from "../views.ts"
+import type { AlertRepo } from "../../services/Alerts.ts"
+import type { Broker } from "../../services/Broker.ts"
+import type { CompanyRepo } from "../../services/Companies.ts"
+import type { MockLeadStore } from "../../services/MockLeads.ts"
+import type { OutboxRepo } from "../../services/Outbox.ts"
+import type { CurrentReplica, PartitionLeases } from "../../services/Partitions.ts"
+import type { RoutingRepo } from "../../services/Routings.ts"
+import type { BrokerPrefix, DeliverySettings } from "../../services/Settings.ts"
+import type { Transactions } from "../../services/Transactions.ts"
+import type { DeliveryDirectory, WorkerRegistry } from "../../services/Workers.ts"
+
+/** The services the operations routes may use. */
+export type OperationServices = AlertRepo | Broker | BrokerPrefix | CompanyRepo | CurrentReplica | DeliveryDirectory | DeliverySettings | MockLeadStore | OutboxRepo | PartitionLeases | RoutingRepo | Transactions | WorkerRegistry
 
 /** Operations (admin): actors, pause and resume, streams, dead letters, the outbox, and what the mock provider received. */
-export const operationRoutes = (run: Run) => {
+export const operationRoutes = (run: Run<OperationServices>) => {
   const router = makeRouter()
   const adminGet = <S extends z.ZodType>(path: string, summary: string, schema: S) =>
     createRoute({

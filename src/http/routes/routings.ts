@@ -7,6 +7,14 @@ import { makeRouter, type Run } from "../router.ts"
 import { answers, errorResponses, idParam, security } from "../schemas/common.ts"
 import { RoutingDetailView } from "../schemas/operations.ts"
 import { routingView } from "../views.ts"
+import type { AlertRepo } from "../../services/Alerts.ts"
+import type { CompanyRepo } from "../../services/Companies.ts"
+import type { OutboxRepo } from "../../services/Outbox.ts"
+import type { Providers } from "../../services/Providers.ts"
+import type { RoutingRepo } from "../../services/Routings.ts"
+import type { Secrets } from "../../services/Secrets.ts"
+import type { DeliverySettings } from "../../services/Settings.ts"
+import type { Transactions } from "../../services/Transactions.ts"
 
 const IdParam = idParam(RoutingId)
 
@@ -20,8 +28,11 @@ const detailView = (detail: { readonly routing: Routing; readonly job: Job; read
   }))
 })
 
+/** The services the routing routes may use. */
+export type RoutingServices = AlertRepo | CompanyRepo | DeliverySettings | OutboxRepo | Providers | RoutingRepo | Secrets | Transactions
+
 /** One routing with its delivery attempts; retry and cancel. */
-export const routingRoutes = (run: Run) => {
+export const routingRoutes = (run: Run<RoutingServices>) => {
   const router = makeRouter()
 
   router.openapi(

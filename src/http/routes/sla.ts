@@ -3,12 +3,16 @@ import { deliverySla, throughput } from "../../../programs/sla.ts"
 import { makeRouter, type Run } from "../router.ts"
 import { answers, errorResponses, security } from "../schemas/common.ts"
 import { SlaQuery, SlaView, ThroughputQuery, ThroughputView } from "../schemas/sla.ts"
+import type { SlaRepo } from "../../services/Sla.ts"
+
+/** The services the SLA routes may use. */
+export type SlaServices = SlaRepo
 
 /**
  * The delivery SLA (admin): latency percentiles from job accepted to lead accepted, breaches of the 5 minutes, and jobs
  * and deliveries per minute.
  */
-export const slaRoutes = (run: Run) => {
+export const slaRoutes = (run: Run<SlaServices>) => {
   const router = makeRouter()
 
   router.openapi(

@@ -12,6 +12,10 @@ import {
   WebhookDeliveriesQuery,
   WebhookView
 } from "../schemas/webhooks.ts"
+import type { CompanyRepo } from "../../services/Companies.ts"
+import type { Secrets } from "../../services/Secrets.ts"
+import type { OutboundAddresses } from "../../services/Settings.ts"
+import type { WebhookRepo } from "../../services/Webhooks.ts"
 
 const webhookView = (hook: Webhook): z.infer<typeof WebhookView> => ({
   id: hook.id,
@@ -34,11 +38,14 @@ const attemptView = (attempt: WebhookAttempt): z.infer<typeof WebhookAttemptView
   error: attempt.error
 })
 
+/** The services the webhook routes may use. */
+export type WebhookServices = CompanyRepo | OutboundAddresses | Secrets | WebhookRepo
+
 /**
  * Outgoing webhooks (admin): subscribe (the secret shown once), list, delete, enable again, and each hook's delivery
  * attempts.
  */
-export const webhookRoutes = (run: Run) => {
+export const webhookRoutes = (run: Run<WebhookServices>) => {
   const router = makeRouter()
 
   router.openapi(
