@@ -37,7 +37,7 @@ import {
 } from "../../src/services/Settings.ts"
 import { EventLoopLag } from "../../src/services/EventLoopLag.ts"
 import { layerFreshDb, layerPgliteDb } from "./postgres.ts"
-import { layerCurrentReplica } from "../../src/Replica.ts"
+import * as Replica from "../../src/Replica.ts"
 import { layer as layerCallWindows } from "../../layers/workers/callWindows.ts"
 
 export const TEST_ADMIN_KEY = "si_test_admin_key_0123456789abcdefghijklmnopqrstu"
@@ -96,7 +96,7 @@ export const layerDeliveryTools = Layer.mergeAll(
   layerStatusPolls,
   layerDeliveryDirectory,
   layerPollOnly,
-  layerCurrentReplica,
+  Replica.layer,
   layerCallWindows
 )
 

@@ -35,6 +35,7 @@ const COLUMNS = "k.id, k.role, k.company_id, k.name, k.key_hash, k.prefix, k.cre
 
 const FoundKeyRow = Schema.Struct({ ...ApiKeyRow.fields, company_status: Schema.NullOr(CompanyStatus) })
 
+/** API keys on PostgreSQL: `api_keys`, found by the SHA-256 of the key. */
 export const layer = repository(ApiKeyRepo, (db) =>
   ApiKeyRepo.of({
     insert: (k) =>

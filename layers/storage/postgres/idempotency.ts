@@ -11,6 +11,7 @@ interface ClaimRow {
   readonly response: unknown
 }
 
+/** Idempotency keys on PostgreSQL: `idempotency_keys`. */
 export const layer = repository(IdempotencyRepo, (db) =>
   IdempotencyRepo.of({
     claim: (claims, { expiresBefore, now }) => {

@@ -74,6 +74,7 @@ const decodeJobRows = decodeRows(JobRow, "jobs")
 export const toJobs = (rows: ReadonlyArray<unknown>) =>
   decodeJobRows(rows).pipe(Effect.map((jobs) => jobs.map((row) => toJob(row, row.routings))))
 
+/** Jobs on PostgreSQL: `jobs`, read with their routings. */
 export const layer = repository(JobRepo, (db) =>
   JobRepo.of({
     insert: (jobs) => {

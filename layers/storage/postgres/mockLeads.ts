@@ -20,6 +20,7 @@ const toLead = (r: typeof LeadRow.Type) => ({
   receivedAt: r.received_at
 })
 
+/** The mock provider's leads on PostgreSQL: `mock_leads`. */
 export const layer = repository(MockLeadStore, (db) =>
   MockLeadStore.of({
     record: (leads) =>

@@ -16,6 +16,7 @@ const OutboxRow = Schema.Struct({
 
 const columns = (sql: Sql) => sql`id, aggregate_id, type, payload, traceparent, created_at, available_at`
 
+/** The outbox on PostgreSQL: `outbox_events`, claimed with `FOR UPDATE SKIP LOCKED`. */
 export const layer = repository(OutboxRepo, (db) => {
   const toEvents = (rows: ReadonlyArray<typeof OutboxRow.Type>) =>
     rows.map((r) => ({

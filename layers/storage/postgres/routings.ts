@@ -86,6 +86,7 @@ const routingsOf = (jobs: ReadonlyArray<Job>, ids: ReadonlyArray<RoutingId>) => 
     job.routings.filter((r) => wanted.has(r.id)).map((routing) => [routing.id, { routing, job }] as const)))
 }
 
+/** Routings on PostgreSQL: `job_routings` and their attempts, read with their jobs. */
 export const layer = Layer.effect(
   RoutingRepo,
   Effect.gen(function*() {

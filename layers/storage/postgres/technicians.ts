@@ -10,6 +10,7 @@ const TechnicianRow = Schema.Struct({
   created_at: Schema.DateFromSelf
 })
 
+/** Technicians on PostgreSQL: `technicians`. */
 export const layer = repository(TechnicianRepo, (db) =>
   TechnicianRepo.of({
     insert: (t) =>

@@ -1,0 +1,48 @@
+import { Config } from "effect"
+import * as Broker from "../layers/broker/layer.ts"
+import * as Secrets from "../layers/secrets/webCrypto.ts"
+import * as Storage from "../layers/storage/layer.ts"
+import * as HttpServer from "./HttpServer.ts"
+import * as Logging from "./Logging.ts"
+import {
+  ArchiveSettings,
+  BrokerPrefix,
+  DashboardSettings,
+  DeliverySettings,
+  HttpSettings,
+  IdempotencySettings,
+  MatchSettings,
+  MetricsSettings,
+  OutboundSettings,
+  RetentionSettings,
+  StreamReplicas,
+  WebhookSettings
+} from "./services/Settings.ts"
+import * as Startup from "./Startup.ts"
+import * as Tracing from "./Tracing.ts"
+
+/**
+ * Every variable the service reads, each read by the layer that uses it (its `config`) and checked here all at once
+ * before any layer is built, so that a wrong environment fails at start with one line naming each bad variable.
+ */
+export const appConfig = Config.all({
+  logging: Logging.config,
+  tracing: Tracing.config,
+  storage: Storage.config,
+  broker: Broker.config,
+  brokerPrefix: BrokerPrefix.config,
+  streamReplicas: StreamReplicas.config,
+  secrets: Secrets.config,
+  startup: Startup.config,
+  http: HttpServer.config,
+  httpSettings: HttpSettings.config,
+  match: MatchSettings.config,
+  idempotency: IdempotencySettings.config,
+  delivery: DeliverySettings.config,
+  archive: ArchiveSettings.config,
+  retention: RetentionSettings.config,
+  webhooks: WebhookSettings.config,
+  metrics: MetricsSettings.config,
+  outbound: OutboundSettings.config,
+  dashboard: DashboardSettings.config
+})
