@@ -4,20 +4,7 @@ import * as Secrets from "../layers/secrets/webCrypto.ts"
 import * as Storage from "../layers/storage/layer.ts"
 import * as HttpServer from "./HttpServer.ts"
 import * as Logging from "./Logging.ts"
-import {
-  ArchiveSettings,
-  BrokerPrefix,
-  DashboardSettings,
-  DeliverySettings,
-  HttpSettings,
-  IdempotencySettings,
-  MatchSettings,
-  MetricsSettings,
-  OutboundSettings,
-  RetentionSettings,
-  StreamReplicas,
-  WebhookSettings
-} from "./services/Settings.ts"
+import * as Settings from "./services/Settings.ts"
 import * as Startup from "./Startup.ts"
 import * as Tracing from "./Tracing.ts"
 
@@ -30,19 +17,8 @@ export const appConfig = Config.all({
   tracing: Tracing.config,
   storage: Storage.config,
   broker: Broker.config,
-  brokerPrefix: BrokerPrefix.config,
-  streamReplicas: StreamReplicas.config,
   secrets: Secrets.config,
   startup: Startup.config,
-  http: HttpServer.config,
-  httpSettings: HttpSettings.config,
-  match: MatchSettings.config,
-  idempotency: IdempotencySettings.config,
-  delivery: DeliverySettings.config,
-  archive: ArchiveSettings.config,
-  retention: RetentionSettings.config,
-  webhooks: WebhookSettings.config,
-  metrics: MetricsSettings.config,
-  outbound: OutboundSettings.config,
-  dashboard: DashboardSettings.config
-})
+  server: HttpServer.config,
+  settings: Settings.config
+}).pipe(Config.map(({ settings, ...rest }) => ({ ...settings, ...rest })))

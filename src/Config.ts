@@ -127,6 +127,19 @@ export const embedded = Config.map(databaseUrl, Option.isNone)
 /** `DATA_DIR`: where the embedded default keeps its database and its key files. */
 export const dataDir = Config.nonEmptyString("DATA_DIR").pipe(Config.withDefault(".data"))
 
+/**
+ * A key given as `name` (`key` reads it), with `DATABASE_URL` and `DATA_DIR`. On a real database the key must be given:
+ * the embedded default is the only place the service makes its own keys, kept in `DATA_DIR`.
+ */
+export const keyOrKeyFile = <A>(name: string, key: Config.Config<Option.Option<A>>, howToMakeOne: string) =>
+  Config.all({ key, databaseUrl, dataDir }).pipe(
+    Config.mapOrFail((read) =>
+      Option.isSome(read.databaseUrl) && Option.isNone(read.key)
+        ? fail(name, `required when DATABASE_URL is set${howToMakeOne}`)
+        : Either.right(read)
+    )
+  )
+
 /** A configuration error as one line naming each bad variable. */
 export const formatConfigError = (error: ConfigError.ConfigError): string => {
   const lines: Array<string> = []

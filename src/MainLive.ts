@@ -20,20 +20,7 @@ import * as HttpServer from "./HttpServer.ts"
 import { IntakeLive } from "./IntakeLive.ts"
 import * as Replica from "./Replica.ts"
 import { HealthProbes } from "./services/Health.ts"
-import {
-  ArchiveSettings,
-  BrokerPrefix,
-  DashboardSettings,
-  DeliverySettings,
-  HttpSettings,
-  IdempotencySettings,
-  MatchSettings,
-  MetricsSettings,
-  OutboundSettings,
-  RetentionSettings,
-  StreamReplicas,
-  WebhookSettings
-} from "./services/Settings.ts"
+import * as Settings from "./services/Settings.ts"
 import * as Startup from "./Startup.ts"
 import * as Tracing from "./Tracing.ts"
 
@@ -59,27 +46,11 @@ const ServicesLive = Layer.mergeAll(
   RateLimiter.layer.pipe(Layer.provide(RateLimiter.layerStoreMemory))
 )
 
-/** The settings programs read, each from its variables. */
-const SettingsLive = Layer.mergeAll(
-  MatchSettings.layerConfig,
-  IdempotencySettings.layerConfig,
-  DeliverySettings.layerConfig,
-  BrokerPrefix.layerConfig,
-  StreamReplicas.layerConfig,
-  ArchiveSettings.layerConfig,
-  RetentionSettings.layerConfig,
-  WebhookSettings.layerConfig,
-  MetricsSettings.layerConfig,
-  OutboundSettings.layerConfig,
-  HttpSettings.layerConfig,
-  DashboardSettings.layerConfig
-)
-
 /**
  * Storage (PostgreSQL at `DATABASE_URL` or the embedded PGlite, migrated), the broker (NATS at `NATS_URL` or in process),
  * the secrets key and the settings.
  */
-const InfrastructureLive = Layer.mergeAll(Storage.layerConfig, Broker.layerConfig, Secrets.layerConfig, SettingsLive)
+const InfrastructureLive = Layer.mergeAll(Storage.layerConfig, Broker.layerConfig, Secrets.layerConfig, Settings.layerConfig)
 
 /**
  * The whole service but its telemetry. Built from the bottom up and closed from the top down: the server stops taking

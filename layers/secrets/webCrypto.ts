@@ -1,6 +1,6 @@
 import { Config, type ConfigError, Effect, Either, Layer, Option, Redacted } from "effect"
 import { join } from "node:path"
-import { databaseUrl, dataDir, fail, invalid, redacted } from "../../src/Config.ts"
+import { invalid, keyOrKeyFile, redacted } from "../../src/Config.ts"
 import { fromBase64, toBase64 } from "../../src/domain/base64.ts"
 import { sha256Hex } from "../../src/domain/hash.ts"
 import { decodeSecretKey, generateSecretKey } from "../../src/domain/secretKey.ts"
@@ -82,11 +82,15 @@ export const layer = (keys: SecretKeys): Layer.Layer<Secrets> =>
 
 /** `SECRETS_KEY` (required with `DATABASE_URL`; on the embedded default, one kept in `DATA_DIR/secrets.key`) and `SECRETS_PREVIOUS_KEYS`. */
 export const config = Config.all({
-  current: Config.option(redacted(Config.string("SECRETS_KEY").pipe(Config.mapOrFail((text) =>
-    decodeSecretKey(text) === undefined
-      ? invalid("expected 32 bytes as base64 or as 64 hex digits (make one: openssl rand -base64 32)")
-      : Either.right(text)
-  )))),
+  current: keyOrKeyFile(
+    "SECRETS_KEY",
+    Config.option(redacted(Config.string("SECRETS_KEY").pipe(Config.mapOrFail((text) =>
+      decodeSecretKey(text) === undefined
+        ? invalid("expected 32 bytes as base64 or as 64 hex digits (make one: openssl rand -base64 32)")
+        : Either.right(text)
+    )))),
+    " (make one: openssl rand -base64 32)"
+  ),
   previous: Config.string("SECRETS_PREVIOUS_KEYS").pipe(
     Config.mapOrFail((text): Either.Either<ReadonlyArray<Redacted.Redacted<string>>, ConfigError.ConfigError> => {
       const keys = text.split(",").map((k) => k.trim()).filter((k) => k !== "")
@@ -95,22 +99,14 @@ export const config = Config.all({
         : invalid("expected comma-separated keys, each 32 bytes as base64 or 64 hex digits")
     }),
     Config.withDefault<ReadonlyArray<Redacted.Redacted<string>>>([])
-  ),
-  databaseUrl,
-  dataDir
-}).pipe(
-  Config.mapOrFail((keys) =>
-    Option.isSome(keys.databaseUrl) && Option.isNone(keys.current)
-      ? fail("SECRETS_KEY", "required when DATABASE_URL is set (make one: openssl rand -base64 32)")
-      : Either.right(keys)
   )
-)
+})
 
 /** The keys the environment gives, or on the embedded default the one kept in `DATA_DIR/secrets.key`. */
 export const layerConfig = Layer.unwrapEffect(Effect.gen(function*() {
-  const keys = yield* config
-  const current = Option.isSome(keys.current)
-    ? keys.current.value
-    : Redacted.make((yield* readOrCreateKeyFile(join(keys.dataDir, "secrets.key"), generateSecretKey)).key)
-  return layer({ current, previous: keys.previous })
+  const { current, previous } = yield* config
+  const key = Option.isSome(current.key)
+    ? current.key.value
+    : Redacted.make((yield* readOrCreateKeyFile(join(current.dataDir, "secrets.key"), generateSecretKey)).key)
+  return layer({ current: key, previous })
 }))

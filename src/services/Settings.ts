@@ -237,3 +237,35 @@ export class OutboundAddresses extends Context.Tag("OutboundAddresses")<Outbound
   /** Why calls to `url` would be refused now (plain http, an address in a refused range); none when they would not. */
   readonly refusal: (url: string) => Effect.Effect<Option.Option<string>>
 }>() {}
+
+/** Every settings variable of the tags above. */
+export const config = Config.all({
+  match: MatchSettings.config,
+  idempotency: IdempotencySettings.config,
+  delivery: DeliverySettings.config,
+  brokerPrefix: BrokerPrefix.config,
+  streamReplicas: StreamReplicas.config,
+  archive: ArchiveSettings.config,
+  retention: RetentionSettings.config,
+  webhooks: WebhookSettings.config,
+  metrics: MetricsSettings.config,
+  outbound: OutboundSettings.config,
+  http: HttpSettings.config,
+  dashboard: DashboardSettings.config
+})
+
+/** Every settings tag above, as the environment sets it. */
+export const layerConfig = Layer.mergeAll(
+  MatchSettings.layerConfig,
+  IdempotencySettings.layerConfig,
+  DeliverySettings.layerConfig,
+  BrokerPrefix.layerConfig,
+  StreamReplicas.layerConfig,
+  ArchiveSettings.layerConfig,
+  RetentionSettings.layerConfig,
+  WebhookSettings.layerConfig,
+  MetricsSettings.layerConfig,
+  OutboundSettings.layerConfig,
+  HttpSettings.layerConfig,
+  DashboardSettings.layerConfig
+)
