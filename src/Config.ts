@@ -121,9 +121,6 @@ export const serviceName = Config.nonEmptyString("OTEL_SERVICE_NAME").pipe(Confi
 /** `DATABASE_URL`: PostgreSQL; not set, the embedded PGlite in `DATA_DIR` (the embedded default). */
 export const databaseUrl = Config.option(redacted(url("DATABASE_URL", ["postgres:", "postgresql:"])))
 
-/** No `DATABASE_URL`: the embedded default, which makes its own keys and listens for no notifications. */
-export const embedded = Config.map(databaseUrl, Option.isNone)
-
 /** `DATA_DIR`: where the embedded default keeps its database and its key files. */
 export const dataDir = Config.nonEmptyString("DATA_DIR").pipe(Config.withDefault(".data"))
 

@@ -1,6 +1,5 @@
 import { Effect, Layer } from "effect"
 import { CompanyIndexSignal } from "../../src/services/CompanyIndexSignal.ts"
-import { embedded } from "../../src/Config.ts"
 import { notifications } from "./notifications.ts"
 
 /** The channel the company and technician triggers notify (migrations/0008). */
@@ -17,6 +16,3 @@ export const layerListen = Layer.scoped(
 
 /** No notifications (PGlite, where LISTEN does not work through the socket; memory storage): the version check alone. */
 export const layerNone = Layer.succeed(CompanyIndexSignal, CompanyIndexSignal.of({ next: Effect.never }))
-
-/** Listening on PostgreSQL at `DATABASE_URL`; none on the embedded default. */
-export const layerConfig = Layer.unwrapEffect(Effect.map(embedded, (isEmbedded) => (isEmbedded ? layerNone : layerListen)))

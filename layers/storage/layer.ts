@@ -42,7 +42,12 @@ const layerMigrated = (options: StorageOptions) =>
     )
   ).pipe(Layer.provideMerge(layerDb(options)))
 
+/** PostgreSQL's notifications; none on PGlite, where LISTEN does not work through the socket. */
+const layerSignals = (options: StorageOptions) =>
+  Option.isNone(options.databaseUrl)
+    ? Layer.merge(OutboxSignal.layerPollOnly, CompanyIndexSignal.layerNone)
+    : Layer.merge(OutboxSignal.layerListen, CompanyIndexSignal.layerListen)
+
 /** Storage as the environment sets it: the database migrated, the repositories on it, and its notifications. */
-export const layerConfig = Layer.mergeAll(PostgresRepositories.layer, OutboxSignal.layerConfig, CompanyIndexSignal.layerConfig).pipe(
-  Layer.provideMerge(Layer.unwrapEffect(Effect.map(config, layerMigrated)))
-)
+export const layerConfig = Layer.unwrapEffect(Effect.map(config, (options) =>
+  Layer.merge(PostgresRepositories.layer, layerSignals(options)).pipe(Layer.provideMerge(layerMigrated(options)))))

@@ -1,6 +1,5 @@
 import { Effect, Layer } from "effect"
 import { OutboxSignal } from "../../src/services/OutboxSignal.ts"
-import { embedded } from "../../src/Config.ts"
 import { notifications } from "./notifications.ts"
 
 /** The channel the `outbox_events` insert trigger notifies (migrations/0002). */
@@ -17,6 +16,3 @@ export const layerListen = Layer.scoped(
 
 /** No notifications (PGlite, where LISTEN does not work through the socket): the relay polls. */
 export const layerPollOnly = Layer.succeed(OutboxSignal, OutboxSignal.of({ next: Effect.never }))
-
-/** Listening on PostgreSQL at `DATABASE_URL`; polling only on the embedded default. */
-export const layerConfig = Layer.unwrapEffect(Effect.map(embedded, (isEmbedded) => (isEmbedded ? layerPollOnly : layerListen)))

@@ -2,6 +2,7 @@ import { Duration, Effect, Schema } from "effect"
 import { WorkerStatusJson } from "../../../src/domain/workerStatus.ts"
 import { PartitionLeases } from "../../../src/services/Partitions.ts"
 import type { Sql } from "../Db.ts"
+import { column } from "./decode.ts"
 import { repository } from "./repository.ts"
 
 const LeaseRow = Schema.Struct({ partition: Schema.Int, epoch: Schema.NumberFromString })
@@ -12,8 +13,8 @@ const ReplicaRow = Schema.Struct({
   id: Schema.String,
   host: Schema.String,
   version: Schema.String,
-  started_at: Schema.DateFromSelf,
-  heartbeat_at: Schema.DateFromSelf,
+  startedAt: column(Schema.DateFromSelf, "started_at"),
+  heartbeatAt: column(Schema.DateFromSelf, "heartbeat_at"),
   partitions: Schema.Array(Schema.Int),
   workers: Schema.Array(WorkerStatusJson)
 })
@@ -85,18 +86,6 @@ export const layer = repository(PartitionLeases, (db) =>
     replicas: db.rows("partitions.replicas", ReplicaRow, (sql) =>
       sql`
         select id, host, version, started_at, heartbeat_at, partitions, workers
-        from replicas order by started_at, id`).pipe(
-      Effect.map((rows) =>
-        rows.map((r) => ({
-          id: r.id,
-          host: r.host,
-          version: r.version,
-          startedAt: r.started_at,
-          heartbeatAt: r.heartbeat_at,
-          partitions: r.partitions,
-          workers: r.workers
-        }))
-      )
-    )
+        from replicas order by started_at, id`)
   })
 )

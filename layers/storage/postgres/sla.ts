@@ -2,6 +2,7 @@ import { Effect, Schema } from "effect"
 import { CompanyId, JobId, RoutingId } from "../../../src/domain/ids.ts"
 import { SyncStatus } from "../../../src/domain/job.ts"
 import { byDue, SlaRepo } from "../../../src/services/Sla.ts"
+import { column } from "./decode.ts"
 import { repository } from "./repository.ts"
 
 const Millis = Schema.NullOr(Schema.Number)
@@ -11,11 +12,11 @@ const SummaryRow = Schema.Struct({ delivered: Schema.Int, p50: Millis, p95: Mill
 const MinuteRow = Schema.Struct({ minute: Schema.DateFromSelf, jobs: Schema.Int, deliveries: Schema.Int })
 
 const BreachRow = Schema.Struct({
-  id: RoutingId,
-  job_id: JobId,
-  company_id_received: CompanyId,
-  due_at: Schema.DateFromSelf,
-  sync_status: SyncStatus
+  routingId: column(RoutingId, "id"),
+  jobId: column(JobId, "job_id"),
+  companyId: column(CompanyId, "company_id_received"),
+  dueAt: column(Schema.DateFromSelf, "due_at"),
+  syncStatus: column(SyncStatus, "sync_status")
 })
 
 /**
@@ -75,15 +76,7 @@ export const layer = repository(SlaRepo, (db) =>
           from due, jobs j
           where r.id = due.id and j.id = r.job_id and r.sla_breach_logged_at is null
           returning r.id, r.job_id, r.company_id_received, greatest(j.created_at, j.deliver_after) as due_at, r.sync_status`).pipe(
-          Effect.map((rows) =>
-            rows.map((r) => ({
-              routingId: r.id,
-              jobId: r.job_id,
-              companyId: r.company_id_received,
-              dueAt: r.due_at,
-              syncStatus: r.sync_status
-            })).sort(byDue)
-          )
+          Effect.map((breaches) => [...breaches].sort(byDue))
         )
   })
 )

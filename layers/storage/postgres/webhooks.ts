@@ -3,6 +3,7 @@ import { DomainEventType } from "../../../src/domain/events.ts"
 import { CompanyId, EventId } from "../../../src/domain/ids.ts"
 import { WebhookId } from "../../../src/domain/webhook.ts"
 import { WebhookRepo } from "../../../src/services/Webhooks.ts"
+import { column } from "./decode.ts"
 import { repository } from "./repository.ts"
 import { deleteOldest } from "./deleteOldest.ts"
 
@@ -32,11 +33,11 @@ const DueRow = Schema.Struct({
 })
 
 const AttemptRow = Schema.Struct({
-  event_id: EventId,
+  eventId: column(EventId, "event_id"),
   type: Schema.String,
   at: Schema.DateFromSelf,
-  status_code: Schema.NullOr(Schema.Int),
-  duration_ms: Schema.Int,
+  statusCode: column(Schema.NullOr(Schema.Int), "status_code"),
+  durationMs: column(Schema.Int, "duration_ms"),
   error: Schema.NullOr(Schema.String)
 })
 
@@ -187,18 +188,7 @@ export const layer = repository(WebhookRepo, (db) => {
       db.rows("webhooks.attempts", AttemptRow, (sql) =>
         sql`
           select event_id, type, at, status_code, duration_ms, error from webhook_attempts
-          where webhook_id = ${id} order by at desc, id desc limit ${limit}`).pipe(
-          Effect.map((rows) =>
-            rows.map((r) => ({
-              eventId: r.event_id,
-              type: r.type,
-              at: r.at,
-              statusCode: r.status_code,
-              durationMs: r.duration_ms,
-              error: r.error
-            }))
-          )
-        ),
+          where webhook_id = ${id} order by at desc, id desc limit ${limit}`),
     // Their attempts go with them (on delete cascade, found by webhook_attempts_delivery_idx).
     deleteFinishedBefore: deleteOldest(db, "webhooks.deleteFinishedBefore", {
       table: "webhook_deliveries",
