@@ -3,37 +3,25 @@ import { ApiKeyRole, LAST_USED_GRANULARITY_MS } from "../../../src/domain/apiKey
 import { CompanyStatus } from "../../../src/domain/company.ts"
 import { ApiKeyId, CompanyId } from "../../../src/domain/ids.ts"
 import { ApiKeyRepo } from "../../../src/services/ApiKeys.ts"
+import { column } from "./decode.ts"
 import { repository } from "./repository.ts"
 
 const ApiKeyRow = Schema.Struct({
   id: ApiKeyId,
   role: ApiKeyRole,
-  company_id: Schema.NullOr(CompanyId),
+  companyId: column(Schema.NullOr(CompanyId), "company_id"),
   name: Schema.String,
-  key_hash: Schema.String,
+  keyHash: column(Schema.String, "key_hash"),
   prefix: Schema.String,
-  created_at: Schema.DateFromSelf,
-  revoked_at: Schema.NullOr(Schema.DateFromSelf),
-  last_used_at: Schema.NullOr(Schema.DateFromSelf),
-  expires_at: Schema.NullOr(Schema.DateFromSelf)
-})
-
-const toApiKey = (r: typeof ApiKeyRow.Type) => ({
-  id: r.id,
-  role: r.role,
-  companyId: r.company_id,
-  name: r.name,
-  keyHash: r.key_hash,
-  prefix: r.prefix,
-  createdAt: r.created_at,
-  revokedAt: r.revoked_at,
-  lastUsedAt: r.last_used_at,
-  expiresAt: r.expires_at
+  createdAt: column(Schema.DateFromSelf, "created_at"),
+  revokedAt: column(Schema.NullOr(Schema.DateFromSelf), "revoked_at"),
+  lastUsedAt: column(Schema.NullOr(Schema.DateFromSelf), "last_used_at"),
+  expiresAt: column(Schema.NullOr(Schema.DateFromSelf), "expires_at")
 })
 
 const COLUMNS = "k.id, k.role, k.company_id, k.name, k.key_hash, k.prefix, k.created_at, k.revoked_at, k.last_used_at, k.expires_at"
 
-const FoundKeyRow = Schema.Struct({ ...ApiKeyRow.fields, company_status: Schema.NullOr(CompanyStatus) })
+const FoundKeyRow = Schema.Struct({ ...ApiKeyRow.fields, companyStatus: column(Schema.NullOr(CompanyStatus), "company_status") })
 
 /** API keys on PostgreSQL: `api_keys`, found by the SHA-256 of the key. */
 export const layer = repository(ApiKeyRepo, (db) =>
@@ -50,7 +38,7 @@ export const layer = repository(ApiKeyRepo, (db) =>
           select ${sql.unsafe(COLUMNS)}, c.status as company_status
           from api_keys k left join companies c on c.id = k.company_id
           where k.key_hash = ${keyHash} and k.revoked_at is null and (k.expires_at is null or k.expires_at > ${now})`).pipe(
-          Effect.map((rows) => Option.fromNullable(rows[0]).pipe(Option.map((r) => ({ key: toApiKey(r), companyStatus: r.company_status }))))
+          Effect.map((rows) => Option.fromNullable(rows[0]).pipe(Option.map(({ companyStatus, ...key }) => ({ key, companyStatus }))))
         ),
     recordUse: (id, now) =>
       db.query("apiKeys.recordUse", (sql) =>
@@ -65,7 +53,7 @@ export const layer = repository(ApiKeyRepo, (db) =>
           select ${sql.unsafe(COLUMNS)} from api_keys k
           ${after === null ? sql`` : sql`where (k.created_at, k.id) < (${after.createdAt}, ${after.id})`}
           order by k.created_at desc, k.id desc
-          limit ${limit}`).pipe(Effect.map((rows) => rows.map(toApiKey))),
+          limit ${limit}`),
     revoke: (id, now) =>
       db.query("apiKeys.revoke", (sql) =>
         sql`update api_keys set revoked_at = ${now} where id = ${id} and revoked_at is null returning id`).pipe(
