@@ -18,6 +18,7 @@ import { DeliveryLive } from "./DeliveryLive.ts"
 import * as EventLoopLag from "./EventLoopLag.ts"
 import * as HttpServer from "./HttpServer.ts"
 import { IntakeLive } from "./IntakeLive.ts"
+import * as Logging from "./Logging.ts"
 import * as Replica from "./Replica.ts"
 import { HealthProbes } from "./services/Health.ts"
 import * as Settings from "./services/Settings.ts"
@@ -62,8 +63,9 @@ export const ServiceLive = ApiLive.pipe(
   Layer.provide(InfrastructureLive)
 )
 
-/** The service as the environment configures it, every variable checked before anything starts, with its tracing. */
+/** The service as the environment configures it, every variable checked before anything starts, with its telemetry. */
 export const MainLive = ServiceLive.pipe(
   Layer.provide(Tracing.layerConfig),
+  Layer.provide(Logging.layerConfig),
   Layer.provide(Layer.effectDiscard(appConfig))
 )

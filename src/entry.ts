@@ -1,16 +1,11 @@
 import { NodeRuntime } from "@effect/platform-node"
 import { Cause, ConfigError, Console, Effect } from "effect"
 import { formatConfigError } from "./Config.ts"
-import * as Logging from "./Logging.ts"
 
-/**
- * Runs `program` as the process: logs at `LOG_LEVEL` in `LOG_FORMAT`, and one clear line on stderr (exit code 1) when the
- * configuration is wrong or start-up fails.
- */
-export const runMain = <A, E>(program: Effect.Effect<A, E>) =>
+/** Runs `program` as the process, with one clear line on stderr (exit code 1) when the configuration is wrong or start-up fails. */
+export const runMain = <A, E>(program: Effect.Effect<A, E | ConfigError.ConfigError>) =>
   NodeRuntime.runMain(
     program.pipe(
-      Effect.provide(Logging.layerConfig),
       Effect.catchIf(ConfigError.isConfigError, (error) =>
         Console.error(formatConfigError(error)).pipe(Effect.zipRight(Effect.sync(() => process.exit(1))))),
       Effect.tapErrorCause((cause) =>

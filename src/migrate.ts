@@ -3,6 +3,7 @@ import { migrate } from "../layers/storage/migrate.ts"
 import * as Storage from "../layers/storage/layer.ts"
 import { databaseUrl, dataDir } from "./Config.ts"
 import { runMain } from "./entry.ts"
+import * as Logging from "./Logging.ts"
 
 /** The database of `DATABASE_URL`, or the embedded one in `DATA_DIR`, over one connection. */
 const layerDb = Layer.unwrapEffect(
@@ -13,6 +14,7 @@ const layerDb = Layer.unwrapEffect(
 runMain(
   migrate.pipe(
     Effect.tap((applied) => Console.log(applied.length === 0 ? "migrations: up to date" : `migrations applied: ${applied.join(", ")}`)),
-    Effect.provide(layerDb)
+    Effect.provide(layerDb),
+    Effect.provide(Logging.layerConfig)
   )
 )
