@@ -32,7 +32,11 @@ export const readAnswer = (
       if (size > MAX_ANSWER_BYTES) return Effect.fail(new AnswerTooLarge())
       text += decoder.decode(chunk, { stream: true })
       return Effect.void
-    }).pipe(Effect.map(() => text + decoder.decode()))
+    }).pipe(
+      Effect.map(() => text + decoder.decode()),
+      // An answer without a body (a 204, a 304) reads as empty text, not as a failed request.
+      Effect.catchIf((error) => error._tag === "ResponseError" && error.reason === "EmptyBody", () => Effect.succeed(""))
+    )
   })
 
 /** What a failed request says in an attempt's error: why it was refused, else that the connection failed. */

@@ -1,6 +1,6 @@
 import { Duration, Effect, Option } from "effect"
 import { topology } from "../src/domain/topology.ts"
-import { brokerRetry } from "../src/Schedules.ts"
+import { brokerRetry, workAckWait } from "../src/Schedules.ts"
 import { Broker, type ConsumerSpec } from "../src/services/Broker.ts"
 import { BrokerPrefix, DeliverySettings, StreamReplicas } from "../src/services/Settings.ts"
 
@@ -29,15 +29,11 @@ export const partitionConsumerSpec = (partition: number) =>
       stream: names.workStream,
       name: names.partitionConsumer(partition),
       filterSubject: names.partitionSubjects(partition),
-      ackWait: ackWait(settings.providerTimeout),
+      ackWait: workAckWait(settings.providerTimeout),
       maxDeliver: settings.attempts * 3 + 10,
       maxAckPending: settings.partitionMaxAckPending
     } satisfies ConsumerSpec
   })
-
-/** A delivery is acknowledged within this long, or redelivered: two provider timeouts and room for the writes. */
-export const ackWait = (providerTimeout: Duration.Duration) =>
-  Duration.sum(Duration.times(providerTimeout, 2), Duration.seconds(10))
 
 /**
  * Creates (or updates) the work-queue, dead-letter and event streams with the configured replicas, changing those of

@@ -1,19 +1,19 @@
 import { Clock, Deferred, Duration, Effect, ExecutionStrategy, Exit, FiberId, Option, Scope } from "effect"
-import * as CircuitBreaker from "../src/CircuitBreaker.ts"
 import { Unavailable } from "../src/domain/errors.ts"
 import type { CompanyId } from "../src/domain/ids.ts"
 import { PriorityTurns } from "../src/domain/priorityTurns.ts"
 import { partitionOf } from "../src/domain/topology.ts"
 import { circuitCooldown, infrastructureRedelivery, parkedRecheck, pollRefusedRetry } from "../src/Schedules.ts"
 import type { Delivery } from "../src/services/Broker.ts"
+import { CircuitBreakers } from "../src/services/CircuitBreaker.ts"
 import type { OpenCircuit } from "../src/services/Circuits.ts"
 import { DeliverySettings } from "../src/services/Settings.ts"
 import type { PollNowError, PollResult } from "../src/services/StatusPolls.ts"
 import type { StorageError } from "../src/services/StorageError.ts"
-import { DeliveryDirectory, WorkerRegistry } from "../src/services/Workers.ts"
+import { DeliveryDirectory, ActorRegistry } from "../src/services/Actors.ts"
 import { currentTopology } from "./brokerTopology.ts"
 import { circuitClosed, circuitOpened } from "./circuitAlerts.ts"
-import { type CompanyLane, decodeHeld, deliverBatch, type HeldMessage, pausedOf } from "./deliverRouting.ts"
+import { type ActorState, decodeHeld, deliverBatch, type HeldMessage, pausedOf } from "./deliverRouting.ts"
 import { keepAllAlive } from "./keepAlive.ts"
 import type { DeliveryStorage } from "./deliveryStorage.ts"
 import type { OwnedPartitions } from "./partitionOwnership.ts"
@@ -28,7 +28,7 @@ const BATCH_MAX = 64
 export interface CompanyActor {
   readonly companyId: CompanyId
   /**
-   * Takes a message of the company's: held until a worker is free, or parked when too many are held already (unless a
+   * Takes a message of the company's: held until a batch takes it, or parked when too many are held already (unless a
    * lower priority's is held: that one is parked instead).
    */
   readonly offer: (message: Delivery) => Effect.Effect<void>
@@ -77,7 +77,7 @@ export const makeCompanyActor = Effect.fn("Actor.make")(function*(options: {
   const { companyId, holdLimit } = options
   const settings = yield* DeliverySettings
   const directory = yield* DeliveryDirectory
-  const registry = yield* WorkerRegistry
+  const registry = yield* ActorRegistry
   const names = yield* currentTopology
   const partition = partitionOf(companyId, names.partitions)
   const consumer = names.partitionConsumer(partition)
@@ -89,7 +89,7 @@ export const makeCompanyActor = Effect.fn("Actor.make")(function*(options: {
     Effect.catchAll((error: StorageError) =>
       Effect.logWarning(`circuit ${what} not recorded`).pipe(Effect.annotateLogs({ company_id: companyId, error: error.message }))
     )
-  const circuit = yield* CircuitBreaker.make({
+  const circuit = yield* (yield* CircuitBreakers).make({
     threshold: settings.circuitThreshold,
     cooldown: circuitCooldown(settings.circuitCooldown),
     initial: options.circuitFrom === undefined
@@ -100,7 +100,7 @@ export const makeCompanyActor = Effect.fn("Actor.make")(function*(options: {
     onClose: circuitClosed(companyId).pipe(provideAlerts, recorded("closing"))
   })
   const target = () => directory.get(companyId)
-  const lane: CompanyLane = {
+  const actor: ActorState = {
     companyId,
     circuit,
     target,
@@ -134,13 +134,13 @@ export const makeCompanyActor = Effect.fn("Actor.make")(function*(options: {
   yield* registry.register(companyId, (now) => ({
     companyId,
     consumer,
-    paused: pausedOf(lane),
-    rateLimitedUntil: lane.rateLimitedUntil > now ? new Date(lane.rateLimitedUntil) : null,
+    paused: pausedOf(actor),
+    rateLimitedUntil: actor.rateLimitedUntil > now ? new Date(actor.rateLimitedUntil) : null,
     inFlight: working.length,
     held: held.size,
     circuit: circuit.state(),
-    tokens: lane.tokensLeft,
-    lastError: lane.lastError
+    tokens: actor.tokensLeft,
+    lastError: actor.lastError
   }))
 
   const park = (message: Delivery) =>
@@ -159,7 +159,7 @@ export const makeCompanyActor = Effect.fn("Actor.make")(function*(options: {
    * after the pause) is held again ahead of the others.
    */
   const deliver = (batch: ReadonlyArray<HeldMessage>) =>
-    deliverBatch(batch, lane, held, trace, () => stopping, options.storage).pipe(
+    deliverBatch(batch, actor, held, trace, () => stopping, options.storage).pipe(
       Effect.tap(({ again, parked: found }) =>
         Effect.suspend(() => {
           if (found) parked = true
@@ -234,8 +234,8 @@ export const makeCompanyActor = Effect.fn("Actor.make")(function*(options: {
 
   const pollRound = (fresh: Duration.Duration) =>
     Effect.gen(function*() {
-      if (pausedOf(lane) || lane.rateLimitedUntil > (yield* Clock.currentTimeMillis)) return
-      yield* pollCompany(lane, fresh)
+      if (pausedOf(actor) || actor.rateLimitedUntil > (yield* Clock.currentTimeMillis)) return
+      yield* pollCompany(actor, fresh)
     }).pipe(
       Effect.catchAll((error) =>
         Effect.logWarning("status poll failed; trying again next round").pipe(
@@ -247,7 +247,7 @@ export const makeCompanyActor = Effect.fn("Actor.make")(function*(options: {
   const pollNow = Effect.suspend(() =>
     stopping
       ? Effect.fail(new Unavailable({ message: "the company's actor is stopping; try again", retryAfter: pollRefusedRetry }))
-      : pollAllNow(lane)
+      : pollAllNow(actor)
   )
 
   return {
@@ -281,7 +281,7 @@ export const makeCompanyActor = Effect.fn("Actor.make")(function*(options: {
     }),
     idle: Effect.gen(function*() {
       if (held.size > 0 || working.length > 0 || polls > 0 || parked) return false
-      return lane.rateLimitedUntil <= (yield* Clock.currentTimeMillis) && circuit.clear()
+      return actor.rateLimitedUntil <= (yield* Clock.currentTimeMillis) && circuit.clear()
     }),
     stop: (timeout) =>
       Effect.gen(function*() {

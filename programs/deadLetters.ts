@@ -2,16 +2,14 @@ import { Effect, Option, Schema } from "effect"
 import { Conflict, NotFound } from "../src/domain/errors.ts"
 import { deadLetterMessage } from "../src/domain/alerts.ts"
 import { CompanyId, type JobId, RoutingId } from "../src/domain/ids.ts"
-import { DeadLetterAdded, RoutingCreated } from "../src/domain/events.ts"
+import { DeadLetterAdded } from "../src/domain/events.ts"
 import { now } from "../src/domain/time.ts"
 import { Broker, headerOf, type StoredMessage } from "../src/services/Broker.ts"
-import { OutboxRepo } from "../src/services/Outbox.ts"
 import { RoutingRepo } from "../src/services/Routings.ts"
-import { Transactions } from "../src/services/Transactions.ts"
 import { currentTopology } from "./brokerTopology.ts"
 import { requireAdmin, requireSeesAll } from "./access.ts"
 import { alertSubject, raiseAlert, resolveAlert } from "./alerts.ts"
-import { outboxEvent } from "./outboxEvent.ts"
+import { reopenRoutings } from "./reopenRoutings.ts"
 
 /** Headers a dead letter carries besides those of the message it copies. */
 export const DeadLetterHeaders = {
@@ -117,27 +115,17 @@ const deadLetterAt = (id: number) =>
     return toDeadLetter(message.value)
   })
 
-/** Puts a `failed` routing back to `pending` and queues it again through the outbox, in one transaction. */
+/**
+ * Puts a `failed` routing back to `pending`, queues it again and resolves its dead-letter alert (see `reopenRoutings`);
+ * `NotFound` when there is no such routing, `Conflict` when it is not `failed`.
+ */
 export const requeueFailed = Effect.fn("Routings.requeue")(function*(routingId: RoutingId) {
-  const routings = yield* RoutingRepo
-  const outbox = yield* OutboxRepo
-  const found = yield* routings.get(routingId)
+  const found = yield* (yield* RoutingRepo).get(routingId)
   if (Option.isNone(found)) return yield* new NotFound({ resource: "routing", id: routingId })
-  const { routing, job } = found.value
-  const at = yield* now
-  yield* (yield* Transactions).run(Effect.gen(function*() {
-    if (!(yield* routings.reopen(routingId, at))) {
-      return yield* new Conflict({ message: `routing is ${routing.syncStatus}; only a failed routing is retried` })
-    }
-    const payload = RoutingCreated.make({
-      routing_id: routingId,
-      job_id: job.id,
-      company_id: routing.companyId,
-      priority: job.priority
-    })
-    yield* outbox.append([yield* outboxEvent("routing.created", routingId, payload, at)])
-    yield* resolveAlert({ kind: "dead_letter.added", companyId: routing.companyId, routingId })
-  }))
+  const reopened = yield* reopenRoutings([routingId], yield* now)
+  if (!reopened.has(routingId)) {
+    return yield* new Conflict({ message: `routing is ${found.value.routing.syncStatus}; only a failed routing is retried` })
+  }
   yield* Effect.logInfo("routing requeued").pipe(Effect.annotateLogs({ routing_id: routingId }))
 })
 

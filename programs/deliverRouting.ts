@@ -1,19 +1,27 @@
 import { Clock, Duration, Effect, Either, Metric, Option, Schema } from "effect"
 import { deliveryAttempts, deliveryLatency, providerCallDuration, taggedBy } from "../src/Metrics.ts"
-import type { CircuitBreaker } from "../src/CircuitBreaker.ts"
 import { RoutingCreated } from "../src/domain/events.ts"
 import type { CompanyId, RoutingId } from "../src/domain/ids.ts"
 import type { Job, Priority, Routing } from "../src/domain/job.ts"
 import { notHeld, type PartitionLease } from "../src/domain/partitions.ts"
 import type { PriorityTurns } from "../src/domain/priorityTurns.ts"
 import { now } from "../src/domain/time.ts"
-import { attemptBackoff, leaseBusyRetry, messageKeepAliveInterval, nthDelay, resultWriteRetry, routingLease } from "../src/Schedules.ts"
+import {
+  attemptBackoff,
+  leaseBusyRetry,
+  messageKeepAliveInterval,
+  nthDelay,
+  resultFlushAfter,
+  resultWriteRetry,
+  routingLease
+} from "../src/Schedules.ts"
 import type { BrokerError, Delivery } from "../src/services/Broker.ts"
+import type { CircuitBreaker } from "../src/services/CircuitBreaker.ts"
 import { boundedBy, type LeadRequest, ProviderError } from "../src/services/Providers.ts"
 import type { DeliveryTarget } from "../src/services/Companies.ts"
+import { CompanyRateLimiter } from "../src/services/CompanyRateLimiter.ts"
 import { type AttemptResult, type Claim, RoutingRepo } from "../src/services/Routings.ts"
 import { type DeliveryOptions, DeliverySettings } from "../src/services/Settings.ts"
-import { CallWindows } from "../src/services/Workers.ts"
 import { credentialsFailed, credentialsWorked } from "./credentialAlerts.ts"
 import { sendToDeadLetters } from "./deadLetters.ts"
 import type { DeliveryStorage } from "./deliveryStorage.ts"
@@ -28,7 +36,7 @@ const DEFAULT_RATE_LIMIT = 50
  * its 429 pause and its rate limit. The fields that change are the actor's own: only its fibers change them, each
  * change one synchronous step, so a delivery reads them without an effect.
  */
-export interface CompanyLane {
+export interface ActorState {
   readonly companyId: CompanyId
   readonly circuit: CircuitBreaker
   /** The company's delivery settings now; undefined while the directory does not know it. */
@@ -39,7 +47,7 @@ export interface CompanyLane {
   rateLimitedUntil: number
   /** The tokens the company's rate limit had left after its last call; null before the first. */
   tokensLeft: number | null
-  /** The company's provider as last read, with the directory's revision then (see `providerOfLane`). */
+  /** The company's provider as last read, with the directory's revision then (see `providerOfActor`). */
   provider: ProviderRead | undefined
   /** The last provider error, cleared by a success (shown in `/admin/workers`). */
   lastError: string | null
@@ -55,16 +63,16 @@ export interface CompanyLane {
 }
 
 /** The partition lease a claim for the company is made under: one always refused once the partition is not held. */
-const fenceOf = (lane: CompanyLane) => lane.fence() ?? notHeld(lane.partition)
+const fenceOf = (actor: ActorState) => actor.fence() ?? notHeld(actor.partition)
 
 /** An operator paused delivery to the company: no provider call may start. */
-export const pausedOf = (lane: CompanyLane) => lane.target()?.paused ?? false
+export const pausedOf = (actor: ActorState) => actor.target()?.paused ?? false
 
 /** Provider calls the company allows at once. */
-export const concurrencyOf = (lane: CompanyLane) => Math.max(1, lane.target()?.concurrency ?? 1)
+export const concurrencyOf = (actor: ActorState) => Math.max(1, actor.target()?.concurrency ?? 1)
 
 /** Provider calls the company allows a minute. */
-export const rateLimitOf = (lane: CompanyLane) => lane.target()?.rateLimitPerMinute ?? DEFAULT_RATE_LIMIT
+export const rateLimitOf = (actor: ActorState) => actor.target()?.rateLimitPerMinute ?? DEFAULT_RATE_LIMIT
 
 type ResolvedProvider = Effect.Effect.Success<ReturnType<typeof providerAccountOf>>
 
@@ -78,15 +86,15 @@ export interface ProviderRead {
  * The company's provider, read from storage (a statement and the credentials opened) only when `fresh`, after a failed
  * call, or when the delivery directory has changed since the last read (a change to the company's provider moves it).
  */
-export const providerOfLane = (lane: CompanyLane, fresh: boolean) =>
+export const providerOfActor = (actor: ActorState, fresh: boolean) =>
   Effect.suspend(() => {
-    const revision = lane.directoryRevision()
-    const cached = lane.provider
+    const revision = actor.directoryRevision()
+    const cached = actor.provider
     if (!fresh && cached !== undefined && cached.revision === revision) return Effect.succeed(cached.resolved)
-    return providerAccountOf(lane.companyId).pipe(
+    return providerAccountOf(actor.companyId).pipe(
       Effect.tapBoth({
-        onFailure: () => Effect.sync(() => void (lane.provider = undefined)),
-        onSuccess: (resolved) => Effect.sync(() => void (lane.provider = { revision, resolved }))
+        onFailure: () => Effect.sync(() => void (actor.provider = undefined)),
+        onSuccess: (resolved) => Effect.sync(() => void (actor.provider = { revision, resolved }))
       })
     )
   })
@@ -95,25 +103,19 @@ export const providerOfLane = (lane: CompanyLane, fresh: boolean) =>
  * A turn under the company's rate limit (at most `rate_limit_per_minute` calls in any minute, see `CallWindow`): how
  * long to wait before the call, and how many calls are left.
  */
-export const rateLimitToken = (lane: CompanyLane) =>
-  Effect.flatMap(CallWindows, (windows) =>
-    Effect.clockWith((clock) =>
-      Effect.sync(() => {
-        const turn = windows.of(lane.companyId).take(clock.unsafeCurrentTimeMillis(), rateLimitOf(lane))
-        lane.tokensLeft = turn.left
-        return { delay: Duration.millis(turn.delayMs), remaining: turn.left }
-      })
-    ))
+export const rateLimitToken = (actor: ActorState) =>
+  Effect.flatMap(CompanyRateLimiter, (limiter) =>
+    Effect.map(limiter.take(actor.companyId, rateLimitOf(actor)), (turn) => {
+      actor.tokensLeft = turn.remaining
+      return turn
+    }))
 
 /** How long the company must wait at `now` before a provider call may start: its 429 pause, or its circuit's wait. */
-const waitOf = (lane: CompanyLane, now: number) => {
-  if (lane.rateLimitedUntil > now) return lane.rateLimitedUntil - now
-  const permit = lane.circuit.permitAt(now)
+const waitOf = (actor: ActorState, now: number) => {
+  if (actor.rateLimitedUntil > now) return actor.rateLimitedUntil - now
+  const permit = actor.circuit.permitAt(now)
   return permit._tag === "Wait" ? Duration.toMillis(permit.duration) : 0
 }
-
-/** Results of calls that started this long ago are written before the batch goes on. */
-const FLUSH_AFTER_MS = 50
 
 /** A provider is resolved before the claim, so that the lease fits its calls; failing that, the call fails the same way. */
 type Target = Either.Either<ResolvedProvider, ProviderError>
@@ -153,11 +155,11 @@ const holdFor = (message: Delivery, duration: Duration.Duration): Effect.Effect<
  * Waits, holding the message, until the company may call its provider: no 429 pause, the circuit lets a call through,
  * and the rate limit has a token. Answers the tokens left.
  */
-const awaitTurn = (message: Delivery, lane: CompanyLane): Effect.Effect<number, never, CallWindows> =>
+const awaitTurn = (message: Delivery, actor: ActorState): Effect.Effect<number, never, CompanyRateLimiter> =>
   Effect.clockWith((clock) => {
-    const wait = waitOf(lane, clock.unsafeCurrentTimeMillis())
-    if (wait > 0) return Effect.zipRight(holdFor(message, Duration.millis(wait)), awaitTurn(message, lane))
-    return Effect.flatMap(rateLimitToken(lane), (token) =>
+    const wait = waitOf(actor, clock.unsafeCurrentTimeMillis())
+    if (wait > 0) return Effect.zipRight(holdFor(message, Duration.millis(wait)), awaitTurn(message, actor))
+    return Effect.flatMap(rateLimitToken(actor), (token) =>
       Duration.isZero(token.delay) ? Effect.succeed(token.remaining) : Effect.as(holdFor(message, token.delay), token.remaining))
   })
 
@@ -210,12 +212,12 @@ interface Timing {
   readonly durationMs: number
 }
 
-/** What the steps of one routing's attempt share: the claimed routing, its company's lane, and how an outcome is decided. */
+/** What the steps of one routing's attempt share: the claimed routing, its company's actor, and how an outcome is decided. */
 interface AttemptScope {
   readonly settings: DeliveryOptions
   readonly taken: Taken
   readonly claim: Claim
-  readonly lane: CompanyLane
+  readonly actor: ActorState
   /** Counts the attempt's outcome for the provider called. */
   readonly count: (outcome: string) => Effect.Effect<void>
   /** The outcome as what to write and how to settle the message once it is written. */
@@ -247,7 +249,7 @@ const decide = (
 /** Paused after the claim: the attempt ends with no call, the probe given back, and the routing waits for the resume. */
 const endPaused = (scope: AttemptScope) =>
   Effect.gen(function*() {
-    yield* scope.lane.circuit.release
+    yield* scope.actor.circuit.release
     return yield* scope.decided({
       _tag: "Failed",
       status: "retrying",
@@ -278,12 +280,12 @@ type Delivered = Effect.Effect.Success<ReturnType<typeof callProvider>>
 /** A call that succeeded: the circuit and the company's credentials recorded as working, the message acknowledged. */
 const recordSynced = (scope: AttemptScope, delivered: Delivered, timing: Timing) =>
   Effect.gen(function*() {
-    const { lane, taken: { job, routing } } = scope
+    const { actor, taken: { job, routing } } = scope
     yield* scope.count("synced")
     yield* Metric.update(deliveryLatency, Math.max(0, timing.at.getTime() - job.createdAt.getTime()) / 1000)
-    yield* lane.circuit.recordSuccess
-    lane.lastError = null
-    yield* credentialsWorked(lane)
+    yield* actor.circuit.recordSuccess
+    actor.lastError = null
+    yield* credentialsWorked(actor)
     yield* Effect.logDebug("routing synced").pipe(
       Effect.annotateLogs({ routing_id: routing.id, external_id: delivered.externalId, outcome: delivered.outcome })
     )
@@ -303,8 +305,8 @@ const failedWith = (error: ProviderError, status: "retrying" | "failed", counts:
 /** The routing given up: copied to the dead letters, counted, and its message terminated. */
 const giveUp = (scope: AttemptScope, error: ProviderError, timing: Timing, attempts: number, reason: string) =>
   Effect.gen(function*() {
-    const { lane, taken: { held: { message }, routing } } = scope
-    yield* sendToDeadLetters({ ...message, routingId: routing.id, jobId: routing.jobId, companyId: lane.companyId, attempts, reason })
+    const { actor, taken: { held: { message }, routing } } = scope
+    yield* sendToDeadLetters({ ...message, routingId: routing.id, jobId: routing.jobId, companyId: actor.companyId, attempts, reason })
     yield* scope.count("dead_lettered")
     return yield* scope.decided(failedWith(error, "failed", true, reason), timing, message.term(reason))
   })
@@ -315,14 +317,14 @@ const giveUp = (scope: AttemptScope, error: ProviderError, timing: Timing, attem
  */
 const recordRateLimited = (scope: AttemptScope, error: ProviderError, timing: Timing) =>
   Effect.gen(function*() {
-    const { claim, lane, settings, taken: { routing } } = scope
+    const { claim, actor, settings, taken: { routing } } = scope
     const { at } = timing
     const wait = Option.isSome(error.retryAfter)
       ? error.retryAfter.value
       : yield* nthDelay(attemptBackoff(settings.retryBase, settings.retryMaxDelay), 1)
-    lane.rateLimitedUntil = at.getTime() + Duration.toMillis(wait)
+    actor.rateLimitedUntil = at.getTime() + Duration.toMillis(wait)
     yield* scope.count("rate_limited")
-    yield* lane.circuit.release
+    yield* actor.circuit.release
     // A 429 uses up no attempt, so a provider that never stops answering it would be retried for ever.
     const since = claim.rateLimitedSince ?? at
     if (at.getTime() - since.getTime() >= Duration.toMillis(settings.rateLimitedGiveUp)) {
@@ -330,7 +332,7 @@ const recordRateLimited = (scope: AttemptScope, error: ProviderError, timing: Ti
       return yield* giveUp(scope, error, timing, claim.attempts + 1, reason)
     }
     yield* Effect.logWarning("provider rate limited the company; pausing it").pipe(
-      Effect.annotateLogs({ routing_id: routing.id, company_id: lane.companyId, pause_ms: Duration.toMillis(wait) })
+      Effect.annotateLogs({ routing_id: routing.id, company_id: actor.companyId, pause_ms: Duration.toMillis(wait) })
     )
     return yield* scope.decided(failedWith(error, "retrying", false), timing, Effect.void, true)
   })
@@ -341,14 +343,14 @@ const recordRateLimited = (scope: AttemptScope, error: ProviderError, timing: Ti
  */
 const recordFailedCall = (scope: AttemptScope, error: ProviderError, timing: Timing) =>
   Effect.gen(function*() {
-    const { claim, lane, settings, taken: { held: { message }, routing } } = scope
+    const { claim, actor, settings, taken: { held: { message }, routing } } = scope
     const attempts = claim.attempts + 1
     if (error.kind === "permanent" || attempts >= settings.attempts) {
-      yield* error.kind === "permanent" ? lane.circuit.recordSuccess : lane.circuit.recordFailure
+      yield* error.kind === "permanent" ? actor.circuit.recordSuccess : actor.circuit.recordFailure
       const reason = error.kind === "permanent" ? error.message : `gave up after ${attempts} attempts: ${error.message}`
       return yield* giveUp(scope, error, timing, attempts, reason)
     }
-    yield* lane.circuit.recordFailure
+    yield* actor.circuit.recordFailure
     yield* scope.count("retrying")
     const delay = yield* nthDelay(attemptBackoff(settings.retryBase, settings.retryMaxDelay), attempts)
     yield* Effect.logWarning("delivery failed; will retry").pipe(
@@ -360,11 +362,11 @@ const recordFailedCall = (scope: AttemptScope, error: ProviderError, timing: Tim
 /** A call that failed: the provider's settings read again next time, the company's credentials told, the error recorded. */
 const recordProviderError = (scope: AttemptScope, error: ProviderError, timing: Timing) =>
   Effect.gen(function*() {
-    const { lane, taken: { routing } } = scope
+    const { actor, taken: { routing } } = scope
     // The provider's settings may be what failed: the next call reads them again.
-    lane.provider = undefined
-    lane.lastError = error.message
-    yield* credentialsFailed(lane, error, routing)
+    actor.provider = undefined
+    actor.lastError = error.message
+    yield* credentialsFailed(actor, error, routing)
     return yield* error.kind === "rate_limited" ? recordRateLimited(scope, error, timing) : recordFailedCall(scope, error, timing)
   })
 
@@ -372,7 +374,7 @@ const recordProviderError = (scope: AttemptScope, error: ProviderError, timing: 
  * The provider call for a claimed routing and what follows from its answer: the circuit and the 429 pause updated, the
  * metrics counted, the dead letter copied for a give-up; the write and the settling are left to the batch.
  */
-const attempt = (taken: Taken, claim: Claim, leaseUntil: Date, lane: CompanyLane, target: Target, bound: Duration.Duration) =>
+const attempt = (taken: Taken, claim: Claim, leaseUntil: Date, actor: ActorState, target: Target, bound: Duration.Duration) =>
   Effect.gen(function*() {
     const settings = yield* DeliverySettings
     const claimed = { ...taken.routing, attempts: claim.attempts }
@@ -381,11 +383,11 @@ const attempt = (taken: Taken, claim: Claim, leaseUntil: Date, lane: CompanyLane
       settings,
       taken,
       claim,
-      lane,
+      actor,
       count: (outcome) => Metric.increment(attemptsOf(provider, outcome)),
       decided: (result, timing, settle, again) => decide(taken.held, claimed, leaseUntil, result, timing, settle, again)
     }
-    if (pausedOf(lane)) return yield* endPaused(scope)
+    if (pausedOf(actor)) return yield* endPaused(scope)
     const { result, timing } = yield* timedCall(provider, target, bound, claim, taken.routing, taken.job)
     return yield* Either.isRight(result) ? recordSynced(scope, result.right, timing) : recordProviderError(scope, result.left, timing)
   })
@@ -414,7 +416,7 @@ const OPEN_STATUSES: ReadonlyArray<Routing["syncStatus"]> = ["pending", "retryin
  */
 export const deliverBatch = Effect.fnUntraced(function*(
   batch: ReadonlyArray<HeldMessage>,
-  lane: CompanyLane,
+  actor: ActorState,
   turns: BatchTurns,
   trace: (message: Delivery) => <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>,
   /** True once the process shuts down: no further chunk starts. */
@@ -426,14 +428,14 @@ export const deliverBatch = Effect.fnUntraced(function*(
   const settings = yield* DeliverySettings
   const none: Array<HeldMessage> = []
   if (batch.length === 0) return { again: none, parked: false }
-  if (pausedOf(lane)) {
+  if (pausedOf(actor)) {
     yield* Effect.forEach(batch, (held) => Effect.ignore(held.message.ack), { discard: true })
     return { again: none, parked: true }
   }
 
   /** The provider, read again after a wait (its settings may have been fixed meanwhile). */
   const resolveTarget = (fresh: boolean) =>
-    providerOfLane(lane, fresh).pipe(
+    providerOfActor(actor, fresh).pipe(
       Effect.map((account): Target => Either.right(account)),
       Effect.catchTag("ProviderError", (error) => Effect.succeed<Target>(Either.left(error)))
     )
@@ -449,11 +451,11 @@ export const deliverBatch = Effect.fnUntraced(function*(
    */
   const ids = [...new Set(batch.map((held) => held.routingId))]
   const startedAt = yield* Clock.currentTimeMillis
-  const waitInSight = lane.rateLimitedUntil > startedAt || !lane.circuit.clear() || (lane.tokensLeft ?? ids.length) < ids.length
+  const waitInSight = actor.rateLimitedUntil > startedAt || !actor.circuit.clear() || (actor.tokensLeft ?? ids.length) < ids.length
   const aheadLease = new Date(startedAt + Duration.toMillis(routingLease(boundOf(target))))
   const { found: current, claims: claimedAhead } = waitInSight
     ? { found: yield* storage.read(ids), claims: null }
-    : yield* storage.readAndClaim(ids.map((id) => ({ id, leaseUntil: aheadLease, fence: fenceOf(lane) })))
+    : yield* storage.readAndClaim(ids.map((id) => ({ id, leaseUntil: aheadLease, fence: fenceOf(actor) })))
   const open: Array<Taken> = []
   const done: Array<Delivery> = []
   const seen = new Set<RoutingId>()
@@ -468,7 +470,7 @@ export const deliverBatch = Effect.fnUntraced(function*(
   yield* Effect.forEach(done, (m) => Effect.ignore(m.ack), { discard: true })
   turns.reserve(open.map((t) => t.held.priority))
 
-  const concurrency = concurrencyOf(lane)
+  const concurrency = concurrencyOf(actor)
   const again: Array<HeldMessage> = []
   let parked = false
   let pending: Array<Decided> = []
@@ -502,7 +504,7 @@ export const deliverBatch = Effect.fnUntraced(function*(
   })
   /** True when the next turn may have to wait: what is decided is written first rather than held back by the wait. */
   let tokensLeft = Number.POSITIVE_INFINITY
-  const mayWait = (size: number, now: number) => tokensLeft < size || lane.rateLimitedUntil > now || lane.circuit.waitAt(now) > 0
+  const mayWait = (size: number, now: number) => tokensLeft < size || actor.rateLimitedUntil > now || actor.circuit.waitAt(now) > 0
 
   /** The batch's routings not started, in turn order; the chunk waiting for its turn is not among them. */
   const rest = open
@@ -538,7 +540,7 @@ export const deliverBatch = Effect.fnUntraced(function*(
       // After a failure calls go one at a time, so that no more than the threshold are made before the circuit opens;
       // a circuit not closed lets one probe through: the chunk is that probe alone.
       const slowDown = again.length > 0 || pending.some((d) => d.again)
-      const chunk = slowDown ? [] : nextChunk(lane.circuit.clear() ? concurrency : 1)
+      const chunk = slowDown ? [] : nextChunk(actor.circuit.clear() ? concurrency : 1)
       if (chunk.length === 0) {
         // The provider asked to slow down (what has not started waits with the 429's messages for the pause), or a
         // routing held outside the batch has the next turn: what has not started is held again, ahead of the others.
@@ -550,35 +552,35 @@ export const deliverBatch = Effect.fnUntraced(function*(
       const chunkStarted = yield* Clock.currentTimeMillis
       const waits = mayWait(chunk.length, chunkStarted)
       if (waits && pending.length > 0) yield* flush
-      const tokens = yield* Effect.forEach(chunk, (t) => awaitTurn(t.held.message, lane), { concurrency: sideBySide(chunk) })
+      const tokens = yield* Effect.forEach(chunk, (t) => awaitTurn(t.held.message, actor), { concurrency: sideBySide(chunk) })
       // Only now is the chunk under way: cut off while it waited for its turn, its claims are given back too.
       chunkWaiting = []
       if (waits) target = yield* resolveTarget(true)
       const bound = boundOf(target)
       tokensLeft = Math.min(...tokens)
       const leaseUntil = new Date((waits ? yield* Clock.currentTimeMillis : chunkStarted) + Duration.toMillis(routingLease(bound)))
-      const claims = claimedAhead ?? (yield* storage.claim(chunk.map((t) => ({ id: t.routing.id, leaseUntil, fence: fenceOf(lane) }))))
+      const claims = claimedAhead ?? (yield* storage.claim(chunk.map((t) => ({ id: t.routing.id, leaseUntil, fence: fenceOf(actor) }))))
       const claimLease = claimedAhead === null ? leaseUntil : aheadLease
       const outcomes = yield* Effect.forEach(chunk, (t) => {
         const claim = claims.get(t.routing.id)
         if (claim !== undefined) {
-          return Effect.asSome(attempt(t, claim, claimLease, lane, target, bound).pipe(
+          return Effect.asSome(attempt(t, claim, claimLease, actor, target, bound).pipe(
             Effect.withSpan("Delivery.deliver", {
               captureStackTrace: false,
-              attributes: { "routing.id": t.routing.id, "job.id": t.job.id, "company.id": lane.companyId }
+              attributes: { "routing.id": t.routing.id, "job.id": t.job.id, "company.id": actor.companyId }
             }),
             trace(t.held.message)
           ))
         }
         // Not there to take: the partition passed to another replica (its message goes back at once, for it),
-        // delivered meanwhile, or leased by a worker elsewhere (looked at again later).
+        // delivered meanwhile, or leased by an actor elsewhere (looked at again later).
         const { message } = t.held
-        const settle = lane.fence() === undefined
+        const settle = actor.fence() === undefined
           ? message.nak(Duration.zero)
           : t.routing.syncStatus === "syncing"
           ? message.nak(leaseBusyRetry)
           : message.ack
-        return lane.circuit.release.pipe(
+        return actor.circuit.release.pipe(
           Effect.zipRight(settle),
           Effect.ignore,
           Effect.as(Option.none<Decided>())
@@ -587,7 +589,7 @@ export const deliverBatch = Effect.fnUntraced(function*(
       pending.push(...outcomes.flatMap(Option.toArray))
       if (pending.length > 0 && pendingSince === null) pendingSince = chunkStarted
       // Results are not held back long (slow calls), nor at all once shutting down: what was called gets written.
-      if (pendingSince !== null && (stopping() || (yield* Clock.currentTimeMillis) - pendingSince >= FLUSH_AFTER_MS)) {
+      if (pendingSince !== null && (stopping() || (yield* Clock.currentTimeMillis) - pendingSince >= Duration.toMillis(resultFlushAfter))) {
         yield* flush
       }
     }

@@ -6,9 +6,10 @@ import { brokerRetry, supervisorRefresh } from "../src/Schedules.ts"
 import { Broker, type Delivery } from "../src/services/Broker.ts"
 import { CompanyRepo } from "../src/services/Companies.ts"
 import { CircuitStore, type OpenCircuit } from "../src/services/Circuits.ts"
+import { CompanyRateLimiter } from "../src/services/CompanyRateLimiter.ts"
 import { RoutingRepo } from "../src/services/Routings.ts"
 import { DeliverySettings } from "../src/services/Settings.ts"
-import { CallWindows, DeliveryDirectory } from "../src/services/Workers.ts"
+import { DeliveryDirectory } from "../src/services/Actors.ts"
 import { currentTopology, partitionConsumerSpec } from "./brokerTopology.ts"
 import { type CompanyActor, makeCompanyActor } from "./companyActor.ts"
 import { groupedDeliveryStorage } from "./deliveryStorage.ts"
@@ -47,7 +48,7 @@ export const startDelivery = Effect.gen(function*() {
   const directory = yield* DeliveryDirectory
   const settings = yield* DeliverySettings
   const routings = yield* RoutingRepo
-  const windows = yield* CallWindows
+  const limiter = yield* CompanyRateLimiter
   const circuits = yield* CircuitStore
   const names = yield* currentTopology
   const holdLimit = Math.max(1, Math.floor(settings.partitionMaxAckPending / 2))
@@ -132,7 +133,7 @@ export const startDelivery = Effect.gen(function*() {
         if (times === undefined) byCompany.set(call.companyId, [call.at.getTime()])
         else times.push(call.at.getTime())
       }
-      for (const [companyId, times] of byCompany) windows.of(companyId).seed(times)
+      yield* Effect.forEach(byCompany, ([companyId, times]) => limiter.seed(companyId, times), { discard: true })
     }).pipe(
       Effect.catchAll((error) =>
         Effect.logWarning("recent provider calls not read; rate limits start empty").pipe(Effect.annotateLogs("error", error.message))
@@ -231,8 +232,7 @@ export const startDelivery = Effect.gen(function*() {
   )
 
   yield* Effect.forkScoped(Effect.repeat(refresh, supervisorRefresh))
-  const sweepWindows = Effect.clockWith((clock) => Effect.sync(() => windows.sweep(clock.unsafeCurrentTimeMillis())))
-  yield* Effect.forkScoped(Effect.repeat(Effect.all([sweepIdle, sweepWindows], { discard: true }), supervisorRefresh))
+  yield* Effect.forkScoped(Effect.repeat(Effect.all([sweepIdle, limiter.sweep], { discard: true }), supervisorRefresh))
   const actorContext = yield* Effect.context<Effect.Effect.Context<ReturnType<typeof actorOf>>>()
   yield* startStatusPolling({
     actorOf: (companyId) => Effect.provide(actorOf(companyId), actorContext),

@@ -1,7 +1,8 @@
 import { Clock, Duration, Effect, Either } from "effect"
+import { healthProbeTimeout } from "../src/Schedules.ts"
 import { Broker } from "../src/services/Broker.ts"
 import { OutboxRepo } from "../src/services/Outbox.ts"
-import { WorkerRegistry } from "../src/services/Workers.ts"
+import { ActorRegistry } from "../src/services/Actors.ts"
 import { type HealthProbe, HealthProbes } from "../src/services/Health.ts"
 
 export interface ComponentHealth {
@@ -11,9 +12,6 @@ export interface ComponentHealth {
   readonly latencyMs: number
   readonly error: string | null
 }
-
-/** A dependency that does not answer within this time counts as down. */
-const PROBE_TIMEOUT = Duration.seconds(2)
 
 const describe = (error: unknown): string =>
   error instanceof Error ? error.message : typeof error === "object" && error !== null && "_tag" in error
@@ -25,7 +23,7 @@ export const checkHealth = Effect.fn("Health.check")(function*() {
   const probes = yield* HealthProbes
   return yield* Effect.forEach(probes, (probe) =>
     probe.check.pipe(
-      Effect.timeoutFail({ duration: PROBE_TIMEOUT, onTimeout: () => new Error(`no answer within ${Duration.format(PROBE_TIMEOUT)}`) }),
+      Effect.timeoutFail({ duration: healthProbeTimeout, onTimeout: () => new Error(`no answer within ${Duration.format(healthProbeTimeout)}`) }),
       Effect.either,
       Effect.timed,
       Effect.map(([elapsed, result]): ComponentHealth => ({
@@ -67,7 +65,7 @@ export const checkDetailed = Effect.fn("Health.detailed")(function*() {
       }
     }
   })
-  const workers = yield* (yield* WorkerRegistry).all
+  const workers = yield* (yield* ActorRegistry).all
   const actors: ComponentHealth = { name: "actors", status: "ok", latencyMs: 0, error: `${workers.length} running in this process` }
   const circuits = workers.map((w): ComponentHealth => ({
     name: `circuit:${w.companyId}`,

@@ -4,7 +4,7 @@ import { Broker } from "../src/services/Broker.ts"
 import { EventLoopLag } from "../src/services/EventLoopLag.ts"
 import { OutboxRepo } from "../src/services/Outbox.ts"
 import { MetricsSettings } from "../src/services/Settings.ts"
-import { WorkerRegistry } from "../src/services/Workers.ts"
+import { ActorRegistry } from "../src/services/Actors.ts"
 import { currentTopology } from "./brokerTopology.ts"
 import { deploymentActors } from "./replicas.ts"
 
@@ -58,7 +58,7 @@ const scrapeGauges = Effect.gen(function*() {
   const { companyLabels } = yield* MetricsSettings
   const nowMs = yield* Clock.currentTimeMillis
   const backlog = yield* Effect.either((yield* OutboxRepo).backlog(new Date(nowMs)))
-  const here = yield* (yield* WorkerRegistry).all
+  const here = yield* (yield* ActorRegistry).all
   const workers = yield* Effect.map(deploymentActors, (entries) => entries.map((e) => e.status))
   const names = yield* currentTopology
   const consumers = yield* Effect.either((yield* Broker).consumers(names.workStream))

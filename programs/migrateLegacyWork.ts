@@ -1,5 +1,5 @@
-import { Duration, Effect } from "effect"
-import { brokerRetry } from "../src/Schedules.ts"
+import { Effect } from "effect"
+import { brokerRetry, legacyDrainFetchWait, writeAckWait } from "../src/Schedules.ts"
 import { Broker, headerOf } from "../src/services/Broker.ts"
 import { currentTopology } from "./brokerTopology.ts"
 
@@ -26,12 +26,12 @@ export const migrateLegacyWork = Effect.gen(function*() {
     stream: names.workStream,
     name: DRAIN_CONSUMER,
     filterSubject: names.legacy.workSubjects,
-    ackWait: Duration.seconds(30),
+    ackWait: writeAckWait,
     maxDeliver: -1
   })
   let moved = 0
   while (true) {
-    const batch = yield* broker.fetch(names.workStream, DRAIN_CONSUMER, { max: DRAIN_BATCH, expires: Duration.seconds(1) })
+    const batch = yield* broker.fetch(names.workStream, DRAIN_CONSUMER, { max: DRAIN_BATCH, expires: legacyDrainFetchWait })
     if (batch.length === 0 && !(yield* left())) break
     yield* Effect.forEach(batch, (message) =>
       Effect.gen(function*() {

@@ -3,7 +3,7 @@ import { type PartitionLease, shareOf } from "../src/domain/partitions.ts"
 import { partitionLeaseWatch, partitionRenewal } from "../src/Schedules.ts"
 import { CurrentReplica, PartitionLeases } from "../src/services/Partitions.ts"
 import { DeliverySettings } from "../src/services/Settings.ts"
-import { WorkerRegistry } from "../src/services/Workers.ts"
+import { ActorRegistry } from "../src/services/Actors.ts"
 
 /** A replica silent this long is forgotten by the others (its leases ran out long before). */
 const FORGET_AFTER = Duration.hours(1)
@@ -38,7 +38,7 @@ export const holdPartitions = (handlers: OwnershipHandlers) =>
   Effect.gen(function*() {
     const leases = yield* PartitionLeases
     const self = yield* CurrentReplica
-    const registry = yield* WorkerRegistry
+    const registry = yield* ActorRegistry
     const settings = yield* DeliverySettings
     const clock = yield* Effect.clock
     const total = settings.partitions
@@ -71,7 +71,7 @@ export const holdPartitions = (handlers: OwnershipHandlers) =>
       const sentAt = clock.unsafeCurrentTimeMillis()
       const alive = yield* leases.heartbeat(self, {
         partitions: [...held.keys()].sort((a, b) => a - b),
-        workers: yield* registry.all,
+        actors: yield* registry.all,
         aliveWithin: settings.partitionLease,
         forgetAfter: FORGET_AFTER
       })

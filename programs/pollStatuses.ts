@@ -12,7 +12,7 @@ import type { PollResult } from "../src/services/StatusPolls.ts"
 import { Transactions } from "../src/services/Transactions.ts"
 import { withSpanContinuing } from "../src/Telemetry.ts"
 import { credentialsFailed, credentialsWorked } from "./credentialAlerts.ts"
-import { type CompanyLane, pausedOf, providerOfLane, rateLimitToken } from "./deliverRouting.ts"
+import { type ActorState, pausedOf, providerOfActor, rateLimitToken } from "./deliverRouting.ts"
 import { outboxEvent } from "./outboxEvent.ts"
 
 /** Routings asked about in one statuses call (adapters split it further by their provider's limit). */
@@ -83,26 +83,26 @@ const applyState = (routing: Routing, state: LeadState) =>
  * provider's answers written as they come. A batch the circuit holds back ends the poll; the next one tries again.
  * Answers how many leads were asked about and how many of them changed.
  */
-export const pollCompany = Effect.fn("Polling.company")(function*(lane: CompanyLane, fresh: Duration.Duration) {
+export const pollCompany = Effect.fn("Polling.company")(function*(actor: ActorState, fresh: Duration.Duration) {
   const routings = yield* RoutingRepo
   const polledBefore = dueBefore(yield* Clock.currentTimeMillis, fresh)
   let polled = 0
   let changed = 0
   const result = (): PollResult => ({ polled, changed })
   while (true) {
-    const due = yield* routings.claimToPoll(lane.companyId, polledBefore, POLL_BATCH, yield* now)
+    const due = yield* routings.claimToPoll(actor.companyId, polledBefore, POLL_BATCH, yield* now)
     if (due.length === 0) return result()
     // Read only when there is something to ask: most of an idle fleet's polls find nothing.
-    const { client, account } = yield* providerOfLane(lane, false)
-    const permit = yield* lane.circuit.permit
+    const { client, account } = yield* providerOfActor(actor, false)
+    const permit = yield* actor.circuit.permit
     if (permit._tag === "Wait") return result()
-    yield* Effect.sleep((yield* rateLimitToken(lane)).delay)
+    yield* Effect.sleep((yield* rateLimitToken(actor)).delay)
     polled += due.length
     changed += yield* Effect.gen(function*() {
       const states = yield* client.statuses(account, due.flatMap((r) => (r.externalId === null ? [] : [r.externalId]))).pipe(
         Effect.tapBoth({
-          onFailure: (error) => Effect.zipRight(lane.circuit.recordFailure, credentialsFailed(lane, error, null)),
-          onSuccess: () => Effect.zipRight(lane.circuit.recordSuccess, credentialsWorked(lane))
+          onFailure: (error) => Effect.zipRight(actor.circuit.recordFailure, credentialsFailed(actor, error, null)),
+          onSuccess: () => Effect.zipRight(actor.circuit.recordSuccess, credentialsWorked(actor))
         })
       )
       const byId = new Map(states.map((s) => [s.externalId, s]))
@@ -115,7 +115,7 @@ export const pollCompany = Effect.fn("Polling.company")(function*(lane: CompanyL
       return applied
     }).pipe(withSpanContinuing("poll statuses", null, {
       kind: "internal",
-      attributes: { "company.id": lane.companyId, "routings.count": due.length }
+      attributes: { "company.id": actor.companyId, "routings.count": due.length }
     }))
   }
 })
@@ -124,24 +124,24 @@ export const pollCompany = Effect.fn("Polling.company")(function*(lane: CompanyL
  * Polls every open lead of the company now (see `pollCompany`), unless its delivery is paused (`Conflict`) or a 429
  * pause or an open circuit holds its calls back (`Unavailable`, with the wait).
  */
-export const pollAllNow = (lane: CompanyLane) =>
+export const pollAllNow = (actor: ActorState) =>
   Effect.gen(function*() {
-    if (pausedOf(lane)) {
-      return yield* new Conflict({ message: `delivery to company ${lane.companyId} is paused; resume it before polling` })
+    if (pausedOf(actor)) {
+      return yield* new Conflict({ message: `delivery to company ${actor.companyId} is paused; resume it before polling` })
     }
     const at = yield* Clock.currentTimeMillis
-    if (lane.rateLimitedUntil > at) {
+    if (actor.rateLimitedUntil > at) {
       return yield* new Unavailable({
         message: "the company's provider answered 429 (too many requests); polling waits for its pause to end",
-        retryAfter: Duration.millis(lane.rateLimitedUntil - at)
+        retryAfter: Duration.millis(actor.rateLimitedUntil - at)
       })
     }
-    const wait = lane.circuit.waitAt(at)
+    const wait = actor.circuit.waitAt(at)
     if (wait > 0) {
       return yield* new Unavailable({
         message: "the company's circuit is open after failed provider calls; polling waits for its next probe",
         retryAfter: Duration.millis(wait)
       })
     }
-    return yield* pollCompany(lane, Duration.zero)
+    return yield* pollCompany(actor, Duration.zero)
   })

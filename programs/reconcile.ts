@@ -3,7 +3,7 @@ import { reconcileEvery } from "../src/Schedules.ts"
 import { Broker } from "../src/services/Broker.ts"
 import { RoutingRepo } from "../src/services/Routings.ts"
 import { DeliverySettings } from "../src/services/Settings.ts"
-import { DeliveryDirectory } from "../src/services/Workers.ts"
+import { DeliveryDirectory } from "../src/services/Actors.ts"
 import { currentTopology } from "./brokerTopology.ts"
 import { requeueRoutings } from "./requeue.ts"
 

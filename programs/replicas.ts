@@ -1,7 +1,7 @@
 import { Clock, Duration, Effect } from "effect"
 import { CurrentReplica, PartitionLeases, type ReplicaRecord } from "../src/services/Partitions.ts"
 import { DeliverySettings } from "../src/services/Settings.ts"
-import { WorkerRegistry } from "../src/services/Workers.ts"
+import { ActorRegistry } from "../src/services/Actors.ts"
 import { requireSeesAll } from "./access.ts"
 
 /** A replica is alive while its last heartbeat is within a partition lease. */
@@ -31,7 +31,7 @@ export const deploymentActors = Effect.gen(function*() {
   const settings = yield* DeliverySettings
   const self = yield* CurrentReplica
   const at = yield* Clock.currentTimeMillis
-  const own = (yield* (yield* WorkerRegistry).all).map((status) => ({ replica: self.id, status }))
+  const own = (yield* (yield* ActorRegistry).all).map((status) => ({ replica: self.id, status }))
   const others = (yield* (yield* PartitionLeases).replicas).filter((r) => r.id !== self.id && aliveAt(r, at, settings.partitionLease))
-  return [...own, ...others.flatMap((r) => r.workers.map((status) => ({ replica: r.id, status })))]
+  return [...own, ...others.flatMap((r) => r.actors.map((status) => ({ replica: r.id, status })))]
 })

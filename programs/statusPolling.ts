@@ -7,7 +7,7 @@ import type { DeliveryTarget } from "../src/services/Companies.ts"
 import { RoutingRepo } from "../src/services/Routings.ts"
 import { DeliverySettings } from "../src/services/Settings.ts"
 import { StatusPolls } from "../src/services/StatusPolls.ts"
-import { DeliveryDirectory } from "../src/services/Workers.ts"
+import { DeliveryDirectory } from "../src/services/Actors.ts"
 import type { CompanyActor } from "./companyActor.ts"
 
 /** Companies polled at once by the daily reconciliation (each through its own actor, under its own rate limit). */

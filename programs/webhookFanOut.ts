@@ -1,9 +1,9 @@
-import { Duration, Effect, Option, Schema } from "effect"
+import { Effect, Option, Schema } from "effect"
 import { DomainEventType } from "../src/domain/events.ts"
 import { EventId } from "../src/domain/ids.ts"
 import { now } from "../src/domain/time.ts"
 import { webhookBody, type WebhookEvent } from "../src/domain/webhook.ts"
-import { brokerRetry, webhookFanOutRetry, webhookFetchWait } from "../src/Schedules.ts"
+import { brokerRetry, webhookFanOutRetry, webhookFetchWait, writeAckWait } from "../src/Schedules.ts"
 import { Broker, type ConsumerSpec, type Delivery, headerOf } from "../src/services/Broker.ts"
 import { WebhookRepo } from "../src/services/Webhooks.ts"
 import { currentTopology } from "./brokerTopology.ts"
@@ -24,7 +24,7 @@ export const webhookConsumerSpec = Effect.map(currentTopology, (names): Consumer
   stream: names.eventStream,
   name: WEBHOOK_CONSUMER,
   filterSubject: names.eventSubjects,
-  ackWait: Duration.seconds(30),
+  ackWait: writeAckWait,
   maxDeliver: -1
 }))
 

@@ -1,17 +1,18 @@
 import { RateLimiter } from "@effect/experimental"
 import { Effect, Layer } from "effect"
+import * as DeliveryDirectory from "../layers/actors/directory.ts"
+import * as ActorRegistry from "../layers/actors/registry.ts"
+import * as StatusPolls from "../layers/actors/statusPolls.ts"
 import * as Broker from "../layers/broker/layer.ts"
+import * as CircuitBreakers from "../layers/circuitBreaker/memory.ts"
 import * as CompanyDirectory from "../layers/companyDirectory/inMemory.ts"
 import * as Outbound from "../layers/outbound.ts"
 import * as Providers from "../layers/providers/registry.ts"
+import * as RateLimits from "../layers/rateLimiter/memory.ts"
 import * as Secrets from "../layers/secrets/webCrypto.ts"
 import { postgresProbe } from "../layers/storage/health.ts"
 import * as Storage from "../layers/storage/layer.ts"
 import * as WebhookTransport from "../layers/webhooks/http.ts"
-import * as CallWindows from "../layers/workers/callWindows.ts"
-import * as DeliveryDirectory from "../layers/workers/directory.ts"
-import * as WorkerRegistry from "../layers/workers/registry.ts"
-import * as StatusPolls from "../layers/workers/statusPolls.ts"
 import { brokerProbe } from "../programs/health.ts"
 import { appConfig } from "./AppConfig.ts"
 import { DeliveryLive } from "./DeliveryLive.ts"
@@ -35,10 +36,11 @@ const FeaturesLive = Layer.mergeAll(DeliveryLive, Startup.layerConfig)
 const ServicesLive = Layer.mergeAll(
   IntakeLive.pipe(Layer.provideMerge(CompanyDirectory.layer)),
   Providers.layer,
-  WorkerRegistry.layer,
+  ActorRegistry.layer,
   StatusPolls.layer,
   DeliveryDirectory.layer,
-  CallWindows.layer,
+  RateLimits.layerMemory,
+  CircuitBreakers.layerMemory,
   WebhookTransport.layer,
   Outbound.layerAddresses,
   EventLoopLag.layer,

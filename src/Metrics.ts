@@ -3,7 +3,7 @@ import { Metric, MetricBoundaries, MetricKey, type MetricKeyType, MetricLabel } 
 /**
  * The metric of `key` tagged with the labels `names`, made once for each set of values and kept. A metric tagged with
  * `Metric.taggedWithLabels` looks its tagged key up in the registry again at every update (it joins its labels into a
- * new array each time), which showed in the load profile; this one keeps its key's entry. For labels with few values
+ * new array each time); this one keeps its key's entry. For labels with few values
  * only (provider types, outcomes, route templates).
  */
 export const taggedBy = <Type extends MetricKeyType.MetricKeyType<any, any>>(key: MetricKey.MetricKey<Type>, ...names: ReadonlyArray<string>) => {

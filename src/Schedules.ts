@@ -22,7 +22,7 @@ export const attemptBackoff = (base: Duration.Duration, max: Duration.Duration) 
 
 /**
  * Tries again a write of delivery results that failed (the database away for a moment): from 100 ms, doubling, capped
- * at 2 s, for as long as `within` allows (the claims' leases: past them the routings are another worker's to take).
+ * at 2 s, for as long as `within` allows (the claims' leases: past them the routings are another actor's to take).
  */
 export const resultWriteRetry = (within: Duration.Duration) =>
   Schedule.exponential("100 millis", 2).pipe(
@@ -33,6 +33,9 @@ export const resultWriteRetry = (within: Duration.Duration) =>
 /** Waits before successive half-open probes of an open circuit: from `cooldown`, doubling, capped at 5 minutes. */
 export const circuitCooldown = (cooldown: Duration.Duration) =>
   Schedule.exponential(cooldown, 2).pipe(Schedule.modifyDelay((_, delay) => Duration.min(delay, Duration.minutes(5))))
+
+/** While another call probes a half-open circuit, the others look again after this long. */
+export const circuitProbeWait = Duration.seconds(1)
 
 /**
  * The longest the outbox relay's timer for held events sleeps before it looks for the next one again: it learns of
@@ -105,11 +108,11 @@ export const messageKeepAliveInterval = Duration.seconds(10)
 /** While a provider call runs, how often the broker is told its message is still being worked on. */
 export const messageKeepAlive = Schedule.spaced(messageKeepAliveInterval)
 
-/** A routing another worker is delivering (its claim's lease still running): its message is looked at again after this long. */
+/** A routing another actor is delivering (its claim's lease still running): its message is looked at again after this long. */
 export const leaseBusyRetry = Duration.seconds(5)
 
 /**
- * How long a claim holds a routing: twice the bound on the provider call, plus 5 s, so a live worker never loses its
+ * How long a claim holds a routing: twice the bound on the provider call, plus 5 s, so a live actor never loses its
  * lease.
  */
 export const routingLease = (callBound: Duration.Duration) => Duration.sum(Duration.times(callBound, 2), Duration.seconds(5))
@@ -128,6 +131,24 @@ export const pollRefusedRetry = Duration.seconds(1)
 
 /** How long one pull of the events stream by the webhook fan-out waits for messages. */
 export const webhookFetchWait = Duration.seconds(5)
+
+/** How long one pull of the legacy work subjects waits for messages while they are moved to the partitions. */
+export const legacyDrainFetchWait = Duration.seconds(1)
+
+/**
+ * A work message is acknowledged within this long, or redelivered: two provider timeouts and room for the writes (the
+ * partition consumers' ack wait).
+ */
+export const workAckWait = (providerTimeout: Duration.Duration) => Duration.sum(Duration.times(providerTimeout, 2), Duration.seconds(10))
+
+/** The ack wait of the consumers that only write what they take (the webhook fan-out, the legacy drain). */
+export const writeAckWait = Duration.seconds(30)
+
+/** Delivery results of calls that started this long ago are written before the batch goes on. */
+export const resultFlushAfter = Duration.millis(50)
+
+/** A dependency that does not answer a health probe within this time counts as down. */
+export const healthProbeTimeout = Duration.seconds(2)
 
 /** How long a claim holds a webhook delivery: twice the webhook timeout, plus 10 s. */
 export const webhookLease = (timeout: Duration.Duration) => Duration.sum(Duration.times(timeout, 2), Duration.seconds(10))

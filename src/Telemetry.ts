@@ -27,7 +27,7 @@ interface ContinuingSpanOptions {
   readonly attributes: Readonly<Record<string, unknown>>
 }
 
-// No stack trace: these spans are named for the work, and capturing one for each showed in the load profile.
+// No stack trace: these spans are named for the work, and one captured for each would cost on every span.
 const continuing = (traceparent: string | null | undefined, options: ContinuingSpanOptions): Tracer.SpanOptions => ({
   captureStackTrace: false,
   kind: options.kind,

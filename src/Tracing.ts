@@ -61,10 +61,9 @@ export const layer = (options: {
 
 /**
  * Effect's spans made as OpenTelemetry spans, without `@effect/opentelemetry`'s switch of OpenTelemetry's active
- * context at every step of every fiber (an `AsyncLocalStorage` run and a new context each time, 6–9 % of the
- * service's CPU under load in `npm run bench`'s profile). Nothing inside an effect reads that context: the outbox and
- * message headers take the trace from Effect's current span. A span with no Effect parent still takes OpenTelemetry's
- * active span (the HTTP server span) as its parent when it starts.
+ * context at every step of every fiber (an `AsyncLocalStorage` run and a new context each time). Nothing inside an
+ * effect reads that context: the outbox and message headers take the trace from Effect's current span. A span with no
+ * Effect parent still takes OpenTelemetry's active span (the HTTP server span) as its parent when it starts.
  */
 const effectSpansAsOtelSpans = Layer.unwrapEffect(Effect.map(OtelTracer.make, (tracer) =>
   Layer.setTracer(Tracer.make({ span: tracer.span, context: (execution) => execution() }))

@@ -129,8 +129,8 @@ export const make = ({ detailedSpans = false, sessions, shared, sharedIsASession
     const [collection, name = collection] = operation.split(".", 2) as [string, string?]
     const run = Effect.flatMap(FiberRef.get(currentTransaction), (session) =>
       session === null ? runOutside<A>(operation, statement) : runInTransaction<A>(session, operation, statement))
-    // No stack trace: the span's name already says which statement it is, and capturing one for every statement
-    // showed in the load profile.
+    // No stack trace: the span's name already says which statement it is, and one captured for every statement would
+    // cost on every query.
     return detailedSpans
       ? Effect.withSpan(run, name === collection ? operation : `${name} ${collection}`, {
         captureStackTrace: false,

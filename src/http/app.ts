@@ -115,7 +115,7 @@ export const makeApp = Effect.gen(function*() {
   app.use("*", async (c, next) => {
     await next()
     const route = c.req.routePath === "/*" ? "unmatched" : c.req.routePath
-    // Counted in place: a fiber run for each request's count showed in the load profile.
+    // Counted in place, with no fiber run for each request's count.
     requestsOf(c.req.method, route, String(c.res.status)).unsafeUpdate(1, [])
   })
   const load = makeLoadShedder({ maxInFlight, onShed })

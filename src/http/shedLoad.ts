@@ -6,11 +6,11 @@ const exempt = (path: string) => path === "/metrics" || path === "/health" || pa
 
 /**
  * Load shedding: while `maxInFlight` requests' worth of work is being done, another request is answered at once with
- * 503 `unavailable` and `Retry-After`, instead of joining a queue whose wait grows without bound (at twice its capacity
- * the service answered after 30 s, and clients saw connection timeouts and resets: `npm run bench`). `onShed` hears of
- * each refusal, with the work in flight. `admit` counts each request it lets in as one; `weigh` (later in the chain)
- * counts a request as the number of requests' worth of work its `weight` says, while it runs. A heavy request is let
- * in whenever a light one would be, and then holds the others off for longer.
+ * 503 `unavailable` and `Retry-After`, instead of joining a queue whose wait grows without bound (until clients see
+ * connection timeouts and resets). `onShed` hears of each refusal, with the work in flight. `admit` counts each request
+ * it lets in as one; `weigh` (later in the chain) counts a request as the number of requests' worth of work its
+ * `weight` says, while it runs. A heavy request is let in whenever a light one would be, and then holds the others off
+ * for longer.
  */
 export const makeLoadShedder = (options: {
   readonly maxInFlight: number

@@ -10,7 +10,7 @@ import type { ApiKeyView } from "./schemas/apiKeys.ts"
 import type { CompanyView, TechnicianView } from "./schemas/companies.ts"
 import type { ConsumerState, StreamState } from "../services/Broker.ts"
 import type { ReplicaRecord } from "../services/Partitions.ts"
-import type { WorkerStatus } from "../services/Workers.ts"
+import type { ActorStatus } from "../services/Actors.ts"
 import type { ExclusionView, JobView, MatchView, RoutingView } from "./schemas/jobs.ts"
 import type { DeadLetterView, PartitionView, ReplicaView, StreamView, WorkerView } from "./schemas/operations.ts"
 
@@ -126,7 +126,7 @@ export const apiKeyView = (k: ApiKey): z.input<typeof ApiKeyView> => ({
 
 /** A company actor: `pending` counts the company's messages stored in the work stream, `ack_pending` those it holds or works on. */
 export const workerView = (
-  entry: { readonly replica: string; readonly status: WorkerStatus; readonly stored: number }
+  entry: { readonly replica: string; readonly status: ActorStatus; readonly stored: number }
 ): z.input<typeof WorkerView> => {
   const { status } = entry
   return {
@@ -156,7 +156,7 @@ export const replicaView = (
   last_seen_at: iso(replica.heartbeatAt),
   alive: replica.alive,
   self: replica.self,
-  actors: replica.workers.length
+  actors: replica.actors.length
 })
 
 export const partitionView = (

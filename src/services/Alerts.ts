@@ -22,6 +22,8 @@ export class AlertRepo extends Context.Tag("AlertRepo")<AlertRepo, {
   readonly raise: (alert: Alert) => Effect.Effect<boolean, StorageError>
   /** Resolves at `at` the open alert with this key, if any; true when there was one. */
   readonly resolve: (key: AlertKey, at: Date) => Effect.Effect<boolean, StorageError>
+  /** Resolves at `at` the open alerts with these keys, in one statement; answers how many it resolved. */
+  readonly resolveMany: (keys: ReadonlyArray<AlertKey>, at: Date) => Effect.Effect<number, StorageError>
   /**
    * Resolves at `at` the routings' alerts whose cause has passed: `sla.breached` once its routing is synced, canceled
    * or failed (given up: its `dead_letter.added` takes over), `dead_letter.added` once its routing is no longer failed

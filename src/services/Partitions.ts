@@ -1,7 +1,7 @@
 import { Context, type Duration, type Effect } from "effect"
 import type { PartitionLease } from "../domain/partitions.ts"
 import type { StorageError } from "./StorageError.ts"
-import type { WorkerStatus } from "./Workers.ts"
+import type { ActorStatus } from "./Actors.ts"
 
 /** A replica of the service, as it registers itself. */
 export interface ReplicaInfo {
@@ -17,7 +17,7 @@ export interface ReplicaRecord extends ReplicaInfo {
   /** The partitions it held at its last heartbeat. */
   readonly partitions: ReadonlyArray<number>
   /** Its company actors at its last heartbeat. */
-  readonly workers: ReadonlyArray<WorkerStatus>
+  readonly actors: ReadonlyArray<ActorStatus>
 }
 
 /**
@@ -32,7 +32,7 @@ export class PartitionLeases extends Context.Tag("PartitionLeases")<PartitionLea
    */
   readonly heartbeat: (replica: ReplicaInfo, state: {
     readonly partitions: ReadonlyArray<number>
-    readonly workers: ReadonlyArray<WorkerStatus>
+    readonly actors: ReadonlyArray<ActorStatus>
     readonly aliveWithin: Duration.Duration
     readonly forgetAfter: Duration.Duration
   }) => Effect.Effect<ReadonlyArray<string>, StorageError>

@@ -97,7 +97,7 @@ export class RoutingRepo extends Context.Tag("RoutingRepo")<RoutingRepo, {
   /**
    * Marks the routing `syncing` until `leaseUntil` when it is `pending` or `retrying`, or `syncing` with its lease
    * run out (the last call was cut off: it then needs a lookup). None when it is not there to take: delivered,
-   * canceled, failed, or leased by another worker.
+   * canceled, failed, or leased by another actor.
    */
   readonly claim: (id: RoutingId, now: Date, leaseUntil: Date) => Effect.Effect<Option.Option<Claim>, StorageError>
   /**
@@ -123,15 +123,16 @@ export class RoutingRepo extends Context.Tag("RoutingRepo")<RoutingRepo, {
   readonly waiting: (before: Date, limit: number, companyId?: CompanyId) => Effect.Effect<ReadonlyArray<WaitingRouting>, StorageError>
   /** Stamps the routings so that reconciliation leaves them alone for a while. */
   readonly touch: (ids: ReadonlyArray<RoutingId>, now: Date) => Effect.Effect<void, StorageError>
-  /** A `failed` routing goes back to `pending` with its attempts and `rateLimitedSince` reset; false when it is not `failed`. */
-  readonly reopen: (id: RoutingId, now: Date) => Effect.Effect<boolean, StorageError>
   /** Up to `limit` of the company's `failed` routings, by id, after `after` (null: from the first): a keyset page. */
   readonly failedOf: (
     companyId: CompanyId,
     after: RoutingId | null,
     limit: number
   ) => Effect.Effect<ReadonlyArray<RoutingId>, StorageError>
-  /** `reopen` for many routings in one step: answers those it reopened (they were `failed`), each with its job's priority. */
+  /**
+   * The routings that are `failed` go back to `pending` with their attempts and `rateLimitedSince` reset, in one step;
+   * answers those it reopened, each with its job's priority (a routing not `failed` is left alone).
+   */
   readonly reopenMany: (ids: ReadonlyArray<RoutingId>, now: Date) => Effect.Effect<ReadonlyArray<WaitingRouting>, StorageError>
   /**
    * The `scheduled` routings whose held `routing.created` event is due by `now` and not published yet become `pending`

@@ -93,6 +93,25 @@ export const alertsContract = <E>(name: string, services: Layer.Layer<Repositori
         expect(yield* alerts.resolveSettled(at(30))).toBe(0)
       }))
 
+    it.effect("resolves the open alerts of many keys in one step; a key with no open alert is passed over", () =>
+      Effect.gen(function*() {
+        const alerts = yield* AlertRepo
+        const a = makeCompany()
+        yield* (yield* CompanyRepo).insert(a)
+        const [first, second, other] = [0, 1, 2].map(() => ({ routingId: uuid() as RoutingId, jobId: uuid() as JobId }))
+        for (const r of [first!, second!, other!]) yield* alerts.raise(alertOf("dead_letter.added", a.id, at(10), r))
+        yield* alerts.raise(alertOf("circuit.opened", a.id, at(10)))
+        const keyOf = (r: { readonly routingId: RoutingId }) => ({ kind: "dead_letter.added" as const, companyId: a.id, routingId: r.routingId })
+
+        expect(yield* alerts.resolveMany([], at(20))).toBe(0)
+        expect(yield* alerts.resolveMany([keyOf(first!), keyOf(second!), { kind: "circuit.opened", companyId: a.id, routingId: null }], at(20)))
+          .toBe(3)
+        expect(yield* alerts.resolveMany([keyOf(first!), { kind: "sla.breached", companyId: a.id, routingId: other!.routingId }], at(30)))
+          .toBe(0)
+        const open = (yield* alerts.open(100)).items.filter((x) => x.companyId === a.id)
+        expect(open.map((x) => [x.kind, x.routingId])).toEqual([["dead_letter.added", other!.routingId]])
+      }))
+
     it.effect("claims a circuit announcement at most once a minute per company and only for a change; finds changes held back", () =>
       Effect.gen(function*() {
         const alerts = yield* AlertRepo

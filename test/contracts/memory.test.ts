@@ -14,6 +14,7 @@ import { outboxContract } from "./outbox.contract.ts"
 import { partitionsContract } from "./partitions.contract.ts"
 import { reportsContract } from "./reports.contract.ts"
 import { retentionContract } from "./retention.contract.ts"
+import { routingStatusContract } from "./routingStatuses.contract.ts"
 import { routingContract } from "./routings.contract.ts"
 import { scheduledContract } from "./scheduled.contract.ts"
 import { slaContract } from "./sla.contract.ts"
@@ -27,6 +28,7 @@ outboxContract("memory", layerMemory)
 idempotencyContract("memory", layerMemory)
 transactionContract("memory", layerMemory)
 routingContract("memory", layerMemory)
+routingStatusContract("memory", layerMemory)
 mockLeadContract("memory", layerMemory)
 slaContract("memory", layerMemory)
 reportsContract("memory", layerMemory)

@@ -6,7 +6,7 @@ import { CompanyRepo } from "../../src/services/Companies.ts"
 import { JobRepo } from "../../src/services/Jobs.ts"
 import { PartitionLeases } from "../../src/services/Partitions.ts"
 import { RoutingRepo } from "../../src/services/Routings.ts"
-import type { WorkerStatus } from "../../src/services/Workers.ts"
+import type { ActorStatus } from "../../src/services/Actors.ts"
 import { makeCompany, makeJob, uuid } from "../support/fixtures.ts"
 
 type Services = PartitionLeases | CompanyRepo | JobRepo | RoutingRepo
@@ -114,7 +114,7 @@ export const partitionsContract = <E>(name: string, services: Layer.Layer<Servic
       TestServices.provideLive(Effect.gen(function*() {
         const leases = yield* PartitionLeases
         const [a, b] = [replica("a"), replica("b")]
-        const worker: WorkerStatus = {
+        const actor: ActorStatus = {
           companyId: makeCompany().id,
           consumer: "work_p3",
           paused: false,
@@ -126,18 +126,18 @@ export const partitionsContract = <E>(name: string, services: Layer.Layer<Servic
           lastError: "mock: 503"
         }
         const beat = { aliveWithin: Duration.seconds(10), forgetAfter: Duration.hours(1) }
-        expect(yield* leases.heartbeat(a, { ...beat, partitions: [0, 2], workers: [worker] })).toContain(a.id)
+        expect(yield* leases.heartbeat(a, { ...beat, partitions: [0, 2], actors: [actor] })).toContain(a.id)
         yield* Effect.sleep(Duration.millis(300))
-        const alive = yield* leases.heartbeat(b, { ...beat, partitions: [1], workers: [] })
+        const alive = yield* leases.heartbeat(b, { ...beat, partitions: [1], actors: [] })
         expect(alive).toEqual(expect.arrayContaining([a.id, b.id]))
-        expect(yield* leases.heartbeat(b, { ...beat, aliveWithin: Duration.millis(200), partitions: [1], workers: [] })).not.toContain(a.id)
+        expect(yield* leases.heartbeat(b, { ...beat, aliveWithin: Duration.millis(200), partitions: [1], actors: [] })).not.toContain(a.id)
 
         const records = (yield* leases.replicas).filter((r) => r.id === a.id || r.id === b.id)
         expect(records.map((r) => r.id)).toEqual([a.id, b.id])
-        expect(records[0]).toMatchObject({ host: a.host, version: "1.2.3", partitions: [0, 2], workers: [worker] })
+        expect(records[0]).toMatchObject({ host: a.host, version: "1.2.3", partitions: [0, 2], actors: [actor] })
         expect(records[0]!.heartbeatAt.getTime()).toBeGreaterThanOrEqual(records[0]!.startedAt.getTime())
 
-        yield* leases.heartbeat(b, { ...beat, forgetAfter: Duration.millis(200), partitions: [1], workers: [] })
+        yield* leases.heartbeat(b, { ...beat, forgetAfter: Duration.millis(200), partitions: [1], actors: [] })
         expect((yield* leases.replicas).map((r) => r.id)).not.toContain(a.id)
 
         yield* leases.acquire(b.id, 2, 1, LEASE)

@@ -1,6 +1,6 @@
 import { expect, layer } from "@effect/vitest"
 import { Effect, type Layer, Option } from "effect"
-import { CompanyId, EventId, RoutingId } from "../../src/domain/ids.ts"
+import { EventId, RoutingId } from "../../src/domain/ids.ts"
 import { CompanyRepo } from "../../src/services/Companies.ts"
 import { JobRepo } from "../../src/services/Jobs.ts"
 import { OutboxRepo } from "../../src/services/Outbox.ts"
@@ -8,52 +8,24 @@ import { RoutingRepo } from "../../src/services/Routings.ts"
 import { at, makeCompany, makeJob, uuid } from "../support/fixtures.ts"
 import type { Repositories } from "./repositories.ts"
 
-/** The behaviour every implementation of the routing repository must have; run against each layer. */
+/** A job of one company routed to another: the routing repository and the routing's id. */
+export const oneRouting = Effect.gen(function*() {
+  const companies = yield* CompanyRepo
+  const [creator, receiver] = [makeCompany(), makeCompany()]
+  yield* Effect.forEach([creator, receiver], companies.insert)
+  const job = makeJob(creator.id, [receiver.id])
+  yield* (yield* JobRepo).insert([job])
+  return { routings: yield* RoutingRepo, id: job.routings[0]!.id, job }
+})
+
+/**
+ * What every implementation of the routing repository does with deliveries (claims, results, attempts, reopening and
+ * waiting routings); run against each layer. Status polls are `routingStatusContract`'s.
+ */
 export const routingContract = <E>(name: string, repositories: Layer.Layer<Repositories, E>) =>
   layer(repositories)(`repositories: ${name}`, (it) => {
-    /** A job of one company routed to another: the routing repository and the routing's id. */
-    const oneRouting = Effect.gen(function*() {
-      const companies = yield* CompanyRepo
-      const [creator, receiver] = [makeCompany(), makeCompany()]
-      yield* Effect.forEach([creator, receiver], companies.insert)
-      const job = makeJob(creator.id, [receiver.id])
-      yield* (yield* JobRepo).insert([job])
-      return { routings: yield* RoutingRepo, id: job.routings[0]!.id, job }
-    })
-
     const failed = (status: "retrying" | "failed", counts: boolean, known: boolean) =>
       ({ _tag: "Failed", status, outcome: "error", error: "boom", counts, known }) as const
-
-    it.effect("delivered routings not final are claimed for polls least recently first, once an interval; a status or a poll stamp moves them back", () =>
-      Effect.gen(function*() {
-        const { routings, id, job } = yield* oneRouting
-        const companyId = job.routings[0]!.companyId
-        expect(yield* routings.claimToPoll(companyId, at(10_000), 10, at(10_000))).toEqual([])
-        yield* routings.claim(id, at(1000), at(5000))
-        yield* routings.finish([{ id, leaseUntil: at(5000), result: { _tag: "Synced", externalId: "lead-9", outcome: "created" }, timing: { at: at(2000), durationMs: 1 } }])
-        const nobody = CompanyId.make(uuid())
-        const dueAt = (ms: number) => [companyId, job.createdByCompanyId, nobody].map((c) => ({ companyId: c, polledBefore: at(ms) }))
-        expect([...(yield* routings.companiesToPoll(dueAt(10_000)))]).toEqual([companyId])
-        expect((yield* routings.claimToPoll(companyId, at(2500), 10, at(2500))).map((r) => r.id)).toEqual([id])
-        // Claimed: another poller of the same interval does not take it again.
-        expect(yield* routings.claimToPoll(companyId, at(2500), 10, at(2600))).toEqual([])
-        yield* routings.markPolled([id], at(3000))
-        expect(yield* routings.claimToPoll(companyId, at(3000), 10, at(3000))).toEqual([])
-        expect((yield* routings.companiesToPoll(dueAt(3000))).size).toBe(0)
-        expect([...(yield* routings.companiesToPoll(dueAt(3001)))]).toEqual([companyId])
-        expect((yield* routings.claimToPoll(companyId, at(3001), 10, at(3500))).map((r) => r.id)).toEqual([id])
-        expect((yield* routings.companiesToPoll([])).size).toBe(0)
-        yield* routings.recordStatus(id, { externalStatus: "in_progress", revenue: null, completedAt: null }, at(4000))
-        expect(Option.getOrThrow(yield* routings.get(id)).routing).toMatchObject({ externalStatus: "in_progress" })
-        yield* routings.recordStatus(id, { externalStatus: "completed", revenue: 123.45, completedAt: at(4500) }, at(5000))
-        expect(Option.getOrThrow(yield* routings.get(id)).routing).toMatchObject({
-          externalStatus: "completed",
-          revenue: 123.45,
-          completedAt: at(4500)
-        })
-        expect(yield* routings.claimToPoll(companyId, at(99_000), 10, at(99_000))).toEqual([])
-        expect((yield* routings.companiesToPoll(dueAt(99_000))).size).toBe(0)
-      }))
 
     it.effect("several routings of several jobs are finished at once, each as its own result says", () =>
       Effect.gen(function*() {
@@ -128,14 +100,14 @@ export const routingContract = <E>(name: string, repositories: Layer.Layer<Repos
           createdAt
         })
         const synced = { _tag: "Synced", externalId: "lead-2", outcome: "found" } as const
-        // The first claim's lease runs out mid-call; a second worker takes the routing over and delivers it.
+        // The first claim's lease runs out mid-call; a second actor takes the routing over and delivers it.
         yield* routings.claim(id, at(0), at(10_000))
         yield* routings.claim(id, at(11_000), at(21_000))
         const lateEvent = event("routing.failed", at(12_000))
         yield* routings.finish([{ id, leaseUntil: at(10_000), result: failed("failed", true, true), timing: { at: at(12_000), durationMs: 5 } }], [lateEvent])
         expect(Option.getOrThrow(yield* routings.get(id)).routing).toMatchObject({ syncStatus: "syncing", attempts: 0, lastError: null })
         yield* routings.finish([{ id, leaseUntil: at(21_000), result: synced, timing: { at: at(13_000), durationMs: 5 } }], [event("routing.synced", at(13_000))])
-        // The first worker's result, written again late (a retried write), is dropped with its attempt and its event.
+        // The first actor's result, written again late (a retried write), is dropped with its attempt and its event.
         yield* routings.finish([{ id, leaseUntil: at(10_000), result: failed("failed", true, true), timing: { at: at(14_000), durationMs: 5 } }], [lateEvent])
         yield* routings.finish([{ id, leaseUntil: at(21_000), result: failed("retrying", true, true), timing: { at: at(15_000), durationMs: 5 } }])
         expect(Option.getOrThrow(yield* routings.get(id))).toMatchObject({
@@ -151,19 +123,6 @@ export const routingContract = <E>(name: string, repositories: Layer.Layer<Repos
         expect(Option.getOrThrow(yield* other.routings.get(other.id)).routing.syncStatus).toBe("failed")
         yield* routings.finish([{ id, leaseUntil: null, result: failed("failed", false, false), timing: { at: at(16_000), durationMs: 0 } }])
         expect(Option.getOrThrow(yield* routings.get(id)).routing.syncStatus).toBe("synced")
-      }))
-
-    it.effect("a delivered routing its provider reports in progress or completed is not canceled", () =>
-      Effect.gen(function*() {
-        const { routings, id } = yield* oneRouting
-        yield* routings.claim(id, at(1000), at(31_000))
-        yield* routings.finish([{ id, leaseUntil: at(31_000), result: { _tag: "Synced", externalId: "lead-1", outcome: "created" }, timing: { at: at(2000), durationMs: 1 } }])
-        const cancel = routings.cancelDelivered(id, { outcome: "canceled_at_provider", note: null, at: at(9000), durationMs: 1 })
-        for (const [status, ms] of [["in_progress", 3000], ["completed", 4000]] as const) {
-          yield* routings.recordStatus(id, { externalStatus: status, revenue: null, completedAt: null }, at(ms))
-          expect(yield* cancel).toBe(false)
-          expect(Option.getOrThrow(yield* routings.get(id)).routing.syncStatus).toBe("synced")
-        }
       }))
 
     /** Two jobs: the first routed to companies a and b (routings one and two), the second to a (three); and an id of none. */
@@ -251,9 +210,9 @@ export const routingContract = <E>(name: string, repositories: Layer.Layer<Repos
         yield* routings.finish([{ id, leaseUntil: at(27_000), result: failed("failed", true, true), timing: { at: at(18_000), durationMs: 5 } }])
         expect(Option.getOrThrow(yield* routings.get(id)).routing).toMatchObject({ syncStatus: "failed", attempts: 3, lastError: "boom" })
         expect((yield* routings.attempts(id)).map((a) => a.at)).toEqual([at(1000), at(3000), at(5000), at(18_000)])
-        expect(yield* routings.reopen(id, at(19_000))).toBe(true)
+        expect((yield* routings.reopenMany([id], at(19_000))).map((r) => r.routingId)).toEqual([id])
         expect(Option.getOrThrow(yield* routings.get(id)).routing).toMatchObject({ syncStatus: "pending", attempts: 0 })
-        expect(yield* routings.reopen(id, at(19_000))).toBe(false)
+        expect(yield* routings.reopenMany([id], at(19_000))).toEqual([])
         expect(yield* routings.cancel(id, at(20_000))).toBe(true)
         expect(yield* routings.claim(id, at(21_000), at(31_000))).toEqual(Option.none())
       }))
@@ -277,7 +236,7 @@ export const routingContract = <E>(name: string, repositories: Layer.Layer<Repos
         yield* finishAt(7000, limited)
         expect((yield* claimAt(8000)).rateLimitedSince).toEqual(at(7000))
         yield* finishAt(9000, { ...limited, status: "failed", counts: true })
-        expect(yield* routings.reopen(id, at(10_000))).toBe(true)
+        expect((yield* routings.reopenMany([id], at(10_000))).map((r) => r.routingId)).toEqual([id])
         expect((yield* claimAt(11_000)).rateLimitedSince).toBeNull()
       }))
 

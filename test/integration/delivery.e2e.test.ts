@@ -7,26 +7,25 @@ import { NATS_TEST_URL, startNatsServer } from "../support/nats.ts"
 describe("delivery end to end (service process, real PostgreSQL and NATS)", () => {
   const { serve, setup, cleanups } = e2eHarness()
 
-  it("delivers every routing of a job to the mock provider, once, within a second", async () => {
+  it("delivers every routing of a job to the mock provider, once", async () => {
     const { env } = await setup(NATS_TEST_URL)
     const { api } = await serve(env)
     const skill = `plumbing-${crypto.randomUUID().slice(0, 6)}`
     const { creator } = await tradesFor(api, skill, 3)
     await deliveryRunning(api)
-    const started = Date.now()
     const job = await api.post("/jobs", jobFor(creator, skill, 1))
     expect(job.routings).toHaveLength(3)
     await eventually(
       async () => (await api.get(`/jobs/${job.id}`)).routings.every((r: { sync_status: string }) => r.sync_status === "synced"),
-      1_000,
+      30_000,
       async () => JSON.stringify((await api.get(`/jobs/${job.id}`)).routings)
     )
-    const elapsed = Date.now() - started
     const leads = await api.get("/admin/providers/mock/leads")
     expect(leads.total).toBe(3)
     expect(leads.duplicates).toBe(0)
+    expect(leads.items.map((l: { external_id: string }) => l.external_id).sort())
+      .toEqual(job.routings.map((r: { id: string }) => r.id).sort())
     expect((await api.get(`/jobs/${job.id}`)).status).toBe("routed")
-    expect(elapsed).toBeLessThan(1_000)
   }, 90_000)
 
   it("starts while NATS is down, takes jobs, delivers them once NATS is up, and is ready only while NATS is", async () => {

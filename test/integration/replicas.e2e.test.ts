@@ -96,7 +96,9 @@ describe.concurrent("replicas sharing partitions (three service processes, one P
     const { databaseUrl, env } = await replicaEnv({
       CIRCUIT_FAILURE_THRESHOLD: "5",
       CIRCUIT_COOLDOWN_SECONDS: "60",
-      PARTITION_LEASE_SECONDS: "10"
+      PARTITION_LEASE_SECONDS: "10",
+      // For the diagnosis below: partition hand-overs and parked work are logged at info.
+      LOG_LEVEL: "info"
     })
     const replicas = [await serve(env), await serve(env), await serve(env)]
     const api = replicas[0]!.api
@@ -115,12 +117,22 @@ describe.concurrent("replicas sharing partitions (three service processes, one P
         (await sql<Array<{ at: Date }>>`
           select a.at from routing_attempts a join job_routings r on r.id = a.routing_id
           where r.company_id_received = ${companyId} order by a.at`).map((row) => row.at.getTime()))
+    /** On a failure: the calls so far and what each replica said about partitions, the company, and anything amiss. */
+    const diagnosis = (companyId: string) => async () =>
+      [
+        `calls: ${JSON.stringify(await callsTo(companyId))}`,
+        ...replicas.map((r, n) =>
+          `replica ${n}:\n` + r.service.output().split("\n")
+            .filter((line) => /partition|parked|"level":"(warn|error|fatal)"/i.test(line) || line.includes(companyId))
+            .slice(-60).join("\n")
+        )
+      ].join("\n")
     // Bounds for a loaded machine: should a starved replica lose a partition here, its messages come back to the new
     // owner only after their ack wait.
-    await eventually(async () => (await callsTo(limited.id)).length >= 5, 40_000, async () => JSON.stringify(await callsTo(limited.id)))
+    await eventually(async () => (await callsTo(limited.id)).length >= 5, 40_000, diagnosis(limited.id))
 
     // The dead provider: one actor in the deployment, so its circuit opens after 5 calls, not 5 per replica.
-    await eventually(async () => (await callsTo(dead.id)).length >= 5, 40_000, async () => JSON.stringify(await callsTo(dead.id)))
+    await eventually(async () => (await callsTo(dead.id)).length >= 5, 40_000, diagnosis(dead.id))
     await new Promise((resolve) => setTimeout(resolve, 3_000))
     expect(await callsTo(dead.id)).toHaveLength(5)
 

@@ -15,6 +15,7 @@ import { outboxContract } from "../contracts/outbox.contract.ts"
 import { partitionsContract } from "../contracts/partitions.contract.ts"
 import { reportsContract } from "../contracts/reports.contract.ts"
 import { retentionContract } from "../contracts/retention.contract.ts"
+import { routingStatusContract } from "../contracts/routingStatuses.contract.ts"
 import { routingContract } from "../contracts/routings.contract.ts"
 import { scheduledContract } from "../contracts/scheduled.contract.ts"
 import { slaContract } from "../contracts/sla.contract.ts"
@@ -29,6 +30,7 @@ outboxContract("postgresql", layerPostgresRepos.pipe(Layer.provide(layerFreshDb(
 idempotencyContract("postgresql", layerPostgresRepos.pipe(Layer.provide(layerFreshDb())))
 transactionContract("postgresql", layerPostgresRepos.pipe(Layer.provide(layerFreshDb())))
 routingContract("postgresql", layerPostgresRepos.pipe(Layer.provide(layerFreshDb())))
+routingStatusContract("postgresql", layerPostgresRepos.pipe(Layer.provide(layerFreshDb())))
 mockLeadContract("postgresql", layerPostgresRepos.pipe(Layer.provide(layerFreshDb())))
 slaContract("postgresql", layerPostgresRepos.pipe(Layer.provide(layerFreshDb())))
 reportsContract("postgresql", layerPostgresRepos.pipe(Layer.provide(layerFreshDb())))

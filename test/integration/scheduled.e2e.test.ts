@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { type ApiClient, eventually, jobFor, tradesFor } from "../support/client.ts"
-import { deliveryRunning, e2eHarness } from "../support/e2e.ts"
+import { deliveryRunning, e2eHarness, statusCounts } from "../support/e2e.ts"
 import { NATS_TEST_URL } from "../support/nats.ts"
 
 interface MockLead {
@@ -23,18 +23,12 @@ const syncedWithin = (api: ApiClient, jobId: string, timeoutMs: number) =>
     async () => JSON.stringify(await routingOf(api, jobId))
   )
 
-/**
- * How late a scheduled delivery may be and still pass: the relay's timer aims for well under a second, and this leaves
- * room for a busy machine (the relay's poll is set to 30 s, so only the timer can make it).
- */
-const LATE_SLACK_MS = 5_000
-
 describe("scheduled jobs end to end (service process, real PostgreSQL and NATS)", () => {
   const { forget, serve, setup } = e2eHarness()
-  /** Only the timer for held events, or a NOTIFY, wakes the relay in time. */
-  const slowPoll = { RELAY_POLL_SECONDS: "30" }
+  /** The relay's poll never comes during a test: only its timer for held events, or a NOTIFY, wakes it. */
+  const slowPoll = { RELAY_POLL_SECONDS: "3600" }
 
-  it("a job scheduled 3 s ahead is scheduled, not delivered before its time, then delivered soon after; one canceled is never", async () => {
+  it("a job scheduled 3 s ahead is scheduled, not delivered before its time, then delivered by the relay's timer; one canceled is never", async () => {
     const { env } = await setup(NATS_TEST_URL)
     const { api } = await serve({ ...env, ...slowPoll })
     const skill = `plumbing-${crypto.randomUUID().slice(0, 6)}`
@@ -49,20 +43,21 @@ describe("scheduled jobs end to end (service process, real PostgreSQL and NATS)"
     expect(job.routings[0].sync_status).toBe("scheduled")
     expect((await api.post(`/jobs/${canceled.id}/cancel`)).routings[0].sync_status).toBe("canceled")
 
-    // Until its time, it stays scheduled and the provider has nothing.
-    while (Date.now() < deliverAfter.getTime() - 300) {
-      expect((await routingOf(api, job.id)).sync_status).toBe("scheduled")
-      expect((await leadsOf(api, receiver)).size).toBe(0)
+    // Until its time, it stays scheduled and the provider has nothing: whatever was read before then says so.
+    while (Date.now() < deliverAfter.getTime()) {
+      const status = (await routingOf(api, job.id)).sync_status
+      const leads = (await leadsOf(api, receiver)).size
+      if (Date.now() >= deliverAfter.getTime()) break
+      expect([status, leads]).toEqual(["scheduled", 0])
       await new Promise((resolve) => setTimeout(resolve, 200))
     }
 
-    await syncedWithin(api, job.id, 20_000)
+    await syncedWithin(api, job.id, 30_000)
     const routing = await routingOf(api, job.id)
     const lead = (await leadsOf(api, receiver)).get(routing.id)
     expect(lead).toBeDefined()
     const receivedAt = new Date(lead!.received_at).getTime()
     expect(receivedAt).toBeGreaterThanOrEqual(deliverAfter.getTime())
-    expect(new Date(routing.synced_at).getTime() - deliverAfter.getTime()).toBeLessThan(LATE_SLACK_MS)
 
     // The canceled one's held event came due with the other's: it was settled without a call.
     await new Promise((resolve) => setTimeout(resolve, 1_000))
@@ -74,7 +69,7 @@ describe("scheduled jobs end to end (service process, real PostgreSQL and NATS)"
   }, 60_000)
 
   it("a job still scheduled when the service restarts is delivered by the next process", async () => {
-    const { env } = await setup(NATS_TEST_URL)
+    const { env, databaseUrl } = await setup(NATS_TEST_URL)
     const first = await serve({ ...env, ...slowPoll })
     const skill = `roofing-${crypto.randomUUID().slice(0, 6)}`
     const { creator, receivers } = await tradesFor(first.api, skill, 1)
@@ -85,7 +80,7 @@ describe("scheduled jobs end to end (service process, real PostgreSQL and NATS)"
 
     expect(await first.service.stop()).toBe(0)
     forget(first.service)
-    expect(Date.now(), "stopped while the job was still scheduled").toBeLessThan(deliverAfter.getTime())
+    expect(await statusCounts(databaseUrl), "stopped while the job was still scheduled").toEqual({ scheduled: 1 })
 
     const second = await serve({ ...env, ...slowPoll })
     await syncedWithin(second.api, job.id, 30_000)

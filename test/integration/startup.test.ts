@@ -52,7 +52,7 @@ describe("start-up of the service process", () => {
       expect(job.routings.length).toBeGreaterThan(0)
       const delivered = async () =>
         (await get(`${url}/jobs/${job.id}`, adminKey!)).body.routings.every((r: { sync_status: string }) => r.sync_status === "synced")
-      const deadline = Date.now() + 1_000
+      const deadline = Date.now() + 30_000
       while (!(await delivered()) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50))
       expect(await delivered()).toBe(true)
       const leads = await get(`${url}/admin/providers/mock/leads`, adminKey!)

@@ -66,13 +66,6 @@ describe("outbound calls", () => {
       expect(error).toMatchObject({ kind: "retryable", message: "acme read: the answer was over 1 MiB" })
     }))
 
-  it.live("a webhook receiver's redirect is answered as its 3xx (a failed delivery), and is not followed", () =>
-    Effect.gen(function*() {
-      hits.clear()
-      expect(yield* webhookPost("/redirect")).toEqual({ status: 302 })
-      expect(hits.get("/target")).toBeUndefined()
-    }))
-
   it.live("a webhook receiver's answer over 1 MiB is a transport error", () =>
     Effect.gen(function*() {
       expect(yield* webhookPost("/ok")).toEqual({ status: 200 })

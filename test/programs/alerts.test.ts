@@ -5,7 +5,7 @@ import { provisionStreams } from "../../programs/brokerTopology.ts"
 import { setProvider } from "../../programs/companies.ts"
 import { credentialsFailed, credentialsWorked } from "../../programs/credentialAlerts.ts"
 import { deleteDeadLetter, listDeadLetters, requeueFailed, sendToDeadLetters } from "../../programs/deadLetters.ts"
-import type { CompanyLane } from "../../programs/deliverRouting.ts"
+import type { ActorState } from "../../programs/deliverRouting.ts"
 import { logSlaBreaches } from "../../programs/sla.ts"
 import type { AlertKind } from "../../src/domain/alerts.ts"
 import type { CompanyId } from "../../src/domain/ids.ts"
@@ -77,12 +77,12 @@ describe("alerts as events (memory layers, TestClock)", () => {
       const company = makeCompany({ name: "Bolt Electric", provider: { type: "housecallpro", config: {}, credentials: null, active: true } })
       yield* (yield* CompanyRepo).insert(company)
       let revision = 1
-      // Only what the credentials alerts read of a lane.
-      const lane = { companyId: company.id, credentials: "unknown", directoryRevision: () => revision } as unknown as CompanyLane
+      // Only what the credentials alerts read of a actor.
+      const actor = { companyId: company.id, credentials: "unknown", directoryRevision: () => revision } as unknown as ActorState
 
-      yield* credentialsFailed(lane, refused(500), null)
-      yield* credentialsFailed(lane, refused(401), null)
-      yield* credentialsFailed(lane, refused(401), null)
+      yield* credentialsFailed(actor, refused(500), null)
+      yield* credentialsFailed(actor, refused(401), null)
+      yield* credentialsFailed(actor, refused(401), null)
       const events = yield* eventsOf("provider.credentials_invalid", company.id)
       expect(events).toEqual([{
         company_id: company.id,
@@ -93,13 +93,13 @@ describe("alerts as events (memory layers, TestClock)", () => {
       }])
       expect(yield* openAlerts("provider.credentials_invalid", company.id)).toHaveLength(1)
 
-      yield* credentialsWorked(lane)
+      yield* credentialsWorked(actor)
       expect(yield* openAlerts("provider.credentials_invalid", company.id)).toEqual([])
-      yield* credentialsFailed(lane, refused(403), null)
+      yield* credentialsFailed(actor, refused(403), null)
       expect(yield* eventsOf("provider.credentials_invalid", company.id)).toHaveLength(2)
       // The provider changed (another revision) and is refused still: the open alert stays the one announced.
       revision = 2
-      yield* credentialsFailed(lane, refused(403), null)
+      yield* credentialsFailed(actor, refused(403), null)
       expect(yield* eventsOf("provider.credentials_invalid", company.id)).toHaveLength(2)
       expect(yield* openAlerts("provider.credentials_invalid", company.id)).toHaveLength(1)
 

@@ -4,6 +4,7 @@ import { listDeadLetters, sendToDeadLetters } from "../../programs/deadLetters.t
 import { replayDeadLetters } from "../../programs/replayDeadLetters.ts"
 import { retryFailedRoutings } from "../../programs/retryFailedRoutings.ts"
 import { ApiKeyId, type CompanyId, type RoutingId } from "../../src/domain/ids.ts"
+import { AlertRepo } from "../../src/services/Alerts.ts"
 import { CurrentPrincipal } from "../../src/services/CurrentPrincipal.ts"
 import { OutboxRepo } from "../../src/services/Outbox.ts"
 import { RoutingRepo } from "../../src/services/Routings.ts"
@@ -60,6 +61,16 @@ describe("bulk replay and retry (memory layers)", () => {
       expect(yield* replayDeadLetters({ companyId }, 2)).toEqual({ count: 0, skipped: 5, batches: 3 })
       expect(yield* queuedEvents(routings)).toBe(5)
       expect(yield* listDeadLetters(100)).toHaveLength(5)
+    }).pipe(asAdmin, Effect.provide(layerMemoryServices)))
+
+  it.effect("a retry resolves the routings' dead-letter alerts with the reopening", () =>
+    Effect.gen(function*() {
+      const { companyId } = yield* failedWithDeadLetters(3)
+      const deadLetterAlerts = Effect.map(Effect.flatMap(AlertRepo, (alerts) => alerts.open(100)), (open) =>
+        open.items.filter((a) => a.kind === "dead_letter.added" && a.companyId === companyId).length)
+      expect(yield* deadLetterAlerts).toBe(3)
+      expect(yield* retryFailedRoutings(companyId, 2)).toEqual({ count: 3, batches: 2 })
+      expect(yield* deadLetterAlerts).toBe(0)
     }).pipe(asAdmin, Effect.provide(layerMemoryServices)))
 
   it.effect("copies a routing given up again after a retry to the dead letters again, and a redelivered message once", () =>

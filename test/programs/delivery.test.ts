@@ -14,7 +14,7 @@ import { OutboxRepo } from "../../src/services/Outbox.ts"
 import { RoutingRepo } from "../../src/services/Routings.ts"
 import { StorageError } from "../../src/services/StorageError.ts"
 import { DeliverySettings } from "../../src/services/Settings.ts"
-import { DeliveryDirectory, WorkerRegistry } from "../../src/services/Workers.ts"
+import { DeliveryDirectory, ActorRegistry } from "../../src/services/Actors.ts"
 import { defaultDelivery, layerMemoryServices } from "../support/services.ts"
 import { advance, attemptsOf, companyWithRoutings, routingOf, startActor } from "./delivery.support.ts"
 
@@ -86,7 +86,7 @@ describe("delivery on memory layers (TestClock)", () => {
       const calls = Effect.map(Effect.forEach(routings, attemptsOf), (all) => all.flat().length)
       yield* advance(10_000)
       expect(yield* calls).toBe(5)
-      const circuit = Effect.map(Effect.flatMap(WorkerRegistry, (r) => r.all), (all) => all[0]?.circuit)
+      const circuit = Effect.map(Effect.flatMap(ActorRegistry, (r) => r.all), (all) => all[0]?.circuit)
       expect(yield* circuit).toBe("open")
       yield* advance(19_000)
       expect(yield* calls).toBe(5)
@@ -106,7 +106,7 @@ describe("delivery on memory layers (TestClock)", () => {
       const actor = yield* startActor(Duration.seconds(2))
       yield* advance(1_000)
       for (const id of routings) expect((yield* routingOf(id))?.syncStatus).toBe("synced")
-      const circuit = Effect.map(Effect.flatMap(WorkerRegistry, (r) => r.all), (all) => all[0]?.circuit)
+      const circuit = Effect.map(Effect.flatMap(ActorRegistry, (r) => r.all), (all) => all[0]?.circuit)
       expect(yield* circuit).toBe("closed")
       yield* setMockConfig(companyId, { failure_rate: 1 })
       yield* advance(14_000, 250)
@@ -277,11 +277,11 @@ describe("delivery on memory layers (TestClock)", () => {
       const [stored] = yield* (yield* Broker).listMessages(names.workStream, { fromSequence: 1, limit: 10 })
       yield* handleMaxDeliveries({ stream: names.workStream, consumer: names.partitionConsumer(0), streamSequence: stored!.sequence })
       expect(yield* routingOf(routings[0]!)).toMatchObject({ syncStatus: "failed" })
-      expect(yield* repo.reopen(routings[0]!, yield* now)).toBe(true)
+      expect((yield* repo.reopenMany([routings[0]!], yield* now)).map((r) => r.routingId)).toEqual([routings[0]!])
       expect(yield* repo.claim(routings[0]!, yield* now, new Date(60_000))).toEqual(Option.some({ needsLookup: true, attempts: 0, rateLimitedSince: null }))
     })))
 
-  it.effect("a routing left syncing by a crashed worker is taken over after its lease, with a lookup first", () =>
+  it.effect("a routing left syncing by a crashed actor is taken over after its lease, with a lookup first", () =>
     run(Effect.gen(function*() {
       const { companyId, routings } = yield* companyWithRoutings({}, 1)
       const repo = yield* RoutingRepo
@@ -360,7 +360,7 @@ describe("delivery on memory layers (TestClock)", () => {
   it.effect("an actor is made with the company's first message and dropped after a while idle", () =>
     run(Effect.gen(function*() {
       const { companyId } = yield* companyWithRoutings({}, 1)
-      const running = Effect.map(Effect.flatMap(WorkerRegistry, (r) => r.all), (all) => all.map((w) => w.companyId))
+      const running = Effect.map(Effect.flatMap(ActorRegistry, (r) => r.all), (all) => all.map((w) => w.companyId))
       const actor = yield* startActor()
       yield* advance(500)
       expect(yield* running).toEqual([companyId])

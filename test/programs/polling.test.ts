@@ -23,21 +23,21 @@ const jobOf = (id: Parameters<RoutingRepo["Type"]["get"]>[0]) =>
 describe("status polling on memory layers (TestClock)", () => {
   it.effect("polls each company on its interval and follows leads to completed with revenue, with their events", () =>
     run(Effect.gen(function*() {
-      // The mock moves a lead one status every 200 s: scheduled at 200 s, in progress at 400 s, completed at 600 s.
-      const { routings } = yield* companyWithRoutings({ status_step_seconds: 200 }, 3, { rateLimitPerMinute: 10_000 })
-      const actor = yield* startActor(Duration.minutes(5))
+      // The mock moves a lead one status every 20 s: scheduled at 20 s, in progress at 40 s, completed at 60 s.
+      const { routings } = yield* companyWithRoutings({ status_step_seconds: 20 }, 3, { rateLimitPerMinute: 10_000 })
+      const actor = yield* startActor(Duration.seconds(30))
       yield* advance(1_000)
       for (const id of routings) expect(yield* routingOf(id)).toMatchObject({ syncStatus: "synced", externalStatus: null })
 
-      // Nothing is asked before the interval has passed; at 5 minutes the leads are scheduled.
-      yield* advance(298_000, 2_000)
+      // Nothing is asked before the interval has passed; at 30 s the leads are scheduled.
+      yield* advance(28_000, 1_000)
       for (const id of routings) expect((yield* routingOf(id))?.externalStatus).toBeNull()
       yield* advance(4_000, 1_000)
       for (const id of routings) expect((yield* routingOf(id))?.externalStatus).toBe("scheduled")
       expect(Option.map(yield* jobOf(routings[0]!), (j) => j.status)).toEqual(Option.some("routed"))
 
-      // At 10 minutes they are completed, with revenue and completion time, and so are their jobs.
-      yield* advance(300_000, 5_000)
+      // At 60 s they are completed, with revenue and completion time, and so are their jobs.
+      yield* advance(30_000, 1_000)
       for (const id of routings) {
         const routing = yield* routingOf(id)
         expect(routing).toMatchObject({ externalStatus: "completed" })

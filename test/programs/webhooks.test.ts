@@ -14,31 +14,15 @@ import { CurrentPrincipal } from "../../src/services/CurrentPrincipal.ts"
 import { OutboxRepo } from "../../src/services/Outbox.ts"
 import { WebhookSettings } from "../../src/services/Settings.ts"
 import { StorageError } from "../../src/services/StorageError.ts"
-import { WebhookRepo, WebhookTransport } from "../../src/services/Webhooks.ts"
+import { WebhookRepo } from "../../src/services/Webhooks.ts"
 import { uuid } from "../support/fixtures.ts"
 import { defaultWebhooks, layerMemoryServices } from "../support/services.ts"
-
-interface Sent {
-  readonly url: string
-  readonly body: string
-  readonly headers: Readonly<Record<string, string>>
-}
-
-/** A receiver that records every POST and answers with `status(request, n)` (n: its attempts of that event so far). */
-const fakeReceiver = (sent: Array<Sent>, status: (request: Sent, n: number) => number) =>
-  Layer.succeed(WebhookTransport, {
-    post: (request) =>
-      Effect.sync(() => {
-        const n = sent.filter((s) => s.headers["X-Event-Id"] === request.headers["X-Event-Id"]).length
-        sent.push(request)
-        return { status: status(request, n) }
-      })
-  })
+import { layerRecordingTransport, type SentWebhook } from "../support/webhookReceiver.ts"
 
 const asAdmin = Effect.provideService(CurrentPrincipal, { role: "admin", keyId: null })
 
-const layers = (sent: Array<Sent>, status: (request: Sent, n: number) => number, settings: Partial<typeof defaultWebhooks> = {}) =>
-  Layer.mergeAll(fakeReceiver(sent, status), Layer.succeed(WebhookSettings, { ...defaultWebhooks, ...settings })).pipe(
+const layers = (sent: Array<SentWebhook>, status: (request: SentWebhook, n: number) => number, settings: Partial<typeof defaultWebhooks> = {}) =>
+  Layer.mergeAll(layerRecordingTransport(sent, status), Layer.succeed(WebhookSettings, { ...defaultWebhooks, ...settings })).pipe(
     Layer.provideMerge(layerMemoryServices)
   )
 
@@ -97,7 +81,7 @@ const noJitter = Effect.withRandom(Random.fixed([0.5]))
 
 describe("webhooks on memory layers (TestClock)", () => {
   it.effect("an outbox event reaches the hook once, signed with its secret, as { id, type, created_at, data }", () => {
-    const sent: Array<Sent> = []
+    const sent: Array<SentWebhook> = []
     return Effect.gen(function*() {
       const { secret } = yield* asAdmin(createWebhook({
         url: "https://receiver.test/hook",
@@ -126,7 +110,7 @@ describe("webhooks on memory layers (TestClock)", () => {
   })
 
   it.effect("a 3-minute database outage loses no event: the fan-out keeps trying, with backoff, and writes them all", () => {
-    const sent: Array<Sent> = []
+    const sent: Array<SentWebhook> = []
     return Effect.gen(function*() {
       yield* asAdmin(createWebhook({ url: "https://receiver.test/hook", events: ["routing.synced"], companyId: null }))
       yield* provisionStreams
@@ -169,7 +153,7 @@ describe("webhooks on memory layers (TestClock)", () => {
   })
 
   it.effect("a duplicate event message yields one delivery", () => {
-    const sent: Array<Sent> = []
+    const sent: Array<SentWebhook> = []
     return Effect.gen(function*() {
       const { eventId, hook } = yield* hookWithEvent
       const again = eventMessage(eventId, "routing.synced", syncedEvent(eventId))
@@ -182,7 +166,7 @@ describe("webhooks on memory layers (TestClock)", () => {
   })
 
   it.effect("retries follow attemptBackoff (1 s, 2 s, 4 s, ...) and the delivery gives up after WEBHOOK_ATTEMPTS", () => {
-    const sent: Array<Sent> = []
+    const sent: Array<SentWebhook> = []
     return Effect.gen(function*() {
       const { hook } = yield* hookWithEvent
       const sender = yield* Effect.fork(noJitter(deliverWebhooks))
@@ -196,7 +180,7 @@ describe("webhooks on memory layers (TestClock)", () => {
   })
 
   it.effect("a receiver that recovers gets the event once more and resets the hook's consecutive failures", () => {
-    const sent: Array<Sent> = []
+    const sent: Array<SentWebhook> = []
     return Effect.gen(function*() {
       const { hook } = yield* hookWithEvent
       const sender = yield* Effect.fork(noJitter(deliverWebhooks))
@@ -209,7 +193,7 @@ describe("webhooks on memory layers (TestClock)", () => {
   })
 
   it.effect("a receiver that fails the first try of every event but takes each in the end is never disabled", () => {
-    const sent: Array<Sent> = []
+    const sent: Array<SentWebhook> = []
     return Effect.gen(function*() {
       const { hook } = yield* hookWithEvent
       for (let i = 0; i < 19; i++) {
@@ -227,7 +211,7 @@ describe("webhooks on memory layers (TestClock)", () => {
   })
 
   it.effect("a hook is disabled after WEBHOOK_MAX_FAILURES events in a row given up; enabled, it gets the events it missed", () => {
-    const sent: Array<Sent> = []
+    const sent: Array<SentWebhook> = []
     let up = false
     return Effect.gen(function*() {
       const { eventId: first, hook } = yield* hookWithEvent

@@ -3,10 +3,10 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "@effect/v
 import { Duration, Effect, Option } from "effect"
 import { make } from "../../layers/providers/jobber/adapter.ts"
 import { CompanyId } from "../../src/domain/ids.ts"
-import { makeKeyedLock } from "../../src/KeyedLock.ts"
-import { type LeadRequest, type ProviderAccount, ProviderCredentialStore, ProviderError } from "../../src/services/Providers.ts"
+import { type LeadRequest, type ProviderAccount, ProviderCredentialStore, type ProviderError } from "../../src/services/Providers.ts"
 import { DeliverySettings } from "../../src/services/Settings.ts"
 import { type JobberFake, startJobberFake } from "../fakes/jobber.ts"
+import { makeCredentialStore } from "../support/credentialStore.ts"
 import { makeJob, uuid } from "../support/fixtures.ts"
 import { defaultDelivery } from "../support/services.ts"
 
@@ -25,29 +25,6 @@ beforeEach(() => {
   Object.assign(fake.settings, { unauthenticatedAs: "http", refuseAllTokens: false })
 })
 
-/**
- * A credential store as the memory layer keeps one: per company, the stored credentials, read and replaced one refresh
- * at a time. Each replacement is recorded in `saves`; the first `failingSaves` fail.
- */
-const makeStore = (failingSaves: number) => {
-  const stored = new Map<string, Readonly<Record<string, string>>>()
-  const saves: Array<{ companyId: string; credentials: Readonly<Record<string, string>> }> = []
-  const locks = makeKeyedLock()
-  const service: typeof ProviderCredentialStore.Service = {
-    refresh: (companyId, refresh) =>
-      locks.withLock(companyId)(Effect.gen(function*() {
-        const { outcome, store } = yield* refresh(Option.fromNullable(stored.get(companyId)))
-        if (Option.isSome(store)) {
-          if (failingSaves-- > 0) return yield* new ProviderError({ kind: "retryable", message: "store unavailable", retryAfter: Option.none() })
-          stored.set(companyId, store.value)
-          saves.push({ companyId, credentials: store.value })
-        }
-        return yield* outcome
-      }))
-  }
-  return { stored, saves, service }
-}
-
 /** An adapter with token caches of its own, as another process has. */
 const adapterOn = (store: typeof ProviderCredentialStore.Service) =>
   make.pipe(
@@ -62,7 +39,7 @@ const adapterOn = (store: typeof ProviderCredentialStore.Service) =>
  */
 const setup = (options: { readonly storedAccessToken?: boolean; readonly failingSaves?: number } = {}) =>
   Effect.gen(function*() {
-    const store = makeStore(options.failingSaves ?? 0)
+    const store = makeCredentialStore(options.failingSaves ?? 0)
     const adapter = yield* adapterOn(store.service)
     const grant = fake.grant()
     const account: ProviderAccount = {
@@ -343,22 +320,6 @@ describe("Jobber adapter against the fake", () => {
       const injected = yield* failure(adapter.createLead(leadFor(account)))
       expect(injected).toMatchObject({ kind: "rate_limited", retryAfter: Option.some(Duration.millis(1500)) })
       expect(injected.outcomeUnknown).not.toBe(true)
-    }))
-
-  it.live("429 is rate limited with its Retry-After; 5xx is retryable, and reads are retried at once", () =>
-    Effect.gen(function*() {
-      const { adapter, account } = yield* setup({ storedAccessToken: true })
-      fake.faults.inject("graphql", { status: 429, body: { message: "Too many requests" }, headers: { "retry-after": "7" } })
-      const limited = yield* failure(adapter.createLead(leadFor(account)))
-      expect(limited).toMatchObject({ kind: "rate_limited", status: 429, retryAfter: Option.some(Duration.seconds(7)) })
-
-      fake.faults.inject("ClientCreate", { status: 502, body: "Bad Gateway" })
-      expect(yield* failure(adapter.createLead(leadFor(account)))).toMatchObject({ kind: "retryable", status: 502 })
-      expect(fake.faults.count("ClientCreate")).toBe(1)
-
-      fake.faults.inject("RequestStates", { status: 503, body: "Service Unavailable" })
-      expect(yield* adapter.statuses(account, [fake.addRequest()])).toHaveLength(1)
-      expect(fake.faults.count("RequestStates")).toBe(2)
     }))
 
   it.live("a retry after a later step failed reuses the client and property already made", () =>

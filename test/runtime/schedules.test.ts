@@ -1,6 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Clock, Duration, Effect, Fiber, Random, TestClock } from "effect"
-import * as CircuitBreaker from "../../src/CircuitBreaker.ts"
 import { attemptBackoff, circuitCooldown, dailyAt, nthDelay, startupConnectRetry } from "../../src/Schedules.ts"
 
 const ms = (d: Duration.Duration) => Duration.toMillis(d)
@@ -40,105 +39,6 @@ describe("schedules", () => {
       const delays = yield* Effect.forEach(Array.from({ length: 15 }, (_, i) => i + 1), (n) => nthDelay(startupConnectRetry, n))
       expect(delays.slice(0, 5).map(ms)).toEqual([200, 400, 800, 1600, 3200])
       expect(delays.slice(5).every((d) => ms(d) === 5000)).toBe(true)
-    }))
-})
-
-describe("circuit breaker (TestClock)", () => {
-  const make = CircuitBreaker.make({ threshold: 5, cooldown: circuitCooldown(Duration.seconds(30)) })
-
-  it.effect("opens after 5 consecutive failures; a success in between resets the count", () =>
-    Effect.gen(function*() {
-      const circuit = yield* make
-      for (let i = 0; i < 4; i++) yield* circuit.recordFailure
-      yield* circuit.recordSuccess
-      for (let i = 0; i < 4; i++) yield* circuit.recordFailure
-      expect(circuit.state()).toBe("closed")
-      expect((yield* circuit.permit)._tag).toBe("Go")
-      yield* circuit.recordFailure
-      expect(circuit.state()).toBe("open")
-      expect(yield* circuit.permit).toEqual({ _tag: "Wait", duration: Duration.millis(30_000) })
-    }))
-
-  it.effect("lets one probe through after the cooldown; its success closes, its failure reopens for longer", () =>
-    Effect.gen(function*() {
-      const circuit = yield* make
-      for (let i = 0; i < 5; i++) yield* circuit.recordFailure
-      yield* TestClock.adjust("29 seconds")
-      expect((yield* circuit.permit)._tag).toBe("Wait")
-      expect(circuit.waitAt(yield* Clock.currentTimeMillis)).toBe(1000)
-      yield* TestClock.adjust("1 second")
-      expect(circuit.waitAt(yield* Clock.currentTimeMillis)).toBe(0)
-      expect((yield* circuit.permit)._tag).toBe("Go")
-      expect(circuit.state()).toBe("half_open")
-      expect((yield* circuit.permit)._tag).toBe("Wait")
-      yield* circuit.recordFailure
-      expect(circuit.state()).toBe("open")
-      expect(yield* circuit.permit).toEqual({ _tag: "Wait", duration: Duration.millis(60_000) })
-      yield* TestClock.adjust("60 seconds")
-      expect((yield* circuit.permit)._tag).toBe("Go")
-      yield* circuit.recordSuccess
-      expect(circuit.state()).toBe("closed")
-      expect((yield* circuit.permit)._tag).toBe("Go")
-    }))
-
-  it.effect("a probe given back unused leaves the circuit half open for the next call, not closed", () =>
-    Effect.gen(function*() {
-      const circuit = yield* make
-      for (let i = 0; i < 5; i++) yield* circuit.recordFailure
-      yield* TestClock.adjust("30 seconds")
-      expect((yield* circuit.permit)._tag).toBe("Go")
-      yield* circuit.release
-      expect(circuit.state()).toBe("half_open")
-      expect((yield* circuit.permit)._tag).toBe("Go")
-      expect((yield* circuit.permit)._tag).toBe("Wait")
-    }))
-
-  it.effect("is clear only while closed with no failure since the last success", () =>
-    Effect.gen(function*() {
-      const circuit = yield* make
-      expect(circuit.clear()).toBe(true)
-      yield* circuit.recordFailure
-      expect(circuit.state()).toBe("closed")
-      expect(circuit.clear()).toBe(false)
-      yield* circuit.recordSuccess
-      expect(circuit.clear()).toBe(true)
-    }))
-})
-
-describe("circuit breaker carried over (TestClock)", () => {
-  it.effect("reports each opening and the closing; one started where another left it goes on from there", () =>
-    Effect.gen(function*() {
-      const recorded: Array<string> = []
-      const hooks = {
-        onOpen: (opened: number, until: number) => Effect.sync(() => void recorded.push(`open ${opened} until ${until}`)),
-        onClose: Effect.sync(() => void recorded.push("closed"))
-      }
-      const first = yield* CircuitBreaker.make({ threshold: 5, cooldown: circuitCooldown(Duration.seconds(30)), ...hooks })
-      for (let i = 0; i < 5; i++) yield* first.recordFailure
-      yield* TestClock.adjust("30 seconds")
-      yield* first.permit
-      yield* first.recordFailure
-      expect(recorded).toEqual(["open 1 until 30000", "open 2 until 90000"])
-
-      // Another life of the company's circuit (a new owner), from what was recorded: open until then, and a failed
-      // probe opens it for the third cooldown, not the first.
-      const next = yield* CircuitBreaker.make({
-        threshold: 5,
-        cooldown: circuitCooldown(Duration.seconds(30)),
-        initial: { opened: 2, until: 90_000 },
-        ...hooks
-      })
-      expect(next.state()).toBe("open")
-      expect(yield* next.permit).toEqual({ _tag: "Wait", duration: Duration.millis(60_000) })
-      yield* TestClock.adjust("60 seconds")
-      expect((yield* next.permit)._tag).toBe("Go")
-      yield* next.recordFailure
-      expect(yield* next.permit).toEqual({ _tag: "Wait", duration: Duration.millis(120_000) })
-      yield* TestClock.adjust("120 seconds")
-      yield* next.permit
-      yield* next.recordSuccess
-      expect(next.state()).toBe("closed")
-      expect(recorded.slice(2)).toEqual(["open 3 until 210000", "closed"])
     }))
 })
 

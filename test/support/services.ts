@@ -13,9 +13,9 @@ import type { CompanyIndexSignal } from "../../src/services/CompanyIndexSignal.t
 import { layer as layerCompanyDirectory } from "../../layers/companyDirectory/inMemory.ts"
 import { IntakeLive } from "../../src/IntakeLive.ts"
 import { layer as layerPostgresRepos } from "../../layers/storage/postgres/layer.ts"
-import { layer as layerDeliveryDirectory } from "../../layers/workers/directory.ts"
-import { layer as layerWorkerRegistry } from "../../layers/workers/registry.ts"
-import { layer as layerStatusPolls } from "../../layers/workers/statusPolls.ts"
+import { layer as layerDeliveryDirectory } from "../../layers/actors/directory.ts"
+import { layer as layerActorRegistry } from "../../layers/actors/registry.ts"
+import { layer as layerStatusPolls } from "../../layers/actors/statusPolls.ts"
 import { brokerProbe } from "../../programs/health.ts"
 import { sha256Hex } from "../../src/domain/hash.ts"
 import { generateSecretKey } from "../../src/domain/secretKey.ts"
@@ -38,7 +38,8 @@ import {
 import { EventLoopLag } from "../../src/services/EventLoopLag.ts"
 import { layerFreshDb, layerPgliteDb } from "./postgres.ts"
 import * as Replica from "../../src/Replica.ts"
-import { layer as layerCallWindows } from "../../layers/workers/callWindows.ts"
+import { layerMemory as layerCircuitBreakers } from "../../layers/circuitBreaker/memory.ts"
+import { layerMemory as layerRateLimiter } from "../../layers/rateLimiter/memory.ts"
 
 export const TEST_ADMIN_KEY = "si_test_admin_key_0123456789abcdefghijklmnopqrstu"
 
@@ -92,12 +93,13 @@ export const layerTestSettings = Layer.mergeAll(
 /** What delivery needs beside storage and the broker: rate limits, the provider registry, the actors' registry. */
 export const layerDeliveryTools = Layer.mergeAll(
   RateLimiter.layer.pipe(Layer.provide(RateLimiter.layerStoreMemory)),
-  layerWorkerRegistry,
+  layerActorRegistry,
   layerStatusPolls,
   layerDeliveryDirectory,
   layerPollOnly,
   Replica.layer,
-  layerCallWindows
+  layerRateLimiter,
+  layerCircuitBreakers
 )
 
 /** Intake (group commit over the company index), given storage and the settings. */

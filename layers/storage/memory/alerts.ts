@@ -20,6 +20,17 @@ const settled = (state: MemoryState, alert: Alert) => {
     : routing.syncStatus !== "failed"
 }
 
+/** Resolves at `at` the open alerts `due` picks; answers how many. */
+const resolveWhere = (state: MemoryState, at: Date, due: (alert: Alert) => boolean) => {
+  let resolved = 0
+  state.alerts = state.alerts.map((alert) => {
+    if (alert.resolvedAt !== null || !due(alert)) return alert
+    resolved++
+    return { ...alert, resolvedAt: at }
+  })
+  return resolved
+}
+
 const newestFirst = (a: Alert, b: Alert) =>
   b.openedAt.getTime() - a.openedAt.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0)
 
@@ -50,17 +61,8 @@ export const layerMemory = Layer.effect(
           alerts[index] = { ...alerts[index]!, resolvedAt: at }
           return true
         }),
-      resolveSettled: (at) =>
-        Effect.sync(() => {
-          const { state } = store
-          let resolved = 0
-          state.alerts = state.alerts.map((alert) => {
-            if (alert.resolvedAt !== null || !settled(state, alert)) return alert
-            resolved++
-            return { ...alert, resolvedAt: at }
-          })
-          return resolved
-        }),
+      resolveMany: (keys, at) => Effect.sync(() => resolveWhere(store.state, at, (alert) => keys.some((key) => sameKey(alert, key)))),
+      resolveSettled: (at) => Effect.sync(() => resolveWhere(store.state, at, (alert) => settled(store.state, alert))),
       forgetResolved: (resolvedBefore) =>
         Effect.sync(() => {
           const { state } = store

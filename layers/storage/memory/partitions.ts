@@ -32,7 +32,7 @@ export const layerMemory = Layer.effect(
             startedAt,
             heartbeatAt: new Date(now),
             partitions: [...beat.partitions],
-            workers: [...beat.workers]
+            actors: [...beat.actors]
           })
           return [...state.replicas.values()]
             .filter((r) => r.heartbeatAt.getTime() >= now - Duration.toMillis(beat.aliveWithin))

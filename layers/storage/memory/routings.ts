@@ -170,14 +170,6 @@ export const layerMemory = Layer.effect(
           for (const id of ids) update(id, (r) => ({ ...r, updatedAt: now }))
         }),
 
-      reopen: (id, now) =>
-        Effect.sync(() => {
-          if (find(id)?.routing.syncStatus !== "failed") return false
-          store.state.leases.set(id, { ...lease(id), rateLimitedSince: null })
-          update(id, (r) => ({ ...r, syncStatus: "pending", attempts: 0, lastError: null, updatedAt: now }))
-          return true
-        }),
-
       failedOf: (companyId, after, limit) =>
         Effect.sync(() =>
           Array.from(store.state.jobs.values())

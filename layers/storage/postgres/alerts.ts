@@ -57,6 +57,14 @@ export const layer = repository(AlertRepo, (db) =>
             and routing_key = ${key.routingId ?? NO_ROUTING}::uuid
             and resolved_at is null
           returning id`).pipe(Effect.map((rows) => rows.length > 0)),
+    resolveMany: (keys, at) =>
+      keys.length === 0 ? Effect.succeed(0) : db.query("alerts.resolveMany", (sql) =>
+        sql`
+          update alerts set resolved_at = ${at}
+          where resolved_at is null and (kind, company_id, routing_key) in (
+            select * from unnest(${keys.map((k) => k.kind)}::text[], ${keys.map((k) => k.companyId)}::uuid[],
+              ${keys.map((k) => k.routingId ?? NO_ROUTING)}::uuid[]))
+          returning id`).pipe(Effect.map((rows) => rows.length)),
     resolveSettled: (at) =>
       db.query("alerts.resolveSettled", (sql) =>
         sql`

@@ -1,5 +1,5 @@
 import { Duration, Effect, Schema } from "effect"
-import { WorkerStatusJson } from "../../../src/domain/workerStatus.ts"
+import { ActorStatusJson } from "../../../src/domain/actorStatus.ts"
 import { PartitionLeases } from "../../../src/services/Partitions.ts"
 import type { Sql } from "../Db.ts"
 import { column } from "./decode.ts"
@@ -16,10 +16,10 @@ const ReplicaRow = Schema.Struct({
   startedAt: column(Schema.DateFromSelf, "started_at"),
   heartbeatAt: column(Schema.DateFromSelf, "heartbeat_at"),
   partitions: Schema.Array(Schema.Int),
-  workers: Schema.Array(WorkerStatusJson)
+  actors: column(Schema.Array(ActorStatusJson), "workers")
 })
 
-const encodeWorkers = Schema.encodeSync(Schema.Array(WorkerStatusJson))
+const encodeActors = Schema.encodeSync(Schema.Array(ActorStatusJson))
 
 /** `duration` from now, on the database's clock. */
 const fromNow = (sql: Sql, duration: Duration.Duration) => sql`now() + ${Duration.toMillis(duration)} * interval '1 millisecond'`
@@ -38,7 +38,7 @@ export const layer = repository(PartitionLeases, (db) =>
           ), beat as (
             insert into replicas (id, host, version, partitions, workers)
             values (${replica.id}, ${replica.host}, ${replica.version}, ${[...state.partitions]}::int[],
-              ${JSON.stringify(encodeWorkers(state.workers))}::text::jsonb)
+              ${JSON.stringify(encodeActors(state.actors))}::text::jsonb)
             on conflict (id) do update
               set heartbeat_at = now(), partitions = excluded.partitions, workers = excluded.workers
             returning id

@@ -244,13 +244,6 @@ export const layer = Layer.effect(
         ids.length === 0 ? Effect.void : db.query("routings.touch", (sql) =>
           sql`update job_routings set updated_at = ${now} where id = any(${[...ids]}::uuid[])`).pipe(Effect.asVoid),
 
-      reopen: (id, now) =>
-        db.query("routings.reopen", (sql) =>
-          sql`
-            update job_routings set sync_status = 'pending', attempts = 0, last_error = null, rate_limited_since = null,
-              updated_at = ${now}
-            where id = ${id} and sync_status = 'failed' returning id`).pipe(Effect.map((rows) => rows.length > 0)),
-
       failedOf: (companyId, after, limit) =>
         db.query<ReadonlyArray<{ id: RoutingId }>>("routings.failedOf", (sql) =>
           sql`

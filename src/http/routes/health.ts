@@ -7,7 +7,7 @@ import { makeRouter, type Run, type RunPublic } from "../router.ts"
 import { ErrorBody, errorResponses, security } from "../schemas/common.ts"
 import type { HealthProbes } from "../../services/Health.ts"
 import type { OutboxRepo } from "../../services/Outbox.ts"
-import type { WorkerRegistry } from "../../services/Workers.ts"
+import type { ActorRegistry } from "../../services/Actors.ts"
 
 const Ok = z.object({ status: z.literal("ok") })
 const Component = z.object({
@@ -28,7 +28,7 @@ const okRoute = (path: string, summary: string) =>
   })
 
 /** The services the health checks may use. */
-export type HealthServices = HealthProbes | OutboxRepo | WorkerRegistry
+export type HealthServices = ActorRegistry | HealthProbes | OutboxRepo
 
 /** Health checks: no API key needed, but for the detailed one (the admin's: it names companies and their errors). */
 export const healthRoutes = (run: Run<HealthServices>, runPublic: RunPublic<HealthServices>) => {

@@ -6,10 +6,10 @@ import type { EventLoopLag } from "../../services/EventLoopLag.ts"
 import type { OutboxRepo } from "../../services/Outbox.ts"
 import type { CurrentReplica, PartitionLeases } from "../../services/Partitions.ts"
 import type { BrokerPrefix, DeliverySettings, MetricsSettings } from "../../services/Settings.ts"
-import type { WorkerRegistry } from "../../services/Workers.ts"
+import type { ActorRegistry } from "../../services/Actors.ts"
 
 /** The services `GET /metrics` may use. */
-export type MetricsServices = Broker | BrokerPrefix | CurrentReplica | DeliverySettings | EventLoopLag | MetricsSettings | OutboxRepo | PartitionLeases | WorkerRegistry
+export type MetricsServices = ActorRegistry | Broker | BrokerPrefix | CurrentReplica | DeliverySettings | EventLoopLag | MetricsSettings | OutboxRepo | PartitionLeases
 
 /** `GET /metrics`: Prometheus text, no API key needed. */
 export const metricsRoutes = (runPublic: RunPublic<MetricsServices>) => {

@@ -34,10 +34,10 @@ import type { CurrentReplica, PartitionLeases } from "../../services/Partitions.
 import type { RoutingRepo } from "../../services/Routings.ts"
 import type { BrokerPrefix, DeliverySettings } from "../../services/Settings.ts"
 import type { Transactions } from "../../services/Transactions.ts"
-import type { DeliveryDirectory, WorkerRegistry } from "../../services/Workers.ts"
+import type { ActorRegistry, DeliveryDirectory } from "../../services/Actors.ts"
 
 /** The services the operations routes may use. */
-export type OperationServices = AlertRepo | Broker | BrokerPrefix | CompanyRepo | CurrentReplica | DeliveryDirectory | DeliverySettings | MockLeadStore | OutboxRepo | PartitionLeases | RoutingRepo | Transactions | WorkerRegistry
+export type OperationServices = ActorRegistry | AlertRepo | Broker | BrokerPrefix | CompanyRepo | CurrentReplica | DeliveryDirectory | DeliverySettings | MockLeadStore | OutboxRepo | PartitionLeases | RoutingRepo | Transactions
 
 /** Operations (admin): actors, pause and resume, streams, dead letters, the outbox, and what the mock provider received. */
 export const operationRoutes = (run: Run<OperationServices>) => {

@@ -2,7 +2,7 @@ import { Schema } from "effect"
 import { CompanyId } from "./ids.ts"
 
 /** A company actor's state as replicas share it with each other (through their heartbeats), dates as ISO strings. */
-export const WorkerStatusJson = Schema.Struct({
+export const ActorStatusJson = Schema.Struct({
   companyId: CompanyId,
   consumer: Schema.String,
   paused: Schema.Boolean,

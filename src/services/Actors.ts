@@ -1,11 +1,10 @@
 import { Context, type Effect } from "effect"
-import type { CircuitState } from "../CircuitBreaker.ts"
-import type { CallWindow } from "../domain/callWindow.ts"
 import type { CompanyId } from "../domain/ids.ts"
+import type { CircuitState } from "./CircuitBreaker.ts"
 import type { DeliveryTarget } from "./Companies.ts"
 
 /** What one company's actor in this process is doing, for `/admin/workers`. */
-export interface WorkerStatus {
+export interface ActorStatus {
   readonly companyId: CompanyId
   readonly consumer: string
   /** An operator paused delivery to the company. */
@@ -13,7 +12,7 @@ export interface WorkerStatus {
   /** The provider answered 429: no pulling until then. */
   readonly rateLimitedUntil: Date | null
   readonly inFlight: number
-  /** Messages the actor holds for a free worker. */
+  /** Messages the actor holds for its next batch. */
   readonly held: number
   readonly circuit: CircuitState
   /** Provider calls the company's rate limit allows right now. */
@@ -22,14 +21,14 @@ export interface WorkerStatus {
 }
 
 /** The actors running in this process and their state. */
-export class WorkerRegistry extends Context.Tag("WorkerRegistry")<WorkerRegistry, {
+export class ActorRegistry extends Context.Tag("ActorRegistry")<ActorRegistry, {
   /**
    * Registers the company's actor; `status` is read (with the time, in epoch milliseconds) whenever the registry is, so
    * the actor never has to report.
    */
-  readonly register: (companyId: CompanyId, status: (now: number) => WorkerStatus) => Effect.Effect<void>
+  readonly register: (companyId: CompanyId, status: (now: number) => ActorStatus) => Effect.Effect<void>
   readonly remove: (companyId: CompanyId) => Effect.Effect<void>
-  readonly all: Effect.Effect<ReadonlyArray<WorkerStatus>>
+  readonly all: Effect.Effect<ReadonlyArray<ActorStatus>>
 }>() {}
 
 /**
@@ -48,12 +47,4 @@ export class DeliveryDirectory extends Context.Tag("DeliveryDirectory")<Delivery
   readonly revision: () => number
   /** Sets the company's pause, if it is a target. */
   readonly setPaused: (companyId: CompanyId, paused: boolean) => Effect.Effect<void>
-}>() {}
-
-/** Each company's provider calls of the last minute in this process (see `CallWindow`), kept across its actor's lives. */
-export class CallWindows extends Context.Tag("CallWindows")<CallWindows, {
-  /** The company's window, made empty on first use. */
-  readonly of: (companyId: CompanyId) => CallWindow
-  /** Forgets the windows with no call in the last minute (at `now`, epoch milliseconds). */
-  readonly sweep: (now: number) => void
 }>() {}

@@ -1,7 +1,7 @@
 import { Effect, Layer } from "effect"
 import type { CompanyId } from "../../src/domain/ids.ts"
 import type { DeliveryTarget } from "../../src/services/Companies.ts"
-import { DeliveryDirectory } from "../../src/services/Workers.ts"
+import { DeliveryDirectory } from "../../src/services/Actors.ts"
 
 /** The delivery directory in memory: a map read on every delivery, replaced whole when storage says the fleet changed. */
 export const layer = Layer.sync(DeliveryDirectory, () => {

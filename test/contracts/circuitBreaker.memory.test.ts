@@ -1,0 +1,4 @@
+import { layerMemory } from "../../layers/circuitBreaker/memory.ts"
+import { circuitBreakerContract } from "./circuitBreaker.contract.ts"
+
+circuitBreakerContract("memory", layerMemory)
