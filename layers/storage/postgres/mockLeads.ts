@@ -33,12 +33,7 @@ export const layer = repository(MockLeadStore, (db) =>
               external_id: lead.externalId,
               payload: sql.json(lead.payload as never),
               received_at: lead.receivedAt
-            })),
-            "lead_id",
-            "company_id",
-            "external_id",
-            "payload",
-            "received_at"
+            }))
           )
         }`).pipe(Effect.asVoid),
     findByExternalId: (companyId, externalId) =>

@@ -41,14 +41,7 @@ export const layer = repository(OutboxRepo, (db) => {
               traceparent: e.traceparent,
               created_at: e.createdAt,
               available_at: e.availableAt ?? null
-            })),
-            "id",
-            "aggregate_id",
-            "type",
-            "payload",
-            "traceparent",
-            "created_at",
-            "available_at"
+            }))
           )
         }`).pipe(Effect.asVoid),
     pending: (limit) =>
