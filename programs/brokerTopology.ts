@@ -44,29 +44,13 @@ export const provisionStreams = Effect.gen(function*() {
   const broker = yield* Broker
   const names = yield* currentTopology
   const replicas = yield* StreamReplicas
-  yield* broker.ensureStream({
-    name: names.workStream,
-    subjects: names.workSubjects,
-    retention: "workqueue",
-    duplicateWindow: DUPLICATE_WINDOW,
-    maxAge: Option.none(),
-    replicas
-  })
-  yield* broker.ensureStream({
-    name: names.deadLetterStream,
-    subjects: [names.deadLetterSubjects],
-    retention: "limits",
-    duplicateWindow: DUPLICATE_WINDOW,
-    maxAge: Option.some(DEAD_LETTER_MAX_AGE),
-    replicas
-  })
-  yield* broker.ensureStream({
-    name: names.eventStream,
-    subjects: [names.eventSubjects],
-    retention: "limits",
-    duplicateWindow: DUPLICATE_WINDOW,
-    maxAge: Option.some(EVENT_MAX_AGE),
-    replicas
+  const streams = [
+    { name: names.workStream, subjects: names.workSubjects, retention: "workqueue", maxAge: Option.none() },
+    { name: names.deadLetterStream, subjects: [names.deadLetterSubjects], retention: "limits", maxAge: Option.some(DEAD_LETTER_MAX_AGE) },
+    { name: names.eventStream, subjects: [names.eventSubjects], retention: "limits", maxAge: Option.some(EVENT_MAX_AGE) }
+  ] as const
+  yield* Effect.forEach(streams, (stream) => broker.ensureStream({ ...stream, duplicateWindow: DUPLICATE_WINDOW, replicas }), {
+    discard: true
   })
   yield* Effect.logInfo("broker streams ready").pipe(
     Effect.annotateLogs({ work: names.workStream, dead_letters: names.deadLetterStream, events: names.eventStream, replicas })

@@ -1,13 +1,15 @@
 import { createAdaptorServer } from "@hono/node-server"
-import { Context, Duration, Effect, Layer } from "effect"
+import { Config, Context, type Duration, Effect, Layer } from "effect"
 import type { Server } from "node:http"
 import type { AddressInfo } from "node:net"
 import { makeApp } from "./http/app.ts"
+import { integer, shutdownTimeout } from "./Config.ts"
 import { idleConnectionSweep } from "./Schedules.ts"
 
 /** Where the HTTP API listens, once it does. */
 export class HttpAddress extends Context.Tag("HttpAddress")<HttpAddress, { readonly url: string }>() {}
 
+/** Where the server listens, and how long its shutdown waits. */
 export interface HttpServerOptions {
   readonly port: number
   readonly host: string
@@ -42,7 +44,7 @@ const close = (server: Server, timeout: Duration.Duration) =>
   )
 
 /** Serves the API until the scope closes; then stops taking connections and lets requests in flight finish (bounded). */
-export const layerHttpServer = (options: HttpServerOptions) =>
+export const layer = (options: HttpServerOptions) =>
   Layer.scoped(
     HttpAddress,
     Effect.gen(function*() {
@@ -55,3 +57,13 @@ export const layerHttpServer = (options: HttpServerOptions) =>
       return { url }
     })
   )
+
+/** `PORT` (3000), `HOST` (127.0.0.1) and `SHUTDOWN_TIMEOUT_SECONDS`. */
+export const config: Config.Config<HttpServerOptions> = Config.all({
+  port: integer("PORT", 3000, 0, 65535),
+  host: Config.nonEmptyString("HOST").pipe(Config.withDefault("127.0.0.1")),
+  shutdownTimeout
+})
+
+/** The server where the environment says. */
+export const layerConfig = Layer.unwrapEffect(Effect.map(config, layer))

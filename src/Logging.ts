@@ -1,4 +1,5 @@
-import { Cause, Context, FiberRef, FiberRefs, HashMap, Logger, Option, Tracer } from "effect"
+import { Cause, Config, ConfigError, Context, Either, Effect, FiberRef, FiberRefs, HashMap, Layer, Logger, LogLevel, Option, Tracer } from "effect"
+import { invalid } from "./Config.ts"
 import { withoutUrlCredentials } from "./domain/urlCredentials.ts"
 
 /** How logs are written: one JSON object per line, or readable lines for a terminal. */
@@ -37,4 +38,38 @@ const prettyLogger = Logger.mapInputOptions(Logger.prettyLoggerDefault, (options
 }))
 
 /** The logger layer for a format, replacing Effect's default logger. */
-export const layerLogger = (format: LogFormat) => Logger.replace(Logger.defaultLogger, format === "json" ? jsonLogger : prettyLogger)
+export const layer = (format: LogFormat) => Logger.replace(Logger.defaultLogger, format === "json" ? jsonLogger : prettyLogger)
+
+const logLevels: Record<string, LogLevel.LogLevel> = {
+  trace: LogLevel.Trace,
+  debug: LogLevel.Debug,
+  info: LogLevel.Info,
+  warn: LogLevel.Warning,
+  warning: LogLevel.Warning,
+  error: LogLevel.Error,
+  fatal: LogLevel.Fatal,
+  none: LogLevel.None
+}
+
+/** `LOG_LEVEL` (info by default) and `LOG_FORMAT` (json by default). */
+export const config = Config.all({
+  level: Config.string("LOG_LEVEL").pipe(
+    Config.mapOrFail((text) => {
+      const level = logLevels[text.trim().toLowerCase()]
+      return level === undefined ? invalid(`expected one of ${Object.keys(logLevels).join(", ")}, got ${JSON.stringify(text)}`) : Either.right(level)
+    }),
+    Config.withDefault(LogLevel.Info)
+  ),
+  format: Config.string("LOG_FORMAT").pipe(
+    Config.mapOrFail((text): Either.Either<LogFormat, ConfigError.ConfigError> => {
+      const format = text.trim().toLowerCase()
+      return format === "json" || format === "pretty" ? Either.right(format) : invalid(`expected json or pretty, got ${JSON.stringify(text)}`)
+    }),
+    Config.withDefault<LogFormat>("json")
+  )
+})
+
+/** Logs at `LOG_LEVEL` in `LOG_FORMAT`. */
+export const layerConfig = Layer.unwrapEffect(
+  Effect.map(config, ({ format, level }) => Layer.merge(layer(format), Logger.minimumLogLevel(level)))
+)

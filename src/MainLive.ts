@@ -1,193 +1,73 @@
-import { Console, Context, Effect, Layer, Option, Redacted } from "effect"
-import { join } from "node:path"
-import { seedDemo } from "../programs/seedDemo.ts"
-import { layer as layerWebCryptoSecrets } from "../layers/secrets/webCrypto.ts"
-import { layer as layerDb } from "../layers/storage/Db.ts"
-import { postgresProbe } from "../layers/storage/health.ts"
-import { migrate } from "../layers/storage/migrate.ts"
-import { layerPglite } from "../layers/storage/pglite.ts"
-import { layer as layerPostgresRepos } from "../layers/storage/postgres/layer.ts"
-import { layerListen, layerPollOnly } from "../layers/storage/outboxSignal.ts"
-import * as CompanyIndexSignal from "../layers/storage/companyIndexSignal.ts"
-import { layer as layerCompanyDirectory } from "../layers/companyDirectory/inMemory.ts"
-import { layerMemory as layerMemoryBroker } from "../layers/broker/memory.ts"
-import { layer as layerJetStream } from "../layers/broker/jetstream.ts"
-import { layer as layerProviders } from "../layers/providers/registry.ts"
-import { layer as layerDeliveryDirectory } from "../layers/actors/directory.ts"
-import { layer as layerActorRegistry } from "../layers/actors/registry.ts"
-import { layer as layerStatusPolls } from "../layers/actors/statusPolls.ts"
-import { layerMemory as layerCircuitBreakers } from "../layers/circuitBreaker/memory.ts"
-import { layerMemory as layerRateLimiter } from "../layers/rateLimiter/memory.ts"
-import { layerAddresses as layerOutboundAddresses } from "../layers/outbound.ts"
-import { layer as layerWebhookTransport } from "../layers/webhooks/http.ts"
 import { RateLimiter } from "@effect/experimental"
+import { Effect, Layer } from "effect"
+import * as DeliveryDirectory from "../layers/actors/directory.ts"
+import * as ActorRegistry from "../layers/actors/registry.ts"
+import * as StatusPolls from "../layers/actors/statusPolls.ts"
+import * as Broker from "../layers/broker/layer.ts"
+import * as CircuitBreakers from "../layers/circuitBreaker/memory.ts"
+import * as CompanyDirectory from "../layers/companyDirectory/inMemory.ts"
+import * as Outbound from "../layers/outbound.ts"
+import * as Providers from "../layers/providers/registry.ts"
+import * as RateLimits from "../layers/rateLimiter/memory.ts"
+import * as Secrets from "../layers/secrets/webCrypto.ts"
+import { postgresProbe } from "../layers/storage/health.ts"
+import * as Storage from "../layers/storage/layer.ts"
+import * as WebhookTransport from "../layers/webhooks/http.ts"
 import { brokerProbe } from "../programs/health.ts"
+import { appConfig } from "./AppConfig.ts"
 import { DeliveryLive } from "./DeliveryLive.ts"
-import { layerCurrentReplica } from "./Replica.ts"
+import * as EventLoopLag from "./EventLoopLag.ts"
+import * as HttpServer from "./HttpServer.ts"
 import { IntakeLive } from "./IntakeLive.ts"
+import * as Logging from "./Logging.ts"
+import * as Replica from "./Replica.ts"
 import { HealthProbes } from "./services/Health.ts"
-import type { AppConfig } from "./Config.ts"
-import { sha256Hex } from "./domain/hash.ts"
-import { newApiKey } from "./domain/apiKey.ts"
-import { generateSecretKey } from "./domain/secretKey.ts"
-import { layer as layerEventLoopLag } from "./EventLoopLag.ts"
-import { HttpAddress, layerHttpServer } from "./HttpServer.ts"
-import { readOrCreateKeyFile } from "./keyFiles.ts"
-import { startupConnectRetry } from "./Schedules.ts"
-import {
-  AdminKey,
-  ArchiveSettings,
-  BrokerPrefix,
-  DeliverySettings,
-  StreamReplicas,
-  IdempotencySettings,
-  RetentionSettings,
-  MatchSettings,
-  DashboardSettings,
-  HttpSettings,
-  MetricsSettings,
-  OutboundSettings,
-  WebhookSettings
-} from "./services/Settings.ts"
+import * as Settings from "./services/Settings.ts"
+import * as Startup from "./Startup.ts"
+import * as Tracing from "./Tracing.ts"
 
-/** PostgreSQL at `DATABASE_URL`, or the embedded PGlite; migrated before anything else may use it. */
-const layerStorage = (config: AppConfig) =>
-  Layer.effectDiscard(
-    migrate.pipe(
-      Effect.tapError((e) => Effect.logWarning("database not reachable yet; retrying").pipe(Effect.annotateLogs("error", e.message))),
-      Effect.retry({ schedule: startupConnectRetry, while: (e) => e.unavailable })
-    )
-  ).pipe(
-    Layer.provideMerge(Option.match(config.databaseUrl, {
-      onNone: () => layerPglite(config.dataDir, config.tracing.detailedSpans),
-      onSome: (url) => layerDb({ url, max: config.dbPoolMax, detailedSpans: config.tracing.detailedSpans })
-    }))
-  )
+/** The HTTP API, and the banner once it listens. */
+const ApiLive = Startup.layerBanner.pipe(Layer.provide(HttpServer.layerConfig))
 
-/** The secrets key from `SECRETS_KEY`, or on the embedded default one kept in `DATA_DIR/secrets.key`. */
-const layerSecrets = (config: AppConfig) =>
-  Layer.unwrapEffect(Effect.gen(function*() {
-    const current = Option.isSome(config.secretsKey)
-      ? config.secretsKey.value
-      : Redacted.make((yield* readOrCreateKeyFile(join(config.dataDir, "secrets.key"), generateSecretKey)).key)
-    return layerWebCryptoSecrets({ current, previous: config.secretsPreviousKeys })
-  }))
+/** What the service does: delivery in the background, and the admin key and the demo data of the first start. */
+const FeaturesLive = Layer.mergeAll(DeliveryLive, Startup.layerConfig)
+
+/** What the features and the API use, each read from the environment by its layer. */
+const ServicesLive = Layer.mergeAll(
+  IntakeLive.pipe(Layer.provideMerge(CompanyDirectory.layer)),
+  Providers.layer,
+  ActorRegistry.layer,
+  StatusPolls.layer,
+  DeliveryDirectory.layer,
+  RateLimits.layerMemory,
+  CircuitBreakers.layerMemory,
+  WebhookTransport.layer,
+  Outbound.layerAddresses,
+  EventLoopLag.layer,
+  Replica.layer,
+  Layer.effect(HealthProbes, Effect.all([postgresProbe, brokerProbe])),
+  RateLimiter.layer.pipe(Layer.provide(RateLimiter.layerStoreMemory))
+)
 
 /**
- * The admin key from `ADMIN_API_KEY`, or on the embedded default one generated once and kept in `DATA_DIR/admin.key`;
- * `source` says which, and whether it was generated by this start.
+ * Storage (PostgreSQL at `DATABASE_URL` or the embedded PGlite, migrated), the broker (NATS at `NATS_URL` or in process),
+ * the secrets key and the settings.
  */
-const adminKeyOf = (config: AppConfig) =>
-  Option.isSome(config.adminApiKey)
-    ? Effect.succeed({ key: Redacted.value(config.adminApiKey.value), source: "environment" as const })
-    : Effect.map(readOrCreateKeyFile(join(config.dataDir, "admin.key"), newApiKey), ({ created, key }) => ({
-      key,
-      source: created ? "generated now" as const : "key file" as const
-    }))
-
-const layerSettings = (config: AppConfig) =>
-  Layer.mergeAll(
-    Layer.succeed(MatchSettings, { maxRoutings: config.matchMaxRoutings, minScore: config.matchMinScore }),
-    Layer.succeed(IdempotencySettings, { ttl: config.idempotencyTtl }),
-    Layer.succeed(DeliverySettings, config.delivery),
-    Layer.succeed(BrokerPrefix, config.natsPrefix),
-    Layer.succeed(StreamReplicas, config.natsStreamReplicas),
-    Layer.succeed(ArchiveSettings, config.archive),
-    Layer.succeed(RetentionSettings, config.retention),
-    Layer.succeed(WebhookSettings, config.webhooks),
-    Layer.succeed(MetricsSettings, { companyLabels: config.metricsCompanyLabels }),
-    layerOutboundAddresses.pipe(Layer.provideMerge(Layer.succeed(OutboundSettings, { allowPrivate: config.outboundAllowPrivate }))),
-    Layer.succeed(HttpSettings, { maxInFlight: config.httpMaxInFlight, keyRateLimitPerMinute: config.apiRateLimitPerMinute }),
-    Layer.succeed(DashboardSettings, { jaegerUiUrl: Option.getOrNull(config.jaegerUiUrl), serviceName: config.tracing.serviceName })
-  )
-
-/** NATS JetStream at the servers of `NATS_URL`, or the in-process broker. */
-const layerBroker = (config: AppConfig) =>
-  Option.match(config.natsUrl, {
-    onNone: () => layerMemoryBroker,
-    onSome: (servers) => layerJetStream({ servers, name: "service-integration", detailedSpans: config.tracing.detailedSpans })
-  })
-
-const layerHealth = Layer.effect(HealthProbes, Effect.all([postgresProbe, brokerProbe]))
-
-/** What start-up did that the banner reports. */
-class StartupReport extends Context.Tag("StartupReport")<StartupReport, {
-  readonly seeded: boolean
-  /** The admin key of the embedded default when this start generated it, to print once; null otherwise. */
-  readonly adminKeyToPrint: string | null
-  readonly adminKeySource: "environment" | "generated now" | "key file"
-}>() {}
-
-/** Resolves the admin key and, on the embedded default or with `SEED_DEMO=1`, seeds the demo on first start. */
-const layerStartup = (config: AppConfig) =>
-  Layer.unwrapEffect(Effect.gen(function*() {
-    const admin = yield* adminKeyOf(config)
-    const adminKey = Layer.succeed(AdminKey, { hash: yield* sha256Hex(admin.key) })
-    const report = Layer.effect(
-      StartupReport,
-      Effect.gen(function*() {
-        const seeded = Option.isNone(config.databaseUrl) || config.seedDemo ? (yield* seedDemo()) !== null : false
-        return { seeded, adminKeyToPrint: admin.source === "generated now" ? admin.key : null, adminKeySource: admin.source }
-      })
-    )
-    return Layer.merge(adminKey, report)
-  }))
-
-const printBanner = (config: AppConfig) =>
-  Effect.gen(function*() {
-    const { url } = yield* HttpAddress
-    const report = yield* StartupReport
-    const storage = Option.isNone(config.databaseUrl) ? `embedded PostgreSQL in ${join(config.dataDir, "pglite")}` : "PostgreSQL at DATABASE_URL"
-    const keyFile = join(config.dataDir, "admin.key")
-    const adminKey = {
-      "environment": "from ADMIN_API_KEY",
-      "generated now": `${report.adminKeyToPrint}   (shown this once; kept in ${keyFile}; set ADMIN_API_KEY to use your own)`,
-      "key file": `kept in ${keyFile}   (printed when it was generated; set ADMIN_API_KEY to use your own)`
-    }[report.adminKeySource]
-    yield* Console.log([
-      "",
-      `service-integration is running on ${storage}${report.seeded ? ", demo data seeded" : ""}`,
-      `  API        ${url}`,
-      `  Docs       ${url}/docs   (OpenAPI: ${url}/openapi.json)`,
-      `  Dashboard  ${url}/dashboard   (sign in with the admin key)`,
-      `  Health     ${url}/health/ready`,
-      `  Admin key  ${adminKey}`,
-      `  Try        curl -H "Authorization: Bearer ${
-        report.adminKeyToPrint ?? (report.adminKeySource === "key file" ? `$(cat ${keyFile})` : "$ADMIN_API_KEY")
-      }" ${url}/companies`,
-      ""
-    ].join("\n"))
-  })
+const InfrastructureLive = Layer.mergeAll(Storage.layerConfig, Broker.layerConfig, Secrets.layerConfig, Settings.layerConfig)
 
 /**
- * The whole service for a configuration: storage and broker, the programs' services, intake, delivery in the
- * background, the HTTP server, and the start-up banner. Built in that order and closed in the reverse one: the server
- * stops taking requests first, then the actors finish what they hold, then the broker and the database close.
+ * The whole service but its telemetry. Built from the bottom up and closed from the top down: the server stops taking
+ * requests first, then the actors finish what they hold, then the broker and the database close.
  */
-export const MainLive = (config: AppConfig) => {
-  const embedded = Option.isNone(config.databaseUrl)
-  const infrastructure = Layer.mergeAll(layerStorage(config), layerBroker(config), layerSettings(config))
-  const services = Layer.mergeAll(
-    layerPostgresRepos,
-    layerHealth,
-    layerSecrets(config),
-    layerActorRegistry,
-    layerStatusPolls,
-    layerDeliveryDirectory,
-    layerCurrentReplica,
-    layerRateLimiter,
-    layerCircuitBreakers,
-    layerEventLoopLag,
-    layerWebhookTransport,
-    RateLimiter.layer.pipe(Layer.provide(RateLimiter.layerStoreMemory)),
-    embedded ? layerPollOnly : layerListen,
-    embedded ? CompanyIndexSignal.layerNone : CompanyIndexSignal.layerListen
-  ).pipe(Layer.provideMerge(infrastructure))
-  const intake = IntakeLive.pipe(Layer.provideMerge(layerCompanyDirectory), Layer.provideMerge(services))
-  const delivery = DeliveryLive.pipe(Layer.provideMerge(layerProviders.pipe(Layer.provideMerge(intake))))
-  const startup = layerStartup(config).pipe(Layer.provideMerge(delivery))
-  const server = layerHttpServer({ port: config.port, host: config.host, shutdownTimeout: config.delivery.shutdownTimeout }).pipe(
-    Layer.provideMerge(startup)
-  )
-  return Layer.effectDiscard(printBanner(config)).pipe(Layer.provide(server))
-}
+export const ServiceLive = ApiLive.pipe(
+  Layer.provide(FeaturesLive),
+  Layer.provide(ServicesLive),
+  Layer.provide(InfrastructureLive)
+)
+
+/** The service as the environment configures it, every variable checked before anything starts, with its telemetry. */
+export const MainLive = ServiceLive.pipe(
+  Layer.provide(Tracing.layerConfig),
+  Layer.provide(Logging.layerConfig),
+  Layer.provide(Layer.effectDiscard(appConfig))
+)

@@ -5,7 +5,8 @@ import { resourceFromAttributes } from "@opentelemetry/resources"
 import { BatchSpanProcessor, type SpanProcessor } from "@opentelemetry/sdk-trace-base"
 import { scrubbingCredentials } from "./CredentialScrubbing.ts"
 import { NodeTracerProvider } from "@opentelemetry/sdk-trace-node"
-import { Effect, Layer, Tracer } from "effect"
+import { Config, Effect, Layer, Option, Tracer } from "effect"
+import { detailedSpans, flag, keyValues, serviceName } from "./Config.ts"
 
 /** What the standard `OTEL_*` variables ask of tracing. */
 export interface TracingOptions {
@@ -26,7 +27,7 @@ export interface TracingOptions {
  * `@opentelemetry/api` (the HTTP server's) and Effect's spans nest both ways. The global W3C propagator and async
  * context come with the registration. Closing the layer flushes the processors and unregisters the provider.
  */
-export const layerTracing = (options: {
+export const layer = (options: {
   readonly serviceName: string
   readonly resourceAttributes?: Readonly<Record<string, string>>
   readonly spanProcessors: ReadonlyArray<SpanProcessor>
@@ -68,10 +69,24 @@ const effectSpansAsOtelSpans = Layer.unwrapEffect(Effect.map(OtelTracer.make, (t
   Layer.setTracer(Tracer.make({ span: tracer.span, context: (execution) => execution() }))
 ))
 
+/** The standard OpenTelemetry variables the service honours (the OTLP exporter reads its own endpoint and headers). */
+export const config: Config.Config<TracingOptions> = Config.all({
+  disabled: flag("OTEL_SDK_DISABLED"),
+  detailedSpans,
+  serviceName,
+  resourceAttributes: keyValues("OTEL_RESOURCE_ATTRIBUTES"),
+  endpoint: Config.option(Config.nonEmptyString("OTEL_EXPORTER_OTLP_ENDPOINT")),
+  tracesEndpoint: Config.option(Config.nonEmptyString("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")),
+  exporter: Config.literal("otlp", "none")("OTEL_TRACES_EXPORTER").pipe(Config.withDefault("otlp"))
+}).pipe(Config.map(({ endpoint, exporter, tracesEndpoint, ...rest }): TracingOptions => ({
+  ...rest,
+  exportOtlp: exporter === "otlp" && (Option.isSome(endpoint) || Option.isSome(tracesEndpoint))
+})))
+
 /** Tracing as the `OTEL_*` variables configure it: spans batched to the OTLP endpoint, or kept in process only. */
-export const layerTracingFromEnv = (options: TracingOptions) =>
-  options.disabled ? Layer.empty : layerTracing({
+export const layerConfig = Layer.unwrapEffect(Effect.map(config, (options) =>
+  options.disabled ? Layer.empty : layer({
     serviceName: options.serviceName,
     resourceAttributes: options.resourceAttributes,
     spanProcessors: options.exportOtlp ? [scrubbingCredentials(new BatchSpanProcessor(new OTLPTraceExporter()))] : []
-  })
+  })))

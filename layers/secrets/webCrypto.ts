@@ -1,7 +1,10 @@
-import { Effect, Layer, Redacted } from "effect"
+import { Config, type ConfigError, Effect, Either, Layer, Option, Redacted } from "effect"
+import { join } from "node:path"
+import { invalid, keyOrKeyFile, redacted } from "../../src/Config.ts"
 import { fromBase64, toBase64 } from "../../src/domain/base64.ts"
 import { sha256Hex } from "../../src/domain/hash.ts"
-import { decodeSecretKey } from "../../src/domain/secretKey.ts"
+import { decodeSecretKey, generateSecretKey } from "../../src/domain/secretKey.ts"
+import { readOrCreateKeyFile } from "../../src/keyFiles.ts"
 import { SecretError, Secrets } from "../../src/services/Secrets.ts"
 
 const IV_BYTES = 12
@@ -76,3 +79,34 @@ export const layer = (keys: SecretKeys): Layer.Layer<Secrets> =>
       })
     })
   )
+
+/** `SECRETS_KEY` (required with `DATABASE_URL`; on the embedded default, one kept in `DATA_DIR/secrets.key`) and `SECRETS_PREVIOUS_KEYS`. */
+export const config = Config.all({
+  current: keyOrKeyFile(
+    "SECRETS_KEY",
+    Config.option(redacted(Config.string("SECRETS_KEY").pipe(Config.mapOrFail((text) =>
+      decodeSecretKey(text) === undefined
+        ? invalid("expected 32 bytes as base64 or as 64 hex digits (make one: openssl rand -base64 32)")
+        : Either.right(text)
+    )))),
+    " (make one: openssl rand -base64 32)"
+  ),
+  previous: Config.string("SECRETS_PREVIOUS_KEYS").pipe(
+    Config.mapOrFail((text): Either.Either<ReadonlyArray<Redacted.Redacted<string>>, ConfigError.ConfigError> => {
+      const keys = text.split(",").map((k) => k.trim()).filter((k) => k !== "")
+      return keys.every((k) => decodeSecretKey(k) !== undefined)
+        ? Either.right(keys.map((k) => Redacted.make(k)))
+        : invalid("expected comma-separated keys, each 32 bytes as base64 or 64 hex digits")
+    }),
+    Config.withDefault<ReadonlyArray<Redacted.Redacted<string>>>([])
+  )
+})
+
+/** The keys the environment gives, or on the embedded default the one kept in `DATA_DIR/secrets.key`. */
+export const layerConfig = Layer.unwrapEffect(Effect.gen(function*() {
+  const { current, previous } = yield* config
+  const key = Option.isSome(current.key)
+    ? current.key.value
+    : Redacted.make((yield* readOrCreateKeyFile(join(current.dataDir, "secrets.key"), generateSecretKey)).key)
+  return layer({ current: key, previous })
+}))

@@ -9,7 +9,7 @@ import { Db, layer as layerDb, storageError } from "./Db.ts"
  * The embedded default: PostgreSQL as WASM (PGlite) persisted in `dataDir/pglite`, reached by postgres.js through a
  * loopback socket. PGlite has one session, so the pool holds one connection.
  */
-export const layerPglite = (dataDir: string, detailedSpans = false): Layer.Layer<Db, unknown> =>
+export const layer = (dataDir: string, detailedSpans = false): Layer.Layer<Db, unknown> =>
   Layer.unwrapScoped(Effect.gen(function*() {
     const directory = join(dataDir, "pglite")
     yield* Effect.tryPromise({ try: () => mkdir(directory, { recursive: true }), catch: storageError("pglite.mkdir") })

@@ -1,28 +1,28 @@
 import { Effect, Runtime } from "effect"
 import { httpRequests, httpRequestsShed, taggedBy } from "../Metrics.ts"
-import { HttpSettings } from "../services/Settings.ts"
+import { type DashboardSettings, HttpSettings } from "../services/Settings.ts"
 import type { Context } from "hono"
 import { bodyLimit } from "hono/body-limit"
-import { requireApiKey } from "./auth.ts"
+import { type AuthServices, requireApiKey } from "./auth.ts"
 import { makeKeyGuard } from "./keyGuard.ts"
 import { renderDocsPage } from "./docsPage.ts"
 import { HttpAnswers } from "./answers.ts"
 import { handleError } from "./errors.ts"
-import { type ApiServices, makeRouter, makeRunners } from "./router.ts"
-import { apiKeyRoutes } from "./routes/apiKeys.ts"
-import { companyRoutes } from "./routes/companies.ts"
+import { makeRouter, makeRunners } from "./router.ts"
+import { type ApiKeyServices, apiKeyRoutes } from "./routes/apiKeys.ts"
+import { type CompanyServices, companyRoutes } from "./routes/companies.ts"
 import { dashboardRoutes } from "./routes/dashboard.ts"
-import { healthRoutes } from "./routes/health.ts"
-import { jobRoutes } from "./routes/jobs.ts"
-import { metricsRoutes } from "./routes/metrics.ts"
-import { operationRoutes } from "./routes/operations.ts"
-import { routingRoutes } from "./routes/routings.ts"
-import { reportRoutes } from "./routes/reports.ts"
-import { slaRoutes } from "./routes/sla.ts"
-import { alertRoutes } from "./routes/alerts.ts"
+import { type HealthServices, healthRoutes } from "./routes/health.ts"
+import { type JobServices, jobRoutes } from "./routes/jobs.ts"
+import { type MetricsServices, metricsRoutes } from "./routes/metrics.ts"
+import { type OperationServices, operationRoutes } from "./routes/operations.ts"
+import { type RoutingServices, routingRoutes } from "./routes/routings.ts"
+import { type ReportServices, reportRoutes } from "./routes/reports.ts"
+import { type SlaServices, slaRoutes } from "./routes/sla.ts"
+import { type AlertServices, alertRoutes } from "./routes/alerts.ts"
 import { makeLoadShedder } from "./shedLoad.ts"
 import { serverSpan } from "./tracing.ts"
-import { webhookRoutes } from "./routes/webhooks.ts"
+import { type WebhookServices, webhookRoutes } from "./routes/webhooks.ts"
 import { whoAmIRoutes } from "./routes/whoami.ts"
 import { BULK_MAX_JOBS } from "./schemas/jobs.ts"
 import { serviceVersion } from "../version.ts"
@@ -54,6 +54,22 @@ const openApiInfo = {
       "`{ \"error\": { \"code\", \"message\", \"details\" } }`."
   }
 }
+
+/** Every service the API's programs use: what authentication and each route group name, and the dashboard's settings. */
+export type ApiServices =
+  | AuthServices
+  | HealthServices
+  | MetricsServices
+  | CompanyServices
+  | JobServices
+  | ApiKeyServices
+  | RoutingServices
+  | OperationServices
+  | SlaServices
+  | ReportServices
+  | AlertServices
+  | WebhookServices
+  | DashboardSettings
 
 /** Refusals under overload are logged at most this often, with how many there were, so overload cannot flood the log. */
 const SHED_LOG_INTERVAL_MS = 10_000

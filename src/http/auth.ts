@@ -8,6 +8,9 @@ import { HttpAnswers } from "./answers.ts"
 import { ProgramFailure } from "./errors.ts"
 import type { KeyGuard } from "./keyGuard.ts"
 import type { ApiEnv, RunPublic } from "./router.ts"
+import type { RateLimiter } from "@effect/experimental"
+import type { ApiKeyRepo } from "../services/ApiKeys.ts"
+import type { AdminKey, HttpSettings } from "../services/Settings.ts"
 
 const PUBLIC_PATHS = new Set(["/health", "/health/live", "/health/ready", "/metrics", "/docs", "/openapi.json"])
 
@@ -71,13 +74,16 @@ const mayCall = (principal: Principal, method: string, path: string) =>
   principal.role === "admin" ||
   (principal.role === "viewer" ? viewerMayCall(method, path) : companyMayCall(method, path))
 
+/** The services authentication may use. */
+export type AuthServices = AdminKey | ApiKeyRepo | HttpSettings | RateLimiter.RateLimiter
+
 /**
  * Every route but health (the detailed one excepted), metrics, docs and the dashboard's files needs `Authorization:
  * Bearer <key>`; the caller is kept for the route. A company key is refused (`403`) on any route not in
  * `COMPANY_ROUTES`, a viewer key on any route that writes (see `viewerMayCall`). An address that keeps sending unknown
  * keys is refused (`429`) before any lookup (see `KeyGuard`), and each key is held to its rate limit.
  */
-export const requireApiKey = (runPublic: RunPublic, guard: KeyGuard): MiddlewareHandler<ApiEnv> => async (c, next) => {
+export const requireApiKey = (runPublic: RunPublic<AuthServices>, guard: KeyGuard): MiddlewareHandler<ApiEnv> => async (c, next) => {
   if (PUBLIC_PATHS.has(c.req.path) || isDashboard(c.req.path)) return next()
   const key = bearer(c.req.header("Authorization"))
   if (key === undefined) {

@@ -2,13 +2,12 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "@effect/vitest"
 import { SpanKind } from "@opentelemetry/api"
 import { InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base"
 import { ConfigProvider, Effect, Exit, Layer, Logger, LogLevel, Scope } from "effect"
-import { appConfig } from "../../src/Config.ts"
 import { generateSecretKey } from "../../src/domain/secretKey.ts"
 import type { CompanyId } from "../../src/domain/ids.ts"
 import { partitionOf, topology } from "../../src/domain/topology.ts"
-import { layerLogger } from "../../src/Logging.ts"
-import { MainLive } from "../../src/MainLive.ts"
-import { layerTracing } from "../../src/Tracing.ts"
+import * as Logging from "../../src/Logging.ts"
+import { ServiceLive } from "../../src/MainLive.ts"
+import * as Tracing from "../../src/Tracing.ts"
 import { type ServiceTitanFake, startServiceTitanFake } from "../fakes/servicetitan.ts"
 import { apiClient, eventually, jobFor } from "../support/client.ts"
 import { ADMIN_KEY, database, deliveryRunning } from "../support/e2e.ts"
@@ -64,15 +63,14 @@ describe("one trace per job (service in process, real PostgreSQL and NATS, Servi
       logLines.push(String(line))
     })
     const scope = Effect.runSync(Scope.make())
-    const service = Effect.flatMap(appConfig, (config) =>
-      Layer.buildWithScope(
-        MainLive(config).pipe(Layer.provide(layerTracing({ serviceName: "service-integration-test", spanProcessors: [new SimpleSpanProcessor(exporter)] }))),
-        scope
-      ))
+    const service = Layer.buildWithScope(
+      ServiceLive.pipe(Layer.provide(Tracing.layer({ serviceName: "service-integration-test", spanProcessors: [new SimpleSpanProcessor(exporter)] }))),
+      scope
+    )
     await Effect.runPromise(service.pipe(
       Effect.withConfigProvider(ConfigProvider.fromMap(env)),
       Logger.withMinimumLogLevel(LogLevel.Debug),
-      Effect.provide(layerLogger("json"))
+      Effect.provide(Logging.layer("json"))
     ))
     cleanups.push(() => Effect.runPromise(Scope.close(scope, Exit.void)))
   }, 60_000)

@@ -11,7 +11,9 @@ import { CurrentPrincipal } from "../../src/services/CurrentPrincipal.ts"
 import { JobRepo } from "../../src/services/Jobs.ts"
 import { OutboxRepo } from "../../src/services/Outbox.ts"
 import { StorageError } from "../../src/services/StorageError.ts"
-import type { ApiServices } from "../../src/http/router.ts"
+import type { ApiServices } from "../../src/http/app.ts"
+import type { IdempotencyRepo } from "../../src/services/Idempotency.ts"
+import type { IdempotencySettings } from "../../src/services/Settings.ts"
 import { groupCommitBatchSize, taggedBy } from "../../src/Metrics.ts"
 import { makeCompany, makeNewJob, makeTechnician, skill, uniqueSkill, uuid } from "../support/fixtures.ts"
 import { layerIntake } from "../support/services.ts"
@@ -48,7 +50,7 @@ const eventsOf = (jobId: string) =>
     events.filter((e) => (e.payload as { job_id?: string }).job_id === jobId))
 
 /** The behaviour of job creation, on any storage. */
-export const createJobSuite = <E>(name: string, services: Layer.Layer<ApiServices | CompanyIndexRepo | CompanyIndexSignal, E>) =>
+export const createJobSuite = <E>(name: string, services: Layer.Layer<ApiServices | IdempotencyRepo | IdempotencySettings | CompanyIndexRepo | CompanyIndexSignal, E>) =>
   layer(services)(`createJob on ${name}`, (it) => {
     it.effect("routes the job to the best companies and writes one routing.created event per routing", () =>
       Effect.gen(function*() {

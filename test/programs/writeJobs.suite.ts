@@ -6,7 +6,9 @@ import { Conflict, InvalidReference } from "../../src/domain/errors.ts"
 import { canonicalJson, sha256Hex } from "../../src/domain/hash.ts"
 import { CompanyId, TechnicianId } from "../../src/domain/ids.ts"
 import type { IntakeRequest, NewJob } from "../../src/domain/intake.ts"
-import type { ApiServices } from "../../src/http/router.ts"
+import type { ApiServices } from "../../src/http/app.ts"
+import type { IdempotencyRepo } from "../../src/services/Idempotency.ts"
+import type { IdempotencySettings } from "../../src/services/Settings.ts"
 import { CompanyRepo, TechnicianRepo } from "../../src/services/Companies.ts"
 import type { CompanyIndexRepo } from "../../src/services/CompanyIndexRepo.ts"
 import type { CompanyIndexSignal } from "../../src/services/CompanyIndexSignal.ts"
@@ -53,7 +55,7 @@ const eventsOf = (jobId: string) =>
 const createdJob = <A, E>(answer: Either.Either<A, E> | undefined): A => Either.getOrThrow(answer!)
 
 /** Group commit's semantics: requests written in one transaction, each answered on its own. */
-export const writeJobsSuite = <E>(name: string, services: Layer.Layer<ApiServices | CompanyIndexRepo | CompanyIndexSignal, E>) =>
+export const writeJobsSuite = <E>(name: string, services: Layer.Layer<ApiServices | IdempotencyRepo | IdempotencySettings | CompanyIndexRepo | CompanyIndexSignal, E>) =>
   layer(services)(`intake batches on ${name}`, (it) => {
     it.effect("in one batch a key conflict and a bad reference fail alone; the others are written, each in its own trace", () =>
       Effect.gen(function*() {

@@ -5,7 +5,7 @@ import { make as makeHousecallPro } from "../../layers/providers/housecallpro/ad
 import { make as makeJobber } from "../../layers/providers/jobber/adapter.ts"
 import { make as makeMock } from "../../layers/providers/mock.ts"
 import { make as makeServiceTitan } from "../../layers/providers/servicetitan/adapter.ts"
-import { layerMockLeads } from "../../layers/storage/memory/mockLeads.ts"
+import { layerMemory as layerMockLeads } from "../../layers/storage/memory/mockLeads.ts"
 import { layerStore } from "../../layers/storage/memory/store.ts"
 import { CompanyId } from "../../src/domain/ids.ts"
 import { type ProviderAccount, type ProviderClient, ProviderCredentialStore } from "../../src/services/Providers.ts"

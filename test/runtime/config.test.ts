@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { ConfigProvider, Effect, Either, Option } from "effect"
-import { appConfig, formatConfigError } from "../../src/Config.ts"
+import { appConfig } from "../../src/AppConfig.ts"
+import { formatConfigError } from "../../src/Config.ts"
 
 /** The line the service prints and exits with for a bad environment, or "ok". */
 const verdictOf = (env: Record<string, string>) =>
@@ -46,11 +47,11 @@ describe("configuration from the environment", () => {
       const read = (env: Record<string, string>) =>
         Effect.withConfigProvider(appConfig, ConfigProvider.fromMap(new Map(Object.entries(env))))
       const cluster = yield* read({ NATS_URL: " nats://n1:4222, nats://n2:4222 ,tls://n3:4222", NATS_STREAM_REPLICAS: "3" })
-      expect(cluster.natsUrl).toEqual(Option.some("nats://n1:4222,nats://n2:4222,tls://n3:4222"))
-      expect(cluster.natsStreamReplicas).toBe(3)
+      expect(cluster.broker.servers).toEqual(Option.some("nats://n1:4222,nats://n2:4222,tls://n3:4222"))
+      expect(cluster.streamReplicas).toBe(3)
       const single = yield* read({ NATS_URL: "nats://127.0.0.1:4222" })
-      expect(single.natsUrl).toEqual(Option.some("nats://127.0.0.1:4222"))
-      expect(single.natsStreamReplicas).toBe(1)
+      expect(single.broker.servers).toEqual(Option.some("nats://127.0.0.1:4222"))
+      expect(single.streamReplicas).toBe(1)
     }))
 
   it.effect("RECONCILE_ALL_AT is a UTC time of day, 04:00 by default", () =>

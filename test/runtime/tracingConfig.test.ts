@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { ConfigProvider, Effect, Either } from "effect"
-import { appConfig, formatConfigError } from "../../src/Config.ts"
+import { appConfig } from "../../src/AppConfig.ts"
+import { formatConfigError } from "../../src/Config.ts"
 
 const tracingOf = (env: Record<string, string>) =>
   Effect.either(Effect.withConfigProvider(appConfig, ConfigProvider.fromMap(new Map(Object.entries(env))))).pipe(

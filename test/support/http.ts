@@ -1,7 +1,8 @@
 import type { OpenAPIHono } from "@hono/zod-openapi"
 import { type Layer, ManagedRuntime } from "effect"
 import { makeApp } from "../../src/http/app.ts"
-import type { ApiEnv, ApiServices } from "../../src/http/router.ts"
+import type { ApiServices } from "../../src/http/app.ts"
+import type { ApiEnv } from "../../src/http/router.ts"
 import { TEST_ADMIN_KEY } from "./services.ts"
 
 export interface Answer {

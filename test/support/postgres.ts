@@ -5,7 +5,7 @@ import { join } from "node:path"
 import postgres from "postgres"
 import { Db, layer as layerDb } from "../../layers/storage/Db.ts"
 import { migrate } from "../../layers/storage/migrate.ts"
-import { layerPglite } from "../../layers/storage/pglite.ts"
+import * as Pglite from "../../layers/storage/pglite.ts"
 
 /** The server the integration tests use; each test file gets a database of its own on it. */
 export const TEST_SERVER_URL = process.env["TEST_DATABASE_URL"] ?? "postgres://postgres@127.0.0.1:5432/postgres"
@@ -47,5 +47,5 @@ export const layerPgliteDb: Layer.Layer<Db, unknown> = migrated(Layer.unwrapScop
   Effect.acquireRelease(
     Effect.promise(() => mkdtemp(join(tmpdir(), "si-pglite-"))),
     (directory) => Effect.promise(() => rm(directory, { recursive: true, force: true }))
-  ).pipe(Effect.map(layerPglite), Logger.withMinimumLogLevel(LogLevel.Warning))
+  ).pipe(Effect.map((dir) => Pglite.layer(dir)), Logger.withMinimumLogLevel(LogLevel.Warning))
 ))

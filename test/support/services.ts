@@ -37,7 +37,7 @@ import {
 } from "../../src/services/Settings.ts"
 import { EventLoopLag } from "../../src/services/EventLoopLag.ts"
 import { layerFreshDb, layerPgliteDb } from "./postgres.ts"
-import { layerCurrentReplica } from "../../src/Replica.ts"
+import * as Replica from "../../src/Replica.ts"
 import { layerMemory as layerCircuitBreakers } from "../../layers/circuitBreaker/memory.ts"
 import { layerMemory as layerRateLimiter } from "../../layers/rateLimiter/memory.ts"
 
@@ -97,7 +97,7 @@ export const layerDeliveryTools = Layer.mergeAll(
   layerStatusPolls,
   layerDeliveryDirectory,
   layerPollOnly,
-  layerCurrentReplica,
+  Replica.layer,
   layerRateLimiter,
   layerCircuitBreakers
 )

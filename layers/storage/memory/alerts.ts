@@ -38,7 +38,7 @@ const currentCircuit = (state: MemoryState, companyId: Alert["companyId"]): Circ
   state.openCircuits.has(companyId) ? "open" : "closed"
 
 /** Alerts in the memory store; what the PostgreSQL layer does. */
-export const layerAlerts = Layer.effect(
+export const layerMemory = Layer.effect(
   AlertRepo,
   Effect.map(MemoryStore, (store) =>
     AlertRepo.of({

@@ -3,7 +3,8 @@ import { LAST_USED_GRANULARITY_MS } from "../../../src/domain/apiKey.ts"
 import { ApiKeyRepo } from "../../../src/services/ApiKeys.ts"
 import { isAfter, MemoryStore, newestFirst } from "./store.ts"
 
-export const layerApiKeys = Layer.effect(
+/** API keys in the memory store; what the PostgreSQL layer does. */
+export const layerMemory = Layer.effect(
   ApiKeyRepo,
   Effect.map(MemoryStore, (store) =>
     ApiKeyRepo.of({

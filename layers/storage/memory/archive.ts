@@ -13,7 +13,7 @@ const oldestChangeFirst = (a: Job, b: Job) =>
   a.updatedAt.getTime() - b.updatedAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
 
 /** The archive in the memory store, for tests and beside the memory repositories. */
-export const layerArchive = Layer.effect(
+export const layerMemory = Layer.effect(
   ArchiveRepo,
   Effect.map(MemoryStore, (store) =>
     ArchiveRepo.of({

@@ -3,7 +3,7 @@ import { CircuitStore } from "../../../src/services/Circuits.ts"
 import { MemoryStore } from "./store.ts"
 
 /** Open circuits in the memory store; what the PostgreSQL layer does. */
-export const layerCircuits = Layer.effect(
+export const layerMemory = Layer.effect(
   CircuitStore,
   Effect.map(MemoryStore, (store) =>
     CircuitStore.of({

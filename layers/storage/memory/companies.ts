@@ -2,10 +2,11 @@ import { Effect, Layer, Option } from "effect"
 import type { Company, ProviderType, SealedSecret } from "../../../src/domain/company.ts"
 import type { CompanyId } from "../../../src/domain/ids.ts"
 import { makeKeyedLock } from "../../../src/KeyedLock.ts"
-import { CompanyRepo, TechnicianRepo } from "../../../src/services/Companies.ts"
-import { isAfter, MemoryStore, newestFirst, stampCompany, stampTechnician } from "./store.ts"
+import { CompanyRepo } from "../../../src/services/Companies.ts"
+import { isAfter, MemoryStore, newestFirst, stampCompany } from "./store.ts"
 
-export const layerCompanies = Layer.effect(
+/** Companies in the memory store; what the PostgreSQL layer does. */
+export const layerMemory = Layer.effect(
   CompanyRepo,
   Effect.map(MemoryStore, (store) => {
     const companies = () => store.state.companies
@@ -74,17 +75,4 @@ export const layerCompanies = Layer.effect(
       version: Effect.sync(() => String(store.state.indexVersion))
     })
   })
-)
-
-export const layerTechnicians = Layer.effect(
-  TechnicianRepo,
-  Effect.map(MemoryStore, (store) =>
-    TechnicianRepo.of({
-      insert: (t) =>
-        Effect.sync(() => {
-          store.state.technicians.set(t.id, t)
-          stampTechnician(store.state, t.id)
-        }),
-      get: (id) => Effect.sync(() => Option.fromNullable(store.state.technicians.get(id)))
-    }))
 )

@@ -11,7 +11,8 @@ const indexed = (company: Company): IndexedCompany => ({
   serviceAreas: company.serviceAreas
 })
 
-export const layerCompanyIndex = Layer.effect(
+/** The company index's changes in the memory store; what the PostgreSQL layer does. */
+export const layerMemory = Layer.effect(
   CompanyIndexRepo,
   Effect.map(MemoryStore, (store) =>
     CompanyIndexRepo.of({

@@ -5,7 +5,8 @@ import { MemoryStore } from "./store.ts"
 
 const idempotencyKey = (scope: string, key: string) => `${scope}\u0000${key}`
 
-export const layerIdempotency = Layer.effect(
+/** Idempotency keys in the memory store; what the PostgreSQL layer does. */
+export const layerMemory = Layer.effect(
   IdempotencyRepo,
   Effect.map(MemoryStore, (store) =>
     IdempotencyRepo.of({

@@ -5,7 +5,8 @@ import { matchesSearch } from "../../../src/domain/jobSearch.ts"
 import { JobRepo } from "../../../src/services/Jobs.ts"
 import { isAfter, MemoryStore, newestFirst } from "./store.ts"
 
-export const layerJobs = Layer.effect(
+/** Jobs in the memory store; what the PostgreSQL layer does. */
+export const layerMemory = Layer.effect(
   JobRepo,
   Effect.map(MemoryStore, (store) => {
     const jobs = () => store.state.jobs

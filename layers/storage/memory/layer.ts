@@ -1,38 +1,39 @@
 import { Layer } from "effect"
-import { layerAlerts } from "./alerts.ts"
-import { layerArchive } from "./archive.ts"
-import { layerCircuits } from "./circuits.ts"
-import { layerCompanies, layerTechnicians } from "./companies.ts"
-import { layerCompanyIndex } from "./companyIndex.ts"
-import { layerJobs } from "./jobs.ts"
-import { layerApiKeys } from "./apiKeys.ts"
-import { layerIdempotency } from "./idempotency.ts"
-import { layerMockLeads } from "./mockLeads.ts"
-import { layerOutbox } from "./outbox.ts"
-import { layerPartitions } from "./partitions.ts"
-import { layerRoutings } from "./routings.ts"
-import { layerReports } from "./reports.ts"
-import { layerSla } from "./sla.ts"
+import * as Alerts from "./alerts.ts"
+import * as ApiKeys from "./apiKeys.ts"
+import * as Archive from "./archive.ts"
+import * as Circuits from "./circuits.ts"
+import * as Companies from "./companies.ts"
+import * as CompanyIndex from "./companyIndex.ts"
+import * as Idempotency from "./idempotency.ts"
+import * as Jobs from "./jobs.ts"
+import * as MockLeads from "./mockLeads.ts"
+import * as Outbox from "./outbox.ts"
+import * as Partitions from "./partitions.ts"
+import * as Reports from "./reports.ts"
+import * as Routings from "./routings.ts"
+import * as Sla from "./sla.ts"
+import * as Technicians from "./technicians.ts"
+import * as Webhooks from "./webhooks.ts"
 import { layerStore, layerTransactions } from "./store.ts"
-import { layerWebhooks } from "./webhooks.ts"
 
 /** Every repository in memory, sharing one store; for program tests. */
 export const layerMemory = Layer.mergeAll(
-  layerCompanies,
-  layerTechnicians,
-  layerCompanyIndex,
-  layerJobs,
-  layerApiKeys,
-  layerOutbox,
-  layerIdempotency,
-  layerRoutings,
-  layerMockLeads,
-  layerSla,
-  layerReports,
-  layerArchive,
-  layerWebhooks,
-  layerPartitions,
-  layerCircuits,
-  layerAlerts,
+  Companies.layerMemory,
+  Technicians.layerMemory,
+  CompanyIndex.layerMemory,
+  Jobs.layerMemory,
+  ApiKeys.layerMemory,
+  Outbox.layerMemory,
+  Idempotency.layerMemory,
+  Routings.layerMemory,
+  MockLeads.layerMemory,
+  Sla.layerMemory,
+  Reports.layerMemory,
+  Archive.layerMemory,
+  Webhooks.layerMemory,
+  Partitions.layerMemory,
+  Circuits.layerMemory,
+  Alerts.layerMemory,
   layerTransactions
 ).pipe(Layer.provideMerge(layerStore))

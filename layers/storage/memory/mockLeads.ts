@@ -2,7 +2,8 @@ import { Effect, Layer, Option } from "effect"
 import { MockLeadStore } from "../../../src/services/MockLeads.ts"
 import { MemoryStore } from "./store.ts"
 
-export const layerMockLeads = Layer.effect(
+/** The mock provider's leads in the memory store; what the PostgreSQL layer does. */
+export const layerMemory = Layer.effect(
   MockLeadStore,
   Effect.map(MemoryStore, (store) =>
     MockLeadStore.of({

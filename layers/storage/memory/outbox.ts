@@ -6,7 +6,8 @@ import { MemoryStore } from "./store.ts"
 /** When an event comes due: when its hold ends, else when it was written. */
 const dueOf = (event: OutboxEvent): number => (event.availableAt ?? event.createdAt).getTime()
 
-export const layerOutbox = Layer.effect(
+/** The outbox in the memory store; what the PostgreSQL layer does. */
+export const layerMemory = Layer.effect(
   OutboxRepo,
   Effect.map(MemoryStore, (store) => {
     const unpublished = () =>

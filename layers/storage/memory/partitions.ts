@@ -10,7 +10,7 @@ export const holdsLease = (state: MemoryState, lease: PartitionLease, now: numbe
 }
 
 /** Replicas and partition leases in the memory store, on `Clock`; what the PostgreSQL layer does. */
-export const layerPartitions = Layer.effect(
+export const layerMemory = Layer.effect(
   PartitionLeases,
   Effect.map(MemoryStore, ({ state }) => {
     const releaseWhere = (owner: string, partitions?: ReadonlyArray<number>) => {

@@ -40,7 +40,7 @@ const groupBy = <K>(items: ReadonlyArray<Delivered>, key: (d: Delivered) => K): 
 }
 
 /** The reports over the memory store, computing what the PostgreSQL layer does (`percentile_disc` included). */
-export const layerReports = Layer.effect(
+export const layerMemory = Layer.effect(
   ReportsRepo,
   Effect.map(MemoryStore, (store) => {
     const delivered = ({ companyId, from, to }: ReportQuery): Array<Delivered> => {

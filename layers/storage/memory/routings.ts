@@ -5,7 +5,8 @@ import { type ClaimRequest, RoutingRepo, type WaitingRouting } from "../../../sr
 import { holdsLease } from "./partitions.ts"
 import { MemoryStore } from "./store.ts"
 
-export const layerRoutings = Layer.effect(
+/** Routings in the memory store; what the PostgreSQL layer does. */
+export const layerMemory = Layer.effect(
   RoutingRepo,
   Effect.map(MemoryStore, (store) => {
     const find = (id: RoutingId): { job: Job; routing: Routing } | undefined => {

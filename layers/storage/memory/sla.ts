@@ -18,7 +18,7 @@ const deliveryMs = (job: Job, routing: Routing): number | null =>
     : null
 
 /** The SLA queries over the memory store, computing what the PostgreSQL layer does (`percentile_disc` included). */
-export const layerSla = Layer.effect(
+export const layerMemory = Layer.effect(
   SlaRepo,
   Effect.map(MemoryStore, (store) =>
     SlaRepo.of({

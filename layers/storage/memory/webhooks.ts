@@ -25,7 +25,7 @@ export interface MemoryWebhooks {
 }
 
 /** Webhooks over the memory store, answering what the PostgreSQL layer does. */
-export const layerWebhooks = Layer.effect(
+export const layerMemory = Layer.effect(
   WebhookRepo,
   Effect.map(MemoryStore, (store) => {
     const tables = () => store.state.webhooks

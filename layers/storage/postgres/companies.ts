@@ -1,4 +1,4 @@
-import { Effect, Layer, Option, Schema } from "effect"
+import { Effect, Option, Schema } from "effect"
 import {
   Company,
   ProviderAssociation,
@@ -9,8 +9,8 @@ import {
 import { CompanyId } from "../../../src/domain/ids.ts"
 import type { CompanySkill } from "../../../src/domain/skills.ts"
 import { CompanyRepo } from "../../../src/services/Companies.ts"
-import { Db, type Sql } from "../Db.ts"
-import { decodeRows } from "./decode.ts"
+import type { Sql } from "../Db.ts"
+import { repository } from "./repository.ts"
 import { columnChanges, columnsOf, rowInsert, rowOf } from "./rows.ts"
 
 /** A provider association as the select shows it: the sealed credentials in two nullable columns. */
@@ -42,8 +42,8 @@ const ProviderRow = Schema.transform(
 )
 
 /** The `companies` table: a company's fields but its skills and provider, which have tables of their own. */
-const CompanyColumns = Company.omit("skills", "provider")
-const columns = columnsOf(CompanyColumns)
+const CompanyColumns = rowOf(Company.omit("skills", "provider"))
+const columns = columnsOf(Company.omit("skills", "provider"))
 
 /** A company as `selectCompanies` reads it: its columns, its skills and its provider. */
 const CompanyRow = rowOf(Schema.Struct({ ...Company.fields, provider: Schema.NullOr(ProviderRow) }))
@@ -77,14 +77,11 @@ const TargetRow = Schema.Struct({
 const skillRows = (companyId: CompanyId, skills: ReadonlyArray<CompanySkill>) =>
   skills.map((s, position) => ({ company_id: companyId, skill: s.skill, level: s.level, is_primary: s.primary, position }))
 
-export const layer = Layer.effect(
+/** Companies on PostgreSQL: `companies`, their skills, providers and sealed credentials. */
+export const layer = repository(
   CompanyRepo,
-  Effect.gen(function*() {
-    const db = yield* Db
-    const decodeCompanies = decodeRows(CompanyRow, "companies")
-    const decodeTargets = decodeRows(TargetRow, "companies.deliveryTargets")
-    const decodeCredentials = decodeRows(CredentialsRow, "companies.lockCredentials")
-    const insertColumns = rowInsert(db, rowOf(CompanyColumns), "companies", "companies.insert")
+  (db) => {
+    const insertColumns = rowInsert(db, CompanyColumns, "companies", "companies.insert")
 
     const replaceCredentials = (id: CompanyId, type: ProviderType, credentials: SealedSecret, now: Date) =>
       db.query("companies.replaceCredentials", (sql) =>
@@ -94,8 +91,7 @@ export const layer = Layer.effect(
           where company_id = ${id} and type = ${type}`)
 
     const get = (id: CompanyId) =>
-      db.query("companies.get", (sql) => sql`${selectCompanies(sql)} where c.id = ${id}`).pipe(
-        Effect.flatMap(decodeCompanies),
+      db.rows("companies.get", CompanyRow, (sql) => sql`${selectCompanies(sql)} where c.id = ${id}`).pipe(
         Effect.map((rows) => Option.fromNullable(rows[0]))
       )
 
@@ -163,7 +159,7 @@ export const layer = Layer.effect(
         ),
 
       list: (query) =>
-        db.query("companies.list", (sql) =>
+        db.rows("companies.list", CompanyRow, (sql) =>
           sql`
             ${selectCompanies(sql)}
             where true
@@ -175,9 +171,7 @@ export const layer = Layer.effect(
           }
               ${query.after === null ? sql`` : sql`and (c.created_at, c.id) < (${query.after.createdAt}, ${query.after.id})`}
             order by c.created_at desc, c.id desc
-            limit ${query.limit}`).pipe(
-            Effect.flatMap(decodeCompanies)
-          ),
+            limit ${query.limit}`),
 
       update: (id, changes, now) =>
         changeExisting(
@@ -206,10 +200,10 @@ export const layer = Layer.effect(
       // waits for this transaction, then reads what it stored.
       rotateCredentials: (id, type, rotate) =>
         db.transaction(Effect.gen(function*() {
-          const rows = yield* db.query("companies.lockCredentials", (sql) =>
+          const rows = yield* db.rows("companies.lockCredentials", CredentialsRow, (sql) =>
             sql`
               select credentials_key_id as key_id, credentials_sealed as sealed from company_providers
-              where company_id = ${id} and type = ${type} for update`).pipe(Effect.flatMap(decodeCredentials))
+              where company_id = ${id} and type = ${type} for update`)
           const row = rows[0]
           const current = row?.key_id != null && row.sealed !== null ? Option.some({ keyId: row.key_id, data: row.sealed }) : Option.none()
           const { replace, result } = yield* rotate(current)
@@ -217,12 +211,11 @@ export const layer = Layer.effect(
           return result
         })),
 
-      deliveryTargets: db.query("companies.deliveryTargets", (sql) =>
+      deliveryTargets: db.rows("companies.deliveryTargets", TargetRow, (sql) =>
         sql`
           select c.id as company_id, c.rate_limit_per_minute, c.delivery_concurrency, c.delivery_paused,
             c.poll_interval_seconds, c.poll_schedule, c.time_zone
           from companies c join company_providers p on p.company_id = c.id and p.active`).pipe(
-          Effect.flatMap(decodeTargets),
           Effect.map((rows) =>
             rows.map((r) => ({
               companyId: r.company_id,
@@ -242,5 +235,5 @@ export const layer = Layer.effect(
           Effect.map((rows) => rows[0]?.version ?? "")
         )
     })
-  })
+  }
 )

@@ -1,9 +1,8 @@
-import { Effect, Layer, Schema } from "effect"
+import { Effect, Schema } from "effect"
 import { CompanyId, TechnicianId } from "../../../src/domain/ids.ts"
 import { CompanySkill } from "../../../src/domain/skills.ts"
 import { CompanyIndexRepo } from "../../../src/services/CompanyIndexRepo.ts"
-import { Db } from "../Db.ts"
-import { decodeRows } from "./decode.ts"
+import { repository } from "./repository.ts"
 
 const ChangesRow = Schema.Struct({
   version: Schema.Number,
@@ -17,45 +16,39 @@ const ChangesRow = Schema.Struct({
 })
 
 /** The company index's source on PostgreSQL: the version counter and the rows stamped with it (migrations/0008). */
-export const layer = Layer.effect(
-  CompanyIndexRepo,
-  Effect.gen(function*() {
-    const db = yield* Db
-    const decode = decodeRows(ChangesRow, "companyIndex.changes")
-    return CompanyIndexRepo.of({
-      version: db.query<ReadonlyArray<{ version: number }>>("companyIndex.version", (sql) =>
-        sql`select version::float8 as version from company_index_version`).pipe(Effect.map((rows) => rows[0]?.version ?? 0)),
+export const layer = repository(CompanyIndexRepo, (db) =>
+  CompanyIndexRepo.of({
+    version: db.query<ReadonlyArray<{ version: number }>>("companyIndex.version", (sql) =>
+      sql`select version::float8 as version from company_index_version`).pipe(Effect.map((rows) => rows[0]?.version ?? 0)),
 
-      // One statement, so that the version and the rows are of one snapshot.
-      changesSince: (since) =>
-        db.query("companyIndex.changes", (sql) =>
-          sql`
-            select
-              (select version::float8 from company_index_version) as version,
-              coalesce((
-                select json_agg(json_build_object('id', c.id, 'name', c.name, 'service_areas', c.service_areas, 'skills', coalesce((
-                  select json_agg(json_build_object('skill', s.skill, 'level', s.level, 'primary', s.is_primary)
-                    order by s.position)
-                  from company_skills s where s.company_id = c.id and s.eligible
-                ), '[]'::json)))
-                from companies c where c.index_version > ${since}
-              ), '[]'::json) as companies,
-              coalesce((
-                select json_agg(json_build_object('id', t.id, 'company_id', t.company_id))
-                from technicians t where t.index_version > ${since}
-              ), '[]'::json) as technicians`).pipe(
-            Effect.flatMap(decode),
-            Effect.map(([row]) => ({
-              version: row!.version,
-              companies: row!.companies.map((c) => ({
-                id: c.id,
-                name: c.name,
-                matchableSkills: c.skills,
-                serviceAreas: c.service_areas
-              })),
-              technicians: row!.technicians.map((t) => ({ id: t.id, companyId: t.company_id }))
-            }))
-          )
-    })
+    // One statement, so that the version and the rows are of one snapshot.
+    changesSince: (since) =>
+      db.rows("companyIndex.changes", ChangesRow, (sql) =>
+        sql`
+          select
+            (select version::float8 from company_index_version) as version,
+            coalesce((
+              select json_agg(json_build_object('id', c.id, 'name', c.name, 'service_areas', c.service_areas, 'skills', coalesce((
+                select json_agg(json_build_object('skill', s.skill, 'level', s.level, 'primary', s.is_primary)
+                  order by s.position)
+                from company_skills s where s.company_id = c.id and s.eligible
+              ), '[]'::json)))
+              from companies c where c.index_version > ${since}
+            ), '[]'::json) as companies,
+            coalesce((
+              select json_agg(json_build_object('id', t.id, 'company_id', t.company_id))
+              from technicians t where t.index_version > ${since}
+            ), '[]'::json) as technicians`).pipe(
+          Effect.map(([row]) => ({
+            version: row!.version,
+            companies: row!.companies.map((c) => ({
+              id: c.id,
+              name: c.name,
+              matchableSkills: c.skills,
+              serviceAreas: c.service_areas
+            })),
+            technicians: row!.technicians.map((t) => ({ id: t.id, companyId: t.company_id }))
+          }))
+        )
   })
 )

@@ -9,3 +9,7 @@ export const decodeRows = <A, I>(schema: Schema.Schema<A, I>, operation: string)
       Effect.mapError((cause) => new StorageError({ operation: `${operation}.decode`, unavailable: false, cause }))
     )
 }
+
+/** A field of a decoded row read from the column `name`: the row schema then decodes straight into the domain's shape. */
+export const column = <A, I, R>(schema: Schema.Schema<A, I, R>, name: string) =>
+  Schema.propertySignature(schema).pipe(Schema.fromKey(name))

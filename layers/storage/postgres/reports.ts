@@ -1,9 +1,9 @@
-import { Effect, Layer, Schema } from "effect"
+import { Effect, Schema } from "effect"
 import { CompanyId } from "../../../src/domain/ids.ts"
 import { daysOf, type ReportFigures, roundRevenue } from "../../../src/domain/reports.ts"
 import { ReportsRepo } from "../../../src/services/Reports.ts"
-import { Db, type Sql } from "../Db.ts"
-import { decodeRows } from "./decode.ts"
+import type { Sql } from "../Db.ts"
+import { repository } from "./repository.ts"
 
 const Figures = {
   delivered: Schema.Int,
@@ -41,50 +41,41 @@ const figureColumns = (sql: Sql) =>
  * (`percentile_disc` over an array of fractions): per company, of `job_routings_company_report_idx` (by company, then
  * `synced_at`); per day, of `job_routings_report_idx` (by `synced_at`).
  */
-export const layer = Layer.effect(
-  ReportsRepo,
-  Effect.gen(function*() {
-    const db = yield* Db
-    const decodeCompanies = decodeRows(CompanyRow, "reports.byCompany")
-    const decodeDays = decodeRows(DayRow, "reports.byDay")
+export const layer = repository(ReportsRepo, (db) =>
+  ReportsRepo.of({
+    byCompany: ({ companyId, from, to }) =>
+      db.rows("reports.byCompany", CompanyRow, (sql) =>
+        sql`
+          select c.id as company_id, c.name as company_name, s.* from companies c
+          cross join lateral (
+            select
+              ${figureColumns(sql)}
+            from job_routings r
+            where r.company_id_received = c.id and r.synced_at >= ${from} and r.synced_at < ${to}
+          ) s
+          where s.delivered > 0 ${companyId === null ? sql`` : sql`and c.id = ${companyId}`}
+          order by c.name, c.id`).pipe(
+          Effect.map((rows) =>
+            rows.map((row) => ({ companyId: row.company_id, companyName: row.company_name, ...figuresOf(row) }))
+          )
+        ),
 
-    return ReportsRepo.of({
-      byCompany: ({ companyId, from, to }) =>
-        db.query("reports.byCompany", (sql) =>
-          sql`
-            select c.id as company_id, c.name as company_name, s.* from companies c
-            cross join lateral (
-              select
-                ${figureColumns(sql)}
-              from job_routings r
-              where r.company_id_received = c.id and r.synced_at >= ${from} and r.synced_at < ${to}
-            ) s
-            where s.delivered > 0 ${companyId === null ? sql`` : sql`and c.id = ${companyId}`}
-            order by c.name, c.id`).pipe(
-            Effect.flatMap(decodeCompanies),
-            Effect.map((rows) =>
-              rows.map((row) => ({ companyId: row.company_id, companyName: row.company_name, ...figuresOf(row) }))
-            )
-          ),
-
-      byDay: ({ companyId, from, to }) => {
-        const days = daysOf(from, to).map((day) => day.toISOString())
-        return db.query("reports.byDay", (sql) =>
-          sql`
-            select d.day, s.* from unnest(${days}::timestamptz[]) as d(day)
-            cross join lateral (
-              select
-                ${figureColumns(sql)}
-              from job_routings r
-              where r.synced_at >= greatest(d.day, ${from}) and r.synced_at < least(d.day + interval '1 day', ${to})
-                ${companyId === null ? sql`` : sql`and r.company_id_received = ${companyId}`}
-            ) s
-            where s.delivered > 0
-            order by d.day`).pipe(
-          Effect.flatMap(decodeDays),
-          Effect.map((rows) => rows.map((row) => ({ day: row.day, ...figuresOf(row) })))
-        )
-      }
-    })
+    byDay: ({ companyId, from, to }) => {
+      const days = daysOf(from, to).map((day) => day.toISOString())
+      return db.rows("reports.byDay", DayRow, (sql) =>
+        sql`
+          select d.day, s.* from unnest(${days}::timestamptz[]) as d(day)
+          cross join lateral (
+            select
+              ${figureColumns(sql)}
+            from job_routings r
+            where r.synced_at >= greatest(d.day, ${from}) and r.synced_at < least(d.day + interval '1 day', ${to})
+              ${companyId === null ? sql`` : sql`and r.company_id_received = ${companyId}`}
+          ) s
+          where s.delivered > 0
+          order by d.day`).pipe(
+        Effect.map((rows) => rows.map((row) => ({ day: row.day, ...figuresOf(row) })))
+      )
+    }
   })
 )

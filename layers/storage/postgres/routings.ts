@@ -5,8 +5,9 @@ import { type Job, Priority } from "../../../src/domain/job.ts"
 import { type ClaimRequest, RoutingRepo } from "../../../src/services/Routings.ts"
 import { JobRepo } from "../../../src/services/Jobs.ts"
 import { Db, type Sql } from "../Db.ts"
-import { decodeRows } from "./decode.ts"
 import { selectJobs, toJobs } from "./jobs.ts"
+import { decodeRows } from "./decode.ts"
+import { withRows } from "./repository.ts"
 
 const AttemptRow = Schema.Struct({
   at: Schema.DateFromSelf,
@@ -85,14 +86,12 @@ const routingsOf = (jobs: ReadonlyArray<Job>, ids: ReadonlyArray<RoutingId>) => 
     job.routings.filter((r) => wanted.has(r.id)).map((routing) => [routing.id, { routing, job }] as const)))
 }
 
+/** Routings on PostgreSQL: `job_routings` and their attempts, read with their jobs. */
 export const layer = Layer.effect(
   RoutingRepo,
   Effect.gen(function*() {
-    const db = yield* Db
+    const db = withRows(yield* Db)
     const jobs = yield* JobRepo
-    const decodeAttempts = decodeRows(AttemptRow, "routings.attempts")
-    const decodeCalls = decodeRows(CallRow, "routings.callsSince")
-    const decodeWaiting = decodeRows(WaitingRow, "routings.waiting")
     const decodeClaims = decodeRows(JobClaimsRow, "routings.getAndClaimMany")
 
     return RoutingRepo.of({
@@ -212,23 +211,21 @@ export const layer = Layer.effect(
         }).pipe(Effect.asVoid),
 
       attempts: (id) =>
-        db.query("routings.attempts", (sql) =>
+        db.rows("routings.attempts", AttemptRow, (sql) =>
           sql`select at, outcome, duration_ms, error from routing_attempts where routing_id = ${id} order by at, id`).pipe(
-            Effect.flatMap(decodeAttempts),
             Effect.map((rows) => rows.map((r) => ({ at: r.at, outcome: r.outcome, durationMs: r.duration_ms, error: r.error })))
           ),
 
       callsSince: (since) =>
-        db.query("routings.callsSince", (sql) =>
+        db.rows("routings.callsSince", CallRow, (sql) =>
           sql`
             select r.company_id_received, a.at from routing_attempts a join job_routings r on r.id = a.routing_id
             where a.at >= ${since} order by a.at`).pipe(
-          Effect.flatMap(decodeCalls),
           Effect.map((rows) => rows.map((r) => ({ companyId: r.company_id_received, at: r.at })))
         ),
 
       waiting: (before, limit, companyId) =>
-        db.query("routings.waiting", (sql) =>
+        db.rows("routings.waiting", WaitingRow, (sql) =>
           sql`
             select r.id, r.job_id, r.company_id_received, j.priority from job_routings r
             join jobs j on j.id = r.job_id
@@ -240,7 +237,6 @@ export const layer = Layer.effect(
               )
             order by r.updated_at
             limit ${limit}`).pipe(
-            Effect.flatMap(decodeWaiting),
             Effect.map((rows) => rows.map((r) => ({ routingId: r.id, jobId: r.job_id, companyId: r.company_id_received, priority: r.priority })))
           ),
 
@@ -258,14 +254,13 @@ export const layer = Layer.effect(
             limit ${limit}`).pipe(Effect.map((rows) => rows.map((r) => r.id))),
 
       reopenMany: (ids, now) =>
-        ids.length === 0 ? Effect.succeed([]) : db.query("routings.reopenMany", (sql) =>
+        ids.length === 0 ? Effect.succeed([]) : db.rows("routings.reopenMany", WaitingRow, (sql) =>
           sql`
             update job_routings r set sync_status = 'pending', attempts = 0, last_error = null, rate_limited_since = null,
               updated_at = ${now}
             from jobs j
             where r.id = any(${[...ids]}::uuid[]) and r.sync_status = 'failed' and j.id = r.job_id
             returning r.id, r.job_id, r.company_id_received, j.priority`).pipe(
-            Effect.flatMap(decodeWaiting),
             Effect.map((rows) => rows.map((r) => ({ routingId: r.id, jobId: r.job_id, companyId: r.company_id_received, priority: r.priority })))
           ),
 

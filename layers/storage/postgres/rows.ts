@@ -2,6 +2,7 @@ import { type Context, Effect, Record, Schema } from "effect"
 import { snakeCase, type SnakeCase } from "../../../src/SnakeCase.ts"
 import { StorageError } from "../../../src/services/StorageError.ts"
 import type { Db } from "../Db.ts"
+import { column } from "./decode.ts"
 
 /** A field read from the column of its snake_case name. */
 type Column<Field extends Schema.Schema.All, Name extends string> = Schema.PropertySignature<
@@ -16,9 +17,7 @@ type Column<Field extends Schema.Schema.All, Name extends string> = Schema.Prope
 
 /** A domain struct as a row: each field in the column of its snake_case name, decoded and encoded by its own schema. */
 export const rowOf = <Fields extends Record<string, Schema.Schema.All>>(struct: Schema.Struct<Fields>) =>
-  Schema.Struct(
-    Record.map(struct.fields, (field, name) => Schema.propertySignature(field).pipe(Schema.fromKey(snakeCase(name))))
-  ) as unknown as Schema.Struct<{ [Name in keyof Fields & string]: Column<Fields[Name], Name> }>
+  Schema.Struct(Record.map(struct.fields, (field, name) => column(field as Schema.Schema.Any, snakeCase(name)))) as unknown as Schema.Struct<{ [Name in keyof Fields & string]: Column<Fields[Name], Name> }>
 
 /** The columns of a domain struct's row, in the struct's order. */
 export const columnsOf = <Fields extends Schema.Struct.Fields>(struct: Schema.Struct<Fields>): Array<string> =>

@@ -6,9 +6,13 @@ import { alertView } from "../views.ts"
 import { answers } from "../schemas/common.ts"
 
 const route = routesTagged("operations")
+import type { AlertRepo } from "../../services/Alerts.ts"
+
+/** The services the alert routes may use. */
+export type AlertServices = AlertRepo
 
 /** Open alerts (admin, viewer): what the dashboard's banner shows until each is resolved. */
-export const alertRoutes = (run: Run) => {
+export const alertRoutes = (run: Run<AlertServices>) => {
   const router = makeRouter()
 
   router.openapi(

@@ -8,9 +8,14 @@ import { answers, idParam, json, pageOf, PageQuery } from "../schemas/common.ts"
 import { apiKeyView, pageView } from "../views.ts"
 
 const route = routesTagged("api keys")
+import type { ApiKeyRepo } from "../../services/ApiKeys.ts"
+import type { CompanyRepo } from "../../services/Companies.ts"
+
+/** The services the API key routes may use. */
+export type ApiKeyServices = ApiKeyRepo | CompanyRepo
 
 /** API keys (admin): issue one, shown once; list them; revoke one. */
-export const apiKeyRoutes = (run: Run) => {
+export const apiKeyRoutes = (run: Run<ApiKeyServices>) => {
   const router = makeRouter()
 
   router.openapi(

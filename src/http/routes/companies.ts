@@ -30,6 +30,13 @@ import {
   TechnicianView
 } from "../schemas/companies.ts"
 import { companyView, pageView, technicianView } from "../views.ts"
+import type { AlertRepo } from "../../services/Alerts.ts"
+import type { CompanyRepo, TechnicianRepo } from "../../services/Companies.ts"
+import type { Providers } from "../../services/Providers.ts"
+import type { Secrets } from "../../services/Secrets.ts"
+import type { DeliverySettings, OutboundAddresses } from "../../services/Settings.ts"
+import type { StatusPolls } from "../../services/StatusPolls.ts"
+import type { Transactions } from "../../services/Transactions.ts"
 
 const IdParam = idParam(CompanyId)
 
@@ -42,8 +49,11 @@ const providerInput = (body: z.output<typeof ProviderBody>): ProviderInput => ({
   active: body.active
 })
 
+/** The services the company routes may use. */
+export type CompanyServices = AlertRepo | CompanyRepo | DeliverySettings | OutboundAddresses | Providers | Secrets | StatusPolls | TechnicianRepo | Transactions
+
 /** Companies, their skills, provider association and technicians. */
-export const companyRoutes = (run: Run) => {
+export const companyRoutes = (run: Run<CompanyServices>) => {
   const router = makeRouter()
 
   router.openapi(

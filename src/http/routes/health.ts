@@ -5,6 +5,9 @@ import { checkDetailed, checkHealth, type ComponentHealth } from "../../../progr
 import { bodyOf, HttpAnswers, RETRY_AFTER_SECONDS } from "../answers.ts"
 import { makeRouter, type Run, type RunPublic } from "../router.ts"
 import { ErrorBody, errorResponses, security } from "../schemas/common.ts"
+import type { HealthProbes } from "../../services/Health.ts"
+import type { OutboxRepo } from "../../services/Outbox.ts"
+import type { ActorRegistry } from "../../services/Actors.ts"
 
 const Ok = z.object({ status: z.literal("ok") })
 const Component = z.object({
@@ -24,8 +27,11 @@ const okRoute = (path: string, summary: string) =>
     responses: { 200: { description: "The process is up", content: { "application/json": { schema: Ok } } } }
   })
 
+/** The services the health checks may use. */
+export type HealthServices = ActorRegistry | HealthProbes | OutboxRepo
+
 /** Health checks: no API key needed, but for the detailed one (the admin's: it names companies and their errors). */
-export const healthRoutes = (run: Run, runPublic: RunPublic) => {
+export const healthRoutes = (run: Run<HealthServices>, runPublic: RunPublic<HealthServices>) => {
   const router = makeRouter()
   router.openapi(okRoute("/health", "Is the service up"), (c) => c.json({ status: "ok" as const }, 200))
   router.openapi(okRoute("/health/live", "Liveness: the process answers"), (c) => c.json({ status: "ok" as const }, 200))

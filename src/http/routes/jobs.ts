@@ -26,6 +26,13 @@ import {
 } from "../schemas/jobs.ts"
 import { exclusionView, foundJobView, jobView, matchView, pageView } from "../views.ts"
 import { z } from "@hono/zod-openapi"
+import type { ArchiveRepo } from "../../services/Archive.ts"
+import type { CompanyDirectory } from "../../services/CompanyDirectory.ts"
+import type { JobIntake } from "../../services/JobIntake.ts"
+import type { JobRepo } from "../../services/Jobs.ts"
+import type { OutboxRepo } from "../../services/Outbox.ts"
+import type { MatchSettings } from "../../services/Settings.ts"
+import type { Transactions } from "../../services/Transactions.ts"
 
 const IdParam = idParam(JobId)
 
@@ -41,9 +48,11 @@ const newJobOf = (body: z.infer<typeof CreateJobBody>): NewJob => ({
 
 const route = routesTagged("jobs")
 const matchingRoute = routesTagged("matching")
+/** The services the job routes may use. */
+export type JobServices = ArchiveRepo | CompanyDirectory | JobIntake | JobRepo | MatchSettings | OutboxRepo | Transactions
 
 /** Jobs: intake (matching and the outbox write), reading, listing and canceling; and the matching preview. */
-export const jobRoutes = (run: Run) => {
+export const jobRoutes = (run: Run<JobServices>) => {
   const router = makeRouter()
   router.openAPIRegistry.register("BulkJob", BulkJobDoc)
 

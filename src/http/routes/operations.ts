@@ -36,9 +36,22 @@ import {
 } from "../views.ts"
 
 const route = routesTagged("operations")
+import type { AlertRepo } from "../../services/Alerts.ts"
+import type { Broker } from "../../services/Broker.ts"
+import type { CompanyRepo } from "../../services/Companies.ts"
+import type { MockLeadStore } from "../../services/MockLeads.ts"
+import type { OutboxRepo } from "../../services/Outbox.ts"
+import type { CurrentReplica, PartitionLeases } from "../../services/Partitions.ts"
+import type { RoutingRepo } from "../../services/Routings.ts"
+import type { BrokerPrefix, DeliverySettings } from "../../services/Settings.ts"
+import type { Transactions } from "../../services/Transactions.ts"
+import type { ActorRegistry, DeliveryDirectory } from "../../services/Actors.ts"
+
+/** The services the operations routes may use. */
+export type OperationServices = ActorRegistry | AlertRepo | Broker | BrokerPrefix | CompanyRepo | CurrentReplica | DeliveryDirectory | DeliverySettings | MockLeadStore | OutboxRepo | PartitionLeases | RoutingRepo | Transactions
 
 /** Operations (admin): actors, pause and resume, streams, dead letters, the outbox, and what the mock provider received. */
-export const operationRoutes = (run: Run) => {
+export const operationRoutes = (run: Run<OperationServices>) => {
   const router = makeRouter()
   const adminGet = <S extends z.ZodType>(path: string, summary: string, schema: S) =>
     route({

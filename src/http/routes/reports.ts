@@ -6,6 +6,7 @@ import { acceptsCsv, csvOf } from "../csv.ts"
 import { makeRouter, type Run } from "../router.ts"
 import { routesTagged } from "../route.ts"
 import { CompanyReportView, DailyReportView, ReportCsv, ReportQuery } from "../schemas/reports.ts"
+import type { ReportsRepo } from "../../services/Reports.ts"
 
 const FIGURES = [
   "delivered",
@@ -60,9 +61,11 @@ const answers = (description: string, schema: typeof CompanyReportView | typeof 
 })
 
 const route = routesTagged("reports")
+/** The services the report routes may use. */
+export type ReportServices = ReportsRepo
 
 /** Reports (admin, viewer; a company key for its own company): figures per receiving company and per UTC day. */
-export const reportRoutes = (run: Run) => {
+export const reportRoutes = (run: Run<ReportServices>) => {
   const router = makeRouter()
 
   router.openapi(

@@ -5,6 +5,14 @@ import { routesTagged } from "../route.ts"
 import { answers, idParam } from "../schemas/common.ts"
 import { RoutingDetailView } from "../schemas/operations.ts"
 import { routingDetailView } from "../views.ts"
+import type { AlertRepo } from "../../services/Alerts.ts"
+import type { CompanyRepo } from "../../services/Companies.ts"
+import type { OutboxRepo } from "../../services/Outbox.ts"
+import type { Providers } from "../../services/Providers.ts"
+import type { RoutingRepo } from "../../services/Routings.ts"
+import type { Secrets } from "../../services/Secrets.ts"
+import type { DeliverySettings } from "../../services/Settings.ts"
+import type { Transactions } from "../../services/Transactions.ts"
 
 const IdParam = idParam(RoutingId)
 
@@ -31,8 +39,11 @@ const byId = [
   ]
 ] as const
 
+/** The services the routing routes may use. */
+export type RoutingServices = AlertRepo | CompanyRepo | DeliverySettings | OutboxRepo | Providers | RoutingRepo | Secrets | Transactions
+
 /** One routing with its delivery attempts; retry and cancel. */
-export const routingRoutes = (run: Run) => {
+export const routingRoutes = (run: Run<RoutingServices>) => {
   const router = makeRouter()
   for (const [method, path, summary, answer, errors, program] of byId) {
     router.openapi(

@@ -6,12 +6,16 @@ import { SlaQuery, SlaView, ThroughputQuery, ThroughputView } from "../schemas/s
 import { minuteView, slaView } from "../views.ts"
 
 const route = routesTagged("operations")
+import type { SlaRepo } from "../../services/Sla.ts"
+
+/** The services the SLA routes may use. */
+export type SlaServices = SlaRepo
 
 /**
  * The delivery SLA (admin): latency percentiles from job accepted to lead accepted, breaches of the 5 minutes, and jobs
  * and deliveries per minute.
  */
-export const slaRoutes = (run: Run) => {
+export const slaRoutes = (run: Run<SlaServices>) => {
   const router = makeRouter()
 
   router.openapi(

@@ -13,14 +13,21 @@ import {
   WebhookView
 } from "../schemas/webhooks.ts"
 import { pageView, webhookAttemptView, webhookView } from "../views.ts"
+import type { CompanyRepo } from "../../services/Companies.ts"
+import type { Secrets } from "../../services/Secrets.ts"
+import type { OutboundAddresses } from "../../services/Settings.ts"
+import type { WebhookRepo } from "../../services/Webhooks.ts"
 
 const route = routesTagged("webhooks")
+
+/** The services the webhook routes may use. */
+export type WebhookServices = CompanyRepo | OutboundAddresses | Secrets | WebhookRepo
 
 /**
  * Outgoing webhooks (admin): subscribe (the secret shown once), list, delete, enable again, and each hook's delivery
  * attempts.
  */
-export const webhookRoutes = (run: Run) => {
+export const webhookRoutes = (run: Run<WebhookServices>) => {
   const router = makeRouter()
 
   router.openapi(
