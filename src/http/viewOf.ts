@@ -7,8 +7,23 @@ type Source<V> = V extends string ? V | Date : V extends Array<infer E> ? Readon
 /** The domain fields a view shows: each of its snake_case fields under its camelCase name. */
 type SourceOf<View> = { readonly [K in keyof View as K extends string ? CamelCase<K> : K]: Source<View[K]> }
 
+/** Each view's fields with their camelCase names, worked out once per view. */
+const fieldNames = new WeakMap<z.ZodObject, ReadonlyArray<readonly [string, string]>>()
+
+const namesOf = (view: z.ZodObject) => {
+  let names = fieldNames.get(view)
+  if (names === undefined) fieldNames.set(view, names = Object.keys(view.shape).map((name) => [name, camelCase(name)] as const))
+  return names
+}
+
 const shown = (field: unknown): unknown =>
-  field instanceof Date ? field.toISOString() : Array.isArray(field) ? [...field] : field
+  typeof field !== "object" || field === null
+    ? field
+    : field instanceof Date
+    ? field.toISOString()
+    : Array.isArray(field)
+    ? [...field]
+    : field
 
 /**
  * The answer `view` gives of a domain value: each field of the view, in the view's order, from the value's field of
@@ -22,10 +37,13 @@ export const viewOf = <View extends z.ZodObject, const Own extends keyof z.input
 ): z.input<View> => {
   const fields = value as Readonly<Record<string, unknown>>
   const built = own as Readonly<Record<string, unknown>>
-  return Object.fromEntries(
-    Object.keys(view.shape).flatMap((name) => {
-      const field = name in built ? built[name] : shown(fields[camelCase(name)])
-      return field === undefined ? [] : [[name, field]]
-    })
-  ) as z.input<View>
+  const answer: Record<string, unknown> = {}
+  const names = namesOf(view)
+  for (let i = 0; i < names.length; i++) {
+    const [name, domainName] = names[i]!
+    const given = built[name]
+    const field = given !== undefined ? given : shown(fields[domainName])
+    if (field !== undefined) answer[name] = field
+  }
+  return answer as z.input<View>
 }
