@@ -1,11 +1,11 @@
-import { Effect, Layer } from "effect"
+import { Effect } from "effect"
 import type { CompanyId } from "../../../src/domain/ids.ts"
 import type { Job, Routing } from "../../../src/domain/job.ts"
 import { dueAt } from "../../../src/domain/schedule.ts"
 import { dayStart, type ReportFigures, type ReportQuery, roundRevenue } from "../../../src/domain/reports.ts"
 import { percentileDisc } from "../../../src/domain/sla.ts"
 import { ReportsRepo } from "../../../src/services/Reports.ts"
-import { MemoryStore } from "./store.ts"
+import { repository } from "./store.ts"
 
 /** A delivered routing as the reports count it. */
 interface Delivered {
@@ -40,39 +40,36 @@ const groupBy = <K>(items: ReadonlyArray<Delivered>, key: (d: Delivered) => K): 
 }
 
 /** The reports over the memory store, computing what the PostgreSQL layer does (`percentile_disc` included). */
-export const layerMemory = Layer.effect(
-  ReportsRepo,
-  Effect.map(MemoryStore, (store) => {
-    const delivered = ({ companyId, from, to }: ReportQuery): Array<Delivered> => {
-      const found: Array<Delivered> = []
-      const add = (job: Job, routing: Routing) => {
-        const syncedAt = routing.syncedAt
-        if (syncedAt === null || syncedAt < from || syncedAt >= to) return
-        if (companyId !== null && routing.companyId !== companyId) return
-        found.push({ routing, syncedAt, deliveryMs: Math.max(0, syncedAt.getTime() - dueAt(job).getTime()) })
-      }
-      for (const job of store.state.jobs.values()) for (const routing of job.routings) add(job, routing)
-      return found
+export const layerMemory = repository(ReportsRepo, (store) => {
+  const delivered = ({ companyId, from, to }: ReportQuery): Array<Delivered> => {
+    const found: Array<Delivered> = []
+    const add = (job: Job, routing: Routing) => {
+      const syncedAt = routing.syncedAt
+      if (syncedAt === null || syncedAt < from || syncedAt >= to) return
+      if (companyId !== null && routing.companyId !== companyId) return
+      found.push({ routing, syncedAt, deliveryMs: Math.max(0, syncedAt.getTime() - dueAt(job).getTime()) })
     }
+    for (const job of store.state.jobs.values()) for (const routing of job.routings) add(job, routing)
+    return found
+  }
 
-    return ReportsRepo.of({
-      byCompany: (query) =>
-        Effect.sync(() =>
-          [...groupBy(delivered(query), (d) => d.routing.companyId)].map(([companyId, group]) => ({
-            companyId: companyId as CompanyId,
-            companyName: store.state.companies.get(companyId)?.name ?? "",
-            ...figuresOf(group)
-          })).sort((a, b) =>
-            a.companyName < b.companyName ? -1 : a.companyName > b.companyName ? 1 : a.companyId < b.companyId ? -1 : 1
-          )
-        ),
-
-      byDay: (query) =>
-        Effect.sync(() =>
-          [...groupBy(delivered(query), (d) => dayStart(d.syncedAt).getTime())]
-            .sort(([a], [b]) => a - b)
-            .map(([day, group]) => ({ day: new Date(day), ...figuresOf(group) }))
+  return ReportsRepo.of({
+    byCompany: (query) =>
+      Effect.sync(() =>
+        [...groupBy(delivered(query), (d) => d.routing.companyId)].map(([companyId, group]) => ({
+          companyId: companyId as CompanyId,
+          companyName: store.state.companies.get(companyId)?.name ?? "",
+          ...figuresOf(group)
+        })).sort((a, b) =>
+          a.companyName < b.companyName ? -1 : a.companyName > b.companyName ? 1 : a.companyId < b.companyId ? -1 : 1
         )
-    })
+      ),
+
+    byDay: (query) =>
+      Effect.sync(() =>
+        [...groupBy(delivered(query), (d) => dayStart(d.syncedAt).getTime())]
+          .sort(([a], [b]) => a - b)
+          .map(([day, group]) => ({ day: new Date(day), ...figuresOf(group) }))
+      )
   })
-)
+})

@@ -89,6 +89,12 @@ export class MemoryStore extends Context.Tag("MemoryStore")<MemoryStore, { state
 
 const inTransaction = FiberRef.unsafeMake(false)
 
+/** A repository in the memory store: `make` builds the service of `tag` over the store it is given. */
+export const repository = <Id, S>(
+  tag: Context.Tag<Id, S>,
+  make: (store: Context.Tag.Service<MemoryStore>) => S
+): Layer.Layer<Id, never, MemoryStore> => Layer.effect(tag, Effect.map(MemoryStore, make))
+
 /**
  * Transactions over the memory store: one at a time, and a failed one puts back the state it started from. A write made
  * outside any transaction while one is open is undone with it; the memory layers serve tests and do not do that.
