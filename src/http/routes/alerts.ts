@@ -4,9 +4,9 @@ import { routesTagged } from "../route.ts"
 import { AlertsQuery, AlertsView } from "../schemas/alerts.ts"
 import { alertView } from "../views.ts"
 import { answers } from "../schemas/common.ts"
+import type { AlertRepo } from "../../services/Alerts.ts"
 
 const route = routesTagged("operations")
-import type { AlertRepo } from "../../services/Alerts.ts"
 
 /** The services the alert routes may use. */
 export type AlertServices = AlertRepo

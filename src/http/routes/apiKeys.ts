@@ -6,10 +6,10 @@ import { routesTagged } from "../route.ts"
 import { ApiKeyView, CreateApiKeyBody, CreatedApiKeyView } from "../schemas/apiKeys.ts"
 import { answers, idParam, json, pageOf, PageQuery } from "../schemas/common.ts"
 import { apiKeyView, pageView } from "../views.ts"
-
-const route = routesTagged("api keys")
 import type { ApiKeyRepo } from "../../services/ApiKeys.ts"
 import type { CompanyRepo } from "../../services/Companies.ts"
+
+const route = routesTagged("api keys")
 
 /** The services the API key routes may use. */
 export type ApiKeyServices = ApiKeyRepo | CompanyRepo

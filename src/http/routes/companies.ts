@@ -38,9 +38,9 @@ import type { DeliverySettings, OutboundAddresses } from "../../services/Setting
 import type { StatusPolls } from "../../services/StatusPolls.ts"
 import type { Transactions } from "../../services/Transactions.ts"
 
-const IdParam = idParam(CompanyId)
-
 const route = routesTagged("companies")
+
+const IdParam = idParam(CompanyId)
 
 const providerInput = (body: z.output<typeof ProviderBody>): ProviderInput => ({
   type: body.type,

@@ -34,6 +34,9 @@ import type { OutboxRepo } from "../../services/Outbox.ts"
 import type { MatchSettings } from "../../services/Settings.ts"
 import type { Transactions } from "../../services/Transactions.ts"
 
+const route = routesTagged("jobs")
+const matchingRoute = routesTagged("matching")
+
 const IdParam = idParam(JobId)
 
 /** A `POST /jobs` body as the job to accept. */
@@ -46,8 +49,6 @@ const newJobOf = (body: z.infer<typeof CreateJobBody>): NewJob => ({
   deliverAfter: body.deliver_after ?? null
 })
 
-const route = routesTagged("jobs")
-const matchingRoute = routesTagged("matching")
 /** The services the job routes may use. */
 export type JobServices = ArchiveRepo | CompanyDirectory | JobIntake | JobRepo | MatchSettings | OutboxRepo | Transactions
 

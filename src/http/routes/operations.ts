@@ -34,8 +34,6 @@ import {
   streamView,
   workerView
 } from "../views.ts"
-
-const route = routesTagged("operations")
 import type { AlertRepo } from "../../services/Alerts.ts"
 import type { Broker } from "../../services/Broker.ts"
 import type { CompanyRepo } from "../../services/Companies.ts"
@@ -46,6 +44,8 @@ import type { RoutingRepo } from "../../services/Routings.ts"
 import type { BrokerPrefix, DeliverySettings } from "../../services/Settings.ts"
 import type { Transactions } from "../../services/Transactions.ts"
 import type { ActorRegistry, DeliveryDirectory } from "../../services/Actors.ts"
+
+const route = routesTagged("operations")
 
 /** The services the operations routes may use. */
 export type OperationServices = ActorRegistry | AlertRepo | Broker | BrokerPrefix | CompanyRepo | CurrentReplica | DeliveryDirectory | DeliverySettings | MockLeadStore | OutboxRepo | PartitionLeases | RoutingRepo | Transactions

@@ -8,6 +8,8 @@ import { routesTagged } from "../route.ts"
 import { CompanyReportView, DailyReportView, ReportCsv, ReportQuery } from "../schemas/reports.ts"
 import type { ReportsRepo } from "../../services/Reports.ts"
 
+const route = routesTagged("reports")
+
 const FIGURES = [
   "delivered",
   "completed",
@@ -60,7 +62,6 @@ const answers = (description: string, schema: typeof CompanyReportView | typeof 
   content: { "application/json": { schema }, "text/csv": { schema: ReportCsv } }
 })
 
-const route = routesTagged("reports")
 /** The services the report routes may use. */
 export type ReportServices = ReportsRepo
 

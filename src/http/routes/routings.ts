@@ -14,9 +14,9 @@ import type { Secrets } from "../../services/Secrets.ts"
 import type { DeliverySettings } from "../../services/Settings.ts"
 import type { Transactions } from "../../services/Transactions.ts"
 
-const IdParam = idParam(RoutingId)
-
 const route = routesTagged("routings")
+
+const IdParam = idParam(RoutingId)
 
 /** The routes of one routing: each runs its program on the routing of the path and answers it with its attempts. */
 const byId = [

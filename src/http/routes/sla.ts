@@ -4,9 +4,9 @@ import { routesTagged } from "../route.ts"
 import { answers } from "../schemas/common.ts"
 import { SlaQuery, SlaView, ThroughputQuery, ThroughputView } from "../schemas/sla.ts"
 import { minuteView, slaView } from "../views.ts"
+import type { SlaRepo } from "../../services/Sla.ts"
 
 const route = routesTagged("operations")
-import type { SlaRepo } from "../../services/Sla.ts"
 
 /** The services the SLA routes may use. */
 export type SlaServices = SlaRepo
