@@ -65,13 +65,13 @@ export const checkDetailed = Effect.fn("Health.detailed")(function*() {
       }
     }
   })
-  const workers = yield* (yield* ActorRegistry).all
-  const actors: ComponentHealth = { name: "actors", status: "ok", latencyMs: 0, error: `${workers.length} running in this process` }
-  const circuits = workers.map((w): ComponentHealth => ({
-    name: `circuit:${w.companyId}`,
-    status: w.circuit === "closed" ? "ok" : "degraded",
+  const running = yield* (yield* ActorRegistry).all
+  const actors: ComponentHealth = { name: "actors", status: "ok", latencyMs: 0, error: `${running.length} running in this process` }
+  const circuits = running.map((actor): ComponentHealth => ({
+    name: `circuit:${actor.companyId}`,
+    status: actor.circuit === "closed" ? "ok" : "degraded",
     latencyMs: 0,
-    error: w.circuit === "closed" ? null : `circuit ${w.circuit}${w.lastError === null ? "" : `: ${w.lastError}`}`
+    error: actor.circuit === "closed" ? null : `circuit ${actor.circuit}${actor.lastError === null ? "" : `: ${actor.lastError}`}`
   }))
   return [...dependencies, outbox, actors, ...circuits]
 })

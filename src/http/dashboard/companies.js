@@ -2,7 +2,7 @@
 import { badge, confirmed, h, replace, table, update } from "./dom.js"
 import { count, shortId } from "./format.js"
 
-const backlogOf = (worker) => (worker === undefined || worker.pending === null ? null : worker.pending + (worker.ack_pending ?? 0))
+const backlogOf = (actor) => (actor === undefined || actor.pending === null ? null : actor.pending + (actor.ack_pending ?? 0))
 
 /** The areas a company serves, as the Serves column shows them: the first few ZIP codes or prefixes and how many more. */
 const SHOWN_AREAS = 4
@@ -59,19 +59,19 @@ export const mount = (root, ctx) => {
           { label: "Serves", cell: ({ company }) => h("span", { title: company.service_areas.join(", ") }, servesText(company.service_areas)) },
           {
             label: "Actor",
-            cell: ({ company, worker }) =>
-              company.delivery_paused ? badge("paused") : worker === undefined ? badge("no actor", "idle") : badge(worker.state)
+            cell: ({ company, actor }) =>
+              company.delivery_paused ? badge("paused") : actor === undefined ? badge("no actor", "idle") : badge(actor.state)
           },
-          { label: "Backlog", cell: ({ worker }) => count(backlogOf(worker)) },
-          { label: "In flight", cell: ({ worker }) => count(worker?.in_flight) },
-          { label: "Circuit", cell: ({ worker }) => (worker === undefined ? "—" : badge(worker.circuit.replace("_", " "), worker.circuit)) },
+          { label: "Backlog", cell: ({ actor }) => count(backlogOf(actor)) },
+          { label: "In flight", cell: ({ actor }) => count(actor?.in_flight) },
+          { label: "Circuit", cell: ({ actor }) => (actor === undefined ? "—" : badge(actor.circuit.replace("_", " "), actor.circuit)) },
           {
             label: "Rate limit",
-            cell: ({ company, worker }) =>
-              `${worker?.tokens === null || worker?.tokens === undefined ? "—" : count(Math.floor(worker.tokens))} left of ${count(company.rate_limit_per_minute)}/min` +
-              (worker?.rate_limited_until ? ` (provider asked to wait until ${new Date(worker.rate_limited_until).toLocaleTimeString()})` : "")
+            cell: ({ company, actor }) =>
+              `${actor?.tokens === null || actor?.tokens === undefined ? "—" : count(Math.floor(actor.tokens))} left of ${count(company.rate_limit_per_minute)}/min` +
+              (actor?.rate_limited_until ? ` (provider asked to wait until ${new Date(actor.rate_limited_until).toLocaleTimeString()})` : "")
           },
-          { label: "Last error", cell: ({ worker }) => (worker?.last_error ? h("span", { class: "error-text", title: worker.last_error }, worker.last_error) : "—") },
+          { label: "Last error", cell: ({ actor }) => (actor?.last_error ? h("span", { class: "error-text", title: actor.last_error }, actor.last_error) : "—") },
           // A viewer may not pause, resume or retry: no column of buttons.
           ...(ctx.canAct ? [{
             label: "Delivery",
@@ -91,9 +91,9 @@ export const mount = (root, ctx) => {
       }))
 
   const refresh = async () => {
-    const [page, workers] = await Promise.all([ctx.api.get("/companies?limit=200"), ctx.api.get("/admin/workers")])
-    const byCompany = new Map(workers.items.map((w) => [w.company_id, w]))
-    rows = page.items.map((company) => ({ company, worker: byCompany.get(company.id) }))
+    const [page, actors] = await Promise.all([ctx.api.get("/companies?limit=200"), ctx.api.get("/admin/workers")])
+    const byCompany = new Map(actors.items.map((a) => [a.company_id, a]))
+    rows = page.items.map((company) => ({ company, actor: byCompany.get(company.id) }))
     more.textContent = page.next_cursor ? "Showing the first 200 companies; filter by name or id to find others among them." : ""
     render()
   }
