@@ -23,7 +23,10 @@ export const checkHealth = Effect.fn("Health.check")(function*() {
   const probes = yield* HealthProbes
   return yield* Effect.forEach(probes, (probe) =>
     probe.check.pipe(
-      Effect.timeoutFail({ duration: healthProbeTimeout, onTimeout: () => new Error(`no answer within ${Duration.format(healthProbeTimeout)}`) }),
+      Effect.timeoutFail({
+        duration: healthProbeTimeout,
+        onTimeout: () => new Error(`no answer within ${Duration.format(healthProbeTimeout)}`)
+      }),
       Effect.either,
       Effect.timed,
       Effect.map(([elapsed, result]): ComponentHealth => ({

@@ -1,4 +1,19 @@
-import { Cause, Config, ConfigError, Context, Either, Effect, FiberRef, FiberRefs, HashMap, Layer, Logger, LogLevel, Option, Tracer } from "effect"
+import {
+  Cause,
+  Config,
+  ConfigError,
+  Context,
+  Either,
+  Effect,
+  FiberRef,
+  FiberRefs,
+  HashMap,
+  Layer,
+  Logger,
+  LogLevel,
+  Option,
+  Tracer
+} from "effect"
 import { invalid } from "./Config.ts"
 import { withoutUrlCredentials } from "./domain/urlCredentials.ts"
 
@@ -56,14 +71,18 @@ export const config = Config.all({
   level: Config.string("LOG_LEVEL").pipe(
     Config.mapOrFail((text) => {
       const level = logLevels[text.trim().toLowerCase()]
-      return level === undefined ? invalid(`expected one of ${Object.keys(logLevels).join(", ")}, got ${JSON.stringify(text)}`) : Either.right(level)
+      return level === undefined
+        ? invalid(`expected one of ${Object.keys(logLevels).join(", ")}, got ${JSON.stringify(text)}`)
+        : Either.right(level)
     }),
     Config.withDefault(LogLevel.Info)
   ),
   format: Config.string("LOG_FORMAT").pipe(
     Config.mapOrFail((text): Either.Either<LogFormat, ConfigError.ConfigError> => {
       const format = text.trim().toLowerCase()
-      return format === "json" || format === "pretty" ? Either.right(format) : invalid(`expected json or pretty, got ${JSON.stringify(text)}`)
+      return format === "json" || format === "pretty"
+        ? Either.right(format)
+        : invalid(`expected json or pretty, got ${JSON.stringify(text)}`)
     }),
     Config.withDefault<LogFormat>("json")
   )

@@ -57,10 +57,13 @@ export const layerMemory = repository(RoutingRepo, (store) => {
       return claimed === undefined ? [] : [[id, claimed] as const]
     }))
 
+  /** When the routing's status was last polled (epoch milliseconds); never: minus infinity. */
+  const lastPolledAt = (id: RoutingId) => store.state.lastPolled.get(id)?.getTime() ?? -Infinity
+
   /** Delivered, its lead not final yet, and not polled since `polledBefore`. */
   const pollable = (r: Routing, polledBefore: Date) =>
     r.syncStatus === "synced" && r.externalId !== null && r.externalStatus !== "completed" &&
-    r.externalStatus !== "canceled" && (store.state.lastPolled.get(r.id)?.getTime() ?? -Infinity) < polledBefore.getTime()
+    r.externalStatus !== "canceled" && lastPolledAt(r.id) < polledBefore.getTime()
 
   return RoutingRepo.of({
     get: (id) => Effect.sync(() => Option.fromNullable(find(id))),
@@ -216,7 +219,7 @@ export const layerMemory = repository(RoutingRepo, (store) => {
         const due = Array.from(store.state.jobs.values())
           .flatMap((job) => job.routings)
           .filter((r) => r.companyId === companyId && pollable(r, polledBefore))
-          .sort((a, b) => (store.state.lastPolled.get(a.id)?.getTime() ?? -Infinity) - (store.state.lastPolled.get(b.id)?.getTime() ?? -Infinity))
+          .sort((a, b) => lastPolledAt(a.id) - lastPolledAt(b.id))
           .slice(0, limit)
         for (const routing of due) store.state.lastPolled.set(routing.id, now)
         return due

@@ -13,7 +13,9 @@ export interface RepositoryDb extends Context.Tag.Service<Db> {
   ) => Effect.Effect<ReadonlyArray<A>, StorageError>
 }
 
-const decoders = new WeakMap<Schema.Schema.Any, Map<string, (rows: ReadonlyArray<unknown>) => Effect.Effect<ReadonlyArray<unknown>, StorageError>>>()
+type Decoder = (rows: ReadonlyArray<unknown>) => Effect.Effect<ReadonlyArray<unknown>, StorageError>
+
+const decoders = new WeakMap<Schema.Schema.Any, Map<string, Decoder>>()
 
 /** One decoder per schema and operation, made on first use. */
 const decoderOf = <A, I>(schema: Schema.Schema<A, I>, operation: string) => {

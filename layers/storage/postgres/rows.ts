@@ -17,7 +17,9 @@ type Column<Field extends Schema.Schema.All, Name extends string> = Schema.Prope
 
 /** A domain struct as a row: each field in the column of its snake_case name, decoded and encoded by its own schema. */
 export const rowOf = <Fields extends Record<string, Schema.Schema.All>>(struct: Schema.Struct<Fields>) =>
-  Schema.Struct(Record.map(struct.fields, (field, name) => column(field as Schema.Schema.Any, snakeCase(name)))) as unknown as Schema.Struct<{ [Name in keyof Fields & string]: Column<Fields[Name], Name> }>
+  Schema.Struct(Record.map(struct.fields, (field, name) => column(field as Schema.Schema.Any, snakeCase(name)))) as unknown as Schema.Struct<
+    { [Name in keyof Fields & string]: Column<Fields[Name], Name> }
+  >
 
 /** The columns of a domain struct's row, in the struct's order. */
 export const columnsOf = <Fields extends Schema.Struct.Fields>(struct: Schema.Struct<Fields>): Array<string> =>
