@@ -4,7 +4,7 @@ import { ApiKeyId } from "../../domain/ids.ts"
 import type { Run } from "../router.ts"
 import { routesTagged } from "../route.ts"
 import { ApiKeyView, CreateApiKeyBody, CreatedApiKeyView } from "../schemas/apiKeys.ts"
-import { answers, idParam, json, pageOf, PageQuery } from "../schemas/common.ts"
+import { answers, askedPage, idParam, json, pageOf, PageQuery } from "../schemas/common.ts"
 import { apiKeyView, pageView } from "../views.ts"
 import type { ApiKeyRepo } from "../../services/ApiKeys.ts"
 import type { CompanyRepo } from "../../services/Companies.ts"
@@ -36,11 +36,7 @@ export const apiKeyRoutes = (run: Run<ApiKeyServices>) => {
     summary: "List API keys, newest first (admin); never the keys themselves",
     request: { query: PageQuery },
     responses: { 200: answers("A page of keys", pageOf(ApiKeyView)) }
-  }, async (c) => {
-    const q = c.req.valid("query")
-    const page = await run(c, listApiKeys({ limit: q.limit, after: q.cursor ?? null }))
-    return c.json(pageView(page, apiKeyView), 200)
-  })
+  }, async (c) => c.json(pageView(await run(c, listApiKeys(askedPage(c.req.valid("query")))), apiKeyView), 200))
 
   routes.delete("/api-keys/{id}", {
     summary: "Revoke an API key (admin)",

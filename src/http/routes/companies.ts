@@ -16,7 +16,7 @@ import { CompanyId } from "../../domain/ids.ts"
 import { camelCaseKeys } from "../../SnakeCase.ts"
 import type { Run } from "../router.ts"
 import { routesTagged } from "../route.ts"
-import { answers, errorResponse, idParam, json, pageOf, PageQuery } from "../schemas/common.ts"
+import { answers, askedPage, errorResponse, idParam, json, pageOf, PageQuery } from "../schemas/common.ts"
 import {
   CompanyQuery,
   CompanyView,
@@ -75,10 +75,7 @@ export const companyRoutes = (run: Run<CompanyServices>) => {
     responses: { 200: answers("A page of companies", pageOf(CompanyView)) }
   }, async (c) => {
     const q = c.req.valid("query")
-    const page = await run(
-      c,
-      listCompanies({ status: q.status ?? null, skill: q.skill ?? null, limit: q.limit, after: q.cursor ?? null })
-    )
+    const page = await run(c, listCompanies({ status: q.status ?? null, skill: q.skill ?? null, ...askedPage(q) }))
     return c.json(pageView(page, companyView), 200)
   })
 

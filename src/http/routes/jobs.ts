@@ -11,7 +11,7 @@ import { zodDetails } from "../errors.ts"
 import { fromFailure } from "../failureAnswers.ts"
 import type { Run } from "../router.ts"
 import { routesTagged } from "../route.ts"
-import { answers, idParam, json, pageOf, PageQuery } from "../schemas/common.ts"
+import { answers, askedPage, idParam, json, pageOf, PageQuery } from "../schemas/common.ts"
 import {
   BulkJobDoc,
   BulkJobKey,
@@ -122,8 +122,7 @@ export const jobRoutes = (run: Run<JobServices>) => {
       search: q.q ?? null,
       externalId: q.external_id ?? null,
       routingStatus: q.routing_status ?? null,
-      limit: q.limit,
-      after: q.cursor ?? null
+      ...askedPage(q)
     }))
     return c.json(pageView(page, jobView), 200)
   })

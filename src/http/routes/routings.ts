@@ -16,12 +16,15 @@ import type { Transactions } from "../../services/Transactions.ts"
 
 const IdParam = idParam(RoutingId)
 
+/** A read any key may make: a routing the key does not see is not found, never forbidden. */
+const anyKey = { withoutErrors: [403] } as const
+
 /** A change that the routing's state may refuse. */
 const conflicts = { extraErrors: [409] } as const
 
 /** The routes of one routing: each runs its program on the routing of the path and answers it with its attempts. */
 const byId = [
-  ["get", "/routings/{id}", "One routing with every delivery attempt", "The routing", { withoutErrors: [403] }, getRouting],
+  ["get", "/routings/{id}", "One routing with every delivery attempt", "The routing", anyKey, getRouting],
   ["post", "/routings/{id}/retry", "Deliver a failed routing again (admin)", "The routing, pending again", conflicts, retryRouting],
   ["post", "/routings/{id}/cancel", "Cancel a routing not yet delivered", "The routing", conflicts, cancelRouting]
 ] as const

@@ -3,7 +3,7 @@ import { createWebhook, deleteWebhook, enableWebhook, listWebhooks, webhookDeliv
 import { WebhookId } from "../../domain/webhook.ts"
 import type { Run } from "../router.ts"
 import { routesTagged } from "../route.ts"
-import { answers, idParam, json, pageOf, PageQuery } from "../schemas/common.ts"
+import { answers, askedPage, idParam, json, pageOf, PageQuery } from "../schemas/common.ts"
 import {
   CreatedWebhookView,
   CreateWebhookBody,
@@ -43,11 +43,7 @@ export const webhookRoutes = (run: Run<WebhookServices>) => {
     summary: "List webhooks, newest first (admin)",
     request: { query: PageQuery },
     responses: { 200: answers("A page of webhooks", pageOf(WebhookView)) }
-  }, async (c) => {
-    const q = c.req.valid("query")
-    const page = await run(c, listWebhooks({ limit: q.limit, after: q.cursor ?? null }))
-    return c.json(pageView(page, webhookView), 200)
-  })
+  }, async (c) => c.json(pageView(await run(c, listWebhooks(askedPage(c.req.valid("query")))), webhookView), 200))
 
   routes.delete("/webhooks/{id}", {
     summary: "Delete a webhook with its pending deliveries (admin)",
