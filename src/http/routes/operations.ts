@@ -48,8 +48,8 @@ import type { ActorRegistry, DeliveryDirectory } from "../../services/Actors.ts"
 /** The services the operations routes may use. */
 export type OperationServices = ActorRegistry | AlertRepo | Broker | BrokerPrefix | CompanyRepo | CurrentReplica | DeliveryDirectory | DeliverySettings | MockLeadStore | OutboxRepo | PartitionLeases | RoutingRepo | Transactions
 
-/** A GET that takes nothing, answering what its summary says. */
-const listing = <S extends z.ZodType>(summary: string, schema: S) => ({ summary, responses: { 200: answers(summary, schema) } })
+/** A GET that takes nothing: its answer is what its summary says. */
+const plainGet = <S extends z.ZodType>(summary: string, schema: S) => ({ summary, responses: { 200: answers(summary, schema) } })
 
 /** Operations (admin): actors, pause and resume, streams, dead letters, the outbox, and what the mock provider received. */
 export const operationRoutes = (run: Run<OperationServices>) => {
@@ -57,7 +57,7 @@ export const operationRoutes = (run: Run<OperationServices>) => {
 
   routes.get(
     "/admin/workers",
-    listing(
+    plainGet(
       "One entry per company actor in the deployment (each replica's), and one per partition of the work stream",
       z.object({ items: z.array(WorkerView), partitions: z.array(PartitionView) })
     ),
@@ -69,7 +69,7 @@ export const operationRoutes = (run: Run<OperationServices>) => {
 
   routes.get(
     "/admin/replicas",
-    listing(
+    plainGet(
       "Every replica of the service registered with the database: its partitions and when it was last seen",
       z.object({ items: z.array(ReplicaView) })
     ),
@@ -86,7 +86,7 @@ export const operationRoutes = (run: Run<OperationServices>) => {
 
   routes.get(
     "/admin/streams",
-    listing("Every stream and consumer the service owns, as the broker reports them", z.object({ items: z.array(StreamView) })),
+    plainGet("Every stream and consumer the service owns, as the broker reports them", z.object({ items: z.array(StreamView) })),
     async (c) => c.json({ items: (await run(c, listStreams())).map(streamView) }, 200)
   )
 
@@ -137,7 +137,7 @@ export const operationRoutes = (run: Run<OperationServices>) => {
 
   routes.get(
     "/admin/outbox",
-    listing("Outbox events waiting to be published", OutboxView),
+    plainGet("Outbox events waiting to be published", OutboxView),
     async (c) => {
       const backlog = await run(c, outboxBacklog())
       return c.json({ pending: backlog.pending, oldest_pending_age_ms: backlog.oldestPendingAgeMs }, 200)
