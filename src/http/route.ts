@@ -1,34 +1,70 @@
-import type { RouteConfig } from "@hono/zod-openapi"
-import { errorResponses, type ErrorStatus, security } from "./schemas/common.ts"
+import { type OpenAPIHono, type RouteConfig, type RouteHandler, z } from "@hono/zod-openapi"
+import { type ApiEnv, makeRouter } from "./router.ts"
+import { errorResponse, errorResponses, type ErrorStatus, security } from "./schemas/common.ts"
 
-/** A route as a group declares it: its method, path, summary, request and answers; the group adds its tag and security. */
-type RouteSpec = Omit<RouteConfig, "tags" | "security"> & { readonly summary: string }
-
-/** The route with its standard error entries: those of `responses` win. */
-type Declared<R extends RouteSpec, E extends ReadonlyArray<ErrorStatus>> = Omit<R, "responses" | "errors"> & {
-  readonly tags: Array<string>
-  readonly security: typeof security
-  readonly responses: Omit<ReturnType<typeof errorResponses<E>>, keyof R["responses"]> & R["responses"]
-}
+type Method = "get" | "post" | "put" | "patch" | "delete"
 
 /**
- * Declares the routes of an OpenAPI tag: each behind `Authorization: Bearer <key>`, answering the error statuses listed
- * in `errors` with their standard entries (an entry of `responses` for one of them wins).
+ * A route as a group declares it: its summary, request and answers. `extraErrors` are the error statuses it answers
+ * beyond the standard ones (see `standardErrors`), `withoutErrors` those of them it never answers.
  */
-export const routesTagged = (tag: string) =>
-<P extends string, R extends RouteSpec & { readonly path: P }, const E extends ReadonlyArray<ErrorStatus>>(
-  spec: R & { readonly errors: E }
-) => {
-  const { method, path, summary, description, errors, responses, ...rest } = spec
-  const route = {
-    method,
-    path,
-    tags: [tag],
-    summary,
-    ...(description === undefined ? {} : { description }),
-    security,
-    ...rest,
-    responses: { ...errorResponses(...errors), ...responses }
+type RouteSpec = Omit<RouteConfig, "method" | "path" | "tags" | "security"> & {
+  readonly summary: string
+  readonly extraErrors?: ReadonlyArray<ErrorStatus>
+  readonly withoutErrors?: ReadonlyArray<ErrorStatus>
+}
+
+/** The route with its tag, security and error entries: those of `responses` win. */
+type Declared<M extends Method, P extends string, S extends RouteSpec> = AsRoute<Pick<S, Extract<keyof S, "request">> & {
+  readonly method: M
+  readonly path: P
+  readonly tags: Array<string>
+  readonly summary: string
+  readonly security: typeof security
+  readonly responses: Omit<Record<ErrorStatus, ReturnType<typeof errorResponse>>, keyof S["responses"]> & S["responses"]
+}>
+
+/** `T`, which is a route config once its spec is known. */
+type AsRoute<T> = T extends RouteConfig ? T : never
+
+/**
+ * The error statuses a route behind a key answers for its request: 401, 403 and 503 always; 400 when it takes
+ * parameters, a query, headers or a body; 404 when its path names an `id`; 413 and 415 when it takes a body.
+ */
+const standardErrors = ({ body, headers, params, query }: NonNullable<RouteSpec["request"]> = {}): Array<ErrorStatus> => [
+  401,
+  403,
+  503,
+  ...(body === undefined && headers === undefined && params === undefined && query === undefined ? [] : [400 as const]),
+  ...(params instanceof z.ZodObject && "id" in params.shape ? [404 as const] : []),
+  ...(body === undefined ? [] : [413 as const, 415 as const])
+]
+
+/**
+ * Declares the routes of an OpenAPI tag on `router`: each behind `Authorization: Bearer <key>`, answering its error
+ * statuses with their standard entries (an entry of `responses` for one of them wins). One method per HTTP method
+ * registers a route with its handler.
+ */
+export const routesTagged = (tag: string, router: OpenAPIHono<ApiEnv> = makeRouter()) => {
+  const declare = <M extends Method>(method: M) =>
+  <P extends string, S extends RouteSpec>(
+    path: P,
+    spec: S,
+    handler: RouteHandler<Declared<M, P, S>, ApiEnv>
+  ) => {
+    const { summary, description, extraErrors = [], withoutErrors = [], responses, ...rest } = spec
+    const errors = [...standardErrors(spec.request), ...extraErrors].filter((status) => !withoutErrors.includes(status))
+    const route = {
+      method,
+      path,
+      tags: [tag],
+      summary,
+      ...(description === undefined ? {} : { description }),
+      security,
+      ...rest,
+      responses: { ...errorResponses(...errors), ...responses }
+    }
+    router.openapi(route as unknown as Declared<M, P, S>, handler)
   }
-  return route as unknown as Declared<R, E>
+  return { router, get: declare("get"), post: declare("post"), put: declare("put"), patch: declare("patch"), delete: declare("delete") }
 }

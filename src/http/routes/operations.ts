@@ -5,7 +5,7 @@ import { listReplicas } from "../../../programs/replicas.ts"
 import { replayDeadLetters } from "../../../programs/replayDeadLetters.ts"
 import { retryFailedRoutings } from "../../../programs/retryFailedRoutings.ts"
 import { CompanyId } from "../../domain/ids.ts"
-import { makeRouter, type Run } from "../router.ts"
+import type { Run } from "../router.ts"
 import { routesTagged } from "../route.ts"
 import { answers, idParam, json } from "../schemas/common.ts"
 import { CompanyView } from "../schemas/companies.ts"
@@ -45,26 +45,19 @@ import type { BrokerPrefix, DeliverySettings } from "../../services/Settings.ts"
 import type { Transactions } from "../../services/Transactions.ts"
 import type { ActorRegistry, DeliveryDirectory } from "../../services/Actors.ts"
 
-const route = routesTagged("operations")
-
 /** The services the operations routes may use. */
 export type OperationServices = ActorRegistry | AlertRepo | Broker | BrokerPrefix | CompanyRepo | CurrentReplica | DeliveryDirectory | DeliverySettings | MockLeadStore | OutboxRepo | PartitionLeases | RoutingRepo | Transactions
 
+/** A GET that takes nothing: its answer is what its summary says. */
+const plainGet = <S extends z.ZodType>(summary: string, schema: S) => ({ summary, responses: { 200: answers(summary, schema) } })
+
 /** Operations (admin): actors, pause and resume, streams, dead letters, the outbox, and what the mock provider received. */
 export const operationRoutes = (run: Run<OperationServices>) => {
-  const router = makeRouter()
-  const adminGet = <S extends z.ZodType>(path: string, summary: string, schema: S) =>
-    route({
-      method: "get",
-      path,
-      summary,
-      responses: { 200: answers(summary, schema) },
-      errors: [401, 403, 503]
-    })
+  const routes = routesTagged("operations")
 
-  router.openapi(
-    adminGet(
-      "/admin/workers",
+  routes.get(
+    "/admin/workers",
+    plainGet(
       "One entry per company actor in the deployment (each replica's), and one per partition of the work stream",
       z.object({ items: z.array(WorkerView), partitions: z.array(PartitionView) })
     ),
@@ -74,9 +67,9 @@ export const operationRoutes = (run: Run<OperationServices>) => {
     }
   )
 
-  router.openapi(
-    adminGet(
-      "/admin/replicas",
+  routes.get(
+    "/admin/replicas",
+    plainGet(
       "Every replica of the service registered with the database: its partitions and when it was last seen",
       z.object({ items: z.array(ReplicaView) })
     ),
@@ -84,119 +77,82 @@ export const operationRoutes = (run: Run<OperationServices>) => {
   )
 
   for (const [action, paused] of [["pause", true], ["resume", false]] as const) {
-    router.openapi(
-      route({
-        method: "post",
-        path: `/admin/companies/{id}/${action}`,
-        summary: paused ? "Stop delivering to a company until resumed" : "Deliver to a paused company again",
-        request: { params: idParam(CompanyId) },
-        responses: { 200: answers("The company", CompanyView) },
-        errors: [400, 401, 403, 404, 503]
-      }),
-      async (c) => c.json(companyView(await run(c, setDeliveryPaused(c.req.valid("param").id, paused))), 200)
-    )
+    routes.post(`/admin/companies/{id}/${action}`, {
+      summary: paused ? "Stop delivering to a company until resumed" : "Deliver to a paused company again",
+      request: { params: idParam(CompanyId) },
+      responses: { 200: answers("The company", CompanyView) }
+    }, async (c) => c.json(companyView(await run(c, setDeliveryPaused(c.req.valid("param").id, paused))), 200))
   }
 
-  router.openapi(
-    adminGet("/admin/streams", "Every stream and consumer the service owns, as the broker reports them", z.object({ items: z.array(StreamView) })),
+  routes.get(
+    "/admin/streams",
+    plainGet("Every stream and consumer the service owns, as the broker reports them", z.object({ items: z.array(StreamView) })),
     async (c) => c.json({ items: (await run(c, listStreams())).map(streamView) }, 200)
   )
 
-  router.openapi(
-    route({
-      method: "get",
-      path: "/admin/dlq",
-      summary: "Dead letters, oldest first",
-      request: { query: DeadLetterQuery },
-      responses: { 200: answers("Dead letters", z.object({ items: z.array(DeadLetterView) })) },
-      errors: [400, 401, 403, 503]
-    }),
-    async (c) => c.json({ items: (await run(c, listDeadLetters(c.req.valid("query").limit))).map(deadLetterView) }, 200)
-  )
+  routes.get("/admin/dlq", {
+    summary: "Dead letters, oldest first",
+    request: { query: DeadLetterQuery },
+    responses: { 200: answers("Dead letters", z.object({ items: z.array(DeadLetterView) })) }
+  }, async (c) => c.json({ items: (await run(c, listDeadLetters(c.req.valid("query").limit))).map(deadLetterView) }, 200))
 
-  router.openapi(
-    route({
-      method: "post",
-      path: "/admin/dlq/replay",
-      summary: "Deliver again the routings of every matching dead letter and remove those dead letters (`{}`, or no body: every one)",
-      description: "Works through the dead-letter stream 500 at a time within the request, and answers when done. A dead " +
-        "letter that names no routing, or whose routing is no longer failed, is skipped and left in place.",
-      request: { body: json(ReplayDeadLettersBody) },
-      responses: { 200: answers("How many", ReplayDeadLettersView) },
-      errors: [400, 401, 403, 404, 413, 415, 503]
-    }),
-    async (c) => {
-      const body = c.req.valid("json")
-      const result = await run(c, replayDeadLetters({ companyId: body.company_id, reasonContains: body.reason_contains, before: body.before }))
-      return c.json(result, 200)
-    }
-  )
+  routes.post("/admin/dlq/replay", {
+    summary: "Deliver again the routings of every matching dead letter and remove those dead letters (`{}`, or no body: every one)",
+    description: "Works through the dead-letter stream 500 at a time within the request, and answers when done. A dead " +
+      "letter that names no routing, or whose routing is no longer failed, is skipped and left in place.",
+    request: { body: json(ReplayDeadLettersBody) },
+    responses: { 200: answers("How many", ReplayDeadLettersView) },
+    extraErrors: [404]
+  }, async (c) => {
+    const body = c.req.valid("json")
+    const result = await run(c, replayDeadLetters({ companyId: body.company_id, reasonContains: body.reason_contains, before: body.before }))
+    return c.json(result, 200)
+  })
 
-  router.openapi(
-    route({
-      method: "post",
-      path: "/admin/routings/retry",
-      summary: "Deliver again every failed routing of a company",
-      description: "Reopens them 500 at a time (one transaction each) within the request, and answers when done; their " +
-        "dead letters stay, as with `POST /routings/{id}/retry`.",
-      request: { body: json(RetryRoutingsBody) },
-      responses: { 200: answers("How many", RetryRoutingsView) },
-      errors: [400, 401, 403, 404, 413, 415, 503]
-    }),
-    async (c) => c.json(await run(c, retryFailedRoutings(c.req.valid("json").company_id)), 200)
-  )
+  routes.post("/admin/routings/retry", {
+    summary: "Deliver again every failed routing of a company",
+    description: "Reopens them 500 at a time (one transaction each) within the request, and answers when done; their " +
+      "dead letters stay, as with `POST /routings/{id}/retry`.",
+    request: { body: json(RetryRoutingsBody) },
+    responses: { 200: answers("How many", RetryRoutingsView) },
+    extraErrors: [404]
+  }, async (c) => c.json(await run(c, retryFailedRoutings(c.req.valid("json").company_id)), 200))
 
-  router.openapi(
-    route({
-      method: "post",
-      path: "/admin/dlq/{id}/replay",
-      summary: "Deliver a dead letter's routing again and remove the dead letter",
-      request: { params: DeadLetterIdParam },
-      responses: { 200: answers("The dead letter replayed", DeadLetterView) },
-      errors: [400, 401, 403, 404, 409, 503]
-    }),
-    async (c) => c.json(deadLetterView(await run(c, replayDeadLetter(c.req.valid("param").id))), 200)
-  )
+  routes.post("/admin/dlq/{id}/replay", {
+    summary: "Deliver a dead letter's routing again and remove the dead letter",
+    request: { params: DeadLetterIdParam },
+    responses: { 200: answers("The dead letter replayed", DeadLetterView) },
+    extraErrors: [409]
+  }, async (c) => c.json(deadLetterView(await run(c, replayDeadLetter(c.req.valid("param").id))), 200))
 
-  router.openapi(
-    route({
-      method: "delete",
-      path: "/admin/dlq/{id}",
-      summary: "Remove a dead letter",
-      request: { params: DeadLetterIdParam },
-      responses: { 200: answers("Removed", z.object({ id: z.number().int(), deleted: z.literal(true) })) },
-      errors: [400, 401, 403, 404, 503]
-    }),
-    async (c) => {
-      const { id } = c.req.valid("param")
-      await run(c, deleteDeadLetter(id))
-      return c.json({ id, deleted: true as const }, 200)
-    }
-  )
+  routes.delete("/admin/dlq/{id}", {
+    summary: "Remove a dead letter",
+    request: { params: DeadLetterIdParam },
+    responses: { 200: answers("Removed", z.object({ id: z.number().int(), deleted: z.literal(true) })) }
+  }, async (c) => {
+    const { id } = c.req.valid("param")
+    await run(c, deleteDeadLetter(id))
+    return c.json({ id, deleted: true as const }, 200)
+  })
 
-  router.openapi(
-    adminGet("/admin/outbox", "Outbox events waiting to be published", OutboxView),
+  routes.get(
+    "/admin/outbox",
+    plainGet("Outbox events waiting to be published", OutboxView),
     async (c) => {
       const backlog = await run(c, outboxBacklog())
       return c.json({ pending: backlog.pending, oldest_pending_age_ms: backlog.oldestPendingAgeMs }, 200)
     }
   )
 
-  router.openapi(
-    route({
-      method: "get",
-      path: "/admin/providers/mock/leads",
-      summary: "What the mock provider received (newest first); duplicates must stay 0",
-      request: { query: MockLeadsQuery },
-      responses: { 200: answers("Leads", MockLeadsView) },
-      errors: [400, 401, 403, 503]
-    }),
-    async (c) => {
-      const q = c.req.valid("query")
-      const page = await run(c, listMockLeads(q.company_id ?? null, q.limit))
-      return c.json({ items: page.items.map(mockLeadView), total: page.total, duplicates: page.duplicates }, 200)
-    }
-  )
+  routes.get("/admin/providers/mock/leads", {
+    summary: "What the mock provider received (newest first); duplicates must stay 0",
+    request: { query: MockLeadsQuery },
+    responses: { 200: answers("Leads", MockLeadsView) }
+  }, async (c) => {
+    const q = c.req.valid("query")
+    const page = await run(c, listMockLeads(q.company_id ?? null, q.limit))
+    return c.json({ items: page.items.map(mockLeadView), total: page.total, duplicates: page.duplicates }, 200)
+  })
 
-  return router
+  return routes.router
 }

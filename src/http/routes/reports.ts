@@ -3,12 +3,10 @@ import type { Context } from "hono"
 import { companyReport, dailyReport } from "../../../programs/reports.ts"
 import type { ReportFigures } from "../../domain/reports.ts"
 import { acceptsCsv, csvOf } from "../csv.ts"
-import { makeRouter, type Run } from "../router.ts"
+import type { Run } from "../router.ts"
 import { routesTagged } from "../route.ts"
 import { CompanyReportView, DailyReportView, ReportCsv, ReportQuery } from "../schemas/reports.ts"
 import type { ReportsRepo } from "../../services/Reports.ts"
-
-const route = routesTagged("reports")
 
 const FIGURES = [
   "delivered",
@@ -67,43 +65,31 @@ export type ReportServices = ReportsRepo
 
 /** Reports (admin, viewer; a company key for its own company): figures per receiving company and per UTC day. */
 export const reportRoutes = (run: Run<ReportServices>) => {
-  const router = makeRouter()
+  const routes = routesTagged("reports")
 
-  router.openapi(
-    route({
-      method: "get",
-      path: "/reports/companies",
-      summary: "Leads delivered, completed and canceled, revenue, conversion and delivery time per receiving company",
-      description: "Over the routings delivered in [from, to) (by when the provider accepted the lead), of the live " +
-        "tables (archived jobs are not counted); companies with no delivery in the period are left out.",
-      request: { query: ReportQuery },
-      responses: { 200: answers("The figures per company, by name", CompanyReportView) },
-      errors: [400, 401, 403, 503]
-    }),
-    async (c) => {
-      const report = await run(c, companyReport(reportQuery(c.req.valid("query"))))
-      const items = report.items.map((row) => ({ company_id: row.companyId, company_name: row.companyName, ...figuresView(row) }))
-      return reportAnswer(c, "companies", ["company_id", "company_name", ...FIGURES], { ...report, items })
-    }
-  )
+  routes.get("/reports/companies", {
+    summary: "Leads delivered, completed and canceled, revenue, conversion and delivery time per receiving company",
+    description: "Over the routings delivered in [from, to) (by when the provider accepted the lead), of the live " +
+      "tables (archived jobs are not counted); companies with no delivery in the period are left out.",
+    request: { query: ReportQuery },
+    responses: { 200: answers("The figures per company, by name", CompanyReportView) }
+  }, async (c) => {
+    const report = await run(c, companyReport(reportQuery(c.req.valid("query"))))
+    const items = report.items.map((row) => ({ company_id: row.companyId, company_name: row.companyName, ...figuresView(row) }))
+    return reportAnswer(c, "companies", ["company_id", "company_name", ...FIGURES], { ...report, items })
+  })
 
-  router.openapi(
-    route({
-      method: "get",
-      path: "/reports/daily",
-      summary: "The same figures per UTC day, across receiving companies (or of one)",
-      description: "Every UTC day the period touches, oldest first, zeros included; a day only partly in the period " +
-        "counts its part. Over the routings delivered in [from, to), of the live tables (archived jobs are not counted).",
-      request: { query: ReportQuery },
-      responses: { 200: answers("The figures per day", DailyReportView) },
-      errors: [400, 401, 403, 503]
-    }),
-    async (c) => {
-      const report = await run(c, dailyReport(reportQuery(c.req.valid("query"))))
-      const items = report.items.map((row) => ({ day: dateOf(row.day), ...figuresView(row) }))
-      return reportAnswer(c, "daily", ["day", ...FIGURES], { ...report, items })
-    }
-  )
+  routes.get("/reports/daily", {
+    summary: "The same figures per UTC day, across receiving companies (or of one)",
+    description: "Every UTC day the period touches, oldest first, zeros included; a day only partly in the period " +
+      "counts its part. Over the routings delivered in [from, to), of the live tables (archived jobs are not counted).",
+    request: { query: ReportQuery },
+    responses: { 200: answers("The figures per day", DailyReportView) }
+  }, async (c) => {
+    const report = await run(c, dailyReport(reportQuery(c.req.valid("query"))))
+    const items = report.items.map((row) => ({ day: dateOf(row.day), ...figuresView(row) }))
+    return reportAnswer(c, "daily", ["day", ...FIGURES], { ...report, items })
+  })
 
-  return router
+  return routes.router
 }

@@ -1,12 +1,10 @@
 import { deliverySla, throughput } from "../../../programs/sla.ts"
-import { makeRouter, type Run } from "../router.ts"
+import type { Run } from "../router.ts"
 import { routesTagged } from "../route.ts"
 import { answers } from "../schemas/common.ts"
 import { SlaQuery, SlaView, ThroughputQuery, ThroughputView } from "../schemas/sla.ts"
 import { minuteView, slaView } from "../views.ts"
 import type { SlaRepo } from "../../services/Sla.ts"
-
-const route = routesTagged("operations")
 
 /** The services the SLA routes may use. */
 export type SlaServices = SlaRepo
@@ -16,31 +14,19 @@ export type SlaServices = SlaRepo
  * and deliveries per minute.
  */
 export const slaRoutes = (run: Run<SlaServices>) => {
-  const router = makeRouter()
+  const routes = routesTagged("operations")
 
-  router.openapi(
-    route({
-      method: "get",
-      path: "/admin/sla",
-      summary: "Delivery latency percentiles and 5-minute SLA breaches over the jobs accepted in a window",
-      request: { query: SlaQuery },
-      responses: { 200: answers("The delivery SLA", SlaView) },
-      errors: [400, 401, 403, 503]
-    }),
-    async (c) => c.json(slaView(await run(c, deliverySla(c.req.valid("query").window))), 200)
-  )
+  routes.get("/admin/sla", {
+    summary: "Delivery latency percentiles and 5-minute SLA breaches over the jobs accepted in a window",
+    request: { query: SlaQuery },
+    responses: { 200: answers("The delivery SLA", SlaView) }
+  }, async (c) => c.json(slaView(await run(c, deliverySla(c.req.valid("query").window))), 200))
 
-  router.openapi(
-    route({
-      method: "get",
-      path: "/admin/throughput",
-      summary: "Jobs accepted and routings delivered per minute over the last minutes",
-      request: { query: ThroughputQuery },
-      responses: { 200: answers("Counts per minute, oldest first", ThroughputView) },
-      errors: [400, 401, 403, 503]
-    }),
-    async (c) => c.json({ items: (await run(c, throughput(c.req.valid("query").minutes))).map(minuteView) }, 200)
-  )
+  routes.get("/admin/throughput", {
+    summary: "Jobs accepted and routings delivered per minute over the last minutes",
+    request: { query: ThroughputQuery },
+    responses: { 200: answers("Counts per minute, oldest first", ThroughputView) }
+  }, async (c) => c.json({ items: (await run(c, throughput(c.req.valid("query").minutes))).map(minuteView) }, 200))
 
-  return router
+  return routes.router
 }

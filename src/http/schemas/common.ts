@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi"
 import { Option, Schema } from "effect"
-import { decodeCursor } from "../../domain/page.ts"
+import { decodeCursor, type PageQuery as PageAsked } from "../../domain/page.ts"
 import { SkillName } from "../../domain/skills.ts"
 import { isStorableDate } from "../../domain/time.ts"
 
@@ -94,6 +94,9 @@ export const Cursor = z.string().max(512).transform((text, ctx) => {
 
 /** `?limit=&cursor=`: a page of a list. */
 export const PageQuery = z.object({ limit: Limit, cursor: Cursor.optional() })
+
+/** The page a `PageQuery` asks for, as the programs take it. */
+export const askedPage = (query: z.output<typeof PageQuery>): PageAsked => ({ limit: query.limit, after: query.cursor ?? null })
 
 export const pageOf = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), next_cursor: z.string().nullable() })
 
