@@ -22,8 +22,20 @@ export const snakeCase = <S extends string>(name: S): SnakeCase<S> =>
 export const camelCase = <S extends string>(name: S): CamelCase<S> =>
   name.replace(/_([^_])/g, (_, letter: string) => letter.toUpperCase()) as CamelCase<S>
 
-/** The object's fields under their camelCase names; a field that is `undefined` is left out (as if not given). */
-export const camelCaseKeys = <T extends object>(value: T): CamelCaseKeys<T> =>
-  Object.fromEntries(
-    Object.entries(value).flatMap(([name, field]) => (field === undefined ? [] : [[camelCase(name), field]]))
-  ) as CamelCaseKeys<T>
+/** The camelCase names `camelCaseKeys` has met: the fields of the request schemas, a fixed set. */
+const camelCaseNames = new Map<string, string>()
+
+/**
+ * The object's fields under their camelCase names; a field that is `undefined` is left out (as if not given). For the
+ * objects of a schema (a request body on the hot path): its names are worked out once each.
+ */
+export const camelCaseKeys = <T extends object>(value: T): CamelCaseKeys<T> => {
+  const renamed: Record<string, unknown> = {}
+  for (const [name, field] of Object.entries(value)) {
+    if (field === undefined) continue
+    let camel = camelCaseNames.get(name)
+    if (camel === undefined) camelCaseNames.set(name, camel = camelCase(name))
+    renamed[camel] = field
+  }
+  return renamed as CamelCaseKeys<T>
+}
