@@ -43,7 +43,8 @@ describe("Db on PostgreSQL", () => {
       yield* Effect.sleep("300 millis")
       const started = Date.now()
       yield* Fiber.interrupt(fiber)
-      expect(Date.now() - started).toBeLessThan(5_000)
+      // Half the sleep: the interruption did not wait for the query to end (however busy the machine).
+      expect(Date.now() - started).toBeLessThan(15_000)
       const running = yield* query<ReadonlyArray<{ n: number }>>("activity", (sql) =>
         sql`select count(*)::int as n from pg_stat_activity where query like 'select pg_sleep(30)%' and state = 'active' and datname = current_database()`)
       expect(running[0]?.n).toBe(0)
