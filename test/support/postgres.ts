@@ -6,6 +6,7 @@ import postgres from "postgres"
 import { Db, layer as layerDb } from "../../layers/storage/Db.ts"
 import { migrate } from "../../layers/storage/migrate.ts"
 import * as Pglite from "../../layers/storage/pglite.ts"
+import { layer as layerPostgresRepos } from "../../layers/storage/postgres/layer.ts"
 
 /** The server the integration tests use; each test file gets a database of its own on it. */
 export const TEST_SERVER_URL = process.env["TEST_DATABASE_URL"] ?? "postgres://postgres@127.0.0.1:5432/postgres"
@@ -41,6 +42,10 @@ export const layerFreshDb = (options: { readonly max?: number } = {}): Layer.Lay
   migrated(Layer.unwrapScoped(
     Effect.map(freshDatabase, ({ url }) => layerDb({ url: Redacted.make(url), max: options.max ?? 5 }))
   ))
+
+/** The PostgreSQL repositories on a fresh database of their own (see `layerFreshDb`), for a contract suite. */
+export const layerFreshRepositories = (options: { readonly max?: number } = {}) =>
+  layerPostgresRepos.pipe(Layer.provide(layerFreshDb(options)))
 
 /** `Db` on the embedded PGlite (as the service runs without `DATABASE_URL`) in a temporary directory, migrated. */
 export const layerPgliteDb: Layer.Layer<Db, unknown> = migrated(Layer.unwrapScoped(
