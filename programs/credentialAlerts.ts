@@ -4,7 +4,7 @@ import { CredentialsInvalid } from "../src/domain/events.ts"
 import type { JobId, RoutingId } from "../src/domain/ids.ts"
 import type { ProviderError } from "../src/services/Providers.ts"
 import { alertSubject, raiseAlert, resolveAlert } from "./alerts.ts"
-import type { ActorState } from "./deliverRouting.ts"
+import type { ActorState } from "./actorState.ts"
 
 /** The provider statuses that say the company's credentials (or their rights) were refused. */
 const REFUSED = new Set([401, 403])

@@ -12,7 +12,7 @@ import type { PollResult } from "../src/services/StatusPolls.ts"
 import { Transactions } from "../src/services/Transactions.ts"
 import { withSpanContinuing } from "../src/Telemetry.ts"
 import { credentialsFailed, credentialsWorked } from "./credentialAlerts.ts"
-import { type ActorState, pausedOf, providerOfActor, rateLimitToken } from "./deliverRouting.ts"
+import { type ActorState, pausedOf, providerOfActor, rateLimitToken } from "./actorState.ts"
 import { outboxEvent } from "./outboxEvent.ts"
 
 /** Routings asked about in one statuses call (adapters split it further by their provider's limit). */
