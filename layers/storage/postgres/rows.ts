@@ -51,6 +51,48 @@ export const rowOf = <Fields extends Schema.Struct.Fields, const R extends Renam
     { [Name in keyof Fields & string]: Column<Fields[Name], ColumnName<Name, R>> }
   >
 
+/** A value whose fields were checked already, on the other side of a transformation. */
+const checked = <A>() => Schema.declare((_: unknown): _ is A => true)
+
+/** Copies each field `from` has under its other name; one pass, no check. */
+const renamed = (pairs: ReadonlyArray<readonly [string, string]>) => {
+  const fromNames = pairs.map(([fromName]) => fromName)
+  const toNames = pairs.map(([, toName]) => toName)
+  return (from: Readonly<Record<string, unknown>>) => {
+    const to: Record<string, unknown> = {}
+    for (let i = 0; i < fromNames.length; i++) {
+      const value = from[fromNames[i]!]
+      if (value !== undefined || fromNames[i]! in from) to[toNames[i]!] = value
+    }
+    return to
+  }
+}
+
+/**
+ * `rowOf` for rows decoded in bulk: the columns are checked once, as a struct of the domain's field schemas, then
+ * renamed in one step (`rowOf`'s per-field renames check each field a second time, under its new name). It has no
+ * `fields` to spread into another struct.
+ */
+export const renamingRowOf = <Fields extends Schema.Struct.Fields, const R extends Renames<Fields> = {}>(
+  struct: Schema.Struct<Fields>,
+  renames: R = {} as R
+) => {
+  const fields: Schema.Struct.Fields = struct.fields
+  const pairs = Object.keys(fields).map((name) => [name, columnName(name, renames)] as const)
+  const columns = Schema.Struct(Object.fromEntries(pairs.map(([name, to]) => [to, fields[name]!])))
+  const toColumns = renamed(pairs)
+  const fromColumns = renamed(pairs.map(([name, to]) => [to, name] as const))
+  return Schema.transform(columns, checked<Readonly<Record<string, unknown>>>(), {
+    strict: true,
+    decode: fromColumns,
+    encode: (value) => toColumns(value) as typeof columns.Type
+  }) as unknown as Schema.Schema<
+    Schema.Struct.Type<Fields>,
+    Schema.Struct.Encoded<{ [Name in keyof Fields & string as ColumnName<Name, R>]: Fields[Name] }>,
+    Schema.Struct.Context<Fields>
+  >
+}
+
 /** The columns of a domain struct's row, in the struct's order. */
 export const columnsOf = <Fields extends Schema.Struct.Fields>(
   struct: Schema.Struct<Fields>,
