@@ -1,6 +1,6 @@
 import { Duration, Schema } from "effect"
 import type { ProviderType } from "./company.ts"
-import type { CompanyId, JobId, RoutingId } from "./ids.ts"
+import { CompanyId, JobId, RoutingId } from "./ids.ts"
 
 export const AlertId = Schema.UUID.pipe(Schema.brand("AlertId"))
 export type AlertId = typeof AlertId.Type
@@ -10,17 +10,18 @@ export const AlertKind = Schema.Literal("circuit.opened", "provider.credentials_
 export type AlertKind = typeof AlertKind.Type
 
 /** An alert, open while `resolvedAt` is null. At most one is open per (kind, company, routing). */
-export interface Alert {
-  readonly id: AlertId
-  readonly kind: AlertKind
-  readonly companyId: CompanyId
-  readonly routingId: RoutingId | null
-  readonly jobId: JobId | null
+export const Alert = Schema.Struct({
+  id: AlertId,
+  kind: AlertKind,
+  companyId: CompanyId,
+  routingId: Schema.NullOr(RoutingId),
+  jobId: Schema.NullOr(JobId),
   /** Human text naming the company; never a secret. */
-  readonly message: string
-  readonly openedAt: Date
-  readonly resolvedAt: Date | null
-}
+  message: Schema.String,
+  openedAt: Schema.DateFromSelf,
+  resolvedAt: Schema.NullOr(Schema.DateFromSelf)
+})
+export type Alert = typeof Alert.Type
 
 /** What identifies an open alert: its kind, its company and, for a routing's alert, the routing. */
 export interface AlertKey {

@@ -1,19 +1,12 @@
 import { Effect, Schema } from "effect"
-import { type Alert, AlertId, AlertKind } from "../../../src/domain/alerts.ts"
-import { CompanyId, JobId, RoutingId } from "../../../src/domain/ids.ts"
+import { Alert } from "../../../src/domain/alerts.ts"
+import { CompanyId } from "../../../src/domain/ids.ts"
 import { AlertRepo } from "../../../src/services/Alerts.ts"
 import { repository } from "./repository.ts"
+import { columnsOf, rowOf } from "./rows.ts"
 
-const AlertRow = Schema.Struct({
-  id: AlertId,
-  kind: AlertKind,
-  company_id: CompanyId,
-  routing_id: Schema.NullOr(RoutingId),
-  job_id: Schema.NullOr(JobId),
-  message: Schema.String,
-  opened_at: Schema.DateFromSelf,
-  resolved_at: Schema.NullOr(Schema.DateFromSelf)
-})
+const AlertRow = rowOf(Alert)
+const ALERT_COLUMNS = columnsOf(Alert)
 
 const CountRow = Schema.Struct({ total: Schema.Int })
 
@@ -23,17 +16,6 @@ const ToAnnounceRow = Schema.Struct({ company_id: CompanyId, state: Schema.Liter
 
 /** Stands for "no routing" in the open-alert key (a company's alerts), as `routing_key` has it. */
 const NO_ROUTING = "00000000-0000-0000-0000-000000000000"
-
-const toAlert = (row: typeof AlertRow.Type): Alert => ({
-  id: row.id,
-  kind: row.kind,
-  companyId: row.company_id,
-  routingId: row.routing_id,
-  jobId: row.job_id,
-  message: row.message,
-  openedAt: row.opened_at,
-  resolvedAt: row.resolved_at
-})
 
 /** Alerts on PostgreSQL: `alerts` (one open per key, by a partial unique index) and `circuit_announcements`. */
 export const layer = repository(AlertRepo, (db) =>
@@ -84,10 +66,8 @@ export const layer = repository(AlertRepo, (db) =>
       Effect.all({
         items: db.rows("alerts.open", AlertRow, (sql) =>
           sql`
-            select id, kind, company_id, routing_id, job_id, message, opened_at, resolved_at from alerts
-            where resolved_at is null order by opened_at desc, id desc limit ${limit}`).pipe(
-          Effect.map((rows) => rows.map(toAlert))
-        ),
+            select ${sql(ALERT_COLUMNS)} from alerts
+            where resolved_at is null order by opened_at desc, id desc limit ${limit}`),
         total: db.rows("alerts.count", CountRow, (sql) => sql`select count(*)::int as total from alerts where resolved_at is null`).pipe(
           Effect.map((rows) => rows[0]?.total ?? 0)
         )

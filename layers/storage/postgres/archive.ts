@@ -3,7 +3,8 @@ import type { JobId } from "../../../src/domain/ids.ts"
 import { ArchiveRepo } from "../../../src/services/Archive.ts"
 import { repository } from "./repository.ts"
 import { deleteOldest } from "./deleteOldest.ts"
-import { jobColumns, RoutingJson, toJob } from "./jobRows.ts"
+import { column } from "./decode.ts"
+import { JobJson, routingJsonFields } from "./jobRows.ts"
 
 /** The columns this service reads back from an archived document; columns added later are kept but not read. */
 const AttemptJson = Schema.Struct({
@@ -16,8 +17,8 @@ const AttemptJson = Schema.Struct({
 const ArchivedRow = Schema.Struct({
   archived_at: Schema.DateFromSelf,
   document: Schema.Struct({
-    job: Schema.Struct(jobColumns(Schema.Date)),
-    routings: Schema.Array(Schema.extend(RoutingJson, Schema.Struct({ attempts_log: Schema.Array(AttemptJson) })))
+    job: JobJson,
+    routings: Schema.Array(Schema.Struct({ ...routingJsonFields, attemptsLog: column(Schema.Array(AttemptJson), "attempts_log") }))
   })
 })
 
@@ -68,8 +69,8 @@ export const layer = repository(ArchiveRepo, (db) =>
       db.rows("archive.find", ArchivedRow, (sql) => sql`select archived_at, document from archived_jobs where id = ${id}`).pipe(
         Effect.map((rows) =>
           Option.map(Option.fromNullable(rows[0]), (row) => ({
-            job: toJob(row.document.job, row.document.routings),
-            attempts: new Map(row.document.routings.map((r) => [r.id, r.attempts_log.map((a) => ({
+            job: { ...row.document.job, routings: row.document.routings.map(({ attemptsLog: _, ...routing }) => routing) },
+            attempts: new Map(row.document.routings.map((r) => [r.id, r.attemptsLog.map((a) => ({
               at: a.at,
               outcome: a.outcome,
               durationMs: a.duration_ms,

@@ -1,4 +1,4 @@
-import { Effect, Option, Schema } from "effect"
+import { Effect, Option } from "effect"
 import type { CompanyId, RoutingId } from "../../../src/domain/ids.ts"
 import { toTsquery } from "../../../src/domain/jobSearch.ts"
 import { JobRepo } from "../../../src/services/Jobs.ts"
@@ -6,24 +6,17 @@ import type { PendingQuery } from "postgres"
 import type { Sql } from "../Db.ts"
 import { decodeRows } from "./decode.ts"
 import { repository } from "./repository.ts"
-import { jobColumns, RoutingJson, toJob } from "./jobRows.ts"
+import { JobRow, ROUTING_COLUMNS } from "./jobRows.ts"
 
-const JobRow = Schema.Struct({
-  ...jobColumns(Schema.DateFromSelf),
-  routings: Schema.Array(RoutingJson)
-})
+/** `json_build_object`'s arguments for a routing `r`: each column under its own name. */
+const ROUTING_OBJECT = ROUTING_COLUMNS.map((name) => `'${name}', r.${name}`).join(", ")
 
 export const selectJobs = (sql: Sql) =>
   sql`
     select j.id, j.summary, j.address, j.homeowner, j.category, j.required_skills, j.skill_levels, j.priority, j.status,
       j.matching_score, j.created_by_company_id, j.created_by_technician_id, j.deliver_after, j.created_at, j.updated_at,
       coalesce((
-        select json_agg(json_build_object(
-          'id', r.id, 'job_id', r.job_id, 'company_id_received', r.company_id_received, 'score', r.score,
-          'matched_skills', r.matched_skills, 'reason', r.reason, 'sync_status', r.sync_status,
-          'external_id', r.external_id, 'external_status', r.external_status, 'attempts', r.attempts,
-          'last_error', r.last_error, 'revenue', r.revenue, 'synced_at', r.synced_at, 'completed_at', r.completed_at,
-          'created_at', r.created_at, 'updated_at', r.updated_at) order by r.position)
+        select json_agg(json_build_object(${sql.unsafe(ROUTING_OBJECT)}) order by r.position)
         from job_routings r where r.job_id = j.id
       ), '[]'::json) as routings
     from jobs j`
@@ -68,11 +61,8 @@ const withRouting = (
     where c.created_by_company_id = ${company ?? query.involving} and ${condition})`
 }
 
-const decodeJobRows = decodeRows(JobRow, "jobs")
-
 /** Rows of `selectJobs` as jobs. */
-export const toJobs = (rows: ReadonlyArray<unknown>) =>
-  decodeJobRows(rows).pipe(Effect.map((jobs) => jobs.map((row) => toJob(row, row.routings))))
+export const toJobs = decodeRows(JobRow, "jobs")
 
 /** Jobs on PostgreSQL: `jobs`, read with their routings. */
 export const layer = repository(JobRepo, (db) =>
