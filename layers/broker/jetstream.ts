@@ -13,7 +13,7 @@ import {
 import { connect, type NatsConnection, type QueuedIterator, type Status } from "@nats-io/transport-node"
 import { Deferred, Duration, Effect, Either, Layer, Option, Schema, Stream } from "effect"
 import { brokerRetry } from "../../src/Schedules.ts"
-import { serversWithoutCredentials } from "../../src/domain/urlCredentials.ts"
+import { natsAuthOf, serversWithoutCredentials } from "../../src/domain/urlCredentials.ts"
 import { Broker, BrokerError, type Delivery, type StoredMessage } from "../../src/services/Broker.ts"
 import {
   apiCode,
@@ -68,7 +68,8 @@ const open = (options: JetStreamOptions) =>
   Effect.gen(function*() {
     const nc = yield* request("connect", () =>
       connect({
-        servers: options.servers.split(",").map((server) => server.trim()).filter((server) => server !== ""),
+        servers: serversWithoutCredentials(options.servers).split(",").filter((server) => server !== ""),
+        ...natsAuthOf(options.servers),
         name: options.name,
         maxReconnectAttempts: -1,
         reconnectTimeWait: 500,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import type { ReadableSpan, SpanProcessor } from "@opentelemetry/sdk-trace-base"
 import { scrubbingCredentials } from "../../src/CredentialScrubbing.ts"
-import { serversWithoutCredentials, withoutUrlCredentials } from "../../src/domain/urlCredentials.ts"
+import { natsAuthOf, serversWithoutCredentials, withoutUrlCredentials } from "../../src/domain/urlCredentials.ts"
 
 describe("URL credentials", () => {
   it("are stripped from every URL in a text, leaving everything else as it is", () => {
@@ -15,6 +15,12 @@ describe("URL credentials", () => {
     expect(serversWithoutCredentials("nats://u:p@n1:4222, tls://u@n2:4222,u:p@n3:4222,n4:4222")).toBe(
       "nats://n1:4222,tls://n2:4222,n3:4222,n4:4222"
     )
+  })
+
+  it("of a server list are those of its first entry with any, decoded: a user and password, or a token", () => {
+    expect(natsAuthOf("nats://n1:4222,nats://al%40ice:p%3Ass@n2:4222,nats://bob:other@n3:4222")).toEqual({ user: "al@ice", pass: "p:ss" })
+    expect(natsAuthOf("tls://s3cr3t-token@n1:4222")).toEqual({ token: "s3cr3t-token" })
+    expect(natsAuthOf("nats://n1:4222, nats://n2:4222")).toBeUndefined()
   })
 
   it("are stripped from a span's attributes, events and status before the exporter's processor sees it", () => {

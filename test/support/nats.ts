@@ -48,7 +48,8 @@ export const launchNatsServer = (options: ReadonlyArray<string>) =>
     })
   })
 
-const launch = (port: number, storeDir: string) => launchNatsServer(["-a", "127.0.0.1", "-p", String(port), "-js", "-sd", storeDir])
+const launch = (port: number, storeDir: string, extra: ReadonlyArray<string>) =>
+  launchNatsServer(["-a", "127.0.0.1", "-p", String(port), "-js", "-sd", storeDir, ...extra])
 
 /** Stops a server and resolves when it has exited: SIGTERM, then SIGKILL after 5 s; or SIGKILL at once, as a crash. */
 export const terminateNatsServer = (child: ChildProcess, signal: "SIGTERM" | "SIGKILL" = "SIGTERM") =>
@@ -75,17 +76,20 @@ export interface PrivateNatsServer {
   readonly dispose: () => Promise<void>
 }
 
-/** Starts a private nats-server; call `dispose` in an `afterAll` (the process exit kills it in any case). */
-export const startNatsServer = async (): Promise<PrivateNatsServer> => {
+/**
+ * Starts a private nats-server, with the server options in `extra` (e.g. `--user`, `--pass`); call `dispose` in an
+ * `afterAll` (the process exit kills it in any case).
+ */
+export const startNatsServer = async (extra: ReadonlyArray<string> = []): Promise<PrivateNatsServer> => {
   const port = await sparePort()
   const storeDir = await mkdtemp(join(tmpdir(), "nats-test-"))
-  let child: ChildProcess | null = await launch(port, storeDir)
+  let child: ChildProcess | null = await launch(port, storeDir, extra)
   const stop = async () => {
     if (child !== null) await terminateNatsServer(child)
     child = null
   }
   const start = async () => {
-    if (child === null) child = await launch(port, storeDir)
+    if (child === null) child = await launch(port, storeDir, extra)
   }
   return {
     url: `nats://127.0.0.1:${port}`,
