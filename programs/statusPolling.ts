@@ -54,12 +54,20 @@ export const startStatusPolling = (runtime: PollingRuntime) =>
       }
     }
 
-    /** The company's next poll, worked out again when its plan changed: at once on an interval, else its next cron time. */
+    /**
+     * The company's next poll, worked out again when its plan changed: at once on an interval, else its next cron time.
+     * A company first seen now (registered since start-up) has only just got its leads: its first poll is a whole
+     * interval away, as a poll at once would spend one of its rate limit's calls on leads delivered a moment ago.
+     */
     const dueAt = (companyId: CompanyId, plan: PollPlan, now: number) =>
       Effect.gen(function*() {
         const next = nextPoll.get(companyId)
         if (next !== undefined && next.key === plan.key) return next.at
-        const at = plan._tag === "Interval" ? now : yield* nextStatusPoll(plan, now)
+        const at = plan._tag !== "Interval"
+          ? yield* nextStatusPoll(plan, now)
+          : next === undefined
+          ? now + Duration.toMillis(plan.interval)
+          : now
         nextPoll.set(companyId, { at, key: plan.key })
         return at
       })

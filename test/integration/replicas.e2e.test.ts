@@ -117,10 +117,17 @@ describe.concurrent("replicas sharing partitions (three service processes, one P
         (await sql<Array<{ at: Date }>>`
           select a.at from routing_attempts a join job_routings r on r.id = a.routing_id
           where r.company_id_received = ${companyId} order by a.at`).map((row) => row.at.getTime()))
-    /** On a failure: the calls so far and what each replica said about partitions, the company, and anything amiss. */
+    /** The company's routings as stored: status, attempts, lease and whether a lookup is due. */
+    const routingsOf = (companyId: string) =>
+      withSql(databaseUrl, (sql) =>
+        sql`
+          select sync_status, attempts, lease_until, needs_lookup, updated_at from job_routings
+          where company_id_received = ${companyId} order by created_at`)
+    /** On a failure: the calls so far, the routings, and what each replica said about partitions, the company, and anything amiss. */
     const diagnosis = (companyId: string) => async () =>
       [
         `calls: ${JSON.stringify(await callsTo(companyId))}`,
+        `routings: ${JSON.stringify(await routingsOf(companyId))}`,
         ...replicas.map((r, n) =>
           `replica ${n}:\n` + r.service.output().split("\n")
             .filter((line) => /partition|parked|"level":"(warn|error|fatal)"/i.test(line) || line.includes(companyId))
